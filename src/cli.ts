@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { ExitError, InterruptedError, UsageError } from "./core/errors.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+
+const program = new Command("connector")
+  .description("Build, run and debug incremental data connectors locally.")
+  .version(pkg.version, "-v, --version")
+  .showSuggestionAfterError(true)
+  .exitOverride()
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 success (or a cancelled reset), 1 sync failed, 2 usage error or unusable input, 130 interrupted (143 on SIGTERM).",
+  );
+
+program
+  .command("debug")
+  .description("Run a sync: commit rows to files/warehouse.db and the cursor to files/state.json")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
+  .option("--state <file>", "state file to start from and write at every checkpoint (default: $CONNECTOR_STATE, else files/state.json)")
+  .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
+  .option("--verbose", "show log.debug lines")
+  .option("--json", "print one machine-readable run report on stdout, no spinner")
+  .action(async (dir: string | undefined, opts) => {
+    const { debug } = await import("./commands/debug.js");
+    await debug(dir, opts);
+  });
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof ExitError) return error.exitCode;
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`Error: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof InterruptedError) return error.signal === "SIGINT" ? 130 : 143;
+  process.stderr.write(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeOf(error);
+}

@@ -1,0 +1,55 @@
+import fs from "node:fs";
+import { UsageError } from "./errors.js";
+import { jsonErrorLocation } from "./json.js";
+import { isPlainObject } from "./state.js";
+import { describe } from "./types.js";
+
+export const MAX_CONFIGURATION_KEYS = 100;
+const SECRET_KEY = /token|key|secret|password/i;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/** Reads a configuration file as JSON; what it must contain is decided by validateConfiguration. */
+export function readConfigurationFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UsageError(`Configuration file not found: ${file}`);
+    throw new UsageError(`Cannot read configuration file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`Configuration file ${file} is not valid JSON (${jsonErrorLocation(text, e as Error)})`);
+  }
+}
+
+/** Fivetran's rule when a connector declares no configuration schema: a flat object of at most 100 string values. */
+export function checkPlainConfiguration(value: unknown, file: string | undefined): Record<string, string> {
+  const where = file ? `Configuration file ${file}` : "The configuration";
+  if (!isPlainObject(value)) throw new UsageError(`${where} must hold a JSON object, found ${Array.isArray(value) ? "an array" : describe(value)}`);
+  const keys = Object.keys(value);
+  if (keys.length > MAX_CONFIGURATION_KEYS) throw new UsageError(`${where} has ${keys.length} keys; at most ${MAX_CONFIGURATION_KEYS} are allowed`);
+  const bad = keys.filter((k) => typeof value[k] !== "string");
+  if (bad.length > 0) {
+    const lines = bad.map((k) => `  ${k}: must be a string, found ${isSecretKey(k) ? "a " + typeOf(value[k]) : describe(value[k])}`);
+    throw new UsageError(`${where}: every value must be a string (declare a configuration schema on the Connector to use other types):\n${lines.join("\n")}`);
+  }
+  return value as Record<string, string>;
+}
+
+function typeOf(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+}
+
+/** The string values of secret-looking keys, to warn if they leak into state. Short values are ignored: they match by chance. */
+export function secretValues(configuration: unknown): string[] {
+  if (!isPlainObject(configuration)) return [];
+  return Object.entries(configuration)
+    .filter(([k, v]) => isSecretKey(k) && typeof v === "string" && v.length >= 6)
+    .map(([, v]) => v as string);
+}

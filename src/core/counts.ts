@@ -1,0 +1,26 @@
+export interface TableCounts {
+  upserts: number;
+  updates: number;
+  deletes: number;
+  truncates: number;
+}
+
+export interface Counts extends Omit<TableCounts, never> {
+  schemaChanges: number;
+  checkpoints: number;
+  byTable: Record<string, TableCounts>;
+}
+
+export type OpKind = keyof TableCounts;
+
+export function emptyCounts(): Counts {
+  return { upserts: 0, updates: 0, deletes: 0, truncates: 0, schemaChanges: 0, checkpoints: 0, byTable: {} };
+}
+
+export function emptyTableCounts(): TableCounts {
+  return { upserts: 0, updates: 0, deletes: 0, truncates: 0 };
+}
+
+export function totalOperations(c: TableCounts): number {
+  return c.upserts + c.updates + c.deletes + c.truncates;
+}

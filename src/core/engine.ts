@@ -1,0 +1,465 @@
+import { createHash } from "node:crypto";
+import { emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
+import type { ConnectorDefinition } from "./connector.js";
+import { InterruptedError, OperationError, SyncFailedError } from "./errors.js";
+import { applyNaming, type Naming } from "./naming.js";
+import { registry, type LogSink, type SyncSink } from "./registry.js";
+import { applySchema, isReservedColumn, parseSchema } from "./schema.js";
+import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "./state.js";
+import { coerce, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
+import { FIVETRAN_ID, type Column, type Table, type Warehouse } from "./warehouse.js";
+import { secretValues } from "./configuration.js";
+
+export interface CheckpointInfo {
+  seq: number;
+  time: string;
+  state: StateObject;
+  /** Operations committed by this checkpoint, per table. */
+  operations: Record<string, TableCounts>;
+}
+
+export interface SyncEvents {
+  checkpoint?(info: CheckpointInfo): void;
+  warning?(message: string): void;
+}
+
+export interface SyncOptions {
+  definition: ConnectorDefinition<unknown, unknown>;
+  /** Configuration after validation: what update() receives. */
+  configuration: unknown;
+  /** State after validation: what update() receives. */
+  state: StateObject;
+  warehouse: Warehouse;
+  /** Rewritten atomically after every committed checkpoint; none for in-memory runs. */
+  stateFile?: string;
+  naming: Naming;
+  events?: SyncEvents;
+  logger?: LogSink;
+  /** Checks each checkpoint against the connector's state schema; returns problems or the state to persist. */
+  checkState?: (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
+}
+
+export interface SyncResult {
+  status: "succeeded" | "failed";
+  error?: Error;
+  counts: Counts;
+  previousState: StateObject;
+  /** The last committed state: what the next sync starts from. */
+  state: StateObject;
+  checkpoints: CheckpointInfo[];
+  warnings: string[];
+  durationMs: number;
+}
+
+/**
+ * Runs one sync. Operations are applied to an open SQLite transaction as they are
+ * emitted, so memory does not grow between checkpoints; each checkpoint commits that
+ * transaction and then replaces the state file, so the file never runs ahead of the data.
+ */
+export class SyncEngine implements SyncSink {
+  readonly counts: Counts = emptyCounts();
+  readonly warnings: string[] = [];
+  readonly checkpoints: CheckpointInfo[] = [];
+  private readonly w: Warehouse;
+  private committedState: StateObject;
+  private pending = new Map<string, TableCounts>();
+  private pendingOps = 0;
+  private failure: Error | undefined;
+  private seq = 0;
+  private runNumber = 0;
+  private stamp = "";
+  private stampMs = -1;
+  private tableNames = new Map<string, string>();
+  private columnNames = new Map<string, Map<string, string>>();
+  private warnedOnce = new Set<string>();
+  private noMatch = new Map<string, number>();
+  private secrets: string[];
+  private startedAt = Date.now();
+  private active = false;
+
+  constructor(private readonly o: SyncOptions) {
+    this.w = o.warehouse;
+    this.committedState = o.state;
+    this.secrets = secretValues(o.configuration);
+  }
+
+  async run(): Promise<SyncResult> {
+    const reg = registry();
+    if (reg.sync) throw new Error("Another sync is already running in this process; syncs cannot be nested.");
+    reg.sync = this;
+    const previousLogger = reg.logger;
+    if (this.o.logger) reg.logger = this.o.logger;
+    this.active = true;
+    this.startedAt = Date.now();
+    try {
+      this.seq = this.w.lastCheckpointSeq();
+      this.runNumber = this.w.nextRun();
+      await this.applyDeclaredSchema();
+      this.w.begin();
+      await drain(this.o.definition.update(this.o.configuration, this.o.state));
+      if (this.failure) throw this.failure;
+      if (this.pendingOps > 0) {
+        this.warn(`${this.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
+      }
+      this.w.commit();
+      this.reportNoMatch();
+      return this.result("succeeded");
+    } catch (e) {
+      const error = this.failure ?? toError(e);
+      this.w.rollback();
+      this.reportNoMatch();
+      return this.result("failed", error);
+    } finally {
+      this.active = false;
+      if (reg.sync === this) reg.sync = undefined;
+      reg.logger = previousLogger;
+    }
+  }
+
+  /** Stops the sync from outside (a signal): the open transaction is rolled back at once. */
+  interrupt(signal: "SIGINT" | "SIGTERM"): void {
+    this.failure ??= new InterruptedError(signal);
+    this.w.rollback();
+  }
+
+  private async applyDeclaredSchema(): Promise<void> {
+    if (!this.o.definition.schema) return;
+    let declared: unknown;
+    try {
+      declared = await this.o.definition.schema(this.o.configuration);
+    } catch (e) {
+      throw withContext(toError(e), "schema() threw");
+    }
+    const tables = parseSchema(declared, this.o.naming);
+    this.w.begin();
+    try {
+      this.counts.schemaChanges += applySchema(this.w, tables);
+      this.w.commit();
+    } catch (e) {
+      this.w.rollback();
+      throw e;
+    }
+  }
+
+  private result(status: "succeeded" | "failed", error?: Error): SyncResult {
+    return {
+      status,
+      error,
+      counts: this.counts,
+      previousState: this.o.state,
+      state: this.committedState,
+      checkpoints: this.checkpoints,
+      warnings: this.warnings,
+      durationMs: Date.now() - this.startedAt,
+    };
+  }
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.o.events?.warning?.(message);
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warnedOnce.has(key)) return;
+    this.warnedOnce.add(key);
+    this.warn(message);
+  }
+
+  private reportNoMatch(): void {
+    for (const [table, n] of this.noMatch) {
+      this.warn(`${n} update(s) on table "${table}" matched no row and changed nothing; op.update only changes rows that exist (use op.upsert to insert).`);
+    }
+    this.noMatch.clear();
+  }
+
+  private now(): string {
+    const ms = Date.now();
+    if (ms !== this.stampMs) {
+      this.stampMs = ms;
+      this.stamp = new Date(ms).toISOString();
+    }
+    return this.stamp;
+  }
+
+  /** Runs an operation; a failure poisons the sync, so it fails even if the connector catches the error. */
+  private guard(name: string, fn: () => void): void {
+    if (this.failure) throw this.failure;
+    if (!this.active) throw new Error(`op.${name}() was called after the sync ended.`);
+    try {
+      fn();
+    } catch (e) {
+      const err = e instanceof OperationError ? e : new OperationError(`op.${name}: ${(e as Error).message}`);
+      this.failure = err;
+      throw err;
+    }
+  }
+
+  private tally(table: string, kind: OpKind): void {
+    this.counts[kind]++;
+    (this.counts.byTable[table] ??= emptyTableCounts())[kind]++;
+    let p = this.pending.get(table);
+    if (!p) this.pending.set(table, (p = emptyTableCounts()));
+    p[kind]++;
+    this.pendingOps++;
+  }
+
+  private tableName(source: unknown, opName: string): string {
+    if (typeof source !== "string" || source.trim() === "") {
+      throw new OperationError(`op.${opName}: the table name must be a non-empty string, got ${describe(source)}`);
+    }
+    let name = this.tableNames.get(source);
+    if (name === undefined) {
+      name = applyNaming(this.o.naming, source, "table");
+      if (name.startsWith("_connector_")) throw new OperationError(`op.${opName}: table "${source}" uses the reserved prefix _connector_`);
+      this.tableNames.set(source, name);
+    }
+    return name;
+  }
+
+  private columnName(table: string, source: string, opName: string, allowId: boolean): string {
+    let cache = this.columnNames.get(table);
+    if (!cache) this.columnNames.set(table, (cache = new Map()));
+    let name = cache.get(source);
+    if (name === undefined) {
+      name = applyNaming(this.o.naming, source, "column");
+      cache.set(source, name);
+    }
+    if (isReservedColumn(name) && !(allowId && name === FIVETRAN_ID)) {
+      throw new OperationError(`op.${opName} on table "${table}": column "${source}" uses a reserved name; _fivetran_* and _connector_* columns belong to the warehouse`);
+    }
+    return name;
+  }
+
+  private data(value: unknown, opName: string, table: string, what: string): Record<string, unknown> {
+    if (!isPlainObject(value)) throw new OperationError(`op.${opName} on table "${table}": ${what} must be a plain object, got ${describe(value)}`);
+    return value;
+  }
+
+  /** Coerces a value for a column, adding a type to an untyped column or widening an inferred one when the value needs it. */
+  private store(t: Table, col: Column, value: unknown): Stored {
+    if (value === null || value === undefined) return null;
+    if (col.type && col.declared) return this.coerce(t, col, col.type, value);
+    const inferred = inferType(value) as LogicalType;
+    if (!col.type) {
+      this.w.setColumnType(t, col, inferred, false);
+    } else if (!fitsInferred(inferred, col.type)) {
+      if (col.pk) {
+        throw new OperationError(
+          `table "${t.name}", primary key column "${col.name}": ${describe(value)} is ${formatType(inferred)}, but the key is ${formatType(col.type)}; a primary key cannot change type`,
+        );
+      }
+      const wider = widen(col.type, inferred);
+      this.w.changeColumnType(t, col, wider, false);
+      this.counts.schemaChanges++;
+    }
+    return this.coerce(t, col, col.type!, value);
+  }
+
+  private coerce(t: Table, col: Column, type: LogicalType, value: unknown): Stored {
+    try {
+      const stored = coerce(type, value);
+      if (type.type === "JSON" && typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
+      return stored;
+    } catch (e) {
+      if (!(e instanceof CoercionError)) throw e;
+      throw new OperationError(`table "${t.name}", column "${col.name}" (${formatType(type)}): ${e.message}`);
+    }
+  }
+
+  private checkDoubleEncoding(t: Table, col: Column, value: string): void {
+    try {
+      JSON.parse(value);
+    } catch {
+      return;
+    }
+    this.warnOnce(
+      `json:${t.name}.${col.name}`,
+      `table "${t.name}", column "${col.name}" (JSON) received a string that is itself JSON; it is stored as a JSON string, double-encoded. Pass the object, not JSON.stringify(object).`,
+    );
+  }
+
+  private newColumn(t: Table, name: string, value: unknown): Column {
+    const type = inferType(value)!;
+    this.counts.schemaChanges++;
+    return this.w.addColumn(t, { name, type, declared: false });
+  }
+
+  private keyValues(t: Table, data: Record<string, unknown>, opName: string, row?: Stored[]): Stored[] {
+    return t.pk.map((col) => {
+      const v = row ? row[col.index + 2] : this.pkValue(t, col, data, opName);
+      if (v === null || v === undefined) {
+        const hint = t.keyless ? ` (table "${t.name}" has no primary key, so ${opName} needs the row's _fivetran_id)` : "";
+        throw new OperationError(`op.${opName} on table "${t.name}": primary key column "${col.name}" is missing or null${hint}`);
+      }
+      return v;
+    });
+  }
+
+  private pkValue(t: Table, col: Column, data: Record<string, unknown>, opName: string): Stored {
+    for (const key of Object.keys(data)) {
+      if (this.columnName(t.name, key, opName, true) === col.name) return this.store(t, col, data[key]);
+    }
+    return null;
+  }
+
+  /** A table first seen in an upsert: created keyless with the row's non-null columns, as one schema change. */
+  private createFromRow(name: string, d: Record<string, unknown>): Table {
+    const columns = new Map<string, LogicalType>();
+    for (const key of Object.keys(d)) {
+      const type = inferType(d[key]);
+      const col = this.columnName(name, key, "upsert", false);
+      if (type && !columns.has(col)) columns.set(col, type);
+    }
+    this.counts.schemaChanges++;
+    return this.w.createTable(name, [...columns].map(([col, type]) => ({ name: col, type, declared: false, pk: false })));
+  }
+
+  upsert(table: unknown, data: unknown): void {
+    this.guard("upsert", () => {
+      const name = this.tableName(table, "upsert");
+      const d = this.data(data, "upsert", name, "data");
+      const t = this.w.tables.get(name) ?? this.createFromRow(name, d);
+      const row: Stored[] = new Array(t.order.length + 2).fill(null);
+      for (const key of Object.keys(d)) {
+        const value = d[key];
+        const colName = this.columnName(name, key, "upsert", false);
+        let col = t.columns.get(colName);
+        if (!col) {
+          if (value === null || value === undefined) continue;
+          col = this.newColumn(t, colName, value);
+        }
+        row[col.index + 2] = this.store(t, col, value);
+      }
+      if (t.keyless) row[t.columns.get(FIVETRAN_ID)!.index + 2] = rowHash(t, row);
+      this.keyValues(t, d, "upsert", row);
+      row[0] = this.now();
+      row[1] = 0;
+      this.w.upsertStatement(t).run(row);
+      this.tally(name, "upserts");
+    });
+  }
+
+  update(table: unknown, data: unknown): void {
+    this.guard("update", () => {
+      const name = this.tableName(table, "update");
+      const d = this.data(data, "update", name, "data");
+      this.tally(name, "updates");
+      const t = this.w.tables.get(name);
+      if (!t) {
+        this.noMatch.set(name, (this.noMatch.get(name) ?? 0) + 1);
+        return;
+      }
+      const key = this.keyValues(t, d, "update");
+      const set: Column[] = [];
+      const values: Stored[] = [this.now()];
+      for (const k of Object.keys(d)) {
+        const colName = this.columnName(name, k, "update", true);
+        let col = t.columns.get(colName);
+        if (col?.pk) continue;
+        const value = d[k];
+        if (!col) {
+          if (value === null || value === undefined) continue;
+          col = this.newColumn(t, colName, value);
+        }
+        values.push(this.store(t, col, value));
+        set.push(col);
+      }
+      const changed = this.w.updateStatement(t, set).run([...values, ...key]).changes;
+      if (changed === 0) this.noMatch.set(name, (this.noMatch.get(name) ?? 0) + 1);
+    });
+  }
+
+  delete(table: unknown, keys: unknown): void {
+    this.guard("delete", () => {
+      const name = this.tableName(table, "delete");
+      const d = this.data(keys, "delete", name, "keys");
+      this.tally(name, "deletes");
+      const t = this.w.tables.get(name);
+      if (!t) return;
+      this.w.deleteStatement(t).run([this.now(), ...this.keyValues(t, d, "delete")]);
+    });
+  }
+
+  truncate(table: unknown): void {
+    this.guard("truncate", () => {
+      const name = this.tableName(table, "truncate");
+      this.tally(name, "truncates");
+      const t = this.w.tables.get(name);
+      if (t) this.w.truncateStatement(t).run();
+    });
+  }
+
+  checkpoint(state: unknown): void {
+    this.guard("checkpoint", () => {
+      let json: string;
+      try {
+        json = serializeState(state);
+      } catch (e) {
+        if (e instanceof StateValueError) throw new OperationError(`op.checkpoint: ${e.message}`);
+        throw e;
+      }
+      if (this.o.checkState) {
+        const checked = this.o.checkState(state);
+        if (!checked.ok) throw new OperationError(`op.checkpoint: the state does not match the connector's state schema:\n  ${checked.problems.join("\n  ")}`);
+      }
+      // A copy taken now: the connector may keep mutating its state object after the call.
+      const persisted = JSON.parse(json) as StateObject;
+      const bytes = Buffer.byteLength(json);
+      if (bytes > STATE_WARN_BYTES) this.warnOnce("state-size", `the state is ${formatBytes(bytes)}, over 1 MB; keep cursors in state, not lists of processed records (the limit is 10 MB).`);
+      for (const secret of this.secrets) {
+        if (json.includes(secret)) this.warnOnce("state-secret", "the state contains a value of a secret-looking configuration key (token, key, secret, password); never store credentials in state.");
+      }
+      const operations = Object.fromEntries(this.pending);
+      const time = new Date().toISOString();
+      this.seq++;
+      this.w.recordCheckpoint(this.seq, this.runNumber, time, json, JSON.stringify(operations));
+      this.w.commit();
+      if (this.o.stateFile) writeStateFile(this.o.stateFile, persisted);
+      this.committedState = persisted;
+      this.counts.checkpoints++;
+      const info: CheckpointInfo = { seq: this.seq, time, state: persisted, operations };
+      this.checkpoints.push(info);
+      this.pending = new Map();
+      this.pendingOps = 0;
+      this.o.events?.checkpoint?.(info);
+      this.w.begin();
+    });
+  }
+}
+
+/** A documented, deterministic key for rows of tables without a primary key: SHA-256 over the row's non-null values, sorted by column. */
+function rowHash(t: Table, row: Stored[]): string {
+  const pairs: [string, unknown][] = [];
+  for (const col of t.order) {
+    if (col.name === FIVETRAN_ID) continue;
+    const v = row[col.index + 2];
+    if (v === null || v === undefined) continue;
+    pairs.push([col.name, Buffer.isBuffer(v) ? { base64: v.toString("base64") } : typeof v === "bigint" ? v.toString() : v]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return createHash("sha256").update(JSON.stringify(pairs)).digest("hex").slice(0, 32);
+}
+
+async function drain(result: unknown): Promise<void> {
+  if (result && typeof result === "object") {
+    if (Symbol.asyncIterator in result) {
+      for await (const _ of result as AsyncIterable<unknown>) void _;
+      return;
+    }
+    if (Symbol.iterator in result && typeof (result as { next?: unknown }).next === "function") {
+      for (const _ of result as Iterable<unknown>) void _;
+      return;
+    }
+  }
+  await result;
+}
+
+function toError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  return new SyncFailedError(`the connector threw a non-Error value: ${describe(e)}`);
+}
+
+function withContext(e: Error, context: string): Error {
+  e.message = `${context}: ${e.message}`;
+  return e;
+}

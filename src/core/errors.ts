@@ -1,0 +1,30 @@
+/** Unusable input: a bad flag, an unreadable or invalid file, no connector. Exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The sync ran and failed: the connector threw, or an operation was invalid. Exit code 1. */
+export class SyncFailedError extends Error {
+  override name = "SyncFailedError";
+}
+
+/** An operation or checkpoint the engine refused; it fails the sync even if the connector catches it. */
+export class OperationError extends SyncFailedError {
+  override name = "OperationError";
+}
+
+/** The run was stopped by a signal. */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super("interrupted");
+  }
+}
+
+/** Raised by a command that has already reported its failure; carries only the exit code. */
+export class ExitError extends Error {
+  override name = "ExitError";
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}

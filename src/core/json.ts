@@ -1,0 +1,35 @@
+/** Turns a JSON.parse error into "line L, column C: <reason>" so a user can find the mistake. */
+export function jsonErrorLocation(text: string, error: Error): string {
+  const reason = error.message
+    .replace(/\s*in JSON at position \d+.*$/s, "")
+    .replace(/, ".*" is not valid JSON$/s, "");
+  const m = /position (\d+)/.exec(error.message);
+  const pos = m ? Number(m[1]) : firstBadOffset(text);
+  const before = text.slice(0, Math.min(pos, text.length));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return `line ${line}, column ${column}: ${reason}`;
+}
+
+const isEndError = (e: unknown): boolean => /end of (JSON|data) input/i.test((e as Error).message);
+
+/** V8 omits the position for some errors; find the shortest prefix that fails for a reason other than ending early. */
+function firstBadOffset(text: string): number {
+  let lo = 1;
+  let hi = text.length;
+  const bad = (k: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, k));
+      return false;
+    } catch (e) {
+      return !isEndError(e);
+    }
+  };
+  if (!bad(hi)) return text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (bad(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi - 1;
+}

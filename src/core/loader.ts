@@ -1,0 +1,42 @@
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createJiti } from "jiti";
+import { asDefinition, type ConnectorDefinition } from "./connector.js";
+import { UsageError } from "./errors.js";
+import { describe } from "./types.js";
+
+/** This package's own entry points, so a connector folder without node_modules still resolves "connector-sdk". */
+function selfAliases(): Record<string, string> {
+  const pick = (base: string): string => {
+    for (const ext of [".js", ".ts"]) {
+      const file = fileURLToPath(new URL(`../${base}${ext}`, import.meta.url));
+      if (fs.existsSync(file)) return file;
+    }
+    throw new Error(`connector-sdk is missing its own ${base} entry point`);
+  };
+  return { "connector-sdk/testing": pick("testing"), "connector-sdk": pick("index") };
+}
+
+/** Loads connector.ts/.mts/.js/.mjs through jiti and returns its connector definition. */
+export async function loadConnector(file: string): Promise<ConnectorDefinition<unknown, unknown>> {
+  const jiti = createJiti(import.meta.url, { alias: selfAliases(), interopDefault: false, moduleCache: false });
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await jiti.import(file)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`Cannot load ${file}:\n${loadErrorText(e)}`);
+  }
+  for (const name of ["default", "connector"] as const) {
+    const def = asDefinition(mod[name]);
+    if (def) return def;
+  }
+  const found = Object.keys(mod).length ? Object.keys(mod).map((k) => `${k} (${describe(mod[k])})`).join(", ") : "no exports";
+  throw new UsageError(
+    `${file} does not export a connector. Export \`default new Connector({ update })\` (or an export named \`connector\`, or a plain { update, schema? } object); found ${found}.`,
+  );
+}
+
+function loadErrorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return e.stack ?? e.message;
+}

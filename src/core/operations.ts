@@ -1,0 +1,33 @@
+import { registry, type SyncSink } from "./registry.js";
+
+function sink(name: string): SyncSink {
+  const s = registry().sync;
+  if (!s) {
+    throw new Error(`op.${name}() was called outside a sync. Operations only work while \`connector debug\`, runSync() or verify runs update().`);
+  }
+  return s;
+}
+
+/** The operations a connector emits. Each applies at once to the sync's open transaction and returns nothing. */
+export const op = {
+  /** Inserts the row, or replaces the whole row with the same primary key; columns not given become NULL. Revives a deleted row. */
+  upsert(table: string, data: Record<string, unknown>): void {
+    sink("upsert").upsert(table, data);
+  },
+  /** Changes only the given columns of an existing row; `data` must hold the whole primary key. A row that does not exist is left alone. */
+  update(table: string, data: Record<string, unknown>): void {
+    sink("update").update(table, data);
+  },
+  /** Soft-deletes the row with these primary-key values: `_fivetran_deleted = 1`. */
+  delete(table: string, keys: Record<string, unknown>): void {
+    sink("delete").delete(table, keys);
+  },
+  /** Soft-deletes every row of the table present at this moment. Rows upserted afterwards stay live. */
+  truncate(table: string): void {
+    sink("truncate").truncate(table);
+  },
+  /** Commits everything emitted since the previous checkpoint together with `state`, and persists `state` for the next sync. */
+  checkpoint<S extends object = Record<string, unknown>>(state: S): void {
+    sink("checkpoint").checkpoint(state);
+  },
+};

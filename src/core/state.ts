@@ -1,0 +1,135 @@
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError } from "./errors.js";
+import { describe } from "./types.js";
+import { jsonErrorLocation } from "./json.js";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type StateObject = { [key: string]: JsonValue };
+
+export const STATE_LIMIT_BYTES = 10 * 1024 * 1024;
+export const STATE_WARN_BYTES = 1024 * 1024;
+
+export class StateValueError extends Error {}
+
+function pathOf(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Checks that a checkpoint state is plain JSON and serialises it. Anything JSON.stringify
+ * would drop or mangle (undefined, functions, BigInt, NaN, cycles, class instances) is an
+ * error naming its path, so a state never silently loses a key.
+ */
+export function serializeState(state: unknown): string {
+  if (!isPlainObject(state)) throw new StateValueError(`the state must be a plain JSON object, got ${describe(state)}`);
+  const seen = new Set<object>();
+  const walk = (value: unknown, at: string): void => {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return;
+      case "number":
+        if (!Number.isFinite(value)) throw new StateValueError(`${at} is ${value}, which JSON cannot hold`);
+        return;
+      case "undefined":
+        throw new StateValueError(`${at} is undefined, which JSON would silently drop; use null or remove the key`);
+      case "bigint":
+        throw new StateValueError(`${at} is a BigInt (${value}n), which JSON cannot hold; store it as a string`);
+      case "function":
+        throw new StateValueError(`${at} is a function, which JSON cannot hold`);
+      case "symbol":
+        throw new StateValueError(`${at} is a symbol, which JSON cannot hold`);
+    }
+    if (value === null) return;
+    const obj = value as object;
+    if (seen.has(obj)) throw new StateValueError(`${at} refers back to one of its parents (a cycle)`);
+    seen.add(obj);
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) walk(obj[i], pathOf(at, i));
+    } else if (isPlainObject(obj)) {
+      for (const [k, v] of Object.entries(obj)) walk(v, pathOf(at, k));
+    } else {
+      const hint = obj instanceof Date ? "; store value.toISOString()" : "";
+      throw new StateValueError(`${at} is ${describe(obj)}, not plain JSON${hint}`);
+    }
+    seen.delete(obj);
+  };
+  walk(state, "state");
+  const text = JSON.stringify(state);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > STATE_LIMIT_BYTES) {
+    throw new StateValueError(`the state is ${formatBytes(bytes)} serialised, over the 10 MB limit; keep cursors, not lists of processed IDs`);
+  }
+  return text;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+}
+
+export interface StateSource {
+  file: string;
+  /** Named by --state or CONNECTOR_STATE: then a missing file is an error, not a first run. */
+  explicit: boolean;
+}
+
+/** Reads a state file. A missing default file is a first run ({}); anything unusable is a UsageError that names the file. */
+export function readStateFile(source: StateSource, resetHint: string): StateObject {
+  let text: string;
+  try {
+    text = fs.readFileSync(source.file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !source.explicit) return {};
+    if (code === "ENOENT") throw new UsageError(`State file not found: ${source.file}`);
+    throw new UsageError(`Cannot read state file ${source.file}: ${(e as Error).message}`);
+  }
+  const fix = `Fix the file, or start over with \`${resetHint}\`.`;
+  if (text.trim() === "") throw new UsageError(`State file ${source.file} is empty; it must hold a JSON object. ${fix}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`State file ${source.file} is not valid JSON (${jsonErrorLocation(text, e as Error)}). ${fix}`);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new UsageError(`State file ${source.file} must hold a JSON object, found ${Array.isArray(parsed) ? "an array" : describe(parsed)}. ${fix}`);
+  }
+  return parsed as StateObject;
+}
+
+/** Replaces a file atomically and durably: temp file in the same folder, fsync, rename, fsync the folder. */
+export function writeFileAtomic(file: string, text: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, "w");
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dfd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}
+
+/** Writes a state that serializeState has accepted, pretty-printed because people read and edit it. */
+export function writeStateFile(file: string, state: StateObject): void {
+  writeFileAtomic(file, JSON.stringify(state, null, 2) + "\n");
+}

@@ -1,0 +1,361 @@
+/** The 14 logical types of a Fivetran connector, plus DECIMAL's precision and scale. */
+export const DATA_TYPES = [
+  "BOOLEAN",
+  "SHORT",
+  "INT",
+  "LONG",
+  "DECIMAL",
+  "FLOAT",
+  "DOUBLE",
+  "NAIVE_DATE",
+  "NAIVE_DATETIME",
+  "UTC_DATETIME",
+  "BINARY",
+  "XML",
+  "STRING",
+  "JSON",
+] as const;
+
+export type DataType = (typeof DATA_TYPES)[number];
+
+export interface LogicalType {
+  type: DataType;
+  precision?: number;
+  scale?: number;
+}
+
+export type SqliteClass = "INTEGER" | "REAL" | "TEXT" | "BLOB";
+
+export function sqliteClass(type: DataType): SqliteClass {
+  switch (type) {
+    case "BOOLEAN":
+    case "SHORT":
+    case "INT":
+    case "LONG":
+      return "INTEGER";
+    case "FLOAT":
+    case "DOUBLE":
+      return "REAL";
+    case "BINARY":
+      return "BLOB";
+    default:
+      return "TEXT";
+  }
+}
+
+export function formatType(t: LogicalType): string {
+  return t.type === "DECIMAL" ? `DECIMAL(${t.precision},${t.scale})` : t.type;
+}
+
+const DECIMAL_RE = /^DECIMAL\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/i;
+
+/** Parses a column type as written in schema(): "LONG", "decimal(10,2)" or { type: "DECIMAL", precision, scale }. */
+export function parseType(spec: unknown): LogicalType {
+  if (typeof spec === "string") {
+    const m = DECIMAL_RE.exec(spec.trim());
+    if (m) return decimal(Number(m[1]), Number(m[2]));
+    const upper = spec.trim().toUpperCase();
+    if (upper === "DECIMAL") throw new Error(`DECIMAL needs a precision and a scale: write "DECIMAL(p,s)" or { type: "DECIMAL", precision: p, scale: s }`);
+    if ((DATA_TYPES as readonly string[]).includes(upper)) return { type: upper as DataType };
+    throw new Error(`unknown type ${JSON.stringify(spec)}; the types are ${DATA_TYPES.join(", ")}`);
+  }
+  if (spec && typeof spec === "object" && !Array.isArray(spec)) {
+    const o = spec as Record<string, unknown>;
+    if (typeof o.type !== "string") throw new Error(`a column type object needs a "type" string, got ${JSON.stringify(spec)}`);
+    const upper = o.type.toUpperCase();
+    if (upper !== "DECIMAL") {
+      if (o.precision !== undefined || o.scale !== undefined) throw new Error(`only DECIMAL takes a precision and scale, got ${JSON.stringify(spec)}`);
+      return parseType(o.type);
+    }
+    if (typeof o.precision !== "number" || typeof o.scale !== "number") {
+      throw new Error(`DECIMAL needs numeric "precision" and "scale", got ${JSON.stringify(spec)}`);
+    }
+    return decimal(o.precision, o.scale);
+  }
+  throw new Error(`a column type must be a string or { type, precision, scale }, got ${describe(spec)}`);
+}
+
+function decimal(precision: number, scale: number): LogicalType {
+  if (!Number.isInteger(precision) || precision < 1 || precision > 1000) throw new Error(`DECIMAL precision must be an integer from 1 to 1000, got ${precision}`);
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) throw new Error(`DECIMAL scale must be an integer from 0 to the precision (${precision}), got ${scale}`);
+  return { type: "DECIMAL", precision, scale };
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The type an undeclared column gets from its first non-null value (DESIGN section 4); undefined for null. */
+export function inferType(value: unknown): LogicalType | undefined {
+  switch (typeof value) {
+    case "boolean":
+      return { type: "BOOLEAN" };
+    case "number":
+      return Number.isInteger(value) ? { type: "LONG" } : { type: "DOUBLE" };
+    case "bigint":
+      return value >= INT64_MIN && value <= INT64_MAX ? { type: "LONG" } : { type: "DECIMAL", precision: 38, scale: 0 };
+    case "string":
+      return { type: "STRING" };
+    case "undefined":
+      return undefined;
+    case "object":
+      if (value === null) return undefined;
+      if (value instanceof Date) return { type: "UTC_DATETIME" };
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) return { type: "BINARY" };
+      return { type: "JSON" };
+    default:
+      return { type: "STRING" };
+  }
+}
+
+/** Whether a value inferred as `from` can be stored in an undeclared column of type `into` without widening it. */
+export function fitsInferred(from: LogicalType, into: LogicalType): boolean {
+  if (from.type === into.type) {
+    return from.type !== "DECIMAL" || (from.scale ?? 0) <= (into.scale ?? 0);
+  }
+  if (into.type === "STRING") return true;
+  if (from.type === "LONG") return into.type === "DOUBLE" || into.type === "DECIMAL";
+  return false;
+}
+
+/** The widening of an undeclared column: LONG to DOUBLE, and anything else that disagrees to STRING. */
+export function widen(current: LogicalType, incoming: LogicalType): LogicalType {
+  const numeric = new Set<DataType>(["LONG", "DOUBLE"]);
+  if (numeric.has(current.type) && numeric.has(incoming.type)) return { type: "DOUBLE" };
+  return { type: "STRING" };
+}
+
+export class CoercionError extends Error {}
+
+/** A value as it is bound into SQLite. */
+export type Stored = number | bigint | string | Buffer | null;
+
+/** Converts a value into the exact stored form of a logical type, or throws a CoercionError saying why not. */
+export function coerce(t: LogicalType, value: unknown): Stored {
+  if (value === null || value === undefined) return null;
+  switch (t.type) {
+    case "BOOLEAN":
+      return coerceBoolean(value);
+    case "SHORT":
+      return coerceInteger(value, -32768n, 32767n, "SHORT");
+    case "INT":
+      return coerceInteger(value, -2147483648n, 2147483647n, "INT");
+    case "LONG":
+      return coerceInteger(value, INT64_MIN, INT64_MAX, "LONG");
+    case "DECIMAL":
+      return coerceDecimal(value, t.precision ?? 38, t.scale ?? 0);
+    case "FLOAT":
+    case "DOUBLE":
+      return coerceFloat(value, t.type);
+    case "NAIVE_DATE":
+      return coerceNaiveDate(value);
+    case "NAIVE_DATETIME":
+      return coerceNaiveDateTime(value);
+    case "UTC_DATETIME":
+      return coerceUtcDateTime(value);
+    case "BINARY":
+      if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      if (value instanceof ArrayBuffer) return Buffer.from(value);
+      throw new CoercionError(`BINARY needs a Uint8Array or Buffer, got ${describe(value)}`);
+    case "XML":
+      if (typeof value === "string") return value;
+      throw new CoercionError(`XML needs a string, got ${describe(value)}`);
+    case "STRING":
+      return toText(value);
+    case "JSON":
+      return toJsonText(value);
+  }
+}
+
+function coerceBoolean(value: unknown): number {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value === 0 || value === 1) return value;
+  if (typeof value === "string") {
+    const s = value.trim().toLowerCase();
+    if (s === "true" || s === "1") return 1;
+    if (s === "false" || s === "0") return 0;
+  }
+  throw new CoercionError(`BOOLEAN needs true/false (or 0/1, "true"/"false"), got ${describe(value)}`);
+}
+
+function coerceInteger(value: unknown, min: bigint, max: bigint, name: string): number | bigint {
+  let big: bigint;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new CoercionError(`${name} needs an integer, got ${value}`);
+    if (!Number.isSafeInteger(value)) throw new CoercionError(`${name} got ${value}, beyond JavaScript's safe integers: pass it as a bigint or a string to keep it exact`);
+    big = BigInt(value);
+  } else if (typeof value === "bigint") {
+    big = value;
+  } else if (typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value)) {
+    big = BigInt(value.trim());
+  } else {
+    throw new CoercionError(`${name} needs an integer, got ${describe(value)}`);
+  }
+  if (big < min || big > max) throw new CoercionError(`${name} holds ${min} to ${max}, got ${big}`);
+  const n = Number(big);
+  return Number.isSafeInteger(n) ? n : big;
+}
+
+function coerceFloat(value: unknown, name: string): number {
+  let n: number;
+  if (typeof value === "number") n = value;
+  else if (typeof value === "bigint") n = Number(value);
+  else if (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) n = Number(value);
+  else throw new CoercionError(`${name} needs a number, got ${describe(value)}`);
+  if (Number.isNaN(n)) throw new CoercionError(`${name} got NaN, which SQLite cannot store; send null instead`);
+  if (name === "FLOAT" && Number.isFinite(n) && Math.fround(n) !== n) return Math.fround(n);
+  return n;
+}
+
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** Canonical DECIMAL text: no leading zeros, exactly `scale` fraction digits, rejecting anything that would lose digits. */
+export function coerceDecimal(value: unknown, precision: number, scale: number): string {
+  let text: string;
+  if (typeof value === "bigint") text = value.toString();
+  else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new CoercionError(`DECIMAL(${precision},${scale}) got ${value}`);
+    text = String(value);
+  } else if (typeof value === "string") text = value.trim();
+  else throw new CoercionError(`DECIMAL(${precision},${scale}) needs a numeric string, number or bigint, got ${describe(value)}`);
+  const m = DECIMAL_TEXT.exec(text);
+  if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new CoercionError(`DECIMAL(${precision},${scale}) needs a number, got ${JSON.stringify(text)}`);
+  const sign = m[1] === "-" ? "-" : "";
+  let digits = (m[2] ?? "") + (m[3] ?? "");
+  let point = (m[2] ?? "").length + Number(m[4] ?? 0);
+  if (point < 0) {
+    digits = "0".repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits = digits + "0".repeat(point - digits.length);
+  let intPart = digits.slice(0, point).replace(/^0+/, "");
+  let frac = digits.slice(point).replace(/0+$/, "");
+  if (frac.length > scale) throw new CoercionError(`DECIMAL(${precision},${scale}) keeps ${scale} decimal places; ${JSON.stringify(text)} would lose digits`);
+  if (intPart.length > precision - scale) throw new CoercionError(`DECIMAL(${precision},${scale}) holds at most ${precision - scale} digits before the point, got ${JSON.stringify(text)}`);
+  frac = frac.padEnd(scale, "0");
+  if (intPart === "") intPart = "0";
+  const zero = /^0*$/.test(intPart + frac);
+  return (zero ? "" : sign) + intPart + (scale > 0 ? "." + frac : "");
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+function validDate(y: number, mo: number, d: number): boolean {
+  const dt = new Date(Date.UTC(y, mo - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+}
+
+function checkClock(h: number, mi: number, s: number, raw: string, name: string): void {
+  if (h > 23 || mi > 59 || s > 59) throw new CoercionError(`${name} got an impossible time ${JSON.stringify(raw)}`);
+}
+
+function isoDate(d: Date, name: string): string {
+  if (Number.isNaN(d.getTime())) throw new CoercionError(`${name} got an invalid Date`);
+  return d.toISOString();
+}
+
+function coerceNaiveDate(value: unknown): string {
+  if (value instanceof Date) return isoDate(value, "NAIVE_DATE").slice(0, 10);
+  if (typeof value === "string") {
+    const m = DATE_RE.exec(value.trim());
+    if (m && validDate(+m[1]!, +m[2]!, +m[3]!)) return m[0];
+  }
+  throw new CoercionError(`NAIVE_DATE needs "YYYY-MM-DD" or a Date, got ${describe(value)}`);
+}
+
+function fraction(f: string | undefined): string {
+  if (!f) return "";
+  return "." + (f.length <= 3 ? f.padEnd(3, "0") : f.length <= 6 ? f.padEnd(6, "0") : f.padEnd(9, "0"));
+}
+
+function coerceNaiveDateTime(value: unknown): string {
+  if (value instanceof Date) return isoDate(value, "NAIVE_DATETIME").slice(0, -1);
+  if (typeof value === "string") {
+    const s = value.trim();
+    const dm = DATE_RE.exec(s);
+    if (dm && validDate(+dm[1]!, +dm[2]!, +dm[3]!)) return `${s}T00:00:00`;
+    const m = DATETIME_RE.exec(s);
+    if (m && !m[8] && validDate(+m[1]!, +m[2]!, +m[3]!)) {
+      checkClock(+m[4]!, +m[5]!, +(m[6] ?? 0), s, "NAIVE_DATETIME");
+      return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${fraction(m[7])}`;
+    }
+    if (m && m[8]) throw new CoercionError(`NAIVE_DATETIME has no time zone, got ${JSON.stringify(s)}; declare the column UTC_DATETIME to keep the zone`);
+  }
+  throw new CoercionError(`NAIVE_DATETIME needs "YYYY-MM-DDTHH:MM:SS[.fff]" or a Date, got ${describe(value)}`);
+}
+
+function coerceUtcDateTime(value: unknown): string {
+  if (value instanceof Date) return isoDate(value, "UTC_DATETIME");
+  if (typeof value === "string") {
+    const s = value.trim();
+    const dm = DATE_RE.exec(s);
+    if (dm && validDate(+dm[1]!, +dm[2]!, +dm[3]!)) return `${s}T00:00:00.000Z`;
+    const m = DATETIME_RE.exec(s);
+    if (m && validDate(+m[1]!, +m[2]!, +m[3]!)) {
+      if (!m[8]) throw new CoercionError(`UTC_DATETIME needs a zone ("Z" or "+HH:MM"), got ${JSON.stringify(s)}; declare the column NAIVE_DATETIME for local times`);
+      checkClock(+m[4]!, +m[5]!, +(m[6] ?? 0), s, "UTC_DATETIME");
+      let offsetMin = 0;
+      if (m[8].toUpperCase() !== "Z") {
+        const z = m[8].replace(":", "");
+        offsetMin = (z[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5)));
+      }
+      const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0)) - offsetMin * 60_000;
+      const whole = new Date(ms).toISOString().slice(0, 19);
+      return `${whole}${fraction(m[7]) || ".000"}Z`;
+    }
+  }
+  throw new CoercionError(`UTC_DATETIME needs an ISO-8601 string with a zone or a Date, got ${describe(value)}`);
+}
+
+function toText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  if (value instanceof Date) return isoDate(value, "STRING");
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  return toJsonText(value);
+}
+
+function toJsonText(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    if (text === undefined) throw new CoercionError(`JSON cannot hold ${describe(value)}`);
+    return text;
+  } catch (e) {
+    if (e instanceof CoercionError) throw e;
+    throw new CoercionError(`JSON value cannot be serialised: ${(e as Error).message}`);
+  }
+}
+
+/** A short, safe description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return value.toString();
+  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? "invalid" : value.toISOString()})`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") {
+    const name = Object.getPrototypeOf(value)?.constructor?.name;
+    return name && name !== "Object" ? `a ${name}` : "an object";
+  }
+  return String(value);
+}
+
+const NUMERIC_RANK: Partial<Record<DataType, number>> = { SHORT: 1, INT: 2, LONG: 3, DOUBLE: 4 };
+
+/** Whether existing values of type `from` keep their meaning in a column of type `to`. */
+export function isWidening(from: LogicalType, to: LogicalType): boolean {
+  if (to.type === "STRING") return from.type !== "BINARY";
+  if (from.type === "FLOAT" && to.type === "DOUBLE") return true;
+  const a = NUMERIC_RANK[from.type];
+  const b = NUMERIC_RANK[to.type];
+  if (a !== undefined && b !== undefined) return a <= b;
+  if (from.type === "DECIMAL" && to.type === "DECIMAL") {
+    const fs = from.scale ?? 0;
+    const ts = to.scale ?? 0;
+    return ts >= fs && (to.precision ?? 38) - ts >= (from.precision ?? 38) - fs;
+  }
+  return false;
+}

@@ -1,0 +1,55 @@
+import type { Counts } from "../core/counts.js";
+
+export const num = (n: number): string => n.toLocaleString("en-US");
+
+export function elapsed(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + "…";
+}
+
+/** Fivetran's SYNC PROGRESS table, with the same labels so scripts that parse it keep working. */
+export function renderProgressTable(c: Counts): string {
+  const rows: [string, number][] = [
+    ["Upserts", c.upserts],
+    ["Updates", c.updates],
+    ["Deletes", c.deletes],
+    ["Truncates", c.truncates],
+    ["SchemaChanges", c.schemaChanges],
+    ["Checkpoints", c.checkpoints],
+  ];
+  return ["SYNC PROGRESS:", "Operation       | Calls", "----------------+------------", ...rows.map(([k, v]) => `${k.padEnd(16)}| ${num(v)}`)].join("\n");
+}
+
+export function renderAligned(header: string[], rows: string[][], rightAlign: (col: number) => boolean = () => false): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (rightAlign(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** One row per table that saw operations in this run. */
+export function renderTableBreakdown(c: Counts): string {
+  const names = Object.keys(c.byTable).sort();
+  if (names.length === 0) return "";
+  const rows = names.map((t) => {
+    const b = c.byTable[t]!;
+    return [t, num(b.upserts), num(b.updates), num(b.deletes), num(b.truncates)];
+  });
+  return renderAligned(["Table", "Upserts", "Updates", "Deletes", "Truncates"], rows, (i) => i > 0);
+}
+
+/** The failure reason and the connector's own stack frames; frames inside connector-sdk and Node are noise to a connector author. */
+export function renderFailure(error: Error, ownCode: (frame: string) => boolean): string {
+  const frames = (error.stack ?? "")
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("at ") && !ownCode(l) && !l.includes("node:internal") && !l.includes("/node_modules/jiti/"));
+  const message = error.message || error.name;
+  return frames.length ? `${message}\n    ${frames.join("\n    ")}` : message;
+}
