@@ -31,7 +31,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const connectorFile = findConnectorFile(p);
   let naming;
   try {
-    naming = parseNaming(opts.naming ?? process.env.CONNECTOR_NAMING ?? "fivetran");
+    naming = parseNaming(opts.naming ?? (process.env.CONNECTOR_NAMING || "fivetran"));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

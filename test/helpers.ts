@@ -1,0 +1,74 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { execa, type Options } from "execa";
+
+export const ROOT = path.resolve(fileURLToPath(import.meta.url), "../..");
+export const BIN = path.join(ROOT, "bin", "connector.js");
+export const FIXTURES = path.join(ROOT, "test", "fixtures");
+
+const VT = /\u001b\[[0-9;?]*[A-Za-z]/g;
+export const stripVT = (s: string): string => s.replace(VT, "");
+
+export function tempDir(prefix = "connector-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A project folder with the given files, outside this repository, so it has no node_modules. */
+export function makeProject(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Copies a fixture folder (test/fixtures/<name>) into a fresh temporary project. */
+export function fixtureProject(name: string): string {
+  const dir = tempDir();
+  fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function cli(args: string[], options: Options & { cwd: string }): Promise<CliResult> {
+  const r = await execa("node", [BIN, ...args], {
+    reject: false,
+    stdin: "ignore",
+    ...options,
+    env: { NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", CONNECTOR_NAMING: "", ...(options.env ?? {}) },
+  });
+  return { exitCode: r.exitCode ?? -1, stdout: stripVT(String(r.stdout)), stderr: stripVT(String(r.stderr)) };
+}
+
+export function readState(dir: string, file = "files/state.json"): unknown {
+  return JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+}
+
+export function query<T = Record<string, unknown>>(dir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(path.join(dir, "files", "warehouse.db"), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The CREATE TABLE columns of a table as SQLite reports them. */
+export function sqliteColumns(dir: string, table: string): Record<string, string> {
+  const rows = query<{ name: string; type: string }>(dir, `SELECT name, type FROM pragma_table_info(?)`, table);
+  return Object.fromEntries(rows.map((r) => [r.name, r.type]));
+}
+
+export function logicalTypes(dir: string, table: string): Record<string, string | null> {
+  const rows = query<{ column_name: string; type: string | null }>(dir, "SELECT column_name, type FROM _connector_columns WHERE table_name = ?", table);
+  return Object.fromEntries(rows.map((r) => [r.column_name, r.type]));
+}
