@@ -11,7 +11,13 @@ export function jsonErrorLocation(text: string, error: Error): string {
   return `line ${line}, column ${column}: ${reason}`;
 }
 
-const isEndError = (e: unknown): boolean => /end of (JSON|data) input/i.test((e as Error).message);
+/** Whether parsing a prefix of length k failed only because the prefix ended. */
+function endedEarly(e: unknown, k: number): boolean {
+  const message = (e as Error).message;
+  if (/end of (JSON|data) input/i.test(message)) return true;
+  const m = /position (\d+)/.exec(message);
+  return m !== null && Number(m[1]) >= k;
+}
 
 /** V8 omits the position for some errors; find the shortest prefix that fails for a reason other than ending early. */
 function firstBadOffset(text: string): number {
@@ -22,7 +28,7 @@ function firstBadOffset(text: string): number {
       JSON.parse(text.slice(0, k));
       return false;
     } catch (e) {
-      return !isEndError(e);
+      return !endedEarly(e, k);
     }
   };
   if (!bad(hi)) return text.length;

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
 import { asDefinition, type ConnectorDefinition } from "./connector.js";
@@ -24,7 +25,7 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   try {
     mod = (await jiti.import(file)) as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`Cannot load ${file}:\n${loadErrorText(e)}`);
+    throw new UsageError(`Cannot load ${file}:\n${loadErrorText(e, path.dirname(file))}`);
   }
   for (const name of ["default", "connector"] as const) {
     const def = asDefinition(mod[name]);
@@ -36,7 +37,13 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   );
 }
 
-function loadErrorText(e: unknown): string {
+/** The error's message and only the stack frames in the connector's own folder: jiti's and ours are noise here. */
+function loadErrorText(e: unknown, dir: string): string {
   if (!(e instanceof Error)) return String(e);
-  return e.stack ?? e.message;
+  const message = e.message.split("\n").map((l) => l.trimEnd()).filter((l) => l && !l.startsWith("Require stack") && !l.startsWith("- ")).join("\n");
+  const frames = (e.stack ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("at ") && l.includes(dir + path.sep) && !l.includes(`${path.sep}node_modules${path.sep}`));
+  return [message, ...frames.map((f) => `    ${f}`)].join("\n");
 }

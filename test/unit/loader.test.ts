@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/core/errors.js";
+import { loadConnector } from "../../src/core/loader.js";
+import { findConnectorFile, project } from "../../src/core/project.js";
+import { makeProject } from "../helpers.js";
+
+const load = async (files: Record<string, string>) => {
+  const dir = makeProject(files);
+  return loadConnector(findConnectorFile(project(dir)));
+};
+
+const rejection = async (files: Record<string, string>): Promise<UsageError> => {
+  try {
+    await load(files);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return e as UsageError;
+  }
+  throw new Error("expected loading to fail");
+};
+
+describe("loadConnector", () => {
+  it("loads a TypeScript connector with types and top-level await, importing connector-sdk with no node_modules", async () => {
+    const def = await load({
+      "connector.ts": `import { Connector } from "connector-sdk";\nconst n: number = await Promise.resolve(1);\nexport default new Connector({ update: (c: Record<string, string>) => { void n; } });\n`,
+    });
+    expect(typeof def.update).toBe("function");
+  });
+
+  it("accepts the export named connector, and plain objects", async () => {
+    expect(typeof (await load({ "connector.mjs": `export const connector = { update() {}, schema() { return []; } };` })).schema).toBe("function");
+  });
+
+  it("reports a syntax error with file, line and column", async () => {
+    const e = await rejection({ "connector.ts": `export default {\n  update() {\n    const x = ;\n  }\n};\n` });
+    expect(e.message).toMatch(/connector\.ts:3:\d+/);
+  });
+
+  it("reports a missing import by name", async () => {
+    const e = await rejection({ "connector.ts": `import { x } from "no-such-package-here";\nexport default { update() { x(); } };\n` });
+    expect(e.message).toContain("Cannot find module 'no-such-package-here'");
+  });
+
+  it("reports an export that is not a connector, and a missing update", async () => {
+    expect((await rejection({ "connector.ts": `export default 42;` })).message).toContain("found default (42)");
+    expect((await rejection({ "connector.ts": `export default { schema() { return []; } };` })).message).toContain("does not export a connector");
+  });
+});
