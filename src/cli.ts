@@ -28,6 +28,31 @@ program
     await debug(dir, opts);
   });
 
+program
+  .command("reset")
+  .description("Start over: delete the state file and files/warehouse.db (asks first)")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--state <file>", "the state file to delete instead of files/state.json (default: $CONNECTOR_STATE)")
+  .option("--table <name...>", "drop only these tables' rows and metadata; keep the state")
+  .option("-y, --yes", "do not ask")
+  .addOption(new Option("--force", "alias of --yes").hideHelp().implies({ yes: true }))
+  .action(async (dir: string | undefined, opts) => {
+    const { reset } = await import("./commands/reset.js");
+    await reset(dir, opts);
+  });
+
+program
+  .command("init")
+  .description("Create a connector project from a bundled template (offline)")
+  .argument("[project-dir]", "the folder to create (default: the working directory)")
+  .option("--template <name>", "the template to copy (see --list)")
+  .option("--list", "list the templates")
+  .option("-y, --yes", "write into a folder that is not empty")
+  .action(async (dir: string | undefined, opts) => {
+    const { init } = await import("./commands/init.js");
+    await init(dir, opts);
+  });
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) {

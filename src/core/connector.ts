@@ -12,7 +12,8 @@ export type ColumnType =
 export interface TableDefinition {
   table: string;
   primary_key?: string[];
-  columns?: Record<string, ColumnType>;
+  /** `undefined` entries are ignored; they appear when TypeScript unifies the object literals of several tables. */
+  columns?: Record<string, ColumnType | undefined>;
 }
 
 /** Configuration without a schema: Fivetran's flat object of strings. */

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
@@ -18,9 +19,32 @@ function selfAliases(): Record<string, string> {
   return { "connector-sdk/testing": pick("testing"), "connector-sdk": pick("index") };
 }
 
+/**
+ * zod is how the templates type their configuration and state. A project that has not
+ * run `npm install` yet borrows this package's copy, so it still runs out of the box.
+ */
+function borrowedAliases(connectorFile: string): Record<string, string> {
+  const own = createRequire(import.meta.url);
+  const theirs = createRequire(connectorFile);
+  const aliases: Record<string, string> = {};
+  for (const name of ["zod"]) {
+    try {
+      theirs.resolve(name);
+    } catch {
+      try {
+        aliases[name] = path.join(path.dirname(own.resolve(`${name}/package.json`)), "index.js");
+      } catch {
+        // Not installed here either: let the connector's import fail with its own message.
+      }
+    }
+  }
+  return aliases;
+}
+
 /** Loads connector.ts/.mts/.js/.mjs through jiti and returns its connector definition. */
 export async function loadConnector(file: string): Promise<ConnectorDefinition<unknown, unknown>> {
-  const jiti = createJiti(import.meta.url, { alias: selfAliases(), interopDefault: false, moduleCache: false });
+  const alias = { ...borrowedAliases(file), ...selfAliases() };
+  const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false });
   let mod: Record<string, unknown>;
   try {
     mod = (await jiti.import(file)) as Record<string, unknown>;

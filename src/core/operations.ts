@@ -11,15 +11,15 @@ function sink(name: string): SyncSink {
 /** The operations a connector emits. Each applies at once to the sync's open transaction and returns nothing. */
 export const op = {
   /** Inserts the row, or replaces the whole row with the same primary key; columns not given become NULL. Revives a deleted row. */
-  upsert(table: string, data: Record<string, unknown>): void {
+  upsert(table: string, data: object): void {
     sink("upsert").upsert(table, data);
   },
   /** Changes only the given columns of an existing row; `data` must hold the whole primary key. A row that does not exist is left alone. */
-  update(table: string, data: Record<string, unknown>): void {
+  update(table: string, data: object): void {
     sink("update").update(table, data);
   },
   /** Soft-deletes the row with these primary-key values: `_fivetran_deleted = 1`. */
-  delete(table: string, keys: Record<string, unknown>): void {
+  delete(table: string, keys: object): void {
     sink("delete").delete(table, keys);
   },
   /** Soft-deletes every row of the table present at this moment. Rows upserted afterwards stay live. */

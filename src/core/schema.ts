@@ -45,6 +45,7 @@ export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
     if (e.columns !== undefined) {
       if (!isPlainObject(e.columns)) fail(`table "${source}": "columns" must be an object of column name to type, got ${describe(e.columns)}`);
       for (const [colSource, spec] of Object.entries(e.columns as Record<string, unknown>)) {
+        if (spec === undefined) continue;
         const col = applyNaming(naming, colSource, "column");
         if (isReservedColumn(col)) fail(`table "${source}": column "${colSource}" uses a reserved name (_fivetran_* and _connector_* belong to the warehouse)`);
         if (columns.has(col)) fail(`table "${source}": column "${colSource}" is declared twice (as "${col}")`);

@@ -1,0 +1,72 @@
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError } from "../core/errors.js";
+import { acquireLock } from "../core/lock.js";
+import { project, requireProjectDir, stateSource } from "../core/project.js";
+import { deleteTargets, dropTables, resetTargets, resolveTables } from "../core/reset.js";
+import { Warehouse } from "../core/warehouse.js";
+import { Ui } from "../ui/logger.js";
+import { canPrompt, confirm } from "../ui/prompt.js";
+
+export interface ResetOptions {
+  state?: string;
+  table?: string[];
+  yes?: boolean;
+}
+
+export async function reset(dir: string | undefined, opts: ResetOptions): Promise<void> {
+  const ui = new Ui({ json: false, verbose: false });
+  const p = project(dir);
+  requireProjectDir(p);
+  const state = stateSource(p, opts.state);
+  if (!opts.yes && !canPrompt()) {
+    throw new UsageError("connector reset deletes data and asks first, but there is no terminal to ask on. Pass --yes to reset without asking.");
+  }
+  const release = acquireLock(p.lockFile, "reset");
+  try {
+    if (opts.table?.length) await resetTables(ui, p.warehouse, opts.table, state.file, Boolean(opts.yes));
+    else await resetAll(ui, p, state.file, Boolean(opts.yes));
+  } finally {
+    release();
+  }
+}
+
+async function resetAll(ui: Ui, p: ReturnType<typeof project>, stateFile: string, yes: boolean): Promise<void> {
+  const targets = resetTargets(p, stateFile);
+  const present = targets.filter((t) => t.exists);
+  const shown = (file: string): string => path.relative(process.cwd(), file) || file;
+  const absent = targets.filter((t) => !t.exists);
+  if (absent.length) ui.info(`Not present, nothing to delete: ${absent.map((t) => shown(t.file)).join(", ")}`);
+  if (present.length === 0) {
+    ui.info("Nothing to reset: the next `connector debug` is already a first run.");
+    return;
+  }
+  ui.info(`This deletes:\n${present.map((t) => `  ${shown(t.file)}`).join("\n")}`);
+  if (!yes && !(await confirm("Continue?"))) {
+    ui.info("Reset cancelled; nothing was deleted.");
+    return;
+  }
+  for (const file of deleteTargets(present)) ui.info(`Deleted ${shown(file)}`);
+  ui.info("Reset done: the next `connector debug` is a historical sync from {}.");
+}
+
+async function resetTables(ui: Ui, warehouseFile: string, names: string[], stateFile: string, yes: boolean): Promise<void> {
+  if (!fs.existsSync(warehouseFile)) throw new UsageError(`No warehouse at ${warehouseFile}: there are no tables to reset.`);
+  const w = Warehouse.open(warehouseFile);
+  try {
+    const tables = resolveTables(w, names);
+    ui.info(`This drops the rows and column metadata of: ${tables.join(", ")}. The state and the other tables are kept.`);
+    if (!yes && !(await confirm("Continue?"))) {
+      ui.info("Reset cancelled; nothing was dropped.");
+      return;
+    }
+    dropTables(w, tables);
+    ui.info(`Dropped ${tables.join(", ")}.`);
+    ui.info(
+      `The state in ${stateFile} still holds the cursor for ${tables.length > 1 ? "these tables" : "this table"}, so the next sync resumes from it and will not reload the dropped rows. ` +
+        `Remove that cursor from the state file first (edit ${stateFile}), then run \`connector debug\`.`,
+    );
+  } finally {
+    w.close();
+  }
+}

@@ -1,0 +1,142 @@
+import fs from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { cli, query, readState, ROOT, tempDir } from "../helpers.js";
+
+const TEMPLATES = ["cursor", "hello", "multi-table", "pagination", "rest-api"];
+
+function editJson<T>(file: string, edit: (data: T) => void): void {
+  const data = JSON.parse(fs.readFileSync(file, "utf8")) as T;
+  edit(data);
+  fs.writeFileSync(file, JSON.stringify(data, null, 2));
+}
+
+type Rec = Record<string, unknown>;
+
+/** Per template: its table, rows after the first sync, and a change to its source that a third sync must pick up alone. */
+const cases: Record<string, { table: string; key: string; rows: number; upserts?: number; change?: (dir: string) => void; after?: { upserts: number; state: (s: Rec) => void } }> = {
+  hello: { table: "greetings", key: "_fivetran_id", rows: 1 },
+  cursor: {
+    table: "users",
+    key: "id",
+    rows: 12,
+    change: (dir) => editJson<Rec[]>(path.join(dir, "data/users.json"), (users) => Object.assign(users.find((u) => u.id === 3)!, { name: "Renamed", updated_at: "2024-04-01T00:00:00Z" })),
+    after: { upserts: 1, state: (s) => expect(s).toEqual({ last_updated_at: "2024-04-01T00:00:00Z" }) },
+  },
+  pagination: {
+    table: "events",
+    key: "id",
+    rows: 23,
+    change: (dir) => editJson<Rec[]>(path.join(dir, "data/events.json"), (events) => events.push({ id: 24, kind: "login", user_id: 101, occurred_at: "2024-05-02T00:00:00Z" })),
+    after: { upserts: 1, state: (s) => expect(s).toEqual({ last_id: 24 }) },
+  },
+  "multi-table": {
+    table: "departments",
+    key: "company_id || '/' || id",
+    rows: 9,
+    upserts: 12,
+    change: (dir) =>
+      editJson<Rec[]>(path.join(dir, "data/departments.json"), (ds) => Object.assign(ds.find((d) => d.company_id === "globex" && d.id === "sales")!, { head_count: 99, updated_at: "2024-09-01T00:00:00Z" })),
+    after: {
+      upserts: 1,
+      state: (s) => expect(s).toMatchObject({ companies_cursor: "2024-08-03T12:00:00Z", departments: { acme: "2024-08-03T09:00:00Z", globex: "2024-09-01T00:00:00Z", initech: "2024-08-09T09:00:00Z" } }),
+    },
+  },
+  "rest-api": {
+    table: "users",
+    key: "id",
+    rows: 10,
+    change: (dir) => editJson<Rec[]>(path.join(dir, "fixtures/users.json"), (users) => Object.assign(users.find((u) => u.id === 2)!, { plan: "enterprise", updated_at: "2024-07-01T00:00:00Z" })),
+    after: { upserts: 1, state: (s) => expect(s).toEqual({ updated_at: "2024-07-01T00:00:00Z", id: 2 }) },
+  },
+};
+
+const upserts = (stderr: string): number => Number(/^Upserts\s+\| ([\d,]+)$/m.exec(stderr)![1]!.replace(/,/g, ""));
+
+describe("connector init", () => {
+  it("--list shows every template with one line about it", async () => {
+    const r = await cli(["init", "--list"], { cwd: tempDir() });
+    expect(r.exitCode).toBe(0);
+    for (const t of TEMPLATES) expect(r.stdout).toMatch(new RegExp(`^${t}( \\(default\\))?\\s+\\S.+$`, "m"));
+    expect(r.stdout).toMatch(/^cursor \(default\)/m);
+  });
+
+  it("an unknown template lists the available ones and exits 2", async () => {
+    const dir = path.join(tempDir(), "x");
+    const r = await cli(["init", dir, "--template", "nope"], { cwd: tempDir() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`Unknown template "nope". Templates: ${TEMPLATES.join(", ")}`);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it("refuses a non-empty folder without --yes and changes nothing; with --yes it writes the template beside what is there", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "notes.md"), "keep me");
+    const refused = await cli(["init", dir], { cwd: dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("is not empty. Pass --yes");
+    expect(fs.readdirSync(dir)).toEqual(["notes.md"]);
+    const forced = await cli(["init", dir, "--yes", "--template", "hello"], { cwd: dir });
+    expect(forced.exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "notes.md"), "utf8")).toBe("keep me");
+    expect(fs.existsSync(path.join(dir, "connector.ts"))).toBe(true);
+  });
+
+  for (const template of TEMPLATES) {
+    it(`${template}: a complete project that syncs with no install, incrementally on the next runs`, async () => {
+      const c = cases[template]!;
+      const dir = path.join(tempDir(), `My ${template} Project`);
+      const created = await cli(["init", dir, "--template", template], { cwd: tempDir() });
+      expect(created.exitCode, created.stderr).toBe(0);
+
+      const files = fs.readdirSync(dir).sort();
+      for (const f of ["connector.ts", "configuration.json", "package.json", "tsconfig.json", "README.md", ".gitignore", "connector.test.ts"]) expect(files).toContain(f);
+      expect(files).not.toContain("_gitignore");
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+      expect(pkg).toMatchObject({ name: `my-${template}-project`, type: "module", dependencies: { "connector-sdk": `file:${ROOT}` } });
+      expect(pkg.devDependencies).toHaveProperty("vitest");
+      expect(pkg.devDependencies).toHaveProperty("typescript");
+      expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toMatch(new RegExp(`^# my-${template}-project`));
+      expect(fs.readFileSync(path.join(dir, ".gitignore"), "utf8").split("\n")).toEqual(expect.arrayContaining(["files/", "node_modules/"]));
+
+      const first = await cli(["debug"], { cwd: dir });
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(upserts(first.stderr)).toBe(c.upserts ?? c.rows);
+      const state = readState(dir);
+      const count = () => query<{ n: number; keys: number }>(dir, `SELECT count(*) AS n, count(DISTINCT ${c.key}) AS keys FROM ${c.table}`)[0]!;
+      expect(count()).toEqual({ n: c.rows, keys: c.rows });
+
+      const second = await cli(["debug"], { cwd: dir });
+      expect(second.exitCode).toBe(0);
+      expect(count()).toEqual({ n: c.rows, keys: c.rows });
+      expect(readState(dir)).toEqual(state);
+      if (!c.change) return;
+      expect(upserts(second.stderr)).toBe(0);
+
+      c.change(dir);
+      const third = await cli(["debug"], { cwd: dir });
+      expect(third.exitCode, third.stderr).toBe(0);
+      expect(upserts(third.stderr)).toBe(c.after!.upserts);
+      c.after!.state(readState(dir) as Rec);
+      expect(count().n).toBe(template === "pagination" ? c.rows + 1 : c.rows);
+    });
+  }
+
+  it("every template passes its own vitest test and tsc --noEmit against this package", async () => {
+    for (const template of TEMPLATES) {
+      const dir = path.join(tempDir(), template);
+      expect((await cli(["init", dir, "--template", template], { cwd: tempDir() })).exitCode).toBe(0);
+      // Stands in for `npm install`: this package's own dependencies, and connector-sdk itself.
+      const modules = path.join(dir, "node_modules");
+      fs.mkdirSync(modules);
+      for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry));
+      fs.symlinkSync(ROOT, path.join(modules, "connector-sdk"));
+      const tsc = await execa("node", [path.join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."], { cwd: dir, reject: false });
+      expect(tsc.exitCode, `${template}: ${tsc.stdout}`).toBe(0);
+      const test = await execa("node", [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run"], { cwd: dir, reject: false, env: { NO_COLOR: "1", CI: "true" } });
+      expect(test.exitCode, `${template}: ${test.stdout}\n${test.stderr}`).toBe(0);
+      expect(String(test.stdout)).toMatch(/Tests\s+1 passed/);
+    }
+  });
+});
