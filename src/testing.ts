@@ -6,6 +6,7 @@ import type { Naming } from "./core/naming.js";
 import { isPlainObject, type StateObject } from "./core/state.js";
 import { Warehouse } from "./core/warehouse.js";
 
+/** Inputs of runSync(). */
 export interface RunSyncOptions {
   /** What configuration.json would hold. Default {}. */
   configuration?: unknown;
@@ -16,6 +17,7 @@ export interface RunSyncOptions {
   naming?: Naming;
 }
 
+/** What runSync() resolves to; the warehouse stays open until close(). */
 export interface RunSyncResult {
   /** The last committed state: pass it as `state` to run an incremental sync. */
   state: StateObject;

@@ -25,6 +25,7 @@ export type State = Record<string, unknown>;
 /** What update() may return: nothing, a promise, or a (async) generator, which the engine drains. */
 export type UpdateResult = void | Promise<void> | Iterable<unknown> | AsyncIterable<unknown>;
 
+/** What a connector is made of: `update`, and optionally `schema` and the configuration and state validators. */
 export interface ConnectorDefinition<C = Configuration, S = State> {
   /** A Standard Schema (zod 4, for example) that validates and coerces configuration.json before anything runs. */
   configuration?: StandardSchemaV1<unknown, C>;

@@ -1,3 +1,4 @@
+/** Operations on one table. */
 export interface TableCounts {
   upserts: number;
   updates: number;
@@ -5,7 +6,8 @@ export interface TableCounts {
   truncates: number;
 }
 
-export interface Counts extends Omit<TableCounts, never> {
+/** Operation counts of a run, as in the SYNC PROGRESS table, with a breakdown per table. */
+export interface Counts extends TableCounts {
   schemaChanges: number;
   checkpoints: number;
   byTable: Record<string, TableCounts>;

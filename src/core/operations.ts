@@ -8,6 +8,16 @@ function sink(name: string): SyncSink {
   return s;
 }
 
+/**
+ * Declare your state type here to type-check every op.checkpoint(state) call:
+ *
+ *   declare module "connector-sdk" { interface Register { state: z.output<typeof stateSchema> } }
+ */
+export interface Register {}
+
+/** The state op.checkpoint accepts: the registered state type, or any object. */
+export type CheckpointState = Register extends { state: infer S } ? S : object;
+
 /** The operations a connector emits. Each applies at once to the sync's open transaction and returns nothing. */
 export const op = {
   /** Inserts the row, or replaces the whole row with the same primary key; columns not given become NULL. Revives a deleted row. */
@@ -27,7 +37,7 @@ export const op = {
     sink("truncate").truncate(table);
   },
   /** Commits everything emitted since the previous checkpoint together with `state`, and persists `state` for the next sync. */
-  checkpoint<S extends object = Record<string, unknown>>(state: S): void {
+  checkpoint(state: CheckpointState): void {
     sink("checkpoint").checkpoint(state);
   },
 };

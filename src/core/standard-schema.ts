@@ -8,15 +8,18 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   };
 }
 
+/** What a Standard Schema validator returns: the value, or its issues. */
 export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | { readonly issues: ReadonlyArray<StandardIssue> };
 
+/** One validation problem, with the path of the offending value. */
 export interface StandardIssue {
   readonly message: string;
   readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
 }
 
+/** The output type of a Standard Schema: what update() receives after validation. */
 export type InferOutput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : never;
 
 /** Runs a Standard Schema and returns its value, or its issues as "path: message" lines. */

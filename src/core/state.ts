@@ -4,7 +4,9 @@ import { UsageError } from "./errors.js";
 import { describe } from "./types.js";
 import { jsonErrorLocation } from "./json.js";
 
+/** A value JSON can hold exactly: what a checkpoint state is made of. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** A checkpoint state: a JSON object. */
 export type StateObject = { [key: string]: JsonValue };
 
 export const STATE_LIMIT_BYTES = 10 * 1024 * 1024;

@@ -16,6 +16,7 @@ export const DATA_TYPES = [
   "JSON",
 ] as const;
 
+/** One of the 14 column types. */
 export type DataType = (typeof DATA_TYPES)[number];
 
 export interface LogicalType {
