@@ -21,6 +21,7 @@ program
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
   .option("--state <file>", "state file to start from and write at every checkpoint (default: $CONNECTOR_STATE, else files/state.json)")
   .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
+  .option("--timeout <duration>", "fail the sync if it runs longer, e.g. 30s, 5m, 1h")
   .option("--verbose", "show log.debug lines")
   .option("--json", "print one machine-readable run report on stdout, no spinner")
   .action(async (dir: string | undefined, opts) => {

@@ -1,16 +1,16 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../core/configuration.js";
-import { SyncEngine, type SyncResult } from "../core/engine.js";
-import { ExitError, InterruptedError, UsageError } from "../core/errors.js";
-import { prepareInputs } from "../core/inputs.js";
-import { loadConnector } from "../core/loader.js";
+import { emptyCounts, totalOperations, type Counts } from "../core/counts.js";
+import { formatDuration, parseDuration } from "../core/duration.js";
+import type { CheckpointInfo } from "../core/engine.js";
+import { ExitError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
-import { parseNaming } from "../core/naming.js";
+import { parseNaming, type Naming } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
-import { readStateFile } from "../core/state.js";
-import { Warehouse } from "../core/warehouse.js";
-import { totalOperations } from "../core/counts.js";
+import { readStateFile, type StateObject } from "../core/state.js";
+import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/sync-worker.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 
@@ -18,8 +18,21 @@ export interface DebugOptions {
   configuration?: string;
   state?: string;
   naming?: string;
+  timeout?: string;
   verbose?: boolean;
   json?: boolean;
+}
+
+interface Outcome {
+  status: "succeeded" | "failed";
+  error?: ErrorInfo;
+  counts: Counts;
+  previousState: StateObject;
+  state: StateObject;
+  warnings: string[];
+  durationMs: number;
+  /** Set when the run was stopped by a signal: the exit code to use. */
+  signalExit?: number;
 }
 
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -29,9 +42,11 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const ui = new Ui({ json: Boolean(opts.json), verbose: Boolean(opts.verbose) });
   const p = project(dir);
   const connectorFile = findConnectorFile(p);
-  let naming;
+  let naming: Naming;
+  let timeoutMs: number | undefined;
   try {
     naming = parseNaming(opts.naming ?? (process.env.CONNECTOR_NAMING || "fivetran"));
+    timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -39,87 +54,152 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const configFile = configurationFile(p, opts.configuration);
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const release = acquireLock(p.lockFile, "debug");
-  let warehouse: Warehouse | undefined;
   try {
-    const rawState = readStateFile(stateSrc, resetHint);
-    const rawConfig = configFile ? readConfigurationFile(configFile) : {};
-    const definition = await loadConnector(connectorFile);
-    const inputs = await prepareInputs(definition, rawConfig, rawState, { configurationFile: configFile, stateFile: stateSrc.file, resetHint });
-    warehouse = Warehouse.open(p.warehouse);
-
-    ui.info(`Connector: ${connectorFile}`);
-    ui.info(`Configuration: ${configFile ?? "none ({})"}`);
-    ui.info(`Warehouse: ${p.warehouse}`);
-    ui.info(`State file: ${stateSrc.file}`);
-    ui.info(`Previous state:\n${JSON.stringify(rawState, null, 2)}`);
-    for (const w of inputs.warnings) ui.warn(w);
-
-    const engine: SyncEngine = new SyncEngine({
-      definition,
-      configuration: inputs.configuration,
-      state: inputs.state,
-      warehouse,
+    const state = readStateFile(stateSrc, resetHint);
+    const configuration = configFile ? readConfigurationFile(configFile) : {};
+    const input: WorkerInput = {
+      connectorFile,
+      configuration,
+      configurationFile: configFile,
+      state,
       stateFile: stateSrc.file,
+      resetHint,
+      warehouse: p.warehouse,
       naming,
-      checkState: inputs.checkState,
-      logger: { log: (level, message) => ui.log(level, message) },
-      events: {
-        warning: (m) => ui.warn(m),
-        checkpoint: (c) => {
-          if (ui.spinning || opts.json) return;
-          const ops = Object.values(c.operations).reduce((n, t) => n + totalOperations(t), 0);
-          ui.info(`Checkpoint ${c.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(c.state), 200)}`);
-        },
-      },
-    });
-
-    const started = Date.now();
-    ui.startSpinner("Starting update()");
-    const ticker = setInterval(() => {
-      const c = engine.counts;
-      const ops = totalOperations(c);
-      const secs = (Date.now() - started) / 1000;
-      ui.spin(`Syncing: ${num(ops)} operations · ${num(Math.round(ops / Math.max(secs, 0.001)))} ops/s · ${num(c.checkpoints)} checkpoints · ${elapsed(Date.now() - started)}`);
-    }, 100);
-    ticker.unref();
-
-    const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
-      clearInterval(ticker);
-      engine.interrupt(signal);
-      warehouse?.close();
-      release();
-      ui.stopSpinner();
-      finish(ui, { ...snapshot(engine), status: "failed", error: new InterruptedError(signal) }, p.warehouse, opts);
-      process.exit(signal === "SIGINT" ? 130 : 143);
+      liveCounts: new SharedArrayBuffer(LIVE_SLOTS * Float64Array.BYTES_PER_ELEMENT),
     };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-
-    let result: SyncResult;
-    try {
-      result = await engine.run();
-    } finally {
-      clearInterval(ticker);
-      ui.stopSpinner();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-    result.warnings.unshift(...inputs.warnings);
-    finish(ui, result, p.warehouse, opts);
-    if (result.status === "failed") throw new ExitError(1);
+    const header = (warnings: string[]): void => {
+      ui.info(`Connector: ${connectorFile}`);
+      ui.info(`Configuration: ${configFile ?? "none ({})"}`);
+      ui.info(`Warehouse: ${p.warehouse}`);
+      ui.info(`State file: ${stateSrc.file}`);
+      ui.info(`Previous state:\n${JSON.stringify(state, null, 2)}`);
+      for (const w of warnings) ui.warn(w);
+    };
+    const outcome = await supervise(input, ui, header, timeoutMs, Boolean(opts.json));
+    finish(ui, outcome, p.warehouse, Boolean(opts.json));
+    if (outcome.signalExit) throw new ExitError(outcome.signalExit);
+    if (outcome.status === "failed") throw new ExitError(1);
   } finally {
-    warehouse?.close();
     release();
   }
 }
 
-function snapshot(engine: SyncEngine): SyncResult {
-  return { status: "failed", counts: engine.counts, previousState: {}, state: {}, checkpoints: engine.checkpoints, warnings: engine.warnings, durationMs: 0 };
+/** Runs the sync in a worker, relays its events to the terminal, and stops it on a signal or a timeout. */
+function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => void, timeoutMs: number | undefined, json: boolean): Promise<Outcome> {
+  const live = new Float64Array(input.liveCounts);
+  const worker = new Worker(new URL("../core/sync-worker.js", import.meta.url), { workerData: input, stdout: true });
+  // A connector's console.log must not mix into stdout, which carries --json.
+  worker.stdout.pipe(process.stderr);
+  const started = Date.now();
+  const warnings: string[] = [];
+  const checkpoints: CheckpointInfo[] = [];
+  let ticker: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  return new Promise<Outcome>((resolve, reject) => {
+    let settled = false;
+    const cleanup = (): void => {
+      settled = true;
+      if (ticker) clearInterval(ticker);
+      if (timer) clearTimeout(timer);
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      ui.stopSpinner();
+    };
+    const stopWith = (error: ErrorInfo, signalExit?: number): void => {
+      if (settled) return;
+      cleanup();
+      void worker.terminate();
+      resolve({ ...partial(live, checkpoints, input.state, warnings, started), error, signalExit });
+    };
+    const onSigint = (): void => stopWith({ name: "Interrupted", message: "interrupted" }, 130);
+    const onSigterm = (): void => stopWith({ name: "Interrupted", message: "interrupted (SIGTERM)" }, 143);
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
+    }
+
+    worker.on("message", (m: WorkerMessage) => {
+      switch (m.t) {
+        case "ready":
+          warnings.push(...m.warnings);
+          header(m.warnings);
+          ui.startSpinner("Starting update()");
+          ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
+          break;
+        case "log":
+          ui.log(m.level, m.message);
+          break;
+        case "warning":
+          warnings.push(m.message);
+          ui.warn(m.message);
+          break;
+        case "checkpoint":
+          checkpoints.push(m.info);
+          if (!ui.spinning && !json) {
+            const ops = Object.values(m.info.operations).reduce((n, t) => n + totalOperations(t), 0);
+            ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(m.info.state), 200)}`);
+          }
+          break;
+        case "usage-error":
+          cleanup();
+          reject(new UsageError(m.message));
+          break;
+        case "done":
+          cleanup();
+          void worker.terminate();
+          resolve({ ...m.result, warnings: m.result.warnings });
+          break;
+      }
+    });
+    worker.on("error", (e) => {
+      const info = { name: e.name, message: `the connector threw outside update(): ${e.message}`, stack: e.stack };
+      stopWith(info);
+    });
+    worker.on("exit", (code) => {
+      if (settled) return;
+      const message =
+        live[EXIT_CALLED] === 1
+          ? `the connector called process.exit(${live[EXIT_CODE]}); return from update() instead, or throw to fail the sync`
+          : `update() never finished: it is waiting on a promise that nothing will ever settle (worker exit code ${code})`;
+      stopWith({ name: "Error", message });
+    });
+  });
 }
 
-function finish(ui: Ui, r: SyncResult, warehouse: string, opts: DebugOptions): void {
+/** What is known of a run that was stopped from outside: the live counts and the last committed checkpoint. */
+function partial(live: Float64Array, checkpoints: CheckpointInfo[], previousState: StateObject, warnings: string[], started: number): Outcome {
+  const counts = emptyCounts();
+  counts.upserts = live[0]!;
+  counts.updates = live[1]!;
+  counts.deletes = live[2]!;
+  counts.truncates = live[3]!;
+  counts.schemaChanges = live[4]!;
+  counts.checkpoints = live[5]!;
+  for (const c of checkpoints) {
+    for (const [table, ops] of Object.entries(c.operations)) {
+      const t = (counts.byTable[table] ??= { upserts: 0, updates: 0, deletes: 0, truncates: 0 });
+      t.upserts += ops.upserts;
+      t.updates += ops.updates;
+      t.deletes += ops.deletes;
+      t.truncates += ops.truncates;
+    }
+  }
+  const state = checkpoints.length ? checkpoints[checkpoints.length - 1]!.state : previousState;
+  return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
+}
+
+function progressLine(live: Float64Array, ms: number): string {
+  const ops = live[0]! + live[1]! + live[2]! + live[3]!;
+  const rate = Math.round(ops / Math.max(ms / 1000, 0.001));
+  return `Syncing: ${num(ops)} operations · ${num(rate)} ops/s · ${num(live[5]!)} checkpoints · ${elapsed(ms)}`;
+}
+
+function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
   const reason = r.error ? renderFailure(r.error, (frame) => OWN_CODE.some((dir) => frame.includes(dir))) : undefined;
-  if (opts.json) {
+  if (json) {
     printJson({
       status: r.status,
       ...(reason ? { error: reason } : {}),

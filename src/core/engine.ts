@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
 import type { ConnectorDefinition } from "./connector.js";
-import { InterruptedError, OperationError, SyncFailedError } from "./errors.js";
+import { OperationError, SyncFailedError } from "./errors.js";
 import { applyNaming, type Naming } from "./naming.js";
 import { registry, type LogSink, type SyncSink } from "./registry.js";
 import { applySchema, isReservedColumn, parseSchema } from "./schema.js";
@@ -35,6 +35,8 @@ export interface SyncOptions {
   naming: Naming;
   events?: SyncEvents;
   logger?: LogSink;
+  /** Mirrors counts for another thread to read while update() blocks its own: upserts, updates, deletes, truncates, schemaChanges, checkpoints. */
+  liveCounts?: Float64Array;
   /** Checks each checkpoint against the connector's state schema; returns problems or the state to persist. */
   checkState?: (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
 }
@@ -76,6 +78,10 @@ export class SyncEngine implements SyncSink {
   private secrets: string[];
   private startedAt = Date.now();
   private active = false;
+  private stop: (e: Error) => void = () => {};
+  private readonly stopped = new Promise<never>((_, reject) => {
+    this.stop = reject;
+  });
 
   constructor(private readonly o: SyncOptions) {
     this.w = o.warehouse;
@@ -96,7 +102,8 @@ export class SyncEngine implements SyncSink {
       this.runNumber = this.w.nextRun();
       await this.applyDeclaredSchema();
       this.w.begin();
-      await drain(this.o.definition.update(this.o.configuration, this.o.state));
+      this.stopped.catch(() => {});
+      await Promise.race([drain(this.o.definition.update(this.o.configuration, this.o.state)), this.stopped]);
       if (this.failure) throw this.failure;
       if (this.pendingOps > 0) {
         this.warn(`${this.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
@@ -116,10 +123,10 @@ export class SyncEngine implements SyncSink {
     }
   }
 
-  /** Stops the sync from outside (a signal): the open transaction is rolled back at once. */
-  interrupt(signal: "SIGINT" | "SIGTERM"): void {
-    this.failure ??= new InterruptedError(signal);
-    this.w.rollback();
+  /** Fails the sync from outside update(), for an unhandled rejection in a promise the connector left behind. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.stop(this.failure);
   }
 
   private async applyDeclaredSchema(): Promise<void> {
@@ -188,14 +195,25 @@ export class SyncEngine implements SyncSink {
     try {
       fn();
     } catch (e) {
-      const err = e instanceof OperationError ? e : new OperationError(`op.${name}: ${(e as Error).message}`);
+      const err = e instanceof OperationError ? e : new OperationError(`op.${name}: ${this.explain(e as Error)}`);
       this.failure = err;
       throw err;
     }
   }
 
+  /** SQLite and file-system errors say what failed but not where; name the file. */
+  private explain(e: Error): string {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_")) return `the warehouse ${this.w.file} failed: ${e.message} (${code})`;
+    return e.message;
+  }
+
   private tally(table: string, kind: OpKind): void {
     this.counts[kind]++;
+    if (this.o.liveCounts) {
+      this.o.liveCounts[LIVE_SLOTS[kind]] = this.counts[kind];
+      this.o.liveCounts[4] = this.counts.schemaChanges;
+    }
     (this.counts.byTable[table] ??= emptyTableCounts())[kind]++;
     let p = this.pending.get(table);
     if (!p) this.pending.set(table, (p = emptyTableCounts()));
@@ -414,9 +432,16 @@ export class SyncEngine implements SyncSink {
       this.seq++;
       this.w.recordCheckpoint(this.seq, this.runNumber, time, json, JSON.stringify(operations));
       this.w.commit();
-      if (this.o.stateFile) writeStateFile(this.o.stateFile, persisted);
       this.committedState = persisted;
       this.counts.checkpoints++;
+      if (this.o.liveCounts) this.o.liveCounts[5] = this.counts.checkpoints;
+      if (this.o.stateFile) {
+        try {
+          writeStateFile(this.o.stateFile, persisted);
+        } catch (e) {
+          throw new OperationError(`checkpoint ${this.seq} is committed to the warehouse, but the state file ${this.o.stateFile} could not be written: ${(e as Error).message}`);
+        }
+      }
       const info: CheckpointInfo = { seq: this.seq, time, state: persisted, operations };
       this.checkpoints.push(info);
       this.pending = new Map();
@@ -426,6 +451,8 @@ export class SyncEngine implements SyncSink {
     });
   }
 }
+
+const LIVE_SLOTS: Record<OpKind, number> = { upserts: 0, updates: 1, deletes: 2, truncates: 3 };
 
 /** A documented, deterministic key for rows of tables without a primary key: SHA-256 over the row's non-null values, sorted by column. */
 function rowHash(t: Table, row: Stored[]): string {

@@ -44,7 +44,7 @@ export function renderTableBreakdown(c: Counts): string {
 }
 
 /** The failure reason and the connector's own stack frames; frames inside connector-sdk and Node are noise to a connector author. */
-export function renderFailure(error: Error, ownCode: (frame: string) => boolean): string {
+export function renderFailure(error: { name: string; message: string; stack?: string }, ownCode: (frame: string) => boolean): string {
   const frames = (error.stack ?? "")
     .split("\n")
     .slice(1)
