@@ -56,10 +56,7 @@ program
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
-  if (error instanceof CommanderError) {
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
-    return error.exitCode === 0 ? 0 : 2;
-  }
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof UsageError) {
     process.stderr.write(`Error: ${error.message}\n`);
     return 2;
