@@ -54,6 +54,20 @@ program
     await init(dir, opts);
   });
 
+program
+  .command("verify")
+  .description("Prove that interrupted syncs resume to the same data (in scratch copies)")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
+  .option("--trials <n>", "how many interrupted syncs to try (default 5)")
+  .option("--seed <s>", "seed for the interruption points, to repeat a run")
+  .addOption(new Option("--naming <style>", "fivetran or source").hideHelp())
+  .option("--json", "print the report as JSON on stdout")
+  .action(async (dir: string | undefined, opts) => {
+    const { verifyCommand } = await import("./commands/verify.js");
+    await verifyCommand(dir, opts);
+  });
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

@@ -4,6 +4,7 @@ import { SyncEngine } from "./core/engine.js";
 import { prepareInputs } from "./core/inputs.js";
 import type { Naming } from "./core/naming.js";
 import { isPlainObject, type StateObject } from "./core/state.js";
+import { verify, type VerifyReport } from "./core/verify.js";
 import { Warehouse } from "./core/warehouse.js";
 
 /** Inputs of runSync(). */
@@ -76,3 +77,27 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   if (r.status === "failed") throw new SyncError(r.error?.message ?? "sync failed", result, { cause: r.error });
   return result;
 }
+
+export interface VerifyConnectorOptions {
+  configuration?: unknown;
+  /** Interrupted syncs to try; default 5. */
+  trials?: number;
+  /** Makes the interruption points repeatable. */
+  seed?: number;
+  naming?: Naming;
+}
+
+/**
+ * The programmatic `connector verify`: a baseline run twice, an incremental re-run, N
+ * syncs aborted at random operations and resumed, and a run after a reset, each
+ * compared with the baseline. Resolves to the report; `report.passed` is the verdict.
+ * Unlike the CLI, which loads connector.ts afresh for every run, it reuses the module
+ * you pass, so module-level state carries over between its runs.
+ */
+export async function verifyConnector<C, S>(connector: Connector<C, S> | ConnectorDefinition<C, S>, options: VerifyConnectorOptions = {}): Promise<VerifyReport> {
+  const def = asDefinition(connector);
+  if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
+  return verify({ load: async () => def, ...options });
+}
+
+export type { CheckResult, Difference, VerifyReport } from "./core/verify.js";

@@ -33,6 +33,8 @@ interface Outcome {
   durationMs: number;
   /** Set when the run was stopped by a signal: the exit code to use. */
   signalExit?: number;
+  /** How many of the warnings came from checking the inputs, and were printed before the run. */
+  inputWarnings?: number;
 }
 
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -94,6 +96,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
   const started = Date.now();
   const warnings: string[] = [];
   const checkpoints: CheckpointInfo[] = [];
+  let inputWarnings = 0;
   let ticker: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -111,7 +114,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
       if (settled) return;
       cleanup();
       void worker.terminate();
-      resolve({ ...partial(live, checkpoints, input.state, warnings, started), error, signalExit });
+      resolve({ ...partial(live, checkpoints, input.state, warnings, started), error, signalExit, inputWarnings });
     };
     const onSigint = (): void => stopWith({ name: "Interrupted", message: "interrupted" }, 130);
     const onSigterm = (): void => stopWith({ name: "Interrupted", message: "interrupted (SIGTERM)" }, 143);
@@ -125,6 +128,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
       switch (m.t) {
         case "ready":
           warnings.push(...m.warnings);
+          inputWarnings = m.warnings.length;
           header(m.warnings);
           ui.startSpinner("Starting update()");
           ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
@@ -134,7 +138,6 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           break;
         case "warning":
           warnings.push(m.message);
-          ui.warn(m.message);
           break;
         case "checkpoint":
           checkpoints.push(m.info);
@@ -150,7 +153,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
         case "done":
           cleanup();
           void worker.terminate();
-          resolve({ ...m.result, warnings: m.result.warnings });
+          resolve({ ...m.result, inputWarnings });
           break;
       }
     });
@@ -218,6 +221,7 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
   const breakdown = renderTableBreakdown(r.counts);
   if (breakdown) ui.info("\n" + breakdown);
   ui.info("");
+  for (const w of r.warnings.slice(r.inputWarnings ?? 0)) ui.warn(w);
   if (r.status === "succeeded") {
     ui.info(`State: ${truncate(JSON.stringify(r.state), 400)}`);
     ui.info(ui.color.green(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));

@@ -9,6 +9,7 @@ import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN
 import { coerce, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
 import { FIVETRAN_ID, type Column, type Table, type Warehouse } from "./warehouse.js";
 import { secretValues } from "./configuration.js";
+import { OPS_WITHOUT_CHECKPOINT, StateLints } from "./lints.js";
 
 export interface CheckpointInfo {
   seq: number;
@@ -37,6 +38,8 @@ export interface SyncOptions {
   logger?: LogSink;
   /** Mirrors counts for another thread to read while update() blocks its own: upserts, updates, deletes, truncates, schemaChanges, checkpoints. */
   liveCounts?: Float64Array;
+  /** For `connector verify`: operation number N (counting checkpoints, from 1) fails as if the process died there. */
+  abortBeforeOperation?: number;
   /** Checks each checkpoint against the connector's state schema; returns problems or the state to persist. */
   checkState?: (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
 }
@@ -78,6 +81,8 @@ export class SyncEngine implements SyncSink {
   private secrets: string[];
   private startedAt = Date.now();
   private active = false;
+  private operations = 0;
+  private readonly lints: StateLints;
   private stop: (e: Error) => void = () => {};
   private readonly stopped = new Promise<never>((_, reject) => {
     this.stop = reject;
@@ -87,6 +92,12 @@ export class SyncEngine implements SyncSink {
     this.w = o.warehouse;
     this.committedState = o.state;
     this.secrets = secretValues(o.configuration);
+    this.lints = new StateLints(o.state);
+  }
+
+  /** Operations emitted so far, checkpoints included. */
+  get operationCount(): number {
+    return this.operations;
   }
 
   async run(): Promise<SyncResult> {
@@ -192,6 +203,10 @@ export class SyncEngine implements SyncSink {
   private guard(name: string, fn: () => void): void {
     if (this.failure) throw this.failure;
     if (!this.active) throw new Error(`op.${name}() was called after the sync ended.`);
+    if (++this.operations === this.o.abortBeforeOperation) {
+      this.failure = new SimulatedInterruption(this.operations, this.counts.checkpoints);
+      throw this.failure;
+    }
     try {
       fn();
     } catch (e) {
@@ -218,7 +233,9 @@ export class SyncEngine implements SyncSink {
     let p = this.pending.get(table);
     if (!p) this.pending.set(table, (p = emptyTableCounts()));
     p[kind]++;
-    this.pendingOps++;
+    if (++this.pendingOps === OPS_WITHOUT_CHECKPOINT + 1) {
+      this.warnOnce("no-checkpoint", `more than ${OPS_WITHOUT_CHECKPOINT.toLocaleString("en-US")} operations went by without a checkpoint; a failure now replays all of them. Checkpoint every few thousand rows.`);
+    }
   }
 
   private tableName(source: unknown, opName: string): string {
@@ -428,6 +445,7 @@ export class SyncEngine implements SyncSink {
         if (json.includes(secret)) this.warnOnce("state-secret", "the state contains a value of a secret-looking configuration key (token, key, secret, password); never store credentials in state.");
       }
       const operations = Object.fromEntries(this.pending);
+      for (const lint of this.lints.checkpoint(this.seq + 1, persisted, bytes, this.pendingOps)) this.warnOnce(lint.key, lint.message);
       const time = new Date().toISOString();
       this.seq++;
       this.w.recordCheckpoint(this.seq, this.runNumber, time, json, JSON.stringify(operations));
@@ -449,6 +467,17 @@ export class SyncEngine implements SyncSink {
       this.o.events?.checkpoint?.(info);
       this.w.begin();
     });
+  }
+}
+
+/** The deliberate failure that `connector verify` injects to interrupt a sync. */
+export class SimulatedInterruption extends OperationError {
+  override name = "SimulatedInterruption";
+  constructor(
+    readonly operation: number,
+    readonly afterCheckpoint: number,
+  ) {
+    super(`interrupted by verify before operation ${operation}, after checkpoint ${afterCheckpoint}`);
   }
 }
 

@@ -129,8 +129,13 @@ export class Warehouse {
     this.inTx = false;
   }
 
+  /** Discards the open transaction, and with it any table or column it created: the in-memory schema is reread. */
   rollback(): void {
-    if (this.inTx && this.db.inTransaction) this.db.exec("ROLLBACK");
+    if (this.inTx && this.db.inTransaction) {
+      this.db.exec("ROLLBACK");
+      this.tables.clear();
+      this.load();
+    }
     this.inTx = false;
   }
 

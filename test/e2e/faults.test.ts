@@ -3,19 +3,8 @@ import path from "node:path";
 import { execSync, spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/core/random.js";
 import { BIN, cli, fixtureProject, makeProject, query, readState, stripVT, tempDir } from "../helpers.js";
-
-/** mulberry32: a tiny seeded generator, so a failing trial can be replayed with CRASH_SEED. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function start(dir: string, args: string[] = []) {
   const child = spawn("node", [BIN, "debug", ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
@@ -39,7 +28,7 @@ const EVERY = 1_000;
 describe("crash safety", () => {
   const seed = Number(process.env.CRASH_SEED ?? 20261124);
   it(`survives SIGKILL at 20 random moments (seed ${seed}): the state is never ahead of the data, and a resume completes`, async () => {
-    const rand = random(seed);
+    const rand = mulberry32(seed);
     const dir = fixtureProject("crash");
     const warehouse = path.join(dir, "files", "warehouse.db");
     const seen = new Set<string>();

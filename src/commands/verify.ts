@@ -1,0 +1,57 @@
+import { readConfigurationFile } from "../core/configuration.js";
+import { ExitError, UsageError } from "../core/errors.js";
+import { loadConnector } from "../core/loader.js";
+import { parseNaming } from "../core/naming.js";
+import { configurationFile, findConnectorFile, project } from "../core/project.js";
+import { verify } from "../core/verify.js";
+import { printJson, Ui } from "../ui/logger.js";
+import { renderVerifyReport } from "../ui/verify-report.js";
+
+export interface VerifyOptions {
+  configuration?: string;
+  trials?: string;
+  seed?: string;
+  naming?: string;
+  json?: boolean;
+}
+
+function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export async function verifyCommand(dir: string | undefined, opts: VerifyOptions): Promise<void> {
+  const ui = new Ui({ json: Boolean(opts.json), verbose: false });
+  const p = project(dir);
+  const connectorFile = findConnectorFile(p);
+  const trials = wholeNumber("--trials", opts.trials, 1);
+  const seed = wholeNumber("--seed", opts.seed, 0);
+  let naming;
+  try {
+    naming = parseNaming(opts.naming ?? (process.env.CONNECTOR_NAMING || "fivetran"));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const configFile = configurationFile(p, opts.configuration);
+  const configuration = configFile ? readConfigurationFile(configFile) : {};
+  // Fail on a connector that does not load before any scratch run starts.
+  await loadConnector(connectorFile);
+  ui.info(`Verifying ${connectorFile} in scratch warehouses; the project's files/ is not touched.`);
+  ui.startSpinner("baseline");
+  const report = await verify({
+    load: () => loadConnector(connectorFile),
+    configuration,
+    trials,
+    seed,
+    naming,
+    progress: (m) => (ui.spinning ? ui.spin(m) : ui.info(m)),
+  }).finally(() => ui.stopSpinner());
+  if (opts.json) printJson(report);
+  else {
+    const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);
+    ui.info("\n" + renderVerifyReport(report, mark));
+  }
+  if (!report.passed) throw new ExitError(1);
+}
