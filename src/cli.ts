@@ -68,6 +68,51 @@ program
     await verifyCommand(dir, opts);
   });
 
+const state = program.command("state").description("Show and steer the connector's state: show, history, diff, set, unset, rewind");
+const stateOptions = (c: Command): Command =>
+  c
+    .option("--project <dir>", "the connector's folder (default: the working directory)")
+    .option("--state <file>", "the state file (default: $CONNECTOR_STATE, else files/state.json)")
+    .option("--json", "print JSON on stdout");
+const stateCommands = () => import("./commands/state.js");
+stateOptions(state.command("show").description("Print the current state")).action(async (opts) => (await stateCommands()).stateShow(opts));
+stateOptions(state.command("history").description("One row per checkpoint: seq, time, state size, operations per table")).action(async (opts) =>
+  (await stateCommands()).stateHistory(opts),
+);
+stateOptions(
+  state
+    .command("diff")
+    .description("Path-level diff between two checkpoints, or a checkpoint and the state file (default: the latest checkpoint and the state file)")
+    .argument("[a]", "checkpoint seq")
+    .argument("[b]", "checkpoint seq (default: the state file)"),
+).action(async (a: string | undefined, b: string | undefined, opts) => (await stateCommands()).stateDiff(a, b, opts));
+stateOptions(
+  state
+    .command("set")
+    .description("Set one value (JSON, or else taken as a string), or replace the whole state with --file")
+    .argument("[json-path]", "for example companies.acme.cursor or items[0]")
+    .argument("[json-value]", 'for example \'"2024-01-01T00:00:00Z"\' or 42')
+    .option("--file <file>", "replace the whole state with this JSON file"),
+).action(async (p: string | undefined, v: string | undefined, opts) => (await stateCommands()).stateSet(p, v, opts));
+stateOptions(state.command("unset").description("Remove one value, for example a table's cursor").argument("<json-path>")).action(async (p: string, opts) =>
+  (await stateCommands()).stateUnset(p, opts),
+);
+stateOptions(state.command("rewind").description("Set the state file to a past checkpoint's state, and say what the next sync replays").argument("<seq>")).action(
+  async (seq: string, opts) => (await stateCommands()).stateRewind(seq, opts),
+);
+
+program
+  .command("inspect")
+  .description("Tables, keys, row counts and column types; or a table's latest rows")
+  .argument("[table]", "show this table's most recently synced rows")
+  .option("--project <dir>", "the connector's folder (default: the working directory)")
+  .option("--limit <n>", "how many rows to show (default 20)")
+  .option("--json", "print JSON on stdout")
+  .action(async (table: string | undefined, opts) => {
+    const { inspect } = await import("./commands/inspect.js");
+    await inspect(table, opts);
+  });
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

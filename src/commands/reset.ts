@@ -64,7 +64,7 @@ async function resetTables(ui: Ui, warehouseFile: string, names: string[], state
     ui.info(`Dropped ${tables.join(", ")}.`);
     ui.info(
       `The state in ${stateFile} still holds the cursor for ${tables.length > 1 ? "these tables" : "this table"}, so the next sync resumes from it and will not reload the dropped rows. ` +
-        `Remove that cursor from the state file first (edit ${stateFile}), then run \`connector debug\`.`,
+        `Remove that cursor first, for example with \`connector state unset <key>\` (see \`connector state show\`), then run \`connector debug\`.`,
     );
   } finally {
     w.close();

@@ -266,6 +266,36 @@ export class Warehouse {
   }
 }
 
+export interface CheckpointRow {
+  seq: number;
+  run: number;
+  time: string;
+  state: string;
+  operations: string;
+}
+
+/** Opens a warehouse for reading only, for the commands that look but never write (state, inspect). */
+export function openReadOnly(file: string): Database.Database {
+  if (!fs.existsSync(file)) throw new UsageError(`No warehouse at ${file} yet: run \`connector debug\` first.`);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const ours = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_connector_columns'").get();
+    if (!ours) {
+      db.close();
+      throw new UsageError(`${file} is a SQLite database that connector-sdk did not create (it has no _connector_columns table).`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`Cannot read the warehouse ${file}: ${(e as Error).message}`);
+  }
+  return db;
+}
+
+export function readCheckpoints(db: Database.Database): CheckpointRow[] {
+  return db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints ORDER BY seq").all() as CheckpointRow[];
+}
+
 function newTable(name: string): Table {
   return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map() };
 }

@@ -182,6 +182,21 @@ describe("connector debug: output", () => {
     expect(r.stderr).not.toMatch(/\u001b\[/);
   });
 
+  it("prints lints as warnings at the end of the run, and lists them in the --json report", async () => {
+    const dir = makeProject({
+      "connector.ts": simple(`op.checkpoint({ offset: 10 }); op.checkpoint({ offset: 3 });`),
+      "files/state.json": JSON.stringify({ offset: 1, legacy: true }),
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    const end = r.stderr.slice(r.stderr.indexOf("SYNC PROGRESS"));
+    expect(end).toContain('Warning: checkpoint 1 dropped the state key "legacy"');
+    expect(end).toContain("Warning: the cursor offset moved backwards at checkpoint 2: 10 → 3");
+    fs.writeFileSync(path.join(dir, "files", "state.json"), JSON.stringify({ offset: 1, legacy: true }));
+    const json = JSON.parse((await cli(["debug", "--json"], { cwd: dir })).stdout);
+    expect(json.warnings).toEqual([expect.stringContaining('dropped the state key "legacy"'), expect.stringContaining("the cursor offset moved backwards")]);
+  });
+
   it("shows log.debug only with --verbose; log lines carry time and level", async () => {
     const dir = makeProject({ "connector.ts": simple(`log.debug("dbg-line"); log.fine("fine-line"); log.info("info-line"); log.warning("warn-line"); log.severe("severe-line"); op.checkpoint({});`) });
     const quiet = await cli(["debug"], { cwd: dir });

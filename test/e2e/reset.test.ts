@@ -110,7 +110,7 @@ export default new Connector({
     const r = await cli(["reset", "--table", "users", "--yes"], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain("Dropped users.");
-    expect(r.stderr).toMatch(/still holds the cursor .*edit .*state\.json/);
+    expect(r.stderr).toMatch(/still holds the cursor .*connector state unset <key>/);
     expect(readState(dir)).toEqual({ done: true });
     expect(query(dir, "SELECT name FROM sqlite_master WHERE name = 'users'")).toEqual([]);
     expect(query(dir, "SELECT count(*) AS n FROM _connector_columns WHERE table_name = 'users'")).toEqual([{ n: 0 }]);

@@ -1,0 +1,50 @@
+import { ExitError, UsageError } from "../core/errors.js";
+import { latestRows, summarize } from "../core/inspect.js";
+import { project } from "../core/project.js";
+import { openReadOnly } from "../core/warehouse.js";
+import { num, renderAligned, truncate } from "../ui/format.js";
+import { printJson, Ui } from "../ui/logger.js";
+
+export interface InspectOptions {
+  project?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+const cell = (v: unknown): string => (v === null || v === undefined ? "NULL" : Buffer.isBuffer(v) ? `<${v.length} bytes>` : typeof v === "string" ? v : String(v));
+const jsonSafe = (v: unknown): unknown => (Buffer.isBuffer(v) ? { base64: v.toString("base64") } : typeof v === "bigint" ? v.toString() : v);
+
+export async function inspect(table: string | undefined, opts: InspectOptions): Promise<void> {
+  const ui = new Ui({ json: Boolean(opts.json), verbose: false });
+  const limit = opts.limit === undefined ? 20 : Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of at least 1, got ${JSON.stringify(opts.limit)}`);
+  const db = openReadOnly(project(opts.project).warehouse);
+  try {
+    if (table !== undefined) {
+      const { columns, rows } = latestRows(db, table, limit);
+      if (opts.json) printJson(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, jsonSafe(v)]))));
+      else if (process.stdout.isTTY) process.stdout.write(renderAligned(columns, rows.map((r) => columns.map((c) => truncate(cell(r[c]), 40)))) + "\n");
+      else process.stdout.write([columns, ...rows.map((r) => columns.map((c) => cell(r[c]).replace(/[\t\n]/g, " ")))].map((l) => l.join("\t")).join("\n") + "\n");
+      return;
+    }
+    const tables = summarize(db);
+    const problems = tables.flatMap((t) => t.problems);
+    if (opts.json) printJson({ tables, problems });
+    else {
+      if (tables.length === 0) ui.info("The warehouse has no tables yet.");
+      else {
+        const rows = tables.map((t) => [t.table, t.primaryKey.join(", "), num(t.rows), num(t.deleted), t.lastSynced ?? "never"]);
+        process.stdout.write(renderAligned(["Table", "Primary key", "Rows", "Deleted", "Last synced"], rows, (i) => i === 2 || i === 3) + "\n");
+        process.stdout.write("\nColumns (* inferred from the data, not declared in schema()):\n");
+        for (const t of tables) {
+          const cols = t.columns.map((c) => `${c.name} ${c.type ?? "(untyped)"}${c.declared ? "" : "*"}`).join(", ");
+          process.stdout.write(`  ${t.table}: ${cols}\n`);
+        }
+      }
+      for (const p of problems) ui.error(`Problem: ${p}`);
+    }
+    if (problems.length) throw new ExitError(1);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,223 @@
+import fs from "node:fs";
+import { totalOperations, type TableCounts } from "../core/counts.js";
+import { UsageError } from "../core/errors.js";
+import { loadConnector } from "../core/loader.js";
+import { acquireLock } from "../core/lock.js";
+import { findConnectorFile, project, stateSource, type Project } from "../core/project.js";
+import { validateWith } from "../core/standard-schema.js";
+import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type StateChange } from "../core/state-edit.js";
+import { formatBytes, isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type JsonValue, type StateObject, type StateSource } from "../core/state.js";
+import { openReadOnly, readCheckpoints, type CheckpointRow } from "../core/warehouse.js";
+import { num, renderAligned, truncate } from "../ui/format.js";
+import { printJson, Ui } from "../ui/logger.js";
+
+export interface StateOptions {
+  project?: string;
+  state?: string;
+  json?: boolean;
+  file?: string;
+}
+
+interface Context {
+  ui: Ui;
+  p: Project;
+  source: StateSource;
+  opts: StateOptions;
+}
+
+function context(opts: StateOptions): Context {
+  const p = project(opts.project);
+  return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), p, source: stateSource(p, opts.state), opts };
+}
+
+const read = (c: Context): StateObject => readStateFile(c.source, "connector reset");
+
+function checkpoints(c: Context): CheckpointRow[] {
+  const db = openReadOnly(c.p.warehouse);
+  try {
+    return readCheckpoints(db);
+  } finally {
+    db.close();
+  }
+}
+
+function checkpointState(rows: CheckpointRow[], seqText: string): { row: CheckpointRow; state: StateObject } {
+  const seq = Number(seqText);
+  const row = rows.find((r) => r.seq === seq);
+  if (!Number.isInteger(seq) || !row) {
+    const range = rows.length ? `${rows[0]!.seq} to ${rows[rows.length - 1]!.seq}` : "none yet";
+    throw new UsageError(`No checkpoint ${JSON.stringify(seqText)}; the checkpoints are ${range} (see \`connector state history\`).`);
+  }
+  return { row, state: JSON.parse(row.state) as StateObject };
+}
+
+const show = (v: JsonValue | undefined): string => truncate(JSON.stringify(v), 120);
+
+function describeOps(ops: Record<string, TableCounts>): string {
+  const parts = Object.entries(ops).map(([table, t]) => {
+    const bits = (["upserts", "updates", "deletes", "truncates"] as const).filter((k) => t[k] > 0).map((k) => `${num(t[k])} ${t[k] === 1 ? k.slice(0, -1) : k}`);
+    return `${table}: ${bits.join(", ") || "nothing"}`;
+  });
+  return parts.join("; ") || "no operations";
+}
+
+export async function stateShow(opts: StateOptions): Promise<void> {
+  const c = context(opts);
+  const state = read(c);
+  if (!fs.existsSync(c.source.file)) c.ui.info(`No state file at ${c.source.file} yet: the next sync is a first run from {}.`);
+  if (process.stdout.isTTY && !opts.json) {
+    process.stdout.write(colorJson(state, c.ui) + "\n");
+  } else {
+    printJson(state);
+  }
+}
+
+function colorJson(value: StateObject, ui: Ui): string {
+  return JSON.stringify(value, null, 2).replace(/^(\s*)("(?:[^"\\]|\\.)*")(:)/gm, (_m, indent: string, key: string, colon: string) => `${indent}${ui.color.cyan(key)}${colon}`);
+}
+
+export async function stateHistory(opts: StateOptions): Promise<void> {
+  const c = context(opts);
+  const rows = checkpoints(c);
+  if (opts.json) {
+    printJson(rows.map((r) => ({ seq: r.seq, run: r.run, time: r.time, stateBytes: Buffer.byteLength(r.state), state: JSON.parse(r.state), operations: JSON.parse(r.operations) })));
+    return;
+  }
+  if (rows.length === 0) {
+    c.ui.info("No checkpoints yet.");
+    return;
+  }
+  const table = rows.map((r) => {
+    const ops = JSON.parse(r.operations) as Record<string, TableCounts>;
+    return [String(r.seq), String(r.run), r.time, formatBytes(Buffer.byteLength(r.state)), describeOps(ops)];
+  });
+  process.stdout.write(renderAligned(["Seq", "Run", "Time", "State", "Operations since the previous checkpoint"], table, (i) => i < 2) + "\n");
+}
+
+export async function stateDiff(a: string | undefined, b: string | undefined, opts: StateOptions): Promise<void> {
+  const c = context(opts);
+  const rows = checkpoints(c);
+  let from: { label: string; state: StateObject };
+  let to: { label: string; state: StateObject };
+  if (a === undefined) {
+    if (rows.length === 0) throw new UsageError("No checkpoints yet to compare the state file with.");
+    const last = rows[rows.length - 1]!;
+    from = { label: `checkpoint ${last.seq}`, state: JSON.parse(last.state) as StateObject };
+  } else {
+    from = { label: `checkpoint ${a}`, state: checkpointState(rows, a).state };
+  }
+  if (b === undefined) to = { label: `the state file ${c.source.file}`, state: read(c) };
+  else to = { label: `checkpoint ${b}`, state: checkpointState(rows, b).state };
+  const changes = diffStates(from.state, to.state);
+  if (opts.json) {
+    printJson({ from: from.label, to: to.label, changes });
+    return;
+  }
+  c.ui.info(`From ${from.label} to ${to.label}:`);
+  process.stdout.write((changes.length ? changes.map(formatChange).join("\n") : "No differences.") + "\n");
+}
+
+function formatChange(ch: StateChange): string {
+  if (ch.kind === "added") return `+ ${ch.path}: ${show(ch.after)}`;
+  if (ch.kind === "removed") return `- ${ch.path}: ${show(ch.before)}`;
+  return `~ ${ch.path}: ${show(ch.before)} → ${show(ch.after)}`;
+}
+
+/** Runs an edit under the project lock, so it never races a sync that is writing the same file. */
+async function locked<T>(c: Context, edit: () => Promise<T>): Promise<T> {
+  const release = acquireLock(c.p.lockFile, "state");
+  try {
+    return await edit();
+  } finally {
+    release();
+  }
+}
+
+/** Validates a new state (plain JSON, size, the connector's state schema) and writes it atomically. */
+async function writeState(c: Context, next: StateObject, what: string): Promise<void> {
+  try {
+    serializeState(next);
+  } catch (e) {
+    if (e instanceof StateValueError) throw new UsageError(`The new state is not valid: ${e.message}`);
+    throw e;
+  }
+  await checkAgainstSchema(c, next);
+  writeStateFile(c.source.file, next);
+  c.ui.info(`${what} in ${c.source.file}.`);
+}
+
+async function checkAgainstSchema(c: Context, state: StateObject): Promise<void> {
+  let file: string;
+  try {
+    file = findConnectorFile(c.p);
+  } catch {
+    return;
+  }
+  let def;
+  try {
+    def = await loadConnector(file);
+  } catch (e) {
+    c.ui.warn(`could not load the connector to check its state schema, so the state was written unchecked: ${(e as Error).message.split("\n")[0]}`);
+    return;
+  }
+  if (!def.state) return;
+  const r = await validateWith(def.state, state);
+  if (!r.ok) throw new UsageError(`The new state does not match the connector's state schema:\n  ${r.problems.join("\n  ")}`);
+}
+
+export async function stateSet(pathText: string | undefined, valueText: string | undefined, opts: StateOptions): Promise<void> {
+  const c = context(opts);
+  if (opts.file) {
+    if (pathText !== undefined) throw new UsageError("Give either --file <f> or <json-path> <json-value>, not both.");
+    const replacement = readStateFile({ file: opts.file, explicit: true }, "connector reset");
+    await locked(c, () => writeState(c, replacement, `Replaced the whole state with ${opts.file}`));
+    return;
+  }
+  if (pathText === undefined || valueText === undefined) throw new UsageError("Usage: connector state set <json-path> <json-value>, or connector state set --file <f>.");
+  const parts = parsePathOrThrow(pathText);
+  const value = parseCliValue(valueText);
+  await locked(c, () => writeState(c, setAt(read(c), parts, value), `Set ${formatPath(parts)} to ${show(value)}`));
+}
+
+export async function stateUnset(pathText: string, opts: StateOptions): Promise<void> {
+  const c = context(opts);
+  const parts = parsePathOrThrow(pathText);
+  await locked(c, async () => {
+    const { state, removed } = unsetAt(read(c), parts);
+    if (!removed) c.ui.info(`${formatPath(parts)} is not in the state; nothing changed.`);
+    else await writeState(c, state, `Removed ${formatPath(parts)}`);
+  });
+}
+
+export async function stateRewind(seqText: string, opts: StateOptions): Promise<void> {
+  const c = context(opts);
+  const rows = checkpoints(c);
+  const { row, state } = checkpointState(rows, seqText);
+  if (!isPlainObject(state)) throw new UsageError(`Checkpoint ${row.seq} holds no state object.`);
+  const later = rows.filter((r) => r.seq > row.seq);
+  await locked(c, () => writeState(c, state, `Rewound the state to checkpoint ${row.seq} (${row.time})`));
+  if (later.length === 0) {
+    c.ui.info("It was the latest checkpoint: the next sync resumes where the last one stopped.");
+    return;
+  }
+  const replay: Record<string, TableCounts> = {};
+  for (const r of later) {
+    for (const [table, ops] of Object.entries(JSON.parse(r.operations) as Record<string, TableCounts>)) {
+      const t = (replay[table] ??= { upserts: 0, updates: 0, deletes: 0, truncates: 0 });
+      for (const k of ["upserts", "updates", "deletes", "truncates"] as const) t[k] += ops[k];
+    }
+  }
+  const total = Object.values(replay).reduce((n, t) => n + totalOperations(t), 0);
+  c.ui.info(
+    `The next \`connector debug\` replays what checkpoints ${later[0]!.seq} to ${later[later.length - 1]!.seq} committed (${num(total)} operations): ${describeOps(replay)}. ` +
+      "The rows stay in the warehouse meanwhile; replaying them is harmless, as every operation is idempotent.",
+  );
+}
+
+function parsePathOrThrow(text: string) {
+  try {
+    return parsePath(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
