@@ -10,7 +10,7 @@ import { acquireLock } from "../core/lock.js";
 import { parseNaming, type Naming } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
 import { readStateFile, type StateObject } from "../core/state.js";
-import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/sync-worker.js";
+import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 
@@ -130,7 +130,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           warnings.push(...m.warnings);
           inputWarnings = m.warnings.length;
           header(m.warnings);
-          ui.startSpinner("Starting update()");
+          void ui.startSpinner("Starting update()");
           ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
           break;
         case "log":

@@ -39,7 +39,7 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   // Fail on a connector that does not load before any scratch run starts.
   await loadConnector(connectorFile);
   ui.info(`Verifying ${connectorFile} in scratch warehouses; the project's files/ is not touched.`);
-  ui.startSpinner("baseline");
+  void ui.startSpinner("baseline");
   const report = await verify({
     load: () => loadConnector(connectorFile),
     configuration,

@@ -199,21 +199,21 @@ export class SyncEngine implements SyncSink {
     return this.stamp;
   }
 
-  /** Runs an operation; a failure poisons the sync, so it fails even if the connector catches the error. */
-  private guard(name: string, fn: () => void): void {
+  /** Every operation starts here: a failed, finished or (for verify) interrupted sync takes no more. */
+  private enter(name: string): void {
     if (this.failure) throw this.failure;
     if (!this.active) throw new Error(`op.${name}() was called after the sync ended.`);
     if (++this.operations === this.o.abortBeforeOperation) {
       this.failure = new SimulatedInterruption(this.operations, this.counts.checkpoints);
       throw this.failure;
     }
-    try {
-      fn();
-    } catch (e) {
-      const err = e instanceof OperationError ? e : new OperationError(`op.${name}: ${this.explain(e as Error)}`);
-      this.failure = err;
-      throw err;
-    }
+  }
+
+  /** A failed operation poisons the sync, so it fails even if the connector catches the error. */
+  private failed(name: string, e: unknown): Error {
+    const err = e instanceof OperationError ? e : new OperationError(`op.${name}: ${this.explain(e as Error)}`);
+    this.failure = err;
+    return err;
   }
 
   /** SQLite and file-system errors say what failed but not where; name the file. */
@@ -224,26 +224,30 @@ export class SyncEngine implements SyncSink {
   }
 
   private tally(table: string, kind: OpKind): void {
-    this.counts[kind]++;
-    if (this.o.liveCounts) {
-      this.o.liveCounts[LIVE_SLOTS[kind]] = this.counts[kind];
-      this.o.liveCounts[4] = this.counts.schemaChanges;
+    const n = ++this.counts[kind];
+    const live = this.o.liveCounts;
+    if (live) {
+      live[LIVE_SLOTS[kind]] = n;
+      live[4] = this.counts.schemaChanges;
     }
-    (this.counts.byTable[table] ??= emptyTableCounts())[kind]++;
     let p = this.pending.get(table);
-    if (!p) this.pending.set(table, (p = emptyTableCounts()));
+    if (!p) {
+      this.pending.set(table, (p = emptyTableCounts()));
+      this.counts.byTable[table] ??= emptyTableCounts();
+    }
     p[kind]++;
+    this.counts.byTable[table]![kind]++;
     if (++this.pendingOps === OPS_WITHOUT_CHECKPOINT + 1) {
       this.warnOnce("no-checkpoint", `more than ${OPS_WITHOUT_CHECKPOINT.toLocaleString("en-US")} operations went by without a checkpoint; a failure now replays all of them. Checkpoint every few thousand rows.`);
     }
   }
 
   private tableName(source: unknown, opName: string): string {
-    if (typeof source !== "string" || source.trim() === "") {
-      throw new OperationError(`op.${opName}: the table name must be a non-empty string, got ${describe(source)}`);
-    }
-    let name = this.tableNames.get(source);
+    let name = typeof source === "string" ? this.tableNames.get(source) : undefined;
     if (name === undefined) {
+      if (typeof source !== "string" || source.trim() === "") {
+        throw new OperationError(`op.${opName}: the table name must be a non-empty string, got ${describe(source)}`);
+      }
       name = applyNaming(this.o.naming, source, "table");
       if (name.startsWith("_connector_")) throw new OperationError(`op.${opName}: table "${source}" uses the reserved prefix _connector_`);
       this.tableNames.set(source, name);
@@ -259,7 +263,8 @@ export class SyncEngine implements SyncSink {
       name = applyNaming(this.o.naming, source, "column");
       cache.set(source, name);
     }
-    if (isReservedColumn(name) && !(allowId && name === FIVETRAN_ID)) {
+    // Reserved names start with "_"; the regex runs only for those.
+    if (name.charCodeAt(0) === 95 && isReservedColumn(name) && !(allowId && name === FIVETRAN_ID)) {
       throw new OperationError(`op.${opName} on table "${table}": column "${source}" uses a reserved name; _fivetran_* and _connector_* columns belong to the warehouse`);
     }
     return name;
@@ -319,22 +324,42 @@ export class SyncEngine implements SyncSink {
     return this.w.addColumn(t, { name, type, declared: false });
   }
 
-  private keyValues(t: Table, data: Record<string, unknown>, opName: string, row?: Stored[]): Stored[] {
-    return t.pk.map((col) => {
-      const v = row ? row[col.index + 2] : this.pkValue(t, col, data, opName);
-      if (v === null || v === undefined) {
-        const hint = t.keyless ? ` (table "${t.name}" has no primary key, so ${opName} needs the row's _fivetran_id)` : "";
-        throw new OperationError(`op.${opName} on table "${t.name}": primary key column "${col.name}" is missing or null${hint}`);
-      }
-      return v;
-    });
+  private missingKey(t: Table, col: Column, opName: string): never {
+    const hint = t.keyless ? ` (table "${t.name}" has no primary key, so ${opName} needs the row's _fivetran_id)` : "";
+    throw new OperationError(`op.${opName} on table "${t.name}": primary key column "${col.name}" is missing or null${hint}`);
   }
 
-  private pkValue(t: Table, col: Column, data: Record<string, unknown>, opName: string): Stored {
-    for (const key of Object.keys(data)) {
-      if (this.columnName(t.name, key, opName, true) === col.name) return this.store(t, col, data[key]);
+  /** The primary-key values of update and delete data, coerced like the stored keys. */
+  private keyValues(t: Table, data: Record<string, unknown>, opName: string): Stored[] {
+    const values: Stored[] = [];
+    for (const col of t.pk) {
+      let v: Stored = null;
+      for (const key in data) {
+        if (this.resolve(t, key, opName) === col) {
+          v = this.store(t, col, data[key]);
+          break;
+        }
+      }
+      if (v === null) this.missingKey(t, col, opName);
+      values.push(v);
     }
-    return null;
+    return values;
+  }
+
+  /** The column a data key maps to, or the normalised name of a column that does not exist yet. */
+  private resolve(t: Table, key: string, opName: string): Column | string {
+    let col = t.resolved.get(key);
+    if (col === undefined) {
+      // _fivetran_id may only name the key of a keyless table, in update and delete.
+      const name = this.columnName(t.name, key, opName, t.keyless && opName !== "upsert");
+      col = t.columns.get(name);
+      if (!col) return name;
+      t.resolved.set(key, col);
+    }
+    if (col.name === FIVETRAN_ID && opName === "upsert") {
+      throw new OperationError(`op.upsert on table "${t.name}": column "${key}" uses a reserved name; _fivetran_* and _connector_* columns belong to the warehouse`);
+    }
+    return col;
   }
 
   /** A table first seen in an upsert: created keyless with the row's non-null columns, as one schema change. */
@@ -350,32 +375,41 @@ export class SyncEngine implements SyncSink {
   }
 
   upsert(table: unknown, data: unknown): void {
-    this.guard("upsert", () => {
+    this.enter("upsert");
+    try {
       const name = this.tableName(table, "upsert");
       const d = this.data(data, "upsert", name, "data");
       const t = this.w.tables.get(name) ?? this.createFromRow(name, d);
-      const row: Stored[] = new Array(t.order.length + 2).fill(null);
-      for (const key of Object.keys(d)) {
+      // One buffer per table, reused: run() copies its arguments, so nothing keeps a row alive.
+      const width = t.order.length + 2;
+      const row = (t.rowBuffer ??= []);
+      row.length = width;
+      for (let i = 0; i < width; i++) row[i] = null;
+      for (const key in d) {
         const value = d[key];
-        const colName = this.columnName(name, key, "upsert", false);
-        let col = t.columns.get(colName);
-        if (!col) {
+        let col = this.resolve(t, key, "upsert");
+        if (typeof col === "string") {
           if (value === null || value === undefined) continue;
-          col = this.newColumn(t, colName, value);
+          col = this.newColumn(t, col, value);
         }
         row[col.index + 2] = this.store(t, col, value);
       }
-      if (t.keyless) row[t.columns.get(FIVETRAN_ID)!.index + 2] = rowHash(t, row);
-      this.keyValues(t, d, "upsert", row);
+      if (t.keyless) row[t.pk[0]!.index + 2] = rowHash(t, row);
+      for (const pk of t.pk) {
+        if (row[pk.index + 2] === null) this.missingKey(t, pk, "upsert");
+      }
       row[0] = this.now();
       row[1] = 0;
-      this.w.upsertStatement(t).run(row);
+      this.w.upsertStatement(t).run(...row);
       this.tally(name, "upserts");
-    });
+    } catch (e) {
+      throw this.failed("upsert", e);
+    }
   }
 
   update(table: unknown, data: unknown): void {
-    this.guard("update", () => {
+    this.enter("update");
+    try {
       const name = this.tableName(table, "update");
       const d = this.data(data, "update", name, "data");
       this.tally(name, "updates");
@@ -387,45 +421,53 @@ export class SyncEngine implements SyncSink {
       const key = this.keyValues(t, d, "update");
       const set: Column[] = [];
       const values: Stored[] = [this.now()];
-      for (const k of Object.keys(d)) {
-        const colName = this.columnName(name, k, "update", true);
-        let col = t.columns.get(colName);
-        if (col?.pk) continue;
+      for (const k in d) {
+        let col = this.resolve(t, k, "update");
+        if (typeof col !== "string" && col.pk) continue;
         const value = d[k];
-        if (!col) {
+        if (typeof col === "string") {
           if (value === null || value === undefined) continue;
-          col = this.newColumn(t, colName, value);
+          col = this.newColumn(t, col, value);
         }
         values.push(this.store(t, col, value));
         set.push(col);
       }
-      const changed = this.w.updateStatement(t, set).run([...values, ...key]).changes;
+      const changed = this.w.updateStatement(t, set).run(...values, ...key).changes;
       if (changed === 0) this.noMatch.set(name, (this.noMatch.get(name) ?? 0) + 1);
-    });
+    } catch (e) {
+      throw this.failed("update", e);
+    }
   }
 
   delete(table: unknown, keys: unknown): void {
-    this.guard("delete", () => {
+    this.enter("delete");
+    try {
       const name = this.tableName(table, "delete");
       const d = this.data(keys, "delete", name, "keys");
       this.tally(name, "deletes");
       const t = this.w.tables.get(name);
       if (!t) return;
-      this.w.deleteStatement(t).run([this.now(), ...this.keyValues(t, d, "delete")]);
-    });
+      this.w.deleteStatement(t).run(this.now(), ...this.keyValues(t, d, "delete"));
+    } catch (e) {
+      throw this.failed("delete", e);
+    }
   }
 
   truncate(table: unknown): void {
-    this.guard("truncate", () => {
+    this.enter("truncate");
+    try {
       const name = this.tableName(table, "truncate");
       this.tally(name, "truncates");
       const t = this.w.tables.get(name);
       if (t) this.w.truncateStatement(t).run();
-    });
+    } catch (e) {
+      throw this.failed("truncate", e);
+    }
   }
 
   checkpoint(state: unknown): void {
-    this.guard("checkpoint", () => {
+    this.enter("checkpoint");
+    try {
       let json: string;
       try {
         json = serializeState(state);
@@ -466,7 +508,9 @@ export class SyncEngine implements SyncSink {
       this.pendingOps = 0;
       this.o.events?.checkpoint?.(info);
       this.w.begin();
-    });
+    } catch (e) {
+      throw this.failed("checkpoint", e);
+    }
   }
 }
 

@@ -5,45 +5,16 @@
  * survives a connector that calls process.exit().
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { CheckpointInfo, SyncResult } from "./engine.js";
 import { SyncEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { prepareInputs } from "./inputs.js";
 import { loadConnector } from "./loader.js";
-import type { Naming } from "./naming.js";
-import type { LogLevel } from "./registry.js";
-import type { StateObject } from "./state.js";
 import { Warehouse } from "./warehouse.js";
-
-export interface WorkerInput {
-  connectorFile: string;
-  configuration: unknown;
-  configurationFile?: string;
-  state: StateObject;
-  stateFile: string;
-  resetHint: string;
-  warehouse: string;
-  naming: Naming;
-  liveCounts: SharedArrayBuffer;
-}
-
-export interface ErrorInfo {
-  name: string;
-  message: string;
-  stack?: string;
-}
-
-export type WorkerMessage =
-  | { t: "ready"; warnings: string[] }
-  | { t: "usage-error"; message: string }
-  | { t: "log"; level: LogLevel; message: string }
-  | { t: "warning"; message: string }
-  | { t: "checkpoint"; info: CheckpointInfo }
-  | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo } };
+import { EXIT_CALLED, EXIT_CODE, type ErrorInfo, type WorkerInput, type WorkerMessage } from "./worker-protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
-export const errorInfo = (e: Error): ErrorInfo => ({ name: e.name, message: e.message, stack: e.stack });
+const errorInfo = (e: Error): ErrorInfo => ({ name: e.name, message: e.message, stack: e.stack });
 
 async function main(input: WorkerInput): Promise<void> {
   let warehouse: Warehouse | undefined;
@@ -87,11 +58,6 @@ async function main(input: WorkerInput): Promise<void> {
     else throw e;
   }
 }
-
-/** Slots of the shared counts array after the six counts: whether the connector called process.exit, and its code. */
-export const EXIT_CALLED = 6;
-export const EXIT_CODE = 7;
-export const LIVE_SLOTS = 8;
 
 if (parentPort) {
   const input = workerData as WorkerInput;

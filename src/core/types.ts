@@ -179,6 +179,8 @@ function coerceBoolean(value: unknown): number {
 }
 
 function coerceInteger(value: unknown, min: bigint, max: bigint, name: string): number | bigint {
+  // Safe integers are the common case: compare them as numbers, without a BigInt per value.
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= Number(min) && value <= Number(max)) return value;
   let big: bigint;
   if (typeof value === "number") {
     if (!Number.isInteger(value)) throw new CoercionError(`${name} needs an integer, got ${value}`);
@@ -285,9 +287,15 @@ function coerceNaiveDateTime(value: unknown): string {
   throw new CoercionError(`NAIVE_DATETIME needs "YYYY-MM-DDTHH:MM:SS[.fff]" or a Date, got ${describe(value)}`);
 }
 
+/** Already canonical (what toISOString() prints): the common case, checked without parsing. */
+const CANONICAL_UTC = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 function coerceUtcDateTime(value: unknown): string {
   if (value instanceof Date) return isoDate(value, "UTC_DATETIME");
   if (typeof value === "string") {
+    if (CANONICAL_UTC.test(value) && (value.charCodeAt(8) < 0x32 || (value.charCodeAt(8) === 0x32 && value.charCodeAt(9) <= 0x38) || validDate(+value.slice(0, 4), +value.slice(5, 7), +value.slice(8, 10)))) {
+      return value;
+    }
     const s = value.trim();
     const dm = DATE_RE.exec(s);
     if (dm && validDate(+dm[1]!, +dm[2]!, +dm[3]!)) return `${s}T00:00:00.000Z`;
@@ -316,9 +324,18 @@ function toText(value: unknown): string {
   return toJsonText(value);
 }
 
+const bigintAsText = (_k: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v);
+
 function toJsonText(value: unknown): string {
   try {
-    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (e) {
+      // A replacer slows every call several times over, so it is only used when a BigInt needs it.
+      if (!(e instanceof TypeError) || !/BigInt/i.test(e.message)) throw e;
+      text = JSON.stringify(value, bigintAsText);
+    }
     if (text === undefined) throw new CoercionError(`JSON cannot hold ${describe(value)}`);
     return text;
   } catch (e) {

@@ -24,8 +24,12 @@ export interface Table {
   order: Column[];
   pk: Column[];
   keyless: boolean;
-  /** Bumped on every schema change, so cached statements and name maps know they are stale. */
+  /** Bumped on every schema change, so cached statements know they are stale. */
   version: number;
+  /** The column each key of incoming data resolved to, so names are normalised once per key, not once per row. */
+  resolved: Map<string, Column>;
+  /** The engine's reusable bind buffer for upserts. */
+  rowBuffer?: Stored[];
   upsert?: Database.Statement;
   updates: Map<string, Database.Statement>;
   remove?: Database.Statement;
@@ -297,7 +301,7 @@ export function readCheckpoints(db: Database.Database): CheckpointRow[] {
 }
 
 function newTable(name: string): Table {
-  return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map() };
+  return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map(), resolved: new Map() };
 }
 
 function touch(t: Table): void {

@@ -1,5 +1,5 @@
 import chalk, { Chalk, type ChalkInstance } from "chalk";
-import ora, { type Ora } from "ora";
+import type { Ora } from "ora";
 import type { LogLevel } from "../core/registry.js";
 
 export interface UiOptions {
@@ -15,6 +15,7 @@ export class Ui {
   readonly color: ChalkInstance;
   readonly tty: boolean;
   private spinner: Ora | undefined;
+  private spinnerWanted = false;
 
   constructor(readonly options: UiOptions) {
     this.tty = Boolean(process.stderr.isTTY) && !process.env.CI;
@@ -43,9 +44,12 @@ export class Ui {
     this.write(paint(`${time} ${level.padEnd(7)} ${message.replace(/\n/g, "\n" + " ".repeat(21))}`));
   }
 
-  startSpinner(text: string): void {
+  /** ora is imported only here, because loading it costs more than the rest of a short run's start-up. */
+  async startSpinner(text: string): Promise<void> {
     if (this.options.json || !this.tty) return;
-    this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+    this.spinnerWanted = true;
+    const { default: ora } = await import("ora");
+    if (this.spinnerWanted && !this.spinner) this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
   }
 
   spin(text: string): void {
@@ -53,12 +57,13 @@ export class Ui {
   }
 
   stopSpinner(): void {
+    this.spinnerWanted = false;
     this.spinner?.stop();
     this.spinner = undefined;
   }
 
   get spinning(): boolean {
-    return this.spinner !== undefined;
+    return this.spinnerWanted;
   }
 
   /** Writes a line without tearing the spinner: clear it, write, redraw. */

@@ -1,0 +1,27 @@
+// The generated connector that the engine side of every workload runs through `connector debug`.
+import { op } from "connector-sdk";
+import { COLUMNS, deleteOf, row, updateOf } from "./generator.mjs";
+
+export default {
+  schema: (c) => (c.declared === "true" ? [{ table: "items", primary_key: ["id"], columns: COLUMNS }] : [{ table: "items", primary_key: ["id"] }]),
+  update(c) {
+    const rows = Number(c.rows);
+    const every = Number(c.every);
+    for (let i = 0; i < rows; i++) {
+      op.upsert("items", row(i));
+      if ((i + 1) % every === 0) op.checkpoint({ rows: i + 1 });
+    }
+    op.checkpoint({ rows });
+    const updates = Number(c.updates ?? 0);
+    const deletes = Number(c.deletes ?? 0);
+    for (let k = 0; k < updates; k++) {
+      op.update("items", updateOf(k));
+      if ((k + 1) % every === 0) op.checkpoint({ rows, updates: k + 1 });
+    }
+    for (let k = 0; k < deletes; k++) {
+      op.delete("items", deleteOf(k));
+      if ((k + 1) % every === 0) op.checkpoint({ rows, updates, deletes: k + 1 });
+    }
+    op.checkpoint({ rows, updates, deletes });
+  },
+};

@@ -1,0 +1,138 @@
+// npm run bench: every workload through the real `connector debug` and through the raw
+// better-sqlite3 loop, in the same run, reported as ratios.
+// Options: --scale <f> (multiplies row counts), --runs <n> (median of n), --only W1,W6, --json
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(HERE);
+const BIN = path.join(ROOT, "bin", "connector.js");
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const scale = Number(flag("scale", "1"));
+const runs = Number(flag("runs", "3"));
+const only = flag("only", "W1,W2,W3,W4,W5,W6").split(",");
+const json = args.includes("--json");
+const n = (x) => Math.max(1, Math.round(x * scale));
+const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+
+function measure(cmd, argv) {
+  const started = process.hrtime.bigint();
+  const r = TIME
+    ? spawnSync(TIME, ["-f", "BENCH %M", cmd, ...argv], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+    : spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed (${r.status}):\n${r.stderr}`);
+  const rss = /BENCH (\d+)/.exec(r.stderr ?? "");
+  return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : undefined };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// One project for the whole run: like a developer's second `connector debug`, it finds
+// jiti's transform of connector.mjs in the disk cache.
+const PROJECT = fs.mkdtempSync(path.join(os.tmpdir(), "connector-bench-"));
+fs.copyFileSync(path.join(HERE, "connector.mjs"), path.join(PROJECT, "connector.mjs"));
+fs.copyFileSync(path.join(HERE, "generator.mjs"), path.join(PROJECT, "generator.mjs"));
+
+function project(config) {
+  fs.rmSync(path.join(PROJECT, "files"), { recursive: true, force: true });
+  fs.writeFileSync(path.join(PROJECT, "configuration.json"), JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]))));
+  return PROJECT;
+}
+measure("node", [BIN, "debug", project({ rows: 1, every: 1, declared: true }), "--json"]);
+
+/** Runs one workload `runs` times on each side, alternating, and keeps the medians. */
+function compare({ rows, every, declared = true, updates = 0, deletes = 0 }, times = runs) {
+  const engine = [];
+  const raw = [];
+  for (let i = 0; i < times; i++) {
+    const dir = project({ rows, every, declared, updates, deletes });
+    engine.push(measure("node", [BIN, "debug", dir, "--json"]));
+    const rawDir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-raw-"));
+    raw.push(measure("node", [path.join(HERE, "raw.mjs"), rawDir, String(rows), String(every), String(updates), String(deletes)]));
+    fs.rmSync(path.join(dir, "files"), { recursive: true, force: true });
+    fs.rmSync(rawDir, { recursive: true, force: true });
+  }
+  const e = median(engine.map((m) => m.seconds));
+  const r = median(raw.map((m) => m.seconds));
+  const ops = rows + updates + deletes;
+  return { engineSeconds: e, rawSeconds: r, ratio: r / e, engineOpsPerSec: ops / e, rawOpsPerSec: ops / r, engineRssMB: median(engine.map((m) => m.rssMB ?? 0)) };
+}
+
+function startup(times = Math.max(10, runs * 4)) {
+  const hello = fs.mkdtempSync(path.join(os.tmpdir(), "connector-bench-hello-"));
+  fs.cpSync(path.join(ROOT, "examples", "hello"), hello, { recursive: true, filter: (s) => !s.includes(`${path.sep}files`) });
+  const time = (argv) => median(Array.from({ length: times }, () => measure("node", argv).seconds));
+  measure("node", [BIN, "debug", hello]); // warms jiti's transform cache, as any second run would
+  const node = time(["-e", "0"]);
+  const debug = time([BIN, "debug", hello]);
+  const help = time([BIN, "--help"]);
+  fs.rmSync(hello, { recursive: true, force: true });
+  return { nodeMs: node * 1000, debugMs: debug * 1000, helpMs: help * 1000, debugRatio: debug / node, helpRatio: help / node };
+}
+
+const results = {};
+const rowsW = n(1_000_000);
+if (only.includes("W1")) results.W1 = compare({ rows: rowsW, every: n(10_000) });
+if (only.includes("W2")) results.W2 = compare({ rows: rowsW, every: Math.max(1, Math.round(100 * Math.min(1, scale * 10))) }, Math.min(runs, 1) || 1);
+if (only.includes("W3")) results.W3 = compare({ rows: rowsW, every: n(10_000), declared: false });
+if (only.includes("W4")) results.W4 = compare({ rows: rowsW, every: n(10_000), updates: n(200_000), deletes: n(100_000) });
+if (only.includes("W5")) {
+  const big = compare({ rows: n(5_000_000), every: n(5_000_000) * 2 }, 1);
+  const one = compare({ rows: rowsW, every: rowsW * 2 }, 1);
+  results.W5 = { ...big, rssMB: big.engineRssMB, rss1MMB: one.engineRssMB, rssGrowth: big.engineRssMB / one.engineRssMB };
+}
+if (only.includes("W6")) results.W6 = startup();
+
+const goals = {
+  W1: (r) => r.ratio >= 0.85,
+  W2: (r) => r.ratio >= 0.75,
+  W3: (r) => r.ratio >= 0.75,
+  W4: (r) => r.ratio >= 0.8,
+  W5: (r) => r.rssMB <= 250 && r.rssGrowth <= 1.3,
+};
+
+const fmt = (x, d = 2) => x.toFixed(d);
+const k = (x) => Math.round(x).toLocaleString("en-US");
+const lines = [];
+const desc = {
+  W1: `${k(rowsW)} rows, 5 declared columns, checkpoint every ${k(n(10_000))}`,
+  W2: `W1 with a checkpoint every ${k(Math.max(1, Math.round(100 * Math.min(1, scale * 10))))} rows`,
+  W3: "W1 with no schema(): every column inferred",
+  W4: `W1, then ${k(n(200_000))} partial updates and ${k(n(100_000))} deletes`,
+};
+lines.push(["Workload", "What", "Engine", "Raw", "Engine ÷ raw", "Goal", "Met"]);
+for (const id of ["W1", "W2", "W3", "W4"]) {
+  const r = results[id];
+  if (!r) continue;
+  const goal = { W1: "≥ 0.85", W2: "≥ 0.75", W3: "≥ 0.75", W4: "≥ 0.80" }[id];
+  lines.push([id, desc[id], `${fmt(r.engineSeconds)} s (${k(r.engineOpsPerSec)} ops/s)`, `${fmt(r.rawSeconds)} s (${k(r.rawOpsPerSec)} ops/s)`, fmt(r.ratio), goal, goals[id](r) ? "yes" : "no"]);
+}
+if (results.W5) {
+  const r = results.W5;
+  lines.push(["W5", `${k(n(5_000_000))} rows, no checkpoint until the end`, `peak RSS ${fmt(r.rssMB, 0)} MB`, `${k(rowsW)} rows: ${fmt(r.rss1MMB, 0)} MB`, `${fmt(r.rssGrowth)} ×`, "≤ 250 MB, ≤ 1.3 ×", goals.W5(r) ? "yes" : "no"]);
+}
+if (results.W6) {
+  const r = results.W6;
+  lines.push(["W6", "connector debug on examples/hello (median)", `${fmt(r.debugMs, 0)} ms`, `node -e 0: ${fmt(r.nodeMs, 0)} ms`, `${fmt(r.debugRatio, 1)} ×`, "≤ 6 ×, < 300 ms", r.debugRatio <= 6 && r.debugMs < 300 ? "yes" : "no"]);
+  lines.push(["W6", "connector --help (median)", `${fmt(r.helpMs, 0)} ms`, `node -e 0: ${fmt(r.nodeMs, 0)} ms`, `${fmt(r.helpRatio, 1)} ×`, "≤ 2.5 ×", r.helpRatio <= 2.5 ? "yes" : "no"]);
+}
+
+fs.rmSync(PROJECT, { recursive: true, force: true });
+const machine = { date: new Date().toISOString().slice(0, 10), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, scale, runs };
+if (json) {
+  process.stdout.write(JSON.stringify({ machine, results }, null, 2) + "\n");
+} else {
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const row = (l) => "| " + l.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+  process.stdout.write(`connector-sdk benchmarks, ${machine.date}: ${machine.cpus} cores (${machine.cpu}), ${machine.memoryGB} GB, Node ${machine.node}, scale ${scale}, median of ${runs}\n\n`);
+  process.stdout.write([row(lines[0]), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...lines.slice(1).map(row)].join("\n") + "\n");
+}

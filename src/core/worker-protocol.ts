@@ -1,0 +1,36 @@
+/** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
+import type { CheckpointInfo, SyncResult } from "./engine.js";
+import type { Naming } from "./naming.js";
+import type { LogLevel } from "./registry.js";
+import type { StateObject } from "./state.js";
+
+export interface WorkerInput {
+  connectorFile: string;
+  configuration: unknown;
+  configurationFile?: string;
+  state: StateObject;
+  stateFile: string;
+  resetHint: string;
+  warehouse: string;
+  naming: Naming;
+  liveCounts: SharedArrayBuffer;
+}
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export type WorkerMessage =
+  | { t: "ready"; warnings: string[] }
+  | { t: "usage-error"; message: string }
+  | { t: "log"; level: LogLevel; message: string }
+  | { t: "warning"; message: string }
+  | { t: "checkpoint"; info: CheckpointInfo }
+  | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo } };
+
+/** Slots of the shared counts array after the six counts: whether the connector called process.exit, and its code. */
+export const EXIT_CALLED = 6;
+export const EXIT_CODE = 7;
+export const LIVE_SLOTS = 8;

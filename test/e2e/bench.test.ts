@@ -1,0 +1,20 @@
+import path from "node:path";
+import { execa } from "execa";
+import { expect, it } from "vitest";
+import { ROOT } from "../helpers.js";
+
+// Keeps the benchmark harness working; it asserts what the suite reports, never how fast.
+it("npm run bench's harness runs every workload at a tiny scale and reports each figure", async () => {
+  const r = await execa("node", [path.join(ROOT, "bench", "run.mjs"), "--scale", "0.0005", "--runs", "1", "--json"], { reject: false });
+  expect(r.exitCode, String(r.stderr)).toBe(0);
+  const { machine, results } = JSON.parse(String(r.stdout));
+  expect(machine).toMatchObject({ cpus: expect.any(Number), node: process.version, scale: 0.0005 });
+  for (const id of ["W1", "W2", "W3", "W4"]) {
+    expect(results[id].engineSeconds, id).toBeGreaterThan(0);
+    expect(results[id].rawSeconds, id).toBeGreaterThan(0);
+    expect(results[id].ratio, id).toBeCloseTo(results[id].rawSeconds / results[id].engineSeconds, 10);
+  }
+  expect(results.W5.rssMB).toBeGreaterThan(0);
+  expect(results.W5.rss1MMB).toBeGreaterThan(0);
+  for (const key of ["nodeMs", "debugMs", "helpMs", "debugRatio", "helpRatio"]) expect(results.W6[key], key).toBeGreaterThan(0);
+});
