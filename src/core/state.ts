@@ -113,9 +113,15 @@ export function readStateFile(source: StateSource, resetHint: string): StateObje
 /** Replaces a file atomically and durably: temp file in the same folder, fsync, rename, fsync the folder. */
 export function writeFileAtomic(file: string, text: string): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, "w");
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, "w");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    fs.mkdirSync(dir, { recursive: true });
+    fd = fs.openSync(tmp, "w");
+  }
   try {
     fs.writeSync(fd, text);
     fs.fsyncSync(fd);

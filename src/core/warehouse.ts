@@ -258,8 +258,11 @@ export class Warehouse {
     return (row.run ?? 0) + 1;
   }
 
+  private insertCheckpoint?: Database.Statement;
+
   recordCheckpoint(seq: number, run: number, time: string, state: string, operations: string): void {
-    this.db.prepare("INSERT INTO _connector_checkpoints (seq, run, time, state, operations) VALUES (?, ?, ?, ?, ?)").run(seq, run, time, state, operations);
+    this.insertCheckpoint ??= this.db.prepare("INSERT INTO _connector_checkpoints (seq, run, time, state, operations) VALUES (?, ?, ?, ?, ?)");
+    this.insertCheckpoint.run(seq, run, time, state, operations);
   }
 
   rows(table: string): Record<string, unknown>[] {
