@@ -6,7 +6,7 @@ import { applyNaming, type Naming } from "./naming.js";
 import { registry, type LogSink, type SyncSink } from "./registry.js";
 import { applySchema, isReservedColumn, parseSchema } from "./schema.js";
 import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "./state.js";
-import { coerce, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
+import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
 import { FIVETRAN_ID, type Column, type Table, type Warehouse } from "./warehouse.js";
 import { secretValues } from "./configuration.js";
 import { OPS_WITHOUT_CHECKPOINT, StateLints } from "./lints.js";
@@ -297,7 +297,7 @@ export class SyncEngine implements SyncSink {
 
   private coerce(t: Table, col: Column, type: LogicalType, value: unknown): Stored {
     try {
-      const stored = coerce(type, value);
+      const stored = (col.convert ??= coercerFor(type))(value);
       if (type.type === "JSON" && typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
       return stored;
     } catch (e) {

@@ -85,26 +85,37 @@ function decimal(precision: number, scale: number): LogicalType {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** The type an undeclared column gets from its first non-null value (DESIGN section 4); undefined for null. */
+const INFERRED = {
+  BOOLEAN: Object.freeze({ type: "BOOLEAN" }),
+  LONG: Object.freeze({ type: "LONG" }),
+  DOUBLE: Object.freeze({ type: "DOUBLE" }),
+  BIG: Object.freeze({ type: "DECIMAL", precision: 38, scale: 0 }),
+  STRING: Object.freeze({ type: "STRING" }),
+  UTC_DATETIME: Object.freeze({ type: "UTC_DATETIME" }),
+  BINARY: Object.freeze({ type: "BINARY" }),
+  JSON: Object.freeze({ type: "JSON" }),
+} satisfies Record<string, LogicalType>;
+
+/** The type an undeclared column gets from its first non-null value (DESIGN section 4); undefined for null. Shared objects: read, never change. */
 export function inferType(value: unknown): LogicalType | undefined {
   switch (typeof value) {
     case "boolean":
-      return { type: "BOOLEAN" };
+      return INFERRED.BOOLEAN;
     case "number":
-      return Number.isInteger(value) ? { type: "LONG" } : { type: "DOUBLE" };
+      return Number.isInteger(value) ? INFERRED.LONG : INFERRED.DOUBLE;
     case "bigint":
-      return value >= INT64_MIN && value <= INT64_MAX ? { type: "LONG" } : { type: "DECIMAL", precision: 38, scale: 0 };
+      return value >= INT64_MIN && value <= INT64_MAX ? INFERRED.LONG : INFERRED.BIG;
     case "string":
-      return { type: "STRING" };
+      return INFERRED.STRING;
     case "undefined":
       return undefined;
     case "object":
       if (value === null) return undefined;
-      if (value instanceof Date) return { type: "UTC_DATETIME" };
-      if (value instanceof Uint8Array || value instanceof ArrayBuffer) return { type: "BINARY" };
-      return { type: "JSON" };
+      if (value instanceof Date) return INFERRED.UTC_DATETIME;
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) return INFERRED.BINARY;
+      return INFERRED.JSON;
     default:
-      return { type: "STRING" };
+      return INFERRED.STRING;
   }
 }
 
@@ -133,38 +144,40 @@ export type Stored = number | bigint | string | Buffer | null;
 /** Converts a value into the exact stored form of a logical type, or throws a CoercionError saying why not. */
 export function coerce(t: LogicalType, value: unknown): Stored {
   if (value === null || value === undefined) return null;
-  switch (t.type) {
-    case "BOOLEAN":
-      return coerceBoolean(value);
-    case "SHORT":
-      return coerceInteger(value, -32768n, 32767n, "SHORT");
-    case "INT":
-      return coerceInteger(value, -2147483648n, 2147483647n, "INT");
-    case "LONG":
-      return coerceInteger(value, INT64_MIN, INT64_MAX, "LONG");
-    case "DECIMAL":
-      return coerceDecimal(value, t.precision ?? 38, t.scale ?? 0);
-    case "FLOAT":
-    case "DOUBLE":
-      return coerceFloat(value, t.type);
-    case "NAIVE_DATE":
-      return coerceNaiveDate(value);
-    case "NAIVE_DATETIME":
-      return coerceNaiveDateTime(value);
-    case "UTC_DATETIME":
-      return coerceUtcDateTime(value);
-    case "BINARY":
-      if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      if (value instanceof ArrayBuffer) return Buffer.from(value);
-      throw new CoercionError(`BINARY needs a Uint8Array or Buffer, got ${describe(value)}`);
-    case "XML":
-      if (typeof value === "string") return value;
-      throw new CoercionError(`XML needs a string, got ${describe(value)}`);
-    case "STRING":
-      return toText(value);
-    case "JSON":
-      return toJsonText(value);
-  }
+  return coercerFor(t)(value);
+}
+
+export type Coercer = (value: unknown) => Stored;
+
+const COERCERS: Record<Exclude<DataType, "DECIMAL">, Coercer> = {
+  BOOLEAN: (v) => coerceBoolean(v),
+  SHORT: (v) => coerceInteger(v, -32768n, 32767n, "SHORT"),
+  INT: (v) => coerceInteger(v, -2147483648n, 2147483647n, "INT"),
+  LONG: (v) => coerceInteger(v, INT64_MIN, INT64_MAX, "LONG"),
+  FLOAT: (v) => coerceFloat(v, "FLOAT"),
+  DOUBLE: (v) => coerceFloat(v, "DOUBLE"),
+  NAIVE_DATE: (v) => coerceNaiveDate(v),
+  NAIVE_DATETIME: (v) => coerceNaiveDateTime(v),
+  UTC_DATETIME: (v) => coerceUtcDateTime(v),
+  BINARY: (v) => {
+    if (v instanceof Uint8Array) return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    if (v instanceof ArrayBuffer) return Buffer.from(v);
+    throw new CoercionError(`BINARY needs a Uint8Array or Buffer, got ${describe(v)}`);
+  },
+  XML: (v) => {
+    if (typeof v === "string") return v;
+    throw new CoercionError(`XML needs a string, got ${describe(v)}`);
+  },
+  STRING: (v) => toText(v),
+  JSON: (v) => toJsonText(v),
+};
+
+/** The converter of one logical type, chosen once per column rather than once per value. It expects a non-null value. */
+export function coercerFor(t: LogicalType): Coercer {
+  if (t.type !== "DECIMAL") return COERCERS[t.type];
+  const precision = t.precision ?? 38;
+  const scale = t.scale ?? 0;
+  return (v) => coerceDecimal(v, precision, scale);
 }
 
 function coerceBoolean(value: unknown): number {

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "./errors.js";
-import { formatType, parseType, sqliteClass, type LogicalType, type Stored } from "./types.js";
+import { formatType, parseType, sqliteClass, type Coercer, type LogicalType, type Stored } from "./types.js";
 
 export const SYNCED = "_fivetran_synced";
 export const DELETED = "_fivetran_deleted";
@@ -16,6 +16,8 @@ export interface Column {
   pk: boolean;
   /** Position among the table's data columns; also the column's slot in a bound row (after the two system slots). */
   index: number;
+  /** The engine's converter for this column's type, cached until the type changes. */
+  convert?: Coercer;
 }
 
 export interface Table {
@@ -188,6 +190,7 @@ export class Warehouse {
   /** Records the type of a column whose type was unknown (an undeclared primary-key column) or declared anew. */
   setColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
     col.type = type;
+    col.convert = undefined;
     col.declared = declared;
     this.db.prepare("UPDATE _connector_columns SET type = ?, declared = ? WHERE table_name = ? AND column_name = ?").run(formatType(type), declared ? 1 : 0, t.name, col.name);
   }
