@@ -67,8 +67,11 @@ export class SyncEngine implements SyncSink {
   readonly checkpoints: CheckpointInfo[] = [];
   private readonly w: Warehouse;
   private committedState: StateObject;
+  /** Operations per table since the last checkpoint; folded into counts.byTable when it commits. */
   private pending = new Map<string, TableCounts>();
   private pendingOps = 0;
+  private lastTable = "";
+  private lastPending: TableCounts | undefined;
   private failure: Error | undefined;
   private seq = 0;
   private runNumber = 0;
@@ -159,7 +162,24 @@ export class SyncEngine implements SyncSink {
     }
   }
 
+  /** Adds the operations since the last checkpoint to the per-table totals, and starts a new tally. */
+  private foldPending(): Record<string, TableCounts> {
+    const operations = Object.fromEntries(this.pending);
+    for (const [table, ops] of this.pending) {
+      const total = (this.counts.byTable[table] ??= emptyTableCounts());
+      total.upserts += ops.upserts;
+      total.updates += ops.updates;
+      total.deletes += ops.deletes;
+      total.truncates += ops.truncates;
+    }
+    this.pending = new Map();
+    this.lastTable = "";
+    this.lastPending = undefined;
+    return operations;
+  }
+
   private result(status: "succeeded" | "failed", error?: Error): SyncResult {
+    this.foldPending();
     return {
       status,
       error,
@@ -230,13 +250,14 @@ export class SyncEngine implements SyncSink {
       live[LIVE_SLOTS[kind]] = n;
       live[4] = this.counts.schemaChanges;
     }
-    let p = this.pending.get(table);
+    let p = table === this.lastTable ? this.lastPending : undefined;
     if (!p) {
-      this.pending.set(table, (p = emptyTableCounts()));
-      this.counts.byTable[table] ??= emptyTableCounts();
+      p = this.pending.get(table);
+      if (!p) this.pending.set(table, (p = emptyTableCounts()));
+      this.lastTable = table;
+      this.lastPending = p;
     }
     p[kind]++;
-    this.counts.byTable[table]![kind]++;
     if (++this.pendingOps === OPS_WITHOUT_CHECKPOINT + 1) {
       this.warnOnce("no-checkpoint", `more than ${OPS_WITHOUT_CHECKPOINT.toLocaleString("en-US")} operations went by without a checkpoint; a failure now replays all of them. Checkpoint every few thousand rows.`);
     }
@@ -504,7 +525,7 @@ export class SyncEngine implements SyncSink {
       }
       const info: CheckpointInfo = { seq: this.seq, time, state: persisted, operations };
       this.checkpoints.push(info);
-      this.pending = new Map();
+      this.foldPending();
       this.pendingOps = 0;
       this.o.events?.checkpoint?.(info);
       this.w.begin();
