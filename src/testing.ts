@@ -78,6 +78,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   return result;
 }
 
+/** Inputs of verifyConnector(). */
 export interface VerifyConnectorOptions {
   configuration?: unknown;
   /** Interrupted syncs to try; default 5. */

@@ -10,6 +10,7 @@ import { mulberry32 } from "./random.js";
 import type { LogSink } from "./registry.js";
 import { SYNCED, Warehouse } from "./warehouse.js";
 
+/** Inputs of verify(): how to load the connector, and how many trials. */
 export interface VerifyOptions {
   /** Returns the connector; called before every sync, so a fresh module can be loaded each time, as each `connector debug` would. */
   load: () => Promise<ConnectorDefinition<unknown, unknown>>;
@@ -22,6 +23,7 @@ export interface VerifyOptions {
   logger?: LogSink;
 }
 
+/** One cell (or a whole row, column "(row)", or a state path, table "(state)") that differs from the baseline. */
 export interface Difference {
   table: string;
   key: string;
@@ -30,8 +32,10 @@ export interface Difference {
   got: unknown;
 }
 
+/** The four checks of `connector verify`. */
 export type CheckName = "baseline" | "incremental" | "interrupted" | "reset";
 
+/** The verdict of one check: a row of the verify table. */
 export interface CheckResult {
   check: CheckName;
   status: "pass" | "fail" | "warn" | "skipped";
@@ -44,6 +48,7 @@ export interface CheckResult {
   abortedBeforeOperation?: number;
 }
 
+/** Where one interrupted trial was aborted, and whether it resumed to the baseline. */
 export interface TrialResult {
   trial: number;
   abortedBeforeOperation: number;
@@ -51,6 +56,7 @@ export interface TrialResult {
   passed: boolean;
 }
 
+/** The whole verify report, as `connector verify --json` prints it. */
 export interface VerifyReport {
   passed: boolean;
   seed: number;

@@ -18,7 +18,9 @@ export class Ui {
   private spinnerWanted = false;
 
   constructor(readonly options: UiOptions) {
-    this.tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+    // A terminal that reports no width (some pseudo-terminals do) sends ora's redraw into
+    // an endless loop of line clears: treat it like a pipe.
+    this.tty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
     const noColor = "NO_COLOR" in process.env || !process.stderr.isTTY;
     this.color = noColor ? new Chalk({ level: 0 }) : chalk;
   }
@@ -49,7 +51,7 @@ export class Ui {
     if (this.options.json || !this.tty) return;
     this.spinnerWanted = true;
     const { default: ora } = await import("ora");
-    if (this.spinnerWanted && !this.spinner) this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+    if (this.spinnerWanted && !this.spinner) this.spinner = ora({ text, stream: process.stderr, discardStdin: false, color: this.color.level > 0 ? "cyan" : false }).start();
   }
 
   spin(text: string): void {

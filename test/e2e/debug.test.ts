@@ -329,3 +329,32 @@ async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("connector debug on a terminal", () => {
+  it("falls back to plain lines on a terminal that reports no width", async () => {
+    const dir = makeProject({ "connector.ts": simple(`op.upsert("t", { id: 1 }); op.checkpoint({ a: 1 }); await new Promise((r) => setTimeout(r, 300));`) });
+    const { execa } = await import("execa");
+    const r = await execa("script", ["-qec", `stty cols 0 rows 0; node ${BIN} debug`, "/dev/null"], { cwd: dir, reject: false, timeout: 30_000 });
+    expect(r.exitCode).toBe(0);
+    expect(stripVT(String(r.stdout))).toContain("Checkpoint 1: committed 1 operation(s)");
+    expect(stripVT(String(r.stdout))).toContain("Sync SUCCEEDED");
+  });
+
+  it("shows a live spinner with counts on a TTY, in colour unless NO_COLOR", async () => {
+    const dir = makeProject({
+      "connector.ts": simple(`for (let i = 0; i < 50; i++) op.upsert("t", { id: i }); op.checkpoint({ a: 1 }); await new Promise((r) => setTimeout(r, 700)); op.checkpoint({ a: 2 });`),
+    });
+    const { execa } = await import("execa");
+    const { NO_COLOR: _no, FORCE_COLOR: _force, CI: _ci, ...inherited } = process.env;
+    const run = (env: Record<string, string>) =>
+      execa("script", ["-qec", `stty cols 120 rows 40; node ${BIN} debug`, "/dev/null"], { cwd: dir, reject: false, extendEnv: false, env: { ...inherited, ...env, TERM: "xterm" }, timeout: 30_000 });
+    const colour = await run({ FORCE_COLOR: "1" });
+    expect(colour.exitCode).toBe(0);
+    const screen = stripVT(String(colour.stdout));
+    expect(screen).toMatch(/Syncing: 50 operations · [\d,]+ ops\/s · 1 checkpoints/);
+    expect(screen).toContain("Sync SUCCEEDED");
+    expect(String(colour.stdout)).toMatch(/\u001b\[32mSync SUCCEEDED/);
+    const plain = await run({ NO_COLOR: "1" });
+    expect(String(plain.stdout)).not.toMatch(/\u001b\[3\dm/);
+  });
+});
