@@ -328,5 +328,3 @@ function createTableSql(t: Table, as = t.name): string {
   cols.push(`PRIMARY KEY (${t.pk.map((c) => q(c.name)).join(", ")})`);
   return `CREATE TABLE ${q(as)} (\n  ${cols.join(",\n  ")}\n)`;
 }
-
-export type { Stored };
