@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
 import { execa, type Options } from "execa";
 
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), "../..");
@@ -71,4 +72,21 @@ export function sqliteColumns(dir: string, table: string): Record<string, string
 export function logicalTypes(dir: string, table: string): Record<string, string | null> {
   const rows = query<{ column_name: string; type: string | null }>(dir, "SELECT column_name, type FROM _connector_columns WHERE table_name = ?", table);
   return Object.fromEntries(rows.map((r) => [r.column_name, r.type]));
+}
+
+/** Starts `connector debug` in the background, for tests that signal, kill or race it. */
+export function startDebug(dir: string, args: string[] = []) {
+  const child = spawn("node", [BIN, "debug", ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { child, exited, stderr: () => stripVT(stderr) };
+}
+
+export async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

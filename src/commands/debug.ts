@@ -2,12 +2,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../core/configuration.js";
-import { emptyCounts, totalOperations, type Counts } from "../core/counts.js";
+import { addByTable, emptyCounts, totalOperations, type Counts } from "../core/counts.js";
 import { formatDuration, parseDuration } from "../core/duration.js";
 import type { CheckpointInfo } from "../core/engine.js";
 import { ExitError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
-import { parseNaming, type Naming } from "../core/naming.js";
+import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
 import { readStateFile, type StateObject } from "../core/state.js";
 import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
@@ -44,14 +44,8 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const ui = new Ui({ json: Boolean(opts.json), verbose: Boolean(opts.verbose) });
   const p = project(dir);
   const connectorFile = findConnectorFile(p);
-  let naming: Naming;
-  let timeoutMs: number | undefined;
-  try {
-    naming = parseNaming(opts.naming ?? (process.env.CONNECTOR_NAMING || "fivetran"));
-    timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const naming = namingOption(opts.naming);
+  const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
@@ -183,15 +177,7 @@ function partial(live: Float64Array, checkpoints: CheckpointInfo[], previousStat
   counts.truncates = live[3]!;
   counts.schemaChanges = live[4]!;
   counts.checkpoints = live[5]!;
-  for (const c of checkpoints) {
-    for (const [table, ops] of Object.entries(c.operations)) {
-      const t = (counts.byTable[table] ??= { upserts: 0, updates: 0, deletes: 0, truncates: 0 });
-      t.upserts += ops.upserts;
-      t.updates += ops.updates;
-      t.deletes += ops.deletes;
-      t.truncates += ops.truncates;
-    }
-  }
+  for (const c of checkpoints) addByTable(counts.byTable, c.operations);
   const state = checkpoints.length ? checkpoints[checkpoints.length - 1]!.state : previousState;
   return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
 }

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { totalOperations, type TableCounts } from "../core/counts.js";
+import { addByTable, totalOperations, type TableCounts } from "../core/counts.js";
 import { UsageError } from "../core/errors.js";
 import { loadConnector } from "../core/loader.js";
 import { acquireLock } from "../core/lock.js";
@@ -201,12 +201,7 @@ export async function stateRewind(seqText: string, opts: StateOptions): Promise<
     return;
   }
   const replay: Record<string, TableCounts> = {};
-  for (const r of later) {
-    for (const [table, ops] of Object.entries(JSON.parse(r.operations) as Record<string, TableCounts>)) {
-      const t = (replay[table] ??= { upserts: 0, updates: 0, deletes: 0, truncates: 0 });
-      for (const k of ["upserts", "updates", "deletes", "truncates"] as const) t[k] += ops[k];
-    }
-  }
+  for (const r of later) addByTable(replay, JSON.parse(r.operations) as Record<string, TableCounts>);
   const total = Object.values(replay).reduce((n, t) => n + totalOperations(t), 0);
   c.ui.info(
     `The next \`connector debug\` replays what checkpoints ${later[0]!.seq} to ${later[later.length - 1]!.seq} committed (${num(total)} operations): ${describeOps(replay)}. ` +

@@ -1,7 +1,7 @@
 import { readConfigurationFile } from "../core/configuration.js";
 import { ExitError, UsageError } from "../core/errors.js";
 import { loadConnector } from "../core/loader.js";
-import { parseNaming } from "../core/naming.js";
+import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project } from "../core/project.js";
 import { verify } from "../core/verify.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -28,12 +28,7 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   const connectorFile = findConnectorFile(p);
   const trials = wholeNumber("--trials", opts.trials, 1);
   const seed = wholeNumber("--seed", opts.seed, 0);
-  let naming;
-  try {
-    naming = parseNaming(opts.naming ?? (process.env.CONNECTOR_NAMING || "fivetran"));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const naming = namingOption(opts.naming);
   const configFile = configurationFile(p, opts.configuration);
   const configuration = configFile ? readConfigurationFile(configFile) : {};
   // Fail on a connector that does not load before any scratch run starts.

@@ -26,3 +26,14 @@ export function emptyTableCounts(): TableCounts {
 export function totalOperations(c: TableCounts): number {
   return c.upserts + c.updates + c.deletes + c.truncates;
 }
+
+/** Adds per-table operation counts into a running total, table by table. */
+export function addByTable(into: Record<string, TableCounts>, from: Record<string, TableCounts>): void {
+  for (const [table, ops] of Object.entries(from)) {
+    const t = (into[table] ??= emptyTableCounts());
+    t.upserts += ops.upserts;
+    t.updates += ops.updates;
+    t.deletes += ops.deletes;
+    t.truncates += ops.truncates;
+  }
+}

@@ -1,11 +1,13 @@
+import { UsageError } from "./errors.js";
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** "500ms", "30s", "5m", "1h", or a bare number of seconds. */
 export function parseDuration(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!m) throw new Error(`cannot read the duration ${JSON.stringify(text)}; write it as 500ms, 30s, 5m or 1h`);
+  if (!m) throw new UsageError(`cannot read the duration ${JSON.stringify(text)}; write it as 500ms, 30s, 5m or 1h`);
   const ms = Number(m[1]) * UNITS[m[2] ?? "s"]!;
-  if (ms <= 0) throw new Error(`the duration must be more than zero, got ${JSON.stringify(text)}`);
+  if (ms <= 0) throw new UsageError(`the duration must be more than zero, got ${JSON.stringify(text)}`);
   return ms;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
+import { addByTable, emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
 import type { ConnectorDefinition } from "./connector.js";
 import { OperationError, SyncFailedError } from "./errors.js";
 import { applyNaming, type Naming } from "./naming.js";
@@ -165,13 +165,7 @@ export class SyncEngine implements SyncSink {
   /** Adds the operations since the last checkpoint to the per-table totals, and starts a new tally. */
   private foldPending(): Record<string, TableCounts> {
     const operations = Object.fromEntries(this.pending);
-    for (const [table, ops] of this.pending) {
-      const total = (this.counts.byTable[table] ??= emptyTableCounts());
-      total.upserts += ops.upserts;
-      total.updates += ops.updates;
-      total.deletes += ops.deletes;
-      total.truncates += ops.truncates;
-    }
+    addByTable(this.counts.byTable, operations);
     this.pending = new Map();
     this.lastTable = "";
     this.lastPending = undefined;

@@ -1,3 +1,5 @@
+import { UsageError } from "./errors.js";
+
 export type Naming = "fivetran" | "source";
 
 /**
@@ -39,5 +41,10 @@ export function applyNaming(naming: Naming, name: string, kind: "table" | "colum
 export function parseNaming(value: string): Naming {
   const v = value.toLowerCase();
   if (v === "fivetran" || v === "source") return v;
-  throw new Error(`--naming must be "fivetran" or "source", got ${JSON.stringify(value)}`);
+  throw new UsageError(`--naming must be "fivetran" or "source", got ${JSON.stringify(value)}`);
+}
+
+/** --naming, else CONNECTOR_NAMING, else fivetran. */
+export function namingOption(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Naming {
+  return parseNaming(flag ?? (env.CONNECTOR_NAMING || "fivetran"));
 }

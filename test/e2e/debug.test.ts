@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { BIN, cli, makeProject, query, readState, stripVT } from "../helpers.js";
+import { BIN, cli, makeProject, query, readState, startDebug, stripVT, waitFor } from "../helpers.js";
 
 const simple = (body: string, head = `import { Connector, op, log } from "connector-sdk";`): string => `${head}\nexport default new Connector({\n  async update(configuration, state) {\n${body}\n  },\n});\n`;
 
@@ -287,16 +286,14 @@ export default new Connector({
     const dir = makeProject({
       "connector.ts": simple(`op.checkpoint({ started: true }); await new Promise((r) => setTimeout(r, 60_000));`),
     });
-    const first = spawn("node", [BIN, "debug"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let err = "";
-    first.stderr.on("data", (d) => (err += d));
-    await waitFor(() => err.includes("Checkpoint 1"));
+    const first = startDebug(dir);
+    await waitFor(() => first.stderr().includes("Checkpoint 1"));
     const second = await cli(["debug"], { cwd: dir });
     expect(second.exitCode).toBe(2);
-    expect(second.stderr).toContain(`(pid ${first.pid}`);
+    expect(second.stderr).toContain(`(pid ${first.child.pid}`);
     expect(second.stderr).toContain(path.join(dir, "files", ".connector.lock"));
-    first.kill("SIGKILL");
-    await new Promise((r) => first.once("exit", r));
+    first.child.kill("SIGKILL");
+    await first.exited;
     expect(fs.existsSync(path.join(dir, "files", ".connector.lock"))).toBe(true);
     fs.writeFileSync(path.join(dir, "connector.ts"), simple(`op.checkpoint({ resumed: true });`));
     const third = await cli(["debug"], { cwd: dir });
@@ -308,27 +305,16 @@ export default new Connector({
     const dir = makeProject({
       "connector.ts": simple(`op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); op.upsert("t", { id: 2 }); log.info("waiting"); await new Promise((r) => setTimeout(r, 60_000));`),
     });
-    const child = spawn("node", [BIN, "debug"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    await waitFor(() => err.includes("waiting"));
-    child.kill("SIGINT");
-    const code = await new Promise((r) => child.once("exit", (c) => r(c)));
-    expect(code).toBe(130);
-    expect(stripVT(err)).toContain("Sync FAILED: interrupted");
+    const run = startDebug(dir);
+    await waitFor(() => run.stderr().includes("waiting"));
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(run.stderr()).toContain("Sync FAILED: interrupted");
     expect(readState(dir)).toEqual({ n: 1 });
     expect(query(dir, "SELECT count(*) AS n FROM t")).toEqual([{ n: 1 }]);
     expect(fs.existsSync(path.join(dir, "files", ".connector.lock"))).toBe(false);
   });
 });
-
-async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("connector debug on a terminal", () => {
   it("falls back to plain lines on a terminal that reports no width", async () => {

@@ -1,26 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { execSync, spawn } from "node:child_process";
+import { execSync } from "node:child_process";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/core/random.js";
-import { BIN, cli, fixtureProject, makeProject, query, readState, stripVT, tempDir } from "../helpers.js";
-
-function start(dir: string, args: string[] = []) {
-  const child = spawn("node", [BIN, "debug", ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
-  return { child, exited, stderr: () => stripVT(stderr) };
-}
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { cli, fixtureProject, makeProject, query, readState, startDebug, tempDir, waitFor } from "../helpers.js";
 
 const TOTAL = 200_000;
 const EVERY = 1_000;
@@ -35,7 +19,7 @@ describe("crash safety", () => {
     for (let trial = 0; trial < 20; trial++) {
       fs.rmSync(path.join(dir, "files"), { recursive: true, force: true });
       const delay = Math.round(150 + rand() * 650);
-      const run = start(dir);
+      const run = startDebug(dir);
       await new Promise((r) => setTimeout(r, delay));
       run.child.kill("SIGKILL");
       await run.exited;
@@ -79,8 +63,8 @@ export default { update() {
 } };
 `,
       });
-      const run = start(dir);
-      await until(() => run.stderr().includes("spinning"));
+      const run = startDebug(dir);
+      await waitFor(() => run.stderr().includes("spinning"));
       run.child.kill(signal);
       expect(await run.exited).toBe(code);
       expect(run.stderr()).toContain(text);

@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { BIN, cli, fixtureProject, makeProject, query, readState, stripVT } from "../helpers.js";
+import { BIN, cli, fixtureProject, makeProject, query, readState, startDebug, stripVT, waitFor } from "../helpers.js";
 
 const exists = (dir: string, file: string) => fs.existsSync(path.join(dir, file));
 
@@ -134,13 +133,10 @@ export default new Connector({
     const dir = makeProject({
       "connector.ts": `import { op } from "connector-sdk";\nexport default { async update() { op.checkpoint({ a: 1 }); await new Promise((r) => setTimeout(r, 60_000)); } };\n`,
     });
-    const child = spawn("node", [BIN, "debug"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    const end = Date.now() + 20_000;
-    while (!err.includes("Checkpoint 1") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const run = startDebug(dir);
+    await waitFor(() => run.stderr().includes("Checkpoint 1"));
     const r = await cli(["reset", "--yes"], { cwd: dir });
-    child.kill("SIGKILL");
+    run.child.kill("SIGKILL");
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("Another `connector debug`");
     expect(exists(dir, "files/state.json")).toBe(true);

@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { BIN, cli, makeProject, query, readState } from "../helpers.js";
+import { cli, makeProject, query, readState, startDebug, waitFor } from "../helpers.js";
 
 /** A project with three checkpoints of a nested per-parent cursor. */
 async function synced(extraConnector = ""): Promise<string> {
@@ -113,13 +112,10 @@ describe("connector state", () => {
 
   it("edits are refused while a sync holds the project", async () => {
     const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { async update() { op.checkpoint({ a: 1 }); await new Promise((r) => setTimeout(r, 60_000)); } };\n` });
-    const child = spawn("node", [BIN, "debug"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    const end = Date.now() + 20_000;
-    while (!err.includes("Checkpoint 1") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const run = startDebug(dir);
+    await waitFor(() => run.stderr().includes("Checkpoint 1"));
     const r = await cli(["state", "set", "a", "2"], { cwd: dir });
-    child.kill("SIGKILL");
+    run.child.kill("SIGKILL");
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("Another `connector debug`");
     expect(readState(dir)).toEqual({ a: 1 });
