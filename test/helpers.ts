@@ -13,8 +13,18 @@ export const FIXTURES = path.join(ROOT, "test", "fixtures");
 const VT = /\u001b\[[0-9;?]*[A-Za-z]/g;
 export const stripVT = (s: string): string => s.replace(VT, "");
 
+const created: string[] = [];
+
+/** A fresh folder under the system temp dir; test/setup.ts removes it after the test file. */
 export function tempDir(prefix = "connector-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir() made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
 /** A project folder with the given files, outside this repository, so it has no node_modules. */
