@@ -14,11 +14,12 @@ export interface Lint {
 /**
  * The state-management mistakes that leave no error behind, found by watching the
  * checkpoints of one run: a dropped key, a cursor going backwards, a state that grows
- * with the data.
+ * with the data. Each rule is narrow on purpose: a warning on a correct connector
+ * teaches its author to ignore warnings.
  */
 export class StateLints {
   private previous: StateObject;
-  private sizes: number[] = [];
+  private weights: number[] = [];
   private opsSince: number[] = [];
 
   constructor(private readonly start: StateObject) {
@@ -35,19 +36,17 @@ export class StateLints {
         });
       }
     }
-    for (const [path, before, after] of cursorPairs(this.previous, state, "")) {
-      if (movedBackwards(before, after)) {
-        found.push({
-          key: `backwards:${path}`,
-          message: `the cursor ${path} moved backwards at checkpoint ${seq}: ${JSON.stringify(before)} → ${JSON.stringify(after)}. The next sync will fetch data it already has, or the cursor tracks the wrong record.`,
-        });
-      }
+    for (const [path, before, after] of backwardsCursors(this.previous, state, "")) {
+      found.push({
+        key: `backwards:${path}`,
+        message: `the cursor ${path} moved backwards at checkpoint ${seq}: ${JSON.stringify(before)} → ${JSON.stringify(after)}. The next sync will fetch data it already has, or the cursor tracks the wrong record.`,
+      });
     }
-    this.sizes.push(bytes);
+    this.weights.push(weigh(state, ""));
     this.opsSince.push(operations);
-    const n = this.sizes.length;
+    const n = this.weights.length;
     if (n > GROWTH_CHECKPOINTS) {
-      const recent = this.sizes.slice(-GROWTH_CHECKPOINTS - 1);
+      const recent = this.weights.slice(-GROWTH_CHECKPOINTS - 1);
       const growing = recent.every((s, i) => i === 0 || s > recent[i - 1]!);
       const grown = recent[recent.length - 1]! - recent[0]!;
       const ops = this.opsSince.slice(-GROWTH_CHECKPOINTS).reduce((a, b) => a + b, 0);
@@ -63,14 +62,35 @@ export class StateLints {
   }
 }
 
-function* cursorPairs(a: JsonValue, b: JsonValue, path: string): Generator<[string, JsonValue, JsonValue]> {
+const isScalar = (v: JsonValue | undefined): v is string | number | boolean | null => v === null || (typeof v !== "object" && v !== undefined);
+
+/**
+ * The cursor-like values that moved backwards between two states, object by object. The
+ * values of one object are read as one position: a backwards step is reported only when
+ * nothing else in that object changed, except other cursors that stepped back too. So the
+ * id of a compound { updated_at, id } cursor may fall back when its timestamp advances,
+ * and an offset may restart when a { table, offset } pair moves on to the next table.
+ */
+function* backwardsCursors(a: JsonValue, b: JsonValue, path: string): Generator<[string, JsonValue, JsonValue]> {
   if (!isPlainObject(a) || !isPlainObject(b)) return;
-  for (const [key, after] of Object.entries(b)) {
-    if (!(key in a)) continue;
-    const before = (a as StateObject)[key]!;
-    const at = path ? `${path}.${key}` : key;
-    if (isPlainObject(after)) yield* cursorPairs(before, after, at);
-    else if (CURSOR_KEY.test(key)) yield [at, before, after];
+  const before = a as StateObject;
+  const after = b as StateObject;
+  const changed: string[] = [];
+  const back: string[] = [];
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const x = before[key];
+    const y = after[key];
+    if (isPlainObject(x) && isPlainObject(y)) continue;
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    changed.push(key);
+    if (x !== undefined && y !== undefined && CURSOR_KEY.test(key) && movedBackwards(x, y)) back.push(key);
+  }
+  if (back.length > 0 && back.length === changed.length) {
+    for (const key of back) yield [path ? `${path}.${key}` : key, before[key]!, after[key]!];
+  }
+  for (const [key, y] of Object.entries(after)) {
+    const x = before[key];
+    if (isPlainObject(x) && isPlainObject(y)) yield* backwardsCursors(x, y, path ? `${path}.${key}` : key);
   }
 }
 
@@ -80,6 +100,38 @@ function movedBackwards(before: JsonValue, after: JsonValue): boolean {
     const x = Date.parse(before);
     const y = Date.parse(after);
     return !Number.isNaN(x) && !Number.isNaN(y) && y < x;
+  }
+  return false;
+}
+
+/**
+ * The serialized size of the part of a state that can grow with the data. The entries of
+ * a map of per-entity cursors weigh nothing: such a map grows with the number of entities
+ * (companies, accounts, endpoints), which is bounded, not with the rows. Lists, and maps
+ * of anything else ({ "id-1": true, … }), weigh in full.
+ */
+function weigh(v: JsonValue, key: string): number {
+  if (Array.isArray(v)) return 2 + v.reduce<number>((n, e) => n + weigh(e, "") + 1, 0);
+  if (isPlainObject(v)) {
+    let n = 2;
+    for (const [k, e] of Object.entries(v)) if (!isCursorEntry(e, key)) n += Buffer.byteLength(JSON.stringify(k)) + 2 + weigh(e, k);
+    return n;
+  }
+  return Buffer.byteLength(JSON.stringify(v));
+}
+
+/**
+ * A value that is a cursor, as an entry of the object under `mapKey`: a timestamp, a
+ * compound cursor such as { updated_at, id } (flat, at most 4 keys, one of them
+ * cursor-like; a whole record is not a cursor), or, under a cursor-like name such as
+ * "offsets" or "next_page", any number or string.
+ */
+function isCursorEntry(v: JsonValue, mapKey: string): boolean {
+  if (typeof v === "string") return DATE_LIKE.test(v) || CURSOR_KEY.test(mapKey);
+  if (typeof v === "number") return CURSOR_KEY.test(mapKey);
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    return keys.length <= 4 && keys.some((k) => CURSOR_KEY.test(k)) && Object.values(v).every(isScalar);
   }
   return false;
 }
