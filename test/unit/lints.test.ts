@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { op } from "../../src/index.js";
-import { runSync } from "../../src/testing.js";
+import { runSync, verifyConnector } from "../../src/testing.js";
 
 type State = Record<string, unknown>;
 type Update = (c: Record<string, string>, s: State) => void | Promise<void>;
@@ -366,5 +366,29 @@ describe("other warnings at a checkpoint", () => {
       expect.stringContaining("the state contains a value of a secret-looking configuration key"),
       expect.stringContaining('1 update(s) on table "t" matched no row'),
     ]);
+  });
+});
+
+describe("verify on a connector that never checkpoints", () => {
+  const connector = (checkpoint: boolean) => ({
+    schema,
+    update() {
+      for (let id = 1; id <= 20; id++) op.upsert("t", { id });
+      if (checkpoint) op.checkpoint({ last_id: 20 });
+    },
+  });
+
+  it("warns that an interrupted sync starts over from the beginning, and still passes", async () => {
+    const report = await verifyConnector(connector(false), { seed: 1, trials: 2 });
+    expect(report.passed).toBe(true);
+    expect(report.checks.find((c) => c.check === "interrupted")).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining("the connector never checkpoints, so an interrupted sync starts over from the beginning"),
+    });
+  });
+
+  it("does not warn when the connector checkpoints", async () => {
+    const report = await verifyConnector(connector(true), { seed: 1, trials: 2 });
+    expect(report.checks.find((c) => c.check === "interrupted")?.status).toBe("pass");
   });
 });
