@@ -42,14 +42,18 @@ export class StateLints {
         message: `the cursor ${path} moved backwards at checkpoint ${seq}: ${JSON.stringify(before)} → ${JSON.stringify(after)}. The next sync will fetch data it already has, or the cursor tracks the wrong record.`,
       });
     }
-    this.weights.push(weigh(state, ""));
+    // Only the last few checkpoints are kept: memory stays flat however long the sync.
+    this.weights.push(bytes - cursorBytes(state, ""));
     this.opsSince.push(operations);
-    const n = this.weights.length;
-    if (n > GROWTH_CHECKPOINTS) {
-      const recent = this.weights.slice(-GROWTH_CHECKPOINTS - 1);
+    if (this.weights.length > GROWTH_CHECKPOINTS + 1) {
+      this.weights.shift();
+      this.opsSince.shift();
+    }
+    if (this.weights.length > GROWTH_CHECKPOINTS) {
+      const recent = this.weights;
       const growing = recent.every((s, i) => i === 0 || s > recent[i - 1]!);
       const grown = recent[recent.length - 1]! - recent[0]!;
-      const ops = this.opsSince.slice(-GROWTH_CHECKPOINTS).reduce((a, b) => a + b, 0);
+      const ops = this.opsSince.slice(1).reduce((a, b) => a + b, 0);
       if (growing && ops > 0 && grown >= 2 * ops) {
         found.push({
           key: "growth",
@@ -75,21 +79,24 @@ function* backwardsCursors(a: JsonValue, b: JsonValue, path: string): Generator<
   if (!isPlainObject(a) || !isPlainObject(b)) return;
   const before = a as StateObject;
   const after = b as StateObject;
-  const changed: string[] = [];
+  const own = (o: StateObject, key: string): JsonValue | undefined => (Object.hasOwn(o, key) ? o[key] : undefined);
+  let changed = 0;
   const back: string[] = [];
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const x = before[key];
-    const y = after[key];
-    if (isPlainObject(x) && isPlainObject(y)) continue;
-    if (JSON.stringify(x) === JSON.stringify(y)) continue;
-    changed.push(key);
+  const compare = (key: string, x: JsonValue | undefined, y: JsonValue | undefined): void => {
+    if (x === y) return;
+    // Objects are compared inside; a list is no part of a position, and comparing one would cost as much as the state.
+    if ((isPlainObject(x) && isPlainObject(y)) || (Array.isArray(x) && Array.isArray(y))) return;
+    changed++;
     if (x !== undefined && y !== undefined && CURSOR_KEY.test(key) && movedBackwards(x, y)) back.push(key);
-  }
-  if (back.length > 0 && back.length === changed.length) {
+  };
+  for (const key of Object.keys(after)) compare(key, own(before, key), after[key]);
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) compare(key, before[key], undefined);
+  if (back.length > 0 && back.length === changed) {
     for (const key of back) yield [path ? `${path}.${key}` : key, before[key]!, after[key]!];
   }
-  for (const [key, y] of Object.entries(after)) {
-    const x = before[key];
+  for (const key of Object.keys(after)) {
+    const x = own(before, key);
+    const y = after[key];
     if (isPlainObject(x) && isPlainObject(y)) yield* backwardsCursors(x, y, path ? `${path}.${key}` : key);
   }
 }
@@ -105,30 +112,32 @@ function movedBackwards(before: JsonValue, after: JsonValue): boolean {
 }
 
 /**
- * The serialized size of the part of a state that can grow with the data. The entries of
- * a map of per-entity cursors weigh nothing: such a map grows with the number of entities
- * (companies, accounts, endpoints), which is bounded, not with the rows. Lists, and maps
- * of anything else ({ "id-1": true, … }), weigh in full.
+ * The bytes of a state's cursor entries, which the growth lint leaves out: a map of
+ * per-entity cursors grows with the number of entities (companies, accounts, endpoints),
+ * which is bounded, not with the rows. Lists, and maps of anything else
+ * ({ "id-1": true, … }), count in full; a list is not even walked.
  */
-function weigh(v: JsonValue, key: string): number {
-  if (Array.isArray(v)) return 2 + v.reduce<number>((n, e) => n + weigh(e, "") + 1, 0);
-  if (isPlainObject(v)) {
-    let n = 2;
-    for (const [k, e] of Object.entries(v)) if (!isCursorEntry(e, key)) n += Buffer.byteLength(JSON.stringify(k)) + 2 + weigh(e, k);
-    return n;
+function cursorBytes(v: JsonValue, key: string): number {
+  if (!isPlainObject(v)) return 0;
+  const underCursorName = CURSOR_KEY.test(key);
+  let n = 0;
+  for (const k of Object.keys(v)) {
+    const e = v[k] as JsonValue;
+    if (isCursorEntry(e, underCursorName)) n += Buffer.byteLength(JSON.stringify(k)) + Buffer.byteLength(JSON.stringify(e)) + 2;
+    else n += cursorBytes(e, k);
   }
-  return Buffer.byteLength(JSON.stringify(v));
+  return n;
 }
 
 /**
- * A value that is a cursor, as an entry of the object under `mapKey`: a timestamp, a
- * compound cursor such as { updated_at, id } (flat, at most 4 keys, one of them
- * cursor-like; a whole record is not a cursor), or, under a cursor-like name such as
- * "offsets" or "next_page", any number or string.
+ * A value that is a cursor, as an entry of an object: a timestamp, a compound cursor such
+ * as { updated_at, id } (flat, at most 4 keys, one of them cursor-like; a whole record is
+ * not a cursor), or, in an object under a cursor-like name such as "offsets" or
+ * "next_page", any number or string.
  */
-function isCursorEntry(v: JsonValue, mapKey: string): boolean {
-  if (typeof v === "string") return DATE_LIKE.test(v) || CURSOR_KEY.test(mapKey);
-  if (typeof v === "number") return CURSOR_KEY.test(mapKey);
+function isCursorEntry(v: JsonValue, underCursorName: boolean): boolean {
+  if (typeof v === "string") return underCursorName || DATE_LIKE.test(v);
+  if (typeof v === "number") return underCursorName;
   if (isPlainObject(v)) {
     const keys = Object.keys(v);
     return keys.length <= 4 && keys.some((k) => CURSOR_KEY.test(k)) && Object.values(v).every(isScalar);
