@@ -14,11 +14,12 @@ export interface Lint {
 /**
  * The state-management mistakes that leave no error behind, found by watching the
  * checkpoints of one run: a dropped key, a cursor going backwards, a state that grows
- * with the data.
+ * with the data. Each rule is narrow on purpose: a warning on a correct connector
+ * teaches its author to ignore warnings.
  */
 export class StateLints {
   private previous: StateObject;
-  private sizes: number[] = [];
+  private weights: number[] = [];
   private opsSince: number[] = [];
 
   constructor(private readonly start: StateObject) {
@@ -35,22 +36,24 @@ export class StateLints {
         });
       }
     }
-    for (const [path, before, after] of cursorPairs(this.previous, state, "")) {
-      if (movedBackwards(before, after)) {
-        found.push({
-          key: `backwards:${path}`,
-          message: `the cursor ${path} moved backwards at checkpoint ${seq}: ${JSON.stringify(before)} → ${JSON.stringify(after)}. The next sync will fetch data it already has, or the cursor tracks the wrong record.`,
-        });
-      }
+    for (const [path, before, after] of backwardsCursors(this.previous, state, "")) {
+      found.push({
+        key: `backwards:${path}`,
+        message: `the cursor ${path} moved backwards at checkpoint ${seq}: ${JSON.stringify(before)} → ${JSON.stringify(after)}. The next sync will fetch data it already has, or the cursor tracks the wrong record.`,
+      });
     }
-    this.sizes.push(bytes);
+    // Only the last few checkpoints are kept: memory stays flat however long the sync.
+    this.weights.push(bytes - cursorBytes(state, ""));
     this.opsSince.push(operations);
-    const n = this.sizes.length;
-    if (n > GROWTH_CHECKPOINTS) {
-      const recent = this.sizes.slice(-GROWTH_CHECKPOINTS - 1);
+    if (this.weights.length > GROWTH_CHECKPOINTS + 1) {
+      this.weights.shift();
+      this.opsSince.shift();
+    }
+    if (this.weights.length > GROWTH_CHECKPOINTS) {
+      const recent = this.weights;
       const growing = recent.every((s, i) => i === 0 || s > recent[i - 1]!);
       const grown = recent[recent.length - 1]! - recent[0]!;
-      const ops = this.opsSince.slice(-GROWTH_CHECKPOINTS).reduce((a, b) => a + b, 0);
+      const ops = this.opsSince.slice(1).reduce((a, b) => a + b, 0);
       if (growing && ops > 0 && grown >= 2 * ops) {
         found.push({
           key: "growth",
@@ -63,14 +66,38 @@ export class StateLints {
   }
 }
 
-function* cursorPairs(a: JsonValue, b: JsonValue, path: string): Generator<[string, JsonValue, JsonValue]> {
+const isScalar = (v: JsonValue | undefined): v is string | number | boolean | null => v === null || (typeof v !== "object" && v !== undefined);
+
+/**
+ * The cursor-like values that moved backwards between two states, object by object. The
+ * values of one object are read as one position: a backwards step is reported only when
+ * nothing else in that object changed, except other cursors that stepped back too. So the
+ * id of a compound { updated_at, id } cursor may fall back when its timestamp advances,
+ * and an offset may restart when a { table, offset } pair moves on to the next table.
+ */
+function* backwardsCursors(a: JsonValue, b: JsonValue, path: string): Generator<[string, JsonValue, JsonValue]> {
   if (!isPlainObject(a) || !isPlainObject(b)) return;
-  for (const [key, after] of Object.entries(b)) {
-    if (!(key in a)) continue;
-    const before = (a as StateObject)[key]!;
-    const at = path ? `${path}.${key}` : key;
-    if (isPlainObject(after)) yield* cursorPairs(before, after, at);
-    else if (CURSOR_KEY.test(key)) yield [at, before, after];
+  const before = a as StateObject;
+  const after = b as StateObject;
+  const own = (o: StateObject, key: string): JsonValue | undefined => (Object.hasOwn(o, key) ? o[key] : undefined);
+  let changed = 0;
+  const back: string[] = [];
+  const compare = (key: string, x: JsonValue | undefined, y: JsonValue | undefined): void => {
+    if (x === y) return;
+    // Objects are compared inside; a list is no part of a position, and comparing one would cost as much as the state.
+    if ((isPlainObject(x) && isPlainObject(y)) || (Array.isArray(x) && Array.isArray(y))) return;
+    changed++;
+    if (x !== undefined && y !== undefined && CURSOR_KEY.test(key) && movedBackwards(x, y)) back.push(key);
+  };
+  for (const key of Object.keys(after)) compare(key, own(before, key), after[key]);
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) compare(key, before[key], undefined);
+  if (back.length > 0 && back.length === changed) {
+    for (const key of back) yield [path ? `${path}.${key}` : key, before[key]!, after[key]!];
+  }
+  for (const key of Object.keys(after)) {
+    const x = own(before, key);
+    const y = after[key];
+    if (isPlainObject(x) && isPlainObject(y)) yield* backwardsCursors(x, y, path ? `${path}.${key}` : key);
   }
 }
 
@@ -80,6 +107,40 @@ function movedBackwards(before: JsonValue, after: JsonValue): boolean {
     const x = Date.parse(before);
     const y = Date.parse(after);
     return !Number.isNaN(x) && !Number.isNaN(y) && y < x;
+  }
+  return false;
+}
+
+/**
+ * The bytes of a state's cursor entries, which the growth lint leaves out: a map of
+ * per-entity cursors grows with the number of entities (companies, accounts, endpoints),
+ * which is bounded, not with the rows. Lists, and maps of anything else
+ * ({ "id-1": true, … }), count in full; a list is not even walked.
+ */
+function cursorBytes(v: JsonValue, key: string): number {
+  if (!isPlainObject(v)) return 0;
+  const underCursorName = CURSOR_KEY.test(key);
+  let n = 0;
+  for (const k of Object.keys(v)) {
+    const e = v[k] as JsonValue;
+    if (isCursorEntry(e, underCursorName)) n += Buffer.byteLength(JSON.stringify(k)) + Buffer.byteLength(JSON.stringify(e)) + 2;
+    else n += cursorBytes(e, k);
+  }
+  return n;
+}
+
+/**
+ * A value that is a cursor, as an entry of an object: a timestamp, a compound cursor such
+ * as { updated_at, id } (flat, at most 4 keys, one of them cursor-like; a whole record is
+ * not a cursor), or, in an object under a cursor-like name such as "offsets" or
+ * "next_page", any number or string.
+ */
+function isCursorEntry(v: JsonValue, underCursorName: boolean): boolean {
+  if (typeof v === "string") return underCursorName || DATE_LIKE.test(v);
+  if (typeof v === "number") return underCursorName;
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    return keys.length <= 4 && keys.some((k) => CURSOR_KEY.test(k)) && Object.values(v).every(isScalar);
   }
   return false;
 }

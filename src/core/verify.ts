@@ -155,13 +155,22 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
         };
       }
     }
+    const resumed = `${trials} syncs aborted at random operations resumed to the baseline (seed ${seed})`;
     checks.push(
-      failedTrial ?? {
-        check: "interrupted",
-        status: "pass",
-        detail: first.operations > 0 ? `${trials} syncs aborted at random operations resumed to the baseline (seed ${seed})` : "nothing to interrupt: the connector emits no operations",
-        differences: [],
-      },
+      failedTrial ??
+        (first.operations > 0 && first.result.counts.checkpoints === 0
+          ? {
+              check: "interrupted",
+              status: "warn",
+              detail: `the connector never checkpoints, so an interrupted sync starts over from the beginning (all ${first.operations} operations); call op.checkpoint(state) after each page or batch. ${resumed}`,
+              differences: [],
+            }
+          : {
+              check: "interrupted",
+              status: "pass",
+              detail: first.operations > 0 ? resumed : "nothing to interrupt: the connector emits no operations",
+              differences: [],
+            }),
     );
 
     say("reset: a historical sync after a reset");

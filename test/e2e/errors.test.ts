@@ -120,6 +120,13 @@ export const CATALOGUE: Case[] = [
   { id: "naming-unknown", files: ok, args: ["--naming", "snake_case"], code: 2, says: ['--naming must be "fivetran" or "source"'] },
   { id: "timeout-unreadable", files: ok, args: ["--timeout", "soon"], code: 2, says: ['cannot read the duration "soon"'] },
   { id: "reset-without-terminal", files: ok, args: ["__command__", "reset"], code: 2, says: ["Pass --yes"] },
+  {
+    id: "verify-never-checkpoints",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { for (let id = 1; id <= 20; id++) op.upsert("t", { id }); } };\n` },
+    args: ["__command__", "verify", "--trials", "2"],
+    code: 0,
+    says: [/^interrupted\s+WARN\s+the connector never checkpoints, so an interrupted sync starts over from the beginning \(all 20 operations\)/m, "VERIFY PASSED"],
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { cli, query, readState, ROOT, tempDir } from "../helpers.js";
 
@@ -122,21 +121,4 @@ describe("connector init", () => {
       expect(count().n).toBe(template === "pagination" ? c.rows + 1 : c.rows);
     });
   }
-
-  it("every template passes its own vitest test and tsc --noEmit against this package", async () => {
-    for (const template of TEMPLATES) {
-      const dir = path.join(tempDir(), template);
-      expect((await cli(["init", dir, "--template", template], { cwd: tempDir() })).exitCode).toBe(0);
-      // Stands in for `npm install`: this package's own dependencies, and connector-sdk itself.
-      const modules = path.join(dir, "node_modules");
-      fs.mkdirSync(modules);
-      for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry));
-      fs.symlinkSync(ROOT, path.join(modules, "connector-sdk"));
-      const tsc = await execa("node", [path.join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."], { cwd: dir, reject: false });
-      expect(tsc.exitCode, `${template}: ${tsc.stdout}`).toBe(0);
-      const test = await execa("node", [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run"], { cwd: dir, reject: false, env: { NO_COLOR: "1", CI: "true" } });
-      expect(test.exitCode, `${template}: ${test.stdout}\n${test.stderr}`).toBe(0);
-      expect(String(test.stdout)).toMatch(/Tests\s+1 passed/);
-    }
-  });
 });
