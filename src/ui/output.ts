@@ -6,15 +6,11 @@
 import { format } from "node:util";
 import { Redactor } from "../core/redact.js";
 
-let redactor = new Redactor();
+const redactor = new Redactor();
 
 /** The redactor of this run; commands add the configuration's secrets as soon as they know them. */
 export function secrets(): Redactor {
   return redactor;
-}
-
-export function useRedactor(r: Redactor): void {
-  redactor = r;
 }
 
 /** OSC, DCS, SOS, PM and APC strings (a terminal title, say), CSI sequences, other escapes, and control characters but tab and newline. */
@@ -41,7 +37,8 @@ const closed = new WeakSet<NodeJS.WriteStream>();
 
 /**
  * A reader that went away (`connector inspect | head -1`) is not an error: stop writing to
- * that stream and let the command finish as it would have, as `git log | head` does.
+ * that stream, quietly as `git log | head` does, and let the command finish with the exit
+ * code it would have had (a sync whose stderr closed still commits).
  */
 export function guardPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
