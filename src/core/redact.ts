@@ -152,6 +152,15 @@ export function configurationSecrets(schema: unknown, ...values: unknown[]): str
   const out = new Set<string>();
   for (const v of values) secretsByKey(v, out);
   for (const s of secretsBySchema(schema, ...values)) out.add(s);
+  // A secret that is itself JSON (a service account's key file, say): each value in it is secret too.
+  for (const s of [...out]) {
+    if (!/^\s*[[{]/.test(s)) continue;
+    try {
+      collectAll(JSON.parse(s), out);
+    } catch {
+      // not JSON after all
+    }
+  }
   return [...out].filter(longEnough);
 }
 

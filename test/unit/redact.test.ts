@@ -31,6 +31,12 @@ describe("configurationSecrets", () => {
     expect(found.sort()).toEqual(["987654", "hunter2hunter2", "someone@example.com", "tok_9f8e7d6c5b4a"]);
   });
 
+  it("takes each value inside a secret that is itself JSON, such as a service account's key file", () => {
+    const key = JSON.stringify({ type: "service_account", private_key: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n", client_email: "sync@proj.iam.example.com" });
+    const found = configurationSecrets(undefined, { credentials_json: key });
+    expect(found).toEqual(expect.arrayContaining([key, "service_account", "sync@proj.iam.example.com", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n"]));
+  });
+
   it("ignores values shorter than 4 characters and settings such as true or none", () => {
     expect(configurationSecrets(undefined, { api_key: "abc", auth_enabled: "true", auth: "none", token: "abcd" })).toEqual(["abcd"]);
   });
