@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UsageError } from "./core/errors.js";
+import { guardPipes, writeErr } from "./ui/output.js";
+
+guardPipes();
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command("connector")
   .description("Build, run and debug incremental data connectors locally.")
-  .version(pkg.version, "-v, --version")
+  .version(pkg.version, "-V, --version")
   .showSuggestionAfterError(true)
   .exitOverride()
   .addHelpText(
@@ -22,7 +25,7 @@ program
   .option("--state <file>", "state file to start from and write at every checkpoint (default: $CONNECTOR_STATE, else files/state.json)")
   .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
   .option("--timeout <duration>", "fail the sync if it runs longer, e.g. 30s, 5m, 1h")
-  .option("--verbose", "show log.debug lines")
+  .option("-v, --verbose", "show log.debug lines")
   .option("--json", "print one machine-readable run report on stdout, no spinner")
   .action(async (dir: string | undefined, opts) => {
     const { debug } = await import("./commands/debug.js");
@@ -73,8 +76,10 @@ const stateOptions = (c: Command): Command =>
   c
     .option("--project <dir>", "the connector's folder (default: the working directory)")
     .option("--state <file>", "the state file (default: $CONNECTOR_STATE, else files/state.json)")
+    .option("--configuration <file>", "the configuration whose secret values are shown as *** (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
     .option("--json", "print JSON on stdout");
 const stateCommands = () => import("./commands/state.js");
+state.hook("preAction", async (_state, command) => (await stateCommands()).hideSecrets(command.opts()));
 stateOptions(state.command("show").description("Print the current state")).action(async (opts) => (await stateCommands()).stateShow(opts));
 stateOptions(state.command("history").description("One row per checkpoint: seq, time, state size, operations per table")).action(async (opts) =>
   (await stateCommands()).stateHistory(opts),
@@ -117,16 +122,18 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof UsageError) {
-    process.stderr.write(`Error: ${error.message}\n`);
+    writeErr(`Error: ${error.message}\n`);
     return 2;
   }
   if (error instanceof InterruptedError) return error.signal === "SIGINT" ? 130 : 143;
-  process.stderr.write(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  writeErr(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
 }
 
+// `-v` is --verbose on the commands that have it; alone, it still answers with the version, as many tools do.
+const argv = process.argv.length === 3 && process.argv[2] === "-v" ? [...process.argv.slice(0, 2), "-V"] : process.argv;
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 } catch (error) {
   process.exitCode = exitCodeOf(error);
 }

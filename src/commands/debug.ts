@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../core/configuration.js";
+import { configurationSecrets } from "../core/redact.js";
 import { addByTable, emptyCounts, totalOperations, type Counts } from "../core/counts.js";
 import { formatDuration, parseDuration } from "../core/duration.js";
 import type { CheckpointInfo } from "../core/engine.js";
@@ -13,6 +14,7 @@ import { readStateFile, type StateObject } from "../core/state.js";
 import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
+import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
 
 export interface DebugOptions {
   configuration?: string;
@@ -51,8 +53,10 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const release = acquireLock(p.lockFile, "debug");
   try {
-    const state = readStateFile(stateSrc, resetHint);
     const configuration = configFile ? readConfigurationFile(configFile) : {};
+    // Known before anything is printed; the worker adds the values the schema marks secret.
+    secrets().add(configurationSecrets(undefined, configuration));
+    const state = readStateFile(stateSrc, resetHint);
     const input: WorkerInput = {
       connectorFile,
       configuration,
@@ -86,9 +90,15 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
   const live = new Float64Array(input.liveCounts);
   // A worker's young generation is smaller than the main thread's by default; at a few
   // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
-  const worker = new Worker(new URL("../core/sync-worker.js", import.meta.url), { workerData: input, stdout: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
-  // A connector's console.log must not mix into stdout, which carries --json.
-  worker.stdout.pipe(process.stderr);
+  const worker = new Worker(new URL("../core/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+  // A connector's console output goes to stderr (stdout carries --json), line by line through
+  // the output boundary, and only once the worker has said which values are secret.
+  const relays = [worker.stdout, worker.stderr].map((stream) => {
+    const relay = new LineRelay((line) => ui.passthrough(line));
+    stream.on("data", (chunk: Buffer) => relay.push(chunk));
+    stream.on("end", () => relay.end());
+    return relay;
+  });
   const started = Date.now();
   const warnings: string[] = [];
   const checkpoints: CheckpointInfo[] = [];
@@ -105,6 +115,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
       process.off("SIGINT", onSigint);
       process.off("SIGTERM", onSigterm);
       ui.stopSpinner();
+      for (const relay of relays) relay.release();
     };
     const stopWith = (error: ErrorInfo, signalExit?: number): void => {
       if (settled) return;
@@ -122,7 +133,11 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
 
     worker.on("message", (m: WorkerMessage) => {
       switch (m.t) {
+        case "secrets":
+          secrets().add(m.values);
+          break;
         case "ready":
+          for (const relay of relays) relay.release();
           warnings.push(...m.warnings);
           inputWarnings = m.warnings.length;
           header(m.warnings);
@@ -139,7 +154,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           checkpoints.push(m.info);
           if (!ui.spinning && !json) {
             const ops = Object.values(m.info.operations).reduce((n, t) => n + totalOperations(t), 0);
-            ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(m.info.state), 200)}`);
+            ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(secrets().value(m.info.state)), 200)}`);
           }
           break;
         case "usage-error":
@@ -147,6 +162,8 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           reject(new UsageError(m.message));
           break;
         case "done":
+          // The worker flushed its console output before "done": print its last line, even without a newline.
+          for (const relay of relays) relay.end();
           cleanup();
           void worker.terminate();
           resolve({ ...m.result, inputWarnings });
@@ -191,13 +208,14 @@ function progressLine(live: Float64Array, ms: number): string {
 function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
   const reason = r.error ? renderFailure(r.error, (frame) => OWN_CODE.some((dir) => frame.includes(dir))) : undefined;
   if (json) {
+    // printJson hides secrets; messages also lose any terminal escapes the connector put in them.
     printJson({
       status: r.status,
-      ...(reason ? { error: reason } : {}),
+      ...(reason ? { error: stripEscapes(reason) } : {}),
       counts: r.counts,
       previousState: r.previousState,
       state: r.state,
-      warnings: r.warnings,
+      warnings: r.warnings.map((w) => stripEscapes(w)),
       durationMs: r.durationMs,
       warehouse,
     });
@@ -211,7 +229,7 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
   ui.info("");
   for (const w of r.warnings.slice(r.inputWarnings ?? 0)) ui.warn(w);
   if (r.status === "succeeded") {
-    ui.info(`State: ${truncate(JSON.stringify(r.state), 400)}`);
+    ui.info(`State: ${truncate(JSON.stringify(secrets().value(r.state)), 400)}`);
     ui.info(ui.color.green(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));
   } else {
     ui.error(`Sync FAILED: ${reason}`);

@@ -3,6 +3,7 @@ import { UsageError } from "../core/errors.js";
 import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, packageName, sdkDependency } from "../core/templates.js";
 import { renderAligned } from "../ui/format.js";
 import { Ui } from "../ui/logger.js";
+import { writeOut } from "../ui/output.js";
 
 export interface InitOptions {
   template?: string;
@@ -14,7 +15,7 @@ export async function init(dir: string | undefined, opts: InitOptions): Promise<
   const ui = new Ui({ json: false, verbose: false });
   if (opts.list) {
     const rows = listTemplates().map((t) => [t.name + (t.name === DEFAULT_TEMPLATE ? " (default)" : ""), t.description]);
-    process.stdout.write(renderAligned(["Template", "Description"], rows) + "\n");
+    writeOut(renderAligned(["Template", "Description"], rows) + "\n");
     return;
   }
   const target = path.resolve(dir ?? ".");

@@ -4,6 +4,7 @@ import { project } from "../core/project.js";
 import { openReadOnly } from "../core/warehouse.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
+import { writeOut } from "../ui/output.js";
 
 export interface InspectOptions {
   project?: string;
@@ -23,8 +24,8 @@ export async function inspect(table: string | undefined, opts: InspectOptions): 
     if (table !== undefined) {
       const { columns, rows } = latestRows(db, table, limit);
       if (opts.json) printJson(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, jsonSafe(v)]))));
-      else if (process.stdout.isTTY) process.stdout.write(renderAligned(columns, rows.map((r) => columns.map((c) => truncate(cell(r[c]), 40)))) + "\n");
-      else process.stdout.write([columns, ...rows.map((r) => columns.map((c) => cell(r[c]).replace(/[\t\n]/g, " ")))].map((l) => l.join("\t")).join("\n") + "\n");
+      else if (process.stdout.isTTY) writeOut(renderAligned(columns, rows.map((r) => columns.map((c) => truncate(cell(r[c]), 40)))) + "\n");
+      else writeOut([columns, ...rows.map((r) => columns.map((c) => cell(r[c]).replace(/[\t\n]/g, " ")))].map((l) => l.join("\t")).join("\n") + "\n");
       return;
     }
     const tables = summarize(db);
@@ -34,11 +35,11 @@ export async function inspect(table: string | undefined, opts: InspectOptions): 
       if (tables.length === 0) ui.info("The warehouse has no tables yet.");
       else {
         const rows = tables.map((t) => [t.table, t.primaryKey.join(", "), num(t.rows), num(t.deleted), t.lastSynced ?? "never"]);
-        process.stdout.write(renderAligned(["Table", "Primary key", "Rows", "Deleted", "Last synced"], rows, (i) => i === 2 || i === 3) + "\n");
-        process.stdout.write("\nColumns (* inferred from the data, not declared in schema()):\n");
+        writeOut(renderAligned(["Table", "Primary key", "Rows", "Deleted", "Last synced"], rows, (i) => i === 2 || i === 3) + "\n");
+        writeOut("\nColumns (* inferred from the data, not declared in schema()):\n");
         for (const t of tables) {
           const cols = t.columns.map((c) => `${c.name} ${c.type ?? "(untyped)"}${c.declared ? "" : "*"}`).join(", ");
-          process.stdout.write(`  ${t.table}: ${cols}\n`);
+          writeOut(`  ${t.table}: ${cols}\n`);
         }
       }
       for (const p of problems) ui.error(`Problem: ${p}`);

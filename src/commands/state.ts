@@ -1,21 +1,25 @@
 import fs from "node:fs";
+import { readConfigurationFile } from "../core/configuration.js";
 import { addByTable, totalOperations, type TableCounts } from "../core/counts.js";
 import { UsageError } from "../core/errors.js";
 import { loadConnector } from "../core/loader.js";
 import { acquireLock } from "../core/lock.js";
-import { findConnectorFile, project, stateSource, type Project } from "../core/project.js";
+import { configurationFile, findConnectorFile, project, stateSource, type Project } from "../core/project.js";
+import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../core/redact.js";
 import { validateWith } from "../core/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type StateChange } from "../core/state-edit.js";
 import { formatBytes, isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type JsonValue, type StateObject, type StateSource } from "../core/state.js";
 import { openReadOnly, readCheckpoints, type CheckpointRow } from "../core/warehouse.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
+import { consoleToStderr, secrets, writeErr, writeOut } from "../ui/output.js";
 
 export interface StateOptions {
   project?: string;
   state?: string;
   json?: boolean;
   file?: string;
+  configuration?: string;
 }
 
 interface Context {
@@ -51,7 +55,7 @@ function checkpointState(rows: CheckpointRow[], seqText: string): { row: Checkpo
   return { row, state: JSON.parse(row.state) as StateObject };
 }
 
-const show = (v: JsonValue | undefined): string => truncate(JSON.stringify(v), 120);
+const show = (v: JsonValue | undefined): string => truncate(JSON.stringify(secrets().value(v)), 120);
 
 function describeOps(ops: Record<string, TableCounts>): string {
   const parts = Object.entries(ops).map(([table, t]) => {
@@ -66,7 +70,7 @@ export async function stateShow(opts: StateOptions): Promise<void> {
   const state = read(c);
   if (!fs.existsSync(c.source.file)) c.ui.info(`No state file at ${c.source.file} yet: the next sync is a first run from {}.`);
   if (process.stdout.isTTY && !opts.json) {
-    process.stdout.write(colorJson(state, c.ui) + "\n");
+    writeOut(colorJson(secrets().value(state), c.ui) + "\n");
   } else {
     printJson(state);
   }
@@ -91,7 +95,7 @@ export async function stateHistory(opts: StateOptions): Promise<void> {
     const ops = JSON.parse(r.operations) as Record<string, TableCounts>;
     return [String(r.seq), String(r.run), r.time, formatBytes(Buffer.byteLength(r.state)), describeOps(ops)];
   });
-  process.stdout.write(renderAligned(["Seq", "Run", "Time", "State", "Operations since the previous checkpoint"], table, (i) => i < 2) + "\n");
+  writeOut(renderAligned(["Seq", "Run", "Time", "State", "Operations since the previous checkpoint"], table, (i) => i < 2) + "\n");
 }
 
 export async function stateDiff(a: string | undefined, b: string | undefined, opts: StateOptions): Promise<void> {
@@ -114,7 +118,7 @@ export async function stateDiff(a: string | undefined, b: string | undefined, op
     return;
   }
   c.ui.info(`From ${from.label} to ${to.label}:`);
-  process.stdout.write((changes.length ? changes.map(formatChange).join("\n") : "No differences.") + "\n");
+  writeOut((changes.length ? changes.map(formatChange).join("\n") : "No differences.") + "\n");
 }
 
 function formatChange(ch: StateChange): string {
@@ -214,5 +218,42 @@ function parsePathOrThrow(text: string) {
     return parsePath(text);
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * Runs before every state command: whatever it prints hides the configuration's secrets,
+ * both the values under secret-looking keys and those the connector's schema marks secret.
+ */
+export async function hideSecrets(opts: StateOptions): Promise<void> {
+  const p = project(opts.project);
+  const file = configurationFile(p, opts.configuration);
+  if (!file) return;
+  let configuration: unknown;
+  try {
+    configuration = readConfigurationFile(file);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new UsageError(`${e.message}. \`connector state\` reads the configuration to hide its secret values; fix it, or name another file with --configuration.`);
+  }
+  secrets().add(configurationSecrets(undefined, configuration));
+  if (!mayHoldUnmarkedSecrets(configuration)) return;
+  let connectorFile: string;
+  try {
+    connectorFile = findConnectorFile(p);
+  } catch {
+    return;
+  }
+  // The connector's top-level console.log must not land in stdout, which carries the state.
+  const restore = consoleToStderr((line) => writeErr(line + "\n"));
+  try {
+    const def = await loadConnector(connectorFile);
+    secrets().add(await connectorSecrets(def.configuration, configuration));
+  } catch (e) {
+    new Ui({ json: false, verbose: false }).warn(
+      `could not load the connector to learn which configuration values its schema marks secret, so only values under secret-looking keys are hidden: ${(e as Error).message.split("\n")[0]}`,
+    );
+  } finally {
+    restore();
   }
 }

@@ -4,7 +4,9 @@ import { loadConnector } from "../core/loader.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project } from "../core/project.js";
 import { verify } from "../core/verify.js";
+import { connectorSecrets } from "../core/redact.js";
 import { printJson, Ui } from "../ui/logger.js";
+import { consoleToStderr, secrets, stripEscapes } from "../ui/output.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
 
 export interface VerifyOptions {
@@ -31,11 +33,14 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   const naming = namingOption(opts.naming);
   const configFile = configurationFile(p, opts.configuration);
   const configuration = configFile ? readConfigurationFile(configFile) : {};
+  // The connector runs in this process: its console output goes to stderr, never into the --json report.
+  consoleToStderr((line) => ui.passthrough(line));
   // Fail on a connector that does not load before any scratch run starts.
-  await loadConnector(connectorFile);
+  const def = await loadConnector(connectorFile);
+  secrets().add(await connectorSecrets(def.configuration, configuration));
   ui.info(`Verifying ${connectorFile} in scratch warehouses; the project's files/ is not touched.`);
   void ui.startSpinner("baseline");
-  const report = await verify({
+  const found = await verify({
     load: () => loadConnector(connectorFile),
     configuration,
     trials,
@@ -43,6 +48,8 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
     naming,
     progress: (m) => (ui.spinning ? ui.spin(m) : ui.info(m)),
   }).finally(() => ui.stopSpinner());
+  // Secrets hidden before the report is cut into 40-character cells; no terminal escapes in the details.
+  const report = secrets().value({ ...found, checks: found.checks.map((c) => ({ ...c, detail: stripEscapes(c.detail) })) });
   if (opts.json) printJson(report);
   else {
     const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);

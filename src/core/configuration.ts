@@ -1,15 +1,13 @@
 import fs from "node:fs";
 import { UsageError } from "./errors.js";
 import { jsonErrorLocation } from "./json.js";
+import { configurationSecrets, isSecretKey } from "./redact.js";
 import { isPlainObject } from "./state.js";
 import { describe } from "./types.js";
 
-export const MAX_CONFIGURATION_KEYS = 100;
-const SECRET_KEY = /token|key|secret|password/i;
+export { isSecretKey };
 
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
+export const MAX_CONFIGURATION_KEYS = 100;
 
 /** Reads a configuration file as JSON; what it must contain is decided by validateConfiguration. */
 export function readConfigurationFile(file: string): unknown {
@@ -24,7 +22,7 @@ export function readConfigurationFile(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`Configuration file ${file} is not valid JSON (${jsonErrorLocation(text, e as Error)})`);
+    throw new UsageError(`Configuration file ${file} is not valid JSON (${jsonErrorLocation(text, e as Error, { showToken: false })})`);
   }
 }
 
@@ -46,10 +44,10 @@ function typeOf(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
 }
 
-/** The string values of secret-looking keys, to warn if they leak into state. Short values are ignored: they match by chance. */
-export function secretValues(configuration: unknown): string[] {
-  if (!isPlainObject(configuration)) return [];
-  return Object.entries(configuration)
-    .filter(([k, v]) => isSecretKey(k) && typeof v === "string" && v.length >= 6)
-    .map(([, v]) => v as string);
+/**
+ * The secret values of a configuration (under secret-looking keys at any depth, or marked
+ * secret by its schema), to warn if they leak into state. Short values are ignored: they match by chance.
+ */
+export function secretValues(configuration: unknown, schema?: unknown): string[] {
+  return configurationSecrets(schema, configuration).filter((v) => v.length >= 6);
 }

@@ -94,7 +94,7 @@ export class SyncEngine implements SyncSink {
   constructor(private readonly o: SyncOptions) {
     this.w = o.warehouse;
     this.committedState = o.state;
-    this.secrets = secretValues(o.configuration);
+    this.secrets = secretValues(o.configuration, o.definition.configuration);
     this.lints = new StateLints(o.state);
   }
 

@@ -1,8 +1,15 @@
-/** Turns a JSON.parse error into "line L, column C: <reason>" so a user can find the mistake. */
-export function jsonErrorLocation(text: string, error: Error): string {
+/**
+ * Turns a JSON.parse error into "line L, column C: <reason>" so a user can find the mistake.
+ * V8 quotes the text around the error, which may hold a secret: that excerpt is never kept.
+ * With `showToken: false` (configuration files), the unexpected character is not named either.
+ */
+export function jsonErrorLocation(text: string, error: Error, { showToken = true } = {}): string {
   const reason = error.message
     .replace(/\s*in JSON at position \d+.*$/s, "")
-    .replace(/, ".*" is not valid JSON$/s, "");
+    .replace(/, (?:\.\.\.)?".*$/s, "")
+    .replace(/^Unexpected token '(.+?)'$/s, (m, token: string) =>
+      showToken || /^[{}[\],:'"]$/.test(token) ? m : "Unexpected character (is a string missing its double quotes?)",
+    );
   const m = /position (\d+)/.exec(error.message);
   const pos = m ? Number(m[1]) : firstBadOffset(text);
   const before = text.slice(0, Math.min(pos, text.length));

@@ -9,10 +9,35 @@ import { SyncEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { prepareInputs } from "./inputs.js";
 import { loadConnector } from "./loader.js";
+import { configurationSecrets } from "./redact.js";
 import { Warehouse } from "./warehouse.js";
 import { EXIT_CALLED, EXIT_CODE, type ErrorInfo, type WorkerInput, type WorkerMessage } from "./worker-protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+
+/**
+ * Resolves once the main thread has received everything the connector wrote to stdout and
+ * stderr, or after a second if the connector replaced or broke those streams.
+ */
+function flushStdio(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    let pending = 2;
+    const done = (): void => {
+      if (--pending === 0) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    for (const stream of [process.stdout, process.stderr]) {
+      try {
+        stream.write("", done);
+      } catch {
+        done();
+      }
+    }
+  });
+}
 
 const errorInfo = (e: Error): ErrorInfo => ({ name: e.name, message: e.message, stack: e.stack });
 
@@ -20,11 +45,14 @@ async function main(input: WorkerInput): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
     const definition = await loadConnector(input.connectorFile);
+    post({ t: "secrets", values: configurationSecrets(definition.configuration, input.configuration) });
     const inputs = await prepareInputs(definition, input.configuration, input.state, {
       configurationFile: input.configurationFile,
       stateFile: input.stateFile,
       resetHint: input.resetHint,
     });
+    // Validation may add secrets: schema defaults, or values a transform derived.
+    post({ t: "secrets", values: configurationSecrets(definition.configuration, inputs.configuration) });
     warehouse = Warehouse.open(input.warehouse);
     post({ t: "ready", warnings: inputs.warnings });
     const engine = new SyncEngine({
@@ -51,6 +79,8 @@ async function main(input: WorkerInput): Promise<void> {
     warehouse.close();
     result.warnings.unshift(...inputs.warnings);
     const { error, ...rest } = result;
+    // Terminating the worker would drop console output still on its way.
+    await flushStdio();
     post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}) } });
   } catch (e) {
     warehouse?.close();

@@ -23,6 +23,8 @@ export interface ErrorInfo {
 }
 
 export type WorkerMessage =
+  /** The configuration's secret values (schema marks included), sent before anything that could print them. */
+  | { t: "secrets"; values: string[] }
   | { t: "ready"; warnings: string[] }
   | { t: "usage-error"; message: string }
   | { t: "log"; level: LogLevel; message: string }

@@ -1,6 +1,9 @@
 import chalk, { Chalk, type ChalkInstance } from "chalk";
 import type { Ora } from "ora";
 import type { LogLevel } from "../core/registry.js";
+import { secrets, writeErr } from "./output.js";
+
+export { printJson } from "./output.js";
 
 export interface UiOptions {
   json: boolean;
@@ -38,12 +41,18 @@ export class Ui {
     this.write(this.color.red(text));
   }
 
+  /** A line the connector wrote itself (console.log in the sync worker): shown in every mode, on stderr. */
+  passthrough(text: string): void {
+    this.write(text);
+  }
+
   /** A connector's log.* line: time, level, message. */
   log(level: LogLevel, message: string): void {
     if (level === "DEBUG" && !this.options.verbose) return;
     const time = new Date().toTimeString().slice(0, 8) + "." + String(new Date().getMilliseconds()).padStart(3, "0");
     const paint = level === "ERROR" ? this.color.red : level === "WARNING" ? this.color.yellow : level === "DEBUG" ? this.color.gray : (s: string) => s;
-    this.write(paint(`${time} ${level.padEnd(7)} ${message.replace(/\n/g, "\n" + " ".repeat(21))}`));
+    // Redacted before the indent, which would split a secret that spans lines.
+    this.write(paint(`${time} ${level.padEnd(7)} ${secrets().text(message).replace(/\n/g, "\n" + " ".repeat(21))}`));
   }
 
   /** ora is imported only here, because loading it costs more than the rest of a short run's start-up. */
@@ -68,18 +77,14 @@ export class Ui {
     return this.spinnerWanted;
   }
 
-  /** Writes a line without tearing the spinner: clear it, write, redraw. */
+  /** Writes a line without tearing the spinner: clear it, write, redraw. The output boundary hides secrets and stray escapes. */
   private write(text: string): void {
     if (this.spinner) {
       this.spinner.clear();
-      process.stderr.write(text + "\n");
+      writeErr(text + "\n");
       this.spinner.render();
     } else {
-      process.stderr.write(text + "\n");
+      writeErr(text + "\n");
     }
   }
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 }

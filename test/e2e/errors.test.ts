@@ -127,6 +127,15 @@ export const CATALOGUE: Case[] = [
     code: 0,
     says: [/^interrupted\s+WARN\s+the connector never checkpoints, so an interrupted sync starts over from the beginning \(all 20 operations\)/m, "VERIFY PASSED"],
   },
+  { id: "config-unquoted-value", files: { ...ok, "configuration.json": '{"api_token": tok_9f8e7d6c5b4a}' }, code: 2, says: ["is not valid JSON (line 1, column 16: Unexpected character (is a string missing its double quotes?))"] },
+  { id: "state-configuration-malformed", files: { ...ok, "configuration.json": '{"a": "1",}' }, args: ["__command__", "state", "show"], code: 2, says: ["is not valid JSON", "`connector state` reads the configuration to hide its secret values"] },
+  {
+    id: "state-connector-unloadable",
+    files: { "connector.ts": "export default {\n  update() {\n    let = ;\n  },\n};\n", "configuration.json": '{"base_url": "https://api.example.com"}' },
+    args: ["__command__", "state", "show"],
+    code: 0,
+    says: ["could not load the connector to learn which configuration values its schema marks secret", "connector.ts"],
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

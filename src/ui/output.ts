@@ -1,0 +1,127 @@
+/**
+ * The output boundary: every line the CLI prints goes through here, so secrets become
+ * `***`, terminal escapes from a connector never reach a file, a pipe or --json, and a
+ * reader that closes the pipe early (`| head`) ends the command quietly.
+ */
+import { format } from "node:util";
+import { Redactor } from "../core/redact.js";
+
+const redactor = new Redactor();
+
+/** The redactor of this run; commands add the configuration's secrets as soon as they know them. */
+export function secrets(): Redactor {
+  return redactor;
+}
+
+/** OSC, DCS, SOS, PM and APC strings (a terminal title, say), CSI sequences, other escapes, and control characters but tab and newline. */
+const ESCAPES =
+  /(?:\u001b[\]P^_X]|[\u0090\u0098\u009d-\u009f])[^\n]*?(?:\u0007|\u001b\\|\u009c|(?=\n)|$)|(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|\u001b[ -/]*[0-~]?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const SGR = /^\u001b\[[0-9;:]*m$/;
+
+/**
+ * Removes terminal escape sequences and control characters (terminal titles, cursor moves,
+ * clears, bells, carriage returns); keeps colour (SGR) only when `keepColor` is set.
+ */
+export function stripEscapes(text: string, keepColor = false): string {
+  return text.replace(/\r\n/g, "\n").replace(ESCAPES, (seq) => (keepColor && SGR.test(seq) ? seq : ""));
+}
+
+const colorOn = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !("NO_COLOR" in process.env);
+
+/** What may be printed of a text on this stream: secrets hidden, and escapes only where a colour terminal shows them. */
+export function printable(text: string, stream: NodeJS.WriteStream = process.stderr): string {
+  return stripEscapes(redactor.text(text), colorOn(stream));
+}
+
+const closed = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * A reader that went away (`connector inspect | head -1`) is not an error: stop writing to
+ * that stream, quietly as `git log | head` does, and let the command finish with the exit
+ * code it would have had (a sync whose stderr closed still commits).
+ */
+export function guardPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") closed.add(stream);
+      else throw e;
+    });
+  }
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  if (closed.has(stream) || stream.destroyed) return;
+  stream.write(text);
+}
+
+/** A line of data on stdout. */
+export function writeOut(text: string): void {
+  write(process.stdout, printable(text, process.stdout));
+}
+
+/** A line for people on stderr. */
+export function writeErr(text: string): void {
+  write(process.stderr, printable(text, process.stderr));
+}
+
+/**
+ * One JSON document on stdout, secrets hidden. JSON.stringify escapes C0 controls; the C1
+ * range and DEL are escaped here too, so no raw control byte reaches a terminal.
+ */
+export function printJson(value: unknown): void {
+  const text = JSON.stringify(redactor.value(value), null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  write(process.stdout, text + "\n");
+}
+
+/**
+ * Splits what a connector writes (console.log in the sync worker) into whole lines, so a
+ * secret is never split between two chunks; holds them until `release()`, when the
+ * configuration's secrets are known.
+ */
+export class LineRelay {
+  private buffer = "";
+  private held = true;
+  private pending: string[] = [];
+
+  constructor(private readonly sink: (line: string) => void) {}
+
+  push(chunk: string | Buffer): void {
+    this.buffer += String(chunk);
+    const cut = this.buffer.lastIndexOf("\n");
+    if (cut < 0) {
+      // A very long line without an end: emit most of it, keeping a tail in case a secret straddles the cut.
+      if (this.buffer.length > 1 << 20) {
+        this.emit(this.buffer.slice(0, -4096));
+        this.buffer = this.buffer.slice(-4096);
+      }
+      return;
+    }
+    for (const line of this.buffer.slice(0, cut).split("\n")) this.emit(line);
+    this.buffer = this.buffer.slice(cut + 1);
+  }
+
+  release(): void {
+    this.held = false;
+    for (const line of this.pending.splice(0)) this.sink(line);
+  }
+
+  /** The end of the stream: the last line, even without a newline. */
+  end(): void {
+    if (this.buffer) this.emit(this.buffer);
+    this.buffer = "";
+    this.release();
+  }
+
+  private emit(line: string): void {
+    if (this.held) this.pending.push(line);
+    else this.sink(line);
+  }
+}
+
+/** While a connector runs in this thread (verify, state), its console output goes to stderr through the boundary, never into stdout. */
+export function consoleToStderr(line: (text: string) => void): () => void {
+  const methods = ["log", "info", "debug", "warn", "error", "trace"] as const;
+  const saved = methods.map((m) => console[m]);
+  for (const m of methods) console[m] = (...args: unknown[]) => line(format(...args));
+  return () => methods.forEach((m, i) => (console[m] = saved[i]!));
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { jsonErrorLocation } from "../../src/core/json.js";
+import { configurationSecrets, connectorSecrets, isSecretKey, Redactor, secretsBySchema } from "../../src/core/redact.js";
+import { LineRelay, stripEscapes } from "../../src/ui/output.js";
+
+describe("isSecretKey: which configuration keys hold credentials", () => {
+  const secret = [
+    "token", "api_token", "apiKey", "APIKey", "x-api-key", "api.key", "client_secret", "clientSecret", "password", "db_password", "dbPassword",
+    "passwd", "pwd", "passphrase", "auth", "authorization", "credentials", "private_key", "privateKey", "access_key", "access_key_id",
+    "aws_secret_access_key", "secret", "refresh_token", "accessToken", "bearer", "jwt", "ssh_key", "key", "session_cookie", "dsn",
+    "webhook_secret", "encryptionKey", "githubtoken", "apikey", "secret key",
+  ];
+  const ordinary = [
+    "monkey", "turkey", "hockey", "keyboard", "keyword", "author", "tokenizer", "max_tokens", "primary_key", "partition_key", "sort_key",
+    "cursor_key", "key_column", "token_url", "auth_type", "auth_url", "password_file", "secret_name", "private_key_path", "public_key",
+    "base_url", "user", "username", "client_id", "oauth_client_id", "page_size", "api_version", "account_id", "",
+  ];
+  it.each(secret)("%s is secret", (key) => expect(isSecretKey(key)).toBe(true));
+  it.each(ordinary)("%s is not secret", (key) => expect(isSecretKey(key)).toBe(false));
+});
+
+describe("configurationSecrets", () => {
+  it("takes values under secret-looking keys at any depth, whole subtrees under a secret key, and numbers", () => {
+    const found = configurationSecrets(undefined, {
+      base_url: "https://api.example.com",
+      api_token: "tok_9f8e7d6c5b4a",
+      nested: { db: { password: "hunter2hunter2" } },
+      credentials: { user: "someone@example.com", pin: 987654 },
+    });
+    expect(found.sort()).toEqual(["987654", "hunter2hunter2", "someone@example.com", "tok_9f8e7d6c5b4a"]);
+  });
+
+  it("takes each value inside a secret that is itself JSON, such as a service account's key file", () => {
+    const key = JSON.stringify({ type: "service_account", private_key: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n", client_email: "sync@proj.iam.example.com" });
+    const found = configurationSecrets(undefined, { credentials_json: key });
+    expect(found).toEqual(expect.arrayContaining([key, "service_account", "sync@proj.iam.example.com", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n"]));
+  });
+
+  it("ignores values shorter than 4 characters and settings such as true or none", () => {
+    expect(configurationSecrets(undefined, { api_key: "abc", auth_enabled: "true", auth: "none", token: "abcd" })).toEqual(["abcd"]);
+  });
+
+  it("takes the fields a zod schema marks with .meta({ secret: true }), through optional, default, nullable, arrays and records", () => {
+    const schema = z.object({
+      base_url: z.string(),
+      connection: z.string().meta({ secret: true }),
+      nested: z.object({ pin: z.coerce.number().meta({ secret: true }).optional(), label: z.string() }).default({ label: "x" }),
+      maybe: z.string().meta({ secret: true }).nullable(),
+      list: z.array(z.object({ sig: z.string().meta({ secret: true }) })),
+      byName: z.record(z.string(), z.string().meta({ secret: true })),
+      whole: z.object({ a: z.string(), b: z.string() }).meta({ secret: true }),
+    });
+    const value = {
+      base_url: "https://api.example.com",
+      connection: "pg://u:p@host/db",
+      nested: { pin: "123456", label: "ordinary label" },
+      maybe: "maybe-secret",
+      list: [{ sig: "signature-one" }, { sig: "signature-two" }],
+      byName: { alpha: "alpha-value" },
+      whole: { a: "whole-a-value", b: "whole-b-value" },
+    };
+    expect([...secretsBySchema(schema, value)].sort()).toEqual(
+      ["123456", "alpha-value", "maybe-secret", "pg://u:p@host/db", "signature-one", "signature-two", "whole-a-value", "whole-b-value"].sort(),
+    );
+  });
+
+  it("finds the validated values too: a default or a coerced number", async () => {
+    const schema = z.object({ key: z.string().default("built-in-default-key"), pin: z.coerce.number().meta({ secret: true }) });
+    expect((await connectorSecrets(schema, { pin: "00424242" })).sort()).toEqual(["00424242", "424242", "built-in-default-key"]);
+  });
+
+  it("reads no mark from a schema without the Standard JSON Schema interface, and does not throw", () => {
+    const bare = { "~standard": { version: 1, vendor: "x", validate: (v: unknown) => ({ value: v }) } };
+    expect([...secretsBySchema(bare, { a: "longvalue" })]).toEqual([]);
+    expect([...secretsBySchema(z.object({ d: z.date().meta({ secret: true }) }), { d: "2024-01-01" })]).toEqual(["2024-01-01"]);
+  });
+});
+
+describe("Redactor", () => {
+  const secret = "tok_9f8e7d6c5b4a";
+  const r = new Redactor([secret, 'p@ss"w\\ord9', "-----BEGIN KEY-----\nAAAABBBBCCCCDDDD\n-----END KEY-----", "abc"]);
+
+  it("replaces a secret wherever it appears in text", () => {
+    expect(r.text(`INT needs an integer, got "${secret}" (${secret})`)).toBe('INT needs an integer, got "***" (***)');
+  });
+
+  it("replaces it JSON-escaped, JSON-escaped twice, and URL-encoded", () => {
+    const quoted = 'p@ss"w\\ord9';
+    expect(r.text(JSON.stringify({ a: quoted }))).toBe('{"a":"***"}');
+    expect(r.text(JSON.stringify(JSON.stringify({ a: quoted })))).toBe(JSON.stringify(JSON.stringify({ a: "***" })));
+    expect(r.text(`GET /x?t=${encodeURIComponent(quoted)}`)).toBe("GET /x?t=***");
+  });
+
+  it("replaces each line of a secret that spans lines, even re-indented", () => {
+    expect(r.text("key:\n                     AAAABBBBCCCCDDDD")).toBe("key:\n                     ***");
+  });
+
+  it("hides a secret cut by truncation, before or after the mark", () => {
+    expect(r.text('got "tok_9f8e7d..."')).toBe('got "***..."');
+    expect(r.text("state {tok_9f8e…")).toBe("state {***…");
+    expect(r.text("…7d6c5b4a rest")).toBe("…*** rest");
+    expect(r.text("Loading... done, to…k")).toBe("Loading... done, to…k");
+  });
+
+  it("leaves values shorter than 4 characters, and blank ones, alone", () => {
+    expect(r.text("abc abcd")).toBe("abc abcd");
+    expect(new Redactor(["      "]).text("{\n      \"a\": 1\n}")).toBe("{\n      \"a\": 1\n}");
+  });
+
+  it("redacts JSON values: strings, keys and equal numbers, without touching the input", () => {
+    const pin = new Redactor(["987654"]);
+    const input = { [secret]: [1, `x ${secret}`], n: 987654, m: 9876540 };
+    expect(new Redactor([secret]).value(input)).toEqual({ "***": [1, "x ***"], n: 987654, m: 9876540 });
+    expect(pin.value(input)).toMatchObject({ n: "***", m: 9876540 });
+    expect(input[secret]).toEqual([1, `x ${secret}`]);
+  });
+
+  it("costs nothing without secrets", () => {
+    const none = new Redactor();
+    const value = { a: "b" };
+    expect(none.value(value)).toBe(value);
+    expect(none.text("…tok")).toBe("…tok");
+  });
+});
+
+describe("stripEscapes", () => {
+  const nasty = "a\u001b]0;pwned title\u0007b \u001b[31mred\u001b[0m \u001b[2J\u001b[Hc\rd\u0008e\u009b31mf\u001bPdcs\u001b\\g\u001b7h\u0000i\ttab";
+  it("removes terminal titles, cursor moves, clears, colour and control characters", () => {
+    expect(stripEscapes(nasty)).toBe("ab red cdefgh" + "i\ttab");
+  });
+  it("keeps only colour on a colour terminal", () => {
+    expect(stripEscapes(nasty, true)).toBe("ab \u001b[31mred\u001b[0m cdefghi\ttab");
+  });
+  it("keeps newlines, turns CRLF into LF, and stops an unterminated title at the end of its line", () => {
+    expect(stripEscapes("one\r\ntwo\u001b]0;title\nthree")).toBe("one\ntwo\nthree");
+  });
+});
+
+describe("jsonErrorLocation never quotes the text around the error", () => {
+  const message = (text: string, showToken?: boolean): string => {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      return jsonErrorLocation(text, e as Error, { showToken });
+    }
+    throw new Error("parsed");
+  };
+  it("drops V8's excerpt, whichever form it takes", () => {
+    expect(message('{\n  "user": "bob",\n  "password": hunter2secret_value,\n}')).toBe("line 3, column 15: Unexpected token 'h'");
+    expect(message('{"password": "hunter2secret", "x": }')).toBe("line 1, column 36: Unexpected token '}'");
+    expect(message('{"a": tr}')).toBe("line 1, column 9: Unexpected token '}'");
+  });
+  it("does not even name a letter or digit of a configuration file", () => {
+    expect(message('{"password": hunter2secret}', false)).toBe("line 1, column 14: Unexpected character (is a string missing its double quotes?)");
+    expect(message('{"a": tr}', false)).toBe("line 1, column 9: Unexpected token '}'");
+  });
+});
+
+describe("LineRelay", () => {
+  it("joins chunks into whole lines, holds them until released, and flushes the last partial line at the end", () => {
+    const lines: string[] = [];
+    const relay = new LineRelay((l) => lines.push(l));
+    relay.push("tok_9f8");
+    relay.push("e7d6c5b4a one\ntwo\nthr");
+    expect(lines).toEqual([]);
+    relay.release();
+    expect(lines).toEqual(["tok_9f8e7d6c5b4a one", "two"]);
+    relay.push("ee");
+    relay.end();
+    expect(lines).toEqual(["tok_9f8e7d6c5b4a one", "two", "three"]);
+  });
+});
