@@ -1,16 +1,18 @@
 import { createHash } from "node:crypto";
 import { addByTable, emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
 import type { ConnectorDefinition } from "./connector.js";
-import { OperationError, SyncFailedError } from "./errors.js";
+import { OperationError } from "./errors.js";
 import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
 import { registry, type LogSink, type SyncSink } from "./registry.js";
 import { applySchema, caseTwin, isReservedColumn, nameProblem, parseSchema, tableNameProblem } from "./schema.js";
 import { TableSources } from "./table-sources.js";
+import { toError } from "./thrown.js";
 import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "./state.js";
 import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
 import { FIVETRAN_ID, type Column, type Table, type Warehouse } from "./warehouse.js";
 import { secretValues } from "./configuration.js";
 import { OPS_WITHOUT_CHECKPOINT, StateLints } from "./lints.js";
+import { lateOperation } from "./operations.js";
 
 export interface CheckpointInfo {
   seq: number;
@@ -87,6 +89,8 @@ export class SyncEngine implements SyncSink {
   /** The data of the operation in progress, to name both keys when two of them become one column. */
   private current: Record<string, unknown> | undefined;
   private readonly sources: TableSources;
+  /** A copy of the starting state: update() may change the object it receives. */
+  private readonly startState: StateObject;
   private warnedOnce = new Set<string>();
   private noMatch = new Map<string, number>();
   private secrets: string[];
@@ -101,9 +105,10 @@ export class SyncEngine implements SyncSink {
 
   constructor(private readonly o: SyncOptions) {
     this.w = o.warehouse;
-    this.committedState = o.state;
+    this.startState = copyState(o.state);
+    this.committedState = this.startState;
     this.secrets = secretValues(o.configuration);
-    this.lints = new StateLints(o.state);
+    this.lints = new StateLints(this.startState);
     this.sources = new TableSources(o.warehouse, o.naming, (key, message) => this.warnOnce(key, message));
   }
 
@@ -128,6 +133,11 @@ export class SyncEngine implements SyncSink {
       this.stopped.catch(() => {});
       await Promise.race([drain(this.o.definition.update(this.o.configuration, this.o.state)), this.stopped]);
       if (this.failure) throw this.failure;
+      if (this.operations === 0) {
+        this.warn(
+          "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).",
+        );
+      }
       if (this.pendingOps > 0) {
         this.warn(`${this.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
@@ -142,6 +152,7 @@ export class SyncEngine implements SyncSink {
     } finally {
       this.active = false;
       if (reg.sync === this) reg.sync = undefined;
+      reg.ended = true;
       reg.logger = previousLogger;
     }
   }
@@ -188,7 +199,7 @@ export class SyncEngine implements SyncSink {
       status,
       error,
       counts: this.counts,
-      previousState: this.o.state,
+      previousState: this.startState,
       state: this.committedState,
       checkpoints: this.checkpoints,
       warnings: this.warnings,
@@ -226,7 +237,7 @@ export class SyncEngine implements SyncSink {
   /** Every operation starts here: a failed, finished or (for verify) interrupted sync takes no more. */
   private enter(name: string): void {
     if (this.failure) throw this.failure;
-    if (!this.active) throw new Error(`op.${name}() was called after the sync ended.`);
+    if (!this.active) throw new Error(lateOperation(name));
     if (++this.operations === this.o.abortBeforeOperation) {
       this.failure = new SimulatedInterruption(this.operations, this.counts.checkpoints);
       throw this.failure;
@@ -623,9 +634,13 @@ async function drain(result: unknown): Promise<void> {
   await result;
 }
 
-function toError(e: unknown): Error {
-  if (e instanceof Error) return e;
-  return new SyncFailedError(`the connector threw a non-Error value: ${describe(e)}`);
+/** A deep copy of a JSON state; the original if it holds something structuredClone refuses. */
+function copyState(state: StateObject): StateObject {
+  try {
+    return structuredClone(state);
+  } catch {
+    return state;
+  }
 }
 
 function withContext(e: Error, context: string): Error {
