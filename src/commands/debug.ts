@@ -11,6 +11,7 @@ import { acquireLock } from "../core/lock.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
 import { readStateFile, type StateObject } from "../core/state.js";
+import { errorInfo, isError, toError } from "../core/thrown.js";
 import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -170,9 +171,10 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           break;
       }
     });
-    worker.on("error", (e) => {
-      const info = { name: e.name, message: `the connector threw outside update(): ${e.message}`, stack: e.stack };
-      stopWith(info);
+    worker.on("error", (thrown: unknown) => {
+      const e = toError(thrown, "the connector threw a non-Error value outside update()");
+      if (isError(thrown)) e.message = `the connector threw outside update(): ${e.message}`;
+      stopWith(errorInfo(e));
     });
     worker.on("exit", (code) => {
       if (settled) return;

@@ -1,15 +1,18 @@
 import { createHash } from "node:crypto";
 import { addByTable, emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
 import type { ConnectorDefinition } from "./connector.js";
-import { OperationError, SyncFailedError } from "./errors.js";
-import { applyNaming, type Naming } from "./naming.js";
+import { OperationError } from "./errors.js";
+import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
 import { registry, type LogSink, type SyncSink } from "./registry.js";
-import { applySchema, isReservedColumn, parseSchema } from "./schema.js";
+import { applySchema, caseTwin, isReservedColumn, nameProblem, parseSchema, tableNameProblem } from "./schema.js";
+import { TableSources } from "./table-sources.js";
+import { toError } from "./thrown.js";
 import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "./state.js";
 import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
 import { FIVETRAN_ID, type Column, type Table, type Warehouse } from "./warehouse.js";
 import { secretValues } from "./configuration.js";
 import { OPS_WITHOUT_CHECKPOINT, StateLints } from "./lints.js";
+import { lateOperation } from "./operations.js";
 
 export interface CheckpointInfo {
   seq: number;
@@ -79,6 +82,15 @@ export class SyncEngine implements SyncSink {
   private stampMs = -1;
   private tableNames = new Map<string, string>();
   private columnNames = new Map<string, Map<string, string>>();
+  /** Per table: the data key each column was first seen under (as SQLite compares names). */
+  private keyOf = new Map<string, Map<string, string>>();
+  /** Tables where two different data keys became one column: only their rows are checked for both keys at once. */
+  private aliased = new Set<string>();
+  /** The data of the operation in progress, to name both keys when two of them become one column. */
+  private current: Record<string, unknown> | undefined;
+  private readonly sources: TableSources;
+  /** A copy of the starting state: update() may change the object it receives. */
+  private readonly startState: StateObject;
   private warnedOnce = new Set<string>();
   private noMatch = new Map<string, number>();
   private secrets: string[];
@@ -93,9 +105,11 @@ export class SyncEngine implements SyncSink {
 
   constructor(private readonly o: SyncOptions) {
     this.w = o.warehouse;
-    this.committedState = o.state;
+    this.startState = copyState(o.state);
+    this.committedState = this.startState;
     this.secrets = secretValues(o.configuration, o.definition.configuration);
-    this.lints = new StateLints(o.state);
+    this.lints = new StateLints(this.startState);
+    this.sources = new TableSources(o.warehouse, o.naming, (key, message) => this.warnOnce(key, message));
   }
 
   /** Operations emitted so far, checkpoints included. */
@@ -119,6 +133,11 @@ export class SyncEngine implements SyncSink {
       this.stopped.catch(() => {});
       await Promise.race([drain(this.o.definition.update(this.o.configuration, this.o.state)), this.stopped]);
       if (this.failure) throw this.failure;
+      if (this.operations === 0) {
+        this.warn(
+          "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).",
+        );
+      }
       if (this.pendingOps > 0) {
         this.warn(`${this.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
@@ -133,6 +152,7 @@ export class SyncEngine implements SyncSink {
     } finally {
       this.active = false;
       if (reg.sync === this) reg.sync = undefined;
+      reg.ended = true;
       reg.logger = previousLogger;
     }
   }
@@ -154,6 +174,7 @@ export class SyncEngine implements SyncSink {
     const tables = parseSchema(declared, this.o.naming);
     this.w.begin();
     try {
+      for (const t of tables) this.sources.claim(t.source, t.name, "schema()", true);
       this.counts.schemaChanges += applySchema(this.w, tables);
       this.w.commit();
     } catch (e) {
@@ -178,7 +199,7 @@ export class SyncEngine implements SyncSink {
       status,
       error,
       counts: this.counts,
-      previousState: this.o.state,
+      previousState: this.startState,
       state: this.committedState,
       checkpoints: this.checkpoints,
       warnings: this.warnings,
@@ -216,7 +237,7 @@ export class SyncEngine implements SyncSink {
   /** Every operation starts here: a failed, finished or (for verify) interrupted sync takes no more. */
   private enter(name: string): void {
     if (this.failure) throw this.failure;
-    if (!this.active) throw new Error(`op.${name}() was called after the sync ended.`);
+    if (!this.active) throw new Error(lateOperation(name));
     if (++this.operations === this.o.abortBeforeOperation) {
       this.failure = new SimulatedInterruption(this.operations, this.counts.checkpoints);
       throw this.failure;
@@ -264,7 +285,9 @@ export class SyncEngine implements SyncSink {
         throw new OperationError(`op.${opName}: the table name must be a non-empty string, got ${describe(source)}`);
       }
       name = applyNaming(this.o.naming, source, "table");
-      if (name.startsWith("_connector_")) throw new OperationError(`op.${opName}: table "${source}" uses the reserved prefix _connector_`);
+      const problem = tableNameProblem(name);
+      if (problem) throw new OperationError(`op.${opName}: table ${JSON.stringify(source)} ${problem}`);
+      this.sources.claim(source, name, `op.${opName}`);
       this.tableNames.set(source, name);
     }
     return name;
@@ -276,7 +299,10 @@ export class SyncEngine implements SyncSink {
     let name = cache.get(source);
     if (name === undefined) {
       name = applyNaming(this.o.naming, source, "column");
+      const problem = nameProblem(name);
+      if (problem) throw new OperationError(`op.${opName} on table "${table}": column ${JSON.stringify(source)} ${problem}`);
       cache.set(source, name);
+      this.noteKey(table, source, name, opName);
     }
     // Reserved names start with "_"; the regex runs only for those.
     if (name.charCodeAt(0) === 95 && isReservedColumn(name) && !(allowId && name === FIVETRAN_ID)) {
@@ -287,7 +313,42 @@ export class SyncEngine implements SyncSink {
 
   private data(value: unknown, opName: string, table: string, what: string): Record<string, unknown> {
     if (!isPlainObject(value)) throw new OperationError(`op.${opName} on table "${table}": ${what} must be a plain object, got ${describe(value)}`);
+    this.current = value;
+    // Delete reads only the key columns of its data, so it checks every key here.
+    if (opName === "delete" || (this.aliased.size !== 0 && this.aliased.has(table))) this.checkKeys(table, value, opName);
     return value;
+  }
+
+  /** Notes the column a new data key becomes; a second key for one column is an error if the same row holds both. */
+  private noteKey(table: string, source: string, name: string, opName: string): void {
+    let keys = this.keyOf.get(table);
+    if (!keys) this.keyOf.set(table, (keys = new Map()));
+    const key = sqliteNameKey(name);
+    const first = keys.get(key);
+    if (first === undefined) {
+      keys.set(key, source);
+      return;
+    }
+    this.aliased.add(table);
+    if (this.current) this.checkKeys(table, this.current, opName);
+  }
+
+  /** Fails when two keys of one row become the same column, where one value would silently overwrite the other. */
+  private checkKeys(table: string, data: Record<string, unknown>, opName: string): void {
+    const cache = this.columnNames.get(table);
+    const seen = new Map<string, string>();
+    for (const key in data) {
+      const name = cache?.get(key) ?? applyNaming(this.o.naming, key, "column");
+      const k = sqliteNameKey(name);
+      const other = seen.get(k);
+      if (other !== undefined) {
+        const why = applyNaming(this.o.naming, other, "column") === name ? `both become column "${name}"` : "name the same column, because SQLite ignores case in column names";
+        throw new OperationError(
+          `op.${opName} on table "${table}": the keys ${JSON.stringify(other)} and ${JSON.stringify(key)} ${why}, so one value would overwrite the other. Rename or remove one of them${this.o.naming === "fivetran" ? ", or run with --naming source to keep names as sent" : ""}.`,
+        );
+      }
+      seen.set(k, key);
+    }
   }
 
   /** Coerces a value for a column, adding a type to an untyped column or widening an inferred one when the value needs it. */
@@ -334,6 +395,10 @@ export class SyncEngine implements SyncSink {
   }
 
   private newColumn(t: Table, name: string, value: unknown): Column {
+    const twin = caseTwin(name, t.columns.keys());
+    if (twin) {
+      throw new OperationError(`table "${t.name}": column "${name}" and the existing column "${twin}" differ only in case; SQLite ignores case in column names, so they would be one column. Use the spelling "${twin}".`);
+    }
     const type = inferType(value)!;
     this.counts.schemaChanges++;
     return this.w.addColumn(t, { name, type, declared: false });
@@ -569,9 +634,13 @@ async function drain(result: unknown): Promise<void> {
   await result;
 }
 
-function toError(e: unknown): Error {
-  if (e instanceof Error) return e;
-  return new SyncFailedError(`the connector threw a non-Error value: ${describe(e)}`);
+/** A deep copy of a JSON state; the original if it holds something structuredClone refuses. */
+function copyState(state: StateObject): StateObject {
+  try {
+    return structuredClone(state);
+  } catch {
+    return state;
+  }
 }
 
 function withContext(e: Error, context: string): Error {

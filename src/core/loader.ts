@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
 import { asDefinition, type ConnectorDefinition } from "./connector.js";
 import { UsageError } from "./errors.js";
+import { isError, thrownText } from "./thrown.js";
 import { describe } from "./types.js";
 
 /** This package's own entry points, so a connector folder without node_modules still resolves "connector-sdk". */
@@ -55,19 +56,51 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
     const def = asDefinition(mod[name]);
     if (def) return def;
   }
+  // A CommonJS connector (`module.exports = new Connector(...)`) arrives as module.exports itself, not as a namespace.
+  const commonJs = mod.__esModule !== true && (mod as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== "Module";
+  if (commonJs) {
+    const def = asDefinition(mod);
+    if (def) return def;
+  }
   const found = Object.keys(mod).length ? Object.keys(mod).map((k) => `${k} (${describe(mod[k])})`).join(", ") : "no exports";
+  if (commonJs && Object.keys(mod).length) {
+    throw new UsageError(
+      `${file} does not export a connector: its module.exports holds ${found}. Set \`module.exports = new Connector({ update })\` (or a plain { update, schema? } object), or write \`export default new Connector({ update })\`.`,
+    );
+  }
   throw new UsageError(
     `${file} does not export a connector. Export \`default new Connector({ update })\` (or an export named \`connector\`, or a plain { update, schema? } object); found ${found}.`,
   );
 }
 
-/** The error's message and only the stack frames in the connector's own folder: jiti's and ours are noise here. */
+/**
+ * The error's message and only the stack frames in the connector's own folder: jiti's and ours are noise here.
+ * A missing module also names the file that imported it and how to install it.
+ */
 function loadErrorText(e: unknown, dir: string): string {
-  if (!(e instanceof Error)) return String(e);
-  const message = e.message.split("\n").map((l) => l.trimEnd()).filter((l) => l && !l.startsWith("Require stack") && !l.startsWith("- ")).join("\n");
+  if (!isError(e)) return `its top-level code threw a non-Error value: ${thrownText(e)}`;
+  const lines = e.message.split("\n").map((l) => l.trimEnd());
+  const message = lines.filter((l) => l && !l.startsWith("Require stack") && !l.startsWith("- ")).join("\n");
   const frames = (e.stack ?? "")
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l.startsWith("at ") && l.includes(dir + path.sep) && !l.includes(`${path.sep}node_modules${path.sep}`));
-  return [message, ...frames.map((f) => `    ${f}`)].join("\n");
+  return [message, ...frames.map((f) => `    ${f}`), ...missingModuleHint(e, lines, dir)].join("\n");
+}
+
+function missingModuleHint(e: Error, messageLines: string[], dir: string): string[] {
+  const code = (e as { code?: unknown }).code;
+  const specifier = /^Cannot find (?:module|package) '([^']+)'/.exec(e.message)?.[1];
+  if ((code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") || !specifier) return [];
+  const hint: string[] = [];
+  // Node's require stack lists the importing file first.
+  const importer = messageLines.find((l) => l.startsWith("- "))?.slice(2);
+  if (importer && (!importer.startsWith(dir + path.sep) || importer.includes(`${path.sep}node_modules${path.sep}`))) {
+    hint.push(`  imported by ${path.relative(dir, importer) || importer}`);
+  }
+  if (!specifier.startsWith(".") && !path.isAbsolute(specifier)) {
+    const pkg = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+    hint.push(`  Install it in ${dir}: npm install ${pkg}`);
+  }
+  return hint;
 }

@@ -1,9 +1,11 @@
+import anyAscii from "any-ascii";
 import { UsageError } from "./errors.js";
 
 export type Naming = "fivetran" | "source";
 
 /**
- * Fivetran's name normalisation (facts, section 2.6): accents dropped, every other
+ * Fivetran's name normalisation (facts, section 2.6): accents dropped, other non-ASCII
+ * letters transliterated (any-ascii: 日本 → RiBen, Привет → Privet), every other
  * non-word character to "_", "_" inserted at lower-to-upper and digit boundaries,
  * lower case, runs of "_" collapsed. Table names also lose their leading underscores.
  */
@@ -11,6 +13,8 @@ export function normalizeName(name: string, kind: "table" | "column"): string {
   let s = name;
   if (/[^\w.-]/.test(s)) {
     s = s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").normalize("NFC");
+    // Fivetran's 1.x client ran unidecode here; without it, 日本 and 中国 would both become "_".
+    if (/[^\x00-\x7f]/.test(s)) s = anyAscii(s);
   }
   s = s.replace(/[^A-Za-z0-9_$]/g, "_");
   let out = "";
@@ -32,6 +36,11 @@ export function normalizeName(name: string, kind: "table" | "column"): string {
   if (!/^\w/.test(out)) out = "_" + out;
   if (kind === "table") out = out.replace(/^_+(?=[a-z])/, "");
   return out;
+}
+
+/** How SQLite compares names: ASCII letters fold to lower case, nothing else does, so "ID" and "id" are one column. */
+export function sqliteNameKey(name: string): string {
+  return /[A-Z]/.test(name) ? name.replace(/[A-Z]+/g, (c) => c.toLowerCase()) : name;
 }
 
 export function applyNaming(naming: Naming, name: string, kind: "table" | "column"): string {

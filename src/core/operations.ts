@@ -1,8 +1,15 @@
 import { registry, type SyncSink } from "./registry.js";
 
+/** The error for an operation that arrives after update() has settled, which is almost always a forgotten await. */
+export function lateOperation(name: string): string {
+  return `op.${name}() was called outside a sync: update() had already finished, so this operation is lost. update() probably calls an async function without await (\`syncUsers(state)\` instead of \`await syncUsers(state)\`); await it, or return its promise.`;
+}
+
 function sink(name: string): SyncSink {
-  const s = registry().sync;
+  const reg = registry();
+  const s = reg.sync;
   if (!s) {
+    if (reg.ended) throw new Error(lateOperation(name));
     throw new Error(`op.${name}() was called outside a sync. Operations only work while \`connector debug\`, runSync() or verify runs update().`);
   }
   return s;

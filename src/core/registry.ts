@@ -19,6 +19,8 @@ export interface LogSink {
 
 interface Registry {
   sync?: SyncSink;
+  /** Set once a sync in this process has ended: an operation after that most likely comes from an async call update() did not await. */
+  ended?: boolean;
   logger?: LogSink;
 }
 

@@ -10,8 +10,9 @@ import { UsageError } from "./errors.js";
 import { prepareInputs } from "./inputs.js";
 import { loadConnector } from "./loader.js";
 import { configurationSecrets } from "./redact.js";
+import { errorInfo, isError, toError } from "./thrown.js";
 import { Warehouse } from "./warehouse.js";
-import { EXIT_CALLED, EXIT_CODE, type ErrorInfo, type WorkerInput, type WorkerMessage } from "./worker-protocol.js";
+import { EXIT_CALLED, EXIT_CODE, type WorkerInput, type WorkerMessage } from "./worker-protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
@@ -38,8 +39,6 @@ function flushStdio(): Promise<void> {
     }
   });
 }
-
-const errorInfo = (e: Error): ErrorInfo => ({ name: e.name, message: e.message, stack: e.stack });
 
 async function main(input: WorkerInput): Promise<void> {
   let warehouse: Warehouse | undefined;
@@ -71,8 +70,8 @@ async function main(input: WorkerInput): Promise<void> {
       },
     });
     process.on("unhandledRejection", (reason) => {
-      const error = reason instanceof Error ? reason : new Error(`unhandled rejection: ${String(reason)}`);
-      error.message = `a promise the connector did not await was rejected: ${error.message}`;
+      const error = toError(reason, "a promise the connector did not await was rejected with a non-Error value");
+      if (isError(reason)) error.message = `a promise the connector did not await was rejected: ${error.message}`;
       engine.fail(error);
     });
     const result = await engine.run();

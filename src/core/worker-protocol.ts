@@ -20,6 +20,8 @@ export interface ErrorInfo {
   name: string;
   message: string;
   stack?: string;
+  /** The error's `cause`, and so on down the chain: "fetch failed" is caused by "connect ECONNREFUSED …". */
+  cause?: ErrorInfo;
 }
 
 export type WorkerMessage =

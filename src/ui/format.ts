@@ -43,13 +43,25 @@ export function renderTableBreakdown(c: Counts): string {
   return renderAligned(["Table", "Upserts", "Updates", "Deletes", "Truncates"], rows, (i) => i > 0);
 }
 
-/** The failure reason and the connector's own stack frames; frames inside connector-sdk and Node are noise to a connector author. */
-export function renderFailure(error: { name: string; message: string; stack?: string }, ownCode: (frame: string) => boolean): string {
-  const frames = (error.stack ?? "")
-    .split("\n")
-    .slice(1)
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith("at ") && !ownCode(l) && !l.includes("node:internal") && !l.includes("/node_modules/jiti/"));
-  const message = error.message || error.name;
-  return frames.length ? `${message}\n    ${frames.join("\n    ")}` : message;
+/** The failure reason and the connector's own stack frames, then each cause with its frames; frames inside connector-sdk and Node are noise to a connector author. */
+export function renderFailure(error: FailureInfo, ownCode: (frame: string) => boolean): string {
+  const frames = (e: FailureInfo): string[] =>
+    (e.stack ?? "")
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("at ") && !ownCode(l) && !/\(node:|^at node:/.test(l) && !l.includes("/node_modules/jiti/"));
+  const lines = [error.message || error.name, ...frames(error).map((f) => `    ${f}`)];
+  for (let c = error.cause; c; c = c.cause) {
+    lines.push(`  Caused by: ${c.message || c.name}`, ...frames(c).map((f) => `      ${f}`));
+  }
+  return lines.join("\n");
+}
+
+/** What renderFailure needs of an error: the ErrorInfo the sync worker sends. */
+export interface FailureInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: FailureInfo;
 }

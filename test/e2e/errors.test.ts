@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { cli, makeProject, query, readState, ROOT } from "../helpers.js";
+import { BIN, cli, makeProject, query, readState, ROOT } from "../helpers.js";
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */
 const after = (body: string, schema = `[{ table: "t", primary_key: ["id"] }]`) => ({
@@ -32,6 +33,11 @@ interface Case {
   /** The committed state and rows that must survive: from `after()`. */
   keepsCheckpoint?: boolean;
 }
+
+/** Runs one sync before the case's own run, for errors that need what an earlier sync left behind. */
+const priorSync = (dir: string, args: string[] = []): void => {
+  execFileSync("node", [BIN, "debug", ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", CONNECTOR_NAMING: "" } });
+};
 
 const many = JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])));
 
@@ -66,6 +72,19 @@ export const CATALOGUE: Case[] = [
   { id: "connector-not-a-connector", files: { "connector.ts": 'export default "hello";\n' }, code: 2, says: ["does not export a connector", 'default ("hello")'] },
   { id: "connector-no-update", files: { "connector.ts": "export default { schema() { return []; } };\n" }, code: 2, says: ["does not export a connector", "update"] },
   { id: "connector-throws-on-import", files: { "connector.ts": 'throw new Error("missing API key");\nexport default { update() {} };\n' }, code: 2, says: ["Cannot load", "missing API key", /connector\.ts:1:\d+/] },
+  {
+    id: "connector-commonjs-no-connector",
+    files: { "connector.js": 'const { op } = require("connector-sdk");\nmodule.exports = { sync() { op.checkpoint({}); } };\n' },
+    code: 2,
+    says: ["does not export a connector: its module.exports holds sync (a function)", "Set `module.exports = new Connector({ update })`"],
+  },
+  {
+    id: "connector-missing-package",
+    files: { "connector.ts": 'import { op } from "connector-sdk";\n\nimport axios from "axios";\nexport default { async update() { await axios.get("/"); op.checkpoint({}); } };\n' },
+    code: 2,
+    says: ["Cannot find module 'axios'", /connector\.ts:3:\d+/, "npm install axios"],
+  },
+  { id: "connector-throws-non-error-on-import", files: { "connector.ts": "throw { code: 42 };\nexport default { update() {} };\n" }, code: 2, says: ['its top-level code threw a non-Error value: {"code":42}'] },
   { id: "schema-not-array", files: badSchema(`{ table: "t" }`), code: 1, says: ["schema() must return an array", "got an object"] },
   { id: "schema-missing-table", files: badSchema(`[{ primary_key: ["id"] }]`), code: 1, says: ['entry 0 needs a non-empty "table" name'] },
   { id: "schema-duplicate-table", files: badSchema(`[{ table: "users" }, { table: "users" }]`), code: 1, says: ['declares table "users" twice'] },
@@ -73,6 +92,31 @@ export const CATALOGUE: Case[] = [
   { id: "schema-decimal-without-precision", files: badSchema(`[{ table: "t", columns: { price: "DECIMAL" } }]`), code: 1, says: ["DECIMAL needs a precision and a scale"] },
   { id: "schema-duplicate-column", files: badSchema(`[{ table: "t", columns: { createdAt: "STRING", created_at: "STRING" } }]`), code: 1, says: ['column "created_at" is declared twice'] },
   { id: "schema-primary-key-not-list", files: badSchema(`[{ table: "t", primary_key: "id" }]`), code: 1, says: ['"primary_key" must be a list of column names, got "id"'] },
+  {
+    id: "schema-primary-key-twice",
+    files: badSchema(`[{ table: "t", primary_key: ["userId", "user_id"] }]`),
+    code: 1,
+    says: ['"primary_key" names column "user_id" twice ("userId" and "user_id")'],
+  },
+  {
+    id: "schema-names-differ-in-case",
+    files: badSchema(`[{ table: "t", columns: { id: "LONG", Id: "STRING" } }]`),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['columns "id" and "Id" differ only in case; SQLite ignores case in column names'],
+  },
+  {
+    id: "schema-case-of-existing-column",
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";\nexport default { schema: (c: any) => [{ table: "t", columns: { [c.col]: "STRING" } }], update() { op.checkpoint({ n: 1 }); } };\n`,
+      "configuration.json": '{"col": "Name"}',
+      "first.json": '{"col": "name"}',
+    },
+    setup: (d) => priorSync(d, ["--naming", "source", "--configuration", "first.json"]),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['schema() declares column "t.Name", but the table has column "name"; SQLite ignores case in column names'],
+  },
   { id: "op-empty-table-name", files: after(`op.upsert("", { id: 2 });`), code: 1, says: ["op.upsert: the table name must be a non-empty string"], keepsCheckpoint: true },
   { id: "op-data-not-object", files: after(`op.upsert("t", [2]);`), code: 1, says: ['op.upsert on table "t": data must be a plain object, got an array of 1'], keepsCheckpoint: true },
   { id: "op-missing-primary-key", files: after(`op.upsert("t", { name: "x" });`), code: 1, says: ['primary key column "id" is missing or null'], keepsCheckpoint: true },
@@ -107,6 +151,56 @@ export const CATALOGUE: Case[] = [
   },
   { id: "op-reserved-fivetran-column", files: after(`op.upsert("t", { id: 2, _fivetran_synced: "now" });`), code: 1, says: ['column "_fivetran_synced" uses a reserved name'], keepsCheckpoint: true },
   { id: "op-reserved-connector-column", files: after(`op.upsert("t", { id: 2, _connector_checkpoint: 1 });`), code: 1, says: ['column "_connector_checkpoint" uses a reserved name'], keepsCheckpoint: true },
+  {
+    id: "op-keys-become-one-column",
+    files: after(`op.upsert("t", { id: 2, userId: 1, user_id: 2 });`),
+    code: 1,
+    says: ['op.upsert on table "t": the keys "userId" and "user_id" both become column "user_id", so one value would overwrite the other'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-tables-become-one-table",
+    files: after(`op.upsert("userData", { id: 1 }); op.upsert("user_data", { id: 2 });`),
+    code: 1,
+    says: ['op.upsert: table "user_data" and table "userData" both become table "user_data", so their rows would mix in one table'],
+    keepsCheckpoint: true,
+  },
+  { id: "op-table-sqlite-prefix", files: after(`op.upsert("sqlite_stat", { id: 1 });`), code: 1, says: ['table "sqlite_stat" starts with sqlite_, which SQLite reserves for its own tables'], keepsCheckpoint: true },
+  { id: "update-throws-non-error", files: after(`throw { code: 42 };`), code: 1, says: ['Sync FAILED: the connector threw a non-Error value: {"code":42}'], keepsCheckpoint: true },
+  {
+    id: "update-error-with-cause",
+    files: after(`throw new Error("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:9") });`),
+    code: 1,
+    says: [/Sync FAILED: fetch failed\n.*\n {2}Caused by: connect ECONNREFUSED 127\.0\.0\.1:9/],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "unawaited-rejection-non-error",
+    files: after(`Promise.reject({ code: 7 }); return new Promise((r) => setTimeout(r, 5000));`),
+    code: 1,
+    says: ['a promise the connector did not await was rejected with a non-Error value: {"code":7}'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "timer-throws-non-error",
+    files: after(`setTimeout(() => { throw "quota exceeded"; }, 1); return new Promise((r) => setTimeout(r, 5000));`),
+    code: 1,
+    says: ['the connector threw a non-Error value outside update(): "quota exceeded"'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "update-emits-nothing",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nasync function syncUsers() { op.checkpoint({}); }\nexport default { update() { void syncUsers; } };\n` },
+    code: 0,
+    says: ["Warning: update() finished without a single operation or checkpoint. If it calls an async function, await it"],
+  },
+  {
+    id: "table-filled-from-another-name",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: any, state: any) { op.upsert(state.n ? "user_data" : "userData", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` },
+    setup: (d) => priorSync(d),
+    code: 0,
+    says: ['Warning: table "user_data" now gets rows from "user_data", but earlier syncs filled it from "userData", which also becomes "user_data"'],
+  },
   { id: "checkpoint-bigint", files: after(`op.checkpoint({ offset: 10n });`), code: 1, says: ["state.offset is a BigInt (10n)"], keepsCheckpoint: true },
   { id: "checkpoint-function", files: after(`op.checkpoint({ next: () => 1 });`), code: 1, says: ["state.next is a function"], keepsCheckpoint: true },
   { id: "checkpoint-undefined", files: after(`op.checkpoint({ cursor: undefined });`), code: 1, says: ["state.cursor is undefined, which JSON would silently drop"], keepsCheckpoint: true },
@@ -118,6 +212,55 @@ export const CATALOGUE: Case[] = [
   { id: "flag-unknown", files: ok, args: ["--stat", "x.json"], code: 2, says: ["unknown option '--stat'", "(Did you mean --state?)"] },
   { id: "command-unknown", files: ok, args: ["__command__", "debgu"], code: 2, says: ["unknown command 'debgu'", "(Did you mean debug?)"] },
   { id: "naming-unknown", files: ok, args: ["--naming", "snake_case"], code: 2, says: ['--naming must be "fivetran" or "source"'] },
+  {
+    id: "naming-source-keys-differ-in-case",
+    files: after(`op.upsert("t", { id: 2, ID: 3 });`),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['the keys "id" and "ID" name the same column, because SQLite ignores case in column names'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "naming-source-column-differs-in-case",
+    files: after(`op.upsert("t", { id: 2, note: "a" }); op.upsert("t", { id: 3, Note: "b" });`),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['table "t": column "Note" and the existing column "note" differ only in case; SQLite ignores case in column names', 'Use the spelling "note"'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "naming-source-tables-differ-in-case",
+    files: after(`op.upsert("Users", { id: 1 }); op.upsert("users", { id: 2 });`),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['op.upsert: table "users" and table "Users" differ only in case; SQLite ignores case in table names'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "naming-source-existing-table-case",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: any, state: any) { op.upsert(state.n ? "T" : "t", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` },
+    setup: (d) => priorSync(d, ["--naming", "source"]),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['table "T" and the existing table "t" differ only in case', "connector reset --table t"],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "naming-source-nul-in-name",
+    files: after(`op.upsert("t", { id: 2, "a\\u0000b": 1 });`),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['column "a\\u0000b" contains a NUL character (\\0), which SQLite cannot hold in a name'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "naming-source-lone-surrogate",
+    files: after(`op.upsert("t\\ud800", { id: 2 });`),
+    args: ["--naming", "source"],
+    code: 1,
+    says: ['table "t\\ud800" contains a lone UTF-16 surrogate'],
+    keepsCheckpoint: true,
+  },
   { id: "timeout-unreadable", files: ok, args: ["--timeout", "soon"], code: 2, says: ['cannot read the duration "soon"'] },
   { id: "reset-without-terminal", files: ok, args: ["__command__", "reset"], code: 2, says: ["Pass --yes"] },
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeName, parseNaming } from "../../src/core/naming.js";
+import { normalizeName, parseNaming, sqliteNameKey } from "../../src/core/naming.js";
 
 describe("Fivetran name normalisation", () => {
   it.each([
@@ -15,15 +15,38 @@ describe("Fivetran name normalisation", () => {
     ["user__name", "column", "user_name"],
     ["user_1", "column", "user_1"],
     ["$price", "column", "_price"],
+    ["日本", "table", "ri_ben"],
+    ["中国", "table", "zhong_guo"],
+    ["名前", "column", "ming_qian"],
+    ["年齢", "column", "nian_ling"],
+    ["Привет мир", "table", "privet_mir"],
+    ["Ωmega", "column", "omega"],
+    ["ＡＢＣ", "column", "abc"],
+    ["", "column", "_"],
+    [" ", "column", "_"],
   ] as const)("%s (%s) becomes %s", (input, kind, expected) => {
     expect(normalizeName(input, kind)).toBe(expected);
   });
 
   it("is idempotent", () => {
-    for (const n of ["userData", "abc123", "Montréal report", "HTTPServer"]) {
-      const once = normalizeName(n, "column");
-      expect(normalizeName(once, "column")).toBe(once);
+    for (const n of ["userData", "abc123", "Montréal report", "HTTPServer", "日本語のテーブル", "Привет", "😀 emoji", "__日本", "\uD800x"]) {
+      for (const kind of ["table", "column"] as const) {
+        const once = normalizeName(n, kind);
+        expect(once).toMatch(/^[a-z0-9_$]+$/);
+        expect(normalizeName(once, kind)).toBe(once);
+      }
     }
+  });
+
+  it("keeps non-Latin names apart by transliterating them, where Fivetran's 1.x rule turned them all into _", () => {
+    const names = ["日本", "中国", "한국", "Россия", "Ελλάδα", "ישראל", "مصر", "ไทย"].map((n) => normalizeName(n, "table"));
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).not.toContain("_");
+  });
+
+  it("compares names as SQLite does: ASCII letters only ignore case", () => {
+    expect(sqliteNameKey("UserID")).toBe("userid");
+    expect(sqliteNameKey("ÉTÉ")).toBe("ÉtÉ");
   });
 
   it("parses --naming case-insensitively and rejects anything else", () => {

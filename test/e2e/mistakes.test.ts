@@ -1,0 +1,240 @@
+import net from "node:net";
+import { describe, expect, it } from "vitest";
+import { op } from "../../src/index.js";
+import { runSync } from "../../src/testing.js";
+import { cli, makeProject, query } from "../helpers.js";
+
+const debug = (dir: string, ...args: string[]) => cli(["debug", ...args], { cwd: dir });
+
+interface Report {
+  status: string;
+  error?: string;
+  previousState: unknown;
+  state: unknown;
+  warnings: string[];
+  counts: { upserts: number };
+}
+const report = (stdout: string): Report => JSON.parse(stdout) as Report;
+
+/** A port on this machine that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("a forgotten await", () => {
+  const connector = `import { op } from "connector-sdk";
+async function syncUsers(state: any) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  op.upsert("users", { id: 1 });
+  op.checkpoint({ cursor: 1 });
+}
+export default {
+  update(configuration: any, state: any) {
+    syncUsers(state);
+  },
+};
+`;
+  const warning = "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`)";
+
+  it("still succeeds with no rows, but says that update() emitted nothing and names the missing await, in text and --json", async () => {
+    const dir = makeProject({ "connector.ts": connector });
+    const r = await debug(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Warning: ${warning}`);
+    expect(r.stderr).toContain("Sync SUCCEEDED");
+    expect(query(dir, "SELECT name FROM sqlite_master WHERE name = 'users'")).toEqual([]);
+    const json = await debug(dir, "--json");
+    expect(json.exitCode).toBe(0);
+    expect(report(json.stdout).warnings.join("\n")).toContain(warning);
+  });
+
+  it("does not warn when update() emitted anything", async () => {
+    const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { async update() { await Promise.resolve(); op.checkpoint({ n: 1 }); } };\n` });
+    const r = await debug(dir, "--json");
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(report(r.stdout).warnings).toEqual([]);
+  });
+
+  it("under runSync, an operation that arrives after update() finished throws an error that names the missing await", async () => {
+    let orphan: Promise<void> | undefined;
+    const result = await runSync({
+      update() {
+        orphan = (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          op.upsert("users", { id: 1 });
+        })();
+      },
+    });
+    expect(result.warnings.join("\n")).toContain(warning);
+    expect(result.tables()).toEqual([]);
+    await expect(orphan).rejects.toThrow(/op\.upsert\(\) was called outside a sync: update\(\) had already finished, so this operation is lost\. .*without await \(`syncUsers\(state\)` instead of `await syncUsers\(state\)`\)/);
+    result.close();
+  });
+});
+
+describe("update() that changes the state object it received", () => {
+  it("reports the state the sync started from, and lints against it", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+export default {
+  update(configuration: any, state: any) {
+    state.cursor = "2024-01-01T00:00:00Z";
+    delete state.legacy;
+    op.checkpoint({ ...state });
+  },
+};
+`,
+      "files/state.json": JSON.stringify({ cursor: "2024-05-01T00:00:00Z", legacy: 1 }),
+    });
+    const r = await debug(dir, "--json");
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rep = report(r.stdout);
+    expect(rep.previousState).toEqual({ cursor: "2024-05-01T00:00:00Z", legacy: 1 });
+    expect(rep.state).toEqual({ cursor: "2024-01-01T00:00:00Z" });
+    const warnings = rep.warnings.join("\n");
+    expect(warnings).toContain('checkpoint 1 dropped the state key "legacy"');
+    expect(warnings).toContain('the cursor cursor moved backwards at checkpoint 1: "2024-05-01T00:00:00Z" → "2024-01-01T00:00:00Z"');
+  });
+});
+
+describe("a CommonJS connector", () => {
+  it("loads module.exports = new Connector(...) from connector.js", async () => {
+    const dir = makeProject({
+      "connector.js": `const { Connector, op } = require("connector-sdk");\nmodule.exports = new Connector({ update() { op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); } });\n`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(query(dir, "SELECT id FROM t")).toEqual([{ id: 1 }]);
+  });
+
+  it("loads module.exports = { update } from connector.ts", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";\nmodule.exports = { update() { op.upsert("t", { id: 2 }); op.checkpoint({ n: 1 }); } };\n`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(query(dir, "SELECT id FROM t")).toEqual([{ id: 2 }]);
+  });
+
+  it("says what to change when module.exports holds no connector", async () => {
+    const dir = makeProject({ "connector.js": `const { op } = require("connector-sdk");\nmodule.exports = { sync() { op.checkpoint({}); } };\n` });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("connector.js does not export a connector: its module.exports holds sync (a function). Set `module.exports = new Connector({ update })`");
+  });
+});
+
+describe("a thrown value that is not an Error", () => {
+  it("shows its JSON in text and --json, not [object Object]", async () => {
+    const dir = makeProject({ "connector.ts": `export default { update() { throw { code: 42, reason: "quota" }; } };\n` });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('Sync FAILED: the connector threw a non-Error value: {"code":42,"reason":"quota"}');
+    const json = await debug(dir, "--json");
+    expect(report(json.stdout).error).toBe('the connector threw a non-Error value: {"code":42,"reason":"quota"}');
+  });
+
+  it("cuts a long value to 200 characters", async () => {
+    const dir = makeProject({ "connector.ts": `export default { update() { throw { detail: "x".repeat(500) }; } };\n` });
+    const r = await debug(dir, "--json");
+    const error = report(r.stdout).error!;
+    const value = error.slice("the connector threw a non-Error value: ".length);
+    expect(value).toHaveLength(200);
+    expect(value.startsWith('{"detail":"xxx')).toBe(true);
+    expect(value.endsWith("x…")).toBe(true);
+  });
+
+  it("shows it for a rejection nobody awaited and for a throw in a timer", async () => {
+    const rejected = makeProject({ "connector.ts": `export default { update() { Promise.reject({ code: 7 }); return new Promise((r) => setTimeout(r, 5000)); } };\n` });
+    const r1 = await debug(rejected);
+    expect(r1.exitCode).toBe(1);
+    expect(r1.stderr).toContain('Sync FAILED: a promise the connector did not await was rejected with a non-Error value: {"code":7}');
+    expect(r1.stderr).not.toContain("node:events");
+    const timer = makeProject({ "connector.ts": `export default { update() { setTimeout(() => { throw ["a", 1]; }, 1); return new Promise((r) => setTimeout(r, 5000)); } };\n` });
+    const r2 = await debug(timer);
+    expect(r2.exitCode).toBe(1);
+    expect(r2.stderr).toContain('Sync FAILED: the connector threw a non-Error value outside update(): ["a",1]');
+  });
+
+  it("shows it when the connector's top-level code throws one", async () => {
+    const dir = makeProject({ "connector.ts": `throw { code: 42 };\nexport default { update() {} };\n` });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('its top-level code threw a non-Error value: {"code":42}');
+  });
+});
+
+describe("an error's cause", () => {
+  it("prints fetch failed with the connection error under it, in text and --json", async () => {
+    const port = await closedPort();
+    const dir = makeProject({
+      "connector.ts": `export default { async update(configuration: any) { await fetch(\`http://127.0.0.1:\${configuration.port}/users\`); } };\n`,
+      "configuration.json": JSON.stringify({ port: String(port) }),
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`Sync FAILED: fetch failed\\n(    at .*connector\\.ts:\\d+:\\d+\\)?\\n)*  Caused by: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    expect(r.stderr).not.toContain("node:net");
+    const json = await debug(dir, "--json");
+    expect(report(json.stdout).error).toContain(`fetch failed`);
+    expect(report(json.stdout).error).toContain(`Caused by: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it("prints every cause of a chain with the connector's own frames, and non-Error causes as JSON", async () => {
+    const dir = makeProject({
+      "connector.ts": `function parse() {
+  throw new Error("row 7 has no id", { cause: { row: 7 } });
+}
+export default {
+  update() {
+    try {
+      parse();
+    } catch (e) {
+      throw new Error("sync users failed", { cause: e });
+    }
+  },
+};
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/Sync FAILED: sync users failed\n {4}at .*connector\.ts:9:\d+\)\n {2}Caused by: row 7 has no id\n {6}at parse .*connector\.ts:2:\d+\)\n.*\n {2}Caused by: \{"row":7\}/);
+  });
+});
+
+describe("a failed import", () => {
+  it("points at the import's own line and says how to install the package", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+
+// The HTTP client:
+import axios from "axios";
+
+export default { async update() { await axios.get("/"); op.checkpoint({}); } };
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("Cannot find module 'axios'");
+    expect(r.stderr).toMatch(/at .*connector\.ts:4:\d+/);
+    expect(r.stderr).not.toMatch(/connector\.ts:[1235]:/);
+    expect(r.stderr).toContain(`Install it in ${dir}: npm install axios`);
+  });
+
+  it("names the installed package that needed the missing one", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";\n\nimport { client } from "api-client";\nexport default { update() { client(); op.checkpoint({}); } };\n`,
+      "node_modules/api-client/package.json": JSON.stringify({ name: "api-client", main: "index.js" }),
+      "node_modules/api-client/index.js": `const axios = require("axios");\nexports.client = () => axios;\n`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("Cannot find module 'axios'");
+    expect(r.stderr).toMatch(/at .*connector\.ts:3:\d+/);
+    expect(r.stderr).toContain("imported by node_modules/api-client/index.js");
+  });
+});
