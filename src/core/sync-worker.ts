@@ -19,6 +19,8 @@ const errorInfo = (e: Error): ErrorInfo => ({ name: e.name, message: e.message, 
 async function main(input: WorkerInput): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
+    // Before the connector loads, so that requests made at import time are recorded or replayed too.
+    const http = input.http ? (await import("./replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
     const inputs = await prepareInputs(definition, input.configuration, input.state, {
       configurationFile: input.configurationFile,
@@ -49,9 +51,10 @@ async function main(input: WorkerInput): Promise<void> {
     });
     const result = await engine.run();
     warehouse.close();
+    const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
     result.warnings.unshift(...inputs.warnings);
     const { error, ...rest } = result;
-    post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}) } });
+    post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}), ...(summary ? { http: summary } : {}) } });
   } catch (e) {
     warehouse?.close();
     if (e instanceof UsageError) post({ t: "usage-error", message: e.message });
