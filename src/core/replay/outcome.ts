@@ -11,7 +11,7 @@ import { UsageError } from "../errors.js";
 import { jsonErrorLocation } from "../json.js";
 import type { Naming } from "../naming.js";
 import type { JsonValue, StateObject } from "../state.js";
-import { q, SYNCED, type Warehouse } from "../warehouse.js";
+import { DELETED, q, type Warehouse } from "../warehouse.js";
 import type { Redactor } from "./redact.js";
 
 export const OUTCOME_FILE = "outcome.json";
@@ -53,9 +53,11 @@ export function snapshotOutcome(w: Warehouse, run: { startState: StateObject; ch
     const hash = createHash("sha256");
     const rows: Row[] = [];
     const stmt = w.db.prepare(`SELECT * FROM ${q(name)} ORDER BY ${t.pk.map((c) => q(c.name)).join(", ")}`);
+    // Keys first, then the data columns in the warehouse's order, then _fivetran_deleted: the same for every row.
+    const columns = [...t.pk.map((c) => c.name), ...t.order.filter((c) => !c.pk).map((c) => c.name), DELETED];
     for (const raw of stmt.iterate() as Iterable<Row>) {
       const row: Row = {};
-      for (const [k, v] of Object.entries(raw)) if (k !== SYNCED) row[k] = plain(v);
+      for (const k of columns) row[k] = plain(raw[k]);
       const line = redactor.text(JSON.stringify(row));
       hash.update(line + "\n");
       if (count <= FULL_ROWS_LIMIT) rows.push(JSON.parse(line) as Row);

@@ -79,8 +79,11 @@ export class Redactor {
       return this.text(value);
     }
     if (url.password) url.password = REDACTED;
-    const params = [...url.searchParams].map(([k, v]) => [k, SECRET_FIELD.test(k) ? REDACTED : v] as [string, string]);
-    if (params.length) url.search = new URLSearchParams(params).toString();
+    // Rewritten only when a credential parameter is there: re-encoding would change other parameters' spelling.
+    if ([...url.searchParams.keys()].some((k) => SECRET_FIELD.test(k))) {
+      const params = [...url.searchParams].map(([k, v]) => [k, SECRET_FIELD.test(k) ? REDACTED : v] as [string, string]);
+      url.search = new URLSearchParams(params).toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
+    }
     return this.text(url.toString());
   }
 
