@@ -84,7 +84,7 @@ export class Redactor {
       const params = [...url.searchParams].map(([k, v]) => [k, SECRET_FIELD.test(k) ? REDACTED : v] as [string, string]);
       url.search = new URLSearchParams(params).toString().split(encodeURIComponent(REDACTED)).join(REDACTED);
     }
-    return this.text(url.toString());
+    return this.text(url.toString().split(encodeURIComponent(REDACTED)).join(REDACTED));
   }
 
   /** JSON and form bodies lose the values of credential fields; every body loses the secrets' text. */
