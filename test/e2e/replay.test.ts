@@ -261,6 +261,7 @@ describe("connector debug --record and --replay", () => {
       expect(out).toMatch(/The closest recorded request, #1 of 6, is GET http:\/\/127\.0\.0\.1:\d+\/items\?after=0&limit=2&api_key=\[REDACTED\]; it differs in:\n {2}query parameter limit: recorded "2", got "3"\n/);
       expect(out).toContain('let matching ignore them in fixtures/replay.json: {"ignore":{"query":["limit"]}}');
       expect(out).not.toContain(SECRET);
+      if (args[0] === "test") expect(out).toContain("The replay of fixtures/default failed: No recorded response");
     }
     // The failed replay committed nothing.
     expect(fs.existsSync(path.join(dir, "files/state.json"))).toBe(false);
