@@ -2,7 +2,7 @@ import { asDefinition, type Connector, type ConnectorDefinition } from "./core/c
 import type { Counts } from "./core/counts.js";
 import { SyncEngine } from "./core/engine.js";
 import { prepareInputs } from "./core/inputs.js";
-import { replayFromOption, startReplay, type ReplayOption } from "./core/replay/run.js";
+import type { ReplayOption } from "./core/replay/run.js";
 import type { Naming } from "./core/naming.js";
 import { isPlainObject, type StateObject } from "./core/state.js";
 import { verify, type VerifyReport } from "./core/verify.js";
@@ -62,7 +62,9 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   const rawState = (options.state ?? {}) as StateObject;
   if (!isPlainObject(rawState)) throw new TypeError("runSync(): state must be a plain object");
   const inputs = await prepareInputs(def, options.configuration ?? {}, rawState, { resetHint: "runSync({ state: {} })" });
-  const source = options.replay === undefined ? undefined : replayFromOption(options.replay);
+  // Loaded only when asked for: the interception library is not needed by every test.
+  const replayModule = options.replay === undefined ? undefined : await import("./core/replay/run.js");
+  const source = replayModule?.replayFromOption(options.replay!);
   const warehouse = Warehouse.open(options.warehouse ?? ":memory:");
   const engine = new SyncEngine({
     definition: def,
@@ -72,7 +74,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
     naming: options.naming ?? "fivetran",
     checkState: inputs.checkState,
   });
-  const http = source ? startReplay(source, options.configuration ?? {}) : undefined;
+  const http = source ? replayModule!.startReplay(source, options.configuration ?? {}) : undefined;
   const r = await engine.run().finally(() => http?.stop());
   const result: RunSyncResult = {
     state: r.state,
@@ -110,7 +112,8 @@ export async function verifyConnector<C, S>(connector: Connector<C, S> | Connect
   const def = asDefinition(connector);
   if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
   const { replay, ...rest } = options;
-  return verify({ load: async () => def, ...rest, ...(replay === undefined ? {} : { replay: replayFromOption(replay) }) });
+  const source = replay === undefined ? undefined : (await import("./core/replay/run.js")).replayFromOption(replay);
+  return verify({ load: async () => def, ...rest, ...(source ? { replay: source } : {}) });
 }
 
 export type { CheckResult, Difference, VerifyReport } from "./core/verify.js";

@@ -57,7 +57,7 @@ export function listCassettes(projectDir: string): string[] {
   try {
     return fs
       .readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, CASSETTE_FILE)))
+      .filter((d) => d.isDirectory() && NAME.test(d.name) && fs.existsSync(path.join(root, d.name, CASSETTE_FILE)))
       .map((d) => d.name)
       .sort();
   } catch {
