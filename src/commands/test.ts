@@ -34,7 +34,8 @@ export async function testCommand(name: string | undefined, opts: TestOptions): 
   if (!expected && !opts.update) {
     throw new UsageError(`The cassette ${label} has no expected outcome (${label}/outcome.json). Write it from a replay with \`connector test${name ? " " + name : ""} --update\`.`);
   }
-  const naming = opts.naming === undefined && expected?.naming ? expected.naming : namingOption(opts.naming);
+  // Name tables as the recording did, unless told otherwise.
+  const naming = opts.naming !== undefined || !expected ? namingOption(opts.naming) : (expected.naming ?? "fivetran");
   // A connector that does not load is a usage error, before anything is replayed.
   await loadConnector(connectorFile);
   ui.info(`Replaying ${label} into a scratch warehouse, from the recorded start state ${JSON.stringify(expected?.startState ?? {})}; the project's files/ is not touched.`);
