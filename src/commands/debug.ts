@@ -8,7 +8,6 @@ import type { CheckpointInfo } from "../core/engine.js";
 import { ExitError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
 import type { HttpSummary } from "../core/replay/run.js";
-import { httpSpec } from "../core/replay/spec.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
 import { readStateFile, type StateObject } from "../core/state.js";
@@ -54,7 +53,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
-  const http = httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay);
+  const http = opts.record || opts.replay ? (await import("../core/replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const release = acquireLock(p.lockFile, "debug");
   try {
