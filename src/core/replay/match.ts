@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import { jsonErrorLocation } from "../json.js";
-import type { Exchange, Headers } from "./cassette.js";
+import type { Exchange } from "./cassette.js";
 import type { Redactor } from "./redact.js";
 
 /** What to leave out of matching: volatile query parameters and headers (timestamps, nonces), or the whole body. */
@@ -217,9 +217,4 @@ export class Matcher {
   recordedShape(i: number): Shape {
     return this.shapes[i]!;
   }
-}
-
-export function headerOf(headers: Headers, name: string): string | undefined {
-  const v = Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-  return Array.isArray(v) ? v[0] : v;
 }
