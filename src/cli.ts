@@ -27,6 +27,8 @@ program
   .option("--timeout <duration>", "fail the sync if it runs longer, e.g. 30s, 5m, 1h")
   .option("-v, --verbose", "show log.debug lines")
   .option("--json", "print one machine-readable run report on stdout, no spinner")
+  .option("--record [name]", "record every HTTP request into fixtures/<name>/ (default: default), with the expected outcome")
+  .option("--replay [name]", "serve HTTP from the cassette fixtures/<name>/ instead of the network")
   .action(async (dir: string | undefined, opts) => {
     const { debug } = await import("./commands/debug.js");
     await debug(dir, opts);
@@ -65,10 +67,25 @@ program
   .option("--trials <n>", "how many interrupted syncs to try (default 5)")
   .option("--seed <s>", "seed for the interruption points, to repeat a run")
   .addOption(new Option("--naming <style>", "fivetran or source").hideHelp())
+  .option("--replay [name]", "serve every run's HTTP from the cassette fixtures/<name>/ (default: default): offline and deterministic")
   .option("--json", "print the report as JSON on stdout")
   .action(async (dir: string | undefined, opts) => {
     const { verifyCommand } = await import("./commands/verify.js");
     await verifyCommand(dir, opts);
+  });
+
+program
+  .command("test")
+  .description("Replay a recorded cassette (fixtures/<name>/) offline and report every row and state that changed")
+  .argument("[name]", "the cassette (default: default)")
+  .option("--project <dir>", "the connector's folder (default: the working directory)")
+  .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
+  .option("--update", "accept the replayed outcome: write it to fixtures/<name>/outcome.json")
+  .addOption(new Option("--naming <style>", "fivetran or source (default: as recorded)").hideHelp())
+  .option("--json", "print the report as JSON on stdout")
+  .action(async (name: string | undefined, opts) => {
+    const { testCommand } = await import("./commands/test.js");
+    await testCommand(name, opts);
   });
 
 const state = program.command("state").description("Show and steer the connector's state: show, history, diff, set, unset, rewind");

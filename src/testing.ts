@@ -2,6 +2,7 @@ import { asDefinition, type Connector, type ConnectorDefinition } from "./core/c
 import type { Counts } from "./core/counts.js";
 import { SyncEngine } from "./core/engine.js";
 import { prepareInputs } from "./core/inputs.js";
+import type { ReplayOption } from "./core/replay/run.js";
 import type { Naming } from "./core/naming.js";
 import { isPlainObject, type StateObject } from "./core/state.js";
 import { verify, type VerifyReport } from "./core/verify.js";
@@ -16,6 +17,12 @@ export interface RunSyncOptions {
   /** A warehouse file to sync into; default an in-memory warehouse. */
   warehouse?: string;
   naming?: Naming;
+  /**
+   * Serve every HTTP request (fetch, node:http, node:https) from a recorded cassette, e.g.
+   * "fixtures/default" (relative to the working directory), or { cassette, ignore: { query, headers, body } }.
+   * A request the cassette cannot answer fails the sync with a SyncError that names the closest recorded request.
+   */
+  replay?: ReplayOption;
 }
 
 /** What runSync() resolves to; the warehouse stays open until close(). */
@@ -55,6 +62,9 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   const rawState = (options.state ?? {}) as StateObject;
   if (!isPlainObject(rawState)) throw new TypeError("runSync(): state must be a plain object");
   const inputs = await prepareInputs(def, options.configuration ?? {}, rawState, { resetHint: "runSync({ state: {} })" });
+  // Loaded only when asked for: the interception library is not needed by every test.
+  const replayModule = options.replay === undefined ? undefined : await import("./core/replay/run.js");
+  const source = replayModule?.replayFromOption(options.replay!);
   const warehouse = Warehouse.open(options.warehouse ?? ":memory:");
   const engine = new SyncEngine({
     definition: def,
@@ -64,7 +74,8 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
     naming: options.naming ?? "fivetran",
     checkState: inputs.checkState,
   });
-  const r = await engine.run();
+  const http = source ? replayModule!.startReplay(source, options.configuration ?? {}) : undefined;
+  const r = await engine.run().finally(() => http?.stop());
   const result: RunSyncResult = {
     state: r.state,
     checkpoints: r.checkpoints.map((c) => c.state),
@@ -86,6 +97,8 @@ export interface VerifyConnectorOptions {
   /** Makes the interruption points repeatable. */
   seed?: number;
   naming?: Naming;
+  /** Serve every run's HTTP from a recorded cassette, as runSync's `replay` does: deterministic and offline. */
+  replay?: ReplayOption;
 }
 
 /**
@@ -98,7 +111,11 @@ export interface VerifyConnectorOptions {
 export async function verifyConnector<C, S>(connector: Connector<C, S> | ConnectorDefinition<C, S>, options: VerifyConnectorOptions = {}): Promise<VerifyReport> {
   const def = asDefinition(connector);
   if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
-  return verify({ load: async () => def, ...options });
+  const { replay, ...rest } = options;
+  const source = replay === undefined ? undefined : (await import("./core/replay/run.js")).replayFromOption(replay);
+  return verify({ load: async () => def, ...rest, ...(source ? { replay: source } : {}) });
 }
 
 export type { CheckResult, Difference, VerifyReport } from "./core/verify.js";
+export type { ReplayOption } from "./core/replay/run.js";
+export type { MatchIgnore } from "./core/replay/match.js";

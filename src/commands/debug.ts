@@ -8,6 +8,7 @@ import { formatDuration, parseDuration } from "../core/duration.js";
 import type { CheckpointInfo } from "../core/engine.js";
 import { ExitError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
+import type { HttpSummary } from "../core/replay/run.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
 import { readStateFile, type StateObject } from "../core/state.js";
@@ -24,6 +25,8 @@ export interface DebugOptions {
   timeout?: string;
   verbose?: boolean;
   json?: boolean;
+  record?: string | boolean;
+  replay?: string | boolean;
 }
 
 interface Outcome {
@@ -38,6 +41,8 @@ interface Outcome {
   signalExit?: number;
   /** How many of the warnings came from checking the inputs, and were printed before the run. */
   inputWarnings?: number;
+  /** What --record or --replay did. */
+  http?: HttpSummary;
 }
 
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
@@ -51,6 +56,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
+  const http = opts.record || opts.replay ? (await import("../core/replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const release = acquireLock(p.lockFile, "debug");
   try {
@@ -68,6 +74,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       warehouse: p.warehouse,
       naming,
       liveCounts: new SharedArrayBuffer(LIVE_SLOTS * Float64Array.BYTES_PER_ELEMENT),
+      ...(http ? { http } : {}),
     };
     const header = (warnings: string[]): void => {
       ui.info(`Connector: ${connectorFile}`);
@@ -75,12 +82,13 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       ui.info(`Warehouse: ${p.warehouse}`);
       ui.info(`State file: ${stateSrc.file}`);
       ui.info(`Previous state:\n${JSON.stringify(state, null, 2)}`);
+      if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
     const outcome = await supervise(input, ui, header, timeoutMs, Boolean(opts.json));
     finish(ui, outcome, p.warehouse, Boolean(opts.json));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
-    if (outcome.status === "failed") throw new ExitError(1);
+    if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {
     release();
   }
@@ -220,8 +228,10 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
       warnings: r.warnings.map((w) => stripEscapes(w)),
       durationMs: r.durationMs,
       warehouse,
+      ...(r.http ? { cassette: r.http } : {}),
     });
     if (reason) ui.error(`Sync FAILED: ${reason}`);
+    if (r.http?.error) ui.error(`Recording FAILED: ${r.http.error}`);
     return;
   }
   ui.info("");
@@ -235,5 +245,10 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
     ui.info(ui.color.green(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));
   } else {
     ui.error(`Sync FAILED: ${reason}`);
+  }
+  if (r.http) {
+    for (const w of r.http.warnings) ui.warn(w);
+    for (const line of r.http.lines) ui.info(line);
+    if (r.http.error) ui.error(`Recording FAILED: ${r.http.error}`);
   }
 }

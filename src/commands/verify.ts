@@ -3,6 +3,8 @@ import { ExitError, UsageError } from "../core/errors.js";
 import { loadConnector } from "../core/loader.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project } from "../core/project.js";
+import { listCassettes } from "../core/replay/cassette.js";
+import { httpSpec } from "../core/replay/spec.js";
 import { verify } from "../core/verify.js";
 import { connectorSecrets } from "../core/redact.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -15,6 +17,7 @@ export interface VerifyOptions {
   seed?: string;
   naming?: string;
   json?: boolean;
+  replay?: string | boolean;
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
@@ -35,10 +38,20 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   const configuration = configFile ? readConfigurationFile(configFile) : {};
   // The connector runs in this process: its console output goes to stderr, never into the --json report.
   consoleToStderr((line) => ui.passthrough(line));
+  const cassette = httpSpec("verify", p.dir, dir !== undefined, undefined, opts.replay);
+  const replay = cassette ? (await import("../core/replay/run.js")).openReplay(cassette.dir, cassette.label) : undefined;
   // Fail on a connector that does not load before any scratch run starts.
   const def = await loadConnector(connectorFile);
   secrets().add(await connectorSecrets(def.configuration, configuration));
   ui.info(`Verifying ${connectorFile} in scratch warehouses; the project's files/ is not touched.`);
+  if (cassette) ui.info(`Every run replays HTTP from ${cassette.label}/: offline, and the same source every time.`);
+  else {
+    const names = listCassettes(p.dir);
+    if (names.length) {
+      const flag = names.includes("default") ? "--replay" : `--replay ${names[0]}`;
+      ui.info(`This project has a recorded cassette (fixtures/${names.includes("default") ? "default" : names[0]}/): \`connector verify ${flag}\` runs every check against it, offline and deterministic.`);
+    }
+  }
   void ui.startSpinner("baseline");
   const found = await verify({
     load: () => loadConnector(connectorFile),
@@ -46,6 +59,7 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
     trials,
     seed,
     naming,
+    ...(replay ? { replay } : {}),
     progress: (m) => (ui.spinning ? ui.spin(m) : ui.info(m)),
   }).finally(() => ui.stopSpinner());
   // Secrets hidden before the report is cut into 40-character cells; no terminal escapes in the details.

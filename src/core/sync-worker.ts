@@ -43,6 +43,8 @@ function flushStdio(): Promise<void> {
 async function main(input: WorkerInput): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
+    // Before the connector loads, so that requests made at import time are recorded or replayed too.
+    const http = input.http ? (await import("./replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
     post({ t: "secrets", values: configurationSecrets(definition.configuration, input.configuration) });
     const inputs = await prepareInputs(definition, input.configuration, input.state, {
@@ -76,11 +78,12 @@ async function main(input: WorkerInput): Promise<void> {
     });
     const result = await engine.run();
     warehouse.close();
+    const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
     result.warnings.unshift(...inputs.warnings);
     const { error, ...rest } = result;
     // Terminating the worker would drop console output still on its way.
     await flushStdio();
-    post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}) } });
+    post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}), ...(summary ? { http: summary } : {}) } });
   } catch (e) {
     warehouse?.close();
     if (e instanceof UsageError) post({ t: "usage-error", message: e.message });

@@ -7,6 +7,7 @@ import { prepareInputs } from "./inputs.js";
 import type { Naming } from "./naming.js";
 import type { JsonValue, StateObject } from "./state.js";
 import { mulberry32 } from "./random.js";
+import type { ReplaySource } from "./replay/run.js";
 import type { LogSink } from "./registry.js";
 import { SYNCED, Warehouse } from "./warehouse.js";
 
@@ -21,6 +22,8 @@ export interface VerifyOptions {
   progress?: (message: string) => void;
   /** Where the connector's log lines go; by default they are dropped, as the checks run the connector many times. */
   logger?: LogSink;
+  /** Serve every run's HTTP from this cassette (connector verify --replay). */
+  replay?: ReplaySource;
 }
 
 /** One cell (or a whole row, column "(row)", or a state path, table "(state)") that differs from the baseline. */
@@ -198,6 +201,15 @@ function outcome(check: CheckName, result: SyncResult, differences: Difference[]
 }
 
 async function runOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
+  const http = o.replay ? (await import("./replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
+  try {
+    return await syncOnce(o, file, state, abortBeforeOperation);
+  } finally {
+    await http?.stop();
+  }
+}
+
+async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
   const definition = await o.load();
   const inputs = await prepareInputs(definition, o.configuration ?? {}, state, { resetHint: "connector reset" });
   const warehouse = Warehouse.open(file);

@@ -1,6 +1,7 @@
 /** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
 import type { CheckpointInfo, SyncResult } from "./engine.js";
 import type { Naming } from "./naming.js";
+import type { HttpSpec, HttpSummary } from "./replay/run.js";
 import type { LogLevel } from "./registry.js";
 import type { StateObject } from "./state.js";
 
@@ -14,6 +15,8 @@ export interface WorkerInput {
   warehouse: string;
   naming: Naming;
   liveCounts: SharedArrayBuffer;
+  /** --record or --replay: the cassette to record into or serve from. */
+  http?: HttpSpec;
 }
 
 export interface ErrorInfo {
@@ -32,7 +35,7 @@ export type WorkerMessage =
   | { t: "log"; level: LogLevel; message: string }
   | { t: "warning"; message: string }
   | { t: "checkpoint"; info: CheckpointInfo }
-  | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo } };
+  | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo; http?: HttpSummary } };
 
 /** Slots of the shared counts array after the six counts: whether the connector called process.exit, and its code. */
 export const EXIT_CALLED = 6;

@@ -39,6 +39,14 @@ const priorSync = (dir: string, args: string[] = []): void => {
   execFileSync("node", [BIN, "debug", ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", CONNECTOR_NAMING: "" } });
 };
 
+/** A cassette with one recorded GET of http://127.0.0.1:9/items. */
+const cassette = JSON.stringify({
+  version: 1,
+  recordedWith: "connector-sdk",
+  recordedAt: "2026-01-01T00:00:00.000Z",
+  interactions: [{ run: "sync", request: { method: "GET", url: "http://127.0.0.1:9/items", headers: {} }, response: { status: 200, headers: {}, body: { json: [] } } }],
+});
+
 const many = JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])));
 
 export const CATALOGUE: Case[] = [
@@ -278,6 +286,40 @@ export const CATALOGUE: Case[] = [
     args: ["__command__", "state", "show"],
     code: 0,
     says: ["could not load the connector to learn which configuration values its schema marks secret", "connector.ts"],
+  },
+  { id: "record-and-replay", files: ok, args: ["--record", "--replay"], code: 2, says: ["--record and --replay cannot be used together"] },
+  { id: "cassette-name-invalid", files: ok, args: ["--record", "../x"], code: 2, says: ['"../x" is not a cassette name', "fixtures/<name>/"] },
+  { id: "cassette-name-is-folder", files: ok, setup: (d) => fs.mkdirSync(path.join(d, "other")), args: ["--record", "other"], code: 2, says: ['--record takes a cassette name, and "other" is a folder', "connector debug other --record"] },
+  { id: "replay-no-cassette", files: ok, args: ["--replay"], code: 2, says: ["No cassette at", "fixtures/default/cassette.json", "Record one with `connector debug --record`"] },
+  { id: "cassette-malformed", files: { ...ok, "fixtures/default/cassette.json": '{"version": 1,' }, args: ["--replay"], code: 2, says: ["cassette.json is not valid JSON", "connector debug --record"] },
+  { id: "cassette-newer-version", files: { ...ok, "fixtures/default/cassette.json": '{"version": 9, "interactions": []}' }, args: ["--replay"], code: 2, says: ["has format version 9, newer than this connector-sdk reads (1)"] },
+  { id: "cassette-not-a-cassette", files: { ...ok, "fixtures/default/cassette.json": "[]" }, args: ["--replay"], code: 2, says: ["is not a connector-sdk cassette"] },
+  {
+    id: "replay-unmatched-request",
+    files: {
+      "connector.ts": `export default { async update() { await fetch("http://127.0.0.1:9/other?page=1"); } };\n`,
+      "fixtures/default/cassette.json": cassette,
+    },
+    args: ["--replay"],
+    code: 1,
+    says: ["No recorded response for GET http://127.0.0.1:9/other?page=1 in the cassette", "The closest recorded request, #1 of 1, is GET http://127.0.0.1:9/items", "path: recorded /items, got /other"],
+  },
+  { id: "replay-config-malformed", files: { ...ok, "fixtures/default/cassette.json": cassette, "fixtures/replay.json": "{" }, args: ["--replay"], code: 2, says: ["replay.json is not valid JSON"] },
+  {
+    id: "replay-config-bad-ignore",
+    files: { ...ok, "fixtures/default/cassette.json": cassette, "fixtures/replay.json": '{"ignore": {"query": "ts"}}' },
+    args: ["--replay"],
+    code: 2,
+    says: ['"ignore" must look like {"query": ["timestamp"], "headers": ["x-request-id"], "body": false}'],
+  },
+  { id: "test-no-cassette", files: ok, args: ["__command__", "test"], code: 2, says: ["No cassette at", "fixtures/default/cassette.json"] },
+  { id: "test-no-outcome", files: { ...ok, "fixtures/default/cassette.json": cassette }, args: ["__command__", "test"], code: 2, says: ["has no expected outcome", "connector test --update"] },
+  {
+    id: "outcome-malformed",
+    files: { ...ok, "fixtures/default/cassette.json": cassette, "fixtures/default/outcome.json": "{" },
+    args: ["__command__", "test"],
+    code: 2,
+    says: ["outcome.json is not valid JSON", "connector test --update"],
   },
 ];
 
