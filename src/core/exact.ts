@@ -1,0 +1,45 @@
+/**
+ * Exact 64-bit integers from the warehouse to the user. Reads use better-sqlite3's safeIntegers, so every INTEGER
+ * arrives as a bigint; exactRow turns the ones a number holds exactly back into numbers. Output keeps the digits:
+ * stringifyExact prints a bigint as a JSON number literal, and jsonSafe makes a stored value printable.
+ */
+
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A bigint read from SQLite as a number when a number holds it exactly, else as the bigint. */
+export function exactInteger(v: bigint): number | bigint {
+  return v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
+}
+
+/** Turns the bigints of a row read with safeIntegers into numbers where that is exact; changes the row in place. */
+export function exactRow<T extends Record<string, unknown>>(row: T): T {
+  for (const k in row) {
+    const v = row[k];
+    if (typeof v === "bigint") (row as Record<string, unknown>)[k] = exactInteger(v);
+  }
+  return row;
+}
+
+/** A stored value as JSON can show it: bytes as { base64 }, bigints kept for stringifyExact. */
+export function jsonSafe(v: unknown): unknown {
+  return Buffer.isBuffer(v) ? { base64: v.toString("base64") } : v;
+}
+
+/** JSON.stringify that prints a bigint as its exact digits, a JSON number. */
+export function stringifyExact(value: unknown, space?: number): string {
+  let found = false;
+  const marker = `\u0000bigint:${Math.random().toString(36).slice(2)}:`;
+  const text = JSON.stringify(
+    value,
+    (_k, v: unknown) => {
+      if (typeof v !== "bigint") return v;
+      found = true;
+      return marker + v.toString();
+    },
+    space,
+  );
+  if (!found || text === undefined) return text;
+  const escaped = JSON.stringify(marker).slice(1, -1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return text.replace(new RegExp(`"${escaped}(-?\\d+)"`, "g"), "$1");
+}
