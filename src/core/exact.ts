@@ -43,3 +43,36 @@ export function stringifyExact(value: unknown, space?: number): string {
   const escaped = JSON.stringify(marker).slice(1, -1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return text.replace(new RegExp(`"${escaped}(-?\\d+)"`, "g"), "$1");
 }
+
+/**
+ * JSON.parse that keeps integers beyond ±(2^53 - 1) exact, as bigints; everything else parses as JSON.parse does.
+ * Node 20 has no access to a number's source text, so those integers are found first and passed as marked strings.
+ */
+export function parseJsonExact(text: string): unknown {
+  let out = "";
+  let from = 0;
+  const marker = `\u0000bigint:${Math.random().toString(36).slice(2)}:`;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Skip a string, with its escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < text.length && /[\d.eE+-]/.test(text[j]!)) j++;
+      const token = text.slice(i, j);
+      if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += text.slice(from, i) + JSON.stringify(marker + token);
+        from = j;
+      }
+      i = j - 1;
+    }
+  }
+  if (from === 0) return JSON.parse(text);
+  try {
+    return JSON.parse(out + text.slice(from), (_k, v: unknown) => (typeof v === "string" && v.startsWith(marker) ? BigInt(v.slice(marker.length)) : v));
+  } catch {
+    // Report the error where it is in the text the user wrote.
+    return JSON.parse(text);
+  }
+}

@@ -1,5 +1,6 @@
 import chalk, { Chalk, type ChalkInstance } from "chalk";
 import type { Ora } from "ora";
+import { stringifyExact } from "../core/exact.js";
 import type { LogLevel } from "../core/registry.js";
 
 export interface UiOptions {
@@ -80,6 +81,7 @@ export class Ui {
   }
 }
 
+/** Prints one JSON document on stdout; a bigint prints as its exact digits. */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+  process.stdout.write(stringifyExact(value, 2) + "\n");
 }
