@@ -5,7 +5,7 @@ import { applyNaming, type Naming } from "./naming.js";
 import { registry, type LogSink, type SyncSink } from "./registry.js";
 import { applySchema, isReservedColumn, parseSchema } from "./schema.js";
 import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "./state.js";
-import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, sourceText, widen, type LogicalType, type Stored } from "./types.js";
+import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, isUnsafeInteger, sourceText, widen, type LogicalType, type Stored } from "./types.js";
 import { FIVETRAN_ID, hashPairs, type Column, type Table, type Warehouse } from "./warehouse.js";
 import { secretValues } from "./configuration.js";
 import { OPS_WITHOUT_CHECKPOINT, StateLints } from "./lints.js";
@@ -303,8 +303,8 @@ export class SyncEngine implements SyncSink {
         );
       }
       let wider = widen(col.type, inferred);
-      // A DOUBLE cannot hold an integer beyond 2^53 exactly: such a column becomes STRING, and keeps every digit.
-      if (wider.type === "DOUBLE" && col.type.type === "LONG" && this.w.holdsUnsafeIntegers(t, col)) wider = { type: "STRING" };
+      // A DOUBLE cannot hold an integer beyond 2^53 exactly: a column that would hold one becomes STRING instead.
+      if (wider.type === "DOUBLE" && (isUnsafeInteger(value) || (col.type.type === "LONG" && this.w.holdsUnsafeIntegers(t, col)))) wider = { type: "STRING" };
       this.w.changeColumnType(t, col, wider, false);
       this.counts.schemaChanges++;
     }
