@@ -415,7 +415,7 @@ function pathOf(parent: string, key: string | number): string {
 /**
  * Checks that JSON.stringify would keep every part of a value: it silently turns a Map or Set into {}, NaN and
  * Infinity into null, and drops functions and symbols. Returns whether a replacer is needed (bigints and bytes).
- * It runs on every JSON value, so the path for a message is only spelled out on failure.
+ * It runs when scanJson found something, to name the path.
  */
 function checkJson(value: unknown, keys: (string | number)[], parents: object[]): boolean {
   switch (typeof value) {
@@ -480,9 +480,54 @@ function jsonReplacer(this: unknown, key: string, v: unknown): unknown {
   return v;
 }
 
+/**
+ * The quick pass of checkJson, on every JSON value: 0 when JSON.stringify keeps it all, 1 when it needs the
+ * replacer, -1 when something is wrong (or nests very deep, maybe a cycle), for checkJson to explain.
+ */
+function scanJson(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return 0;
+    case "number":
+      return value - value === 0 ? 0 : -1;
+    case "bigint":
+      return 1;
+    case "object":
+      break;
+    default:
+      return -1;
+  }
+  if (value === null) return 0;
+  if (depth > 100) return -1;
+  let flags = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const f = scanJson(value[i], depth + 1);
+      if (f < 0) return f;
+      flags |= f;
+    }
+    return flags;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const o = value as Record<string, unknown>;
+    for (const k in o) {
+      const f = scanJson(o[k], depth + 1);
+      if (f < 0) return f;
+      flags |= f;
+    }
+    return flags;
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? -1 : 0;
+  return isBytes(value) ? 1 : -1;
+}
+
 function toJsonText(value: unknown): string {
   if (value === undefined) throw new CoercionError(`JSON cannot hold ${describe(value)}`);
-  const replace = checkJson(value, [], []);
+  const quick = scanJson(value, 0);
+  const replace = quick < 0 ? checkJson(value, [], []) : quick === 1;
   // A replacer slows every call several times over, so it is only used when a bigint or bytes need it.
   return replace ? JSON.stringify(value, jsonReplacer) : JSON.stringify(value);
 }
