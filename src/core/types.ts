@@ -236,8 +236,10 @@ const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/
 function coerceFloat(value: unknown, name: string): number {
   let n: number;
   if (typeof value === "number") n = value;
-  else if (typeof value === "bigint") n = Number(value);
-  else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = Number(value);
+  else if (typeof value === "bigint") {
+    if (isUnsafeInteger(value)) throw new CoercionError(`${name} cannot hold ${value} exactly (it is beyond ±2^53) and would round it; declare the column LONG, DECIMAL(p,0) or STRING`);
+    n = Number(value);
+  } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = Number(value);
   else throw new CoercionError(`${name} needs a number or a decimal numeric string, got ${describe(value)}`);
   if (Number.isNaN(n)) throw new CoercionError(`${name} got NaN, which SQLite cannot store; send null instead`);
   if (name === "FLOAT" && Number.isFinite(n) && Math.fround(n) !== n) return Math.fround(n);

@@ -218,6 +218,13 @@ export const CATALOGUE: Case[] = [
     says: ['cannot change column "v" from LONG to DOUBLE in table "u": a stored value does not fit: 9007199254740993 is beyond ±2^53', "connector reset --table u"],
   },
   {
+    id: "op-double-unsafe-bigint",
+    files: after(`op.upsert("t", { id: 2, x: 9007199254740993n });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
+    code: 1,
+    says: ['table "t", column "x" (DOUBLE): DOUBLE cannot hold 9007199254740993 exactly (it is beyond ±2^53) and would round it'],
+    keepsCheckpoint: true,
+  },
+  {
     id: "state-set-unsafe-integer",
     files: ok,
     args: ["__command__", "state", "set", "cursor", "9007199254740993"],
