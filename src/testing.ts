@@ -33,7 +33,7 @@ export interface RunSyncResult {
   checkpoints: StateObject[];
   counts: Counts;
   warnings: string[];
-  /** Every row of a table (by its warehouse name), ordered by primary key, with the system columns. */
+  /** Every row of a table (by its warehouse name), ordered by primary key, with the system columns; an integer beyond ±(2^53 - 1) is a bigint. */
   rows(table: string): Record<string, unknown>[];
   /** The names of the tables in the warehouse. */
   tables(): string[];

@@ -1,4 +1,5 @@
 import { ExitError, UsageError } from "../core/errors.js";
+import { jsonSafe } from "../core/exact.js";
 import { latestRows, summarize } from "../core/inspect.js";
 import { project } from "../core/project.js";
 import { openReadOnly } from "../core/warehouse.js";
@@ -13,7 +14,6 @@ export interface InspectOptions {
 }
 
 const cell = (v: unknown): string => (v === null || v === undefined ? "NULL" : Buffer.isBuffer(v) ? `<${v.length} bytes>` : typeof v === "string" ? v : String(v));
-const jsonSafe = (v: unknown): unknown => (Buffer.isBuffer(v) ? { base64: v.toString("base64") } : typeof v === "bigint" ? v.toString() : v);
 
 export async function inspect(table: string | undefined, opts: InspectOptions): Promise<void> {
   const ui = new Ui({ json: Boolean(opts.json), verbose: false });

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { readConfigurationFile } from "../core/configuration.js";
 import { addByTable, totalOperations, type TableCounts } from "../core/counts.js";
 import { UsageError } from "../core/errors.js";
+import { parseJsonExact, stringifyExact } from "../core/exact.js";
 import { loadConnector } from "../core/loader.js";
 import { acquireLock } from "../core/lock.js";
 import { configurationFile, findConnectorFile, project, stateSource, type Project } from "../core/project.js";
@@ -34,7 +35,22 @@ function context(opts: StateOptions): Context {
   return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), p, source: stateSource(p, opts.state), opts };
 }
 
-const read = (c: Context): StateObject => readStateFile(c.source, "connector reset");
+/** The state file, with integers beyond 2^53 read exactly, so showing or editing it never changes their digits. */
+const read = (c: Context): StateObject => readStateFile(c.source, "connector reset", parseJsonExact);
+
+/** The paths of integers beyond ±(2^53 - 1), which update() receives rounded (it reads the state with JSON.parse). */
+function unsafeIntegers(value: unknown, at: (string | number)[] = []): string[] {
+  if (typeof value === "bigint") {
+    const path = formatPath(at);
+    return [path.startsWith("[") ? `state${path}` : `state.${path}`];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeIntegers(v, [...at, i]));
+  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => unsafeIntegers(v, [...at, k]));
+  return [];
+}
+
+const roundedWarning = (paths: string[]): string =>
+  `${paths.join(", ")} ${paths.length === 1 ? "is an integer" : "are integers"} beyond JavaScript's safe integers (±2^53): update() receives ${paths.length === 1 ? "it" : "them"} rounded. Store such a cursor as a string.`;
 
 function checkpoints(c: Context): CheckpointRow[] {
   const db = openReadOnly(c.p.warehouse);
@@ -55,7 +71,7 @@ function checkpointState(rows: CheckpointRow[], seqText: string): { row: Checkpo
   return { row, state: JSON.parse(row.state) as StateObject };
 }
 
-const show = (v: JsonValue | undefined): string => truncate(JSON.stringify(secrets().value(v)), 120);
+const show = (v: JsonValue | undefined): string => truncate(stringifyExact(secrets().value(v)), 120);
 
 function describeOps(ops: Record<string, TableCounts>): string {
   const parts = Object.entries(ops).map(([table, t]) => {
@@ -69,6 +85,8 @@ export async function stateShow(opts: StateOptions): Promise<void> {
   const c = context(opts);
   const state = read(c);
   if (!fs.existsSync(c.source.file)) c.ui.info(`No state file at ${c.source.file} yet: the next sync is a first run from {}.`);
+  const rounded = unsafeIntegers(state);
+  if (rounded.length) c.ui.warn(roundedWarning(rounded));
   if (process.stdout.isTTY && !opts.json) {
     writeOut(colorJson(secrets().value(state), c.ui) + "\n");
   } else {
@@ -77,7 +95,7 @@ export async function stateShow(opts: StateOptions): Promise<void> {
 }
 
 function colorJson(value: StateObject, ui: Ui): string {
-  return JSON.stringify(value, null, 2).replace(/^(\s*)("(?:[^"\\]|\\.)*")(:)/gm, (_m, indent: string, key: string, colon: string) => `${indent}${ui.color.cyan(key)}${colon}`);
+  return stringifyExact(value, 2).replace(/^(\s*)("(?:[^"\\]|\\.)*")(:)/gm, (_m, indent: string, key: string, colon: string) => `${indent}${ui.color.cyan(key)}${colon}`);
 }
 
 export async function stateHistory(opts: StateOptions): Promise<void> {
@@ -140,7 +158,7 @@ async function locked<T>(c: Context, edit: () => Promise<T>): Promise<T> {
 /** Validates a new state (plain JSON, size, the connector's state schema) and writes it atomically. */
 async function writeState(c: Context, next: StateObject, what: string): Promise<void> {
   try {
-    serializeState(next);
+    serializeState(next, { bigints: true });
   } catch (e) {
     if (e instanceof StateValueError) throw new UsageError(`The new state is not valid: ${e.message}`);
     throw e;
@@ -173,13 +191,20 @@ export async function stateSet(pathText: string | undefined, valueText: string |
   const c = context(opts);
   if (opts.file) {
     if (pathText !== undefined) throw new UsageError("Give either --file <f> or <json-path> <json-value>, not both.");
-    const replacement = readStateFile({ file: opts.file, explicit: true }, "connector reset");
+    const replacement = readStateFile({ file: opts.file, explicit: true }, "connector reset", parseJsonExact);
+    const rounded = unsafeIntegers(replacement);
+    if (rounded.length) throw new UsageError(`${opts.file}: ${roundedWarning(rounded)}`);
     await locked(c, () => writeState(c, replacement, `Replaced the whole state with ${opts.file}`));
     return;
   }
   if (pathText === undefined || valueText === undefined) throw new UsageError("Usage: connector state set <json-path> <json-value>, or connector state set --file <f>.");
   const parts = parsePathOrThrow(pathText);
   const value = parseCliValue(valueText);
+  if (unsafeIntegers(value).length) {
+    throw new UsageError(
+      `${valueText.trim()} holds an integer beyond JavaScript's safe integers (±2^53), which update() would receive rounded. Store it as a string: connector state set ${pathText} '${JSON.stringify(valueText.trim())}'`,
+    );
+  }
   await locked(c, () => writeState(c, setAt(read(c), parts, value), `Set ${formatPath(parts)} to ${show(value)}`));
 }
 

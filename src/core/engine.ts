@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { addByTable, emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
 import type { ConnectorDefinition } from "./connector.js";
 import { OperationError } from "./errors.js";
@@ -8,8 +7,8 @@ import { applySchema, caseTwin, isReservedColumn, nameProblem, parseSchema, tabl
 import { TableSources } from "./table-sources.js";
 import { toError } from "./thrown.js";
 import { formatBytes, isPlainObject, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "./state.js";
-import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, widen, type LogicalType, type Stored } from "./types.js";
-import { FIVETRAN_ID, type Column, type Table, type Warehouse } from "./warehouse.js";
+import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, isUnsafeInteger, sourceText, widen, type LogicalType, type Stored } from "./types.js";
+import { FIVETRAN_ID, hashPairs, type Column, type Table, type Warehouse } from "./warehouse.js";
 import { secretValues } from "./configuration.js";
 import { OPS_WITHOUT_CHECKPOINT, StateLints } from "./lints.js";
 import { lateOperation } from "./operations.js";
@@ -355,20 +354,32 @@ export class SyncEngine implements SyncSink {
   private store(t: Table, col: Column, value: unknown): Stored {
     if (value === null || value === undefined) return null;
     if (col.type && col.declared) return this.coerce(t, col, col.type, value);
-    const inferred = inferType(value) as LogicalType;
+    const inferred = this.infer(t.name, col.name, value)!;
     if (!col.type) {
       this.w.setColumnType(t, col, inferred, false);
-    } else if (!fitsInferred(inferred, col.type)) {
+    } else if (!fitsInferred(inferred, col.type, value)) {
       if (col.pk) {
         throw new OperationError(
           `table "${t.name}", primary key column "${col.name}": ${describe(value)} is ${formatType(inferred)}, but the key is ${formatType(col.type)}; a primary key cannot change type`,
         );
       }
-      const wider = widen(col.type, inferred);
+      let wider = widen(col.type, inferred);
+      // A DOUBLE cannot hold an integer beyond 2^53 exactly: a column that would hold one becomes STRING instead.
+      if (wider.type === "DOUBLE" && (isUnsafeInteger(value) || (col.type.type === "LONG" && this.w.holdsUnsafeIntegers(t, col)))) wider = { type: "STRING" };
       this.w.changeColumnType(t, col, wider, false);
       this.counts.schemaChanges++;
     }
     return this.coerce(t, col, col.type!, value);
+  }
+
+  /** The inferred type of a value, or an error naming the table and column when the value has no faithful form. */
+  private infer(table: string, column: string, value: unknown): LogicalType | undefined {
+    try {
+      return inferType(value);
+    } catch (e) {
+      if (!(e instanceof CoercionError)) throw e;
+      throw new OperationError(`table "${table}", column "${column}": ${e.message}`);
+    }
   }
 
   private coerce(t: Table, col: Column, type: LogicalType, value: unknown): Stored {
@@ -399,7 +410,7 @@ export class SyncEngine implements SyncSink {
     if (twin) {
       throw new OperationError(`table "${t.name}": column "${name}" and the existing column "${twin}" differ only in case; SQLite ignores case in column names, so they would be one column. Use the spelling "${twin}".`);
     }
-    const type = inferType(value)!;
+    const type = this.infer(t.name, name, value)!;
     this.counts.schemaChanges++;
     return this.w.addColumn(t, { name, type, declared: false });
   }
@@ -442,11 +453,28 @@ export class SyncEngine implements SyncSink {
     return col;
   }
 
+  /**
+   * The documented key of a row of a table without a primary key: a hash of its non-null values as the connector
+   * sent them (sourceText), by column, so it does not depend on the type a column has widened to. Replaying a row
+   * finds the row it wrote before.
+   */
+  private rowHash(t: Table, d: Record<string, unknown>, row: Stored[]): string {
+    const pairs: [string, string][] = [];
+    for (const key in d) {
+      const value = d[key];
+      if (value === null || value === undefined) continue;
+      const col = this.resolve(t, key, "upsert") as Column;
+      // A STRING column already holds the text.
+      pairs.push([col.name, col.type?.type === "STRING" ? (row[col.index + 2] as string) : sourceText(value)]);
+    }
+    return hashPairs(pairs);
+  }
+
   /** A table first seen in an upsert: created keyless with the row's non-null columns, as one schema change. */
   private createFromRow(name: string, d: Record<string, unknown>): Table {
     const columns = new Map<string, LogicalType>();
     for (const key of Object.keys(d)) {
-      const type = inferType(d[key]);
+      const type = this.infer(name, key, d[key]);
       const col = this.columnName(name, key, "upsert", false);
       if (type && !columns.has(col)) columns.set(col, type);
     }
@@ -474,7 +502,7 @@ export class SyncEngine implements SyncSink {
         }
         row[col.index + 2] = this.store(t, col, value);
       }
-      if (t.keyless) row[t.pk[0]!.index + 2] = rowHash(t, row);
+      if (t.keyless) row[t.pk[0]!.index + 2] = this.rowHash(t, d, row);
       for (const pk of t.pk) {
         if (row[pk.index + 2] === null) this.missingKey(t, pk, "upsert");
       }
@@ -606,19 +634,6 @@ export class SimulatedInterruption extends OperationError {
 }
 
 const LIVE_SLOTS: Record<OpKind, number> = { upserts: 0, updates: 1, deletes: 2, truncates: 3 };
-
-/** A documented, deterministic key for rows of tables without a primary key: SHA-256 over the row's non-null values, sorted by column. */
-function rowHash(t: Table, row: Stored[]): string {
-  const pairs: [string, unknown][] = [];
-  for (const col of t.order) {
-    if (col.name === FIVETRAN_ID) continue;
-    const v = row[col.index + 2];
-    if (v === null || v === undefined) continue;
-    pairs.push([col.name, Buffer.isBuffer(v) ? { base64: v.toString("base64") } : typeof v === "bigint" ? v.toString() : v]);
-  }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return createHash("sha256").update(JSON.stringify(pairs)).digest("hex").slice(0, 32);
-}
 
 async function drain(result: unknown): Promise<void> {
   if (result && typeof result === "object") {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { UsageError } from "./errors.js";
+import { exactRow } from "./exact.js";
 import { DELETED, q, SYNCED } from "./warehouse.js";
 
 export interface ColumnSummary {
@@ -60,6 +61,7 @@ export function latestRows(db: Database.Database, table: string, limit: number):
   }
   const data = (db.prepare("SELECT column_name AS c FROM _connector_columns WHERE table_name = ? ORDER BY position").all(table) as { c: string }[]).map((r) => r.c);
   const columns = [...data, SYNCED, DELETED];
-  const rows = db.prepare(`SELECT ${columns.map(q).join(", ")} FROM ${q(table)} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`).all(limit) as Record<string, unknown>[];
+  const rows = db.prepare(`SELECT ${columns.map(q).join(", ")} FROM ${q(table)} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`).safeIntegers(true).all(limit) as Record<string, unknown>[];
+  for (const row of rows) exactRow(row);
   return { columns, rows };
 }

@@ -1,3 +1,4 @@
+import { parseJsonExact, stringifyExact } from "./exact.js";
 import { isPlainObject, type JsonValue, type StateObject } from "./state.js";
 
 export type PathPart = string | number;
@@ -79,14 +80,14 @@ export function diffStates(a: JsonValue | undefined, b: JsonValue | undefined, p
   const path = formatPath(parts) || "(state)";
   if (a === undefined && b !== undefined) return [{ path, kind: "added", after: b }];
   if (b === undefined && a !== undefined) return [{ path, kind: "removed", before: a }];
-  if (JSON.stringify(a) !== JSON.stringify(b)) return [{ path, kind: "changed", before: a, after: b }];
+  if (stringifyExact(a) !== stringifyExact(b)) return [{ path, kind: "changed", before: a, after: b }];
   return [];
 }
 
-/** A value typed on the command line: JSON if it parses, else the text as a string. */
+/** A value typed on the command line: JSON if it parses (integers beyond 2^53 as exact bigints), else the text as a string. */
 export function parseCliValue(text: string): JsonValue {
   try {
-    return JSON.parse(text) as JsonValue;
+    return parseJsonExact(text) as JsonValue;
   } catch {
     return text;
   }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { UsageError } from "./errors.js";
 import { describe } from "./types.js";
 import { jsonErrorLocation } from "./json.js";
+import { stringifyExact } from "./exact.js";
 
 /** A value JSON can hold exactly: what a checkpoint state is made of. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -24,7 +25,7 @@ function pathOf(parent: string, key: string | number): string {
  * would drop or mangle (undefined, functions, BigInt, NaN, cycles, class instances) is an
  * error naming its path, so a state never silently loses a key.
  */
-export function serializeState(state: unknown): string {
+export function serializeState(state: unknown, options: { bigints?: boolean } = {}): string {
   if (!isPlainObject(state)) throw new StateValueError(`the state must be a plain JSON object, got ${describe(state)}`);
   const seen = new Set<object>();
   const walk = (value: unknown, at: string): void => {
@@ -38,6 +39,8 @@ export function serializeState(state: unknown): string {
       case "undefined":
         throw new StateValueError(`${at} is undefined, which JSON would silently drop; use null or remove the key`);
       case "bigint":
+        // The state commands keep an exact integer that a state file already holds (see parseJsonExact).
+        if (options.bigints) return;
         throw new StateValueError(`${at} is a BigInt (${value}n), which JSON cannot hold; store it as a string`);
       case "function":
         throw new StateValueError(`${at} is a function, which JSON cannot hold`);
@@ -59,7 +62,7 @@ export function serializeState(state: unknown): string {
     seen.delete(obj);
   };
   walk(state, "state");
-  const text = JSON.stringify(state);
+  const text = options.bigints ? stringifyExact(state) : JSON.stringify(state);
   const bytes = Buffer.byteLength(text);
   if (bytes > STATE_LIMIT_BYTES) {
     throw new StateValueError(`the state is ${formatBytes(bytes)} serialised, over the 10 MB limit; keep cursors, not lists of processed IDs`);
@@ -86,7 +89,7 @@ export interface StateSource {
 }
 
 /** Reads a state file. A missing default file is a first run ({}); anything unusable is a UsageError that names the file. */
-export function readStateFile(source: StateSource, resetHint: string): StateObject {
+export function readStateFile(source: StateSource, resetHint: string, parse: (text: string) => unknown = JSON.parse): StateObject {
   let text: string;
   try {
     text = fs.readFileSync(source.file, "utf8");
@@ -100,7 +103,7 @@ export function readStateFile(source: StateSource, resetHint: string): StateObje
   if (text.trim() === "") throw new UsageError(`State file ${source.file} is empty; it must hold a JSON object. ${fix}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parse(text);
   } catch (e) {
     throw new UsageError(`State file ${source.file} is not valid JSON (${jsonErrorLocation(text, e as Error)}). ${fix}`);
   }
@@ -139,5 +142,12 @@ export function writeFileAtomic(file: string, text: string): void {
 
 /** Writes a state that serializeState has accepted, pretty-printed because people read and edit it. */
 export function writeStateFile(file: string, state: StateObject): void {
-  writeFileAtomic(file, JSON.stringify(state, null, 2) + "\n");
+  let text: string;
+  try {
+    text = JSON.stringify(state, null, 2);
+  } catch {
+    // Only the state commands pass bigints: integers a state file held beyond 2^53, kept digit for digit.
+    text = stringifyExact(state, 2);
+  }
+  writeFileAtomic(file, text + "\n");
 }

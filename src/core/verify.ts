@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ConnectorDefinition } from "./connector.js";
+import { parseJsonExact, stringifyExact } from "./exact.js";
 import { SimulatedInterruption, SyncEngine, type SyncResult } from "./engine.js";
 import { prepareInputs } from "./inputs.js";
 import type { Naming } from "./naming.js";
@@ -238,17 +239,19 @@ function snapshot(w: Warehouse): Rows {
     const byKey = new Map<string, Record<string, unknown>>();
     for (const row of w.rows(name)) {
       const { [SYNCED]: _synced, ...rest } = row;
-      byKey.set(JSON.stringify(t.pk.map((c) => comparable(row[c.name]))), rest);
+      byKey.set(stringifyExact(t.pk.map((c) => comparable(row[c.name]))), rest);
     }
     rows.set(name, byKey);
   }
   return rows;
 }
 
-const comparable = (v: unknown): unknown => (Buffer.isBuffer(v) ? `base64:${v.toString("base64")}` : typeof v === "bigint" ? v.toString() : v);
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
+/** A stored value as a difference shows it: bytes as base64 text; 64-bit integers stay exact (bigint beyond 2^53). */
+const comparable = (v: unknown): unknown => (Buffer.isBuffer(v) ? `base64:${v.toString("base64")}` : v);
+/** Equal values of the same kind: the text "1" is not the integer 1. */
+const same = (a: unknown, b: unknown): boolean => (Buffer.isBuffer(a) ? Buffer.isBuffer(b) && a.equals(b) : a === b);
 const countRows = (rows: Rows): number => [...rows.values()].reduce((n, t) => n + t.size, 0);
-const readableKey = (key: string): string => (JSON.parse(key) as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ");
+const readableKey = (key: string): string => (parseJsonExact(key) as unknown[]).map((v) => (typeof v === "string" ? v : stringifyExact(v))).join(", ");
 
 /** The cells, rows and state paths on which two baseline runs disagree. */
 class Unstable {

@@ -1,8 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
-import { UsageError } from "./errors.js";
-import { formatType, parseType, sqliteClass, type Coercer, type LogicalType, type Stored } from "./types.js";
+import { OperationError, UsageError } from "./errors.js";
+import { exactRow } from "./exact.js";
+import { CoercionError, convertStored, formatType, parseType, sqliteClass, type Coercer, type LogicalType, type Stored } from "./types.js";
 
 export const SYNCED = "_fivetran_synced";
 export const DELETED = "_fivetran_deleted";
@@ -86,6 +88,7 @@ export class Warehouse {
       w.ensureOurs();
       db.exec(METADATA_SQL);
       w.load();
+      w.repair();
     } catch (e) {
       db.close();
       if (e instanceof UsageError) throw e;
@@ -187,25 +190,166 @@ export class Warehouse {
     return col;
   }
 
-  /** Records the type of a column whose type was unknown (an undeclared primary-key column) or declared anew. */
+  /**
+   * Records the type of a column whose type was unknown (an undeclared primary-key column) or declared anew.
+   * When the SQL type changes with it, the table is rebuilt, so the column's SQL type always matches.
+   */
   setColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
+    const from = col.type;
+    this.recordType(t, col, type, declared);
+    if (!from || sqliteClass(from.type) !== sqliteClass(type.type)) this.rebuild(t, [{ col, from }]);
+  }
+
+  /**
+   * Changes a column's type, converting every stored value to what the new type would have stored
+   * (types.ts convertStored), by rebuilding the table: SQLite cannot alter a column's type.
+   */
+  changeColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
+    const from = col.type;
+    this.recordType(t, col, type, declared);
+    this.rebuild(t, [{ col, from }]);
+  }
+
+  /** Whether an integer column holds a value beyond ±(2^53 - 1), which a DOUBLE cannot hold exactly. */
+  holdsUnsafeIntegers(t: Table, col: Column): boolean {
+    const c = q(col.name);
+    return this.db.prepare(`SELECT 1 FROM ${q(t.name)} WHERE ${c} > 9007199254740991 OR ${c} < -9007199254740991 LIMIT 1`).get() !== undefined;
+  }
+
+  private recordType(t: Table, col: Column, type: LogicalType, declared: boolean): void {
     col.type = type;
     col.convert = undefined;
     col.declared = declared;
     this.db.prepare("UPDATE _connector_columns SET type = ?, declared = ? WHERE table_name = ? AND column_name = ?").run(formatType(type), declared ? 1 : 0, t.name, col.name);
   }
 
-  /** Changes a column's type by rebuilding the table, because SQLite cannot alter a column's declared type. */
-  changeColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
-    this.setColumnType(t, col, type, declared);
+  private functionsReady = false;
+
+  /** SQL functions for rebuilds: connector_convert(value, from, to) and connector_row_id(column, type, value, ...). */
+  private ensureFunctions(): void {
+    if (this.functionsReady) return;
+    const types = new Map<string, LogicalType | null>();
+    const typeOf = (text: unknown): LogicalType | null => {
+      if (typeof text !== "string") return null;
+      let type = types.get(text);
+      if (type === undefined) types.set(text, (type = parseType(text)));
+      return type;
+    };
+    this.db.function("connector_convert", { deterministic: true, safeIntegers: true }, (value, from, to) => convertStored(value, typeOf(from), typeOf(to)!));
+    this.db.function("connector_row_id", { deterministic: true, safeIntegers: true, varargs: true }, (...args: unknown[]) => {
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 2 < args.length; i += 3) {
+        const type = typeOf(args[i + 1]);
+        const value = args[i + 2];
+        if (value !== null) pairs.push([args[i] as string, convertStored(value, type, STRING) as string]);
+      }
+      return hashPairs(pairs);
+    });
+    this.functionsReady = true;
+  }
+
+  /**
+   * Rebuilds a table with its current columns, converting the changed ones, and keeps what the user added to it:
+   * its indexes and triggers are recreated, and views that read it keep working. Columns the user added are not
+   * ours to drop, so the rebuild refuses.
+   */
+  private rebuild(t: Table, changes: { col: Column; from: LogicalType | null }[], rowId?: string): void {
+    this.ensureFunctions();
+    const ours = new Set([...t.order.map((c) => c.name), SYNCED, DELETED]);
+    const theirs = (this.db.prepare("SELECT name FROM pragma_table_info(?)").all(t.name) as { name: string }[]).map((r) => r.name).filter((n) => !ours.has(n));
+    const what = changes.map((c) => `column "${c.col.name}" ${c.from ? `from ${formatType(c.from)} ` : ""}to ${c.col.type ? formatType(c.col.type) : "(untyped)"}`).join(", ");
+    if (theirs.length) {
+      throw new OperationError(
+        `table "${t.name}" must be rebuilt to change ${what}, but it has column(s) that connector-sdk did not create: ${theirs.map((n) => `"${n}"`).join(", ")}. ` +
+          `A rebuild would drop them: copy what they hold elsewhere and drop them (ALTER TABLE ${q(t.name)} DROP COLUMN ...), then sync again.`,
+      );
+    }
+    const objects = this.db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid").all(t.name) as {
+      type: string;
+      name: string;
+      sql: string;
+    }[];
+    const converted = new Map(changes.map((c) => [c.col, c.from]));
+    const names = [...t.order.map((c) => c.name), SYNCED, DELETED];
+    const values = names.map((n) => {
+      const col = t.columns.get(n);
+      if (rowId !== undefined && n === FIVETRAN_ID) return rowId;
+      if (!col || !converted.has(col) || !col.type) return q(n);
+      const from = converted.get(col);
+      return `connector_convert(${q(n)}, ${from ? sqlText(formatType(from)) : "NULL"}, ${sqlText(formatType(col.type))})`;
+    });
     const tmp = `_connector_rebuild_${t.name}`;
-    const names = [...t.order.map((c) => c.name), SYNCED, DELETED].map(q).join(", ");
     this.db.exec(`DROP TABLE IF EXISTS ${q(tmp)}`);
     this.db.exec(createTableSql(t, tmp));
-    this.db.exec(`INSERT INTO ${q(tmp)} (${names}) SELECT ${names} FROM ${q(t.name)}`);
+    try {
+      // With new ids, rows that get the same one merge: the most recently synced wins.
+      const insert = rowId === undefined ? "INSERT" : "INSERT OR REPLACE";
+      const order = rowId === undefined ? "" : ` ORDER BY ${q(SYNCED)}, rowid`;
+      this.db.exec(`${insert} INTO ${q(tmp)} (${names.map(q).join(", ")}) SELECT ${values.join(", ")} FROM ${q(t.name)}${order}`);
+    } catch (e) {
+      if (!(e instanceof CoercionError)) throw e;
+      throw new OperationError(`cannot change ${what} in table "${t.name}": a stored value does not fit: ${e.message}. Run \`connector reset --table ${t.name}\` and sync again, or declare a type that holds it.`);
+    }
     this.db.exec(`DROP TABLE ${q(t.name)}`);
-    this.db.exec(`ALTER TABLE ${q(tmp)} RENAME TO ${q(t.name)}`);
+    // Legacy renaming leaves the views that name this table alone: they find the new table by its name.
+    this.db.pragma("legacy_alter_table = ON");
+    try {
+      this.db.exec(`ALTER TABLE ${q(tmp)} RENAME TO ${q(t.name)}`);
+    } finally {
+      this.db.pragma("legacy_alter_table = OFF");
+    }
+    for (const o of objects) {
+      try {
+        this.db.exec(o.sql);
+      } catch (e) {
+        throw new OperationError(
+          `table "${t.name}" was rebuilt to change ${what}, but your ${o.type} "${o.name}" on it could not be recreated: ${(e as Error).message}. ` +
+            `Drop it (DROP ${o.type.toUpperCase()} ${q(o.name)}), sync, and create it again.`,
+        );
+      }
+    }
     touch(t);
+  }
+
+  /**
+   * Brings a warehouse written by an earlier version up to date, in one transaction: a column whose SQL type
+   * disagrees with its logical type (an untyped primary key that stored 42 as REAL 42.0) is rebuilt with its values
+   * converted; BLOBs left in STRING columns become base64; keyless tables get the _fivetran_id that sourceText() gives.
+   */
+  private repair(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    const declared = new Map<string, string>();
+    for (const r of this.db.prepare("SELECT m.name AS t, p.name AS c, p.type AS type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'").all() as {
+      t: string;
+      c: string;
+      type: string;
+    }[]) {
+      declared.set(`${r.t}\0${r.c}`, r.type.toUpperCase());
+    }
+    const work: { t: Table; changes: { col: Column; from: LogicalType | null }[]; rehash: boolean }[] = [];
+    for (const t of this.tables.values()) {
+      const changes = t.order.filter((c) => declared.get(`${t.name}\0${c.name}`) !== (c.type ? sqliteClass(c.type.type) : "")).map((c) => ({ col: c, from: null as LogicalType | null }));
+      let rehash = false;
+      if (version < FORMAT_VERSION) {
+        for (const c of t.order) {
+          if (c.type?.type === "STRING" && !changes.some((x) => x.col === c) && this.db.prepare(`SELECT 1 FROM ${q(t.name)} WHERE typeof(${q(c.name)}) = 'blob' LIMIT 1`).get()) {
+            changes.push({ col: c, from: { type: "BINARY" } });
+          }
+        }
+        rehash = t.keyless && this.db.prepare(`SELECT 1 FROM ${q(t.name)} LIMIT 1`).get() !== undefined;
+      }
+      if (changes.length || rehash) work.push({ t, changes, rehash });
+    }
+    if (work.length === 0 && version >= FORMAT_VERSION) return;
+    this.begin();
+    try {
+      for (const { t, changes, rehash } of work) this.rebuild(t, changes, rehash ? rowIdSql(t) : undefined);
+      this.db.pragma(`user_version = ${FORMAT_VERSION}`);
+      this.commit();
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
   }
 
   dropTable(name: string): boolean {
@@ -272,7 +416,9 @@ export class Warehouse {
     const t = this.tables.get(table);
     if (!t) throw new Error(`no table ${JSON.stringify(table)}; the tables are: ${[...this.tables.keys()].join(", ") || "(none)"}`);
     const order = t.pk.map((c) => q(c.name)).join(", ");
-    return this.db.prepare(`SELECT * FROM ${q(table)} ORDER BY ${order}`).all() as Record<string, unknown>[];
+    const rows = this.db.prepare(`SELECT * FROM ${q(table)} ORDER BY ${order}`).safeIntegers(true).all() as Record<string, unknown>[];
+    for (const row of rows) exactRow(row);
+    return rows;
   }
 }
 
@@ -305,6 +451,28 @@ export function openReadOnly(file: string): Database.Database {
 export function readCheckpoints(db: Database.Database): CheckpointRow[] {
   return db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints ORDER BY seq").all() as CheckpointRow[];
 }
+
+/**
+ * The version of what the warehouse stores, in PRAGMA user_version. 1: columns' SQL types match their logical
+ * types, widened values are converted, and _fivetran_id hashes the values as sent.
+ */
+const FORMAT_VERSION = 1;
+
+const STRING: LogicalType = { type: "STRING" };
+
+/** The documented key of a keyless row: SHA-256 over the JSON of its [column, text] pairs sorted by column, cut to 32 hex digits. */
+export function hashPairs(pairs: [string, string][]): string {
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return createHash("sha256").update(JSON.stringify(pairs)).digest("hex").slice(0, 32);
+}
+
+/** SQL that recomputes _fivetran_id from the stored values (what sourceText() gives for the values as sent). */
+function rowIdSql(t: Table): string {
+  const args = t.order.filter((c) => c.name !== FIVETRAN_ID).map((c) => `${sqlText(c.name)}, ${c.type ? sqlText(formatType(c.type)) : "NULL"}, ${q(c.name)}`);
+  return args.length ? `connector_row_id(${args.join(", ")})` : `connector_row_id()`;
+}
+
+const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 function newTable(name: string): Table {
   return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map(), resolved: new Map() };

@@ -1,3 +1,4 @@
+import { stringifyExact } from "../core/exact.js";
 /**
  * The output boundary: every line the CLI prints goes through here, so secrets become
  * `***`, terminal escapes from a connector never reach a file, a pipe or --json, and a
@@ -69,7 +70,7 @@ export function writeErr(text: string): void {
  * range and DEL are escaped here too, so no raw control byte reaches a terminal.
  */
 export function printJson(value: unknown): void {
-  const text = JSON.stringify(redactor.value(value), null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const text = stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   write(process.stdout, text + "\n");
 }
 

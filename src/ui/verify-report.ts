@@ -1,7 +1,8 @@
+import { stringifyExact } from "../core/exact.js";
 import type { VerifyReport } from "../core/verify.js";
 import { renderAligned, truncate } from "./format.js";
 
-const show = (v: unknown): string => truncate(v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v), 40);
+const show = (v: unknown): string => truncate(v === undefined ? "(none)" : typeof v === "string" ? v : stringifyExact(v), 40);
 
 /** The verdict table, then the first differing rows of each failed check. */
 export function renderVerifyReport(r: VerifyReport, mark: (status: string) => string = (s) => s): string {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { Warehouse } from "../../src/core/warehouse.js";
 import { BIN, cli, makeProject, query, readState, ROOT } from "../helpers.js";
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */
@@ -46,6 +47,22 @@ const cassette = JSON.stringify({
   recordedAt: "2026-01-01T00:00:00.000Z",
   interactions: [{ run: "sync", request: { method: "GET", url: "http://127.0.0.1:9/items", headers: {} }, response: { status: 200, headers: {}, body: { json: [] } } }],
 });
+
+/** A warehouse from an earlier run: `build` creates tables through the real Warehouse, `sql` then runs as the user would. */
+const earlierWarehouse =
+  (build: (w: Warehouse) => void, sql = "") =>
+  (dir: string): void => {
+    const file = path.join(dir, "files", "warehouse.db");
+    const w = Warehouse.open(file);
+    w.begin();
+    build(w);
+    w.commit();
+    w.close();
+    const db = new Database(file);
+    db.exec(sql);
+    db.close();
+  };
+const long = { type: "LONG" } as const;
 
 const many = JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])));
 
@@ -320,6 +337,107 @@ export const CATALOGUE: Case[] = [
     args: ["__command__", "test"],
     code: 2,
     says: ["outcome.json is not valid JSON", "connector test --update"],
+  },
+  { id: "op-value-map", files: after(`op.upsert("t", { id: 2, tags: new Map([["a", 1]]) });`), code: 1, says: ['table "t", column "tags": the value is a Map', "Object.fromEntries(map)"], keepsCheckpoint: true },
+  { id: "op-value-set", files: after(`op.upsert("t", { id: 2, tags: new Set(["a"]) });`), code: 1, says: ['table "t", column "tags": the value is a Set', "[...set]"], keepsCheckpoint: true },
+  {
+    id: "op-value-class-instance",
+    files: after(`class Money { cents = 5; } op.upsert("t", { id: 2, amount: new Money() });`),
+    code: 1,
+    says: ['table "t", column "amount": the value is a Money instance, which has no faithful form in the warehouse'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-value-promise",
+    files: after(`const fetchUser = async () => ({ name: "x" }); op.upsert("t", { id: 2, user: fetchUser() });`),
+    code: 1,
+    says: ['table "t", column "user": the value is a Promise; await it', "forgotten await"],
+    keepsCheckpoint: true,
+  },
+  { id: "op-value-function", files: after(`op.upsert("t", { id: 2, total: () => 5 });`), code: 1, says: ['table "t", column "total": the value is a function'], keepsCheckpoint: true },
+  { id: "op-value-symbol", files: after(`op.upsert("t", { id: 2, kind: Symbol("a") });`), code: 1, says: ['table "t", column "kind": the value is a symbol (Symbol(a))'], keepsCheckpoint: true },
+  { id: "op-json-nan", files: after(`op.upsert("t", { id: 2, stats: { ratio: 0 / 0 } });`), code: 1, says: ['table "t", column "stats" (JSON): value.ratio is NaN, which JSON cannot hold'], keepsCheckpoint: true },
+  { id: "op-json-infinity", files: after(`op.upsert("t", { id: 2, stats: { max: [1, 1 / 0] } });`), code: 1, says: ['column "stats" (JSON): value.max[1] is Infinity, which JSON cannot hold'], keepsCheckpoint: true },
+  {
+    id: "op-json-cycle",
+    files: after(`const doc: any = { a: 1 }; doc.self = doc; op.upsert("t", { id: 2, doc });`),
+    code: 1,
+    says: ['column "doc" (JSON): value.self refers back to one of its parents (a cycle)'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-utc-offset-impossible",
+    files: after(`op.upsert("t", { id: 2, at: "2024-01-02T03:04:05+99:99" });`, `[{ table: "t", primary_key: ["id"], columns: { at: "UTC_DATETIME" } }]`),
+    code: 1,
+    says: ['table "t", column "at" (UTC_DATETIME): UTC_DATETIME got an impossible UTC offset +99:99'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-double-not-decimal",
+    files: after(`op.upsert("t", { id: 2, x: "0x10" });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
+    code: 1,
+    says: ['table "t", column "x" (DOUBLE): DOUBLE needs a number or a decimal numeric string, got "0x10"'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-decimal-huge-exponent",
+    files: after(`op.upsert("t", { id: 2, price: "1e-999999999" });`, `[{ table: "t", primary_key: ["id"], columns: { price: "DECIMAL(10,2)" } }]`),
+    code: 1,
+    says: ['table "t", column "price" (DECIMAL(10,2)): DECIMAL(10,2) keeps 2 decimal places; "1e-999999999" would lose digits'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "rebuild-user-column",
+    files: after(`op.upsert("u", { id: 2, v: 2.5 });`),
+    setup: earlierWarehouse(
+      (w) => w.createTable("u", [{ name: "id", type: long, declared: false, pk: true }, { name: "v", type: long, declared: false, pk: false }]),
+      `ALTER TABLE u ADD COLUMN note TEXT`,
+    ),
+    code: 1,
+    says: ['table "u" must be rebuilt to change column "v" from LONG to DOUBLE, but it has column(s) that connector-sdk did not create: "note"', "DROP COLUMN"],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "rebuild-index-not-recreated",
+    files: after(`op.upsert("u", { id: 3, bin: "text" });`),
+    setup: earlierWarehouse(
+      (w) => w.createTable("u", [{ name: "id", type: long, declared: false, pk: true }, { name: "bin", type: { type: "BINARY" }, declared: false, pk: false }]),
+      `INSERT INTO u (id, bin, _fivetran_synced) VALUES (1, X'01', 'x'), (2, X'0102', 'x'); CREATE UNIQUE INDEX u_bin_length ON u (length(bin));`,
+    ),
+    code: 1,
+    says: ['your index "u_bin_length" on it could not be recreated: UNIQUE constraint failed', 'DROP INDEX "u_bin_length"'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "schema-type-change-value-does-not-fit",
+    files: badSchema(`[{ table: "u", primary_key: ["id"], columns: { id: "LONG", v: "DOUBLE" } }]`),
+    setup: earlierWarehouse(
+      (w) => w.createTable("u", [{ name: "id", type: long, declared: true, pk: true }, { name: "v", type: long, declared: true, pk: false }]),
+      `INSERT INTO u (id, v, _fivetran_synced) VALUES (1, 9007199254740993, 'x')`,
+    ),
+    code: 1,
+    says: ['cannot change column "v" from LONG to DOUBLE in table "u": a stored value does not fit: 9007199254740993 is beyond ±2^53', "connector reset --table u"],
+  },
+  {
+    id: "op-double-unsafe-bigint",
+    files: after(`op.upsert("t", { id: 2, x: 9007199254740993n });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
+    code: 1,
+    says: ['table "t", column "x" (DOUBLE): DOUBLE cannot hold 9007199254740993 exactly (it is beyond ±2^53) and would round it'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "state-set-unsafe-integer",
+    files: ok,
+    args: ["__command__", "state", "set", "cursor", "9007199254740993"],
+    code: 2,
+    says: ["holds an integer beyond JavaScript's safe integers (±2^53), which update() would receive rounded", `connector state set cursor '"9007199254740993"'`],
+  },
+  {
+    id: "state-file-unsafe-integer",
+    files: { ...ok, "big.json": '{"cursor": 9007199254740993}' },
+    args: ["__command__", "state", "set", "--file", "big.json"],
+    code: 2,
+    says: ["big.json: state.cursor is an integer beyond JavaScript's safe integers (±2^53): update() receives it rounded"],
   },
 ];
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { coerce, CoercionError, fitsInferred, inferType, isWidening, parseType, widen } from "../../src/core/types.js";
+import { parseJsonExact, stringifyExact } from "../../src/core/exact.js";
+import { coerce, CoercionError, convertStored, fitsInferred, inferType, isWidening, parseType, sourceText, widen } from "../../src/core/types.js";
 
 describe("parseType", () => {
   it("accepts the 14 types in any case and both DECIMAL forms", () => {
@@ -94,7 +95,7 @@ describe("coerce", () => {
     expect(coerce(parseType("STRING"), { a: 1 })).toBe('{"a":1}');
     expect(coerce(parseType("JSON"), { a: [1, 2n] })).toBe('{"a":[1,"2"]}');
     expect(coerce(parseType("JSON"), "plain")).toBe('"plain"');
-    bad("JSON", () => 1, /JSON cannot hold/);
+    bad("JSON", () => 1, /is a function, which has no faithful form/);
   });
   it("passes null through for every type", () => {
     expect(coerce(parseType("LONG"), null)).toBeNull();
@@ -102,5 +103,81 @@ describe("coerce", () => {
   });
   it("raises CoercionError, so the engine can name table and column", () => {
     expect(() => coerce(parseType("INT"), "x")).toThrow(CoercionError);
+  });
+});
+
+describe("inference at the edges", () => {
+  it("infers unsafe-integer numbers as DOUBLE and sizes bigints", () => {
+    expect(inferType(2 ** 53)).toEqual({ type: "DOUBLE" });
+    expect(inferType(1e21)).toEqual({ type: "DOUBLE" });
+    expect(inferType(Number.MAX_SAFE_INTEGER)).toEqual({ type: "LONG" });
+    expect(inferType(2n ** 63n - 1n)).toEqual({ type: "LONG" });
+    expect(inferType(-(2n ** 63n) - 1n)).toEqual({ type: "DECIMAL", precision: 38, scale: 0 });
+    expect(inferType(10n ** 38n)).toEqual({ type: "STRING" });
+    expect(inferType(new Int16Array([1]))).toEqual({ type: "BINARY" });
+    expect(inferType(Object.create(null))).toEqual({ type: "JSON" });
+  });
+  it("refuses values with no faithful form", () => {
+    expect(() => inferType(new Map())).toThrow(/a Map/);
+    expect(() => inferType(new (class Point {})())).toThrow(/a Point instance/);
+    expect(() => inferType(() => 1)).toThrow(/a function/);
+    expect(() => inferType({ toJSON: 1 })).not.toThrow();
+  });
+  it("widens LONG and DECIMAL to DECIMAL, and keeps integers beyond 2^53 out of DOUBLE", () => {
+    const dec = { type: "DECIMAL", precision: 38, scale: 0 } as const;
+    expect(widen({ type: "LONG" }, dec)).toEqual(dec);
+    expect(widen(dec, { type: "LONG" })).toEqual(dec);
+    expect(widen(dec, { type: "DOUBLE" })).toEqual({ type: "STRING" });
+    expect(fitsInferred({ type: "LONG" }, { type: "DOUBLE" }, 2n ** 53n)).toBe(false);
+    expect(fitsInferred({ type: "LONG" }, { type: "DOUBLE" }, 2n ** 53n - 1n)).toBe(true);
+  });
+});
+
+describe("convertStored: a stored value as the new type would have stored it", () => {
+  const t = (s: string) => parseType(s);
+  it.each([
+    [1n, "LONG", "STRING", "1"],
+    [1n, "BOOLEAN", "STRING", "true"],
+    [0n, "BOOLEAN", "STRING", "false"],
+    [1, "DOUBLE", "STRING", "1"],
+    [1e21, "DOUBLE", "STRING", "1e+21"],
+    [Buffer.from("hi"), "BINARY", "STRING", "aGk="],
+    ["2024-01-01T00:00:00.000Z", "UTC_DATETIME", "STRING", "2024-01-01T00:00:00.000Z"],
+    [5n, "LONG", "DOUBLE", 5],
+    [5n, "LONG", "DECIMAL(38,0)", "5"],
+    ["1.50", "DECIMAL(10,2)", "DECIMAL(12,4)", "1.5000"],
+    [7n, "SHORT", "LONG", 7],
+  ])("%s stored as %s becomes %j as %s", (value, from, to, expected) => {
+    expect(convertStored(value, t(from), t(to as string))).toEqual(expected);
+  });
+  it("agrees with storing the value as the wider type from the start", () => {
+    for (const [value, from] of [
+      [true, "BOOLEAN"],
+      [42, "LONG"],
+      [2.5, "DOUBLE"],
+      [Buffer.from([0, 255]), "BINARY"],
+      [{ a: [1, "x"] }, "JSON"],
+      [new Date(0), "UTC_DATETIME"],
+      [2n ** 70n, "DECIMAL(38,0)"],
+    ] as const) {
+      const stored = coerce(t(from), value);
+      const asRead = typeof stored === "number" && Number.isInteger(stored) && from !== "DOUBLE" ? BigInt(stored) : stored;
+      expect(convertStored(asRead, t(from), t("STRING")), from).toBe(coerce(t("STRING"), value));
+      expect(sourceText(value)).toBe(coerce(t("STRING"), value));
+    }
+  });
+  it("refuses what would lose digits", () => {
+    expect(() => convertStored(2n ** 53n + 1n, t("LONG"), t("DOUBLE"))).toThrow(/beyond ±2\^53/);
+  });
+});
+
+describe("exact JSON for 64-bit integers", () => {
+  it("parses integers beyond 2^53 as bigints and prints them back digit for digit", () => {
+    const text = '{"a": 9007199254740993, "b": [-12345678901234567890, 1.5, 2e400], "s": "9007199254740993", "q": "\\"", "n": 5}';
+    const v = parseJsonExact(text) as Record<string, unknown>;
+    expect(v).toEqual({ a: 9007199254740993n, b: [-12345678901234567890n, 1.5, Infinity], s: "9007199254740993", q: '"', n: 5 });
+    expect(stringifyExact(v)).toBe('{"a":9007199254740993,"b":[-12345678901234567890,1.5,null],"s":"9007199254740993","q":"\\"","n":5}');
+    expect(parseJsonExact('{"a": 1}')).toEqual({ a: 1 });
+    expect(() => parseJsonExact('{"a": 9007199254740993,}')).toThrow(SyntaxError);
   });
 });
