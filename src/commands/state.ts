@@ -3,7 +3,7 @@ import { addByTable, totalOperations, type TableCounts } from "../core/counts.js
 import { UsageError } from "../core/errors.js";
 import { loadConnector } from "../core/loader.js";
 import { acquireLock } from "../core/lock.js";
-import { findConnectorFile, project, stateSource, type Project } from "../core/project.js";
+import { findConnectorFile, project, requireFilesDir, requireProjectDir, stateSource, type Project } from "../core/project.js";
 import { validateWith } from "../core/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type StateChange } from "../core/state-edit.js";
 import { formatBytes, isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type JsonValue, type StateObject, type StateSource } from "../core/state.js";
@@ -27,6 +27,8 @@ interface Context {
 
 function context(opts: StateOptions): Context {
   const p = project(opts.project);
+  requireProjectDir(p);
+  requireFilesDir(p);
   return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), p, source: stateSource(p, opts.state), opts };
 }
 
