@@ -37,6 +37,8 @@ export function acquireLock(file: string, command: string): () => void {
     // SQLite would fall back to a read-only file silently, and a read-only file takes no write lock.
     fs.accessSync(fs.existsSync(guard) ? guard : dir, fs.constants.W_OK);
     db = new Database(guard, { timeout: 0 });
+    // An empty database gets its first page in the transaction below; in memory, that leaves no -journal file behind a kill.
+    db.pragma("journal_mode = MEMORY");
   } catch (e) {
     throw cannotCreate(guard, e as Error);
   }

@@ -83,6 +83,9 @@ async function staleLockFolder(): Promise<string> {
   victim!.child.kill("SIGKILL");
   await victim!.exited;
   expect(fs.existsSync(path.join(files, ".connector.lock"))).toBe(true);
+  // Nothing a later run would have to recover first: the lock's database stays empty.
+  expect(fs.readdirSync(files).sort()).toEqual([".connector.lock", ".connector.lock.db"]);
+  expect(fs.statSync(path.join(files, ".connector.lock.db")).size).toBe(0);
   return files;
 }
 
