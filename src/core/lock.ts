@@ -32,23 +32,20 @@ export function acquireLock(file: string, command: string): () => void {
   const dir = path.dirname(file);
   makeFolder(dir);
   const guard = guardFile(file);
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     // SQLite would fall back to a read-only file silently, and a read-only file takes no write lock.
     fs.accessSync(fs.existsSync(guard) ? guard : dir, fs.constants.W_OK);
     db = new Database(guard, { timeout: 0 });
     // An empty database gets its first page in the transaction below; in memory, that leaves no -journal file behind a kill.
     db.pragma("journal_mode = MEMORY");
-  } catch (e) {
-    throw cannotCreate(guard, e as Error);
-  }
-  try {
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
-    db.close();
+    db?.close();
     if (String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw refusal(file);
     throw cannotCreate(guard, e as Error);
   }
+  const held = db;
   const info: LockInfo = {
     pid: process.pid,
     command,
@@ -61,7 +58,7 @@ export function acquireLock(file: string, command: string): () => void {
   try {
     writeNote(file, info);
   } catch (e) {
-    db.close();
+    held.close();
     throw cannotCreate(file, e as Error);
   }
   let released = false;
@@ -75,7 +72,7 @@ export function acquireLock(file: string, command: string): () => void {
     } catch {
       // Already gone: nothing to remove.
     }
-    db.close();
+    held.close();
   };
   process.on("exit", release);
   return release;
