@@ -146,7 +146,7 @@ function refusal(file: string): UsageError {
 function waitForNote(file: string): LockInfo | undefined {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   let holder: LockInfo | undefined;
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 200; i++) {
     holder = readLock(file);
     if (holder && (holder.host !== os.hostname() || isRunning(holder))) return holder;
     Atomics.wait(pause, 0, 0, 10);
