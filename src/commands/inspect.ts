@@ -1,7 +1,7 @@
 import { ExitError, UsageError } from "../core/errors.js";
 import { jsonSafe } from "../core/exact.js";
 import { latestRows, summarize } from "../core/inspect.js";
-import { project } from "../core/project.js";
+import { project, requireFilesDir, requireProjectDir } from "../core/project.js";
 import { openReadOnly } from "../core/warehouse.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -19,7 +19,10 @@ export async function inspect(table: string | undefined, opts: InspectOptions): 
   const ui = new Ui({ json: Boolean(opts.json), verbose: false });
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of at least 1, got ${JSON.stringify(opts.limit)}`);
-  const db = openReadOnly(project(opts.project).warehouse);
+  const p = project(opts.project);
+  requireProjectDir(p);
+  requireFilesDir(p);
+  const db = openReadOnly(p.warehouse);
   try {
     if (table !== undefined) {
       const { columns, rows } = latestRows(db, table, limit);

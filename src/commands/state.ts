@@ -5,7 +5,7 @@ import { UsageError } from "../core/errors.js";
 import { parseJsonExact, stringifyExact } from "../core/exact.js";
 import { loadConnector } from "../core/loader.js";
 import { acquireLock } from "../core/lock.js";
-import { configurationFile, findConnectorFile, project, stateSource, type Project } from "../core/project.js";
+import { configurationFile, findConnectorFile, project, requireFilesDir, requireProjectDir, stateSource, type Project } from "../core/project.js";
 import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../core/redact.js";
 import { validateWith } from "../core/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type StateChange } from "../core/state-edit.js";
@@ -32,6 +32,8 @@ interface Context {
 
 function context(opts: StateOptions): Context {
   const p = project(opts.project);
+  requireProjectDir(p);
+  requireFilesDir(p);
   return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), p, source: stateSource(p, opts.state), opts };
 }
 

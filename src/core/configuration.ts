@@ -19,6 +19,7 @@ export function readConfigurationFile(file: string): unknown {
     if (code === "ENOENT") throw new UsageError(`Configuration file not found: ${file}`);
     throw new UsageError(`Cannot read configuration file ${file}: ${(e as Error).message}`);
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark, as Windows editors write
   try {
     return JSON.parse(text);
   } catch (e) {

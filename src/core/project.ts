@@ -35,6 +35,32 @@ export function requireProjectDir(p: Project): void {
   if (!stat.isDirectory()) throw new UsageError(`Not a directory: ${p.dir}`);
 }
 
+/** files/ (or a folder above it) is a regular file: say so, rather than EEXIST or ENOTDIR from deep inside. */
+export function notAFolder(dir: string): string {
+  let blocker = dir;
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    try {
+      if (!fs.statSync(d).isDirectory()) blocker = d;
+      break;
+    } catch {
+      // Missing, or under a file: look further up.
+    }
+  }
+  const where = blocker === dir ? "there" : `at ${dir}`;
+  return `${blocker} is a file, but connector needs a folder ${where}: it keeps the warehouse, the state and its lock in it. Move or rename that file, then run again.`;
+}
+
+/** The read-only commands check this up front; the others meet it when they take the lock. */
+export function requireFilesDir(p: Project): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p.filesDir);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) throw new UsageError(notAFolder(p.filesDir));
+}
+
 /** The first of connector.ts, .mts, .js, .mjs in the project. */
 export function findConnectorFile(p: Project): string {
   requireProjectDir(p);

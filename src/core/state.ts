@@ -12,6 +12,8 @@ export type StateObject = { [key: string]: JsonValue };
 
 export const STATE_LIMIT_BYTES = 10 * 1024 * 1024;
 export const STATE_WARN_BYTES = 1024 * 1024;
+/** Deeper than this, a state is no cursor; and far deeper ones overflow the stack when copied to the sync's thread. */
+export const MAX_STATE_DEPTH = 1000;
 
 export class StateValueError extends Error {}
 
@@ -28,7 +30,7 @@ function pathOf(parent: string, key: string | number): string {
 export function serializeState(state: unknown, options: { bigints?: boolean } = {}): string {
   if (!isPlainObject(state)) throw new StateValueError(`the state must be a plain JSON object, got ${describe(state)}`);
   const seen = new Set<object>();
-  const walk = (value: unknown, at: string): void => {
+  const walk = (value: unknown, at: string, depth: number): void => {
     switch (typeof value) {
       case "string":
       case "boolean":
@@ -50,24 +52,40 @@ export function serializeState(state: unknown, options: { bigints?: boolean } = 
     if (value === null) return;
     const obj = value as object;
     if (seen.has(obj)) throw new StateValueError(`${at} refers back to one of its parents (a cycle)`);
+    if (depth > MAX_STATE_DEPTH) throw new StateValueError(`${tooDeep} (at ${at.length > 80 ? at.slice(0, 80) + "…" : at})`);
     seen.add(obj);
     if (Array.isArray(obj)) {
-      for (let i = 0; i < obj.length; i++) walk(obj[i], pathOf(at, i));
+      for (let i = 0; i < obj.length; i++) walk(obj[i], pathOf(at, i), depth + 1);
     } else if (isPlainObject(obj)) {
-      for (const [k, v] of Object.entries(obj)) walk(v, pathOf(at, k));
+      for (const [k, v] of Object.entries(obj)) walk(v, pathOf(at, k), depth + 1);
     } else {
       const hint = obj instanceof Date ? "; store value.toISOString()" : "";
       throw new StateValueError(`${at} is ${describe(obj)}, not plain JSON${hint}`);
     }
     seen.delete(obj);
   };
-  walk(state, "state");
+  walk(state, "state", 1);
   const text = options.bigints ? stringifyExact(state) : JSON.stringify(state);
   const bytes = Buffer.byteLength(text);
   if (bytes > STATE_LIMIT_BYTES) {
     throw new StateValueError(`the state is ${formatBytes(bytes)} serialised, over the 10 MB limit; keep cursors, not lists of processed IDs`);
   }
   return text;
+}
+
+const tooDeep = `the state is nested more than ${MAX_STATE_DEPTH.toLocaleString("en-US")} levels deep; a state holds cursors, not trees`;
+
+/** How deep objects and arrays nest, counted without recursion, so that any parsed JSON can be measured. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -99,6 +117,8 @@ export function readStateFile(source: StateSource, resetHint: string, parse: (te
     if (code === "ENOENT") throw new UsageError(`State file not found: ${source.file}`);
     throw new UsageError(`Cannot read state file ${source.file}: ${(e as Error).message}`);
   }
+  // Windows editors save a byte-order mark; JSON.parse would call it an invisible "Unexpected token".
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const fix = `Fix the file, or start over with \`${resetHint}\`.`;
   if (text.trim() === "") throw new UsageError(`State file ${source.file} is empty; it must hold a JSON object. ${fix}`);
   let parsed: unknown;
@@ -110,11 +130,16 @@ export function readStateFile(source: StateSource, resetHint: string, parse: (te
   if (!isPlainObject(parsed)) {
     throw new UsageError(`State file ${source.file} must hold a JSON object, found ${Array.isArray(parsed) ? "an array" : describe(parsed)}. ${fix}`);
   }
+  if (nestingDepth(parsed) > MAX_STATE_DEPTH) throw new UsageError(`State file ${source.file}: ${tooDeep}. ${fix}`);
   return parsed as StateObject;
 }
 
-/** Replaces a file atomically and durably: temp file in the same folder, fsync, rename, fsync the folder. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Replaces a file atomically and durably: temp file in the same folder, fsync, rename, fsync the folder.
+ * A symlink is written through: its target is replaced, in the target's folder, and the link stays.
+ */
+export function writeFileAtomic(given: string, text: string): void {
+  const file = throughLinks(given);
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   let fd: number;
@@ -138,6 +163,22 @@ export function writeFileAtomic(file: string, text: string): void {
   } finally {
     fs.closeSync(dfd);
   }
+}
+
+/** Where a chain of symlinks ends; the end itself may not exist yet. */
+function throughLinks(file: string): string {
+  let at = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(at);
+    } catch {
+      return at;
+    }
+    if (!stat.isSymbolicLink()) return at;
+    at = path.resolve(path.dirname(at), fs.readlinkSync(at));
+  }
+  throw new Error(`${file} is a loop of symbolic links`);
 }
 
 /** Writes a state that serializeState has accepted, pretty-printed because people read and edit it. */

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import { OperationError, UsageError } from "./errors.js";
 import { exactRow } from "./exact.js";
+import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, openForReading, warehouseProblem } from "./warehouse-file.js";
 import { CoercionError, convertStored, formatType, parseType, sqliteClass, type Coercer, type LogicalType, type Stored } from "./types.js";
 
 export const SYNCED = "_fivetran_synced";
@@ -72,38 +73,38 @@ export class Warehouse {
   ) {}
 
   static open(file: string): Warehouse {
-    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ":memory:") {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      checkOursReadOnly(file);
+    }
     let db: Database.Database;
     try {
       db = new Database(file);
+      db.pragma("busy_timeout = 5000");
       db.pragma("journal_mode = WAL");
       // FULL after WAL: a checkpoint's commit must be durable before the state file moves past it.
       db.pragma("synchronous = FULL");
-      db.pragma("busy_timeout = 5000");
     } catch (e) {
-      throw new UsageError(`Cannot open the warehouse ${file}: ${(e as Error).message}. If it is damaged, move it away or run \`connector reset\`.`);
+      throw new UsageError(warehouseProblem(file, e as Error, "open"));
     }
     const w = new Warehouse(db, file);
     try {
       w.ensureOurs();
-      db.exec(METADATA_SQL);
+      // One transaction, so a kill cannot leave one metadata table without the other.
+      db.exec(`BEGIN IMMEDIATE; ${METADATA_SQL} COMMIT;`);
       w.load();
       w.repair();
     } catch (e) {
       db.close();
       if (e instanceof UsageError) throw e;
-      throw new UsageError(`Cannot use the warehouse ${file}: ${(e as Error).message}. If it is damaged, move it away or run \`connector reset\`.`);
+      throw new UsageError(warehouseProblem(file, e as Error, "use"));
     }
     return w;
   }
 
   private ensureOurs(): void {
     const names = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
-    if (names.length > 0 && !names.includes("_connector_columns")) {
-      throw new UsageError(
-        `${this.file} is a SQLite database that connector-sdk did not create (it has no _connector_columns table). Move it away, or run \`connector reset\` to replace it.`,
-      );
-    }
+    if (names.length > 0 && !names.includes("_connector_columns")) throw new UsageError(notOurs(this.file));
   }
 
   private load(): void {
@@ -129,7 +130,12 @@ export class Warehouse {
   }
 
   begin(): void {
-    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (e) {
+      if (isBusy(e)) throw new UsageError(lockedBy(this.file));
+      throw e;
+    }
     this.inTx = true;
   }
 
@@ -171,7 +177,7 @@ export class Warehouse {
       if (col.pk) t.pk.push(col);
     }
     t.keyless = !hasPk;
-    this.db.exec(createTableSql(t));
+    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + 2).toLocaleString("en-US")} columns`);
     const insert = this.db.prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, ?, ?)");
     for (const c of t.order) insert.run(name, c.name, c.type ? formatType(c.type) : null, c.declared ? 1 : 0, c.pk ? 1 : 0, c.index);
     this.tables.set(name, t);
@@ -180,7 +186,7 @@ export class Warehouse {
 
   addColumn(t: Table, c: Omit<Column, "index" | "pk">): Column {
     const col: Column = { ...c, pk: false, index: t.order.length };
-    this.db.exec(`ALTER TABLE ${q(t.name)} ADD COLUMN ${q(col.name)} ${col.type ? sqliteClass(col.type.type) : ""}`);
+    this.ddl(`ALTER TABLE ${q(t.name)} ADD COLUMN ${q(col.name)} ${col.type ? sqliteClass(col.type.type) : ""}`, () => `table "${t.name}" has no room for column "${col.name}"`);
     this.db
       .prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, 0, ?)")
       .run(t.name, col.name, col.type ? formatType(col.type) : null, col.declared ? 1 : 0, col.index);
@@ -352,6 +358,16 @@ export class Warehouse {
     }
   }
 
+  /** Runs CREATE or ALTER TABLE; SQLite's column limit otherwise names a scratch table (sqlite_altertab_…) and no limit. */
+  private ddl(sql: string, what: () => string): void {
+    try {
+      this.db.exec(sql);
+    } catch (e) {
+      if (!/too many columns/.test((e as Error).message)) throw e;
+      throw new Error(`${what()}: SQLite allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting ${SYNCED} and ${DELETED}. Split the data over several tables, or keep rarely used fields together in one JSON column.`);
+    }
+  }
+
   dropTable(name: string): boolean {
     const existed = this.tables.delete(name);
     this.db.exec(`DROP TABLE IF EXISTS ${q(name)}`);
@@ -435,7 +451,7 @@ export function openReadOnly(file: string): Database.Database {
   if (!fs.existsSync(file)) throw new UsageError(`No warehouse at ${file} yet: run \`connector debug\` first.`);
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openForReading(file);
     const ours = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_connector_columns'").get();
     if (!ours) {
       db.close();
@@ -443,7 +459,7 @@ export function openReadOnly(file: string): Database.Database {
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`Cannot read the warehouse ${file}: ${(e as Error).message}`);
+    throw new UsageError(warehouseProblem(file, e as Error, "read"));
   }
   return db;
 }

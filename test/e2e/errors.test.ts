@@ -439,6 +439,32 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ["big.json: state.cursor is an integer beyond JavaScript's safe integers (±2^53): update() receives it rounded"],
   },
+  { id: "project-missing", files: ok, args: ["__command__", "state", "set", "cursor", "1", "--project", "typo/path"], code: 2, says: ["Project directory not found:", path.join("typo", "path")] },
+  { id: "files-not-a-folder", files: { ...ok, files: "my notes" }, code: 2, says: ["files is a file, but connector needs a folder there", "Move or rename that file"] },
+  { id: "state-too-deep", files: { ...ok, "files/state.json": '{"a":'.repeat(1000) + "{}" + "}".repeat(1000) }, code: 2, says: ["the state is nested more than 1,000 levels deep", "connector reset"] },
+  {
+    id: "checkpoint-too-deep",
+    files: after(`let s: any = {}; for (let i = 0; i < 100_000; i++) s = { a: s }; op.checkpoint(s);`),
+    code: 1,
+    says: ["op.checkpoint: the state is nested more than 1,000 levels deep"],
+    keepsCheckpoint: true,
+  },
+  { id: "timeout-too-long", files: ok, args: ["--timeout", "597h"], code: 2, says: ['the duration "597h" is too long: the longest is 596h'] },
+  {
+    id: "table-too-many-columns",
+    files: after(`const row: any = { id: 2 }; for (let i = 0; i < 2000; i++) row["c" + i] = i; op.upsert("t", row);`),
+    code: 1,
+    says: ['table "t" has no room for column', "SQLite allows at most 2,000 columns in a table"],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "table-too-many-columns-new",
+    files: after(`const row: any = { id: 1 }; for (let i = 0; i < 2100; i++) row["c" + i] = i; op.upsert("wide", row);`),
+    code: 1,
+    says: ['table "wide" would have 2,104 columns', "SQLite allows at most 2,000 columns in a table"],
+    keepsCheckpoint: true,
+  },
+  { id: "lock-file-damaged", files: { ...ok, "files/.connector.lock.db": "not a database ".repeat(100) }, code: 2, says: [".connector.lock.db: file is not a database", "delete that file"] },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

@@ -38,7 +38,7 @@ describe("crash safety", () => {
         expect(db.pragma("integrity_check", { simple: true }), where).toBe("ok");
         const hasRows = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'rows'").get();
         rows = hasRows ? (db.prepare("SELECT count(*) AS n FROM rows").get() as { n: number }).n : 0;
-        // A kill while the warehouse is being created can leave it without its tables.
+        // A kill between creating the file and its first commit leaves a warehouse with no tables at all.
         const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE name = '_connector_checkpoints'").get();
         const seq = hasLog ? (db.prepare("SELECT coalesce(max(seq), 0) AS s FROM _connector_checkpoints").get() as { s: number }).s : 0;
         expect(rows, `${where}: rows match the checkpoint log`).toBe(seq * EVERY);

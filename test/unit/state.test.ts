@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
+import { parseDuration } from "../../src/core/duration.js";
 import { jsonErrorLocation } from "../../src/core/json.js";
 import { readStateFile, serializeState, writeStateFile } from "../../src/core/state.js";
 import { tempDir } from "../helpers.js";
@@ -74,5 +75,47 @@ describe("jsonErrorLocation", () => {
       err = e as Error;
     }
     expect(jsonErrorLocation(text, err!)).toMatch(/^line 3, column 1: Unexpected token/);
+  });
+});
+
+describe("limits on a state's shape, a duration and a symlinked state file", () => {
+  const nested = (levels: number): Record<string, unknown> => {
+    let v: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) v = { a: v };
+    return v;
+  };
+
+  it("a state may nest 1,000 levels, not 1,001, in a checkpoint or in a file", () => {
+    expect(() => serializeState(nested(1000))).not.toThrow();
+    expect(() => serializeState(nested(1001))).toThrow(/^the state is nested more than 1,000 levels deep; a state holds cursors, not trees \(at state\.a\.a/);
+    expect(() => serializeState({ list: [[[nested(998)]]] })).toThrow(/not trees \(at state\.list\[0\]\[0\]\[0\]\.a/);
+    const dir = tempDir();
+    const file = path.join(dir, "state.json");
+    fs.writeFileSync(file, JSON.stringify(nested(1000)));
+    expect(() => readStateFile({ file, explicit: true }, "connector reset")).not.toThrow();
+    fs.writeFileSync(file, "\uFEFF" + JSON.stringify(nested(1001)));
+    expect(() => readStateFile({ file, explicit: true }, "connector reset")).toThrow(`State file ${file}: the state is nested more than 1,000 levels deep`);
+  });
+
+  it("a duration holds at most 2^31 - 1 ms, what Node's timers can wait", () => {
+    expect(parseDuration("596h")).toBe(596 * 3_600_000);
+    expect(parseDuration(`${2 ** 31 - 1}ms`)).toBe(2 ** 31 - 1);
+    expect(() => parseDuration(`${2 ** 31}ms`)).toThrow('the duration "2147483648ms" is too long: the longest is 596h');
+    expect(() => parseDuration("597h")).toThrow(/too long/);
+  });
+
+  it("writes through a chain of symlinks to the last target, and refuses a loop", () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, "real"));
+    fs.symlinkSync(path.join("real", "state.json"), path.join(dir, "middle.json"));
+    fs.symlinkSync("middle.json", path.join(dir, "state.json"));
+    writeStateFile(path.join(dir, "state.json"), { cursor: 1 });
+    expect(fs.lstatSync(path.join(dir, "state.json")).isSymbolicLink()).toBe(true);
+    expect(fs.lstatSync(path.join(dir, "middle.json")).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "real", "state.json"), "utf8"))).toEqual({ cursor: 1 });
+    expect(fs.readdirSync(path.join(dir, "real"))).toEqual(["state.json"]);
+    fs.symlinkSync("loop-b", path.join(dir, "loop-a"));
+    fs.symlinkSync("loop-a", path.join(dir, "loop-b"));
+    expect(() => writeStateFile(path.join(dir, "loop-a"), { cursor: 1 })).toThrow(/loop of symbolic links/);
   });
 });
