@@ -130,9 +130,12 @@ export class SyncEngine implements SyncSink {
       await this.applyDeclaredSchema();
       this.w.begin();
       this.stopped.catch(() => {});
+      const before = activeResources();
       await Promise.race([drain(this.o.definition.update(this.o.configuration, this.o.state)), this.stopped]);
       if (this.failure) throw this.failure;
-      if (this.operations === 0) {
+      // Work still under way that update() started (a socket, a timer, a file read) but did not
+      // wait for: the mark of a forgotten await. A connector with nothing to do leaves none.
+      if (this.operations === 0 && startedSince(before)) {
         this.warn(
           "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).",
         );
@@ -634,6 +637,17 @@ export class SimulatedInterruption extends OperationError {
 }
 
 const LIVE_SLOTS: Record<OpKind, number> = { upserts: 0, updates: 1, deletes: 2, truncates: 3 };
+
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+function startedSince(before: Map<string, number>): boolean {
+  for (const [kind, n] of activeResources()) if (n > (before.get(kind) ?? 0)) return true;
+  return false;
+}
 
 async function drain(result: unknown): Promise<void> {
   if (result && typeof result === "object") {

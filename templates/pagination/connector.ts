@@ -14,13 +14,9 @@ export default new Connector({
   ],
   update(configuration, state) {
     let lastId = state.last_id;
-    for (let pages = 0; ; pages++) {
+    for (;;) {
       const page = fetchEventsAfter(lastId, configuration.page_size);
-      if (page.length === 0) {
-        // Nothing new: still checkpoint, which tells the reader of the log that the sync ran to its end.
-        if (pages === 0) op.checkpoint({ last_id: lastId });
-        break;
-      }
+      if (page.length === 0) break;
       for (const event of page) op.upsert("events", event);
       lastId = page[page.length - 1]!.id;
       op.checkpoint({ last_id: lastId });

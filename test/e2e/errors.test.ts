@@ -215,7 +215,7 @@ export const CATALOGUE: Case[] = [
   },
   {
     id: "update-emits-nothing",
-    files: { "connector.ts": `import { op } from "connector-sdk";\nasync function syncUsers() { op.checkpoint({}); }\nexport default { update() { void syncUsers; } };\n` },
+    files: { "connector.ts": `import { op } from "connector-sdk";\nasync function syncUsers() { await new Promise((r) => setTimeout(r, 20)); op.checkpoint({}); }\nexport default { update() { syncUsers(); } };\n` },
     code: 0,
     says: ["Warning: update() finished without a single operation or checkpoint. If it calls an async function, await it"],
   },

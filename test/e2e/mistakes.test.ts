@@ -83,6 +83,7 @@ describe("update() that changes the state object it received", () => {
 export default {
   update(configuration: any, state: any) {
     state.cursor = "2024-01-01T00:00:00Z";
+    op.checkpoint({ ...state });
     delete state.legacy;
     op.checkpoint({ ...state });
   },
@@ -96,7 +97,7 @@ export default {
     expect(rep.previousState).toEqual({ cursor: "2024-05-01T00:00:00Z", legacy: 1 });
     expect(rep.state).toEqual({ cursor: "2024-01-01T00:00:00Z" });
     const warnings = rep.warnings.join("\n");
-    expect(warnings).toContain('checkpoint 1 dropped the state key "legacy"');
+    expect(warnings).toContain('checkpoint 2 dropped the state key "legacy"');
     expect(warnings).toContain('the cursor cursor moved backwards at checkpoint 1: "2024-05-01T00:00:00Z" → "2024-01-01T00:00:00Z"');
   });
 });
