@@ -16,13 +16,19 @@ export interface RunSyncOptions {
   /** A warehouse file to sync into; default an in-memory warehouse. */
   warehouse?: string;
   naming?: Naming;
+  /**
+   * Keep the state of every checkpoint in `checkpoints` (default true). They are held in
+   * memory, so a test of a very long sync (tens of thousands of checkpoints, or large
+   * states) can pass false; `state` still holds the last one.
+   */
+  keepCheckpoints?: boolean;
 }
 
 /** What runSync() resolves to; the warehouse stays open until close(). */
 export interface RunSyncResult {
   /** The last committed state: pass it as `state` to run an incremental sync. */
   state: StateObject;
-  /** The state of every checkpoint, in order. */
+  /** The state of every checkpoint, in order, all held in memory; empty with `keepCheckpoints: false`. */
   checkpoints: StateObject[];
   counts: Counts;
   warnings: string[];
@@ -56,6 +62,9 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   if (!isPlainObject(rawState)) throw new TypeError("runSync(): state must be a plain object");
   const inputs = await prepareInputs(def, options.configuration ?? {}, rawState, { resetHint: "runSync({ state: {} })" });
   const warehouse = Warehouse.open(options.warehouse ?? ":memory:");
+  // Collected here, not by the engine, which keeps only the last state.
+  const checkpoints: StateObject[] = [];
+  const keep = options.keepCheckpoints ?? true;
   const engine = new SyncEngine({
     definition: def,
     configuration: inputs.configuration,
@@ -63,11 +72,12 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
     warehouse,
     naming: options.naming ?? "fivetran",
     checkState: inputs.checkState,
+    events: keep ? { checkpoint: (c) => checkpoints.push(c.state) } : undefined,
   });
   const r = await engine.run();
   const result: RunSyncResult = {
     state: r.state,
-    checkpoints: r.checkpoints.map((c) => c.state),
+    checkpoints,
     counts: r.counts,
     warnings: [...inputs.warnings, ...r.warnings],
     rows: (table) => warehouse.rows(table),

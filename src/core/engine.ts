@@ -49,9 +49,8 @@ export interface SyncResult {
   error?: Error;
   counts: Counts;
   previousState: StateObject;
-  /** The last committed state: what the next sync starts from. */
+  /** The last committed state: what the next sync starts from. Earlier states are in _connector_checkpoints, not in memory. */
   state: StateObject;
-  checkpoints: CheckpointInfo[];
   warnings: string[];
   durationMs: number;
 }
@@ -64,7 +63,6 @@ export interface SyncResult {
 export class SyncEngine implements SyncSink {
   readonly counts: Counts = emptyCounts();
   readonly warnings: string[] = [];
-  readonly checkpoints: CheckpointInfo[] = [];
   private readonly w: Warehouse;
   private committedState: StateObject;
   /** Operations per table since the last checkpoint; folded into counts.byTable when it commits. */
@@ -180,7 +178,6 @@ export class SyncEngine implements SyncSink {
       counts: this.counts,
       previousState: this.o.state,
       state: this.committedState,
-      checkpoints: this.checkpoints,
       warnings: this.warnings,
       durationMs: Date.now() - this.startedAt,
     };
@@ -517,11 +514,10 @@ export class SyncEngine implements SyncSink {
           throw new OperationError(`checkpoint ${this.seq} is committed to the warehouse, but the state file ${this.o.stateFile} could not be written: ${(e as Error).message}`);
         }
       }
-      const info: CheckpointInfo = { seq: this.seq, time, state: persisted, operations };
-      this.checkpoints.push(info);
       this.foldPending();
       this.pendingOps = 0;
-      this.o.events?.checkpoint?.(info);
+      // Nothing keeps the info: a long run's states would pile up (the history is in _connector_checkpoints).
+      this.o.events?.checkpoint?.({ seq: this.seq, time, state: persisted, operations });
       this.w.begin();
     } catch (e) {
       throw this.failed("checkpoint", e);
