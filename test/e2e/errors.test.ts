@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { cli, makeProject, query, readState, ROOT } from "../helpers.js";
+import { cli, makeProject, query, readState, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */
 const after = (body: string, schema = `[{ table: "t", primary_key: ["id"] }]`) => ({
@@ -31,6 +32,27 @@ interface Case {
   says: (string | RegExp)[];
   /** The committed state and rows that must survive: from `after()`. */
   keepsCheckpoint?: boolean;
+  /** Ctrl-C, as SIGINT: each one sent once stderr contains its text. */
+  interrupts?: string[];
+  /** Runs after the test, pass or fail. */
+  cleanup?: (dir: string) => void;
+}
+
+/** Runs the command, sending SIGINT at each of `interrupts`; a process ended by SIGINT counts as exit 130, as a shell reports it. */
+async function interrupted(args: string[], dir: string, interrupts: string[], env?: Record<string, string>): Promise<CliResult> {
+  const run = startCli(dir, args, env);
+  try {
+    for (const text of interrupts) {
+      await waitFor(() => run.stderr().includes(text)).catch(() => {
+        throw new Error(`stderr never said ${JSON.stringify(text)}:\n${run.stderr()}`);
+      });
+      run.child.kill("SIGINT");
+    }
+    const code = await run.exited;
+    return { exitCode: run.child.signalCode === "SIGINT" ? 130 : (code ?? -1), stdout: run.stdout(), stderr: run.stderr() };
+  } finally {
+    run.child.kill("SIGKILL");
+  }
 }
 
 const many = JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])));
@@ -120,6 +142,28 @@ export const CATALOGUE: Case[] = [
   { id: "naming-unknown", files: ok, args: ["--naming", "snake_case"], code: 2, says: ['--naming must be "fivetran" or "source"'] },
   { id: "timeout-unreadable", files: ok, args: ["--timeout", "soon"], code: 2, says: ['cannot read the duration "soon"'] },
   { id: "reset-without-terminal", files: ok, args: ["__command__", "reset"], code: 2, says: ["Pass --yes"] },
+  {
+    id: "debug-interrupted",
+    files: afterThenStuck(`for (;;) {}`),
+    interrupts: ["spinning"],
+    code: 130,
+    says: ["SYNC PROGRESS", "Sync FAILED: interrupted"],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "debug-interrupted-while-blocked",
+    // cat waits for a writer on the FIFO; the worker waits for cat, in native code that terminate() cannot stop.
+    files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
+    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    cleanup: (d) => releaseFifo(path.join(d, "fifo")),
+    interrupts: ["spinning", "Press Ctrl-C again"],
+    code: 130,
+    says: [
+      "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C again to exit at once.",
+      "Interrupted again: exiting without waiting for the sync to stop.",
+    ],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
@@ -131,13 +175,14 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
   });
 
   for (const c of CATALOGUE) {
-    it(`${c.id}: exit ${c.code}`, async () => {
+    it(`${c.id}: exit ${c.code}`, async (t) => {
       const dir = makeProject(c.files);
+      if (c.cleanup) t.onTestFinished(() => c.cleanup!(dir));
       c.setup?.(dir);
       const stateFile = path.join(dir, "files", "state.json");
       const stateBefore = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, "utf8") : undefined;
       const args = c.args?.[0] === "__command__" ? c.args.slice(1) : ["debug", ...(c.args ?? [])];
-      const r = await cli(args, { cwd: dir, env: c.env });
+      const r = c.interrupts ? await interrupted(args, dir, c.interrupts, c.env) : await cli(args, { cwd: dir, env: c.env });
       expect(r.exitCode, r.stderr).toBe(c.code);
       for (const s of c.says) {
         if (typeof s === "string") expect(r.stderr).toContain(s);
@@ -154,3 +199,31 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
     });
   }
 });
+
+/** As after(), then logs "spinning" and runs `body`, which never returns: for the Ctrl-C rows. */
+function afterThenStuck(body: string): Record<string, string> {
+  return {
+    "connector.ts": `import { op, log } from "connector-sdk";
+import { execFileSync } from "node:child_process";
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"] }],
+  ${body.includes("await") ? "async " : ""}update() {
+    op.upsert("t", { id: 1 });
+    op.checkpoint({ n: 1 });
+    op.upsert("t", { id: 2 });
+    log.info("spinning");
+    ${body}
+  },
+};
+`,
+  };
+}
+
+/** Lets a process blocked reading a FIFO finish: open it for writing (if anyone still reads it) and close it. */
+function releaseFifo(fifo: string): void {
+  try {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // Nobody reads it any more.
+  }
+}
