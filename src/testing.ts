@@ -96,6 +96,8 @@ export interface VerifyConnectorOptions {
   /** Makes the interruption points repeatable. */
   seed?: number;
   naming?: Naming;
+  /** Fails any one sync that runs longer than this many milliseconds, for an update() that may never return. */
+  timeout?: number;
 }
 
 /**
@@ -103,12 +105,15 @@ export interface VerifyConnectorOptions {
  * syncs aborted at random operations and resumed, and a run after a reset, each
  * compared with the baseline. Resolves to the report; `report.passed` is the verdict.
  * Unlike the CLI, which loads connector.ts afresh for every run, it reuses the module
- * you pass, so module-level state carries over between its runs.
+ * you pass, so module-level state carries over between its runs. While it runs, a promise
+ * the connector did not await that is rejected fails the sync in progress (and is not
+ * reported to your test runner as an unhandled rejection).
  */
 export async function verifyConnector<C, S>(connector: Connector<C, S> | ConnectorDefinition<C, S>, options: VerifyConnectorOptions = {}): Promise<VerifyReport> {
   const def = asDefinition(connector);
   if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
-  return verify({ load: async () => def, ...options });
+  const { timeout, ...rest } = options;
+  return verify({ load: async () => def, ...rest, timeoutMs: timeout });
 }
 
 export type { CheckResult, Difference, VerifyReport } from "./core/verify.js";

@@ -94,6 +94,8 @@ export class SyncEngine implements SyncSink {
     this.committedState = o.state;
     this.secrets = secretValues(o.configuration);
     this.lints = new StateLints(o.state);
+    // fail() may come before run() races this promise: never an unhandled rejection.
+    this.stopped.catch(() => {});
   }
 
   /** Operations emitted so far, checkpoints included. */
@@ -114,7 +116,6 @@ export class SyncEngine implements SyncSink {
       this.runNumber = this.w.nextRun();
       await this.applyDeclaredSchema();
       this.w.begin();
-      this.stopped.catch(() => {});
       await Promise.race([drain(this.o.definition.update(this.o.configuration, this.o.state)), this.stopped]);
       if (this.failure) throw this.failure;
       if (this.pendingOps > 0) {
@@ -145,9 +146,9 @@ export class SyncEngine implements SyncSink {
     if (!this.o.definition.schema) return;
     let declared: unknown;
     try {
-      declared = await this.o.definition.schema(this.o.configuration);
+      declared = await Promise.race([this.o.definition.schema(this.o.configuration), this.stopped]);
     } catch (e) {
-      throw withContext(toError(e), "schema() threw");
+      throw this.failure ?? withContext(toError(e), "schema() threw");
     }
     const tables = parseSchema(declared, this.o.naming);
     this.w.begin();

@@ -3,6 +3,7 @@ import type { CheckpointInfo, SyncResult } from "./engine.js";
 import type { Naming } from "./naming.js";
 import type { LogLevel } from "./registry.js";
 import type { StateObject } from "./state.js";
+import type { CheckResult, VerifyReport } from "./verify.js";
 
 export interface WorkerInput {
   connectorFile: string;
@@ -34,3 +35,23 @@ export type WorkerMessage =
 export const EXIT_CALLED = 6;
 export const EXIT_CODE = 7;
 export const LIVE_SLOTS = 8;
+
+/** What the main thread of `connector verify` gives its worker. */
+export interface VerifyWorkerInput {
+  connectorFile: string;
+  configuration: unknown;
+  trials?: number;
+  seed: number;
+  naming: Naming;
+  /** The scratch folder, made and finally removed by the main thread. */
+  scratch: string;
+  timeoutMs?: number;
+}
+
+export type VerifyWorkerMessage =
+  | { t: "ready" }
+  | { t: "usage-error"; message: string }
+  | { t: "progress"; message: string }
+  | { t: "run"; running: boolean }
+  | { t: "check"; check: CheckResult }
+  | { t: "done"; report: VerifyReport };
