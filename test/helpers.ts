@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { execa, type Options } from "execa";
 
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), "../..");
@@ -124,4 +124,23 @@ export function onTerminal(dir: string, args: string[], env: Record<string, stri
   child.stdout.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
   return { child, exited, output: () => stripVT(output).replace(/\r\n/g, "\n"), type: (keys: string) => child.stdin.write(keys) };
+}
+
+/** Whether process `pid` has a child process named `name` (pgrep), such as a command its connector runs synchronously. */
+export function hasChild(pid: number, name: string): boolean {
+  try {
+    execFileSync("pgrep", ["-P", String(pid), "-x", name], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lets a process blocked reading a FIFO finish: open it for writing (if anyone still reads it) and close it. */
+export function releaseFifo(fifo: string): void {
+  try {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // Nobody reads it any more.
+  }
 }

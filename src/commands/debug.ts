@@ -8,7 +8,7 @@ import { ExitError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
-import { signalExitCode, stopWorker, trapSignals } from "../core/signals.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../core/signals.js";
 import { readStateFile, type StateObject } from "../core/state.js";
 import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
@@ -37,7 +37,7 @@ interface Outcome {
   inputWarnings?: number;
 }
 
-const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C again to exit at once.";
+const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
 
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const OWN_CODE = [path.join(PACKAGE_ROOT, "dist") + path.sep, path.join(PACKAGE_ROOT, "node_modules") + path.sep];
@@ -114,22 +114,23 @@ function supervise(
   let inputWarnings = 0;
   let ticker: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let settled = false;
   let stopWith: (error: ErrorInfo, signalExit?: number) => void = () => {};
+  // A worker stuck in native code does not stop, and process.exit() would wait for it: a
+  // signal while the worker is being stopped releases the lock and ends the process by that signal.
+  const force = (signal: StopSignal): void => {
+    ui.stopSpinner();
+    ui.error(`Interrupted again: exiting without waiting for the sync to stop. The warehouse is rolled back to the last checkpoint when it is next opened.`);
+    release();
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
   const untrap = trapSignals(
-    (signal) => stopWith({ name: "Interrupted", message: signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)" }, signalExitCode(signal)),
-    (signal) => {
-      // A worker stuck in native code does not stop, and process.exit() would wait for it:
-      // a second signal releases the lock and ends the process by that signal, at once.
-      ui.stopSpinner();
-      ui.error(`Interrupted again: exiting without waiting for the sync to stop. The warehouse is rolled back to the last checkpoint when it is next opened.`);
-      release();
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    },
+    (signal) => (settled ? force(signal) : stopWith({ name: "Interrupted", message: signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)" }, signalExitCode(signal))),
+    force,
   );
 
   const outcome = new Promise<Outcome>((resolve, reject) => {
-    let settled = false;
     const settle = (then: () => void): void => {
       settled = true;
       if (ticker) clearInterval(ticker);

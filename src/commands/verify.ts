@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from "../core/duration.js";
 import { ExitError, UsageError } from "../core/errors.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project } from "../core/project.js";
-import { signalExitCode, stopWorker, trapSignals } from "../core/signals.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../core/signals.js";
 import type { CheckName, CheckResult, VerifyReport } from "../core/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "../core/worker-protocol.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -30,7 +30,7 @@ interface Stopped {
   signalExit?: number;
 }
 
-const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C again to exit at once.";
+const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
 const CHECKS: CheckName[] = ["baseline", "incremental", "interrupted", "reset"];
 /** How long past --timeout a sync may go without giving control back before the worker is stopped from outside. */
 const GRACE_MS = 2000;
@@ -106,23 +106,21 @@ function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyR
   worker.stdout.pipe(process.stderr);
   const checks: CheckResult[] = [];
   let during = "loading the connector";
+  let settled = false;
   let stopWith: (reason: string, signalExit?: number) => void = () => {};
   let watchdog: NodeJS.Timeout | undefined;
-  const untrap = trapSignals(
-    (signal) => stopWith(signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)", signalExitCode(signal)),
-    (signal) => {
-      // A worker stuck in native code does not stop, and process.exit() would wait for it:
-      // a second signal removes the scratch folder and ends the process by that signal, at once.
-      ui.stopSpinner();
-      fs.rmSync(input.scratch, { recursive: true, force: true });
-      ui.error(`Interrupted again during ${during}: exiting without waiting for the sync to stop; its scratch folder was removed.`);
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    },
-  );
+  // A worker stuck in native code does not stop, and process.exit() would wait for it: a signal
+  // while the worker is being stopped removes the scratch folder and ends the process by that signal.
+  const force = (signal: StopSignal): void => {
+    ui.stopSpinner();
+    fs.rmSync(input.scratch, { recursive: true, force: true });
+    ui.error(`Interrupted again during ${during}: exiting without waiting for the sync to stop; its scratch folder was removed.`);
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
+  const untrap = trapSignals((signal) => (settled ? force(signal) : stopWith(signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)", signalExitCode(signal))), force);
 
   const outcome = new Promise<VerifyReport | Stopped>((resolve, reject) => {
-    let settled = false;
     const settle = (then: () => void): void => {
       settled = true;
       clearTimeout(watchdog);

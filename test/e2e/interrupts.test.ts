@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeProject, onTerminal, query, readState, startCli, tempDir, waitFor } from "../helpers.js";
+import { hasChild, makeProject, onTerminal, query, readState, releaseFifo, startCli, tempDir, waitFor } from "../helpers.js";
 
 /** Commits row 1 and state {n: 1}, starts row 2, logs "spinning", then runs `rest`. */
 const stuck = (rest: string, async = false, head = "") => `import { op, log } from "connector-sdk";
@@ -22,9 +22,19 @@ const ASYNC_WAIT = stuck(`await new Promise((r) => setTimeout(r, 120_000));`, tr
 const BUSY_LOOP = stuck(`for (;;) {}`);
 
 const running: { kill(signal?: NodeJS.Signals): boolean }[] = [];
+const fifos: string[] = [];
 afterEach(() => {
   for (const child of running.splice(0)) child.kill("SIGKILL");
+  for (const fifo of fifos.splice(0)) releaseFifo(fifo);
 });
+
+/** A connector body that blocks in native code: it waits for `cat`, which waits for a writer on a FIFO. */
+const BLOCKED = `execFileSync("cat", ["fifo"]);`;
+const BLOCKED_HEAD = `import { execFileSync } from "node:child_process";`;
+function withFifo(dir: string): void {
+  execFileSync("mkfifo", [path.join(dir, "fifo")]);
+  fifos.push(path.join(dir, "fifo"));
+}
 
 const files = (dir: string): string[] => fs.readdirSync(path.join(dir, "files")).sort();
 
@@ -84,15 +94,14 @@ describe("SIGINT: what happens in which order", () => {
   });
 
   it("a second Ctrl-C does not wait for a worker stuck in native code: it ends by SIGINT at once, releasing the lock, and the next run resumes", async () => {
-    const dir = makeProject({ "connector.ts": stuck(`fs.readFileSync("files/fifo");`, false, `import fs from "node:fs";`) });
-    fs.mkdirSync(path.join(dir, "files"));
-    execFileSync("mkfifo", [path.join(dir, "files", "fifo")]);
-    // The connector blocks in open() on a FIFO nobody writes: terminate() cannot stop it.
+    const dir = makeProject({ "connector.ts": stuck(BLOCKED, false, BLOCKED_HEAD) });
+    withFifo(dir);
+    // terminate() cannot stop a thread that waits in native code.
     const run = startCli(dir, ["debug"]);
     running.push(run.child);
-    await waitFor(() => run.stderr().includes("spinning"));
+    await waitFor(() => hasChild(run.child.pid!, "cat"));
     run.child.kill("SIGINT");
-    await waitFor(() => run.stderr().includes("Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C again to exit at once."));
+    await waitFor(() => run.stderr().includes("Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting."));
     run.child.kill("SIGINT");
     await run.exited;
     // Killed by the signal itself, which a shell reports as 130: process.exit() would wait for the thread.
@@ -100,12 +109,27 @@ describe("SIGINT: what happens in which order", () => {
     expect(run.stderr()).toContain("Interrupted again: exiting without waiting for the sync to stop.");
     expect(fs.existsSync(path.join(dir, "files", ".connector.lock"))).toBe(false);
     expect(readState(dir)).toEqual({ n: 1 });
-    fs.rmSync(path.join(dir, "files", "fifo"));
     fs.writeFileSync(path.join(dir, "connector.ts"), stuck(`op.checkpoint({ n: 2 });`));
     const resumed = startCli(dir, ["debug"]);
     expect(await resumed.exited).toBe(0);
     expect(query(dir, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }]);
     expect(readState(dir)).toEqual({ n: 2 });
+  });
+});
+
+describe("--timeout on a connector blocked in native code", () => {
+  it("says it is waiting for the connector, and one Ctrl-C then ends the run at once", async () => {
+    const dir = makeProject({ "connector.ts": stuck(BLOCKED, false, BLOCKED_HEAD) });
+    withFifo(dir);
+    const run = startCli(dir, ["debug", "--timeout", "1s"]);
+    running.push(run.child);
+    await waitFor(() => run.stderr().includes("Press Ctrl-C to exit without waiting."));
+    run.child.kill("SIGINT");
+    await run.exited;
+    expect(run.child.signalCode).toBe("SIGINT");
+    expect(run.stderr()).toContain("Interrupted again: exiting without waiting for the sync to stop.");
+    expect(fs.existsSync(path.join(dir, "files", ".connector.lock"))).toBe(false);
+    expect(readState(dir)).toEqual({ n: 1 });
   });
 });
 
@@ -175,14 +199,14 @@ export default {
   });
 
   it("a second SIGINT while the connector is blocked in native code removes the scratch folder and ends by SIGINT at once", async () => {
-    const dir = makeProject({ "connector.ts": stuck(`console.log("reading the fifo"); fs.readFileSync("fifo");`, false, `import fs from "node:fs";`) });
-    execFileSync("mkfifo", [path.join(dir, "fifo")]);
+    const dir = makeProject({ "connector.ts": stuck(BLOCKED, false, BLOCKED_HEAD) });
+    withFifo(dir);
     const tmp = tempDir();
     const run = startCli(dir, ["verify", "--seed", "5"], { TMPDIR: tmp });
     running.push(run.child);
-    await waitFor(() => run.stderr().includes("reading the fifo"));
+    await waitFor(() => hasChild(run.child.pid!, "cat"));
     run.child.kill("SIGINT");
-    await waitFor(() => run.stderr().includes("Press Ctrl-C again to exit at once."));
+    await waitFor(() => run.stderr().includes("Press Ctrl-C to exit without waiting."));
     run.child.kill("SIGINT");
     await run.exited;
     expect(run.child.signalCode).toBe("SIGINT");
