@@ -121,6 +121,14 @@ function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyR
   const untrap = trapSignals((signal) => (settled ? force(signal) : stopWith(signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)", signalExitCode(signal))), force);
 
   const outcome = new Promise<VerifyReport | Stopped>((resolve, reject) => {
+    // Restarted at each sync (and first for loading the connector), cleared when it ends.
+    const arm = (): void => {
+      clearTimeout(watchdog);
+      if (input.timeoutMs === undefined) return;
+      const limit = formatDuration(input.timeoutMs);
+      watchdog = setTimeout(() => stopWith(`timed out after ${limit} (--timeout) and never gave control back (a synchronous loop?), so verify stopped there`), input.timeoutMs + GRACE_MS);
+    };
+    arm();
     const settle = (then: () => void): void => {
       settled = true;
       clearTimeout(watchdog);
@@ -134,6 +142,7 @@ function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyR
       if (settled) return;
       switch (m.t) {
         case "ready":
+          clearTimeout(watchdog);
           ui.info(`Verifying ${input.connectorFile} in scratch warehouses; the project's files/ is not touched.`);
           // The spinner appears a moment later (ora loads lazily): show the step reached by then.
           void ui.startSpinner("Starting").then(() => ui.spin(during));
@@ -144,11 +153,8 @@ function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyR
           else ui.info(m.message);
           break;
         case "run":
-          clearTimeout(watchdog);
-          if (m.running && input.timeoutMs !== undefined) {
-            const limit = formatDuration(input.timeoutMs);
-            watchdog = setTimeout(() => stopWith(`timed out after ${limit} (--timeout) and never gave control back (a synchronous loop?), so verify stopped there`), input.timeoutMs + GRACE_MS);
-          }
+          if (m.running) arm();
+          else clearTimeout(watchdog);
           break;
         case "check":
           checks.push(m.check);

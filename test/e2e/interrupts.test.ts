@@ -251,6 +251,16 @@ export default {
     });
   }
 
+  it("--timeout also bounds loading the connector: a module whose top-level code never returns fails the first check", async () => {
+    const dir = makeProject({ "connector.ts": `for (;;) {}\nexport default { update() {} };\n` });
+    const tmp = tempDir();
+    const run = startCli(dir, ["verify", "--timeout", "1s"], { TMPDIR: tmp });
+    running.push(run.child);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toMatch(/^baseline\s+FAIL\s+loading the connector: timed out after 1s \(--timeout\) and never gave control back/m);
+    expect(scratchFolders(tmp)).toEqual([]);
+  });
+
   it("a connector that fails only when resumed fails that check, and the other checks still run", async () => {
     const dir = makeProject({
       "connector.ts": `import { op } from "connector-sdk";
