@@ -1,17 +1,23 @@
 // The generated connector that the engine side of every workload runs through `connector debug`.
 import { op } from "connector-sdk";
-import { COLUMNS, deleteOf, row, updateOf } from "./generator.mjs";
+import { COLUMNS, cursorMap, deleteOf, row, updateOf } from "./generator.mjs";
 
 export default {
   schema: (c) => (c.declared === "true" ? [{ table: "items", primary_key: ["id"], columns: COLUMNS }] : [{ table: "items", primary_key: ["id"] }]),
   update(c) {
     const rows = Number(c.rows);
     const every = Number(c.every);
+    // W7: a state of about stateKB kilobytes, a map of per-entity cursors, one of which moves at each checkpoint.
+    const cursors = c.stateKB ? cursorMap(Number(c.stateKB)) : undefined;
+    const keys = cursors ? Object.keys(cursors) : [];
     for (let i = 0; i < rows; i++) {
       op.upsert("items", row(i));
-      if ((i + 1) % every === 0) op.checkpoint({ rows: i + 1 });
+      if ((i + 1) % every === 0) {
+        if (cursors) cursors[keys[i % keys.length]] = row(i).created_at;
+        op.checkpoint(cursors ? { rows: i + 1, cursors } : { rows: i + 1 });
+      }
     }
-    op.checkpoint({ rows });
+    op.checkpoint(cursors ? { rows, cursors } : { rows });
     const updates = Number(c.updates ?? 0);
     const deletes = Number(c.deletes ?? 0);
     for (let k = 0; k < updates; k++) {

@@ -18,7 +18,7 @@ const flag = (name, fallback) => {
 };
 const scale = Number(flag("scale", "1"));
 const runs = Number(flag("runs", "3"));
-const only = flag("only", "W1,W2,W3,W4,W5,W6").split(",");
+const only = flag("only", "W1,W2,W3,W4,W5,W6,W7").split(",");
 const json = args.includes("--json");
 const n = (x) => Math.max(1, Math.round(x * scale));
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
@@ -67,6 +67,14 @@ function compare({ rows, every, declared = true, updates = 0, deletes = 0 }, tim
   return { engineSeconds: e, rawSeconds: r, ratio: r / e, engineOpsPerSec: ops / e, rawOpsPerSec: ops / r, engineRssMB: median(engine.map((m) => m.rssMB ?? 0)) };
 }
 
+/** Peak RSS of `connector debug` over a run of checkpoints that each carry a state of `stateKB` kilobytes. */
+function checkpointMemory(checkpoints, stateKB) {
+  const dir = project({ rows: checkpoints, every: 1, declared: true, stateKB });
+  const m = measure("node", [BIN, "debug", dir, "--json"]);
+  fs.rmSync(path.join(dir, "files"), { recursive: true, force: true });
+  return m;
+}
+
 function startup(times = Math.max(10, runs * 4)) {
   const hello = fs.mkdtempSync(path.join(os.tmpdir(), "connector-bench-hello-"));
   fs.cpSync(path.join(ROOT, "examples", "hello"), hello, { recursive: true, filter: (s) => !s.includes(`${path.sep}files`) });
@@ -91,6 +99,14 @@ if (only.includes("W5")) {
   results.W5 = { ...big, rssMB: big.engineRssMB, rss1MMB: one.engineRssMB, rssGrowth: big.engineRssMB / one.engineRssMB };
 }
 if (only.includes("W6")) results.W6 = startup();
+const manyW7 = n(20_000);
+const fewW7 = n(1_000);
+if (only.includes("W7")) {
+  const many = checkpointMemory(manyW7, 50);
+  const few = checkpointMemory(fewW7, 50);
+  results.W7 = { checkpoints: manyW7, seconds: many.seconds, rssMB: many.rssMB ?? 0, checkpoints1k: fewW7, rss1kMB: few.rssMB ?? 0 };
+  results.W7.rssGrowth = results.W7.rssMB / results.W7.rss1kMB;
+}
 
 const goals = {
   W1: (r) => r.ratio >= 0.85,
@@ -98,6 +114,7 @@ const goals = {
   W3: (r) => r.ratio >= 0.75,
   W4: (r) => r.ratio >= 0.8,
   W5: (r) => r.rssMB <= 250 && r.rssGrowth <= 1.3,
+  W7: (r) => r.rssMB < 300 && r.rssGrowth <= 1.3,
 };
 
 const fmt = (x, d = 2) => x.toFixed(d);
@@ -124,6 +141,11 @@ if (results.W6) {
   const r = results.W6;
   lines.push(["W6", "connector debug on examples/hello (median)", `${fmt(r.debugMs, 0)} ms`, `node -e 0: ${fmt(r.nodeMs, 0)} ms`, `${fmt(r.debugRatio, 1)} ×`, "≤ 6 ×, < 300 ms", r.debugRatio <= 6 && r.debugMs < 300 ? "yes" : "no"]);
   lines.push(["W6", "connector --help (median)", `${fmt(r.helpMs, 0)} ms`, `node -e 0: ${fmt(r.nodeMs, 0)} ms`, `${fmt(r.helpRatio, 1)} ×`, "≤ 2.5 ×", r.helpRatio <= 2.5 ? "yes" : "no"]);
+}
+
+if (results.W7) {
+  const r = results.W7;
+  lines.push(["W7", `${k(r.checkpoints)} checkpoints, each with a 50 KB state`, `peak RSS ${fmt(r.rssMB, 0)} MB (${fmt(r.seconds, 1)} s)`, `${k(r.checkpoints1k)} checkpoints: ${fmt(r.rss1kMB, 0)} MB`, `${fmt(r.rssGrowth)} ×`, "< 300 MB, ≤ 1.3 ×", goals.W7(r) ? "yes" : "no"]);
 }
 
 fs.rmSync(PROJECT, { recursive: true, force: true });

@@ -66,6 +66,7 @@ program
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
   .option("--trials <n>", "how many interrupted syncs to try (default 5)")
   .option("--seed <s>", "seed for the interruption points, to repeat a run")
+  .option("--timeout <duration>", "fail any one of its syncs that runs longer, e.g. 30s, 5m")
   .addOption(new Option("--naming <style>", "fivetran or source").hideHelp())
   .option("--replay [name]", "serve every run's HTTP from the cassette fixtures/<name>/ (default: default): offline and deterministic")
   .option("--json", "print the report as JSON on stdout")

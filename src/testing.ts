@@ -23,13 +23,19 @@ export interface RunSyncOptions {
    * A request the cassette cannot answer fails the sync with a SyncError that names the closest recorded request.
    */
   replay?: ReplayOption;
+  /**
+   * Keep the state of every checkpoint in `checkpoints` (default true). They are held in
+   * memory, so a test of a very long sync (tens of thousands of checkpoints, or large
+   * states) can pass false; `state` still holds the last one.
+   */
+  keepCheckpoints?: boolean;
 }
 
 /** What runSync() resolves to; the warehouse stays open until close(). */
 export interface RunSyncResult {
   /** The last committed state: pass it as `state` to run an incremental sync. */
   state: StateObject;
-  /** The state of every checkpoint, in order. */
+  /** The state of every checkpoint, in order, all held in memory; empty with `keepCheckpoints: false`. */
   checkpoints: StateObject[];
   counts: Counts;
   warnings: string[];
@@ -66,6 +72,9 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   const replayModule = options.replay === undefined ? undefined : await import("./core/replay/run.js");
   const source = replayModule?.replayFromOption(options.replay!);
   const warehouse = Warehouse.open(options.warehouse ?? ":memory:");
+  // Collected here, not by the engine, which keeps only the last state.
+  const checkpoints: StateObject[] = [];
+  const keep = options.keepCheckpoints ?? true;
   const engine = new SyncEngine({
     definition: def,
     configuration: inputs.configuration,
@@ -73,12 +82,13 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
     warehouse,
     naming: options.naming ?? "fivetran",
     checkState: inputs.checkState,
+    events: keep ? { checkpoint: (c) => checkpoints.push(c.state) } : undefined,
   });
   const http = source ? replayModule!.startReplay(source, options.configuration ?? {}) : undefined;
   const r = await engine.run().finally(() => http?.stop());
   const result: RunSyncResult = {
     state: r.state,
-    checkpoints: r.checkpoints.map((c) => c.state),
+    checkpoints,
     counts: r.counts,
     warnings: [...inputs.warnings, ...r.warnings],
     rows: (table) => warehouse.rows(table),
@@ -99,6 +109,8 @@ export interface VerifyConnectorOptions {
   naming?: Naming;
   /** Serve every run's HTTP from a recorded cassette, as runSync's `replay` does: deterministic and offline. */
   replay?: ReplayOption;
+  /** Fails any one sync that runs longer than this many milliseconds, for an update() that may never return. */
+  timeout?: number;
 }
 
 /**
@@ -106,14 +118,16 @@ export interface VerifyConnectorOptions {
  * syncs aborted at random operations and resumed, and a run after a reset, each
  * compared with the baseline. Resolves to the report; `report.passed` is the verdict.
  * Unlike the CLI, which loads connector.ts afresh for every run, it reuses the module
- * you pass, so module-level state carries over between its runs.
+ * you pass, so module-level state carries over between its runs. While it runs, a promise
+ * the connector did not await that is rejected fails the sync in progress (and is not
+ * reported to your test runner as an unhandled rejection).
  */
 export async function verifyConnector<C, S>(connector: Connector<C, S> | ConnectorDefinition<C, S>, options: VerifyConnectorOptions = {}): Promise<VerifyReport> {
   const def = asDefinition(connector);
   if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
-  const { replay, ...rest } = options;
+  const { replay, timeout, ...rest } = options;
   const source = replay === undefined ? undefined : (await import("./core/replay/run.js")).replayFromOption(replay);
-  return verify({ load: async () => def, ...rest, ...(source ? { replay: source } : {}) });
+  return verify({ load: async () => def, ...rest, timeoutMs: timeout, ...(source ? { replay: source } : {}) });
 }
 
 export type { CheckResult, Difference, VerifyReport } from "./core/verify.js";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { execa, type Options } from "execa";
 
 export const ROOT = path.resolve(fileURLToPath(import.meta.url), "../..");
@@ -98,5 +98,49 @@ export async function waitFor(check: () => boolean, ms = 20_000): Promise<void> 
   while (!check()) {
     if (Date.now() > end) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Starts `connector <args>` in the background with pipes, for tests that signal it once its output says so. */
+export function startCli(dir: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn("node", [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", CONNECTOR_NAMING: "", ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { child, exited, stdout: () => stripVT(stdout), stderr: () => stripVT(stderr) };
+}
+
+/**
+ * Runs `connector <args>` on a pseudo-terminal 120 columns wide (util-linux script), where
+ * it shows its spinner; `type("\x03")` is Ctrl-C, which the terminal turns into SIGINT.
+ */
+export function onTerminal(dir: string, args: string[], env: Record<string, string> = {}) {
+  const { NO_COLOR: _n, FORCE_COLOR: _f, CI: _ci, ...inherited } = process.env;
+  const command = `stty cols 120 rows 40; exec node ${BIN} ${args.join(" ")}`;
+  const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: dir, env: { ...inherited, TERM: "xterm", NO_COLOR: "1", CONNECTOR_STATE: "", ...env } });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { child, exited, output: () => stripVT(output).replace(/\r\n/g, "\n"), type: (keys: string) => child.stdin.write(keys) };
+}
+
+/** Whether process `pid` has a child process named `name` (pgrep), such as a command its connector runs synchronously. */
+export function hasChild(pid: number, name: string): boolean {
+  try {
+    execFileSync("pgrep", ["-P", String(pid), "-x", name], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lets a process blocked reading a FIFO finish: open it for writing (if anyone still reads it) and close it. */
+export function releaseFifo(fifo: string): void {
+  try {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // Nobody reads it any more.
   }
 }

@@ -3,14 +3,14 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../core/configuration.js";
 import { configurationSecrets } from "../core/redact.js";
-import { addByTable, emptyCounts, totalOperations, type Counts } from "../core/counts.js";
+import { addByTable, emptyCounts, totalOperations, type Counts, type TableCounts } from "../core/counts.js";
 import { formatDuration, parseDuration } from "../core/duration.js";
-import type { CheckpointInfo } from "../core/engine.js";
 import { ExitError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
 import type { HttpSummary } from "../core/replay/run.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../core/signals.js";
 import { readStateFile, type StateObject } from "../core/state.js";
 import { errorInfo, isError, toError } from "../core/thrown.js";
 import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
@@ -45,6 +45,8 @@ interface Outcome {
   http?: HttpSummary;
 }
 
+const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
+
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const OWN_CODE = [path.join(PACKAGE_ROOT, "dist") + path.sep, path.join(PACKAGE_ROOT, "node_modules") + path.sep];
 
@@ -59,6 +61,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const http = opts.record || opts.replay ? (await import("../core/replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const release = acquireLock(p.lockFile, "debug");
+  let untrap = (): void => {};
   try {
     const configuration = configFile ? readConfigurationFile(configFile) : {};
     // Known before anything is printed; the worker adds the values the schema marks secret.
@@ -85,17 +88,31 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
-    const outcome = await supervise(input, ui, header, timeoutMs, Boolean(opts.json));
+    const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release);
+    untrap = run.untrap;
+    const outcome = await run.outcome;
     finish(ui, outcome, p.warehouse, Boolean(opts.json));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {
     release();
+    untrap();
   }
 }
 
-/** Runs the sync in a worker, relays its events to the terminal, and stops it on a signal or a timeout. */
-function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => void, timeoutMs: number | undefined, json: boolean): Promise<Outcome> {
+/**
+ * Runs the sync in a worker, relays its events to the terminal, and stops it on a signal or
+ * a timeout. The outcome resolves only once the worker has stopped, and so has closed the
+ * warehouse (rolling back the open transaction): the lock may be released after it.
+ */
+function supervise(
+  input: WorkerInput,
+  ui: Ui,
+  header: (warnings: string[]) => void,
+  timeoutMs: number | undefined,
+  json: boolean,
+  release: () => void,
+): { outcome: Promise<Outcome>; untrap: () => void } {
   const live = new Float64Array(input.liveCounts);
   // A worker's young generation is smaller than the main thread's by default; at a few
   // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
@@ -110,32 +127,42 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
   });
   const started = Date.now();
   const warnings: string[] = [];
-  const checkpoints: CheckpointInfo[] = [];
+  // Per-table totals and the last state only: a run may have any number of checkpoints.
+  const byTable: Record<string, TableCounts> = {};
+  let lastState = input.state;
   let inputWarnings = 0;
   let ticker: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  let stopWith: (error: ErrorInfo, signalExit?: number) => void = () => {};
+  // A worker stuck in native code does not stop, and process.exit() would wait for it: a
+  // signal while the worker is being stopped releases the lock and ends the process by that signal.
+  const force = (signal: StopSignal): void => {
+    ui.stopSpinner();
+    ui.error(`Interrupted again: exiting without waiting for the sync to stop. The warehouse is rolled back to the last checkpoint when it is next opened.`);
+    release();
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
+  const untrap = trapSignals(
+    (signal) => (settled ? force(signal) : stopWith({ name: "Interrupted", message: signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)" }, signalExitCode(signal))),
+    force,
+  );
 
-  return new Promise<Outcome>((resolve, reject) => {
-    let settled = false;
-    const cleanup = (): void => {
+  const outcome = new Promise<Outcome>((resolve, reject) => {
+    const settle = (then: () => void): void => {
       settled = true;
       if (ticker) clearInterval(ticker);
       if (timer) clearTimeout(timer);
-      process.off("SIGINT", onSigint);
-      process.off("SIGTERM", onSigterm);
       ui.stopSpinner();
       for (const relay of relays) relay.release();
+      // Messages the worker posted before it stopped are delivered before terminate() resolves.
+      void stopWorker(worker, () => ui.error(STILL_STOPPING)).then(then);
     };
-    const stopWith = (error: ErrorInfo, signalExit?: number): void => {
+    stopWith = (error, signalExit) => {
       if (settled) return;
-      cleanup();
-      void worker.terminate();
-      resolve({ ...partial(live, checkpoints, input.state, warnings, started), error, signalExit, inputWarnings });
+      settle(() => resolve({ ...partial(live, byTable, lastState, input.state, warnings, started), error, signalExit, inputWarnings }));
     };
-    const onSigint = (): void => stopWith({ name: "Interrupted", message: "interrupted" }, 130);
-    const onSigterm = (): void => stopWith({ name: "Interrupted", message: "interrupted (SIGTERM)" }, 143);
-    process.on("SIGINT", onSigint);
-    process.on("SIGTERM", onSigterm);
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
     }
@@ -147,6 +174,7 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           break;
         case "ready":
           for (const relay of relays) relay.release();
+          if (settled) break;
           warnings.push(...m.warnings);
           inputWarnings = m.warnings.length;
           header(m.warnings);
@@ -160,22 +188,21 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
           warnings.push(m.message);
           break;
         case "checkpoint":
-          checkpoints.push(m.info);
-          if (!ui.spinning && !json) {
+          addByTable(byTable, m.info.operations);
+          lastState = m.info.state;
+          if (!ui.spinning && !json && !settled) {
             const ops = Object.values(m.info.operations).reduce((n, t) => n + totalOperations(t), 0);
             ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(secrets().value(m.info.state)), 200)}`);
           }
           break;
         case "usage-error":
-          cleanup();
-          reject(new UsageError(m.message));
+          if (!settled) settle(() => reject(new UsageError(m.message)));
           break;
         case "done":
+          if (settled) break;
           // The worker flushed its console output before "done": print its last line, even without a newline.
           for (const relay of relays) relay.end();
-          cleanup();
-          void worker.terminate();
-          resolve({ ...m.result, inputWarnings });
+          settle(() => resolve({ ...m.result, inputWarnings }));
           break;
       }
     });
@@ -193,10 +220,11 @@ function supervise(input: WorkerInput, ui: Ui, header: (warnings: string[]) => v
       stopWith({ name: "Error", message });
     });
   });
+  return { outcome, untrap };
 }
 
 /** What is known of a run that was stopped from outside: the live counts and the last committed checkpoint. */
-function partial(live: Float64Array, checkpoints: CheckpointInfo[], previousState: StateObject, warnings: string[], started: number): Outcome {
+function partial(live: Float64Array, byTable: Record<string, TableCounts>, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
   const counts = emptyCounts();
   counts.upserts = live[0]!;
   counts.updates = live[1]!;
@@ -204,8 +232,7 @@ function partial(live: Float64Array, checkpoints: CheckpointInfo[], previousStat
   counts.truncates = live[3]!;
   counts.schemaChanges = live[4]!;
   counts.checkpoints = live[5]!;
-  for (const c of checkpoints) addByTable(counts.byTable, c.operations);
-  const state = checkpoints.length ? checkpoints[checkpoints.length - 1]!.state : previousState;
+  counts.byTable = byTable;
   return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
 }
 

@@ -1,14 +1,20 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../core/configuration.js";
+import { formatDuration, parseDuration } from "../core/duration.js";
 import { ExitError, UsageError } from "../core/errors.js";
-import { loadConnector } from "../core/loader.js";
 import { namingOption } from "../core/naming.js";
 import { configurationFile, findConnectorFile, project } from "../core/project.js";
+import { configurationSecrets } from "../core/redact.js";
 import { listCassettes } from "../core/replay/cassette.js";
 import { httpSpec } from "../core/replay/spec.js";
-import { verify } from "../core/verify.js";
-import { connectorSecrets } from "../core/redact.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../core/signals.js";
+import type { CheckName, CheckResult, VerifyReport } from "../core/verify.js";
+import type { VerifyWorkerInput, VerifyWorkerMessage } from "../core/worker-protocol.js";
 import { printJson, Ui } from "../ui/logger.js";
-import { consoleToStderr, secrets, stripEscapes } from "../ui/output.js";
+import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
 
 export interface VerifyOptions {
@@ -16,9 +22,23 @@ export interface VerifyOptions {
   trials?: string;
   seed?: string;
   naming?: string;
+  timeout?: string;
   json?: boolean;
   replay?: string | boolean;
 }
+
+/** How verify ended when it did not finish: the reason, the step it was on, and the checks finished before. */
+interface Stopped {
+  reason: string;
+  during: string;
+  checks: CheckResult[];
+  signalExit?: number;
+}
+
+const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
+const CHECKS: CheckName[] = ["baseline", "incremental", "interrupted", "reset"];
+/** How long past --timeout a sync may go without giving control back before the worker is stopped from outside. */
+const GRACE_MS = 2000;
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -32,18 +52,13 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   const p = project(dir);
   const connectorFile = findConnectorFile(p);
   const trials = wholeNumber("--trials", opts.trials, 1);
-  const seed = wholeNumber("--seed", opts.seed, 0);
+  const seed = wholeNumber("--seed", opts.seed, 0) ?? Math.floor(Math.random() * 2 ** 31);
   const naming = namingOption(opts.naming);
+  const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   const configFile = configurationFile(p, opts.configuration);
   const configuration = configFile ? readConfigurationFile(configFile) : {};
-  // The connector runs in this process: its console output goes to stderr, never into the --json report.
-  consoleToStderr((line) => ui.passthrough(line));
+  secrets().add(configurationSecrets(undefined, configuration));
   const cassette = httpSpec("verify", p.dir, dir !== undefined, undefined, opts.replay);
-  const replay = cassette ? (await import("../core/replay/run.js")).openReplay(cassette.dir, cassette.label) : undefined;
-  // Fail on a connector that does not load before any scratch run starts.
-  const def = await loadConnector(connectorFile);
-  secrets().add(await connectorSecrets(def.configuration, configuration));
-  ui.info(`Verifying ${connectorFile} in scratch warehouses; the project's files/ is not touched.`);
   if (cassette) ui.info(`Every run replays HTTP from ${cassette.label}/: offline, and the same source every time.`);
   else {
     const names = listCassettes(p.dir);
@@ -52,22 +67,143 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
       ui.info(`This project has a recorded cassette (fixtures/${names.includes("default") ? "default" : names[0]}/): \`connector verify ${flag}\` runs every check against it, offline and deterministic.`);
     }
   }
-  void ui.startSpinner("baseline");
-  const found = await verify({
-    load: () => loadConnector(connectorFile),
-    configuration,
-    trials,
-    seed,
-    naming,
-    ...(replay ? { replay } : {}),
-    progress: (m) => (ui.spinning ? ui.spin(m) : ui.info(m)),
-  }).finally(() => ui.stopSpinner());
-  // Secrets hidden before the report is cut into 40-character cells; no terminal escapes in the details.
-  const report = secrets().value({ ...found, checks: found.checks.map((c) => ({ ...c, detail: stripEscapes(c.detail) })) });
-  if (opts.json) printJson(report);
-  else {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
+  let untrap = (): void => {};
+  try {
+    const replay = cassette ? { dir: cassette.dir, label: cassette.label } : undefined;
+    const run = supervise({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, ...(replay ? { replay } : {}) }, ui);
+    untrap = run.untrap;
+    const result = clean(await run.outcome);
     const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);
-    ui.info("\n" + renderVerifyReport(report, mark));
+    if ("passed" in result) {
+      if (opts.json) printJson(result);
+      else ui.info("\n" + renderVerifyReport(result, mark));
+      if (!result.passed) throw new ExitError(1);
+      return;
+    }
+    const checks = unfinished(result);
+    const verdict = result.signalExit
+      ? `VERIFY INTERRUPTED during ${result.during} (seed ${seed}; rerun with --seed ${seed} to repeat); its scratch folder was removed.`
+      : undefined;
+    if (opts.json) {
+      printJson({ passed: false, seed, stopped: { reason: result.reason, during: result.during }, checks });
+      if (verdict) ui.error(verdict);
+    } else {
+      ui.info("\n" + renderVerifyReport({ passed: false, seed, operations: 0, checkpoints: 0, checks, trials: [] }, mark, verdict));
+    }
+    throw new ExitError(result.signalExit ?? 1);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    untrap();
   }
-  if (!report.passed) throw new ExitError(1);
+}
+
+/** Secrets hidden before a report is cut into 40-character cells, and no terminal escapes in its details. */
+function clean<T extends VerifyReport | Stopped>(r: T): T {
+  return secrets().value({ ...r, ...("reason" in r ? { reason: stripEscapes(r.reason) } : {}), checks: r.checks.map((c) => ({ ...c, detail: stripEscapes(c.detail) })) }) as T;
+}
+
+/** The checks of a verify that was stopped: those that finished, the one it was on, and the rest as not run. */
+function unfinished(s: Stopped): CheckResult[] {
+  const done = new Set(s.checks.map((c) => c.check));
+  const named = CHECKS.find((c) => s.during.startsWith(`${c}: `));
+  // Stopped before the first check began (while loading the connector): the first check carries the reason.
+  const current = named ?? CHECKS.find((c) => !done.has(c));
+  const step = named ? s.during.slice(named.length + 2) : s.during;
+  const rest = CHECKS.filter((c) => !done.has(c)).map((check): CheckResult => {
+    if (check !== current) return { check, status: "skipped", detail: `not run: verify was ${s.signalExit ? "interrupted" : "stopped"} before it`, differences: [] };
+    if (s.signalExit) return { check, status: "skipped", detail: `${s.reason} during ${step}`, differences: [] };
+    return { check, status: "fail", detail: `${step}: ${s.reason}`, differences: [] };
+  });
+  return [...s.checks, ...rest];
+}
+
+/**
+ * Runs verify in a worker and stops it on a signal, or when a sync outlives --timeout without
+ * giving control back. Resolves once the worker has stopped, so the scratch folder can go.
+ */
+function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyReport | Stopped>; untrap: () => void } {
+  const worker = new Worker(new URL("../core/verify-worker.js", import.meta.url), { workerData: input, stdout: true });
+  // The connector's console output, line by line, so that no secret is split across two writes.
+  const relays = [worker.stdout].map((stream) => {
+    const relay = new LineRelay((line) => ui.passthrough(line));
+    stream.on("data", (chunk: Buffer) => relay.push(chunk));
+    stream.on("end", () => relay.end());
+    return relay;
+  });
+  const checks: CheckResult[] = [];
+  let during = "loading the connector";
+  let settled = false;
+  let stopWith: (reason: string, signalExit?: number) => void = () => {};
+  let watchdog: NodeJS.Timeout | undefined;
+  // A worker stuck in native code does not stop, and process.exit() would wait for it: a signal
+  // while the worker is being stopped removes the scratch folder and ends the process by that signal.
+  const force = (signal: StopSignal): void => {
+    ui.stopSpinner();
+    fs.rmSync(input.scratch, { recursive: true, force: true });
+    ui.error(`Interrupted again during ${during}: exiting without waiting for the sync to stop; its scratch folder was removed.`);
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
+  const untrap = trapSignals((signal) => (settled ? force(signal) : stopWith(signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)", signalExitCode(signal))), force);
+
+  const outcome = new Promise<VerifyReport | Stopped>((resolve, reject) => {
+    // Restarted at each sync (and first for loading the connector), cleared when it ends.
+    const arm = (): void => {
+      clearTimeout(watchdog);
+      if (input.timeoutMs === undefined) return;
+      const limit = formatDuration(input.timeoutMs);
+      watchdog = setTimeout(() => stopWith(`timed out after ${limit} (--timeout) and never gave control back (a synchronous loop?), so verify stopped there`), input.timeoutMs + GRACE_MS);
+    };
+    arm();
+    const settle = (then: () => void): void => {
+      settled = true;
+      clearTimeout(watchdog);
+      ui.stopSpinner();
+      void stopWorker(worker, () => ui.error(STILL_STOPPING)).then(then);
+    };
+    stopWith = (reason, signalExit) => {
+      if (!settled) settle(() => resolve({ reason, during, checks, signalExit }));
+    };
+    worker.on("message", (m: VerifyWorkerMessage) => {
+      if (settled) return;
+      switch (m.t) {
+        case "secrets":
+          secrets().add(m.values);
+          for (const relay of relays) relay.release();
+          break;
+        case "ready":
+          clearTimeout(watchdog);
+          for (const relay of relays) relay.release();
+          ui.info(`Verifying ${input.connectorFile} in scratch warehouses; the project's files/ is not touched.`);
+          // The spinner appears a moment later (ora loads lazily): show the step reached by then.
+          void ui.startSpinner("Starting").then(() => ui.spin(during));
+          break;
+        case "progress":
+          during = m.message;
+          if (ui.spinning) ui.spin(m.message);
+          else ui.info(m.message);
+          break;
+        case "run":
+          if (m.running) arm();
+          else clearTimeout(watchdog);
+          break;
+        case "check":
+          checks.push(m.check);
+          break;
+        case "usage-error":
+          settle(() => reject(new UsageError(m.message)));
+          break;
+        case "done":
+          settle(() => resolve(m.report));
+          break;
+      }
+    });
+    worker.on("error", (e: unknown) => stopWith(`verify stopped: ${e instanceof Error ? e.message : String(e)}`));
+    worker.on("exit", (code) =>
+      // 13: the worker's own top-level await never settled, which only the connector can cause.
+      stopWith(code === 13 ? "the connector is waiting on a promise that nothing will ever settle" : `the worker stopped unexpectedly (exit code ${code})`),
+    );
+  });
+  return { outcome, untrap };
 }

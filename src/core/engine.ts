@@ -51,9 +51,8 @@ export interface SyncResult {
   error?: Error;
   counts: Counts;
   previousState: StateObject;
-  /** The last committed state: what the next sync starts from. */
+  /** The last committed state: what the next sync starts from. Earlier states are in _connector_checkpoints, not in memory. */
   state: StateObject;
-  checkpoints: CheckpointInfo[];
   warnings: string[];
   durationMs: number;
 }
@@ -66,7 +65,6 @@ export interface SyncResult {
 export class SyncEngine implements SyncSink {
   readonly counts: Counts = emptyCounts();
   readonly warnings: string[] = [];
-  readonly checkpoints: CheckpointInfo[] = [];
   private readonly w: Warehouse;
   private committedState: StateObject;
   /** Operations per table since the last checkpoint; folded into counts.byTable when it commits. */
@@ -109,6 +107,8 @@ export class SyncEngine implements SyncSink {
     this.secrets = secretValues(o.configuration, o.definition.configuration);
     this.lints = new StateLints(this.startState);
     this.sources = new TableSources(o.warehouse, o.naming, (key, message) => this.warnOnce(key, message));
+    // fail() may come before run() races this promise: never an unhandled rejection.
+    this.stopped.catch(() => {});
   }
 
   /** Operations emitted so far, checkpoints included. */
@@ -129,7 +129,6 @@ export class SyncEngine implements SyncSink {
       this.runNumber = this.w.nextRun();
       await this.applyDeclaredSchema();
       this.w.begin();
-      this.stopped.catch(() => {});
       const before = activeResources();
       await Promise.race([drain(this.o.definition.update(this.o.configuration, this.o.state)), this.stopped]);
       if (this.failure) throw this.failure;
@@ -169,9 +168,9 @@ export class SyncEngine implements SyncSink {
     if (!this.o.definition.schema) return;
     let declared: unknown;
     try {
-      declared = await this.o.definition.schema(this.o.configuration);
+      declared = await Promise.race([this.o.definition.schema(this.o.configuration), this.stopped]);
     } catch (e) {
-      throw withContext(toError(e), "schema() threw");
+      throw this.failure ?? withContext(toError(e), "schema() threw");
     }
     const tables = parseSchema(declared, this.o.naming);
     this.w.begin();
@@ -203,7 +202,6 @@ export class SyncEngine implements SyncSink {
       counts: this.counts,
       previousState: this.startState,
       state: this.committedState,
-      checkpoints: this.checkpoints,
       warnings: this.warnings,
       durationMs: Date.now() - this.startedAt,
     };
@@ -613,11 +611,10 @@ export class SyncEngine implements SyncSink {
           throw new OperationError(`checkpoint ${this.seq} is committed to the warehouse, but the state file ${this.o.stateFile} could not be written: ${(e as Error).message}`);
         }
       }
-      const info: CheckpointInfo = { seq: this.seq, time, state: persisted, operations };
-      this.checkpoints.push(info);
       this.foldPending();
       this.pendingOps = 0;
-      this.o.events?.checkpoint?.(info);
+      // Nothing keeps the info: a long run's states would pile up (the history is in _connector_checkpoints).
+      this.o.events?.checkpoint?.({ seq: this.seq, time, state: persisted, operations });
       this.w.begin();
     } catch (e) {
       throw this.failed("checkpoint", e);

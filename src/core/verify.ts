@@ -9,6 +9,7 @@ import type { Naming } from "./naming.js";
 import type { JsonValue, StateObject } from "./state.js";
 import { mulberry32 } from "./random.js";
 import type { ReplaySource } from "./replay/run.js";
+import { RunGuard } from "./run-guard.js";
 import type { LogSink } from "./registry.js";
 import { SYNCED, Warehouse } from "./warehouse.js";
 
@@ -25,6 +26,14 @@ export interface VerifyOptions {
   logger?: LogSink;
   /** Serve every run's HTTP from this cassette (connector verify --replay). */
   replay?: ReplaySource;
+  /** Fails a sync that runs longer than this (ms); an update() that never returns otherwise holds verify forever. */
+  timeoutMs?: number;
+  /** An empty folder for the scratch warehouses; by default one is made in the temp dir. Removed at the end either way. */
+  scratch?: string;
+  /** Called with each check's verdict as soon as it is known. */
+  onCheck?: (check: CheckResult) => void;
+  /** Called when each sync starts (true) and ends (false). */
+  onRun?: (running: boolean) => void;
 }
 
 /** One cell (or a whole row, column "(row)", or a state path, table "(state)") that differs from the baseline. */
@@ -89,11 +98,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rand = mulberry32(seed);
   const say = o.progress ?? (() => {});
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
+  const scratch = o.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
+  const guard = new RunGuard(o.timeoutMs, o.onRun);
   const run = async (name: string, state: StateObject, abortBeforeOperation?: number) =>
-    runOnce(o, path.join(scratch, `${name}.db`), state, abortBeforeOperation);
-  const checks: CheckResult[] = [];
+    runOnce(o, guard, path.join(scratch, `${name}.db`), state, abortBeforeOperation);
+  const checks = reported(o.onCheck);
   const trialResults: TrialResult[] = [];
+  guard.install();
   try {
     say("baseline: historical sync 1 of 2");
     const first = await run("baseline", {});
@@ -191,8 +202,17 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
       trials: trialResults,
     };
   } finally {
+    guard.dispose();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** A list of check results that reports each one as it is added. */
+function reported(onCheck: ((check: CheckResult) => void) | undefined): CheckResult[] {
+  const checks: CheckResult[] = [];
+  // Not enumerable: the report (and this list in it) is posted between threads, and a function cannot be.
+  if (onCheck) Object.defineProperty(checks, "push", { value: (...items: CheckResult[]) => (items.forEach((c) => onCheck(c)), Array.prototype.push.apply(checks, items)) });
+  return checks;
 }
 
 function outcome(check: CheckName, result: SyncResult, differences: Difference[], ok: string): CheckResult {
@@ -201,16 +221,16 @@ function outcome(check: CheckName, result: SyncResult, differences: Difference[]
   return { check, status: "pass", detail: ok, differences: [] };
 }
 
-async function runOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
+async function runOnce(o: VerifyOptions, guard: RunGuard, file: string, state: StateObject, abortBeforeOperation?: number) {
   const http = o.replay ? (await import("./replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
   try {
-    return await syncOnce(o, file, state, abortBeforeOperation);
+    return await syncOnce(o, guard, file, state, abortBeforeOperation);
   } finally {
     await http?.stop();
   }
 }
 
-async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
+async function syncOnce(o: VerifyOptions, guard: RunGuard, file: string, state: StateObject, abortBeforeOperation?: number) {
   const definition = await o.load();
   const inputs = await prepareInputs(definition, o.configuration ?? {}, state, { resetHint: "connector reset" });
   const warehouse = Warehouse.open(file);
@@ -225,7 +245,7 @@ async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abor
       abortBeforeOperation,
       logger: o.logger ?? { log: () => {} },
     });
-    const result = await engine.run();
+    const result = await guard.run(engine);
     return { result, operations: engine.operationCount, snapshot: { rows: snapshot(warehouse), state: result.state } };
   } finally {
     warehouse.close();

@@ -4,6 +4,7 @@ import type { Naming } from "./naming.js";
 import type { HttpSpec, HttpSummary } from "./replay/run.js";
 import type { LogLevel } from "./registry.js";
 import type { StateObject } from "./state.js";
+import type { CheckResult, VerifyReport } from "./verify.js";
 
 export interface WorkerInput {
   connectorFile: string;
@@ -41,3 +42,26 @@ export type WorkerMessage =
 export const EXIT_CALLED = 6;
 export const EXIT_CODE = 7;
 export const LIVE_SLOTS = 8;
+
+/** What the main thread of `connector verify` gives its worker. */
+export interface VerifyWorkerInput {
+  connectorFile: string;
+  configuration: unknown;
+  trials?: number;
+  seed: number;
+  naming: Naming;
+  /** The scratch folder, made and finally removed by the main thread. */
+  scratch: string;
+  timeoutMs?: number;
+  /** Serve every run's HTTP from this cassette (connector verify --replay). */
+  replay?: { dir: string; label: string };
+}
+
+export type VerifyWorkerMessage =
+  | { t: "ready" }
+  | { t: "secrets"; values: string[] }
+  | { t: "usage-error"; message: string }
+  | { t: "progress"; message: string }
+  | { t: "run"; running: boolean }
+  | { t: "check"; check: CheckResult }
+  | { t: "done"; report: VerifyReport };

@@ -17,4 +17,7 @@ it("npm run bench's harness runs every workload at a tiny scale and reports each
   expect(results.W5.rssMB).toBeGreaterThan(0);
   expect(results.W5.rss1MMB).toBeGreaterThan(0);
   for (const key of ["nodeMs", "debugMs", "helpMs", "debugRatio", "helpRatio"]) expect(results.W6[key], key).toBeGreaterThan(0);
+  expect(results.W7).toMatchObject({ checkpoints: 10, checkpoints1k: 1 });
+  for (const key of ["seconds", "rssMB", "rss1kMB"]) expect(results.W7[key], key).toBeGreaterThan(0);
+  expect(results.W7.rssGrowth).toBeCloseTo(results.W7.rssMB / results.W7.rss1kMB, 10);
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Warehouse } from "../../src/core/warehouse.js";
-import { BIN, cli, makeProject, query, readState, ROOT } from "../helpers.js";
+import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */
 const after = (body: string, schema = `[{ table: "t", primary_key: ["id"] }]`) => ({
@@ -33,6 +33,28 @@ interface Case {
   says: (string | RegExp)[];
   /** The committed state and rows that must survive: from `after()`. */
   keepsCheckpoint?: boolean;
+  /** Ctrl-C, as SIGINT: each one sent once stderr contains its text (or, for "<cat is running>", once the connector's `cat` has started). */
+  interrupts?: string[];
+  /** Runs after the test, pass or fail. */
+  cleanup?: (dir: string) => void;
+}
+
+/** Runs the command, sending SIGINT at each of `interrupts`; a process ended by SIGINT counts as exit 130, as a shell reports it. */
+async function interrupted(args: string[], dir: string, interrupts: string[], env?: Record<string, string>): Promise<CliResult> {
+  const run = startCli(dir, args, env);
+  try {
+    for (const text of interrupts) {
+      const ready = text === "<cat is running>" ? () => hasChild(run.child.pid!, "cat") : () => run.stderr().includes(text);
+      await waitFor(ready).catch(() => {
+        throw new Error(`stderr never said ${JSON.stringify(text)}:\n${run.stderr()}`);
+      });
+      run.child.kill("SIGINT");
+    }
+    const code = await run.exited;
+    return { exitCode: run.child.signalCode === "SIGINT" ? 130 : (code ?? -1), stdout: run.stdout(), stderr: run.stderr() };
+  } finally {
+    run.child.kill("SIGKILL");
+  }
 }
 
 /** Runs one sync before the case's own run, for errors that need what an earlier sync left behind. */
@@ -465,6 +487,95 @@ export const CATALOGUE: Case[] = [
     keepsCheckpoint: true,
   },
   { id: "lock-file-damaged", files: { ...ok, "files/.connector.lock.db": "not a database ".repeat(100) }, code: 2, says: [".connector.lock.db: file is not a database", "delete that file"] },
+  {
+    id: "debug-interrupted",
+    files: afterThenStuck(`for (;;) {}`),
+    interrupts: ["spinning"],
+    code: 130,
+    says: ["SYNC PROGRESS", "Sync FAILED: interrupted"],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "debug-interrupted-while-blocked",
+    // cat waits for a writer on the FIFO; the worker waits for cat, in native code that terminate() cannot stop.
+    files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
+    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    cleanup: (d) => releaseFifo(path.join(d, "fifo")),
+    interrupts: ["<cat is running>", "Press Ctrl-C to exit without waiting"],
+    code: 130,
+    says: [
+      "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.",
+      "Interrupted again: exiting without waiting for the sync to stop.",
+    ],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "verify-interrupted",
+    files: afterThenStuck(`for (;;) {}`),
+    args: ["__command__", "verify", "--seed", "5"],
+    interrupts: ["historical sync 1 of 2"],
+    code: 130,
+    says: [/^baseline\s+SKIPPED\s+interrupted during historical sync 1 of 2$/m, "VERIFY INTERRUPTED during baseline: historical sync 1 of 2 (seed 5; rerun with --seed 5 to repeat); its scratch folder was removed."],
+  },
+  {
+    id: "verify-interrupted-while-blocked",
+    files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
+    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    cleanup: (d) => releaseFifo(path.join(d, "fifo")),
+    args: ["__command__", "verify"],
+    interrupts: ["<cat is running>", "Press Ctrl-C to exit without waiting"],
+    code: 130,
+    says: ["Waiting for the connector to stop", "Interrupted again during baseline: historical sync 1 of 2: exiting without waiting for the sync to stop; its scratch folder was removed."],
+  },
+  {
+    id: "verify-detached-rejection",
+    files: afterThenStuck(`void (async () => { throw new Error("detached failure"); })(); await new Promise((r) => setTimeout(r, 50));`),
+    args: ["__command__", "verify"],
+    code: 1,
+    says: [/^baseline\s+FAIL\s+the historical sync failed: a promise the connector did not await was rejected: detached failure$/m],
+  },
+  {
+    id: "verify-never-settles",
+    files: afterThenStuck(`await new Promise(() => {});`),
+    args: ["__command__", "verify"],
+    code: 1,
+    says: [/^baseline\s+FAIL\s+the historical sync failed: update\(\) never finished: it is waiting on a promise that nothing will ever settle$/m],
+  },
+  {
+    id: "verify-load-never-settles",
+    files: { "connector.ts": "await new Promise(() => {});\nexport default { update() {} };\n" },
+    args: ["__command__", "verify"],
+    code: 1,
+    says: [/^baseline\s+FAIL\s+loading the connector: the connector is waiting on a promise that nothing will ever settle$/m],
+  },
+  {
+    id: "verify-throws-in-timer",
+    files: afterThenStuck(`setTimeout(() => { throw new Error("late boom"); }, 10); await new Promise((r) => setTimeout(r, 60_000));`),
+    args: ["__command__", "verify"],
+    code: 1,
+    says: ["the historical sync failed: the connector threw outside update(): late boom"],
+  },
+  {
+    id: "verify-process-exit",
+    files: afterThenStuck(`process.exit(3);`),
+    args: ["__command__", "verify"],
+    code: 1,
+    says: ["the historical sync failed: the connector called process.exit(3); return from update() instead, or throw to fail the sync"],
+  },
+  {
+    id: "verify-timeout",
+    files: afterThenStuck(`await new Promise((r) => setTimeout(r, 60_000));`),
+    args: ["__command__", "verify", "--timeout", "1s"],
+    code: 1,
+    says: [/^baseline\s+FAIL\s+the historical sync failed: timed out after 1s$/m],
+  },
+  {
+    id: "verify-timeout-sync-loop",
+    files: afterThenStuck(`for (;;) {}`),
+    args: ["__command__", "verify", "--timeout", "1s"],
+    code: 1,
+    says: ["historical sync 1 of 2: timed out after 1s (--timeout) and never gave control back (a synchronous loop?), so verify stopped there"],
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
@@ -476,13 +587,14 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
   });
 
   for (const c of CATALOGUE) {
-    it(`${c.id}: exit ${c.code}`, async () => {
+    it(`${c.id}: exit ${c.code}`, async (t) => {
       const dir = makeProject(c.files);
+      if (c.cleanup) t.onTestFinished(() => c.cleanup!(dir));
       c.setup?.(dir);
       const stateFile = path.join(dir, "files", "state.json");
       const stateBefore = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, "utf8") : undefined;
       const args = c.args?.[0] === "__command__" ? c.args.slice(1) : ["debug", ...(c.args ?? [])];
-      const r = await cli(args, { cwd: dir, env: c.env });
+      const r = c.interrupts ? await interrupted(args, dir, c.interrupts, c.env) : await cli(args, { cwd: dir, env: c.env });
       expect(r.exitCode, r.stderr).toBe(c.code);
       for (const s of c.says) {
         if (typeof s === "string") expect(r.stderr).toContain(s);
@@ -499,3 +611,22 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
     });
   }
 });
+
+/** As after(), then logs "spinning" and runs `body`, which never returns: for the Ctrl-C rows. */
+function afterThenStuck(body: string): Record<string, string> {
+  return {
+    "connector.ts": `import { op, log } from "connector-sdk";
+import { execFileSync } from "node:child_process";
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"] }],
+  ${body.includes("await") ? "async " : ""}update() {
+    op.upsert("t", { id: 1 });
+    op.checkpoint({ n: 1 });
+    op.upsert("t", { id: 2 });
+    log.info("spinning");
+    ${body}
+  },
+};
+`,
+  };
+}

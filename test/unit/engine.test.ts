@@ -276,3 +276,47 @@ describe("state and checkpoints", () => {
     expect((await runSync(def)).state).toEqual({ a: 1 });
   });
 });
+
+describe("memory over many checkpoints", () => {
+  // The history of states is in _connector_checkpoints; holding every state in memory ran a long sync out of it.
+  it("the engine keeps no committed state but the last", async () => {
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const { SyncEngine } = await import("../../src/core/engine.js");
+    const { Warehouse } = await import("../../src/core/warehouse.js");
+    const warehouse = Warehouse.open(":memory:");
+    const seen: WeakRef<object>[] = [];
+    const engine = new SyncEngine({
+      definition: {
+        update() {
+          for (let i = 0; i < 50; i++) op.checkpoint({ i, pad: "x".repeat(1000) + i });
+        },
+      },
+      configuration: {},
+      state: {},
+      warehouse,
+      naming: "fivetran",
+      events: { checkpoint: (info) => seen.push(new WeakRef(info.state)) },
+    });
+    const result = await engine.run();
+    expect(result.status).toBe("succeeded");
+    await new Promise((r) => setImmediate(r));
+    gc();
+    const alive = seen.map((ref) => ref.deref()).filter((s) => s !== undefined);
+    expect(alive).toEqual([result.state]);
+    expect(result.state).toMatchObject({ i: 49 });
+    expect(engine.counts.checkpoints).toBe(50);
+    warehouse.close();
+  });
+
+  it("runSync collects every checkpoint's state unless keepCheckpoints is false", async () => {
+    const def = { update: () => [1, 2, 3].forEach((n) => op.checkpoint({ n })) };
+    expect((await runSync(def)).checkpoints).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    const lean = await runSync(def, { keepCheckpoints: false });
+    expect(lean.checkpoints).toEqual([]);
+    expect(lean.state).toEqual({ n: 3 });
+    expect(lean.counts.checkpoints).toBe(3);
+  });
+});

@@ -53,11 +53,19 @@ export function startReplay(source: ReplaySource, configuration: unknown): HttpS
 const quiet: LogSink = { log: () => {} };
 
 /** One sync of a freshly loaded connector into the given warehouse, with HTTP already intercepted. */
-async function syncOnce(load: () => Promise<ConnectorDefinition<unknown, unknown>>, configuration: unknown, state: StateObject, warehouse: Warehouse, naming: Naming): Promise<SyncResult> {
+async function syncOnce(
+  load: () => Promise<ConnectorDefinition<unknown, unknown>>,
+  configuration: unknown,
+  state: StateObject,
+  warehouse: Warehouse,
+  naming: Naming,
+): Promise<SyncResult & { checkpoints: StateObject[] }> {
   const definition = await load();
   const inputs = await prepareInputs(definition, configuration, state, { resetHint: "connector reset" });
-  const engine = new SyncEngine({ definition, configuration: inputs.configuration, state: inputs.state, warehouse, naming, checkState: inputs.checkState, logger: quiet });
-  return engine.run();
+  const checkpoints: StateObject[] = [];
+  const events = { checkpoint: (c: { state: StateObject }) => checkpoints.push(c.state) };
+  const engine = new SyncEngine({ definition, configuration: inputs.configuration, state: inputs.state, warehouse, naming, checkState: inputs.checkState, logger: quiet, events });
+  return { ...(await engine.run()), checkpoints };
 }
 
 export interface ReplayedRun {
@@ -87,7 +95,7 @@ export async function replayOutcome(o: {
     const result = await syncOnce(o.load, o.configuration, o.startState, warehouse, o.naming);
     const outcome =
       result.status === "succeeded"
-        ? snapshotOutcome(warehouse, { startState: o.startState, checkpoints: result.checkpoints.map((c) => c.state), state: result.state, naming: o.naming }, new Redactor(secretValues(o.configuration)))
+        ? snapshotOutcome(warehouse, { startState: o.startState, checkpoints: result.checkpoints, state: result.state, naming: o.naming }, new Redactor(secretValues(o.configuration)))
         : undefined;
     return { result, outcome, served: http.served, recorded: o.source.exchanges.length };
   } finally {
