@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { ExitError, InterruptedError, UsageError } from "./core/errors.js";
+import { ExitError, InterruptedError, UsageError } from "./util/errors.js";
 import { guardPipes, writeErr } from "./ui/output.js";
 
 guardPipes();

@@ -1,12 +1,12 @@
-import { asDefinition, type Connector, type ConnectorDefinition } from "./core/connector.js";
-import type { Counts } from "./core/counts.js";
-import { SyncEngine } from "./core/engine.js";
-import { prepareInputs } from "./core/inputs.js";
-import type { ReplayOption } from "./core/replay/run.js";
-import type { Naming } from "./core/naming.js";
-import { isPlainObject, type StateObject } from "./core/state.js";
-import { verify, type VerifyReport } from "./core/verify.js";
-import { Warehouse } from "./core/warehouse.js";
+import { asDefinition, type Connector, type ConnectorDefinition } from "./sdk/connector.js";
+import type { Counts } from "./sync/counts.js";
+import { SyncEngine } from "./sync/engine.js";
+import { prepareInputs } from "./sync/inputs.js";
+import type { ReplayOption } from "./replay/run.js";
+import type { Naming } from "./normalize/naming.js";
+import { isPlainObject, type StateObject } from "./state/state.js";
+import { verify, type VerifyReport } from "./verify/verify.js";
+import { Warehouse } from "./destinations/sqlite/warehouse.js";
 
 /** Inputs of runSync(). */
 export interface RunSyncOptions {
@@ -69,7 +69,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   if (!isPlainObject(rawState)) throw new TypeError("runSync(): state must be a plain object");
   const inputs = await prepareInputs(def, options.configuration ?? {}, rawState, { resetHint: "runSync({ state: {} })" });
   // Loaded only when asked for: the interception library is not needed by every test.
-  const replayModule = options.replay === undefined ? undefined : await import("./core/replay/run.js");
+  const replayModule = options.replay === undefined ? undefined : await import("./replay/run.js");
   const source = replayModule?.replayFromOption(options.replay!);
   const warehouse = Warehouse.open(options.warehouse ?? ":memory:");
   // Collected here, not by the engine, which keeps only the last state.
@@ -126,10 +126,10 @@ export async function verifyConnector<C, S>(connector: Connector<C, S> | Connect
   const def = asDefinition(connector);
   if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
   const { replay, timeout, ...rest } = options;
-  const source = replay === undefined ? undefined : (await import("./core/replay/run.js")).replayFromOption(replay);
+  const source = replay === undefined ? undefined : (await import("./replay/run.js")).replayFromOption(replay);
   return verify({ load: async () => def, ...rest, timeoutMs: timeout, ...(source ? { replay: source } : {}) });
 }
 
-export type { CheckResult, Difference, VerifyReport } from "./core/verify.js";
-export type { ReplayOption } from "./core/replay/run.js";
-export type { MatchIgnore } from "./core/replay/match.js";
+export type { CheckResult, Difference, VerifyReport } from "./verify/verify.js";
+export type { ReplayOption } from "./replay/run.js";
+export type { MatchIgnore } from "./replay/match.js";

@@ -1,19 +1,19 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { readConfigurationFile } from "../core/configuration.js";
-import { configurationSecrets } from "../core/redact.js";
-import { addByTable, emptyCounts, totalOperations, type Counts, type TableCounts } from "../core/counts.js";
-import { formatDuration, parseDuration } from "../core/duration.js";
-import { ExitError, UsageError } from "../core/errors.js";
-import { acquireLock } from "../core/lock.js";
-import type { HttpSummary } from "../core/replay/run.js";
-import { namingOption } from "../core/naming.js";
-import { configurationFile, findConnectorFile, project, stateSource } from "../core/project.js";
-import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../core/signals.js";
-import { readStateFile, type StateObject } from "../core/state.js";
-import { errorInfo, isError, toError } from "../core/thrown.js";
-import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../core/worker-protocol.js";
+import { readConfigurationFile } from "../project/configuration.js";
+import { configurationSecrets } from "../util/redact.js";
+import { addByTable, emptyCounts, totalOperations, type Counts, type TableCounts } from "../sync/counts.js";
+import { formatDuration, parseDuration } from "../util/duration.js";
+import { ExitError, UsageError } from "../util/errors.js";
+import { acquireLock } from "../project/lock.js";
+import type { HttpSummary } from "../replay/run.js";
+import { namingOption } from "../normalize/naming.js";
+import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
+import { readStateFile, type StateObject } from "../state/state.js";
+import { errorInfo, isError, toError } from "../util/thrown.js";
+import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../host/protocol.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
@@ -58,7 +58,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
-  const http = opts.record || opts.replay ? (await import("../core/replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
+  const http = opts.record || opts.replay ? (await import("../replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const release = acquireLock(p.lockFile, "debug");
   let untrap = (): void => {};
@@ -116,7 +116,7 @@ function supervise(
   const live = new Float64Array(input.liveCounts);
   // A worker's young generation is smaller than the main thread's by default; at a few
   // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
-  const worker = new Worker(new URL("../core/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+  const worker = new Worker(new URL("../host/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
   // A connector's console output goes to stderr (stdout carries --json), line by line through
   // the output boundary, and only once the worker has said which values are secret.
   const relays = [worker.stdout, worker.stderr].map((stream) => {

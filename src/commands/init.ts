@@ -1,6 +1,6 @@
 import path from "node:path";
-import { UsageError } from "../core/errors.js";
-import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, packageName, sdkDependency } from "../core/templates.js";
+import { UsageError } from "../util/errors.js";
+import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, packageName, sdkDependency } from "../project/templates.js";
 import { renderAligned } from "../ui/format.js";
 import { Ui } from "../ui/logger.js";
 import { writeOut } from "../ui/output.js";

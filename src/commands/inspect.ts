@@ -1,8 +1,8 @@
-import { ExitError, UsageError } from "../core/errors.js";
-import { jsonSafe } from "../core/exact.js";
-import { latestRows, summarize } from "../core/inspect.js";
-import { project, requireFilesDir, requireProjectDir } from "../core/project.js";
-import { openReadOnly } from "../core/warehouse.js";
+import { ExitError, UsageError } from "../util/errors.js";
+import { jsonSafe } from "../util/exact.js";
+import { latestRows, summarize } from "../destinations/sqlite/inspect.js";
+import { project, requireFilesDir, requireProjectDir } from "../project/project.js";
+import { openReadOnly } from "../destinations/sqlite/warehouse.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { writeOut } from "../ui/output.js";

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError } from "../core/errors.js";
-import { acquireLock } from "../core/lock.js";
-import { project, requireProjectDir, stateSource } from "../core/project.js";
-import { deleteTargets, dropTables, resetTargets, resolveTables } from "../core/reset.js";
-import { Warehouse } from "../core/warehouse.js";
+import { UsageError } from "../util/errors.js";
+import { acquireLock } from "../project/lock.js";
+import { project, requireProjectDir, stateSource } from "../project/project.js";
+import { deleteTargets, dropTables, resetTargets, resolveTables } from "../project/reset.js";
+import { Warehouse } from "../destinations/sqlite/warehouse.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 

@@ -1,12 +1,12 @@
-import { readConfigurationFile } from "../core/configuration.js";
-import { ExitError, UsageError } from "../core/errors.js";
-import { loadConnector } from "../core/loader.js";
-import { namingOption } from "../core/naming.js";
-import { configurationFile, findConnectorFile, project } from "../core/project.js";
-import { cassetteDir } from "../core/replay/cassette.js";
-import { compareOutcomes, writeOutcome, type Outcome } from "../core/replay/outcome.js";
-import { openReplay, readOutcome, replayOutcome } from "../core/replay/run.js";
-import { cassetteLabel } from "../core/replay/spec.js";
+import { readConfigurationFile } from "../project/configuration.js";
+import { ExitError, UsageError } from "../util/errors.js";
+import { loadConnector } from "../project/loader.js";
+import { namingOption } from "../normalize/naming.js";
+import { configurationFile, findConnectorFile, project } from "../project/project.js";
+import { cassetteDir } from "../replay/cassette.js";
+import { compareOutcomes, writeOutcome, type Outcome } from "../replay/outcome.js";
+import { openReplay, readOutcome, replayOutcome } from "../replay/run.js";
+import { cassetteLabel } from "../replay/spec.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { renderTestReport, type TestReport } from "../ui/test-report.js";
 

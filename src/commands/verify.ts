@@ -2,17 +2,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { readConfigurationFile } from "../core/configuration.js";
-import { formatDuration, parseDuration } from "../core/duration.js";
-import { ExitError, UsageError } from "../core/errors.js";
-import { namingOption } from "../core/naming.js";
-import { configurationFile, findConnectorFile, project } from "../core/project.js";
-import { configurationSecrets } from "../core/redact.js";
-import { listCassettes } from "../core/replay/cassette.js";
-import { httpSpec } from "../core/replay/spec.js";
-import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../core/signals.js";
-import type { CheckName, CheckResult, VerifyReport } from "../core/verify.js";
-import type { VerifyWorkerInput, VerifyWorkerMessage } from "../core/worker-protocol.js";
+import { readConfigurationFile } from "../project/configuration.js";
+import { formatDuration, parseDuration } from "../util/duration.js";
+import { ExitError, UsageError } from "../util/errors.js";
+import { namingOption } from "../normalize/naming.js";
+import { configurationFile, findConnectorFile, project } from "../project/project.js";
+import { configurationSecrets } from "../util/redact.js";
+import { listCassettes } from "../replay/cassette.js";
+import { httpSpec } from "../replay/spec.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
+import type { CheckName, CheckResult, VerifyReport } from "../verify/verify.js";
+import type { VerifyWorkerInput, VerifyWorkerMessage } from "../host/protocol.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
@@ -123,7 +123,7 @@ function unfinished(s: Stopped): CheckResult[] {
  * giving control back. Resolves once the worker has stopped, so the scratch folder can go.
  */
 function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyReport | Stopped>; untrap: () => void } {
-  const worker = new Worker(new URL("../core/verify-worker.js", import.meta.url), { workerData: input, stdout: true });
+  const worker = new Worker(new URL("../host/verify-worker.js", import.meta.url), { workerData: input, stdout: true });
   // The connector's console output, line by line, so that no secret is split across two writes.
   const relays = [worker.stdout].map((stream) => {
     const relay = new LineRelay((line) => ui.passthrough(line));

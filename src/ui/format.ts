@@ -1,4 +1,4 @@
-import type { Counts } from "../core/counts.js";
+import type { Counts } from "../sync/counts.js";
 
 export const num = (n: number): string => n.toLocaleString("en-US");
 

@@ -1,6 +1,6 @@
 import chalk, { Chalk, type ChalkInstance } from "chalk";
 import type { Ora } from "ora";
-import type { LogLevel } from "../core/registry.js";
+import type { LogLevel } from "../sdk/active-sync.js";
 import { secrets, writeErr } from "./output.js";
 
 export { printJson } from "./output.js";

@@ -1,11 +1,11 @@
-import { stringifyExact } from "../core/exact.js";
+import { stringifyExact } from "../util/exact.js";
 /**
  * The output boundary: every line the CLI prints goes through here, so secrets become
  * `***`, terminal escapes from a connector never reach a file, a pipe or --json, and a
  * reader that closes the pipe early (`| head`) ends the command quietly.
  */
 import { format } from "node:util";
-import { Redactor } from "../core/redact.js";
+import { Redactor } from "../util/redact.js";
 
 const redactor = new Redactor();
 

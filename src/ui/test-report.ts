@@ -1,5 +1,5 @@
-import type { Regression, Row } from "../core/replay/outcome.js";
-import { keyOf, SHOWN_ROWS } from "../core/replay/outcome.js";
+import type { Regression, Row } from "../replay/outcome.js";
+import { keyOf, SHOWN_ROWS } from "../replay/outcome.js";
 import { num, truncate } from "./format.js";
 
 /** The `connector test --json` report, and what the text report renders. */

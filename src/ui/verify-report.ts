@@ -1,5 +1,5 @@
-import { stringifyExact } from "../core/exact.js";
-import type { VerifyReport } from "../core/verify.js";
+import { stringifyExact } from "../util/exact.js";
+import type { VerifyReport } from "../verify/verify.js";
 import { renderAligned, truncate } from "./format.js";
 
 const show = (v: unknown): string => truncate(v === undefined ? "(none)" : typeof v === "string" ? v : stringifyExact(v), 40);

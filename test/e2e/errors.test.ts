@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { Warehouse } from "../../src/core/warehouse.js";
+import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
 import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { parseType, sqliteClass } from "../../src/core/types.js";
+import { parseType, sqliteClass } from "../../src/normalize/types.js";
 import { op } from "../../src/index.js";
 import { runSync } from "../../src/testing.js";
 import { cli, makeProject, query, readState, tempDir } from "../helpers.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { execSync } from "node:child_process";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../../src/core/random.js";
+import { mulberry32 } from "../../src/verify/random.js";
 import { cli, fixtureProject, makeProject, query, readState, startDebug, tempDir, waitFor } from "../helpers.js";
 
 const TOTAL = 200_000;

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, makeProject, query, readState, ROOT, startDebug, tempDir, waitFor } from "../helpers.js";
 
-const LOCK_MODULE = pathToFileURL(path.join(ROOT, "dist", "core", "lock.js")).href;
+const LOCK_MODULE = pathToFileURL(path.join(ROOT, "dist", "project", "lock.js")).href;
 
 /** A process that takes and releases the project lock when told to on stdin, and says what happened on stdout. */
 const CONTENDER = `

@@ -284,8 +284,8 @@ describe("memory over many checkpoints", () => {
     const { runInNewContext } = await import("node:vm");
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    const { SyncEngine } = await import("../../src/core/engine.js");
-    const { Warehouse } = await import("../../src/core/warehouse.js");
+    const { SyncEngine } = await import("../../src/sync/engine.js");
+    const { Warehouse } = await import("../../src/destinations/sqlite/warehouse.js");
     const warehouse = Warehouse.open(":memory:");
     const seen: WeakRef<object>[] = [];
     const engine = new SyncEngine({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/core/errors.js";
-import { loadConnector } from "../../src/core/loader.js";
-import { findConnectorFile, project } from "../../src/core/project.js";
+import { UsageError } from "../../src/util/errors.js";
+import { loadConnector } from "../../src/project/loader.js";
+import { findConnectorFile, project } from "../../src/project/project.js";
 import { makeProject } from "../helpers.js";
 
 const load = async (files: Record<string, string>) => {

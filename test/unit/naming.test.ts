@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeName, parseNaming, sqliteNameKey } from "../../src/core/naming.js";
+import { normalizeName, parseNaming, sqliteNameKey } from "../../src/normalize/naming.js";
 
 describe("Fivetran name normalisation", () => {
   it.each([

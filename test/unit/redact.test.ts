@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { jsonErrorLocation } from "../../src/core/json.js";
-import { configurationSecrets, connectorSecrets, isSecretKey, Redactor, secretsBySchema } from "../../src/core/redact.js";
+import { jsonErrorLocation } from "../../src/util/json.js";
+import { configurationSecrets, connectorSecrets, isSecretKey, Redactor, secretsBySchema } from "../../src/util/redact.js";
 import { LineRelay, stripEscapes } from "../../src/ui/output.js";
 
 describe("isSecretKey: which configuration keys hold credentials", () => {

@@ -4,10 +4,10 @@ import https from "node:https";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { op } from "../../src/index.js";
-import { readCassette, writeCassette, type Exchange } from "../../src/core/replay/cassette.js";
-import { compareOutcomes, snapshotOutcome, type Outcome } from "../../src/core/replay/outcome.js";
-import { Redactor } from "../../src/core/replay/redact.js";
-import { Warehouse } from "../../src/core/warehouse.js";
+import { readCassette, writeCassette, type Exchange } from "../../src/replay/cassette.js";
+import { compareOutcomes, snapshotOutcome, type Outcome } from "../../src/replay/outcome.js";
+import { Redactor } from "../../src/replay/redact.js";
+import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
 import { runSync, SyncError, verifyConnector } from "../../src/testing.js";
 import { tempDir } from "../helpers.js";
 

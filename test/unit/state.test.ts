@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/core/errors.js";
-import { parseDuration } from "../../src/core/duration.js";
-import { jsonErrorLocation } from "../../src/core/json.js";
-import { readStateFile, serializeState, writeStateFile } from "../../src/core/state.js";
+import { UsageError } from "../../src/util/errors.js";
+import { parseDuration } from "../../src/util/duration.js";
+import { jsonErrorLocation } from "../../src/util/json.js";
+import { readStateFile, serializeState, writeStateFile } from "../../src/state/state.js";
 import { tempDir } from "../helpers.js";
 
 describe("serializeState", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonExact, stringifyExact } from "../../src/core/exact.js";
-import { coerce, CoercionError, convertStored, fitsInferred, inferType, isWidening, parseType, sourceText, widen } from "../../src/core/types.js";
+import { parseJsonExact, stringifyExact } from "../../src/util/exact.js";
+import { coerce, CoercionError, convertStored, fitsInferred, inferType, isWidening, parseType, sourceText, widen } from "../../src/normalize/types.js";
 
 describe("parseType", () => {
   it("accepts the 14 types in any case and both DECIMAL forms", () => {

@@ -1,0 +1,67 @@
+import type Database from "better-sqlite3";
+import { UsageError } from "../../util/errors.js";
+import { exactRow } from "../../util/exact.js";
+import { DELETED, q, SYNCED } from "./warehouse.js";
+
+export interface ColumnSummary {
+  name: string;
+  type: string | null;
+  declared: boolean;
+  primaryKey: boolean;
+}
+
+export interface TableSummary {
+  table: string;
+  primaryKey: string[];
+  rows: number;
+  deleted: number;
+  lastSynced: string | null;
+  columns: ColumnSummary[];
+  problems: string[];
+}
+
+/** Every user table with its key, row counts, columns and last sync time, and any duplicate or NULL primary keys. */
+export function summarize(db: Database.Database): TableSummary[] {
+  const cols = db.prepare("SELECT table_name, column_name, type, declared, primary_key FROM _connector_columns ORDER BY table_name, position").all() as {
+    table_name: string;
+    column_name: string;
+    type: string | null;
+    declared: number;
+    primary_key: number;
+  }[];
+  const byTable = new Map<string, ColumnSummary[]>();
+  for (const c of cols) {
+    const list = byTable.get(c.table_name) ?? [];
+    list.push({ name: c.column_name, type: c.type, declared: c.declared === 1, primaryKey: c.primary_key === 1 });
+    byTable.set(c.table_name, list);
+  }
+  return [...byTable].map(([table, columns]) => {
+    const pk = columns.filter((c) => c.primaryKey).map((c) => c.name);
+    const stats = db.prepare(`SELECT count(*) AS rows, coalesce(sum(${q(DELETED)}), 0) AS deleted, max(${q(SYNCED)}) AS last FROM ${q(table)}`).get() as {
+      rows: number;
+      deleted: number;
+      last: string | null;
+    };
+    const keys = pk.map(q).join(", ");
+    const duplicates = (db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${q(table)} GROUP BY ${keys} HAVING count(*) > 1)`).get() as { n: number }).n;
+    const nulls = (db.prepare(`SELECT count(*) AS n FROM ${q(table)} WHERE ${pk.map((k) => `${q(k)} IS NULL`).join(" OR ")}`).get() as { n: number }).n;
+    const problems: string[] = [];
+    if (duplicates) problems.push(`${duplicates} primary key value(s) of ${table} (${pk.join(", ")}) appear on more than one row`);
+    if (nulls) problems.push(`${nulls} row(s) of ${table} have a NULL primary key (${pk.join(", ")})`);
+    return { table, primaryKey: pk, rows: stats.rows, deleted: stats.deleted, lastSynced: stats.last, columns, problems };
+  });
+}
+
+/** The N most recently synced rows of a table. */
+export function latestRows(db: Database.Database, table: string, limit: number): { columns: string[]; rows: Record<string, unknown>[] } {
+  const exists = db.prepare("SELECT 1 FROM _connector_columns WHERE table_name = ? LIMIT 1").get(table);
+  if (!exists) {
+    const names = (db.prepare("SELECT DISTINCT table_name AS t FROM _connector_columns ORDER BY t").all() as { t: string }[]).map((r) => r.t);
+    throw new UsageError(`No table "${table}" in the warehouse. Tables: ${names.join(", ") || "(none)"}`);
+  }
+  const data = (db.prepare("SELECT column_name AS c FROM _connector_columns WHERE table_name = ? ORDER BY position").all(table) as { c: string }[]).map((r) => r.c);
+  const columns = [...data, SYNCED, DELETED];
+  const rows = db.prepare(`SELECT ${columns.map(q).join(", ")} FROM ${q(table)} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`).safeIntegers(true).all(limit) as Record<string, unknown>[];
+  for (const row of rows) exactRow(row);
+  return { columns, rows };
+}

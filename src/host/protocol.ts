@@ -1,0 +1,67 @@
+/** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
+import type { CheckpointInfo, SyncResult } from "../sync/engine.js";
+import type { Naming } from "../normalize/naming.js";
+import type { HttpSpec, HttpSummary } from "../replay/run.js";
+import type { LogLevel } from "../sdk/active-sync.js";
+import type { StateObject } from "../state/state.js";
+import type { CheckResult, VerifyReport } from "../verify/verify.js";
+
+export interface WorkerInput {
+  connectorFile: string;
+  configuration: unknown;
+  configurationFile?: string;
+  state: StateObject;
+  stateFile: string;
+  resetHint: string;
+  warehouse: string;
+  naming: Naming;
+  liveCounts: SharedArrayBuffer;
+  /** --record or --replay: the cassette to record into or serve from. */
+  http?: HttpSpec;
+}
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  /** The error's `cause`, and so on down the chain: "fetch failed" is caused by "connect ECONNREFUSED …". */
+  cause?: ErrorInfo;
+}
+
+export type WorkerMessage =
+  /** The configuration's secret values (schema marks included), sent before anything that could print them. */
+  | { t: "secrets"; values: string[] }
+  | { t: "ready"; warnings: string[] }
+  | { t: "usage-error"; message: string }
+  | { t: "log"; level: LogLevel; message: string }
+  | { t: "warning"; message: string }
+  | { t: "checkpoint"; info: CheckpointInfo }
+  | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo; http?: HttpSummary } };
+
+/** Slots of the shared counts array after the six counts: whether the connector called process.exit, and its code. */
+export const EXIT_CALLED = 6;
+export const EXIT_CODE = 7;
+export const LIVE_SLOTS = 8;
+
+/** What the main thread of `connector verify` gives its worker. */
+export interface VerifyWorkerInput {
+  connectorFile: string;
+  configuration: unknown;
+  trials?: number;
+  seed: number;
+  naming: Naming;
+  /** The scratch folder, made and finally removed by the main thread. */
+  scratch: string;
+  timeoutMs?: number;
+  /** Serve every run's HTTP from this cassette (connector verify --replay). */
+  replay?: { dir: string; label: string };
+}
+
+export type VerifyWorkerMessage =
+  | { t: "ready" }
+  | { t: "secrets"; values: string[] }
+  | { t: "usage-error"; message: string }
+  | { t: "progress"; message: string }
+  | { t: "run"; running: boolean }
+  | { t: "check"; check: CheckResult }
+  | { t: "done"; report: VerifyReport };

@@ -1,0 +1,57 @@
+/**
+ * The worker thread that runs `connector verify`'s syncs. The main thread keeps the
+ * terminal, the signals, the clock and the scratch folder, so Ctrl-C or --timeout stops
+ * even a connector stuck in a synchronous loop, and the scratch folder is always removed.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { SyncFailedError, UsageError } from "../util/errors.js";
+import { loadConnector } from "../project/loader.js";
+import { connectorSecrets } from "../util/redact.js";
+import { failActiveRun } from "../sync/run-guard.js";
+import { verify } from "../verify/verify.js";
+import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
+
+const post = (m: VerifyWorkerMessage): void => parentPort!.postMessage(m);
+
+async function main(input: VerifyWorkerInput): Promise<void> {
+  try {
+    // A connector that does not load fails before any scratch run starts.
+    const definition = await loadConnector(input.connectorFile);
+    post({ t: "secrets", values: await connectorSecrets(definition.configuration, input.configuration) });
+    const replay = input.replay ? (await import("../replay/run.js")).openReplay(input.replay.dir, input.replay.label) : undefined;
+    post({ t: "ready" });
+    const report = await verify({
+      load: () => loadConnector(input.connectorFile),
+      configuration: input.configuration,
+      trials: input.trials,
+      seed: input.seed,
+      naming: input.naming,
+      scratch: input.scratch,
+      timeoutMs: input.timeoutMs,
+      progress: (message) => post({ t: "progress", message }),
+      onCheck: (check) => post({ t: "check", check }),
+      onRun: (running) => post({ t: "run", running }),
+      ...(replay ? { replay } : {}),
+    });
+    post({ t: "done", report });
+  } catch (e) {
+    if (e instanceof UsageError) post({ t: "usage-error", message: e.message });
+    else throw e;
+  }
+}
+
+if (parentPort) {
+  // An exception in a connector's timer or callback fails the sync in progress, and verify goes on.
+  process.on("uncaughtException", (e) => {
+    if (!failActiveRun(new SyncFailedError(`the connector threw outside update(): ${e instanceof Error ? e.message : String(e)}`))) throw e;
+  });
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => {
+    // Node's own exit after an error it could not hand to a listener.
+    if ((process as { _exiting?: boolean })._exiting) return exit(code as number);
+    const error = new SyncFailedError(`the connector called process.exit(${code ?? ""}); return from update() instead, or throw to fail the sync`);
+    failActiveRun(error);
+    throw error;
+  }) as typeof process.exit;
+  await main(workerData as VerifyWorkerInput);
+}

@@ -1,0 +1,213 @@
+/**
+ * Records or replays every HTTP exchange of the thread it runs in: global fetch (undici)
+ * and node:http / node:https, through @mswjs/interceptors. Install it in the thread where
+ * the connector runs, around the run; stop() restores the real network.
+ */
+import zlib from "node:zlib";
+import { ClientRequestInterceptor } from "@mswjs/interceptors/ClientRequest";
+import { FetchInterceptor } from "@mswjs/interceptors/fetch";
+import { SyncFailedError } from "../util/errors.js";
+import { registry } from "../sdk/active-sync.js";
+import type { Exchange, Headers } from "./cassette.js";
+import { Matcher, TRANSPORT_HEADERS, type MatchIgnore, type Shape } from "./match.js";
+import { Redactor } from "./redact.js";
+
+/** A request the cassette has no answer for. It fails the sync, even if the connector catches it. */
+export class UnmatchedRequestError extends SyncFailedError {
+  override name = "UnmatchedRequestError";
+}
+
+export type HttpOptions =
+  | {
+      mode: "record";
+      secrets: string[];
+      /** Requests that match one of these are answered from it and not recorded again (for the incremental re-run). */
+      serve?: Exchange[];
+      run?: Exchange["run"];
+    }
+  | {
+      mode: "replay";
+      exchanges: Exchange[];
+      /** How messages name the cassette, e.g. fixtures/default. */
+      label: string;
+      /** The cassette's name for the re-record hint, e.g. `connector debug --record nightly`. */
+      name: string;
+      ignore: MatchIgnore;
+      secrets: string[];
+    };
+
+export interface HttpSession {
+  /** Restores the network; for a recording, resolves to the exchanges in the order they were requested, not yet redacted. */
+  stop(): Promise<Exchange[]>;
+  /** Replay: how many recorded exchanges were served at least once. */
+  readonly served: number;
+  /** Replay: the requests that had no recorded answer. */
+  readonly unmatched: UnmatchedRequestError[];
+}
+
+/** Response headers that describe one transfer, not the response: they would be wrong when replayed. */
+const TRANSFER_HEADERS = new Set([...TRANSPORT_HEADERS, "date", "content-encoding"]);
+
+const headersOf = (h: globalThis.Headers, drop: Set<string>): Headers => {
+  const out: Headers = {};
+  for (const [k, v] of h) {
+    if (drop.has(k) || k === "set-cookie") continue;
+    out[k] = v;
+  }
+  const cookies = h.getSetCookie();
+  if (cookies.length && !drop.has("set-cookie")) out["set-cookie"] = cookies.length === 1 ? cookies[0]! : cookies;
+  return out;
+};
+
+async function bodyOf(m: Request | Response): Promise<Buffer | undefined> {
+  if (m.body === null) return undefined;
+  const bytes = Buffer.from(await m.arrayBuffer());
+  return bytes.length ? bytes : undefined;
+}
+
+/** node:http hands the connector the bytes as sent; the cassette keeps them decoded, so they read as text and replay through fetch too. */
+function decode(bytes: Buffer | undefined, encoding: string | null): { bytes: Buffer | undefined; decoded: boolean } {
+  if (!bytes || !encoding) return { bytes, decoded: true };
+  try {
+    const e = encoding.trim().toLowerCase();
+    if (e === "gzip" || e === "x-gzip") return { bytes: zlib.gunzipSync(bytes), decoded: true };
+    if (e === "deflate") return { bytes: zlib.inflateSync(bytes), decoded: true };
+    if (e === "br") return { bytes: zlib.brotliDecompressSync(bytes), decoded: true };
+    if (e === "identity") return { bytes, decoded: true };
+  } catch {
+    // Not what it claims to be: keep the bytes and the header as they came.
+  }
+  return { bytes, decoded: false };
+}
+
+function toResponse(x: Exchange["response"], method: string): Response {
+  const headers = new globalThis.Headers();
+  for (const [k, v] of Object.entries(x.headers)) for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+  const noBody = method === "HEAD" || [101, 204, 205, 304].includes(x.status);
+  return new Response(noBody ? null : (x.body ?? null), { status: x.status, statusText: x.statusText, headers });
+}
+
+function describeRequest(s: Shape): string {
+  return `${s.method} ${s.url}`;
+}
+
+function unmatchedMessage(got: Shape, matcher: Matcher, label: string, name: string): string {
+  const rerecord = `connector debug --record${name === "default" ? "" : " " + name}`;
+  const lines = [`No recorded response for ${describeRequest(got)} in the cassette ${label}.`];
+  const near = matcher.closest(got);
+  if (!near) {
+    lines.push(`The cassette holds no requests at all. Record it again with \`${rerecord}\`.`);
+    return lines.join("\n");
+  }
+  lines.push(`The closest recorded request, #${near.index + 1} of ${matcher.exchanges.length}, is ${describeRequest(matcher.recordedShape(near.index))}; it differs in:`);
+  for (const d of near.differences) lines.push(`  ${d}`);
+  const query = near.differences.filter((d) => d.startsWith("query parameter ")).map((d) => d.slice(16, d.indexOf(":")));
+  const headers = near.differences.filter((d) => d.startsWith("header ")).map((d) => d.slice(7, d.indexOf(":")));
+  const body = near.differences.some((d) => d.startsWith("body:"));
+  const structural = near.differences.some((d) => /^(method|host|path):/.test(d));
+  let hint = `If the connector now asks for something else, record the cassette again with \`${rerecord}\`.`;
+  if (!structural && (query.length || headers.length || body)) {
+    const ignore = { ...(query.length ? { query } : {}), ...(headers.length ? { headers } : {}), ...(body ? { body: true } : {}) };
+    hint += ` If these values change on every run (a timestamp, a nonce), let matching ignore them in ${label.replace(/[^/\\]+$/, "")}replay.json: ${JSON.stringify({ ignore })}`;
+  }
+  lines.push(hint);
+  return lines.join("\n");
+}
+
+/** Starts recording or replaying in this thread. Only one session may run at a time. */
+export function installHttp(o: HttpOptions): HttpSession {
+  const redactor = new Redactor(o.secrets);
+  const fetchInterceptor = new FetchInterceptor();
+  const httpInterceptor = new ClientRequestInterceptor();
+  const exchanges: (Exchange | undefined)[] = [];
+  const byId = new Map<string, number>();
+  const pending: Promise<unknown>[] = [];
+  const unmatched: UnmatchedRequestError[] = [];
+  const matcher = o.mode === "replay" ? new Matcher(o.exchanges, o.ignore, redactor) : o.serve?.length ? new Matcher(o.serve, {}, redactor) : undefined;
+
+  const listen = (interceptor: FetchInterceptor | ClientRequestInterceptor, viaFetch: boolean): void => {
+    interceptor.on("request", async ({ request, requestId, controller }) => {
+      const raw = {
+        method: request.method,
+        url: request.url,
+        headers: headersOf(request.headers, TRANSPORT_HEADERS),
+        body: await bodyOf(request.clone()).catch(() => undefined),
+      };
+      const hit = matcher ? matcher.find(matcher.shape(raw)) : undefined;
+      if (hit !== undefined) {
+        const x = (o.mode === "replay" ? o.exchanges : o.serve!)[hit]!;
+        controller.respondWith(toResponse(x.response, request.method));
+        return;
+      }
+      if (o.mode === "replay") {
+        const error = new UnmatchedRequestError(unmatchedMessage(matcher!.shape(raw), matcher!, o.label, o.name));
+        unmatched.push(error);
+        // Fail the sync even if the connector catches the network error and carries on.
+        (registry().sync as { fail?: (e: Error) => void } | undefined)?.fail?.(error);
+        controller.errorWith(error);
+        return;
+      }
+      byId.set(requestId, exchanges.length);
+      exchanges.push({ run: o.run ?? "sync", request: raw, response: { status: 0, headers: {} } });
+    });
+    if (o.mode === "record") {
+      interceptor.on("response", ({ response, isMockedResponse, requestId }) => {
+        const at = byId.get(requestId);
+        if (isMockedResponse || at === undefined) return;
+        let copy: Response;
+        try {
+          copy = response.clone();
+        } catch {
+          return;
+        }
+        pending.push(
+          bodyOf(copy).then(
+            (body) => {
+              // fetch has already decoded the body; node:http has not.
+              const { bytes, decoded } = viaFetch ? { bytes: body, decoded: true } : decode(body, response.headers.get("content-encoding"));
+              const drop = decoded ? TRANSFER_HEADERS : new Set([...TRANSFER_HEADERS].filter((h) => h !== "content-encoding"));
+              const x = exchanges[at]!;
+              x.response = { status: response.status, statusText: response.statusText || undefined, headers: headersOf(response.headers, drop), body: bytes };
+            },
+            () => {
+              // The connector gave up on the body half-way: there is nothing whole to replay.
+              exchanges[at] = undefined;
+            },
+          ),
+        );
+      });
+    }
+  };
+  listen(fetchInterceptor, true);
+  listen(httpInterceptor, false);
+  fetchInterceptor.apply();
+  httpInterceptor.apply();
+
+  return {
+    get served() {
+      return o.mode === "replay" ? matcher!.servedCount : 0;
+    },
+    unmatched,
+    async stop() {
+      await Promise.allSettled(pending);
+      fetchInterceptor.dispose();
+      httpInterceptor.dispose();
+      // A request that never got a response (a network error) has nothing to replay.
+      return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);
+    },
+  };
+}
+
+/** The exchanges as they will be written: credentials and secret configuration values replaced by [REDACTED]. */
+export function redactExchanges(exchanges: Exchange[], secrets: string[]): Exchange[] {
+  const r = new Redactor(secrets);
+  const type = (h: Headers): string | undefined => {
+    const v = Object.entries(h).find(([k]) => k.toLowerCase() === "content-type")?.[1];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  return exchanges.map((x) => ({
+    run: x.run,
+    request: { method: x.request.method, url: r.url(x.request.url), headers: r.headers(x.request.headers), body: r.body(x.request.body, type(x.request.headers)) },
+    response: { status: x.response.status, statusText: x.response.statusText, headers: r.headers(x.response.headers), body: r.body(x.response.body, type(x.response.headers)) },
+  }));
+}

@@ -1,0 +1,94 @@
+import { parseJsonExact, stringifyExact } from "../util/exact.js";
+import { isPlainObject, type JsonValue, type StateObject } from "./state.js";
+
+export type PathPart = string | number;
+
+/** Reads `a.b[0]["odd.key"]`, the path syntax that error messages and diffs print; a leading `state.` is allowed. */
+export function parsePath(text: string): PathPart[] {
+  let rest = text.trim().replace(/^state(?=[.[])/, "");
+  const parts: PathPart[] = [];
+  const token = /^(?:\.?([^.[\]"\s]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
+  while (rest.length > 0) {
+    const m = token.exec(rest);
+    if (!m || (parts.length > 0 && m[1] !== undefined && !m[0].startsWith("."))) {
+      throw new Error(`cannot read the path ${JSON.stringify(text)} at ${JSON.stringify(rest)}; write it like companies.acme.cursor, items[0] or ["odd.key"]`);
+    }
+    parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
+    rest = rest.slice(m[0].length);
+  }
+  if (parts.length === 0) throw new Error("the path is empty");
+  return parts;
+}
+
+export function formatPath(parts: PathPart[]): string {
+  return parts
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_$][\w$-]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `[${JSON.stringify(p)}]`))
+    .join("");
+}
+
+/** Returns a copy of the state with the value at the path set, creating objects on the way. */
+export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): StateObject {
+  const copy = structuredClone(state);
+  let node: JsonValue = copy;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const key = parts[i]!;
+    const container = node as Record<string | number, JsonValue>;
+    let next = container[key];
+    if (next === undefined || next === null || typeof next !== "object") {
+      next = typeof parts[i + 1] === "number" ? [] : {};
+      container[key] = next;
+    }
+    node = next;
+  }
+  const last = parts[parts.length - 1]!;
+  if (Array.isArray(node) && typeof last === "number") {
+    // Setting items[5] of a shorter list fills the gap with null: JSON has no holes.
+    while (node.length < last) node.push(null);
+  }
+  (node as Record<string | number, JsonValue>)[last] = value;
+  return copy;
+}
+
+/** Returns a copy without the value at the path, and whether there was one. */
+export function unsetAt(state: StateObject, parts: PathPart[]): { state: StateObject; removed: boolean } {
+  const copy = structuredClone(state);
+  let node: JsonValue | undefined = copy;
+  for (const key of parts.slice(0, -1)) {
+    if (node === null || typeof node !== "object") return { state: copy, removed: false };
+    node = (node as Record<string | number, JsonValue>)[key];
+  }
+  const last = parts[parts.length - 1]!;
+  if (node === null || typeof node !== "object" || !(last in node)) return { state: copy, removed: false };
+  if (Array.isArray(node) && typeof last === "number") node.splice(last, 1);
+  else delete (node as Record<string, JsonValue>)[last];
+  return { state: copy, removed: true };
+}
+
+export interface StateChange {
+  path: string;
+  kind: "added" | "removed" | "changed";
+  before?: JsonValue;
+  after?: JsonValue;
+}
+
+/** A path-level diff: objects are compared key by key, anything else as a whole value. */
+export function diffStates(a: JsonValue | undefined, b: JsonValue | undefined, parts: PathPart[] = []): StateChange[] {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => diffStates(a[k] as JsonValue | undefined, b[k] as JsonValue | undefined, [...parts, k]));
+  }
+  const path = formatPath(parts) || "(state)";
+  if (a === undefined && b !== undefined) return [{ path, kind: "added", after: b }];
+  if (b === undefined && a !== undefined) return [{ path, kind: "removed", before: a }];
+  if (stringifyExact(a) !== stringifyExact(b)) return [{ path, kind: "changed", before: a, after: b }];
+  return [];
+}
+
+/** A value typed on the command line: JSON if it parses (integers beyond 2^53 as exact bigints), else the text as a string. */
+export function parseCliValue(text: string): JsonValue {
+  try {
+    return parseJsonExact(text) as JsonValue;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,194 @@
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError } from "../util/errors.js";
+import { describe } from "../normalize/types.js";
+import { jsonErrorLocation } from "../util/json.js";
+import { stringifyExact } from "../util/exact.js";
+
+/** A value JSON can hold exactly: what a checkpoint state is made of. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** A checkpoint state: a JSON object. */
+export type StateObject = { [key: string]: JsonValue };
+
+export const STATE_LIMIT_BYTES = 10 * 1024 * 1024;
+export const STATE_WARN_BYTES = 1024 * 1024;
+/** Deeper than this, a state is no cursor; and far deeper ones overflow the stack when copied to the sync's thread. */
+export const MAX_STATE_DEPTH = 1000;
+
+export class StateValueError extends Error {}
+
+function pathOf(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Checks that a checkpoint state is plain JSON and serialises it. Anything JSON.stringify
+ * would drop or mangle (undefined, functions, BigInt, NaN, cycles, class instances) is an
+ * error naming its path, so a state never silently loses a key.
+ */
+export function serializeState(state: unknown, options: { bigints?: boolean } = {}): string {
+  if (!isPlainObject(state)) throw new StateValueError(`the state must be a plain JSON object, got ${describe(state)}`);
+  const seen = new Set<object>();
+  const walk = (value: unknown, at: string, depth: number): void => {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return;
+      case "number":
+        if (!Number.isFinite(value)) throw new StateValueError(`${at} is ${value}, which JSON cannot hold`);
+        return;
+      case "undefined":
+        throw new StateValueError(`${at} is undefined, which JSON would silently drop; use null or remove the key`);
+      case "bigint":
+        // The state commands keep an exact integer that a state file already holds (see parseJsonExact).
+        if (options.bigints) return;
+        throw new StateValueError(`${at} is a BigInt (${value}n), which JSON cannot hold; store it as a string`);
+      case "function":
+        throw new StateValueError(`${at} is a function, which JSON cannot hold`);
+      case "symbol":
+        throw new StateValueError(`${at} is a symbol, which JSON cannot hold`);
+    }
+    if (value === null) return;
+    const obj = value as object;
+    if (seen.has(obj)) throw new StateValueError(`${at} refers back to one of its parents (a cycle)`);
+    if (depth > MAX_STATE_DEPTH) throw new StateValueError(`${tooDeep} (at ${at.length > 80 ? at.slice(0, 80) + "…" : at})`);
+    seen.add(obj);
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) walk(obj[i], pathOf(at, i), depth + 1);
+    } else if (isPlainObject(obj)) {
+      for (const [k, v] of Object.entries(obj)) walk(v, pathOf(at, k), depth + 1);
+    } else {
+      const hint = obj instanceof Date ? "; store value.toISOString()" : "";
+      throw new StateValueError(`${at} is ${describe(obj)}, not plain JSON${hint}`);
+    }
+    seen.delete(obj);
+  };
+  walk(state, "state", 1);
+  const text = options.bigints ? stringifyExact(state) : JSON.stringify(state);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > STATE_LIMIT_BYTES) {
+    throw new StateValueError(`the state is ${formatBytes(bytes)} serialised, over the 10 MB limit; keep cursors, not lists of processed IDs`);
+  }
+  return text;
+}
+
+const tooDeep = `the state is nested more than ${MAX_STATE_DEPTH.toLocaleString("en-US")} levels deep; a state holds cursors, not trees`;
+
+/** How deep objects and arrays nest, counted without recursion, so that any parsed JSON can be measured. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+}
+
+export interface StateSource {
+  file: string;
+  /** Named by --state or CONNECTOR_STATE: then a missing file is an error, not a first run. */
+  explicit: boolean;
+}
+
+/** Reads a state file. A missing default file is a first run ({}); anything unusable is a UsageError that names the file. */
+export function readStateFile(source: StateSource, resetHint: string, parse: (text: string) => unknown = JSON.parse): StateObject {
+  let text: string;
+  try {
+    text = fs.readFileSync(source.file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !source.explicit) return {};
+    if (code === "ENOENT") throw new UsageError(`State file not found: ${source.file}`);
+    throw new UsageError(`Cannot read state file ${source.file}: ${(e as Error).message}`);
+  }
+  // Windows editors save a byte-order mark; JSON.parse would call it an invisible "Unexpected token".
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const fix = `Fix the file, or start over with \`${resetHint}\`.`;
+  if (text.trim() === "") throw new UsageError(`State file ${source.file} is empty; it must hold a JSON object. ${fix}`);
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (e) {
+    throw new UsageError(`State file ${source.file} is not valid JSON (${jsonErrorLocation(text, e as Error)}). ${fix}`);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new UsageError(`State file ${source.file} must hold a JSON object, found ${Array.isArray(parsed) ? "an array" : describe(parsed)}. ${fix}`);
+  }
+  if (nestingDepth(parsed) > MAX_STATE_DEPTH) throw new UsageError(`State file ${source.file}: ${tooDeep}. ${fix}`);
+  return parsed as StateObject;
+}
+
+/**
+ * Replaces a file atomically and durably: temp file in the same folder, fsync, rename, fsync the folder.
+ * A symlink is written through: its target is replaced, in the target's folder, and the link stays.
+ */
+export function writeFileAtomic(given: string, text: string): void {
+  const file = throughLinks(given);
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, "w");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    fs.mkdirSync(dir, { recursive: true });
+    fd = fs.openSync(tmp, "w");
+  }
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dfd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}
+
+/** Where a chain of symlinks ends; the end itself may not exist yet. */
+function throughLinks(file: string): string {
+  let at = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(at);
+    } catch {
+      return at;
+    }
+    if (!stat.isSymbolicLink()) return at;
+    at = path.resolve(path.dirname(at), fs.readlinkSync(at));
+  }
+  throw new Error(`${file} is a loop of symbolic links`);
+}
+
+/** Writes a state that serializeState has accepted, pretty-printed because people read and edit it. */
+export function writeStateFile(file: string, state: StateObject): void {
+  let text: string;
+  try {
+    text = JSON.stringify(state, null, 2);
+  } catch {
+    // Only the state commands pass bigints: integers a state file held beyond 2^53, kept digit for digit.
+    text = stringifyExact(state, 2);
+  }
+  writeFileAtomic(file, text + "\n");
+}

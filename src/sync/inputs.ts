@@ -1,0 +1,66 @@
+import { checkPlainConfiguration } from "../project/configuration.js";
+import type { ConnectorDefinition } from "../sdk/connector.js";
+import { UsageError } from "../util/errors.js";
+import { formatIssue, validateWith, type StandardSchemaV1 } from "../sdk/standard-schema.js";
+import { isPlainObject, type StateObject } from "../state/state.js";
+
+export interface PreparedInputs {
+  configuration: unknown;
+  state: StateObject;
+  warnings: string[];
+  checkState?: (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
+}
+
+export interface InputSources {
+  configurationFile?: string;
+  stateFile?: string;
+  resetHint: string;
+}
+
+/**
+ * Validates configuration and saved state before anything runs: against the connector's
+ * schemas when it declares them, else by Fivetran's rules (string configuration, object state).
+ */
+export async function prepareInputs(def: ConnectorDefinition<unknown, unknown>, rawConfiguration: unknown, rawState: StateObject, src: InputSources): Promise<PreparedInputs> {
+  const warnings: string[] = [];
+  let configuration: unknown;
+  if (def.configuration) {
+    const r = await validateWith(def.configuration, rawConfiguration);
+    if (!r.ok) {
+      const where = src.configurationFile ? ` (${src.configurationFile})` : "";
+      throw new UsageError(`Invalid configuration${where}:\n  ${r.problems.join("\n  ")}`);
+    }
+    configuration = r.value;
+  } else {
+    configuration = checkPlainConfiguration(rawConfiguration, src.configurationFile);
+  }
+
+  let state = rawState;
+  let checkState: PreparedInputs["checkState"];
+  if (def.state) {
+    const schema = def.state;
+    const r = await validateWith(schema, rawState);
+    if (!r.ok) {
+      const where = src.stateFile ? ` in ${src.stateFile}` : "";
+      throw new UsageError(`The saved state${where} does not match the connector's state schema:\n  ${r.problems.join("\n  ")}\nFix the file, or start over with \`${src.resetHint}\`.`);
+    }
+    if (!isPlainObject(r.value)) throw new UsageError("The connector's state schema must produce an object.");
+    for (const key of Object.keys(rawState)) {
+      if (!(key in r.value)) {
+        warnings.push(
+          `saved state key "${key}" is not in the connector's state schema, so update() will not see it. If the key was renamed, the new key starts from its default and may trigger a full re-sync.`,
+        );
+      }
+    }
+    state = r.value as StateObject;
+    checkState = (value) => checkSync(schema, value);
+  }
+  return { configuration, state, warnings, checkState };
+}
+
+function checkSync(schema: StandardSchemaV1<unknown, unknown>, value: unknown): { ok: true; value: unknown } | { ok: false; problems: string[] } {
+  const result = schema["~standard"].validate(value);
+  if (result instanceof Promise) return { ok: false, problems: ["the state schema is asynchronous; checkpoints need a synchronous schema"] };
+  if (!result.issues) return { ok: true, value: result.value };
+  return { ok: false, problems: result.issues.map(formatIssue) };
+}

@@ -1,0 +1,284 @@
+/**
+ * Secrets: which configuration values are secret, and a redactor that replaces them with
+ * `***` in any text or JSON value before it is printed. The UI layer applies it at the
+ * output boundary, so a new message is covered without anyone remembering to.
+ */
+import { validateWith, type StandardSchemaV1 } from "../sdk/standard-schema.js";
+
+/** A plain object, as JSON.parse makes them (not imported from state.ts, to keep the CLI's start-up light). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export const MASK = "***";
+
+/** Shorter values (and blank ones) are never redacted: they are no credential, and hiding them would garble the output. */
+export const MIN_SECRET_LENGTH = 4;
+
+/** Words that make a key secret-looking on their own. */
+const SECRET_WORDS = new Set([
+  "token", "secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase", "credential", "credentials", "creds",
+  "auth", "authorization", "bearer", "jwt", "cookie", "private", "dsn", "key",
+]);
+/** Fused words: apitoken, dbpassword, clientsecret, apikey, accesskey… (but not monkey or turkey). */
+const FUSED_SECRET = /(token|secret|secrets|password|passwd|passphrase)$|^(api|access|secret|private|client|auth|ssh|signing|encryption|app|service|account|master|license|subscription|storage|webhook|session|refresh)(key|pass|pwd)$/;
+/** `key` after these words names a column or an index, not a credential: primary_key, sort_key, cursor_key. */
+const STRUCTURAL_KEY = new Set([
+  "primary", "partition", "sort", "foreign", "cursor", "unique", "shard", "sharding", "hash", "range", "row", "join", "group", "grouping",
+  "dedup", "dedupe", "natural", "composite", "surrogate", "object", "lookup", "cluster", "clustering", "distribution", "dist", "index",
+  "public", "idempotency", "cache", "map", "merge", "match", "order", "record", "entity", "table", "parent", "child", "business",
+]);
+/** A last word that says the value is about the secret, not the secret: token_url, auth_type, password_file, secret_name. */
+const DESCRIPTOR = new Set([
+  "url", "uri", "endpoint", "type", "method", "mode", "scheme", "kind", "provider", "host", "server", "domain", "name", "path", "file", "dir",
+  "field", "fields", "column", "columns", "format", "prefix", "header", "location", "version", "enabled", "required", "expiry", "expires",
+  "expiration", "ttl", "timeout", "length", "count",
+]);
+/** Values that are settings, not secrets, even under a secret-looking key (auth_enabled: "true"). */
+const NOT_A_SECRET = new Set(["true", "false", "yes", "no", "null", "none", "on", "off", "enabled", "disabled", "undefined"]);
+
+/** A key's words: split at `_`, `-`, `.`, spaces and camelCase, lower-cased. `APIKey` → api, key. */
+export function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** Whether a configuration key names a credential: api_key, apiKey, client_secret, db_password, auth, private_key… but not monkey, primary_key or token_url. */
+export function isSecretKey(key: string): boolean {
+  const words = keyWords(key);
+  if (words.length === 0) return false;
+  if (words.length > 1 && DESCRIPTOR.has(words[words.length - 1]!)) return false;
+  return words.some((w, i) => (w === "key" ? !STRUCTURAL_KEY.has(words[i - 1] ?? "") : SECRET_WORDS.has(w) || FUSED_SECRET.test(w)));
+}
+
+const scalar = (v: unknown): string | undefined =>
+  typeof v === "string" ? v : (typeof v === "number" && Number.isFinite(v)) || typeof v === "bigint" ? String(v) : undefined;
+
+/** Every string and number inside a value. */
+function collectAll(value: unknown, out: Set<string>, depth = 0): void {
+  const s = scalar(value);
+  if (s !== undefined) out.add(s);
+  else if (depth < 100 && value !== null && typeof value === "object") for (const v of Object.values(value)) collectAll(v, out, depth + 1);
+}
+
+/** The values under secret-looking keys, at any depth: everything under `credentials: {…}` is secret. */
+export function secretsByKey(configuration: unknown, out = new Set<string>(), depth = 0): Set<string> {
+  if (depth > 100 || configuration === null || typeof configuration !== "object") return out;
+  for (const [k, v] of Object.entries(configuration)) {
+    if (isSecretKey(k)) {
+      const found = new Set<string>();
+      collectAll(v, found);
+      for (const s of found) if (!NOT_A_SECRET.has(s.toLowerCase())) out.add(s);
+    } else secretsByKey(v, out, depth + 1);
+  }
+  return out;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * The JSON Schema of a Standard Schema, through the Standard JSON Schema interface
+ * (`~standard.jsonSchema`, which zod ≥ 4.2 implements), so no validator's internals are read.
+ */
+export function jsonSchemaOf(schema: unknown): JsonSchema | undefined {
+  const converter = (schema as { "~standard"?: { jsonSchema?: { input?: unknown } } } | undefined)?.["~standard"]?.jsonSchema;
+  if (!converter || typeof converter.input !== "function") return undefined;
+  const input = converter.input as (o: { target: string; libraryOptions?: Record<string, unknown> }) => unknown;
+  for (const options of [
+    { target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } },
+    { target: "draft-2020-12" },
+    { target: "draft-07" },
+  ]) {
+    try {
+      const result = input.call(converter, options);
+      if (isPlainObject(result)) return result as JsonSchema;
+    } catch {
+      // try the next target
+    }
+  }
+  return undefined;
+}
+
+/** A field is secret when its JSON Schema says `secret: true` (zod: `.meta({ secret: true })`), `writeOnly: true` or `format: "password"`. */
+const isMarked = (node: JsonSchema): boolean => node.secret === true || node.writeOnly === true || node.format === "password";
+
+function resolveRef(node: JsonSchema, root: JsonSchema): JsonSchema {
+  for (let hops = 0; typeof node.$ref === "string" && node.$ref.startsWith("#") && hops < 20; hops++) {
+    let target: unknown = root;
+    for (const part of node.$ref.slice(1).split("/").filter(Boolean)) {
+      target = isPlainObject(target) ? target[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    }
+    if (!isPlainObject(target)) break;
+    node = { ...(target as JsonSchema), ...Object.fromEntries(Object.entries(node).filter(([k]) => k !== "$ref")) };
+  }
+  return node;
+}
+
+function walkMarked(node: unknown, value: unknown, root: JsonSchema, out: Set<string>, depth: number): void {
+  if (depth > 100 || !isPlainObject(node) || value === null || value === undefined) return;
+  const n = resolveRef(node as JsonSchema, root);
+  if (isMarked(n)) return collectAll(value, out);
+  for (const k of ["allOf", "anyOf", "oneOf"]) {
+    const list = n[k];
+    if (Array.isArray(list)) for (const sub of list) walkMarked(sub, value, root, out, depth + 1);
+  }
+  if (Array.isArray(value)) {
+    const prefix = Array.isArray(n.prefixItems) ? n.prefixItems : Array.isArray(n.items) ? n.items : [];
+    value.forEach((v, i) => walkMarked(prefix[i] ?? (Array.isArray(n.items) ? n.additionalItems : n.items), v, root, out, depth + 1));
+  } else if (isPlainObject(value)) {
+    const props = isPlainObject(n.properties) ? (n.properties as JsonSchema) : {};
+    for (const [k, v] of Object.entries(value)) {
+      walkMarked(Object.hasOwn(props, k) ? props[k] : n.additionalProperties, v, root, out, depth + 1);
+    }
+  }
+}
+
+/** The values that a configuration schema marks secret, found in one or more configuration values (raw and validated). */
+export function secretsBySchema(schema: unknown, ...values: unknown[]): Set<string> {
+  const out = new Set<string>();
+  const root = jsonSchemaOf(schema);
+  if (root) for (const v of values) walkMarked(root, v, root, out, 0);
+  return out;
+}
+
+/** Every secret of a configuration: values under secret-looking keys, and values its schema marks secret. */
+export function configurationSecrets(schema: unknown, ...values: unknown[]): string[] {
+  const out = new Set<string>();
+  for (const v of values) secretsByKey(v, out);
+  for (const s of secretsBySchema(schema, ...values)) out.add(s);
+  // A secret that is itself JSON (a service account's key file, say): each value in it is secret too.
+  for (const s of [...out]) {
+    if (!/^\s*[[{]/.test(s)) continue;
+    try {
+      collectAll(JSON.parse(s), out);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return [...out].filter(longEnough);
+}
+
+/** Shorter values, or blank ones, would match by chance all over the output. */
+const longEnough = (s: string): boolean => s.trim().length >= MIN_SECRET_LENGTH;
+
+/** Whether a schema could mark any value of this configuration secret that its keys do not already make secret. */
+export function mayHoldUnmarkedSecrets(configuration: unknown): boolean {
+  const all = new Set<string>();
+  collectAll(configuration, all);
+  const known = secretsByKey(configuration);
+  return [...all].some((v) => longEnough(v) && !known.has(v));
+}
+
+/** The secrets of a configuration for a loaded connector: its raw values and, when its schema accepts them, the validated ones. */
+export async function connectorSecrets(schema: StandardSchemaV1<unknown, unknown> | undefined, configuration: unknown): Promise<string[]> {
+  let validated: unknown;
+  if (schema) {
+    try {
+      const r = await validateWith(schema, configuration);
+      if (r.ok) validated = r.value;
+    } catch {
+      // A schema that throws is reported by the run that uses it.
+    }
+  }
+  return configurationSecrets(schema, configuration, validated);
+}
+
+const TRUNCATION = /…|\.\.\./g;
+/** At least this much of a secret, cut by a truncation mark (… or ...), is hidden too. */
+const MIN_FRAGMENT = 3;
+
+/** How a secret can appear in text: as is, JSON-escaped (once or twice), URL-encoded, and line by line when it spans lines. */
+function variants(secret: string): string[] {
+  const out = new Set([secret]);
+  let escaped = secret;
+  for (let i = 0; i < 2; i++) {
+    escaped = JSON.stringify(escaped).slice(1, -1);
+    out.add(escaped);
+  }
+  out.add(encodeURIComponent(secret));
+  if (secret.includes("\n")) for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line.trim());
+  return [...out];
+}
+
+/** Replaces every known secret with `***` in text and in JSON values. */
+export class Redactor {
+  private secrets = new Set<string>();
+  private patterns: string[] = [];
+
+  constructor(secrets: Iterable<string> = []) {
+    this.add(secrets);
+  }
+
+  add(secrets: Iterable<string>): void {
+    const before = this.secrets.size;
+    for (const s of secrets) if (longEnough(s)) this.secrets.add(s);
+    if (this.secrets.size === before) return;
+    const all = new Set<string>();
+    for (const s of this.secrets) for (const v of variants(s)) all.add(v);
+    this.patterns = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  text(text: string): string {
+    if (this.patterns.length === 0 || text.length === 0) return text;
+    let out = text;
+    for (const p of this.patterns) if (out.includes(p)) out = out.split(p).join(MASK);
+    return this.fragments(out);
+  }
+
+  /** A deep copy with every string (and object key) redacted, and every number that equals a secret replaced. */
+  value<T>(value: T): T {
+    if (this.patterns.length === 0) return value;
+    return this.walk(value, 0) as T;
+  }
+
+  private walk(value: unknown, depth: number): unknown {
+    if (typeof value === "string") return this.text(value);
+    if (typeof value === "number" || typeof value === "bigint") return this.secrets.has(String(value)) ? MASK : value;
+    if (value === null || typeof value !== "object" || depth > 2000) return value;
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
+    if (!isPlainObject(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.text(k), this.walk(v, depth + 1)]));
+  }
+
+  /** A secret cut by truncation ("tok_9f8e7…", or "...e7d6c" at the start of a cut) leaves a fragment next to the mark: hide it. */
+  private fragments(text: string): string {
+    if (!text.includes("…") && !text.includes("...")) return text;
+    const cuts: [number, number][] = [];
+    for (const m of text.matchAll(TRUNCATION)) {
+      const start = m.index!;
+      const end = start + m[0].length;
+      for (const p of this.patterns) {
+        const before = longest(p.length - 1, (k) => start - k >= 0 && text[start - k] === p[0] && text.slice(start - k, start) === p.slice(0, k));
+        if (before >= MIN_FRAGMENT) cuts.push([start - before, start]);
+        const after = longest(p.length - 1, (k) => text[end] === p[p.length - k] && text.slice(end, end + k) === p.slice(p.length - k));
+        if (after >= MIN_FRAGMENT) cuts.push([end, end + after]);
+      }
+    }
+    if (cuts.length === 0) return text;
+    cuts.sort((a, b) => b[0] - a[0]);
+    let out = text;
+    let limit = Infinity;
+    for (const [from, to] of cuts) {
+      const until = Math.min(to, limit);
+      if (from >= until) continue;
+      out = out.slice(0, from) + MASK + out.slice(until);
+      limit = from;
+    }
+    return out;
+  }
+}
+
+function longest(max: number, fits: (k: number) => boolean): number {
+  for (let k = max; k >= MIN_FRAGMENT; k--) if (fits(k)) return k;
+  return 0;
+}

@@ -1,0 +1,55 @@
+import { inspect, types } from "node:util";
+import { SyncFailedError } from "./errors.js";
+import type { ErrorInfo } from "../host/protocol.js";
+
+const MAX_VALUE_TEXT = 200;
+/** Causes beyond this depth are left out; a chain that long is a loop or noise. */
+const MAX_CAUSES = 8;
+
+export function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+/** A thrown value that is not an Error, as JSON (or what inspect makes of it), cut to 200 characters. */
+export function thrownText(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+  } catch {
+    // A cycle: inspect marks it instead of failing.
+  }
+  text ??= inspect(value, { depth: 3, breakLength: Infinity });
+  return text.length > MAX_VALUE_TEXT ? text.slice(0, MAX_VALUE_TEXT - 1) + "…" : text;
+}
+
+/**
+ * The thrown value as an Error. A non-Error value (`throw { code: 42 }`) becomes a
+ * SyncFailedError whose message shows the value, with no stack: the engine's frames
+ * would only point at the place that caught it.
+ */
+export function toError(value: unknown, what = "the connector threw a non-Error value"): Error {
+  if (isError(value)) return value;
+  const error = new SyncFailedError(`${what}: ${thrownText(value)}`);
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}
+
+/** An error as the sync worker sends it to the main thread, with its chain of causes (`new Error(msg, { cause })`). */
+export function errorInfo(error: Error): ErrorInfo {
+  const info: ErrorInfo = { name: error.name, message: error.message, stack: error.stack };
+  const seen = new Set<unknown>([error]);
+  let last = info;
+  let cause = error.cause;
+  while (cause !== undefined && cause !== null && !seen.has(cause) && seen.size <= MAX_CAUSES) {
+    seen.add(cause);
+    last = last.cause = isError(cause) ? { name: cause.name, message: causeMessage(cause), stack: cause.stack } : { name: "", message: thrownText(cause) };
+    cause = isError(cause) ? cause.cause : undefined;
+  }
+  return info;
+}
+
+/** An AggregateError (a failed connection to every address of a host) often has no message of its own: show its errors'. */
+function causeMessage(e: Error): string {
+  if (e.message || !(e instanceof AggregateError)) return e.message || e.name;
+  return [...new Set(e.errors.map((x: unknown) => (isError(x) ? x.message : thrownText(x))))].join("; ");
+}

@@ -1,0 +1,354 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ConnectorDefinition } from "../sdk/connector.js";
+import { parseJsonExact, stringifyExact } from "../util/exact.js";
+import { SimulatedInterruption, SyncEngine, type SyncResult } from "../sync/engine.js";
+import { prepareInputs } from "../sync/inputs.js";
+import type { Naming } from "../normalize/naming.js";
+import type { JsonValue, StateObject } from "../state/state.js";
+import { mulberry32 } from "./random.js";
+import type { ReplaySource } from "../replay/run.js";
+import { RunGuard } from "../sync/run-guard.js";
+import type { LogSink } from "../sdk/active-sync.js";
+import { SYNCED, Warehouse } from "../destinations/sqlite/warehouse.js";
+
+/** Inputs of verify(): how to load the connector, and how many trials. */
+export interface VerifyOptions {
+  /** Returns the connector; called before every sync, so a fresh module can be loaded each time, as each `connector debug` would. */
+  load: () => Promise<ConnectorDefinition<unknown, unknown>>;
+  configuration?: unknown;
+  trials?: number;
+  seed?: number;
+  naming?: Naming;
+  progress?: (message: string) => void;
+  /** Where the connector's log lines go; by default they are dropped, as the checks run the connector many times. */
+  logger?: LogSink;
+  /** Serve every run's HTTP from this cassette (connector verify --replay). */
+  replay?: ReplaySource;
+  /** Fails a sync that runs longer than this (ms); an update() that never returns otherwise holds verify forever. */
+  timeoutMs?: number;
+  /** An empty folder for the scratch warehouses; by default one is made in the temp dir. Removed at the end either way. */
+  scratch?: string;
+  /** Called with each check's verdict as soon as it is known. */
+  onCheck?: (check: CheckResult) => void;
+  /** Called when each sync starts (true) and ends (false). */
+  onRun?: (running: boolean) => void;
+}
+
+/** One cell (or a whole row, column "(row)", or a state path, table "(state)") that differs from the baseline. */
+export interface Difference {
+  table: string;
+  key: string;
+  column: string;
+  expected: unknown;
+  got: unknown;
+}
+
+/** The four checks of `connector verify`. */
+export type CheckName = "baseline" | "incremental" | "interrupted" | "reset";
+
+/** The verdict of one check: a row of the verify table. */
+export interface CheckResult {
+  check: CheckName;
+  status: "pass" | "fail" | "warn" | "skipped";
+  detail: string;
+  /** The first differences, at most 10 per table. */
+  differences: Difference[];
+  trial?: number;
+  /** The checkpoint after which the failing trial was aborted (0: before the first). */
+  abortedAfterCheckpoint?: number;
+  abortedBeforeOperation?: number;
+}
+
+/** Where one interrupted trial was aborted, and whether it resumed to the baseline. */
+export interface TrialResult {
+  trial: number;
+  abortedBeforeOperation: number;
+  abortedAfterCheckpoint: number;
+  passed: boolean;
+}
+
+/** The whole verify report, as `connector verify --json` prints it. */
+export interface VerifyReport {
+  passed: boolean;
+  seed: number;
+  operations: number;
+  checkpoints: number;
+  checks: CheckResult[];
+  trials: TrialResult[];
+}
+
+type Rows = Map<string, Map<string, Record<string, unknown>>>;
+
+interface Snapshot {
+  rows: Rows;
+  state: StateObject;
+}
+
+const MAX_DIFFS_PER_TABLE = 10;
+
+/**
+ * Proves that a connector resumes: a baseline historical sync run twice, an incremental
+ * re-run, N syncs aborted at a random operation and resumed, and a run after a reset,
+ * each compared with the baseline, in scratch warehouses that are removed afterwards.
+ */
+export async function verify(o: VerifyOptions): Promise<VerifyReport> {
+  const trials = o.trials ?? 5;
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rand = mulberry32(seed);
+  const say = o.progress ?? (() => {});
+  const scratch = o.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
+  const guard = new RunGuard(o.timeoutMs, o.onRun);
+  const run = async (name: string, state: StateObject, abortBeforeOperation?: number) =>
+    runOnce(o, guard, path.join(scratch, `${name}.db`), state, abortBeforeOperation);
+  const checks = reported(o.onCheck);
+  const trialResults: TrialResult[] = [];
+  guard.install();
+  try {
+    say("baseline: historical sync 1 of 2");
+    const first = await run("baseline", {});
+    if (first.result.status === "failed") {
+      checks.push({ check: "baseline", status: "fail", detail: `the historical sync failed: ${first.result.error?.message}`, differences: [] });
+      for (const check of ["incremental", "interrupted", "reset"] as const) checks.push({ check, status: "skipped", detail: "needs a baseline", differences: [] });
+      return { passed: false, seed, operations: first.operations, checkpoints: first.result.counts.checkpoints, checks, trials: trialResults };
+    }
+    const baseline = first.snapshot;
+    say("baseline: historical sync 2 of 2");
+    const second = await run("baseline-2", {});
+    const unstable = new Unstable(baseline, second.snapshot);
+    const totals = `${countRows(baseline.rows)} rows in ${baseline.rows.size} table(s), ${first.result.counts.checkpoints} checkpoint(s), ${first.operations} operation(s)`;
+    if (second.result.status === "failed") {
+      checks.push({ check: "baseline", status: "fail", detail: `the second historical sync failed: ${second.result.error?.message}`, differences: [] });
+    } else if (unstable.empty) {
+      checks.push({ check: "baseline", status: "pass", detail: `two historical syncs agree: ${totals}`, differences: [] });
+    } else {
+      checks.push({
+        check: "baseline",
+        status: "warn",
+        detail: `the source is not deterministic: two historical syncs differ in ${unstable.describe()}; the other checks compare only what is stable`,
+        differences: diff(baseline, second.snapshot, Unstable.none()),
+      });
+    }
+
+    say("incremental: re-run from the final state");
+    const again = await run("baseline", baseline.state);
+    checks.push(
+      outcome("incremental", again.result, diff(baseline, { rows: again.snapshot.rows, state: baseline.state }, unstable), "a re-run from the final state left every table unchanged"),
+    );
+
+    let failedTrial: CheckResult | undefined;
+    for (let trial = 1; trial <= trials; trial++) {
+      const at = first.operations > 0 ? 1 + Math.floor(rand() * first.operations) : 0;
+      say(`interrupted: trial ${trial} of ${trials}, abort before operation ${at} of ${first.operations}`);
+      const name = `trial-${trial}`;
+      const aborted = at > 0 ? await run(name, {}, at) : undefined;
+      const interruption = aborted?.result.error instanceof SimulatedInterruption ? aborted.result.error : undefined;
+      const afterCheckpoint = interruption?.afterCheckpoint ?? aborted?.result.counts.checkpoints ?? 0;
+      let problem: string | undefined;
+      let differences: Difference[] = [];
+      if (aborted && !interruption) {
+        problem = aborted.result.status === "failed" ? `the sync failed on its own before the abort: ${aborted.result.error?.message}` : "the sync ended before the chosen operation";
+      } else {
+        const resumed = await run(name, aborted?.result.state ?? {});
+        if (resumed.result.status === "failed") problem = `the resumed sync failed: ${resumed.result.error?.message}`;
+        else {
+          differences = diff(baseline, resumed.snapshot, unstable);
+          if (differences.length) problem = `after resuming, ${describeDiffs(differences)} differ from the baseline`;
+        }
+      }
+      trialResults.push({ trial, abortedBeforeOperation: at, abortedAfterCheckpoint: afterCheckpoint, passed: !problem });
+      if (problem && !failedTrial) {
+        failedTrial = {
+          check: "interrupted",
+          status: "fail",
+          detail: `trial ${trial} of ${trials}, aborted before operation ${at} of ${first.operations}, after checkpoint ${afterCheckpoint}: ${problem}`,
+          differences,
+          trial,
+          abortedAfterCheckpoint: afterCheckpoint,
+          abortedBeforeOperation: at,
+        };
+      }
+    }
+    const resumed = `${trials} syncs aborted at random operations resumed to the baseline (seed ${seed})`;
+    checks.push(
+      failedTrial ??
+        (first.operations > 0 && first.result.counts.checkpoints === 0
+          ? {
+              check: "interrupted",
+              status: "warn",
+              detail: `the connector never checkpoints, so an interrupted sync starts over from the beginning (all ${first.operations} operations); call op.checkpoint(state) after each page or batch. ${resumed}`,
+              differences: [],
+            }
+          : {
+              check: "interrupted",
+              status: "pass",
+              detail: first.operations > 0 ? resumed : "nothing to interrupt: the connector emits no operations",
+              differences: [],
+            }),
+    );
+
+    say("reset: a historical sync after a reset");
+    for (const f of ["baseline.db", "baseline.db-wal", "baseline.db-shm"]) fs.rmSync(path.join(scratch, f), { force: true });
+    const reset = await run("baseline", {});
+    checks.push(outcome("reset", reset.result, diff(baseline, reset.snapshot, unstable), "a run after a reset equals the baseline"));
+
+    return {
+      passed: checks.every((c) => c.status === "pass" || c.status === "warn"),
+      seed,
+      operations: first.operations,
+      checkpoints: first.result.counts.checkpoints,
+      checks,
+      trials: trialResults,
+    };
+  } finally {
+    guard.dispose();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A list of check results that reports each one as it is added. */
+function reported(onCheck: ((check: CheckResult) => void) | undefined): CheckResult[] {
+  const checks: CheckResult[] = [];
+  // Not enumerable: the report (and this list in it) is posted between threads, and a function cannot be.
+  if (onCheck) Object.defineProperty(checks, "push", { value: (...items: CheckResult[]) => (items.forEach((c) => onCheck(c)), Array.prototype.push.apply(checks, items)) });
+  return checks;
+}
+
+function outcome(check: CheckName, result: SyncResult, differences: Difference[], ok: string): CheckResult {
+  if (result.status === "failed") return { check, status: "fail", detail: `the sync failed: ${result.error?.message}`, differences: [] };
+  if (differences.length) return { check, status: "fail", detail: `${describeDiffs(differences)} differ from the baseline`, differences };
+  return { check, status: "pass", detail: ok, differences: [] };
+}
+
+async function runOnce(o: VerifyOptions, guard: RunGuard, file: string, state: StateObject, abortBeforeOperation?: number) {
+  const http = o.replay ? (await import("../replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
+  try {
+    return await syncOnce(o, guard, file, state, abortBeforeOperation);
+  } finally {
+    await http?.stop();
+  }
+}
+
+async function syncOnce(o: VerifyOptions, guard: RunGuard, file: string, state: StateObject, abortBeforeOperation?: number) {
+  const definition = await o.load();
+  const inputs = await prepareInputs(definition, o.configuration ?? {}, state, { resetHint: "connector reset" });
+  const warehouse = Warehouse.open(file);
+  try {
+    const engine = new SyncEngine({
+      definition,
+      configuration: inputs.configuration,
+      state: inputs.state,
+      warehouse,
+      naming: o.naming ?? "fivetran",
+      checkState: inputs.checkState,
+      abortBeforeOperation,
+      logger: o.logger ?? { log: () => {} },
+    });
+    const result = await guard.run(engine);
+    return { result, operations: engine.operationCount, snapshot: { rows: snapshot(warehouse), state: result.state } };
+  } finally {
+    warehouse.close();
+  }
+}
+
+/** Every user table's rows by primary key, without _fivetran_synced, which differs between runs by design. */
+function snapshot(w: Warehouse): Rows {
+  const rows: Rows = new Map();
+  for (const [name, t] of w.tables) {
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const row of w.rows(name)) {
+      const { [SYNCED]: _synced, ...rest } = row;
+      byKey.set(stringifyExact(t.pk.map((c) => comparable(row[c.name]))), rest);
+    }
+    rows.set(name, byKey);
+  }
+  return rows;
+}
+
+/** A stored value as a difference shows it: bytes as base64 text; 64-bit integers stay exact (bigint beyond 2^53). */
+const comparable = (v: unknown): unknown => (Buffer.isBuffer(v) ? `base64:${v.toString("base64")}` : v);
+/** Equal values of the same kind: the text "1" is not the integer 1. */
+const same = (a: unknown, b: unknown): boolean => (Buffer.isBuffer(a) ? Buffer.isBuffer(b) && a.equals(b) : a === b);
+const countRows = (rows: Rows): number => [...rows.values()].reduce((n, t) => n + t.size, 0);
+const readableKey = (key: string): string => (parseJsonExact(key) as unknown[]).map((v) => (typeof v === "string" ? v : stringifyExact(v))).join(", ");
+
+/** The cells, rows and state paths on which two baseline runs disagree. */
+class Unstable {
+  readonly cells = new Set<string>();
+  readonly rows = new Set<string>();
+  readonly state = new Set<string>();
+
+  constructor(a?: Snapshot, b?: Snapshot) {
+    if (!a || !b) return;
+    for (const d of diff(a, b, this, Infinity)) {
+      if (d.table === "(state)") this.state.add(d.key);
+      else if (d.column === "(row)") this.rows.add(`${d.table}\0${d.key}`);
+      else this.cells.add(`${d.table}\0${d.key}\0${d.column}`);
+    }
+  }
+
+  static none(): Unstable {
+    return new Unstable();
+  }
+
+  get empty(): boolean {
+    return this.cells.size + this.rows.size + this.state.size === 0;
+  }
+
+  describe(): string {
+    const parts = [];
+    if (this.rows.size) parts.push(`${this.rows.size} row(s) present in only one`);
+    if (this.cells.size) parts.push(`${this.cells.size} value(s)`);
+    if (this.state.size) parts.push(`the state at ${[...this.state].join(", ")}`);
+    return parts.join(", ");
+  }
+}
+
+function diff(expected: Snapshot, got: Snapshot, unstable: Unstable, limit = MAX_DIFFS_PER_TABLE): Difference[] {
+  const out: Difference[] = [];
+  const tables = new Set([...expected.rows.keys(), ...got.rows.keys()]);
+  for (const table of [...tables].sort()) {
+    const e = expected.rows.get(table) ?? new Map();
+    const g = got.rows.get(table) ?? new Map();
+    let n = 0;
+    const push = (d: Difference): boolean => {
+      out.push(d);
+      return ++n >= limit;
+    };
+    for (const key of [...new Set([...e.keys(), ...g.keys()])].sort()) {
+      if (unstable.rows.has(`${table}\0${readableKey(key)}`)) continue;
+      const a = e.get(key);
+      const b = g.get(key);
+      if (!a || !b) {
+        if (push({ table, key: readableKey(key), column: "(row)", expected: a ? "present" : "absent", got: b ? "present" : "absent" })) break;
+        continue;
+      }
+      let full = false;
+      for (const column of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        if (unstable.cells.has(`${table}\0${readableKey(key)}\0${column}`) || same(a[column] ?? null, b[column] ?? null)) continue;
+        if ((full = push({ table, key: readableKey(key), column, expected: comparable(a[column] ?? null), got: comparable(b[column] ?? null) }))) break;
+      }
+      if (full) break;
+    }
+  }
+  for (const [at, a, b] of stateDiff(expected.state, got.state, "state")) {
+    if (!unstable.state.has(at)) out.push({ table: "(state)", key: at, column: "", expected: a, got: b });
+  }
+  return out;
+}
+
+function* stateDiff(a: JsonValue | undefined, b: JsonValue | undefined, at: string): Generator<[string, JsonValue | undefined, JsonValue | undefined]> {
+  const isObj = (v: unknown): v is Record<string, JsonValue> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) yield* stateDiff(a[k], b[k], `${at}.${k}`);
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+    yield [at, a, b];
+  }
+}
+
+function describeDiffs(d: Difference[]): string {
+  const rows = new Set(d.filter((x) => x.table !== "(state)").map((x) => `${x.table}\0${x.key}`)).size;
+  const state = d.some((x) => x.table === "(state)");
+  return [rows ? `${rows} row(s)` : "", state ? "the state" : ""].filter(Boolean).join(" and ");
+}
