@@ -1,5 +1,6 @@
 export { Connector } from "./core/connector.js";
 export type { ColumnType, Configuration, ConnectorDefinition, State, TableDefinition, UpdateResult } from "./core/connector.js";
+export type { ConditionalFields, DropdownChoice, DropdownField, FormField, SetupForm, SetupTest, TextField, ToggleField, VisibilityCondition } from "./core/form.js";
 export { op } from "./core/operations.js";
 export type { CheckpointState, Register } from "./core/operations.js";
 export { log } from "./core/log.js";

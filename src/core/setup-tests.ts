@@ -1,0 +1,75 @@
+/**
+ * Runs a connector's setup tests (`connector configuration --test`), each in its own worker
+ * thread, so a test that never returns (a busy loop, a socket that never answers) is
+ * stopped at the timeout, and one that calls process.exit() fails alone.
+ */
+import type { Readable } from "node:stream";
+import { Worker } from "node:worker_threads";
+import { formatDuration } from "./duration.js";
+import type { ErrorInfo } from "./worker-protocol.js";
+
+export const DEFAULT_TEST_TIMEOUT_MS = 30_000;
+
+export interface SetupTestResult {
+  name: string;
+  status: "pass" | "fail";
+  /** Why it failed: the thrown message, and its causes. */
+  message?: string;
+}
+
+export interface SetupTestInput {
+  connectorFile: string;
+  name: string;
+  configuration: unknown;
+}
+
+export type SetupTestMessage = { t: "pass" } | { t: "fail"; error: ErrorInfo };
+
+/** "message: cause: cause", as a test failure reads best on one line. */
+function failureText(e: ErrorInfo): string {
+  const parts: string[] = [];
+  for (let c: ErrorInfo | undefined = e; c; c = c.cause) if (c.message && !parts.includes(c.message)) parts.push(c.message);
+  return parts.join(": caused by ") || e.name;
+}
+
+/** Runs one test to its end, its failure, or the timeout. */
+export function runSetupTest(input: SetupTestInput, timeoutMs: number, attach?: (stdout: Readable, stderr: Readable) => void): Promise<SetupTestResult> {
+  const worker = new Worker(new URL("./setup-test-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true });
+  attach?.(worker.stdout, worker.stderr);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: Omit<SetupTestResult, "name">): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve({ name: input.name, ...r });
+    };
+    const timer = setTimeout(
+      () => finish({ status: "fail", message: `did not finish within ${formatDuration(timeoutMs)} (--timeout); give its network calls a timeout of their own` }),
+      timeoutMs,
+    );
+    worker.on("message", (m: SetupTestMessage) => finish(m.t === "pass" ? { status: "pass" } : { status: "fail", message: failureText(m.error) }));
+    worker.on("error", (e: unknown) => finish({ status: "fail", message: `threw outside the test: ${e instanceof Error ? e.message : String(e)}` }));
+    worker.on("exit", (code) =>
+      finish({ status: "fail", message: `ended before it finished (process.exit(${code}), or a promise that nothing settles); throw an Error to fail instead` }),
+    );
+  });
+}
+
+/** Runs the tests one after another; a failure does not stop the others. */
+export async function runSetupTests(
+  base: Omit<SetupTestInput, "name">,
+  names: string[],
+  timeoutMs: number,
+  hooks: { attach?: (stdout: Readable, stderr: Readable) => void; started?: (name: string) => void; finished?: (r: SetupTestResult) => void } = {},
+): Promise<SetupTestResult[]> {
+  const results: SetupTestResult[] = [];
+  for (const name of names) {
+    hooks.started?.(name);
+    const r = await runSetupTest({ ...base, name }, timeoutMs, hooks.attach);
+    hooks.finished?.(r);
+    results.push(r);
+  }
+  return results;
+}
