@@ -28,7 +28,7 @@ export function normalizeAnswer(field: Field, text: string): { value: string } |
     const v = t.trim().toLowerCase();
     if (YES.has(v)) return { value: "true" };
     if (NO.has(v)) return { value: "false" };
-    return { problem: `${field.label}: answer y or n` };
+    return { problem: "answer y or n" };
   }
   if (field.kind === "dropdown" && field.choices) {
     const choices = field.choices;
@@ -36,7 +36,7 @@ export function normalizeAnswer(field: Field, text: string): { value: string } |
     const loose = exact ?? choices.find((c) => c.value.toLowerCase() === t.toLowerCase() || c.label?.toLowerCase() === t.toLowerCase());
     const n = /^\d+$/.test(t) ? Number(t) : NaN;
     const picked = loose ?? (n >= 1 && n <= choices.length ? choices[n - 1] : undefined);
-    if (!picked) return { problem: `${field.label}: ${JSON.stringify(t)} is not one of the choices: ${choices.map((c) => c.value).join(", ")}` };
+    if (!picked) return { problem: `${JSON.stringify(t)} is not one of the choices: ${choices.map((c) => c.value).join(", ")}` };
     return { value: picked.value };
   }
   return { value: t };
@@ -57,7 +57,8 @@ export function presetValues(fields: Field[], sets: string[], env: NodeJS.Proces
   for (const s of sets) {
     const eq = s.indexOf("=");
     if (eq <= 0) {
-      problems.push(`--set takes name=value, got ${JSON.stringify(s.length > 40 ? s.slice(0, 40) + "…" : s)}`);
+      // Not quoted: a value given without its name may well be a secret.
+      problems.push(`--set takes name=value, and one of them has no name before an "=" (field names: ${fields.map((x) => x.name).join(", ")})`);
       continue;
     }
     const name = s.slice(0, eq);
@@ -67,7 +68,7 @@ export function presetValues(fields: Field[], sets: string[], env: NodeJS.Proces
       continue;
     }
     const r = normalizeAnswer(f, s.slice(eq + 1));
-    if ("problem" in r) problems.push(`--set ${r.problem}`);
+    if ("problem" in r) problems.push(`--set ${name}: ${r.problem}`);
     else out[name] = r.value;
   }
   if (problems.length) throw new UsageError(problems.join("\n"));

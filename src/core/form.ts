@@ -72,7 +72,8 @@ export type SetupTest<C = Configuration> = (configuration: C) => void | Promise<
 
 /** A connector's setup form: the fields to ask for (derived from the configuration schema when left out) and its named setup tests. */
 export interface SetupForm<C = Configuration> {
-  fields?: readonly FormField<FieldName<C>>[];
+  /** NoInfer: the field names are checked against the configuration type, never used to guess it. */
+  fields?: readonly FormField<FieldName<NoInfer<C>>>[];
   tests?: Record<string, SetupTest<C>>;
 }
 

@@ -45,7 +45,15 @@ async function main(input: SetupTestInput): Promise<SetupTestMessage> {
 }
 
 if (parentPort) {
-  const result = await main(workerData as SetupTestInput);
+  const input = workerData as SetupTestInput;
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => {
+    const shared = new Int32Array(input.exit!);
+    shared[0] = 1;
+    shared[1] = Number(code ?? process.exitCode ?? 0);
+    return exit(code as number);
+  }) as typeof process.exit;
+  const result = await main(input);
   await flushStdio();
   parentPort.postMessage(result);
 }

@@ -21,6 +21,8 @@ export interface SetupTestInput {
   connectorFile: string;
   name: string;
   configuration: unknown;
+  /** Set by the worker when the test calls process.exit(): [called, code]. */
+  exit?: SharedArrayBuffer;
 }
 
 export type SetupTestMessage = { t: "pass" } | { t: "fail"; error: ErrorInfo };
@@ -34,7 +36,8 @@ function failureText(e: ErrorInfo): string {
 
 /** Runs one test to its end, its failure, or the timeout. */
 export function runSetupTest(input: SetupTestInput, timeoutMs: number, attach?: (stdout: Readable, stderr: Readable) => void): Promise<SetupTestResult> {
-  const worker = new Worker(new URL("./setup-test-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true });
+  const exit = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(new URL("./setup-test-worker.js", import.meta.url), { workerData: { ...input, exit: exit.buffer }, stdout: true, stderr: true });
   attach?.(worker.stdout, worker.stderr);
   return new Promise((resolve) => {
     let done = false;
@@ -51,8 +54,11 @@ export function runSetupTest(input: SetupTestInput, timeoutMs: number, attach?: 
     );
     worker.on("message", (m: SetupTestMessage) => finish(m.t === "pass" ? { status: "pass" } : { status: "fail", message: failureText(m.error) }));
     worker.on("error", (e: unknown) => finish({ status: "fail", message: `threw outside the test: ${e instanceof Error ? e.message : String(e)}` }));
-    worker.on("exit", (code) =>
-      finish({ status: "fail", message: `ended before it finished (process.exit(${code}), or a promise that nothing settles); throw an Error to fail instead` }),
+    worker.on("exit", () =>
+      finish({
+        status: "fail",
+        message: exit[0] ? `called process.exit(${exit[1]}); throw an Error to fail instead` : "never finished: it waits on a promise that nothing will ever settle",
+      }),
     );
   });
 }

@@ -52,7 +52,7 @@ export function terminalAsk(ui: Ui, reader: TerminalReader, current: Record<stri
       }
       const r = normalizeAnswer(field, text);
       if ("value" in r) return r.value;
-      ui.error(`  ${r.problem}`);
+      ui.error(`  ${field.label}: ${r.problem}`);
     }
   };
 }
