@@ -263,3 +263,13 @@ export function fieldSecrets(fields: Field[], configuration: unknown): string[] 
   }
   return out;
 }
+
+/** The values a connector's form marks secret (password fields, `secret: true`), for a run that does not otherwise read the form; a form that does not check out marks none. */
+export function formSecrets(def: ConnectorDefinition<unknown, unknown>, configuration: unknown): string[] {
+  if ((def as { form?: unknown }).form === undefined) return [];
+  try {
+    return fieldSecrets(resolveForm(def, "").fields, configuration);
+  } catch {
+    return [];
+  }
+}

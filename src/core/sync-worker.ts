@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { SyncEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { prepareInputs } from "./inputs.js";
+import { formSecrets } from "./form.js";
 import { loadConnector } from "./loader.js";
 import { configurationSecrets } from "./redact.js";
 import { errorInfo, isError, toError } from "./thrown.js";
@@ -46,7 +47,7 @@ async function main(input: WorkerInput): Promise<void> {
     // Before the connector loads, so that requests made at import time are recorded or replayed too.
     const http = input.http ? (await import("./replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
-    post({ t: "secrets", values: configurationSecrets(definition.configuration, input.configuration) });
+    post({ t: "secrets", values: [...configurationSecrets(definition.configuration, input.configuration), ...formSecrets(definition, input.configuration)] });
     const inputs = await prepareInputs(definition, input.configuration, input.state, {
       configurationFile: input.configurationFile,
       stateFile: input.stateFile,

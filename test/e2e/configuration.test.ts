@@ -390,3 +390,20 @@ export default new Connector({
     expect(r.stderr).toContain("against other.json:\nPASS  Page size is a number");
   });
 });
+
+describe("the form's secrets elsewhere", () => {
+  it("connector debug hides the value of a password field, whatever its name", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { Connector, log, op } from "connector-sdk";
+export default new Connector({
+  form: { fields: [{ name: "pat", type: "password" }, { name: "note", secret: true }, { name: "host" }] },
+  update(c) { log.info("using " + c.pat + " and " + c.note + " on " + c.host); op.checkpoint({}); },
+});
+`,
+      "configuration.json": '{"pat": "ghp-token-42", "note": "quiet-value", "host": "db.test"}',
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain("using *** and *** on db.test");
+  });
+});
