@@ -45,7 +45,8 @@ export function normalizeAnswer(field: Field, text: string): { value: string } |
 /** Values given up front: CONNECTOR_FORM_<NAME> variables, then `--set name=value` (which wins). Each is checked against its field. */
 export function presetValues(fields: Field[], sets: string[], env: NodeJS.ProcessEnv): Answers {
   const byName = new Map(fields.map((f) => [f.name, f]));
-  const out: Answers = {};
+  // No prototype: a field may be called __proto__ or constructor.
+  const out: Answers = Object.create(null);
   const problems: string[] = [];
   for (const f of fields) {
     const v = env[envName(f.name)];
@@ -88,7 +89,7 @@ export async function fillForm(
   fields: Field[],
   options: { preset: Answers; current: Answers; ask?: Ask; check?: (name: string, answers: Answers) => Promise<string[]> },
 ): Promise<Answers> {
-  const answers: Answers = {};
+  const answers: Answers = Object.create(null);
   const missing: Field[] = [];
   for (const field of fields) {
     if (!isVisible(field, answers)) continue;

@@ -149,9 +149,9 @@ export function resolveForm(def: ConnectorDefinition<unknown, unknown>, file: st
       }
     }
   }
-  if (source === "none" && def.configuration) {
+  if (fields.length === 0 && def.configuration) {
     fields = fieldsFromSchema(def.configuration);
-    if (fields.length) source = "schema";
+    source = fields.length ? "schema" : "none";
   }
   if (!def.configuration && fields.length > MAX_FIELDS) problems.push(`form.fields declares ${fields.length} fields; a configuration holds at most ${MAX_FIELDS} keys`);
   if (problems.length) throw new UsageError(`The setup form of ${file} is not valid:\n  ${problems.join("\n  ")}`);
