@@ -4,7 +4,7 @@ import { checkPlainConfiguration, readConfigurationFile } from "../core/configur
 import { parseDuration } from "../core/duration.js";
 import { ExitError, InterruptedError, UsageError } from "../core/errors.js";
 import { fieldSecrets, resolveForm, type ResolvedForm } from "../core/form.js";
-import { buildConfiguration, fieldProblems, fillForm, presetValues, type Answers } from "../core/form-values.js";
+import { buildConfiguration, fieldProblems, fillForm, presetValues, type Answers, type Ask } from "../core/form-values.js";
 import { loadConnector } from "../core/loader.js";
 import { configurationFile, findConnectorFile, project, type Project } from "../core/project.js";
 import { connectorSecrets } from "../core/redact.js";
@@ -61,7 +61,7 @@ async function writeConfiguration(ui: Ui, p: Project, connectorFile: string, def
   const exists = fs.existsSync(target);
   const current = exists ? currentValues(ui, target) : {};
   const preset = presetValues(form.fields, opts.set ?? [], process.env);
-  secrets().add([...fieldSecrets(form.fields, { ...current, ...preset }), ...(await connectorSecrets(def.configuration, current))]);
+  secrets().add([...fieldSecrets(form.fields, { ...current, ...preset }), ...(await connectorSecrets(def.configuration, { ...current, ...preset }))]);
   const interactive = canPrompt();
   if (exists && !opts.yes && !interactive) {
     throw new UsageError(`${shown(target)} exists, and there is no terminal to ask whether to replace it. Pass --yes to replace it.`);
@@ -88,7 +88,7 @@ async function writeConfiguration(ui: Ui, p: Project, connectorFile: string, def
     answers = await fillForm(form.fields, {
       preset,
       current,
-      ...(reader ? { ask: terminalAsk(ui, reader, current) } : {}),
+      ...(reader ? { ask: hidingSecrets(terminalAsk(ui, reader, current)) } : {}),
       ...(schema ? { check: (name: string, a: Answers) => fieldProblems(schema, name, a) } : {}),
     });
   } catch (e) {
@@ -116,6 +116,15 @@ async function writeConfiguration(ui: Ui, p: Project, connectorFile: string, def
   const count = Object.keys(configuration).length;
   ui.info(`Wrote ${shown(target)} (${count} value${count === 1 ? "" : "s"}).`);
   ui.info(form.tests.length ? "Next: `connector configuration --test` runs the connector's setup tests against it; `connector debug` syncs with it." : "Next: `connector debug` syncs with it.");
+}
+
+/** A secret answer is hidden from the moment it is typed: a schema's message about it may quote it. */
+function hidingSecrets(ask: Ask): Ask {
+  return async (field, initial, problem) => {
+    const value = await ask(field, initial, problem);
+    if (field.secret && value !== undefined) secrets().add([value]);
+    return value;
+  };
 }
 
 function conditionText(form: ResolvedForm, name: string): string {

@@ -234,6 +234,27 @@ export default new Connector({
     // The schema wants a number and a boolean, so they are written typed.
     expect(read(dir)).toEqual({ base_url: "https://ok.test", connection: "postgres://me:pw-on-the-tty@db/x", page_size: 50, mode: "full", verbose: true });
   });
+
+  it("a schema message that quotes a secret answer shows it as ***", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { Connector } from "connector-sdk";
+import { z } from "zod";
+export default new Connector({
+  configuration: z.object({ token: z.string().startsWith("sk-", { error: (issue) => "token " + String(issue.input) + " must start with sk-" }) }),
+  update() {},
+});
+`,
+    });
+    const t = terminal(dir, "configuration");
+    await t.sees("token (required): ");
+    t.type("wrong-secret-value\r");
+    await t.sees("  token: token *** must start with sk-\ntoken (required): ");
+    t.type("sk-right-value\r");
+    expect(await t.exited).toBe(0);
+    expect(t.output()).not.toContain("wrong-secret-value");
+    expect(t.output()).not.toContain("sk-right-value");
+    expect(read(dir)).toEqual({ token: "sk-right-value" });
+  });
 });
 
 describe("connector configuration without a terminal", () => {
