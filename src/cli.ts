@@ -60,6 +60,21 @@ program
   });
 
 program
+  .command("configuration")
+  .description("Fill in configuration.json from the connector's setup form, asking on the terminal; or run its setup tests (--test)")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--set <name=value>", "fill a field without asking (repeatable); for secrets prefer CONNECTOR_FORM_<NAME>=…", (v: string, all: string[] | undefined) => [...(all ?? []), v])
+  .option("-y, --yes", "replace an existing configuration file without asking")
+  .option("--test", "run the connector's setup tests against the configuration file")
+  .option("--configuration <file>", "the file to write, or to test (default: $CONNECTOR_CONFIGURATION, else configuration.json)")
+  .option("--timeout <duration>", "with --test: fail a test that runs longer (default 30s)")
+  .option("--json", "with --test: print the report as JSON on stdout")
+  .action(async (dir: string | undefined, opts) => {
+    const { configurationCommand } = await import("./commands/configuration.js");
+    await configurationCommand(dir, opts);
+  });
+
+program
   .command("verify")
   .description("Prove that interrupted syncs resume to the same data (in scratch copies)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")

@@ -13,6 +13,7 @@ import { configurationSecrets } from "../util/redact.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
 import { Warehouse } from "../destinations/sqlite/warehouse.js";
 import { EXIT_CALLED, EXIT_CODE, type WorkerInput, type WorkerMessage } from "./protocol.js";
+import { formSecrets } from "../setup/form.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
@@ -46,7 +47,7 @@ async function main(input: WorkerInput): Promise<void> {
     // Before the connector loads, so that requests made at import time are recorded or replayed too.
     const http = input.http ? (await import("../replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
-    post({ t: "secrets", values: configurationSecrets(definition.configuration, input.configuration) });
+    post({ t: "secrets", values: [...configurationSecrets(definition.configuration, input.configuration), ...formSecrets(definition, input.configuration)] });
     const inputs = await prepareInputs(definition, input.configuration, input.state, {
       configurationFile: input.configurationFile,
       stateFile: input.stateFile,

@@ -1,3 +1,4 @@
+import type { SetupForm } from "../setup/form.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { DataType } from "../normalize/types.js";
 
@@ -35,6 +36,8 @@ export interface ConnectorDefinition<C = Configuration, S = State> {
   schema?: (configuration: C) => TableDefinition[] | Promise<TableDefinition[]>;
   /** Reads the source from `state` on and emits operations. */
   update: (configuration: C, state: S) => UpdateResult;
+  /** The setup form `connector configuration` asks for (derived from `configuration` when its fields are left out), and the setup tests `--test` runs. */
+  form?: SetupForm<C>;
 }
 
 const MARK = Symbol.for("connector-sdk.connector");

@@ -137,20 +137,23 @@ export function readStateFile(source: StateSource, resetHint: string, parse: (te
 /**
  * Replaces a file atomically and durably: temp file in the same folder, fsync, rename, fsync the folder.
  * A symlink is written through: its target is replaced, in the target's folder, and the link stays.
+ * `mode` sets the file's permissions (a file that may hold credentials: 0o600).
  */
-export function writeFileAtomic(given: string, text: string): void {
+export function writeFileAtomic(given: string, text: string, mode?: number): void {
   const file = throughLinks(given);
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   let fd: number;
   try {
-    fd = fs.openSync(tmp, "w");
+    fd = fs.openSync(tmp, "w", mode);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     fs.mkdirSync(dir, { recursive: true });
-    fd = fs.openSync(tmp, "w");
+    fd = fs.openSync(tmp, "w", mode);
   }
   try {
+    // A temp file left by a crash keeps its old mode: set it.
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
     fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {

@@ -80,7 +80,7 @@ export function secretsByKey(configuration: unknown, out = new Set<string>(), de
   return out;
 }
 
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 
 /**
  * The JSON Schema of a Standard Schema, through the Standard JSON Schema interface
@@ -106,9 +106,9 @@ export function jsonSchemaOf(schema: unknown): JsonSchema | undefined {
 }
 
 /** A field is secret when its JSON Schema says `secret: true` (zod: `.meta({ secret: true })`), `writeOnly: true` or `format: "password"`. */
-const isMarked = (node: JsonSchema): boolean => node.secret === true || node.writeOnly === true || node.format === "password";
+export const isMarked = (node: JsonSchema): boolean => node.secret === true || node.writeOnly === true || node.format === "password";
 
-function resolveRef(node: JsonSchema, root: JsonSchema): JsonSchema {
+export function resolveRef(node: JsonSchema, root: JsonSchema): JsonSchema {
   for (let hops = 0; typeof node.$ref === "string" && node.$ref.startsWith("#") && hops < 20; hops++) {
     let target: unknown = root;
     for (const part of node.$ref.slice(1).split("/").filter(Boolean)) {

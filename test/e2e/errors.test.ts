@@ -86,6 +86,18 @@ const earlierWarehouse =
   };
 const long = { type: "LONG" } as const;
 
+/** A connector with a setup form: a secret field, a dropdown, and one setup test that fails (or hangs, with HANG=1). */
+const withForm = (fields = `{ name: "api_key", required: true }, { name: "mode", label: "Mode", type: "dropdown", choices: ["full", "incremental"], default: "full" }`) => ({
+  "connector.ts": `export default {
+  form: {
+    fields: [${fields}],
+    tests: { "Reach the API": async (c: any) => { if (process.env.HANG) await new Promise((r) => setTimeout(r, 60_000)); throw new Error("403 Forbidden for key " + c.api_key); } },
+  },
+  update() {},
+};
+`,
+});
+
 const many = JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])));
 
 export const CATALOGUE: Case[] = [
@@ -575,6 +587,59 @@ export const CATALOGUE: Case[] = [
     args: ["__command__", "verify", "--timeout", "1s"],
     code: 1,
     says: ["historical sync 1 of 2: timed out after 1s (--timeout) and never gave control back (a synchronous loop?), so verify stopped there"],
+  },
+  { id: "configuration-without-terminal", files: withForm(), args: ["__command__", "configuration"], code: 2, says: ["asks for each field on a terminal, and there is none", "api_key: --set api_key=…  or  CONNECTOR_FORM_API_KEY=…"] },
+  {
+    id: "configuration-exists-without-terminal",
+    files: { ...withForm(), "configuration.json": '{"api_key": "k-1234"}' },
+    args: ["__command__", "configuration"],
+    code: 2,
+    says: ["configuration.json exists, and there is no terminal to ask whether to replace it. Pass --yes to replace it."],
+  },
+  { id: "configuration-nothing-to-ask", files: ok, args: ["__command__", "configuration"], code: 2, says: ["declares no setup form and no configuration schema, so there is nothing to ask", "form: { fields: ["] },
+  {
+    id: "configuration-schema-gives-no-fields",
+    files: { "connector.ts": `import { z } from "zod";\nexport default { configuration: z.string(), update() {} };\n` },
+    args: ["__command__", "configuration"],
+    code: 2,
+    says: ["gives no fields to ask: it is not an object schema with properties", "form: { fields: [...] }"],
+  },
+  {
+    id: "configuration-form-invalid",
+    files: withForm(`{ name: "mode", type: "dropdown", choices: ["a"], default: "b" }, { name: "x", type: "checkbox" }`),
+    args: ["__command__", "configuration", "--test"],
+    code: 2,
+    says: ["The setup form of", "is not valid:", 'form.fields[0] ("mode"): the default "b" is not one of the choices (a)', 'form.fields[1] ("x"): unknown type "checkbox"'],
+  },
+  { id: "configuration-set-malformed", files: withForm(), args: ["__command__", "configuration", "--set", "api_key"], code: 2, says: ['--set takes name=value, and one of them has no name before an "=" (field names: api_key, mode)'] },
+  { id: "configuration-set-unknown-field", files: withForm(), args: ["__command__", "configuration", "--set", "apikey=x"], code: 2, says: ['--set apikey: the form has no field "apikey"; its fields are api_key, mode'] },
+  { id: "configuration-set-bad-choice", files: withForm(), args: ["__command__", "configuration", "--set", "mode=fast"], code: 2, says: ['--set mode: "fast" is not one of the choices: full, incremental'] },
+  {
+    id: "configuration-schema-rejects",
+    files: { "connector.ts": `import { z } from "zod";\nexport default { configuration: z.object({ base_url: z.string().url() }), update() {} };\n` },
+    args: ["__command__", "configuration", "--set", "base_url=nope"],
+    code: 2,
+    says: ["The answers do not pass the connector's configuration schema, so configuration.json was not written:", "base_url: Invalid URL"],
+  },
+  { id: "configuration-json-without-test", files: withForm(), args: ["__command__", "configuration", "--json"], code: 2, says: ["--json goes with --test"] },
+  { id: "configuration-set-with-test", files: withForm(), args: ["__command__", "configuration", "--test", "--set", "api_key=x"], code: 2, says: ["--set fills fields when writing the configuration; --test only reads it"] },
+  { id: "configuration-test-no-tests", files: { ...ok, "configuration.json": "{}" }, args: ["__command__", "configuration", "--test"], code: 2, says: ["declares no setup tests", '"Test connection": async (configuration)'] },
+  { id: "configuration-test-no-file", files: withForm(), args: ["__command__", "configuration", "--test"], code: 2, says: ["No configuration to test:", "configuration.json does not exist. Write it with `connector configuration`"] },
+  {
+    id: "configuration-test-invalid",
+    files: { "connector.ts": `import { z } from "zod";\nexport default { configuration: z.object({ n: z.number() }), form: { tests: { t() {} } }, update() {} };\n`, "configuration.json": '{"n": "x"}' },
+    args: ["__command__", "configuration", "--test"],
+    code: 2,
+    says: ["Invalid configuration (", "n: Invalid input: expected number, received string"],
+  },
+  { id: "configuration-test-fails", files: { ...withForm(), "configuration.json": '{"api_key": "k-1234"}' }, args: ["__command__", "configuration", "--test"], code: 1, says: ["FAIL  Reach the API: 403 Forbidden for key ***", "1 setup test: 0 passed, 1 failed"] },
+  {
+    id: "configuration-test-timeout",
+    files: { ...withForm(), "configuration.json": '{"api_key": "k-1234"}' },
+    args: ["__command__", "configuration", "--test", "--timeout", "200ms"],
+    env: { HANG: "1" },
+    code: 1,
+    says: ["FAIL  Reach the API: did not finish within 200ms (--timeout)"],
   },
 ];
 
