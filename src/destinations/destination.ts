@@ -1,0 +1,116 @@
+/**
+ * The load layer's contract. A destination stores what the normalizer decided: schema
+ * changes as values, rows as arrays of canonical stored values in catalog order, and a
+ * checkpoint record that commits together with the rows before it.
+ *
+ * Two shapes exist, because op.* is synchronous and some database clients are not:
+ * - `Destination` is called inline, on the connector's thread (SQLite).
+ * - `AsyncDestination` runs in a writer thread behind a bounded channel
+ *   (`threaded/`), which presents it to the engine as a `Destination` (DuckDB, PostgreSQL).
+ */
+import type { LogicalType, Stored } from "../normalize/types.js";
+
+export type { LogicalType, Stored };
+
+/** A column as the catalog records it; `type` is null only for a declared key column whose type comes from its first value. */
+export interface ColumnSpec {
+  name: string;
+  type: LogicalType | null;
+  declared: boolean;
+  pk: boolean;
+}
+
+/** A table as the catalog records it: its data columns in catalog order (the order of a row's values). */
+export interface TableSpec {
+  name: string;
+  columns: ColumnSpec[];
+  /** No declared primary key: the first column is `_fivetran_id`, a hash of the row. */
+  keyless: boolean;
+}
+
+/** What the normalizer decided about the schema, for the destination to carry out in the open transaction. */
+export type SchemaChange =
+  | { kind: "createTable"; table: TableSpec }
+  | { kind: "addColumn"; table: string; column: ColumnSpec }
+  /** The column's type becomes known, or is now declared; stored values need no conversion. */
+  | { kind: "setType"; table: string; column: string; type: LogicalType; declared: boolean }
+  /** A widening: every stored value is converted as if the column had had `to` from the start (see README, The warehouse). */
+  | { kind: "changeType"; table: string; column: string; from: LogicalType; to: LogicalType; declared: boolean }
+  | { kind: "dropTable"; table: string };
+
+/** The checkpoint row that commits with the rows before it: `_connector_checkpoints` in every destination. */
+export interface CheckpointRecord {
+  seq: number;
+  run: number;
+  time: string;
+  /** The state, serialised. */
+  state: string;
+  /** Operations per table since the previous checkpoint, serialised. */
+  operations: string;
+}
+
+/** What a destination holds at the start of a sync. */
+export interface StoredCatalog {
+  tables: TableSpec[];
+  /** The last committed checkpoint's seq, 0 for none. */
+  lastSeq: number;
+  /** This sync's run number. */
+  run: number;
+  /** For destinations that keep the state themselves (`connector run`): the last committed state. */
+  state?: string;
+}
+
+/** What a commit reports back: updates that matched no row, per table. */
+export interface CommitResult {
+  unmatchedUpdates: Record<string, number>;
+}
+
+export interface DestinationCapabilities {
+  /** Longest table or column name, in UTF-8 bytes. */
+  maxIdentifierLength: number;
+  /** Most columns in one table, system columns included. */
+  maxColumns: number;
+  /** The state is committed inside the destination with each checkpoint. */
+  stateInDestination: boolean;
+}
+
+/** One write, as the channel carries it to an asynchronous destination. Values are in catalog order. */
+export type WriteOp =
+  | { op: "upsert"; table: string; row: Stored[]; synced: string }
+  | { op: "update"; table: string; columns: string[]; values: Stored[]; key: Stored[]; synced: string }
+  | { op: "delete"; table: string; key: Stored[]; synced: string }
+  | { op: "truncate"; table: string }
+  | { op: "schema"; change: SchemaChange };
+
+/** A synchronous destination, called inline for every operation. */
+export interface Destination {
+  readonly kind: string;
+  /** Where the data goes, for messages: a file path, or a URL without its password. */
+  readonly location: string;
+  readonly capabilities: DestinationCapabilities;
+  /** Reads the catalog and opens the first transaction. */
+  open(): StoredCatalog;
+  apply(change: SchemaChange): void;
+  upsert(table: string, row: Stored[], synced: string): void;
+  update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void;
+  delete(table: string, key: Stored[], synced: string): void;
+  truncate(table: string): void;
+  /** Commits everything since the last commit, with the checkpoint row when there is one; durable when it returns. Opens the next transaction. */
+  commit(checkpoint: CheckpointRecord | null): CommitResult;
+  /** Discards everything since the last commit. */
+  rollback(): void;
+  close(): void;
+}
+
+/** An asynchronous destination, run in a writer thread; the same steps, batched. */
+export interface AsyncDestination {
+  readonly kind: string;
+  readonly location: string;
+  readonly capabilities: DestinationCapabilities;
+  open(): Promise<StoredCatalog>;
+  /** Applies writes in order. */
+  write(batch: WriteOp[]): Promise<void>;
+  commit(checkpoint: CheckpointRecord | null): Promise<CommitResult>;
+  rollback(): Promise<void>;
+  close(): Promise<void>;
+}

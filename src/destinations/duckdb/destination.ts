@@ -1,0 +1,414 @@
+/**
+ * The DuckDB destination: user tables in schema `tester`, as Fivetran's local tester writes
+ * them, and the bookkeeping in schema `_connector`. It runs in the writer thread.
+ *
+ * Rows reach a table through a staging table: consecutive writes of one kind to one table
+ * are appended (DuckDB's appender is its fast path) and merged with one statement when the
+ * kind changes, before a schema change, and at every commit. So operations apply in the
+ * order the connector emitted them, and the last write to a key wins within a batch.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
+import { formatType, parseType } from "../../normalize/types.js";
+import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, SchemaChange, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
+import { convertStored } from "../../normalize/types.js";
+import { appenderFor, duckType, type Append } from "./types.js";
+import { toCanonical } from "./values.js";
+
+export const DATA_SCHEMA = "tester";
+export const META_SCHEMA = "_connector";
+const SYNCED = "_fivetran_synced";
+const DELETED = "_fivetran_deleted";
+
+export const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const tableRef = (name: string): string => `${DATA_SCHEMA}.${q(name)}`;
+
+interface Table {
+  spec: TableSpec;
+  pk: ColumnSpec[];
+  appends: Append[];
+}
+
+type Kind = "upsert" | "update" | "delete";
+
+/** Consecutive writes of one kind (and, for updates, one set of columns) to one table, appended to a staging table. */
+interface Run {
+  kind: Kind;
+  columns: string[];
+  stage: string;
+  appender: DuckDBAppender;
+  appends: Append[];
+  rows: number;
+}
+
+export interface DuckDbOptions {
+  file: string;
+}
+
+export function createDestination(o: DuckDbOptions): AsyncDestination {
+  return new DuckDbDestination(o.file);
+}
+
+export class DuckDbDestination implements AsyncDestination {
+  readonly kind = "duckdb";
+  readonly capabilities = { maxIdentifierLength: 255, maxColumns: 10_000, stateInDestination: false };
+  private instance: DuckDBInstance | undefined;
+  private con!: DuckDBConnection;
+  private tables = new Map<string, Table>();
+  private runs = new Map<string, Run>();
+  private stages = 0;
+  private seq = 0;
+  /** Tables whose existing rows changed in this transaction: DuckDB cannot ALTER them before the commit, so they are rebuilt. */
+  private dirty = new Set<string>();
+  /** Tables created (or rebuilt) in this transaction, which DuckDB can alter freely. */
+  private created = new Set<string>();
+  private unmatched: Record<string, number> = {};
+
+  constructor(readonly location: string) {}
+
+  async open(): Promise<StoredCatalog> {
+    fs.mkdirSync(path.dirname(this.location), { recursive: true });
+    this.instance = await DuckDBInstance.create(this.location);
+    this.con = await this.instance.connect();
+    await this.ensureOurs();
+    await this.con.run(`CREATE SCHEMA IF NOT EXISTS ${DATA_SCHEMA}`);
+    await this.con.run(`CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA}`);
+    await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.columns (
+      table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, type VARCHAR, declared BOOLEAN NOT NULL,
+      primary_key BOOLEAN NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (table_name, column_name))`);
+    await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.checkpoints (
+      seq BIGINT PRIMARY KEY, run BIGINT NOT NULL, time TIMESTAMPTZ NOT NULL, state JSON NOT NULL, operations JSON NOT NULL)`);
+    await this.loadCatalog();
+    const last = (await this.con.runAndReadAll(`SELECT coalesce(max(seq), 0) AS seq, coalesce(max(run), 0) AS run FROM ${META_SCHEMA}.checkpoints`)).getRowObjects()[0]!;
+    await this.con.run("BEGIN TRANSACTION");
+    return { tables: [...this.tables.values()].map((t) => t.spec), lastSeq: Number(last.seq), run: Number(last.run) + 1 };
+  }
+
+  private async ensureOurs(): Promise<void> {
+    const rows = (await this.con.runAndReadAll(
+      "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_catalog = current_database()",
+    )).getRowObjects();
+    if (rows.length > 0 && !rows.some((r) => r.s === META_SCHEMA && r.t === "columns")) {
+      throw new Error(`${this.location} is a DuckDB database that connector-sdk did not create (it has no ${META_SCHEMA}.columns table); move it away`);
+    }
+  }
+
+  private async loadCatalog(): Promise<void> {
+    this.tables.clear();
+    const rows = (await this.con.runAndReadAll(
+      `SELECT table_name, column_name, type, declared, primary_key FROM ${META_SCHEMA}.columns ORDER BY table_name, position`,
+    )).getRowObjects();
+    const specs = new Map<string, TableSpec>();
+    for (const r of rows) {
+      const name = String(r.table_name);
+      let spec = specs.get(name);
+      if (!spec) specs.set(name, (spec = { name, columns: [], keyless: false }));
+      const column = String(r.column_name);
+      spec.columns.push({ name: column, type: r.type === null ? null : parseType(r.type), declared: r.declared === true, pk: r.primary_key === true });
+      if (column === "_fivetran_id") spec.keyless = true;
+    }
+    for (const spec of specs.values()) this.remember(spec);
+  }
+
+  private remember(spec: TableSpec): void {
+    this.tables.set(spec.name, { spec, pk: spec.columns.filter((c) => c.pk), appends: spec.columns.map((c) => appenderFor(c.type)) });
+  }
+
+  private table(name: string): Table {
+    const t = this.tables.get(name);
+    if (!t) throw new Error(`no table "${name}" in ${this.location}`);
+    return t;
+  }
+
+  async write(batch: WriteOp[]): Promise<void> {
+    for (const w of batch) {
+      switch (w.op) {
+        case "upsert": {
+          const run = await this.runFor(w.table, "upsert", []);
+          const a = run.appender;
+          for (let i = 0; i < w.row.length; i++) run.appends[i]!(a, w.row[i] ?? null);
+          a.appendVarchar(w.synced);
+          a.appendBigInt(BigInt(++this.seq));
+          a.endRow();
+          run.rows++;
+          break;
+        }
+        case "update": {
+          const run = await this.runFor(w.table, "update", w.columns);
+          const a = run.appender;
+          let i = 0;
+          for (const v of w.key) run.appends[i++]!(a, v);
+          for (const v of w.values) run.appends[i++]!(a, v);
+          a.appendVarchar(w.synced);
+          a.appendBigInt(BigInt(++this.seq));
+          a.endRow();
+          run.rows++;
+          break;
+        }
+        case "delete": {
+          const run = await this.runFor(w.table, "delete", []);
+          const a = run.appender;
+          let i = 0;
+          for (const v of w.key) run.appends[i++]!(a, v);
+          a.appendVarchar(w.synced);
+          a.appendBigInt(BigInt(++this.seq));
+          a.endRow();
+          run.rows++;
+          break;
+        }
+        case "truncate":
+          await this.flush(w.table);
+          if (this.tables.has(w.table)) {
+            this.touched(w.table);
+            await this.con.run(`UPDATE ${tableRef(w.table)} SET ${q(DELETED)} = true WHERE NOT ${q(DELETED)}`);
+          }
+          break;
+        case "schema":
+          await this.apply(w.change);
+          break;
+      }
+    }
+  }
+
+  /** The open run for this table, kind and columns; any other run on the table is merged first. */
+  private async runFor(table: string, kind: Kind, columns: string[]): Promise<Run> {
+    const open = this.runs.get(table);
+    if (open && open.kind === kind && sameColumns(open.columns, columns)) return open;
+    if (open) await this.flush(table);
+    const t = this.table(table);
+    const stageColumns = kind === "upsert" ? t.spec.columns : [...t.pk, ...columns.map((c) => column(t, c))];
+    const stage = `stage_${++this.stages}`;
+    const defs = stageColumns.map((c) => `${q(c.name)} ${duckType(c.type)}`);
+    await this.con.run(`CREATE TEMP TABLE ${q(stage)} (${[...defs, `${q(SYNCED)} TIMESTAMPTZ`, `_seq BIGINT`].join(", ")})`);
+    const run: Run = { kind, columns, stage, appender: await this.con.createAppender(stage, "main", "temp"), appends: stageColumns.map((c) => appenderFor(c.type)), rows: 0 };
+    this.runs.set(table, run);
+    return run;
+  }
+
+  /** Merges a table's open run into the table, so that what follows sees it. */
+  private async flush(table: string): Promise<void> {
+    const run = this.runs.get(table);
+    if (!run) return;
+    this.runs.delete(table);
+    this.touched(table);
+    run.appender.flushSync();
+    run.appender.closeSync();
+    const t = this.table(table);
+    const key = t.pk.map((c) => q(c.name));
+    const latest = `(SELECT * FROM temp.${q(run.stage)} QUALIFY row_number() OVER (PARTITION BY ${key.join(", ")} ORDER BY _seq DESC) = 1)`;
+    const match = key.map((k) => `${tableRef(table)}.${k} = s.${k}`).join(" AND ");
+    if (run.rows > 0) {
+      if (run.kind === "upsert") {
+        const cols = [...t.spec.columns.map((c) => q(c.name)), q(SYNCED)];
+        await this.con.run(`INSERT OR REPLACE INTO ${tableRef(table)} (${cols.join(", ")}, ${q(DELETED)}) SELECT ${cols.join(", ")}, false FROM ${latest}`);
+      } else {
+        if (run.kind === "update") {
+          const misses = (await this.con.runAndReadAll(
+            `SELECT count(*) AS n FROM temp.${q(run.stage)} s WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(table)} WHERE ${match})`,
+          )).getRowObjects()[0]!;
+          const n = Number(misses.n);
+          if (n > 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + n;
+        }
+        const set =
+          run.kind === "update"
+            ? [...run.columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`]
+            : [`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`];
+        await this.con.run(`UPDATE ${tableRef(table)} SET ${set.join(", ")} FROM ${latest} s WHERE ${match}`);
+      }
+    }
+    await this.con.run(`DROP TABLE temp.${q(run.stage)}`);
+  }
+
+  private touched(table: string): void {
+    if (!this.created.has(table)) this.dirty.add(table);
+  }
+
+  private async flushAll(): Promise<void> {
+    for (const table of [...this.runs.keys()]) await this.flush(table);
+  }
+
+  private async apply(change: SchemaChange): Promise<void> {
+    if (change.kind !== "createTable") await this.flush(change.table);
+    switch (change.kind) {
+      case "createTable":
+        await this.createTable(change.table);
+        return;
+      case "addColumn": {
+        const t = this.table(change.table);
+        const spec: TableSpec = { ...t.spec, columns: [...t.spec.columns, { ...change.column }] };
+        if (this.dirty.has(change.table)) await this.rebuild(t, spec);
+        else await this.con.run(`ALTER TABLE ${tableRef(change.table)} ADD COLUMN ${q(change.column.name)} ${duckType(change.column.type)}`);
+        await this.insertColumn(change.table, change.column, t.spec.columns.length);
+        this.remember(spec);
+        return;
+      }
+      case "setType": {
+        const t = this.table(change.table);
+        const col = column(t, change.column);
+        if (col.type === null) {
+          // An untyped column is a declared key that no row has reached: the table is empty,
+          // and DuckDB cannot alter a key column, so the table is made again.
+          col.type = change.type;
+          await this.con.run(`DROP TABLE ${tableRef(change.table)}`);
+          await this.con.run(createTableSql(t.spec));
+        }
+        col.type = change.type;
+        col.declared = change.declared;
+        await this.con.run(`UPDATE ${META_SCHEMA}.columns SET type = ?, declared = ? WHERE table_name = ? AND column_name = ?`, [
+          formatType(change.type),
+          change.declared,
+          change.table,
+          change.column,
+        ]);
+        this.remember(t.spec);
+        return;
+      }
+      case "changeType":
+        await this.changeType(change.table, change.column, change.from, change.to, change.declared);
+        return;
+      case "dropTable":
+        this.dirty.delete(change.table);
+        await this.con.run(`DROP TABLE IF EXISTS ${tableRef(change.table)}`);
+        await this.con.run(`DELETE FROM ${META_SCHEMA}.columns WHERE table_name = ?`, [change.table]);
+        this.tables.delete(change.table);
+        return;
+    }
+  }
+
+  private async createTable(spec: TableSpec): Promise<void> {
+    const copy: TableSpec = { name: spec.name, keyless: spec.keyless, columns: spec.columns.map((c) => ({ ...c })) };
+    await this.con.run(createTableSql(copy));
+    this.created.add(copy.name);
+    for (const [i, c] of copy.columns.entries()) await this.insertColumn(copy.name, c, i);
+    this.remember(copy);
+  }
+
+  private async insertColumn(table: string, c: ColumnSpec, position: number): Promise<void> {
+    await this.con.run(`INSERT INTO ${META_SCHEMA}.columns VALUES (?, ?, ?, ?, ?, ?)`, [table, c.name, c.type ? formatType(c.type) : null, c.declared, c.pk, position]);
+  }
+
+  /**
+   * A widening: each stored value is converted in JavaScript by the same rules as every
+   * destination (convertStored), into a map keyed by the primary key, and the table is
+   * rebuilt from it in the open transaction.
+   */
+  private async changeType(table: string, name: string, from: ColumnSpec["type"], to: NonNullable<ColumnSpec["type"]>, declared: boolean): Promise<void> {
+    const t = this.table(table);
+    const key = t.pk;
+    const map = `convert_${++this.stages}`;
+    await this.con.run(`CREATE TEMP TABLE ${q(map)} (${[...key.map((c) => `${q(c.name)} ${duckType(c.type)}`), `v ${duckType(to)}`].join(", ")})`);
+    const appender = await this.con.createAppender(map, "main", "temp");
+    const keyAppends = key.map((c) => appenderFor(c.type));
+    const append = appenderFor(to);
+    const result = await this.con.stream(`SELECT ${[...key.map((c) => q(c.name)), q(name)].join(", ")} FROM ${tableRef(table)} WHERE ${q(name)} IS NOT NULL`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const r of chunk.getRows()) {
+        key.forEach((c, i) => keyAppends[i]!(appender, toCanonical(c.type, r[i]!)));
+        append(appender, convertStored(toCanonical(from, r[key.length]!), from, to));
+        appender.endRow();
+      }
+    }
+    appender.flushSync();
+    appender.closeSync();
+    const spec: TableSpec = { ...t.spec, columns: t.spec.columns.map((c) => (c.name === name ? { ...c, type: to, declared } : c)) };
+    await this.rebuild(t, spec, { column: name, map });
+    await this.con.run(`DROP TABLE temp.${q(map)}`);
+    await this.con.run(`UPDATE ${META_SCHEMA}.columns SET type = ?, declared = ? WHERE table_name = ? AND column_name = ?`, [formatType(to), declared, table, name]);
+    this.remember(spec);
+  }
+
+  /**
+   * Makes the table again with a new shape and copies its rows, keeping the indexes the
+   * user added. DuckDB refuses, at commit, an ALTER TABLE on a table whose rows changed
+   * earlier in the same transaction; a table made in the transaction has no such limit.
+   */
+  private async rebuild(t: Table, spec: TableSpec, converted?: { column: string; map: string }): Promise<void> {
+    const name = spec.name;
+    const indexes = (await this.con.runAndReadAll(
+      `SELECT sql FROM duckdb_indexes() WHERE schema_name = '${DATA_SCHEMA}' AND table_name = ? AND sql IS NOT NULL`,
+      [name],
+    )).getRowObjects().map((r) => String(r.sql));
+    const tmp = `_connector_rebuild_${++this.stages}`;
+    await this.con.run(createTableSql({ ...spec, name: tmp }));
+    const old = new Set(t.spec.columns.map((c) => c.name));
+    const exprs = spec.columns.map((c) => (c.name === converted?.column ? "m.v" : old.has(c.name) ? `o.${q(c.name)}` : "NULL"));
+    const join = converted ? ` LEFT JOIN temp.${q(converted.map)} m ON ${t.pk.map((c) => `o.${q(c.name)} = m.${q(c.name)}`).join(" AND ")}` : "";
+    const cols = [...spec.columns.map((c) => q(c.name)), q(SYNCED), q(DELETED)];
+    await this.con.run(`INSERT INTO ${tableRef(tmp)} (${cols.join(", ")}) SELECT ${[...exprs, `o.${q(SYNCED)}`, `o.${q(DELETED)}`].join(", ")} FROM ${tableRef(name)} o${join}`);
+    await this.con.run(`DROP TABLE ${tableRef(name)}`);
+    await this.con.run(`ALTER TABLE ${tableRef(tmp)} RENAME TO ${q(name)}`);
+    for (const sql of indexes) await this.con.run(sql);
+    this.dirty.delete(name);
+    this.created.add(name);
+  }
+
+  async commit(checkpoint: CheckpointRecord | null): Promise<CommitResult> {
+    await this.flushAll();
+    if (checkpoint) {
+      await this.con.run(`INSERT INTO ${META_SCHEMA}.checkpoints VALUES (?, ?, ?, ?, ?)`, [
+        checkpoint.seq,
+        checkpoint.run,
+        checkpoint.time,
+        checkpoint.state,
+        checkpoint.operations,
+      ]);
+    }
+    await this.con.run("COMMIT");
+    this.dirty.clear();
+    this.created.clear();
+    await this.con.run("BEGIN TRANSACTION");
+    const result = { unmatchedUpdates: this.unmatched };
+    this.unmatched = {};
+    return result;
+  }
+
+  async rollback(): Promise<void> {
+    for (const run of this.runs.values()) {
+      try {
+        run.appender.clear();
+        run.appender.closeSync();
+      } catch {
+        // The transaction is being discarded; a half-used appender goes with it.
+      }
+    }
+    this.runs.clear();
+    this.unmatched = {};
+    this.dirty.clear();
+    this.created.clear();
+    await this.con.run("ROLLBACK");
+    await this.loadCatalog();
+    await this.con.run("BEGIN TRANSACTION");
+  }
+
+  async close(): Promise<void> {
+    if (!this.instance) return;
+    try {
+      await this.rollback();
+      await this.con.run("ROLLBACK");
+    } finally {
+      this.con.closeSync();
+      this.instance.closeSync();
+      this.instance = undefined;
+    }
+  }
+}
+
+function column(t: Table, name: string): ColumnSpec {
+  const c = t.spec.columns.find((x) => x.name === name);
+  if (!c) throw new Error(`no column "${name}" in table "${t.spec.name}"`);
+  return c;
+}
+
+function sameColumns(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export function createTableSql(spec: TableSpec): string {
+  const cols = spec.columns.map((c) => `${q(c.name)} ${duckType(c.type)}${c.pk ? " NOT NULL" : ""}`);
+  cols.push(`${q(SYNCED)} TIMESTAMPTZ NOT NULL`, `${q(DELETED)} BOOLEAN NOT NULL DEFAULT false`);
+  cols.push(`PRIMARY KEY (${spec.columns.filter((c) => c.pk).map((c) => q(c.name)).join(", ")})`);
+  return `CREATE TABLE ${tableRef(spec.name)} (${cols.join(", ")})`;
+}

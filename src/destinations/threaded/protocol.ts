@@ -1,0 +1,47 @@
+/** What the connector's thread and a destination's writer thread send each other. */
+import type { MessagePort } from "node:worker_threads";
+import type { CheckpointRecord, CommitResult, StoredCatalog, WriteOp } from "../destination.js";
+
+/** The shared Int32Array's slots. */
+export const Slot = {
+  /** Batches the writer has finished, successfully or not. */
+  done: 0,
+  /** Replies the writer has posted (open, commit, rollback, close). */
+  replies: 1,
+  /** 1 once a write failed: every later request fails with that error. */
+  failed: 2,
+  /** 1 once the writer thread is gone. */
+  gone: 3,
+} as const;
+export const SLOTS = 4;
+
+export interface WriterInput {
+  /** The module that exports `createDestination(options)`. */
+  module: string;
+  options: unknown;
+  signals: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+export type ToWriter =
+  | { t: "open" }
+  | { t: "write"; batch: WriteOp[] }
+  | { t: "commit"; checkpoint: CheckpointRecord | null }
+  | { t: "rollback" }
+  | { t: "close" }
+  /** After the failed slot is set: asks for the error that set it. */
+  | { t: "failure" };
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export type FromWriter =
+  | { t: "opened"; catalog: StoredCatalog }
+  | { t: "committed"; result: CommitResult }
+  | { t: "rolledBack" }
+  | { t: "closed" }
+  | { t: "error"; error: ErrorInfo };

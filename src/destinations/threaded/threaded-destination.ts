@@ -1,0 +1,163 @@
+/**
+ * Presents an asynchronous destination (DuckDB, PostgreSQL) to the engine as a synchronous
+ * one. Writes are batched and posted to a writer thread; at most MAX_IN_FLIGHT batches are
+ * outstanding, so memory stays flat however fast the connector emits. At a checkpoint the
+ * connector's thread blocks (Atomics.wait) until the writer has committed the rows and the
+ * checkpoint row, so nothing downstream of commit() runs before they are durable.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
+import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
+
+const BATCH_OPS = 2048;
+const MAX_IN_FLIGHT = 8;
+/** How long one Atomics.wait lasts before the writer's liveness is checked again. */
+const WAIT_SLICE_MS = 1000;
+
+/** A failure reported by the destination's writer thread, with the database's own message. */
+export class DestinationError extends Error {
+  override name = "DestinationError";
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ThreadedOptions {
+  kind: string;
+  location: string;
+  capabilities: DestinationCapabilities;
+  /** The module, loaded in the writer thread, that exports `createDestination(options)`. */
+  module: string;
+  options: unknown;
+}
+
+export class ThreadedDestination implements Destination {
+  readonly kind: string;
+  readonly location: string;
+  readonly capabilities: DestinationCapabilities;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signals = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  private batch: WriteOp[] = [];
+  private posted = 0;
+  private closed = false;
+
+  constructor(o: ThreadedOptions) {
+    this.kind = o.kind;
+    this.location = o.location;
+    this.capabilities = o.capabilities;
+    // A port of our own, because receiveMessageOnPort cannot read a Worker's messages.
+    const { port1, port2 } = new MessageChannel();
+    const input: WriterInput = { module: o.module, options: o.options, signals: this.signals.buffer as SharedArrayBuffer, port: port2 };
+    this.worker = new Worker(new URL("./writer.js", import.meta.url), { workerData: input, transferList: [port2] });
+    this.port = port1;
+    this.port.unref();
+    this.worker.unref();
+  }
+
+  open(): StoredCatalog {
+    const m = this.request({ t: "open" });
+    if (m.t !== "opened") throw unexpected(m);
+    return m.catalog;
+  }
+
+  apply(change: SchemaChange): void {
+    this.push({ op: "schema", change });
+  }
+
+  upsert(table: string, row: Stored[], synced: string): void {
+    this.push({ op: "upsert", table, row: row.slice(), synced });
+  }
+
+  update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {
+    this.push({ op: "update", table, columns, values, key, synced });
+  }
+
+  delete(table: string, key: Stored[], synced: string): void {
+    this.push({ op: "delete", table, key, synced });
+  }
+
+  truncate(table: string): void {
+    this.push({ op: "truncate", table });
+  }
+
+  commit(checkpoint: CheckpointRecord | null): CommitResult {
+    this.flush();
+    const m = this.request({ t: "commit", checkpoint });
+    if (m.t !== "committed") throw unexpected(m);
+    return m.result;
+  }
+
+  rollback(): void {
+    if (this.closed) return;
+    this.batch = [];
+    const m = this.request({ t: "rollback" });
+    if (m.t === "error") throw toError(m.error);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.batch = [];
+      if (Atomics.load(this.signals, Slot.gone) === 0) this.request({ t: "close" });
+    } finally {
+      this.closed = true;
+      this.port.close();
+      void this.worker.terminate();
+    }
+  }
+
+  private push(op: WriteOp): void {
+    this.batch.push(op);
+    if (this.batch.length >= BATCH_OPS) this.flush();
+  }
+
+  /** Posts the open batch, then waits while too many are outstanding; a writer failure surfaces here. */
+  private flush(): void {
+    if (this.batch.length > 0) {
+      this.post({ t: "write", batch: this.batch });
+      this.batch = [];
+      this.posted++;
+    }
+    while (this.posted - Atomics.load(this.signals, Slot.done) > MAX_IN_FLIGHT) this.waitOn(Slot.done);
+    if (Atomics.load(this.signals, Slot.failed) === 1) {
+      const m = this.request({ t: "failure" });
+      throw m.t === "error" ? toError(m.error) : unexpected(m);
+    }
+  }
+
+  private post(m: ToWriter): void {
+    if (this.closed) throw new DestinationError(`the ${this.kind} destination is closed`);
+    this.port.postMessage(m);
+  }
+
+  /** Posts a request and blocks until the writer's reply. */
+  private request(m: ToWriter): FromWriter {
+    const before = Atomics.load(this.signals, Slot.replies);
+    this.post(m);
+    while (Atomics.load(this.signals, Slot.replies) === before) this.waitOn(Slot.replies, before);
+    const got = receiveMessageOnPort(this.port);
+    if (!got) throw new DestinationError(`the ${this.kind} destination's writer replied with nothing`);
+    return got.message as FromWriter;
+  }
+
+  private waitOn(slot: number, seen = Atomics.load(this.signals, slot)): void {
+    Atomics.wait(this.signals, slot, seen, WAIT_SLICE_MS);
+    if (Atomics.load(this.signals, Slot.gone) === 1 && Atomics.load(this.signals, slot) === seen) {
+      throw new DestinationError(`the ${this.kind} destination's writer thread stopped unexpectedly`);
+    }
+  }
+}
+
+function toError(e: ErrorInfo): DestinationError {
+  const err = new DestinationError(e.message, e.code);
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+function unexpected(m: FromWriter): Error {
+  return m.t === "error" ? toError(m.error) : new DestinationError(`unexpected reply from the destination's writer: ${m.t}`);
+}
