@@ -1,12 +1,11 @@
 import { asDefinition, type Connector, type ConnectorDefinition } from "./sdk/connector.js";
 import type { Counts } from "./sync/counts.js";
-import { SyncEngine } from "./sync/engine.js";
-import { prepareInputs } from "./sync/inputs.js";
+import { runConnectorSync } from "./sync/run-sync.js";
 import type { ReplayOption } from "./replay/run.js";
 import type { Naming } from "./normalize/naming.js";
 import { isPlainObject, type StateObject } from "./state/state.js";
 import { verify, type VerifyReport } from "./verify/verify.js";
-import { Warehouse } from "./destinations/sqlite/warehouse.js";
+import { SqliteDestination } from "./destinations/sqlite/destination.js";
 
 /** Inputs of runSync(). */
 export interface RunSyncOptions {
@@ -67,33 +66,42 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   if (!def) throw new TypeError("runSync() needs a Connector or an object with an update function");
   const rawState = (options.state ?? {}) as StateObject;
   if (!isPlainObject(rawState)) throw new TypeError("runSync(): state must be a plain object");
-  const inputs = await prepareInputs(def, options.configuration ?? {}, rawState, { resetHint: "runSync({ state: {} })" });
   // Loaded only when asked for: the interception library is not needed by every test.
   const replayModule = options.replay === undefined ? undefined : await import("./replay/run.js");
   const source = replayModule?.replayFromOption(options.replay!);
-  const warehouse = Warehouse.open(options.warehouse ?? ":memory:");
-  // Collected here, not by the engine, which keeps only the last state.
+  const destination = new SqliteDestination(options.warehouse ?? ":memory:");
+  // Collected here: the sync keeps only the last state.
   const checkpoints: StateObject[] = [];
   const keep = options.keepCheckpoints ?? true;
-  const engine = new SyncEngine({
-    definition: def,
-    configuration: inputs.configuration,
-    state: inputs.state,
-    warehouse,
-    naming: options.naming ?? "fivetran",
-    checkState: inputs.checkState,
-    events: keep ? { checkpoint: (c) => checkpoints.push(c.state) } : undefined,
-  });
   const http = source ? replayModule!.startReplay(source, options.configuration ?? {}) : undefined;
-  const r = await engine.run().finally(() => http?.stop());
+  let r;
+  try {
+    r = await runConnectorSync({
+      definition: def,
+      configuration: options.configuration ?? {},
+      state: rawState,
+      sources: { resetHint: "runSync({ state: {} })" },
+      destination,
+      naming: options.naming ?? "fivetran",
+      events: keep ? { checkpoint: (c) => checkpoints.push(c.state) } : undefined,
+      shared: true,
+      keepOpen: true,
+    });
+  } catch (e) {
+    destination.close();
+    throw e;
+  } finally {
+    await http?.stop();
+  }
+  const warehouse = destination.warehouse;
   const result: RunSyncResult = {
     state: r.state,
     checkpoints,
     counts: r.counts,
-    warnings: [...inputs.warnings, ...r.warnings],
+    warnings: r.warnings,
     rows: (table) => warehouse.rows(table),
     tables: () => [...warehouse.tables.keys()].sort(),
-    close: () => warehouse.close(),
+    close: () => destination.close(),
   };
   if (r.status === "failed") throw new SyncError(r.error?.message ?? "sync failed", result, { cause: r.error });
   return result;
@@ -127,7 +135,7 @@ export async function verifyConnector<C, S>(connector: Connector<C, S> | Connect
   if (!def) throw new TypeError("verifyConnector() needs a Connector or an object with an update function");
   const { replay, timeout, ...rest } = options;
   const source = replay === undefined ? undefined : (await import("./replay/run.js")).replayFromOption(replay);
-  return verify({ load: async () => def, ...rest, timeoutMs: timeout, ...(source ? { replay: source } : {}) });
+  return verify({ load: async () => def, ...rest, timeoutMs: timeout, shared: true, ...(source ? { replay: source } : {}) });
 }
 
 export type { CheckResult, Difference, VerifyReport } from "./verify/verify.js";

@@ -13,7 +13,8 @@ import { configurationFile, findConnectorFile, project, stateSource } from "../p
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
-import { EXIT_CALLED, EXIT_CODE, LIVE_SLOTS, type ErrorInfo, type WorkerInput, type WorkerMessage } from "../host/protocol.js";
+import type { ErrorInfo, WorkerInput, WorkerMessage } from "../host/protocol.js";
+import { newLiveCounts, readLiveCounts, Slot } from "../sync/live-counts.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
@@ -74,9 +75,9 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       state,
       stateFile: stateSrc.file,
       resetHint,
-      warehouse: p.warehouse,
+      destination: { kind: "sqlite", file: p.warehouse },
       naming,
-      liveCounts: new SharedArrayBuffer(LIVE_SLOTS * Float64Array.BYTES_PER_ELEMENT),
+      liveCounts: newLiveCounts(),
       ...(http ? { http } : {}),
     };
     const header = (warnings: string[]): void => {
@@ -214,8 +215,8 @@ function supervise(
     worker.on("exit", (code) => {
       if (settled) return;
       const message =
-        live[EXIT_CALLED] === 1
-          ? `the connector called process.exit(${live[EXIT_CODE]}); return from update() instead, or throw to fail the sync`
+        live[Slot.exitCalled] === 1
+          ? `the connector called process.exit(${live[Slot.exitCode]}); return from update() instead, or throw to fail the sync`
           : `update() never finished: it is waiting on a promise that nothing will ever settle (worker exit code ${code})`;
       stopWith({ name: "Error", message });
     });
@@ -226,20 +227,15 @@ function supervise(
 /** What is known of a run that was stopped from outside: the live counts and the last committed checkpoint. */
 function partial(live: Float64Array, byTable: Record<string, TableCounts>, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
   const counts = emptyCounts();
-  counts.upserts = live[0]!;
-  counts.updates = live[1]!;
-  counts.deletes = live[2]!;
-  counts.truncates = live[3]!;
-  counts.schemaChanges = live[4]!;
-  counts.checkpoints = live[5]!;
+  Object.assign(counts, readLiveCounts(live));
   counts.byTable = byTable;
   return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
 }
 
 function progressLine(live: Float64Array, ms: number): string {
-  const ops = live[0]! + live[1]! + live[2]! + live[3]!;
+  const ops = live[Slot.upserts]! + live[Slot.updates]! + live[Slot.deletes]! + live[Slot.truncates]!;
   const rate = Math.round(ops / Math.max(ms / 1000, 0.001));
-  return `Syncing: ${num(ops)} operations · ${num(rate)} ops/s · ${num(live[5]!)} checkpoints · ${elapsed(ms)}`;
+  return `Syncing: ${num(ops)} operations · ${num(rate)} ops/s · ${num(live[Slot.checkpoints]!)} checkpoints · ${elapsed(ms)}`;
 }
 
 function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {

@@ -32,11 +32,13 @@ export interface TableSpec {
 export type SchemaChange =
   | { kind: "createTable"; table: TableSpec }
   | { kind: "addColumn"; table: string; column: ColumnSpec }
-  /** The column's type becomes known, or is now declared; stored values need no conversion. */
+  /** The column's type becomes known, or is now declared. */
   | { kind: "setType"; table: string; column: string; type: LogicalType; declared: boolean }
-  /** A widening: every stored value is converted as if the column had had `to` from the start (see README, The warehouse). */
-  | { kind: "changeType"; table: string; column: string; from: LogicalType; to: LogicalType; declared: boolean }
-  | { kind: "dropTable"; table: string };
+  /** A widening: every stored value is converted as if the column had had `to` from the start (README, The warehouse). */
+  | { kind: "changeType"; table: string; column: string; type: LogicalType; declared: boolean }
+  | { kind: "dropTable"; table: string }
+  /** The name the connector gave a table before normalisation; `fresh` starts the table's list again. */
+  | { kind: "tableSource"; table: string; source: string; fresh: boolean };
 
 /** The checkpoint row that commits with the rows before it: `_connector_checkpoints` in every destination. */
 export interface CheckpointRecord {
@@ -52,12 +54,12 @@ export interface CheckpointRecord {
 /** What a destination holds at the start of a sync. */
 export interface StoredCatalog {
   tables: TableSpec[];
+  /** The names each table was filled from in earlier syncs. */
+  sources: Record<string, string[]>;
   /** The last committed checkpoint's seq, 0 for none. */
   lastSeq: number;
   /** This sync's run number. */
   run: number;
-  /** For destinations that keep the state themselves (`connector run`): the last committed state. */
-  state?: string;
 }
 
 /** What a commit reports back: updates that matched no row, per table. */
@@ -70,8 +72,8 @@ export interface DestinationCapabilities {
   maxIdentifierLength: number;
   /** Most columns in one table, system columns included. */
   maxColumns: number;
-  /** The state is committed inside the destination with each checkpoint. */
-  stateInDestination: boolean;
+  /** `Users` and `users` name one table (SQLite, DuckDB). */
+  caseInsensitiveNames: boolean;
 }
 
 /** One write, as the channel carries it to an asynchronous destination. Values are in catalog order. */
@@ -95,6 +97,8 @@ export interface Destination {
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void;
   delete(table: string, key: Stored[], synced: string): void;
   truncate(table: string): void;
+  /** Whether an integer column holds a value beyond ±(2^53 − 1), which a DOUBLE cannot hold exactly. */
+  holdsUnsafeIntegers(table: string, column: string): boolean;
   /** Commits everything since the last commit, with the checkpoint row when there is one; durable when it returns. Opens the next transaction. */
   commit(checkpoint: CheckpointRecord | null): CommitResult;
   /** Discards everything since the last commit. */
@@ -110,6 +114,7 @@ export interface AsyncDestination {
   open(): Promise<StoredCatalog>;
   /** Applies writes in order. */
   write(batch: WriteOp[]): Promise<void>;
+  holdsUnsafeIntegers(table: string, column: string): Promise<boolean>;
   commit(checkpoint: CheckpointRecord | null): Promise<CommitResult>;
   rollback(): Promise<void>;
   close(): Promise<void>;

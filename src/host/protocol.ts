@@ -1,5 +1,6 @@
 /** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
-import type { CheckpointInfo, SyncResult } from "../sync/engine.js";
+import type { DestinationSpec } from "../destinations/open.js";
+import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
 import type { HttpSpec, HttpSummary } from "../replay/run.js";
 import type { LogLevel } from "../sdk/active-sync.js";
@@ -13,7 +14,7 @@ export interface WorkerInput {
   state: StateObject;
   stateFile: string;
   resetHint: string;
-  warehouse: string;
+  destination: DestinationSpec;
   naming: Naming;
   liveCounts: SharedArrayBuffer;
   /** --record or --replay: the cassette to record into or serve from. */
@@ -38,10 +39,6 @@ export type WorkerMessage =
   | { t: "checkpoint"; info: CheckpointInfo }
   | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo; http?: HttpSummary } };
 
-/** Slots of the shared counts array after the six counts: whether the connector called process.exit, and its code. */
-export const EXIT_CALLED = 6;
-export const EXIT_CODE = 7;
-export const LIVE_SLOTS = 8;
 
 /** What the main thread of `connector verify` gives its worker. */
 export interface VerifyWorkerInput {

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { SyncFailedError, UsageError } from "../util/errors.js";
 import { loadConnector } from "../project/loader.js";
 import { connectorSecrets } from "../util/redact.js";
-import { failActiveRun } from "../sync/run-guard.js";
+import { failActiveSyncs } from "../sync/traps.js";
 import { verify } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 
@@ -43,14 +43,14 @@ async function main(input: VerifyWorkerInput): Promise<void> {
 if (parentPort) {
   // An exception in a connector's timer or callback fails the sync in progress, and verify goes on.
   process.on("uncaughtException", (e) => {
-    if (!failActiveRun(new SyncFailedError(`the connector threw outside update(): ${e instanceof Error ? e.message : String(e)}`))) throw e;
+    if (!failActiveSyncs(new SyncFailedError(`the connector threw outside update(): ${e instanceof Error ? e.message : String(e)}`))) throw e;
   });
   const exit = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {
     // Node's own exit after an error it could not hand to a listener.
     if ((process as { _exiting?: boolean })._exiting) return exit(code as number);
     const error = new SyncFailedError(`the connector called process.exit(${code ?? ""}); return from update() instead, or throw to fail the sync`);
-    failActiveRun(error);
+    failActiveSyncs(error);
     throw error;
   }) as typeof process.exit;
   await main(workerData as VerifyWorkerInput);

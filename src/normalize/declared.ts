@@ -2,7 +2,7 @@ import { OperationError } from "../util/errors.js";
 import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
 import { isPlainObject } from "../state/state.js";
 import { describe, formatType, isWidening, parseType, type LogicalType } from "./types.js";
-import { FIVETRAN_ID, type Warehouse } from "../destinations/sqlite/warehouse.js";
+import { FIVETRAN_ID, type Catalog } from "./catalog.js";
 
 export interface DeclaredColumn {
   name: string;
@@ -138,7 +138,7 @@ export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
 const plain = (c: DeclaredColumn): DeclaredColumn => ({ name: c.name, type: c.type, pk: c.pk });
 
 /** Creates or extends the declared tables; returns how many schema changes it made. */
-export function applySchema(w: Warehouse, tables: DeclaredTable[]): number {
+export function applySchema(w: Catalog, tables: DeclaredTable[]): number {
   let changes = 0;
   for (const d of tables) {
     const existing = w.tables.get(d.name);

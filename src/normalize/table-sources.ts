@@ -1,7 +1,7 @@
 import { OperationError } from "../util/errors.js";
 import { sqliteNameKey, type Naming } from "./naming.js";
 import { caseTwin } from "./declared.js";
-import type { Warehouse } from "../destinations/sqlite/warehouse.js";
+import type { Catalog } from "./catalog.js";
 
 interface Claim {
   source: string;
@@ -13,14 +13,13 @@ interface Claim {
  * Which table names of the connector fill each warehouse table. Two names that become one
  * table within a sync fail it: their rows would mix. A table that earlier syncs filled from
  * another name only warns, since a renamed table in the connector's code looks the same.
- * The names are kept in _connector_table_sources, in the sync's transaction.
+ * The names are kept by the destination (_connector_table_sources), in the sync's transaction.
  */
 export class TableSources {
   private claims = new Map<string, Claim>();
-  private created = false;
 
   constructor(
-    private readonly w: Warehouse,
+    private readonly w: Catalog,
     private readonly naming: Naming,
     private readonly warn: (key: string, message: string) => void,
   ) {}
@@ -50,13 +49,8 @@ export class TableSources {
   }
 
   private record(source: string, name: string): void {
-    const db = this.w.db;
-    if (!this.created) {
-      db.exec("CREATE TABLE IF NOT EXISTS _connector_table_sources (table_name TEXT NOT NULL, source_name TEXT NOT NULL, PRIMARY KEY (table_name, source_name))");
-      this.created = true;
-    }
     if (this.w.tables.has(name)) {
-      const known = (db.prepare("SELECT source_name FROM _connector_table_sources WHERE table_name = ?").all(name) as { source_name: string }[]).map((r) => r.source_name);
+      const known = this.w.sources.get(name) ?? [];
       if (known.length > 0 && !known.includes(source)) {
         const earlier = known.map((k) => `"${k}"`).join(", ");
         this.warn(
@@ -64,10 +58,10 @@ export class TableSources {
           `table "${name}" now gets rows from "${source}", but earlier syncs filled it from ${earlier}, which also ${known.length > 1 ? "become" : "becomes"} "${name}". If you renamed the table, ignore this; if they are different tables, rename one of them and run \`connector reset --table ${name}\`.`,
         );
       }
+      this.w.recordSource(name, source, false);
     } else {
       // A table that was reset (or never created) starts its list afresh.
-      db.prepare("DELETE FROM _connector_table_sources WHERE table_name = ?").run(name);
+      this.w.recordSource(name, source, true);
     }
-    db.prepare("INSERT OR IGNORE INTO _connector_table_sources (table_name, source_name) VALUES (?, ?)").run(name, source);
   }
 }

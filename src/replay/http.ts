@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import { ClientRequestInterceptor } from "@mswjs/interceptors/ClientRequest";
 import { FetchInterceptor } from "@mswjs/interceptors/fetch";
 import { SyncFailedError } from "../util/errors.js";
-import { registry } from "../sdk/active-sync.js";
+import { activeSync } from "../sdk/active-sync.js";
 import type { Exchange, Headers } from "./cassette.js";
 import { Matcher, TRANSPORT_HEADERS, type MatchIgnore, type Shape } from "./match.js";
 import { Redactor } from "./redact.js";
@@ -143,7 +143,7 @@ export function installHttp(o: HttpOptions): HttpSession {
         const error = new UnmatchedRequestError(unmatchedMessage(matcher!.shape(raw), matcher!, o.label, o.name));
         unmatched.push(error);
         // Fail the sync even if the connector catches the network error and carries on.
-        (registry().sync as { fail?: (e: Error) => void } | undefined)?.fail?.(error);
+        activeSync()?.fail(error);
         controller.errorWith(error);
         return;
       }

@@ -8,12 +8,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { secretValues } from "../project/configuration.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
-import { SyncEngine, type SyncResult } from "../sync/engine.js";
-import { prepareInputs } from "../sync/inputs.js";
+import type { SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
 import type { LogSink } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
-import { Warehouse } from "../destinations/sqlite/warehouse.js";
+import { SqliteDestination } from "../destinations/sqlite/destination.js";
+import { runConnectorSync } from "../sync/run-sync.js";
 import { readCassette, swapInto, writeCassette, type Exchange } from "./cassette.js";
 import { installHttp, redactExchanges, type HttpSession } from "./http.js";
 import { checkIgnore, mergeIgnore, readReplayConfig, type MatchIgnore } from "./match.js";
@@ -52,20 +52,26 @@ export function startReplay(source: ReplaySource, configuration: unknown): HttpS
 
 const quiet: LogSink = { log: () => {} };
 
-/** One sync of a freshly loaded connector into the given warehouse, with HTTP already intercepted. */
+/** One sync of a freshly loaded connector into a SQLite warehouse left open for reading, with HTTP already intercepted. */
 async function syncOnce(
   load: () => Promise<ConnectorDefinition<unknown, unknown>>,
   configuration: unknown,
   state: StateObject,
-  warehouse: Warehouse,
+  destination: SqliteDestination,
   naming: Naming,
 ): Promise<SyncResult & { checkpoints: StateObject[] }> {
-  const definition = await load();
-  const inputs = await prepareInputs(definition, configuration, state, { resetHint: "connector reset" });
   const checkpoints: StateObject[] = [];
-  const events = { checkpoint: (c: { state: StateObject }) => checkpoints.push(c.state) };
-  const engine = new SyncEngine({ definition, configuration: inputs.configuration, state: inputs.state, warehouse, naming, checkState: inputs.checkState, logger: quiet, events });
-  return { ...(await engine.run()), checkpoints };
+  const result = await runConnectorSync({
+    definition: await load(),
+    configuration,
+    state,
+    destination,
+    naming,
+    logger: quiet,
+    events: { checkpoint: (c) => checkpoints.push(c.state) },
+    keepOpen: true,
+  });
+  return { ...result, checkpoints };
 }
 
 export interface ReplayedRun {
@@ -89,10 +95,10 @@ export async function replayOutcome(o: {
 }): Promise<ReplayedRun> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-replay-"));
   const http = startReplay(o.source, o.configuration);
-  let warehouse: Warehouse | undefined;
+  const destination = new SqliteDestination(path.join(scratch, "warehouse.db"));
   try {
-    warehouse = Warehouse.open(path.join(scratch, "warehouse.db"));
-    const result = await syncOnce(o.load, o.configuration, o.startState, warehouse, o.naming);
+    const result = await syncOnce(o.load, o.configuration, o.startState, destination, o.naming);
+    const warehouse = destination.warehouse;
     const outcome =
       result.status === "succeeded"
         ? snapshotOutcome(warehouse, { startState: o.startState, checkpoints: result.checkpoints, state: result.state, naming: o.naming }, new Redactor(secretValues(o.configuration)))
@@ -100,7 +106,7 @@ export async function replayOutcome(o: {
     return { result, outcome, served: http.served, recorded: o.source.exchanges.length };
   } finally {
     await http.stop();
-    warehouse?.close();
+    destination.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -137,7 +143,7 @@ export async function finishRecording(o: {
   }
   const secrets = secretValues(o.configuration);
   const probe = installHttp({ mode: "record", secrets, serve: exchanges, run: "incremental" });
-  const memory = Warehouse.open(":memory:");
+  const memory = new SqliteDestination(":memory:");
   let incremental: Exchange[] = [];
   try {
     const again = await syncOnce(o.load, o.configuration, o.result.state, memory, o.naming);

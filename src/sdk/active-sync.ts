@@ -1,8 +1,12 @@
 /**
- * The bridge between op/log and the running sync. It lives on globalThis under a
- * Symbol.for key, so a connector that resolved its own copy of connector-sdk still
- * reaches the engine of the CLI that runs it.
+ * The bridge between op/log and the sync that runs them. Each sync runs update() inside an
+ * AsyncLocalStorage context, so an operation reaches its own sync, even from a timer or
+ * after an await, and two syncs in one process never see each other's operations. The
+ * storage itself lives on globalThis under a Symbol.for key, so a connector that resolved
+ * its own copy of connector-sdk still reaches the sync of the CLI that runs it.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+
 export interface SyncSink {
   upsert(table: string, data: unknown): void;
   update(table: string, data: unknown): void;
@@ -17,16 +21,34 @@ export interface LogSink {
   log(level: LogLevel, message: string): void;
 }
 
-interface Registry {
-  sync?: SyncSink;
-  /** Set once a sync in this process has ended: an operation after that most likely comes from an async call update() did not await. */
-  ended?: boolean;
+/** One running sync, as its operations and log lines find it. */
+export interface ActiveSync {
+  sink: SyncSink;
   logger?: LogSink;
+  /** Set when update() has settled: an operation after that most likely comes from an async call it did not await. */
+  ended: boolean;
+  /** Fails the sync, even if the connector catches the error it is given (a replayed request with no recording, say). */
+  fail(error: Error): void;
 }
 
-const KEY = Symbol.for("connector-sdk.registry");
+interface Registry {
+  storage?: AsyncLocalStorage<ActiveSync>;
+}
 
-export function registry(): Registry {
+const KEY = Symbol.for("connector-sdk.active-sync");
+
+function storage(): AsyncLocalStorage<ActiveSync> {
   const g = globalThis as { [KEY]?: Registry };
-  return (g[KEY] ??= {});
+  const reg = (g[KEY] ??= {});
+  return (reg.storage ??= new AsyncLocalStorage<ActiveSync>());
+}
+
+/** The sync the calling code belongs to, if any. */
+export function activeSync(): ActiveSync | undefined {
+  return storage().getStore();
+}
+
+/** Runs `fn` (update(), schema()) as part of a sync: every operation it makes, now or later, reaches that sync. */
+export function runInSync<T>(sync: ActiveSync, fn: () => T): T {
+  return storage().run(sync, fn);
 }

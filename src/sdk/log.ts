@@ -1,10 +1,10 @@
-import { registry, type LogLevel } from "./active-sync.js";
+import { activeSync, type LogLevel } from "./active-sync.js";
 
 function emit(level: LogLevel, message: unknown, error?: unknown): void {
   let text = typeof message === "string" ? message : message instanceof Error ? (message.stack ?? message.message) : safeString(message);
   if (error instanceof Error) text += `\n${error.stack ?? error.message}`;
   else if (error !== undefined) text += `\n${safeString(error)}`;
-  const sink = registry().logger;
+  const sink = activeSync()?.logger;
   if (sink) sink.log(level, text);
   else if (level !== "DEBUG") process.stderr.write(`${level} ${text}\n`);
 }

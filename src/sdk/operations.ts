@@ -1,4 +1,4 @@
-import { registry, type SyncSink } from "./active-sync.js";
+import { activeSync, type SyncSink } from "./active-sync.js";
 
 /** The error for an operation that arrives after update() has settled, which is almost always a forgotten await. */
 export function lateOperation(name: string): string {
@@ -6,13 +6,10 @@ export function lateOperation(name: string): string {
 }
 
 function sink(name: string): SyncSink {
-  const reg = registry();
-  const s = reg.sync;
-  if (!s) {
-    if (reg.ended) throw new Error(lateOperation(name));
-    throw new Error(`op.${name}() was called outside a sync. Operations only work while \`connector debug\`, runSync() or verify runs update().`);
-  }
-  return s;
+  const sync = activeSync();
+  if (!sync) throw new Error(`op.${name}() was called outside a sync. Operations only work while \`connector debug\`, runSync() or verify runs update().`);
+  if (sync.ended) throw new Error(lateOperation(name));
+  return sync.sink;
 }
 
 /**

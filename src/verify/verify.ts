@@ -3,15 +3,19 @@ import os from "node:os";
 import path from "node:path";
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { parseJsonExact, stringifyExact } from "../util/exact.js";
-import { SimulatedInterruption, SyncEngine, type SyncResult } from "../sync/engine.js";
-import { prepareInputs } from "../sync/inputs.js";
+import { createDestination, openReader, type DestinationKind } from "../destinations/open.js";
+import type { WarehouseReader } from "../destinations/reader.js";
+import { SYNCED } from "../normalize/catalog.js";
+import { runConnectorSync } from "../sync/run-sync.js";
+import type { SyncResult } from "../sync/sync.js";
+import { holdTraps } from "../sync/traps.js";
+import { interruptAt, SimulatedInterruption } from "./interrupting-sink.js";
 import type { Naming } from "../normalize/naming.js";
 import type { JsonValue, StateObject } from "../state/state.js";
 import { mulberry32 } from "./random.js";
 import type { ReplaySource } from "../replay/run.js";
-import { RunGuard } from "../sync/run-guard.js";
 import type { LogSink } from "../sdk/active-sync.js";
-import { SYNCED, Warehouse } from "../destinations/sqlite/warehouse.js";
+import { UsageError } from "../util/errors.js";
 
 /** Inputs of verify(): how to load the connector, and how many trials. */
 export interface VerifyOptions {
@@ -28,6 +32,10 @@ export interface VerifyOptions {
   replay?: ReplaySource;
   /** Fails a sync that runs longer than this (ms); an update() that never returns otherwise holds verify forever. */
   timeoutMs?: number;
+  /** The kind of scratch warehouse: the project's destination. Default sqlite. */
+  destination?: DestinationKind;
+  /** Runs in a test runner's process, shared with other work. */
+  shared?: boolean;
   /** An empty folder for the scratch warehouses; by default one is made in the temp dir. Removed at the end either way. */
   scratch?: string;
   /** Called with each check's verdict as soon as it is known. */
@@ -99,12 +107,11 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const rand = mulberry32(seed);
   const say = o.progress ?? (() => {});
   const scratch = o.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
-  const guard = new RunGuard(o.timeoutMs, o.onRun);
-  const run = async (name: string, state: StateObject, abortBeforeOperation?: number) =>
-    runOnce(o, guard, path.join(scratch, `${name}.db`), state, abortBeforeOperation);
+  const ext = o.destination === "duckdb" ? "duckdb" : "db";
+  const run = async (name: string, state: StateObject, abortBeforeOperation?: number) => runOnce(o, path.join(scratch, `${name}.${ext}`), state, abortBeforeOperation);
   const checks = reported(o.onCheck);
   const trialResults: TrialResult[] = [];
-  guard.install();
+  const release = holdTraps();
   try {
     say("baseline: historical sync 1 of 2");
     const first = await run("baseline", {});
@@ -189,7 +196,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     );
 
     say("reset: a historical sync after a reset");
-    for (const f of ["baseline.db", "baseline.db-wal", "baseline.db-shm"]) fs.rmSync(path.join(scratch, f), { force: true });
+    for (const f of fs.readdirSync(scratch)) if (f.startsWith("baseline.")) fs.rmSync(path.join(scratch, f), { force: true });
     const reset = await run("baseline", {});
     checks.push(outcome("reset", reset.result, diff(baseline, reset.snapshot, unstable), "a run after a reset equals the baseline"));
 
@@ -202,7 +209,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
       trials: trialResults,
     };
   } finally {
-    guard.dispose();
+    release();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -221,47 +228,62 @@ function outcome(check: CheckName, result: SyncResult, differences: Difference[]
   return { check, status: "pass", detail: ok, differences: [] };
 }
 
-async function runOnce(o: VerifyOptions, guard: RunGuard, file: string, state: StateObject, abortBeforeOperation?: number) {
+async function runOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
   const http = o.replay ? (await import("../replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
   try {
-    return await syncOnce(o, guard, file, state, abortBeforeOperation);
+    return await syncOnce(o, file, state, abortBeforeOperation);
   } finally {
     await http?.stop();
   }
 }
 
-async function syncOnce(o: VerifyOptions, guard: RunGuard, file: string, state: StateObject, abortBeforeOperation?: number) {
-  const definition = await o.load();
-  const inputs = await prepareInputs(definition, o.configuration ?? {}, state, { resetHint: "connector reset" });
-  const warehouse = Warehouse.open(file);
+async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
+  const kind = o.destination ?? "sqlite";
+  o.onRun?.(true);
+  let result: SyncResult;
   try {
-    const engine = new SyncEngine({
+    const definition = await o.load();
+    result = await runConnectorSync({
       definition,
-      configuration: inputs.configuration,
-      state: inputs.state,
-      warehouse,
+      configuration: o.configuration ?? {},
+      state,
+      destination: createDestination({ kind, file }),
       naming: o.naming ?? "fivetran",
-      checkState: inputs.checkState,
-      abortBeforeOperation,
       logger: o.logger ?? { log: () => {} },
+      wrapSink: abortBeforeOperation === undefined ? undefined : interruptAt(abortBeforeOperation),
+      timeoutMs: o.timeoutMs,
+      shared: o.shared,
     });
-    const result = await guard.run(engine);
-    return { result, operations: engine.operationCount, snapshot: { rows: snapshot(warehouse), state: result.state } };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    result = failedRun(e);
   } finally {
-    warehouse.close();
+    o.onRun?.(false);
+  }
+  if (!fs.existsSync(file)) return { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
+  const reader = await openReader({ kind, file });
+  try {
+    return { result, operations: result.operations, snapshot: { rows: await snapshot(reader), state: result.state } };
+  } finally {
+    await reader.close();
   }
 }
 
+/** A sync that could not start, as a failed result, so the check reports it. */
+function failedRun(error: Error): SyncResult {
+  return { status: "failed", error, counts: { upserts: 0, updates: 0, deletes: 0, truncates: 0, schemaChanges: 0, checkpoints: 0, byTable: {} }, previousState: {}, state: {}, warnings: [], durationMs: 0, operations: 0 };
+}
+
 /** Every user table's rows by primary key, without _fivetran_synced, which differs between runs by design. */
-function snapshot(w: Warehouse): Rows {
+async function snapshot(reader: WarehouseReader): Promise<Rows> {
   const rows: Rows = new Map();
-  for (const [name, t] of w.tables) {
+  for (const t of await reader.tables()) {
     const byKey = new Map<string, Record<string, unknown>>();
-    for (const row of w.rows(name)) {
+    for (const row of await reader.rows(t.table)) {
       const { [SYNCED]: _synced, ...rest } = row;
-      byKey.set(stringifyExact(t.pk.map((c) => comparable(row[c.name]))), rest);
+      byKey.set(stringifyExact(t.primaryKey.map((c) => comparable(row[c]))), rest);
     }
-    rows.set(name, byKey);
+    rows.set(t.table, byKey);
   }
   return rows;
 }

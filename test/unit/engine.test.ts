@@ -284,11 +284,11 @@ describe("memory over many checkpoints", () => {
     const { runInNewContext } = await import("node:vm");
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    const { SyncEngine } = await import("../../src/sync/engine.js");
-    const { Warehouse } = await import("../../src/destinations/sqlite/warehouse.js");
-    const warehouse = Warehouse.open(":memory:");
+    const { Sync } = await import("../../src/sync/sync.js");
+    const { SqliteDestination } = await import("../../src/destinations/sqlite/destination.js");
+    const destination = new SqliteDestination(":memory:");
     const seen: WeakRef<object>[] = [];
-    const engine = new SyncEngine({
+    const engine = new Sync({
       definition: {
         update() {
           for (let i = 0; i < 50; i++) op.checkpoint({ i, pad: "x".repeat(1000) + i });
@@ -296,7 +296,7 @@ describe("memory over many checkpoints", () => {
       },
       configuration: {},
       state: {},
-      warehouse,
+      destination,
       naming: "fivetran",
       events: { checkpoint: (info) => seen.push(new WeakRef(info.state)) },
     });
@@ -307,8 +307,8 @@ describe("memory over many checkpoints", () => {
     const alive = seen.map((ref) => ref.deref()).filter((s) => s !== undefined);
     expect(alive).toEqual([result.state]);
     expect(result.state).toMatchObject({ i: 49 });
-    expect(engine.counts.checkpoints).toBe(50);
-    warehouse.close();
+    expect(result.counts.checkpoints).toBe(50);
+    destination.close();
   });
 
   it("runSync collects every checkpoint's state unless keepCheckpoints is false", async () => {

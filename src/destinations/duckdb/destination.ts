@@ -52,7 +52,7 @@ export function createDestination(o: DuckDbOptions): AsyncDestination {
 
 export class DuckDbDestination implements AsyncDestination {
   readonly kind = "duckdb";
-  readonly capabilities = { maxIdentifierLength: 255, maxColumns: 10_000, stateInDestination: false };
+  readonly capabilities = { maxIdentifierLength: 255, maxColumns: 10_000, caseInsensitiveNames: true };
   private instance: DuckDBInstance | undefined;
   private con!: DuckDBConnection;
   private tables = new Map<string, Table>();
@@ -77,12 +77,18 @@ export class DuckDbDestination implements AsyncDestination {
     await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.columns (
       table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, type VARCHAR, declared BOOLEAN NOT NULL,
       primary_key BOOLEAN NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (table_name, column_name))`);
+    await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.table_sources (
+      table_name VARCHAR NOT NULL, source_name VARCHAR NOT NULL, PRIMARY KEY (table_name, source_name))`);
     await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.checkpoints (
       seq BIGINT PRIMARY KEY, run BIGINT NOT NULL, time TIMESTAMPTZ NOT NULL, state JSON NOT NULL, operations JSON NOT NULL)`);
     await this.loadCatalog();
     const last = (await this.con.runAndReadAll(`SELECT coalesce(max(seq), 0) AS seq, coalesce(max(run), 0) AS run FROM ${META_SCHEMA}.checkpoints`)).getRowObjects()[0]!;
+    const sources: Record<string, string[]> = {};
+    for (const r of (await this.con.runAndReadAll(`SELECT table_name, source_name FROM ${META_SCHEMA}.table_sources`)).getRowObjects()) {
+      (sources[String(r.table_name)] ??= []).push(String(r.source_name));
+    }
     await this.con.run("BEGIN TRANSACTION");
-    return { tables: [...this.tables.values()].map((t) => t.spec), lastSeq: Number(last.seq), run: Number(last.run) + 1 };
+    return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.seq), run: Number(last.run) + 1 };
   }
 
   private async ensureOurs(): Promise<void> {
@@ -229,7 +235,7 @@ export class DuckDbDestination implements AsyncDestination {
   }
 
   private async apply(change: SchemaChange): Promise<void> {
-    if (change.kind !== "createTable") await this.flush(change.table);
+    if (change.kind !== "createTable" && change.kind !== "tableSource") await this.flush(change.table);
     switch (change.kind) {
       case "createTable":
         await this.createTable(change.table);
@@ -265,7 +271,11 @@ export class DuckDbDestination implements AsyncDestination {
         return;
       }
       case "changeType":
-        await this.changeType(change.table, change.column, change.from, change.to, change.declared);
+        await this.changeType(change.table, change.column, column(this.table(change.table), change.column).type, change.type, change.declared);
+        return;
+      case "tableSource":
+        if (change.fresh) await this.con.run(`DELETE FROM ${META_SCHEMA}.table_sources WHERE table_name = ?`, [change.table]);
+        await this.con.run(`INSERT OR IGNORE INTO ${META_SCHEMA}.table_sources VALUES (?, ?)`, [change.table, change.source]);
         return;
       case "dropTable":
         this.dirty.delete(change.table);
@@ -343,6 +353,13 @@ export class DuckDbDestination implements AsyncDestination {
     for (const sql of indexes) await this.con.run(sql);
     this.dirty.delete(name);
     this.created.add(name);
+  }
+
+  async holdsUnsafeIntegers(table: string, name: string): Promise<boolean> {
+    await this.flush(table);
+    const c = q(name);
+    const rows = (await this.con.runAndReadAll(`SELECT 1 FROM ${tableRef(table)} WHERE ${c} > 9007199254740991 OR ${c} < -9007199254740991 LIMIT 1`)).getRows();
+    return rows.length > 0;
   }
 
   async commit(checkpoint: CheckpointRecord | null): Promise<CommitResult> {

@@ -3,21 +3,31 @@ import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
 import { DELETED, q, SYNCED } from "./warehouse.js";
 
-export interface ColumnSummary {
-  name: string;
-  type: string | null;
-  declared: boolean;
-  primaryKey: boolean;
+import type { CheckpointRecord } from "../destination.js";
+import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
+import { openReadOnly, readCheckpoints } from "./warehouse.js";
+
+/** A reader over a warehouse file, opened read-only (a read-only folder works too). */
+export function sqliteReader(file: string): WarehouseReader {
+  const db = openReadOnly(file);
+  return {
+    tables: async () => summarize(db),
+    rows: async (table) => allRows(db, table),
+    latestRows: async (table, limit) => latestRows(db, table, limit),
+    checkpoints: async () => readCheckpoints(db) as CheckpointRecord[],
+    close: async () => {
+      db.close();
+    },
+  };
 }
 
-export interface TableSummary {
-  table: string;
-  primaryKey: string[];
-  rows: number;
-  deleted: number;
-  lastSynced: string | null;
-  columns: ColumnSummary[];
-  problems: string[];
+/** Every row of a table ordered by primary key, exact. */
+export function allRows(db: Database.Database, table: string): Record<string, unknown>[] {
+  const pk = (db.prepare("SELECT column_name AS c FROM _connector_columns WHERE table_name = ? AND primary_key = 1 ORDER BY position").all(table) as { c: string }[]).map((r) => q(r.c));
+  if (pk.length === 0) throw new Error(`no table ${JSON.stringify(table)} in the warehouse`);
+  const rows = db.prepare(`SELECT * FROM ${q(table)} ORDER BY ${pk.join(", ")}`).safeIntegers(true).all() as Record<string, unknown>[];
+  for (const row of rows) exactRow(row);
+  return rows;
 }
 
 /** Every user table with its key, row counts, columns and last sync time, and any duplicate or NULL primary keys. */

@@ -1,15 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
-import { createHash } from "node:crypto";
+import { hashPairs } from "../../normalize/row-hash.js";
 import Database from "better-sqlite3";
 import { OperationError, UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
 import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, openForReading, warehouseProblem } from "./file.js";
 import { CoercionError, convertStored, formatType, parseType, sqliteClass, type Coercer, type LogicalType, type Stored } from "../../normalize/types.js";
 
-export const SYNCED = "_fivetran_synced";
-export const DELETED = "_fivetran_deleted";
-export const FIVETRAN_ID = "_fivetran_id";
+import { DELETED, FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
+
+export { DELETED, FIVETRAN_ID, SYNCED };
 
 export interface Column {
   name: string;
@@ -17,10 +17,8 @@ export interface Column {
   type: LogicalType | null;
   declared: boolean;
   pk: boolean;
-  /** Position among the table's data columns; also the column's slot in a bound row (after the two system slots). */
+  /** Position among the table's data columns: the column's slot in a row. */
   index: number;
-  /** The engine's converter for this column's type, cached until the type changes. */
-  convert?: Coercer;
 }
 
 export interface Table {
@@ -31,11 +29,9 @@ export interface Table {
   keyless: boolean;
   /** Bumped on every schema change, so cached statements know they are stale. */
   version: number;
-  /** The column each key of incoming data resolved to, so names are normalised once per key, not once per row. */
-  resolved: Map<string, Column>;
-  /** The engine's reusable bind buffer for upserts. */
-  rowBuffer?: Stored[];
   upsert?: Database.Statement;
+  /** Runs the upsert statement with (synced, row) and no spread: generated for the table's columns. */
+  bind?: (stmt: Database.Statement, row: Stored[], synced: string) => Database.RunResult;
   updates: Map<string, Database.Statement>;
   remove?: Database.Statement;
   truncate?: Database.Statement;
@@ -165,18 +161,16 @@ export class Warehouse {
     }
   }
 
-  /** Creates a table with its data columns; a table without a primary key gets _fivetran_id. */
+  /** Creates a table with its data columns, _fivetran_id first for a table without a primary key. */
   createTable(name: string, columns: Omit<Column, "index">[]): Table {
     const t = newTable(name);
-    const hasPk = columns.some((c) => c.pk);
-    const all = hasPk ? columns : [{ name: FIVETRAN_ID, type: { type: "STRING" } as LogicalType, declared: false, pk: true }, ...columns];
-    for (const c of all) {
+    for (const c of columns) {
       const col = { ...c, index: t.order.length };
       t.columns.set(col.name, col);
       t.order.push(col);
       if (col.pk) t.pk.push(col);
     }
-    t.keyless = !hasPk;
+    t.keyless = columns.some((c) => c.name === FIVETRAN_ID);
     this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + 2).toLocaleString("en-US")} columns`);
     const insert = this.db.prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, ?, ?)");
     for (const c of t.order) insert.run(name, c.name, c.type ? formatType(c.type) : null, c.declared ? 1 : 0, c.pk ? 1 : 0, c.index);
@@ -224,7 +218,6 @@ export class Warehouse {
 
   private recordType(t: Table, col: Column, type: LogicalType, declared: boolean): void {
     col.type = type;
-    col.convert = undefined;
     col.declared = declared;
     this.db.prepare("UPDATE _connector_columns SET type = ?, declared = ? WHERE table_name = ? AND column_name = ?").run(formatType(type), declared ? 1 : 0, t.name, col.name);
   }
@@ -388,6 +381,33 @@ export class Warehouse {
     return t.upsert;
   }
 
+  /** The upsert statement and a binder that runs it with (synced, row) without spreading the row. */
+  binder(t: Table): { stmt: Database.Statement; bind: NonNullable<Table["bind"]> } {
+    const stmt = this.upsertStatement(t);
+    if (!t.bind) {
+      const args = ["y", "0", ...t.order.map((_, i) => `r[${i}] ?? null`)].join(", ");
+      t.bind = new Function("s", "r", "y", `return s.run(${args});`) as NonNullable<Table["bind"]>;
+    }
+    return { stmt, bind: t.bind };
+  }
+
+  /** The names the connector gave each table before normalisation, from earlier syncs. */
+  tableSources(): Record<string, string[]> {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_connector_table_sources'").get();
+    const out: Record<string, string[]> = {};
+    if (!exists) return out;
+    for (const r of this.db.prepare("SELECT table_name, source_name FROM _connector_table_sources ORDER BY rowid").all() as { table_name: string; source_name: string }[]) {
+      (out[r.table_name] ??= []).push(r.source_name);
+    }
+    return out;
+  }
+
+  recordSource(table: string, source: string, fresh: boolean): void {
+    this.db.exec("CREATE TABLE IF NOT EXISTS _connector_table_sources (table_name TEXT NOT NULL, source_name TEXT NOT NULL, PRIMARY KEY (table_name, source_name))");
+    if (fresh) this.db.prepare("DELETE FROM _connector_table_sources WHERE table_name = ?").run(table);
+    this.db.prepare("INSERT OR IGNORE INTO _connector_table_sources (table_name, source_name) VALUES (?, ?)").run(table, source);
+  }
+
   /** Binds [synced, ...set columns, ...primary key]. */
   updateStatement(t: Table, set: Column[]): Database.Statement {
     const key = set.map((c) => c.name).join("\0");
@@ -477,10 +497,6 @@ const FORMAT_VERSION = 1;
 const STRING: LogicalType = { type: "STRING" };
 
 /** The documented key of a keyless row: SHA-256 over the JSON of its [column, text] pairs sorted by column, cut to 32 hex digits. */
-export function hashPairs(pairs: [string, string][]): string {
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return createHash("sha256").update(JSON.stringify(pairs)).digest("hex").slice(0, 32);
-}
 
 /** SQL that recomputes _fivetran_id from the stored values (what sourceText() gives for the values as sent). */
 function rowIdSql(t: Table): string {
@@ -491,12 +507,13 @@ function rowIdSql(t: Table): string {
 const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 function newTable(name: string): Table {
-  return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map(), resolved: new Map() };
+  return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map() };
 }
 
 function touch(t: Table): void {
   t.version++;
   t.upsert = undefined;
+  t.bind = undefined;
   t.remove = undefined;
   t.truncate = undefined;
   t.updates.clear();

@@ -27,6 +27,7 @@ export type ToWriter =
   | { t: "open" }
   | { t: "write"; batch: WriteOp[] }
   | { t: "commit"; checkpoint: CheckpointRecord | null }
+  | { t: "probe"; table: string; column: string }
   | { t: "rollback" }
   | { t: "close" }
   /** After the failed slot is set: asks for the error that set it. */
@@ -42,6 +43,7 @@ export interface ErrorInfo {
 export type FromWriter =
   | { t: "opened"; catalog: StoredCatalog }
   | { t: "committed"; result: CommitResult }
+  | { t: "probed"; unsafe: boolean }
   | { t: "rolledBack" }
   | { t: "closed" }
   | { t: "error"; error: ErrorInfo };

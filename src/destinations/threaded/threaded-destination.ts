@@ -84,6 +84,13 @@ export class ThreadedDestination implements Destination {
     this.push({ op: "truncate", table });
   }
 
+  holdsUnsafeIntegers(table: string, column: string): boolean {
+    this.flush();
+    const m = this.request({ t: "probe", table, column });
+    if (m.t !== "probed") throw unexpected(m);
+    return m.unsafe;
+  }
+
   commit(checkpoint: CheckpointRecord | null): CommitResult {
     this.flush();
     const m = this.request({ t: "commit", checkpoint });

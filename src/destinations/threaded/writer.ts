@@ -63,6 +63,14 @@ async function handle(m: ToWriter): Promise<void> {
         reply({ t: "error", error: fail(e) });
       }
       return;
+    case "probe":
+      if (failure) return reply({ t: "error", error: failure });
+      try {
+        reply({ t: "probed", unsafe: await destination!.holdsUnsafeIntegers(m.table, m.column) });
+      } catch (e) {
+        reply({ t: "error", error: fail(e) });
+      }
+      return;
     case "failure":
       reply({ t: "error", error: failure ?? { name: "Error", message: "the destination's writer reported no error" } });
       return;

@@ -1,0 +1,105 @@
+/** Reads a DuckDB warehouse back in the canonical stored form (inspect, state, verify, the testing API). */
+import { DuckDBInstance } from "@duckdb/node-api";
+import fs from "node:fs";
+import { parseType, type LogicalType } from "../../normalize/types.js";
+import { UsageError } from "../../util/errors.js";
+import type { CheckpointRecord } from "../destination.js";
+import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
+import { DATA_SCHEMA, META_SCHEMA, q } from "./destination.js";
+import { toCanonical } from "./values.js";
+
+const SYNCED = "_fivetran_synced";
+const DELETED = "_fivetran_deleted";
+const tableRef = (name: string): string => `${DATA_SCHEMA}.${q(name)}`;
+
+export async function duckdbReader(file: string): Promise<WarehouseReader> {
+  if (!fs.existsSync(file)) throw new UsageError(`No warehouse at ${file} yet: run \`connector debug\` first.`);
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
+  } catch (e) {
+    throw new UsageError(`Cannot read the warehouse ${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const con = await instance.connect();
+  const all = async (sql: string, values: (string | number)[] = []) => (await con.runAndReadAll(sql, values)).getRowObjects();
+  const ours = await all("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = 'columns'", [META_SCHEMA]);
+  if (ours.length === 0) {
+    con.closeSync();
+    instance.closeSync();
+    throw new UsageError(`${file} is a DuckDB database that connector-sdk did not create (it has no ${META_SCHEMA}.columns table).`);
+  }
+
+  const columnsOf = async (): Promise<Map<string, ColumnSummary[]>> => {
+    const byTable = new Map<string, ColumnSummary[]>();
+    for (const r of await all(`SELECT table_name, column_name, type, declared, primary_key FROM ${META_SCHEMA}.columns ORDER BY table_name, position`)) {
+      const list = byTable.get(String(r.table_name)) ?? [];
+      list.push({ name: String(r.column_name), type: r.type === null ? null : String(r.type), declared: r.declared === true, primaryKey: r.primary_key === true });
+      byTable.set(String(r.table_name), list);
+    }
+    return byTable;
+  };
+  const typesOf = (columns: ColumnSummary[]): Map<string, LogicalType | null> => new Map(columns.map((c) => [c.name, c.type ? parseType(c.type) : null]));
+  const canonical = (row: Record<string, unknown>, types: Map<string, LogicalType | null>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) out[k] = toCanonical(types.get(k) ?? null, v as never);
+    return out;
+  };
+  const known = async (table: string): Promise<ColumnSummary[]> => {
+    const columns = (await columnsOf()).get(table);
+    if (!columns) {
+      const names = [...(await columnsOf()).keys()];
+      throw new UsageError(`No table "${table}" in the warehouse. Tables: ${names.join(", ") || "(none)"}`);
+    }
+    return columns;
+  };
+
+  return {
+    async tables(): Promise<TableSummary[]> {
+      const out: TableSummary[] = [];
+      for (const [table, columns] of await columnsOf()) {
+        const pk = columns.filter((c) => c.primaryKey).map((c) => c.name);
+        const stats = (await all(`SELECT count(*) AS n, count(*) FILTER (WHERE ${q(DELETED)}) AS d, max(${q(SYNCED)}) AS last FROM ${tableRef(table)}`))[0]!;
+        const keys = pk.map(q).join(", ");
+        const duplicates = Number((await all(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tableRef(table)} GROUP BY ${keys} HAVING count(*) > 1)`))[0]!.n);
+        const nulls = Number((await all(`SELECT count(*) AS n FROM ${tableRef(table)} WHERE ${pk.map((k) => `${q(k)} IS NULL`).join(" OR ")}`))[0]!.n);
+        const problems: string[] = [];
+        if (duplicates) problems.push(`${duplicates} primary key value(s) of ${table} (${pk.join(", ")}) appear on more than one row`);
+        if (nulls) problems.push(`${nulls} row(s) of ${table} have a NULL primary key (${pk.join(", ")})`);
+        const last = stats.last === null ? null : (toCanonical({ type: "UTC_DATETIME" }, stats.last as never) as string);
+        out.push({ table, primaryKey: pk, rows: Number(stats.n), deleted: Number(stats.d), lastSynced: last, columns, problems });
+      }
+      return out;
+    },
+    async rows(table) {
+      const columns = await known(table);
+      const types = typesOf(columns);
+      const pk = columns.filter((c) => c.primaryKey).map((c) => q(c.name));
+      const names = [...columns.map((c) => c.name), SYNCED, DELETED];
+      const rows = await all(`SELECT ${names.map(q).join(", ")} FROM ${tableRef(table)} ORDER BY ${pk.join(", ")}`);
+      types.set(SYNCED, { type: "UTC_DATETIME" });
+      return rows.map((r) => canonical(r, types));
+    },
+    async latestRows(table, limit) {
+      const columns = await known(table);
+      const types = typesOf(columns);
+      types.set(SYNCED, { type: "UTC_DATETIME" });
+      const names = [...columns.map((c) => c.name), SYNCED, DELETED];
+      const rows = await all(`SELECT ${names.map(q).join(", ")} FROM ${tableRef(table)} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ${Math.floor(limit)}`);
+      return { columns: names, rows: rows.map((r) => canonical(r, types)) };
+    },
+    async checkpoints(): Promise<CheckpointRecord[]> {
+      const rows = await all(`SELECT seq, run, time, state::VARCHAR AS state, operations::VARCHAR AS operations FROM ${META_SCHEMA}.checkpoints ORDER BY seq`);
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        run: Number(r.run),
+        time: toCanonical({ type: "UTC_DATETIME" }, r.time as never) as string,
+        state: String(r.state),
+        operations: String(r.operations),
+      }));
+    },
+    async close() {
+      con.closeSync();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The SQLite destination: `files/warehouse.db`, written inline on the connector's thread
+ * (better-sqlite3 is synchronous), one transaction per checkpoint. The Warehouse keeps
+ * its own copy of each table, with the statements prepared for it.
+ */
+import type { CheckpointRecord, CommitResult, Destination, SchemaChange, StoredCatalog } from "../destination.js";
+import type { Stored } from "../../normalize/types.js";
+import { MAX_COLUMNS } from "./file.js";
+import { type Table, Warehouse } from "./warehouse.js";
+
+export class SqliteDestination implements Destination {
+  readonly kind = "sqlite";
+  readonly capabilities = { maxIdentifierLength: 1_000_000, maxColumns: MAX_COLUMNS, caseInsensitiveNames: true };
+  private w!: Warehouse;
+  private unmatched: Record<string, number> = {};
+  private lastName = "";
+  private last: Table | undefined;
+
+  constructor(readonly location: string) {}
+
+  /** The open warehouse, for the readers that share this connection (runSync's rows()). */
+  get warehouse(): Warehouse {
+    return this.w;
+  }
+
+  open(): StoredCatalog {
+    this.w = Warehouse.open(this.location);
+    const tables = [...this.w.tables.values()].map((t) => ({ name: t.name, keyless: t.keyless, columns: t.order.map((c) => ({ name: c.name, type: c.type, declared: c.declared, pk: c.pk })) }));
+    return { tables, sources: this.w.tableSources(), lastSeq: this.w.lastCheckpointSeq(), run: this.w.nextRun() };
+  }
+
+  private table(name: string): Table {
+    if (name === this.lastName && this.last) return this.last;
+    const t = this.w.tables.get(name);
+    if (!t) throw new Error(`no table "${name}" in ${this.location}`);
+    this.lastName = name;
+    this.last = t;
+    return t;
+  }
+
+  /** The transaction opens with the first write after a commit, so an idle destination holds no write lock. */
+  private tx(): void {
+    if (!this.w.inTransaction) this.w.begin();
+  }
+
+  apply(change: SchemaChange): void {
+    this.tx();
+    this.last = undefined;
+    switch (change.kind) {
+      case "createTable":
+        this.w.createTable(change.table.name, change.table.columns);
+        return;
+      case "addColumn":
+        this.w.addColumn(this.table(change.table), change.column);
+        return;
+      case "setType": {
+        const t = this.table(change.table);
+        this.w.setColumnType(t, column(t, change.column), change.type, change.declared);
+        return;
+      }
+      case "changeType": {
+        const t = this.table(change.table);
+        this.w.changeColumnType(t, column(t, change.column), change.type, change.declared);
+        return;
+      }
+      case "dropTable":
+        this.w.dropTable(change.table);
+        return;
+      case "tableSource":
+        this.w.recordSource(change.table, change.source, change.fresh);
+        return;
+    }
+  }
+
+  upsert(table: string, row: Stored[], synced: string): void {
+    this.tx();
+    const { stmt, bind } = this.w.binder(this.table(table));
+    bind(stmt, row, synced);
+  }
+
+  update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {
+    this.tx();
+    const t = this.table(table);
+    const changed = this.w.updateStatement(t, columns.map((c) => column(t, c))).run(synced, ...values, ...key).changes;
+    if (changed === 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + 1;
+  }
+
+  delete(table: string, key: Stored[], synced: string): void {
+    this.tx();
+    this.w.deleteStatement(this.table(table)).run(synced, ...key);
+  }
+
+  truncate(table: string): void {
+    this.tx();
+    const t = this.w.tables.get(table);
+    if (t) this.w.truncateStatement(t).run();
+  }
+
+  holdsUnsafeIntegers(table: string, name: string): boolean {
+    const t = this.table(table);
+    return this.w.holdsUnsafeIntegers(t, column(t, name));
+  }
+
+  commit(checkpoint: CheckpointRecord | null): CommitResult {
+    this.tx();
+    if (checkpoint) this.w.recordCheckpoint(checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations);
+    this.w.commit();
+    const result = { unmatchedUpdates: this.unmatched };
+    this.unmatched = {};
+    return result;
+  }
+
+  rollback(): void {
+    this.last = undefined;
+    this.unmatched = {};
+    this.w.rollback();
+  }
+
+  close(): void {
+    this.w?.close();
+  }
+}
+
+function column(t: Table, name: string) {
+  const c = t.columns.get(name);
+  if (!c) throw new Error(`no column "${name}" in table "${t.name}"`);
+  return c;
+}

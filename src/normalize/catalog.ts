@@ -1,0 +1,121 @@
+/**
+ * The normalizer's picture of the destination's tables: names, columns, logical types and
+ * keys, plus the caches the hot path needs (resolved keys, converters, a row buffer).
+ * Every change to it is also sent to the destination as a SchemaChange value, in order,
+ * so the destination never needs to be asked what a table looks like.
+ */
+import type { ColumnSpec, SchemaChange, StoredCatalog, TableSpec } from "../destinations/destination.js";
+import type { Coercer, LogicalType, Stored } from "./types.js";
+
+export const SYNCED = "_fivetran_synced";
+export const DELETED = "_fivetran_deleted";
+export const FIVETRAN_ID = "_fivetran_id";
+
+export interface Column {
+  name: string;
+  /** null only for a declared primary-key column whose type comes from its first value. */
+  type: LogicalType | null;
+  declared: boolean;
+  pk: boolean;
+  /** Position among the table's data columns: the column's slot in a row. */
+  index: number;
+  /** The converter for this column's type, cached until the type changes. */
+  convert?: Coercer;
+}
+
+export interface Table {
+  name: string;
+  columns: Map<string, Column>;
+  order: Column[];
+  pk: Column[];
+  keyless: boolean;
+  /** The column each key of incoming data resolved to, so names are normalised once per key, not once per row. */
+  resolved: Map<string, Column>;
+  /** The reusable row of an upsert, in column order. */
+  row: Stored[];
+}
+
+export type ColumnInput = Omit<Column, "index" | "convert">;
+
+export class Catalog {
+  readonly tables = new Map<string, Table>();
+  /** The names each table was filled from in earlier syncs. */
+  readonly sources: Map<string, string[]>;
+
+  constructor(
+    stored: StoredCatalog,
+    private readonly send: (change: SchemaChange) => void,
+    /** Asks the destination whether an integer column holds values beyond 2^53. */
+    private readonly probeUnsafe: (table: string, column: string) => boolean,
+  ) {
+    for (const spec of stored.tables) this.remember(spec);
+    this.sources = new Map(Object.entries(stored.sources));
+  }
+
+  private remember(spec: TableSpec): Table {
+    const t: Table = { name: spec.name, columns: new Map(), order: [], pk: [], keyless: spec.keyless, resolved: new Map(), row: [] };
+    for (const c of spec.columns) push(t, { ...c });
+    this.tables.set(t.name, t);
+    return t;
+  }
+
+  /** Creates a table with its data columns; a table without a primary key gets _fivetran_id first. */
+  createTable(name: string, columns: ColumnInput[]): Table {
+    const keyless = !columns.some((c) => c.pk);
+    const all = keyless ? [{ name: FIVETRAN_ID, type: { type: "STRING" } as LogicalType, declared: false, pk: true }, ...columns] : columns;
+    const spec: TableSpec = { name, keyless, columns: all.map((c) => ({ name: c.name, type: c.type, declared: c.declared, pk: c.pk })) };
+    this.send({ kind: "createTable", table: spec });
+    return this.remember(spec);
+  }
+
+  addColumn(t: Table, c: Omit<ColumnInput, "pk">): Column {
+    const spec: ColumnSpec = { name: c.name, type: c.type, declared: c.declared, pk: false };
+    this.send({ kind: "addColumn", table: t.name, column: spec });
+    return push(t, { ...spec });
+  }
+
+  /** Records the type of a column whose type was unknown (an undeclared primary-key column), or declares it. */
+  setColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
+    this.send({ kind: "setType", table: t.name, column: col.name, type, declared });
+    retype(col, type, declared);
+  }
+
+  /** Widens a column; the destination converts the values it holds. */
+  changeColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
+    this.send({ kind: "changeType", table: t.name, column: col.name, type, declared });
+    retype(col, type, declared);
+  }
+
+  holdsUnsafeIntegers(t: Table, col: Column): boolean {
+    return this.probeUnsafe(t.name, col.name);
+  }
+
+  dropTable(name: string): boolean {
+    const existed = this.tables.delete(name);
+    this.send({ kind: "dropTable", table: name });
+    return existed;
+  }
+
+  /** Records the name a table is filled from; `fresh` when the table is new, so its list starts again. */
+  recordSource(table: string, source: string, fresh: boolean): void {
+    const known = fresh ? [] : (this.sources.get(table) ?? []);
+    if (!fresh && known.includes(source)) return;
+    this.sources.set(table, [...known, source]);
+    this.send({ kind: "tableSource", table, source, fresh });
+  }
+}
+
+function push(t: Table, c: Omit<Column, "index">): Column {
+  const col: Column = { ...c, index: t.order.length };
+  t.columns.set(col.name, col);
+  t.order.push(col);
+  if (col.pk) t.pk.push(col);
+  if (col.name === FIVETRAN_ID) t.keyless = true;
+  return col;
+}
+
+function retype(col: Column, type: LogicalType, declared: boolean): void {
+  col.type = type;
+  col.declared = declared;
+  col.convert = undefined;
+}

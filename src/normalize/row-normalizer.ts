@@ -1,0 +1,213 @@
+/**
+ * Turns one operation's data into stored values in catalog order: each key resolved to its
+ * column (created when new), each value inferred, widened to and coerced into the column's
+ * type. Schema changes go through the catalog, which sends them to the destination first.
+ * The hot path allocates nothing per row: the row buffer and the resolved keys are reused.
+ */
+import { OperationError } from "../util/errors.js";
+import { FIVETRAN_ID, type Catalog, type Column, type Table } from "./catalog.js";
+import { caseTwin } from "./declared.js";
+import type { Names } from "./names.js";
+import { hashPairs } from "./row-hash.js";
+import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, isUnsafeInteger, sourceText, widen, type LogicalType, type Stored } from "./types.js";
+
+export interface NormalizerHooks {
+  /** A table was created, a column added or widened. */
+  schemaChanged(): void;
+  warnOnce(key: string, message: string): void;
+}
+
+/** An update in catalog terms: the columns it sets, their values, and the row's key. */
+export interface UpdateRow {
+  table: Table;
+  columns: string[];
+  values: Stored[];
+  key: Stored[];
+}
+
+export class RowNormalizer {
+  constructor(
+    readonly catalog: Catalog,
+    readonly names: Names,
+    private readonly hooks: NormalizerHooks,
+  ) {}
+
+  /** Fills the table's row buffer from upsert data; the table is created from the row when new. */
+  upsert(name: string, d: Record<string, unknown>): Table {
+    const t = this.catalog.tables.get(name) ?? this.createFromRow(name, d);
+    const row = t.row;
+    const width = t.order.length;
+    row.length = width;
+    for (let i = 0; i < width; i++) row[i] = null;
+    for (const key in d) {
+      const value = d[key];
+      let col = this.resolve(t, key, "upsert");
+      if (typeof col === "string") {
+        if (value === null || value === undefined) continue;
+        col = this.newColumn(t, col, value);
+        row.length = t.order.length;
+      }
+      row[col.index] = this.store(t, col, value);
+    }
+    if (t.keyless) row[t.pk[0]!.index] = this.rowHash(t, d, row);
+    for (const pk of t.pk) {
+      if (row[pk.index] === null || row[pk.index] === undefined) this.missingKey(t, pk, "upsert");
+    }
+    return t;
+  }
+
+  /** The columns and values an update sets, and its key; undefined when the table does not exist. */
+  update(name: string, d: Record<string, unknown>): UpdateRow | undefined {
+    const t = this.catalog.tables.get(name);
+    if (!t) return undefined;
+    const key = this.keyValues(t, d, "update");
+    const columns: string[] = [];
+    const values: Stored[] = [];
+    for (const k in d) {
+      let col = this.resolve(t, k, "update");
+      if (typeof col !== "string" && col.pk) continue;
+      const value = d[k];
+      if (typeof col === "string") {
+        if (value === null || value === undefined) continue;
+        col = this.newColumn(t, col, value);
+      }
+      values.push(this.store(t, col, value));
+      columns.push(col.name);
+    }
+    return { table: t, columns, values, key };
+  }
+
+  /** The key of a delete; undefined when the table does not exist. */
+  deleteKey(name: string, d: Record<string, unknown>): Stored[] | undefined {
+    const t = this.catalog.tables.get(name);
+    return t ? this.keyValues(t, d, "delete") : undefined;
+  }
+
+  /** Coerces a value for a column, adding a type to an untyped column or widening an inferred one when the value needs it. */
+  private store(t: Table, col: Column, value: unknown): Stored {
+    if (value === null || value === undefined) return null;
+    if (col.type && col.declared) return this.coerce(t, col, col.type, value);
+    const inferred = this.infer(t.name, col.name, value)!;
+    if (!col.type) {
+      this.catalog.setColumnType(t, col, inferred, false);
+    } else if (!fitsInferred(inferred, col.type, value)) {
+      if (col.pk) {
+        throw new OperationError(
+          `table "${t.name}", primary key column "${col.name}": ${describe(value)} is ${formatType(inferred)}, but the key is ${formatType(col.type)}; a primary key cannot change type`,
+        );
+      }
+      let wider = widen(col.type, inferred);
+      // A DOUBLE cannot hold an integer beyond 2^53 exactly: a column that would hold one becomes STRING instead.
+      if (wider.type === "DOUBLE" && (isUnsafeInteger(value) || (col.type.type === "LONG" && this.catalog.holdsUnsafeIntegers(t, col)))) wider = { type: "STRING" };
+      this.catalog.changeColumnType(t, col, wider, false);
+      this.hooks.schemaChanged();
+    }
+    return this.coerce(t, col, col.type!, value);
+  }
+
+  /** The inferred type of a value, or an error naming the table and column when the value has no faithful form. */
+  private infer(table: string, column: string, value: unknown): LogicalType | undefined {
+    try {
+      return inferType(value);
+    } catch (e) {
+      if (!(e instanceof CoercionError)) throw e;
+      throw new OperationError(`table "${table}", column "${column}": ${e.message}`);
+    }
+  }
+
+  private coerce(t: Table, col: Column, type: LogicalType, value: unknown): Stored {
+    try {
+      const stored = (col.convert ??= coercerFor(type))(value);
+      if (type.type === "JSON" && typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
+      return stored;
+    } catch (e) {
+      if (!(e instanceof CoercionError)) throw e;
+      throw new OperationError(`table "${t.name}", column "${col.name}" (${formatType(type)}): ${e.message}`);
+    }
+  }
+
+  private checkDoubleEncoding(t: Table, col: Column, value: string): void {
+    try {
+      JSON.parse(value);
+    } catch {
+      return;
+    }
+    this.hooks.warnOnce(
+      `json:${t.name}.${col.name}`,
+      `table "${t.name}", column "${col.name}" (JSON) received a string that is itself JSON; it is stored as a JSON string, double-encoded. Pass the object, not JSON.stringify(object).`,
+    );
+  }
+
+  private newColumn(t: Table, name: string, value: unknown): Column {
+    const twin = caseTwin(name, t.columns.keys());
+    if (twin) {
+      throw new OperationError(`table "${t.name}": column "${name}" and the existing column "${twin}" differ only in case; SQLite ignores case in column names, so they would be one column. Use the spelling "${twin}".`);
+    }
+    const type = this.infer(t.name, name, value)!;
+    this.hooks.schemaChanged();
+    return this.catalog.addColumn(t, { name, type, declared: false });
+  }
+
+  private missingKey(t: Table, col: Column, opName: string): never {
+    const hint = t.keyless ? ` (table "${t.name}" has no primary key, so ${opName} needs the row's _fivetran_id)` : "";
+    throw new OperationError(`op.${opName} on table "${t.name}": primary key column "${col.name}" is missing or null${hint}`);
+  }
+
+  /** The primary-key values of update and delete data, coerced like the stored keys. */
+  private keyValues(t: Table, data: Record<string, unknown>, opName: string): Stored[] {
+    const values: Stored[] = [];
+    for (const col of t.pk) {
+      let v: Stored = null;
+      for (const key in data) {
+        if (this.resolve(t, key, opName) === col) {
+          v = this.store(t, col, data[key]);
+          break;
+        }
+      }
+      if (v === null) this.missingKey(t, col, opName);
+      values.push(v);
+    }
+    return values;
+  }
+
+  /** The column a data key maps to, or the normalised name of a column that does not exist yet. */
+  private resolve(t: Table, key: string, opName: string): Column | string {
+    let col = t.resolved.get(key);
+    if (col === undefined) {
+      // _fivetran_id may only name the key of a keyless table, in update and delete.
+      const name = this.names.column(t.name, key, opName, t.keyless && opName !== "upsert");
+      col = t.columns.get(name);
+      if (!col) return name;
+      t.resolved.set(key, col);
+    }
+    if (col.name === FIVETRAN_ID && opName === "upsert") {
+      throw new OperationError(`op.upsert on table "${t.name}": column "${key}" uses a reserved name; _fivetran_* and _connector_* columns belong to the warehouse`);
+    }
+    return col;
+  }
+
+  /** The documented key of a row of a keyless table: a hash of its non-null values as the connector sent them (row-hash.ts). */
+  private rowHash(t: Table, d: Record<string, unknown>, row: Stored[]): string {
+    const pairs: [string, string][] = [];
+    for (const key in d) {
+      const value = d[key];
+      if (value === null || value === undefined) continue;
+      const col = this.resolve(t, key, "upsert") as Column;
+      // A STRING column already holds the text.
+      pairs.push([col.name, col.type?.type === "STRING" ? (row[col.index] as string) : sourceText(value)]);
+    }
+    return hashPairs(pairs);
+  }
+
+  /** A table first seen in an upsert: created keyless with the row's non-null columns, as one schema change. */
+  private createFromRow(name: string, d: Record<string, unknown>): Table {
+    const columns = new Map<string, LogicalType>();
+    for (const key of Object.keys(d)) {
+      const type = this.infer(name, key, d[key]);
+      const col = this.names.column(name, key, "upsert", false);
+      if (type && !columns.has(col)) columns.set(col, type);
+    }
+    this.hooks.schemaChanged();
+    return this.catalog.createTable(name, [...columns].map(([col, type]) => ({ name: col, type, declared: false, pk: false })));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * What a connector can do wrong outside the flow of update(), turned into a failure of the
+ * sync in progress, the same way for `connector debug`'s worker, `connector verify` and
+ * runSync() in a test runner:
+ * - a promise it did not await is rejected;
+ * - it calls process.exit();
+ * - update() awaits a promise that nothing will ever settle (in a thread of its own the
+ *   event loop empties; in a shared process nothing new stays alive while it waits).
+ *
+ * While a sync runs, these handlers are the only `unhandledRejection` listeners: a test
+ * runner's own listener would otherwise fail the test file for a rejection the sync's
+ * failure already names. They are put back when the last sync ends.
+ */
+import { formatDuration } from "../util/duration.js";
+import { SyncFailedError } from "../util/errors.js";
+import { isError, toError } from "../util/thrown.js";
+
+type Listener = (...args: unknown[]) => void;
+
+export interface Trappable {
+  fail(error: Error): void;
+}
+
+const NEVER_SETTLES = "update() never finished: it is waiting on a promise that nothing will ever settle";
+
+const active = new Set<Trappable>();
+let holds = 0;
+let stray: Error | undefined;
+let others: Listener[] = [];
+let realExit: typeof process.exit | undefined;
+
+/** Fails every sync in progress (the next one, if none is, while traps are held); false when no traps are installed. */
+export function failActiveSyncs(error: Error): boolean {
+  if (active.size === 0 && holds === 0) return false;
+  failAll(error);
+  return true;
+}
+
+function failAll(error: Error): void {
+  if (active.size === 0) {
+    stray ??= error;
+    return;
+  }
+  for (const sync of active) sync.fail(error);
+}
+
+const onRejection = (reason: unknown): void => {
+  const error = toError(reason, "a promise the connector did not await was rejected with a non-Error value");
+  if (isError(reason)) error.message = `a promise the connector did not await was rejected: ${error.message}`;
+  failAll(error);
+};
+
+// Emitted when nothing is left to run, which, while a sync waits on update(), means nothing will settle it.
+const onBeforeExit = (): void => {
+  if (active.size > 0) failAll(new SyncFailedError(NEVER_SETTLES));
+};
+
+function install(): void {
+  others = process.listeners("unhandledRejection") as Listener[];
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", onRejection);
+  process.on("beforeExit", onBeforeExit);
+  realExit = process.exit;
+  process.exit = ((code?: number | string | null) => {
+    // Node's own exit after an error it could not hand to a listener.
+    if ((process as { _exiting?: boolean })._exiting || active.size === 0) return realExit!.call(process, code as number);
+    const error = new SyncFailedError(`the connector called process.exit(${code ?? ""}); return from update() instead, or throw to fail the sync`);
+    failAll(error);
+    throw error;
+  }) as typeof process.exit;
+}
+
+function uninstall(): void {
+  process.off("unhandledRejection", onRejection);
+  process.off("beforeExit", onBeforeExit);
+  for (const l of others) process.on("unhandledRejection", l);
+  others = [];
+  if (realExit) process.exit = realExit;
+  realExit = undefined;
+}
+
+/** Keeps the traps installed between syncs (verify runs many): a failure between two syncs fails the next one. */
+export function holdTraps(): () => void {
+  if (holds++ === 0 && active.size === 0) install();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holds === 0 && active.size === 0) {
+      uninstall();
+      stray = undefined;
+    }
+  };
+}
+
+export interface TrapOptions {
+  /** Fails the sync after this many milliseconds. */
+  timeoutMs?: number;
+  /** The process is shared (a test runner): look for a wait that nothing can end, as an emptied event loop would show. */
+  shared?: boolean;
+}
+
+/** Runs one sync under the traps. `run` starts the sync; `settled` resolves when update() has settled. */
+export async function trapped<T>(sync: Trappable, run: () => Promise<T>, o: TrapOptions = {}): Promise<T> {
+  if (active.size === 0 && holds === 0) install();
+  active.add(sync);
+  if (stray) {
+    sync.fail(stray);
+    stray = undefined;
+  }
+  const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => sync.fail(new SyncFailedError(`timed out after ${formatDuration(o.timeoutMs!)}`)), o.timeoutMs);
+  const watch = o.shared ? watchForStall(sync) : undefined;
+  try {
+    return await run();
+  } finally {
+    clearTimeout(timer);
+    if (watch) clearInterval(watch);
+    active.delete(sync);
+    if (active.size === 0 && holds === 0) uninstall();
+  }
+}
+
+/** What a test runner's process keeps alive for itself: its pipes, terminals and timers. Nothing of these answers a connector. */
+const PLUMBING = new Set(["PipeWrap", "TTYWrap", "Timeout", "Immediate"]);
+
+/**
+ * In a shared process the event loop never empties, so a wait that nothing can end is seen
+ * instead as a sync during which nothing of its own stays alive (no timer, socket, file
+ * request or worker beyond the process's own plumbing) for two seconds. When the process
+ * held more than plumbing when the sync started (a pooled socket could still answer), it
+ * cannot tell, and does not guess.
+ */
+function watchForStall(sync: Trappable): NodeJS.Timeout | undefined {
+  if (![...resources().keys()].every((kind) => PLUMBING.has(kind))) return undefined;
+  let baseline = new Map<string, number>();
+  let quiet = 0;
+  const timer = setInterval(() => {
+    const now = resources();
+    let grown = false;
+    for (const [kind, n] of now) if (n > (baseline.get(kind) ?? 0)) grown = true;
+    quiet = grown ? 0 : quiet + 1;
+    if (quiet >= 10) sync.fail(new SyncFailedError(NEVER_SETTLES));
+  }, 200);
+  // Taken after the timer above exists, which is then part of it.
+  baseline = resources();
+  return timer;
+}
+
+function resources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
