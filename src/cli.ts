@@ -19,12 +19,13 @@ const program = new Command("connector")
 
 program
   .command("debug")
-  .description("Run a sync: commit rows to files/warehouse.db and the cursor to files/state.json")
+  .description("Run a sync: commit rows to files/warehouse.db (or .duckdb) and the cursor to files/state.json")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
   .option("--state <file>", "state file to start from and write at every checkpoint (default: $CONNECTOR_STATE, else files/state.json)")
   .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
   .option("--timeout <duration>", "fail the sync if it runs longer, e.g. 30s, 5m, 1h")
+  .option("--destination <kind>", "sqlite (files/warehouse.db) or duckdb (files/warehouse.duckdb, schema tester) (default: $CONNECTOR_DESTINATION, else the project's warehouse, else sqlite)")
   .option("-v, --verbose", "show log.debug lines")
   .option("--json", "print one machine-readable run report on stdout, no spinner")
   .option("--record [name]", "record every HTTP request into fixtures/<name>/ (default: default), with the expected outcome")
@@ -84,6 +85,7 @@ program
   .option("--timeout <duration>", "fail any one of its syncs that runs longer, e.g. 30s, 5m")
   .addOption(new Option("--naming <style>", "fivetran or source").hideHelp())
   .option("--replay [name]", "serve every run's HTTP from the cassette fixtures/<name>/ (default: default): offline and deterministic")
+  .option("--destination <kind>", "the kind of scratch warehouse: sqlite or duckdb (default: the project's)")
   .option("--json", "print the report as JSON on stdout")
   .action(async (dir: string | undefined, opts) => {
     const { verifyCommand } = await import("./commands/verify.js");

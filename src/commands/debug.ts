@@ -6,6 +6,7 @@ import { configurationSecrets } from "../util/redact.js";
 import { addByTable, emptyCounts, totalOperations, type Counts, type TableCounts } from "../sync/counts.js";
 import { formatDuration, parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
+import { chooseDestination } from "../project/destination-choice.js";
 import { acquireLock } from "../project/lock.js";
 import type { HttpSummary } from "../replay/run.js";
 import { namingOption } from "../normalize/naming.js";
@@ -24,6 +25,7 @@ export interface DebugOptions {
   state?: string;
   naming?: string;
   timeout?: string;
+  destination?: string;
   verbose?: boolean;
   json?: boolean;
   record?: string | boolean;
@@ -61,6 +63,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const configFile = configurationFile(p, opts.configuration);
   const http = opts.record || opts.replay ? (await import("../replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
+  const destination = chooseDestination(p, opts.destination);
   const release = acquireLock(p.lockFile, "debug");
   let untrap = (): void => {};
   try {
@@ -75,7 +78,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       state,
       stateFile: stateSrc.file,
       resetHint,
-      destination: { kind: "sqlite", file: p.warehouse },
+      destination,
       naming,
       liveCounts: newLiveCounts(),
       ...(http ? { http } : {}),
@@ -83,7 +86,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
     const header = (warnings: string[]): void => {
       ui.info(`Connector: ${connectorFile}`);
       ui.info(`Configuration: ${configFile ?? "none ({})"}`);
-      ui.info(`Warehouse: ${p.warehouse}`);
+      ui.info(`Warehouse: ${destination.file}${destination.kind === "duckdb" ? " (DuckDB, schema tester)" : ""}`);
       ui.info(`State file: ${stateSrc.file}`);
       ui.info(`Previous state:\n${JSON.stringify(state, null, 2)}`);
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
@@ -92,7 +95,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
     const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release);
     untrap = run.untrap;
     const outcome = await run.outcome;
-    finish(ui, outcome, p.warehouse, Boolean(opts.json));
+    finish(ui, outcome, destination.file, Boolean(opts.json));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {

@@ -1,8 +1,8 @@
 import { ExitError, UsageError } from "../util/errors.js";
 import { jsonSafe } from "../util/exact.js";
-import { latestRows, summarize } from "../destinations/sqlite/inspect.js";
+import { openReader } from "../destinations/open.js";
+import { projectWarehouse } from "../project/destination-choice.js";
 import { project, requireFilesDir, requireProjectDir } from "../project/project.js";
-import { openReadOnly } from "../destinations/sqlite/warehouse.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { writeOut } from "../ui/output.js";
@@ -22,16 +22,16 @@ export async function inspect(table: string | undefined, opts: InspectOptions): 
   const p = project(opts.project);
   requireProjectDir(p);
   requireFilesDir(p);
-  const db = openReadOnly(p.warehouse);
+  const reader = await openReader(projectWarehouse(p));
   try {
     if (table !== undefined) {
-      const { columns, rows } = latestRows(db, table, limit);
+      const { columns, rows } = await reader.latestRows(table, limit);
       if (opts.json) printJson(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, jsonSafe(v)]))));
       else if (process.stdout.isTTY) writeOut(renderAligned(columns, rows.map((r) => columns.map((c) => truncate(cell(r[c]), 40)))) + "\n");
       else writeOut([columns, ...rows.map((r) => columns.map((c) => cell(r[c]).replace(/[\t\n]/g, " ")))].map((l) => l.join("\t")).join("\n") + "\n");
       return;
     }
-    const tables = summarize(db);
+    const tables = await reader.tables();
     const problems = tables.flatMap((t) => t.problems);
     if (opts.json) printJson({ tables, problems });
     else {
@@ -49,6 +49,6 @@ export async function inspect(table: string | undefined, opts: InspectOptions): 
     }
     if (problems.length) throw new ExitError(1);
   } finally {
-    db.close();
+    await reader.close();
   }
 }

@@ -4,7 +4,8 @@ import { UsageError } from "../util/errors.js";
 import { acquireLock } from "../project/lock.js";
 import { project, requireProjectDir, stateSource } from "../project/project.js";
 import { deleteTargets, dropTables, resetTargets, resolveTables } from "../project/reset.js";
-import { Warehouse } from "../destinations/sqlite/warehouse.js";
+import { createDestination } from "../destinations/open.js";
+import { projectWarehouse } from "../project/destination-choice.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 
@@ -24,7 +25,7 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
   }
   const release = acquireLock(p.lockFile, "reset");
   try {
-    if (opts.table?.length) await resetTables(ui, p.warehouse, opts.table, state.file, Boolean(opts.yes));
+    if (opts.table?.length) await resetTables(ui, p, opts.table, state.file, Boolean(opts.yes));
     else await resetAll(ui, p, state.file, Boolean(opts.yes));
   } finally {
     release();
@@ -50,23 +51,25 @@ async function resetAll(ui: Ui, p: ReturnType<typeof project>, stateFile: string
   ui.info("Reset done: the next `connector debug` is a historical sync from {}.");
 }
 
-async function resetTables(ui: Ui, warehouseFile: string, names: string[], stateFile: string, yes: boolean): Promise<void> {
-  if (!fs.existsSync(warehouseFile)) throw new UsageError(`No warehouse at ${warehouseFile}: there are no tables to reset.`);
-  const w = Warehouse.open(warehouseFile);
+async function resetTables(ui: Ui, p: ReturnType<typeof project>, names: string[], stateFile: string, yes: boolean): Promise<void> {
+  const spec = projectWarehouse(p);
+  if (!fs.existsSync(spec.file)) throw new UsageError(`No warehouse at ${spec.file}: there are no tables to reset.`);
+  const destination = createDestination(spec);
   try {
-    const tables = resolveTables(w, names);
+    const catalog = destination.open();
+    const tables = resolveTables(catalog.tables.map((t) => t.name), names);
     ui.info(`This drops the rows and column metadata of: ${tables.join(", ")}. The state and the other tables are kept.`);
     if (!yes && !(await confirm("Continue?"))) {
       ui.info("Reset cancelled; nothing was dropped.");
       return;
     }
-    dropTables(w, tables);
+    dropTables(destination, tables);
     ui.info(`Dropped ${tables.join(", ")}.`);
     ui.info(
       `The state in ${stateFile} still holds the cursor for ${tables.length > 1 ? "these tables" : "this table"}, so the next sync resumes from it and will not reload the dropped rows. ` +
         `Remove that cursor first, for example with \`connector state unset <key>\` (see \`connector state show\`), then run \`connector debug\`.`,
     );
   } finally {
-    w.close();
+    destination.close();
   }
 }

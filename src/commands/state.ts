@@ -10,7 +10,9 @@ import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "
 import { validateWith } from "../sdk/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type StateChange } from "../state/edit.js";
 import { formatBytes, isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type JsonValue, type StateObject, type StateSource } from "../state/state.js";
-import { openReadOnly, readCheckpoints, type CheckpointRow } from "../destinations/sqlite/warehouse.js";
+import type { CheckpointRecord as CheckpointRow } from "../destinations/destination.js";
+import { openReader } from "../destinations/open.js";
+import { projectWarehouse } from "../project/destination-choice.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { consoleToStderr, secrets, writeErr, writeOut } from "../ui/output.js";
@@ -54,12 +56,12 @@ function unsafeIntegers(value: unknown, at: (string | number)[] = []): string[] 
 const roundedWarning = (paths: string[]): string =>
   `${paths.join(", ")} ${paths.length === 1 ? "is an integer" : "are integers"} beyond JavaScript's safe integers (±2^53): update() receives ${paths.length === 1 ? "it" : "them"} rounded. Store such a cursor as a string.`;
 
-function checkpoints(c: Context): CheckpointRow[] {
-  const db = openReadOnly(c.p.warehouse);
+async function checkpoints(c: Context): Promise<CheckpointRow[]> {
+  const reader = await openReader(projectWarehouse(c.p));
   try {
-    return readCheckpoints(db);
+    return await reader.checkpoints();
   } finally {
-    db.close();
+    await reader.close();
   }
 }
 
@@ -102,7 +104,7 @@ function colorJson(value: StateObject, ui: Ui): string {
 
 export async function stateHistory(opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const rows = checkpoints(c);
+  const rows = await checkpoints(c);
   if (opts.json) {
     printJson(rows.map((r) => ({ seq: r.seq, run: r.run, time: r.time, stateBytes: Buffer.byteLength(r.state), state: JSON.parse(r.state), operations: JSON.parse(r.operations) })));
     return;
@@ -120,7 +122,7 @@ export async function stateHistory(opts: StateOptions): Promise<void> {
 
 export async function stateDiff(a: string | undefined, b: string | undefined, opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const rows = checkpoints(c);
+  const rows = await checkpoints(c);
   let from: { label: string; state: StateObject };
   let to: { label: string; state: StateObject };
   if (a === undefined) {
@@ -222,7 +224,7 @@ export async function stateUnset(pathText: string, opts: StateOptions): Promise<
 
 export async function stateRewind(seqText: string, opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const rows = checkpoints(c);
+  const rows = await checkpoints(c);
   const { row, state } = checkpointState(rows, seqText);
   if (!isPlainObject(state)) throw new UsageError(`Checkpoint ${row.seq} holds no state object.`);
   const later = rows.filter((r) => r.seq > row.seq);

@@ -8,6 +8,7 @@ import { ExitError, UsageError } from "../util/errors.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project } from "../project/project.js";
 import { configurationSecrets } from "../util/redact.js";
+import { chooseDestination } from "../project/destination-choice.js";
 import { listCassettes } from "../replay/cassette.js";
 import { httpSpec } from "../replay/spec.js";
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
@@ -23,6 +24,7 @@ export interface VerifyOptions {
   seed?: string;
   naming?: string;
   timeout?: string;
+  destination?: string;
   json?: boolean;
   replay?: string | boolean;
 }
@@ -71,7 +73,8 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   let untrap = (): void => {};
   try {
     const replay = cassette ? { dir: cassette.dir, label: cassette.label } : undefined;
-    const run = supervise({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, ...(replay ? { replay } : {}) }, ui);
+    const destination = chooseDestination(p, opts.destination).kind;
+    const run = supervise({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, destination, ...(replay ? { replay } : {}) }, ui);
     untrap = run.untrap;
     const result = clean(await run.outcome);
     const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);

@@ -52,6 +52,8 @@ export interface VerifyWorkerInput {
   timeoutMs?: number;
   /** Serve every run's HTTP from this cassette (connector verify --replay). */
   replay?: { dir: string; label: string };
+  /** The kind of scratch warehouse. */
+  destination: DestinationSpec["kind"];
 }
 
 export type VerifyWorkerMessage =

@@ -28,6 +28,7 @@ async function main(input: VerifyWorkerInput): Promise<void> {
       naming: input.naming,
       scratch: input.scratch,
       timeoutMs: input.timeoutMs,
+      destination: input.destination,
       progress: (message) => post({ t: "progress", message }),
       onCheck: (check) => post({ t: "check", check }),
       onRun: (running) => post({ t: "run", running }),

@@ -2,16 +2,18 @@ import fs from "node:fs";
 import { UsageError } from "../util/errors.js";
 import { normalizeName } from "../normalize/naming.js";
 import type { Project } from "./project.js";
-import type { Warehouse } from "../destinations/sqlite/warehouse.js";
+import type { Destination } from "../destinations/destination.js";
+import { KINDS, warehouseFiles } from "./destination-choice.js";
 
 export interface ResetTarget {
   file: string;
   exists: boolean;
 }
 
-/** What a full reset deletes: the state file and the warehouse with its WAL sidecars, nothing else. */
+/** What a full reset deletes: the state file and the warehouse (SQLite or DuckDB) with its sidecars, nothing else. */
 export function resetTargets(p: Project, stateFile: string): ResetTarget[] {
-  return [stateFile, p.warehouse, `${p.warehouse}-wal`, `${p.warehouse}-shm`].map((file) => ({ file, exists: fs.existsSync(file) }));
+  const warehouses = KINDS.flatMap((k) => warehouseFiles(p, k)).filter((f) => f === p.warehouse || fs.existsSync(f));
+  return [stateFile, ...new Set([p.warehouse, `${p.warehouse}-wal`, `${p.warehouse}-shm`, ...warehouses])].map((file) => ({ file, exists: fs.existsSync(file) }));
 }
 
 export function deleteTargets(targets: ResetTarget[]): string[] {
@@ -28,24 +30,23 @@ export function deleteTargets(targets: ResetTarget[]): string[] {
 }
 
 /** Matches names as stored, or as they would be after Fivetran naming, so `--table userData` finds user_data. */
-export function resolveTables(w: Warehouse, names: string[]): string[] {
-  const known = [...w.tables.keys()];
+export function resolveTables(known: string[], names: string[]): string[] {
+  const has = new Set(known);
   return names.map((n) => {
-    if (w.tables.has(n)) return n;
+    if (has.has(n)) return n;
     const normal = normalizeName(n, "table");
-    if (w.tables.has(normal)) return normal;
+    if (has.has(normal)) return normal;
     throw new UsageError(`No table "${n}" in the warehouse. Tables: ${known.length ? known.sort().join(", ") : "(none)"}`);
   });
 }
 
 /** Drops tables' rows and column metadata in one transaction; the state and other tables are untouched. */
-export function dropTables(w: Warehouse, tables: string[]): void {
-  w.begin();
+export function dropTables(d: Destination, tables: string[]): void {
   try {
-    for (const t of tables) w.dropTable(t);
-    w.commit();
+    for (const table of tables) d.apply({ kind: "dropTable", table });
+    d.commit(null);
   } catch (e) {
-    w.rollback();
+    d.rollback();
     throw e;
   }
 }
