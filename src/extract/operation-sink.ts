@@ -5,7 +5,7 @@
  */
 import type { SyncSink } from "../sdk/active-sync.js";
 import { lateOperation } from "../sdk/operations.js";
-import { describe } from "../normalize/types.js";
+import { describe } from "../util/describe.js";
 import { isPlainObject } from "../state/state.js";
 import { OperationError } from "../util/errors.js";
 

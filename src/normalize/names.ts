@@ -9,7 +9,7 @@ import { FIVETRAN_ID } from "./catalog.js";
 import { isReservedColumn, nameProblem, tableNameProblem } from "./declared.js";
 import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
 import { TableSources } from "./table-sources.js";
-import { describe } from "./types.js";
+import { describe } from "../util/describe.js";
 
 export class Names {
   private tableNames = new Map<string, string>();

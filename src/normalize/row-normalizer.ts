@@ -9,7 +9,10 @@ import { FIVETRAN_ID, type Catalog, type Column, type Table } from "./catalog.js
 import { caseTwin } from "./declared.js";
 import type { Names } from "./names.js";
 import { hashPairs } from "./row-hash.js";
-import { coercerFor, CoercionError, describe, fitsInferred, formatType, inferType, isUnsafeInteger, sourceText, widen, type LogicalType, type Stored } from "./types.js";
+import { coercerFor, sourceText } from "./coerce.js";
+import { CoercionError, formatType, type LogicalType, type Stored } from "./types.js";
+import { describe } from "../util/describe.js";
+import { fitsInferred, inferType, isUnsafeInteger, widen } from "./infer.js";
 
 export interface NormalizerHooks {
   /** A table was created, a column added or widened. */

@@ -3,7 +3,7 @@ import { UsageError } from "../util/errors.js";
 import { jsonErrorLocation } from "../util/json.js";
 import { configurationSecrets, isSecretKey } from "../util/redact.js";
 import { isPlainObject } from "../state/state.js";
-import { describe } from "../normalize/types.js";
+import { describe } from "../util/describe.js";
 
 export { isSecretKey };
 

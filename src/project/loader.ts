@@ -6,7 +6,7 @@ import { createJiti } from "jiti";
 import { asDefinition, type ConnectorDefinition } from "../sdk/connector.js";
 import { UsageError } from "../util/errors.js";
 import { isError, thrownText } from "../util/thrown.js";
-import { describe } from "../normalize/types.js";
+import { describe } from "../util/describe.js";
 
 /** This package's own entry points, so a connector folder without node_modules still resolves "connector-sdk". */
 function selfAliases(): Record<string, string> {

@@ -9,7 +9,7 @@ import { UsageError } from "../util/errors.js";
 import { fieldsFromSchema } from "./form-schema.js";
 import { isSecretKey } from "../util/redact.js";
 import { isPlainObject } from "../state/state.js";
-import { describe } from "../normalize/types.js";
+import { describe } from "../util/describe.js";
 
 /** The names a field may take: the configuration's keys when a schema types it, else any string. */
 export type FieldName<C> = string extends keyof C ? string : Extract<keyof C, string>;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
-import { describe } from "../normalize/types.js";
+import { describe } from "../util/describe.js";
 import { jsonErrorLocation } from "../util/json.js";
 import { stringifyExact } from "../util/exact.js";
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseJsonExact, stringifyExact } from "../../src/util/exact.js";
-import { coerce, CoercionError, convertStored, fitsInferred, inferType, isWidening, parseType, sourceText, widen } from "../../src/normalize/types.js";
+import { coerce, sourceText } from "../../src/normalize/coerce.js";
+import { CoercionError, isWidening, parseType } from "../../src/normalize/types.js";
+import { convertStored } from "../../src/normalize/convert.js";
+import { fitsInferred, inferType, widen } from "../../src/normalize/infer.js";
 
 describe("parseType", () => {
   it("accepts the 14 types in any case and both DECIMAL forms", () => {

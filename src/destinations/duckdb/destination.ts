@@ -12,7 +12,7 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { formatType, parseType } from "../../normalize/types.js";
 import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, SchemaChange, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
-import { convertStored } from "../../normalize/types.js";
+import { convertStored } from "../../normalize/convert.js";
 import { appenderFor, duckType, type Append } from "./types.js";
 import { toCanonical } from "./values.js";
 

@@ -1,0 +1,91 @@
+/** The SQL of the SQLite warehouse: its table model, identifiers, CREATE TABLE and the metadata tables. */
+import type Database from "better-sqlite3";
+import { DELETED, FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
+import { formatType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
+
+export interface Column {
+  name: string;
+  /** null only for a declared primary-key column whose type comes from its first value. */
+  type: LogicalType | null;
+  declared: boolean;
+  pk: boolean;
+  /** Position among the table's data columns: the column's slot in a row. */
+  index: number;
+}
+
+export interface Table {
+  name: string;
+  columns: Map<string, Column>;
+  order: Column[];
+  pk: Column[];
+  keyless: boolean;
+  /** Bumped on every schema change, so cached statements know they are stale. */
+  version: number;
+  upsert?: Database.Statement;
+  /** Runs the upsert statement with (synced, row) and no spread: generated for the table's columns. */
+  bind?: (stmt: Database.Statement, row: Stored[], synced: string) => Database.RunResult;
+  updates: Map<string, Database.Statement>;
+  remove?: Database.Statement;
+  truncate?: Database.Statement;
+}
+
+export const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+export const METADATA_SQL = `
+CREATE TABLE IF NOT EXISTS _connector_columns (
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  type TEXT,
+  declared INTEGER NOT NULL,
+  primary_key INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (table_name, column_name)
+);
+CREATE TABLE IF NOT EXISTS _connector_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  run INTEGER NOT NULL,
+  time TEXT NOT NULL,
+  state TEXT NOT NULL,
+  operations TEXT NOT NULL
+);
+`;
+
+/**
+ * The version of what the warehouse stores, in PRAGMA user_version. 1: columns' SQL types match their logical
+ * types, widened values are converted, and _fivetran_id hashes the values as sent.
+ */
+export const FORMAT_VERSION = 1;
+
+export const STRING: LogicalType = { type: "STRING" };
+
+/** SQL that recomputes _fivetran_id from the stored values (what sourceText() gives for the values as sent). */
+export function rowIdSql(t: Table): string {
+  const args = t.order.filter((c) => c.name !== FIVETRAN_ID).map((c) => `${sqlText(c.name)}, ${c.type ? sqlText(formatType(c.type)) : "NULL"}, ${q(c.name)}`);
+  return args.length ? `connector_row_id(${args.join(", ")})` : `connector_row_id()`;
+}
+
+export const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+export function newTable(name: string): Table {
+  return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map() };
+}
+
+export function touch(t: Table): void {
+  t.version++;
+  t.upsert = undefined;
+  t.bind = undefined;
+  t.remove = undefined;
+  t.truncate = undefined;
+  t.updates.clear();
+}
+
+export function pkWhere(t: Table): string {
+  return t.pk.map((c) => `${q(c.name)} = ?`).join(" AND ");
+}
+
+export function createTableSql(t: Table, as = t.name): string {
+  const cols = t.order.map((c) => `${q(c.name)}${c.type ? " " + sqliteClass(c.type.type) : ""}${c.pk ? " NOT NULL" : ""}`);
+  cols.push(`${q(SYNCED)} TEXT NOT NULL`, `${q(DELETED)} INTEGER NOT NULL DEFAULT 0`);
+  cols.push(`PRIMARY KEY (${t.pk.map((c) => q(c.name)).join(", ")})`);
+  return `CREATE TABLE ${q(as)} (\n  ${cols.join(",\n  ")}\n)`;
+}

@@ -1,0 +1,304 @@
+/** Coercion of a value into the exact stored form of a declared or inferred type, or a CoercionError that says why not. */
+import { describe } from "../util/describe.js";
+import { coerceNaiveDate, coerceNaiveDateTime, coerceUtcDateTime, isoDate } from "./coerce-datetime.js";
+import { INT64_MAX, INT64_MIN, isUnsafeInteger } from "./infer.js";
+import { CoercionError, type Coercer, type DataType, type LogicalType, type Stored } from "./types.js";
+
+/** Converts a value into the exact stored form of a logical type, or throws a CoercionError saying why not. */
+export function coerce(t: LogicalType, value: unknown): Stored {
+  if (value === null || value === undefined) return null;
+  return coercerFor(t)(value);
+}
+
+
+const COERCERS: Record<Exclude<DataType, "DECIMAL">, Coercer> = {
+  BOOLEAN: (v) => coerceBoolean(v),
+  SHORT: (v) => coerceInteger(v, -32768n, 32767n, "SHORT"),
+  INT: (v) => coerceInteger(v, -2147483648n, 2147483647n, "INT"),
+  LONG: (v) => coerceInteger(v, INT64_MIN, INT64_MAX, "LONG"),
+  FLOAT: (v) => coerceFloat(v, "FLOAT"),
+  DOUBLE: (v) => coerceFloat(v, "DOUBLE"),
+  NAIVE_DATE: (v) => coerceNaiveDate(v),
+  NAIVE_DATETIME: (v) => coerceNaiveDateTime(v),
+  UTC_DATETIME: (v) => coerceUtcDateTime(v),
+  BINARY: (v) => {
+    if (isBytes(v)) return bytesOf(v);
+    throw new CoercionError(`BINARY needs a Uint8Array or Buffer, got ${describe(v)}`);
+  },
+  XML: (v) => {
+    if (typeof v === "string") return v;
+    throw new CoercionError(`XML needs a string, got ${describe(v)}`);
+  },
+  STRING: (v) => toText(v),
+  JSON: (v) => toJsonText(v),
+};
+
+/** The converter of one logical type, chosen once per column rather than once per value. It expects a non-null value. */
+export function coercerFor(t: LogicalType): Coercer {
+  if (t.type !== "DECIMAL") return COERCERS[t.type];
+  const precision = t.precision ?? 38;
+  const scale = t.scale ?? 0;
+  return (v) => coerceDecimal(v, precision, scale);
+}
+
+function coerceBoolean(value: unknown): number {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value === 0 || value === 1) return value;
+  if (typeof value === "string") {
+    const s = value.trim().toLowerCase();
+    if (s === "true" || s === "1") return 1;
+    if (s === "false" || s === "0") return 0;
+  }
+  throw new CoercionError(`BOOLEAN needs true/false (or 0/1, "true"/"false"), got ${describe(value)}`);
+}
+
+function coerceInteger(value: unknown, min: bigint, max: bigint, name: string): number | bigint {
+  // Safe integers are the common case: compare them as numbers, without a BigInt per value.
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= Number(min) && value <= Number(max)) return value;
+  let big: bigint;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new CoercionError(`${name} needs an integer, got ${value}`);
+    if (!Number.isSafeInteger(value)) throw new CoercionError(`${name} got ${value}, beyond JavaScript's safe integers: pass it as a bigint or a string to keep it exact`);
+    big = BigInt(value);
+  } else if (typeof value === "bigint") {
+    big = value;
+  } else if (typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value)) {
+    big = BigInt(value.trim());
+  } else {
+    throw new CoercionError(`${name} needs an integer, got ${describe(value)}`);
+  }
+  if (big < min || big > max) throw new CoercionError(`${name} holds ${min} to ${max}, got ${big}`);
+  const n = Number(big);
+  return Number.isSafeInteger(n) ? n : big;
+}
+
+/** Decimal notation only: Number() would also read "0x10", "0b1" and "" as numbers. */
+const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/;
+
+function coerceFloat(value: unknown, name: string): number {
+  let n: number;
+  if (typeof value === "number") n = value;
+  else if (typeof value === "bigint") {
+    if (isUnsafeInteger(value)) throw new CoercionError(`${name} cannot hold ${value} exactly (it is beyond ±2^53) and would round it; declare the column LONG, DECIMAL(p,0) or STRING`);
+    n = Number(value);
+  } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = Number(value);
+  else throw new CoercionError(`${name} needs a number or a decimal numeric string, got ${describe(value)}`);
+  if (Number.isNaN(n)) throw new CoercionError(`${name} got NaN, which SQLite cannot store; send null instead`);
+  if (name === "FLOAT" && Number.isFinite(n) && Math.fround(n) !== n) return Math.fround(n);
+  return n;
+}
+
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** Canonical DECIMAL text: no leading zeros, exactly `scale` fraction digits, rejecting anything that would lose digits. */
+export function coerceDecimal(value: unknown, precision: number, scale: number): string {
+  let text: string;
+  if (typeof value === "bigint") text = value.toString();
+  else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new CoercionError(`DECIMAL(${precision},${scale}) got ${value}`);
+    text = String(value);
+  } else if (typeof value === "string") text = value.trim();
+  else throw new CoercionError(`DECIMAL(${precision},${scale}) needs a numeric string, number or bigint, got ${describe(value)}`);
+  const m = DECIMAL_TEXT.exec(text);
+  if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new CoercionError(`DECIMAL(${precision},${scale}) needs a number, got ${JSON.stringify(text)}`);
+  const sign = m[1] === "-" ? "-" : "";
+  let digits = (m[2] ?? "") + (m[3] ?? "");
+  let point = (m[2] ?? "").length + Number(m[4] ?? 0);
+  // An exponent far beyond the digits and the precision decides the answer without spelling out its zeros.
+  if (Math.abs(point) > digits.length + precision + 1) {
+    if (/^0*$/.test(digits)) return "0" + (scale > 0 ? "." + "0".repeat(scale) : "");
+    if (point < 0) throw new CoercionError(`DECIMAL(${precision},${scale}) keeps ${scale} decimal places; ${JSON.stringify(cut(text))} would lose digits`);
+    throw new CoercionError(`DECIMAL(${precision},${scale}) holds at most ${precision - scale} digits before the point, got ${JSON.stringify(cut(text))}`);
+  }
+  if (point < 0) {
+    digits = "0".repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits = digits + "0".repeat(point - digits.length);
+  let intPart = digits.slice(0, point).replace(/^0+/, "");
+  let frac = digits.slice(point).replace(/0+$/, "");
+  if (frac.length > scale) throw new CoercionError(`DECIMAL(${precision},${scale}) keeps ${scale} decimal places; ${JSON.stringify(text)} would lose digits`);
+  if (intPart.length > precision - scale) throw new CoercionError(`DECIMAL(${precision},${scale}) holds at most ${precision - scale} digits before the point, got ${JSON.stringify(text)}`);
+  frac = frac.padEnd(scale, "0");
+  if (intPart === "") intPart = "0";
+  const zero = /^0*$/.test(intPart + frac);
+  return (zero ? "" : sign) + intPart + (scale > 0 ? "." + frac : "");
+}
+
+function toText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  if (value instanceof Date) return isoDate(value, "STRING");
+  if (isBytes(value)) return bytesOf(value).toString("base64");
+  if (typeof value === "object" && value !== null && isJsonContainer(value)) return toJsonText(value);
+  throw new CoercionError(unsupported(value));
+}
+
+/**
+ * The value as the connector sent it, as text: what a STRING column stores for it. Strings as they are, numbers and
+ * bigints in decimal (String()), booleans "true"/"false", Dates as ISO-8601 UTC, bytes as base64, objects and arrays
+ * as their JSON text. It does not depend on any column's type, so keyless rows hash it.
+ */
+export const sourceText: (value: unknown) => string = toText;
+
+/** An Array or an object literal: what JSON holds. */
+export function isJsonContainer(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Bytes: a Buffer, any typed array or DataView (its bytes), or an ArrayBuffer. */
+export function isBytes(value: unknown): value is ArrayBufferView | ArrayBuffer {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+function bytesOf(value: ArrayBufferView | ArrayBuffer): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Why a value has no faithful form in the warehouse, and what to pass instead. */
+export function unsupported(value: unknown, at = "the value"): string {
+  if (typeof value === "function") return `${at} is a function, which has no faithful form in the warehouse; call it, or leave the key out`;
+  if (typeof value === "symbol") return `${at} is a symbol (${value.toString()}), which has no faithful form in the warehouse; pass a string`;
+  if (typeof value === "number") return `${at} is ${value}, which JSON cannot hold; send null or a string instead`;
+  if (value instanceof Map) return `${at} is a Map, which JSON would store as {}; pass Object.fromEntries(map) (or [...map] for keys that are not strings)`;
+  if (value instanceof Set) return `${at} is a Set, which JSON would store as {}; pass [...set]`;
+  if (value instanceof Promise) return `${at} is a Promise; await it before passing the value (a forgotten await?)`;
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || "class";
+  const hint = typeof (value as { toJSON?: unknown }).toJSON === "function" ? "pass value.toJSON() to store what it returns" : "pass a plain object, a string or a number made from it";
+  return `${at} is a ${name} instance, which has no faithful form in the warehouse; ${hint}`;
+}
+
+function pathOf(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Checks that JSON.stringify would keep every part of a value: it silently turns a Map or Set into {}, NaN and
+ * Infinity into null, and drops functions and symbols. Returns whether a replacer is needed (bigints and bytes).
+ * It runs when scanJson found something, to name the path.
+ */
+function checkJson(value: unknown, keys: (string | number)[], parents: object[]): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return false;
+    case "number":
+      if (value - value !== 0) throw new CoercionError(unsupported(value, spell(keys)));
+      return false;
+    case "bigint":
+      return true;
+    case "object":
+      break;
+    default:
+      throw new CoercionError(unsupported(value, spell(keys)));
+  }
+  if (value === null) return false;
+  const isArray = Array.isArray(value);
+  const proto = isArray ? null : Object.getPrototypeOf(value);
+  if (isArray || proto === Object.prototype || proto === null) {
+    if (parents.includes(value)) throw new CoercionError(`${spell(keys)} refers back to one of its parents (a cycle), which JSON cannot hold`);
+    parents.push(value);
+    let replace = false;
+    if (isArray) {
+      const a = value as unknown[];
+      for (let i = 0; i < a.length; i++) {
+        keys.push(i);
+        if (checkJson(a[i], keys, parents)) replace = true;
+        keys.pop();
+      }
+    } else {
+      const o = value as Record<string, unknown>;
+      for (const k in o) {
+        keys.push(k);
+        if (checkJson(o[k], keys, parents)) replace = true;
+        keys.pop();
+      }
+    }
+    parents.pop();
+    return replace;
+  }
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new CoercionError(`${spell(keys)} is an invalid Date, which JSON would store as null`);
+    return false;
+  }
+  if (isBytes(value)) return true;
+  throw new CoercionError(unsupported(value, spell(keys)));
+}
+
+/** "the value", or a path into it such as value.items[2]. */
+function spell(keys: (string | number)[]): string {
+  return keys.length === 0 ? "the value" : keys.reduce<string>((at, k) => pathOf(at, k), "value");
+}
+
+/** Inside JSON: bigints as decimal strings, bytes as base64 strings (as a STRING column stores them). */
+function jsonReplacer(this: unknown, key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  // JSON.stringify has already called Buffer's toJSON, so look at the original value.
+  const original = (this as Record<string, unknown>)[key];
+  if (isBytes(original)) return bytesOf(original).toString("base64");
+  return v;
+}
+
+/**
+ * The quick pass of checkJson, on every JSON value: 0 when JSON.stringify keeps it all, 1 when it needs the
+ * replacer, -1 when something is wrong (or nests very deep, maybe a cycle), for checkJson to explain.
+ */
+function scanJson(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return 0;
+    case "number":
+      return value - value === 0 ? 0 : -1;
+    case "bigint":
+      return 1;
+    case "object":
+      break;
+    default:
+      return -1;
+  }
+  if (value === null) return 0;
+  if (depth > 100) return -1;
+  let flags = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const f = scanJson(value[i], depth + 1);
+      if (f < 0) return f;
+      flags |= f;
+    }
+    return flags;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const o = value as Record<string, unknown>;
+    for (const k in o) {
+      const f = scanJson(o[k], depth + 1);
+      if (f < 0) return f;
+      flags |= f;
+    }
+    return flags;
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? -1 : 0;
+  return isBytes(value) ? 1 : -1;
+}
+
+function toJsonText(value: unknown): string {
+  if (value === undefined) throw new CoercionError(`JSON cannot hold ${describe(value)}`);
+  const quick = scanJson(value, 0);
+  const replace = quick < 0 ? checkJson(value, [], []) : quick === 1;
+  // A replacer slows every call several times over, so it is only used when a bigint or bytes need it.
+  return replace ? JSON.stringify(value, jsonReplacer) : JSON.stringify(value);
+}
+
+/** Cuts a long text for an error message. */
+function cut(text: string): string {
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+}
+
