@@ -7,5 +7,5 @@ export { log } from "./sdk/log.js";
 export { DATA_TYPES } from "./normalize/types.js";
 export type { DataType } from "./normalize/types.js";
 export type { JsonValue } from "./state/state.js";
-export type { StandardSchemaV1, InferOutput } from "./sdk/standard-schema.js";
+export type { StandardSchemaV1, InferOutput } from "./util/standard-schema.js";
 export type { Counts, TableCounts } from "./sync/counts.js";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { checkPlainConfiguration, readConfigurationFile } from "../project/configuration.js";
+import { readConfigurationFile } from "../project/configuration.js";
+import { checkPlainConfiguration } from "../sync/configuration-rules.js";
 import { parseDuration } from "../util/duration.js";
 import { ExitError, InterruptedError, UsageError } from "../util/errors.js";
 import { fieldSecrets, resolveForm, type ResolvedForm } from "../setup/form.js";
@@ -9,7 +10,7 @@ import { loadConnector } from "../project/loader.js";
 import { configurationFile, findConnectorFile, project, type Project } from "../project/project.js";
 import { connectorSecrets } from "../util/redact.js";
 import { DEFAULT_TEST_TIMEOUT_MS, runSetupTests } from "../setup/setup-tests.js";
-import { validateWith } from "../sdk/standard-schema.js";
+import { validateWith } from "../util/standard-schema.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { writeFileAtomic } from "../state/state.js";
 import { terminalAsk } from "../ui/form-prompt.js";

@@ -7,7 +7,7 @@ import { loadConnector } from "../project/loader.js";
 import { acquireLock } from "../project/lock.js";
 import { configurationFile, findConnectorFile, project, requireFilesDir, requireProjectDir, stateSource, type Project } from "../project/project.js";
 import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../util/redact.js";
-import { validateWith } from "../sdk/standard-schema.js";
+import { validateWith } from "../util/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type StateChange } from "../state/edit.js";
 import { formatBytes, isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type JsonValue, type StateObject, type StateSource } from "../state/state.js";
 import type { CheckpointRecord as CheckpointRow } from "../destinations/destination.js";

@@ -6,7 +6,7 @@
 import type { SyncSink } from "../sdk/active-sync.js";
 import { lateOperation } from "../sdk/operations.js";
 import { describe } from "../util/describe.js";
-import { isPlainObject } from "../state/state.js";
+import { isPlainObject } from "../util/describe.js";
 import { OperationError } from "../util/errors.js";
 
 export type OpName = "upsert" | "update" | "delete" | "truncate" | "checkpoint";

@@ -1,6 +1,6 @@
 import { OperationError } from "../util/errors.js";
 import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
-import { isPlainObject } from "../state/state.js";
+import { isPlainObject } from "../util/describe.js";
 import { describe } from "../util/describe.js";
 import { formatType, isWidening, parseType, type LogicalType } from "./types.js";
 import { FIVETRAN_ID, type Catalog } from "./catalog.js";

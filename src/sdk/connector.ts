@@ -1,5 +1,5 @@
 import type { SetupForm } from "../setup/form.js";
-import type { StandardSchemaV1 } from "./standard-schema.js";
+import type { StandardSchemaV1 } from "../util/standard-schema.js";
 import type { DataType } from "../normalize/types.js";
 
 /** A column type in schema(): one of the 14 types, "DECIMAL(p,s)", or { type: "DECIMAL", precision, scale }. */

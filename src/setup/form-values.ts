@@ -4,12 +4,12 @@
  * walking the form in order (conditions decide what is asked), and building the object
  * that is written: Fivetran's flat strings, or typed values when the schema wants them.
  */
-import { checkPlainConfiguration } from "../project/configuration.js";
+import { checkPlainConfiguration } from "../sync/configuration-rules.js";
 import { UsageError } from "../util/errors.js";
 import type { Field, JsonType } from "./form.js";
 import { isVisible } from "./form.js";
 import { fieldsFromSchema } from "./form-schema.js";
-import { formatIssue, type StandardSchemaV1 } from "../sdk/standard-schema.js";
+import { formatIssue, type StandardSchemaV1 } from "../util/standard-schema.js";
 
 export type Answers = Record<string, string | undefined>;
 

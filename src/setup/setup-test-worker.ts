@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadConnector } from "../project/loader.js";
 import type { SetupTestInput, SetupTestMessage } from "./setup-tests.js";
-import { validateWith } from "../sdk/standard-schema.js";
+import { validateWith } from "../util/standard-schema.js";
 import { errorInfo, toError } from "../util/thrown.js";
 
 /** Waits until what the test wrote to stdout and stderr has reached the main thread (at most a second). */

@@ -1,13 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
-import { describe } from "../util/describe.js";
+import { describe, isPlainObject } from "../util/describe.js";
 import { jsonErrorLocation } from "../util/json.js";
 import { stringifyExact } from "../util/exact.js";
 
 /** A value JSON can hold exactly: what a checkpoint state is made of. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 /** A checkpoint state: a JSON object. */
+export { isPlainObject };
+
 export type StateObject = { [key: string]: JsonValue };
 
 export const STATE_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -88,11 +90,6 @@ function nestingDepth(value: unknown): number {
   return deepest;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;

@@ -1,7 +1,7 @@
-import { checkPlainConfiguration } from "../project/configuration.js";
+import { checkPlainConfiguration } from "./configuration-rules.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { UsageError } from "../util/errors.js";
-import { formatIssue, validateWith, type StandardSchemaV1 } from "../sdk/standard-schema.js";
+import { formatIssue, validateWith, type StandardSchemaV1 } from "../util/standard-schema.js";
 import { isPlainObject, type StateObject } from "../state/state.js";
 
 export interface PreparedInputs {

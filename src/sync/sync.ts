@@ -15,7 +15,7 @@ import type { Naming } from "../normalize/naming.js";
 import { RowNormalizer } from "../normalize/row-normalizer.js";
 import { OPS_WITHOUT_CHECKPOINT, StateLints } from "../state/lints.js";
 import { formatBytes, serializeState, StateValueError, STATE_WARN_BYTES, writeStateFile, type StateObject } from "../state/state.js";
-import { secretValues } from "../project/configuration.js";
+import { secretValues } from "../util/redact.js";
 import { OperationError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import type { Counts, TableCounts } from "./counts.js";

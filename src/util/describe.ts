@@ -15,3 +15,9 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
+/** A plain object: an object literal, or one JSON.parse made, not a class instance or an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -3,7 +3,7 @@
  * `***` in any text or JSON value before it is printed. The UI layer applies it at the
  * output boundary, so a new message is covered without anyone remembering to.
  */
-import { validateWith, type StandardSchemaV1 } from "../sdk/standard-schema.js";
+import { validateWith, type StandardSchemaV1 } from "./standard-schema.js";
 
 /** A plain object, as JSON.parse makes them (not imported from state.ts, to keep the CLI's start-up light). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -281,4 +281,12 @@ export class Redactor {
 function longest(max: number, fits: (k: number) => boolean): number {
   for (let k = max; k >= MIN_FRAGMENT; k--) if (fits(k)) return k;
   return 0;
+}
+
+/**
+ * The secret values of a configuration (under secret-looking keys at any depth, or marked
+ * secret by its schema), to warn if they leak into state. Short values are ignored: they match by chance.
+ */
+export function secretValues(configuration: unknown, schema?: unknown): string[] {
+  return configurationSecrets(schema, configuration).filter((v) => v.length >= 6);
 }

@@ -1,0 +1,5 @@
+/**
+ * ui: everything a person sees. The logger is the only owner of chalk and ora; rendering
+ * is pure functions; output goes through the redactor. May import: util (and types).
+ */
+export { Ui } from "./logger.js";

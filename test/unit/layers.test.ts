@@ -1,0 +1,99 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers.js";
+
+/**
+ * The import rules of docs/architecture.md. Only runtime imports count: `import type` is
+ * free, since a type costs nothing at run time and layers share their contract's types.
+ */
+const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "commands", "ui", "util"];
+const RULES: Record<string, string[]> = {
+  util: [],
+  sdk: ["util"],
+  extract: ["sdk", "util"],
+  normalize: ["util"],
+  destinations: ["normalize", "util"],
+  state: ["util"],
+  sync: ["sdk", "extract", "normalize", "destinations", "state", "util"],
+  project: ["sdk", "normalize", "destinations", "state", "util"],
+  replay: ["sdk", "normalize", "destinations", "state", "sync", "project", "util"],
+  verify: ["sdk", "extract", "normalize", "destinations", "state", "sync", "replay", "util"],
+  setup: ["sdk", "state", "sync", "project", "util"],
+  host: ALL.filter((f) => !["commands", "ui"].includes(f)),
+  ui: ["util"],
+  commands: ALL,
+  // The three entry points: the SDK a connector imports, the testing API, and the CLI.
+  "index.ts": ["sdk", "normalize", "util"],
+  "testing.ts": ["sdk", "sync", "verify", "destinations", "replay", "normalize", "state", "util"],
+  "cli.ts": ["commands", "ui", "util"],
+};
+/** Named exceptions, each with its reason. */
+const EXCEPTIONS: Record<string, string[]> = {
+  // The regression report prints rows by the outcome's own key format.
+  "ui/test-report.ts": ["replay"],
+  // The prompt checks each answer as it is typed, by the form's own rules.
+  "ui/form-prompt.ts": ["setup"],
+};
+/** Packages that belong to one place: the terminal to ui, the command table to cli.ts. */
+const PACKAGES: Record<string, (file: string) => boolean> = {
+  chalk: (f) => f.startsWith("ui/"),
+  ora: (f) => f.startsWith("ui/"),
+  commander: (f) => f === "cli.ts",
+};
+
+const SRC = path.join(ROOT, "src");
+const files = (dir: string): string[] =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+const layerOf = (rel: string): string => (rel.includes("/") ? rel.split("/")[0]! : rel);
+
+/** The runtime imports of a file: static, re-exports and dynamic, without `import type` and all-type braces. */
+function runtimeImports(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?([^;]*?)\s+from\s+"([^"]+)"/gm)) {
+    if (m[1]) continue;
+    const braces = /^\{([^}]*)\}$/.exec(m[2]!.trim());
+    if (braces && braces[1]!.split(",").every((n) => !n.trim() || n.trim().startsWith("type "))) continue;
+    out.push(m[3]!);
+  }
+  for (const m of text.matchAll(/import\("([^"]+)"\)|new URL\("(\.[^"]+\.js)", import\.meta\.url\)/g)) out.push((m[1] ?? m[2])!);
+  return out;
+}
+
+describe("the layers of src/ (docs/architecture.md)", () => {
+  const all = files(SRC).map((f) => path.relative(SRC, f));
+
+  it("every folder and entry point has a rule, and every folder an index.ts that says what it holds", () => {
+    const layers = new Set(all.map(layerOf));
+    for (const layer of layers) expect(RULES, `no import rule for ${layer}`).toHaveProperty([layer]);
+    for (const layer of [...layers].filter((l) => !l.endsWith(".ts"))) {
+      const index = path.join(SRC, layer, "index.ts");
+      expect(fs.existsSync(index), `${layer}/index.ts`).toBe(true);
+      expect(fs.readFileSync(index, "utf8")).toMatch(/^\/\*\*/);
+    }
+  });
+
+  it("no file imports a layer its own may not use", () => {
+    const broken: string[] = [];
+    for (const rel of all) {
+      const layer = layerOf(rel);
+      const allowed = new Set([layer, ...RULES[layer]!, ...(EXCEPTIONS[rel] ?? [])]);
+      for (const spec of runtimeImports(fs.readFileSync(path.join(SRC, rel), "utf8"))) {
+        if (spec.startsWith(".")) {
+          const target = path.relative(SRC, path.resolve(SRC, path.dirname(rel), spec));
+          const to = layerOf(target).replace(/\.js$/, ".ts");
+          if (!allowed.has(to)) broken.push(`${rel} imports ${target} (${layer} may not use ${to})`);
+        } else {
+          const pkg = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+          const owner = PACKAGES[pkg];
+          if (owner && !owner(rel)) broken.push(`${rel} imports ${pkg}, which only ${pkg === "commander" ? "cli.ts" : "ui/"} may use`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it("the rules catch a broken import", () => {
+    expect(runtimeImports('import { op } from "../sdk/operations.js";\nimport type { X } from "../cli.js";\nimport { type Y } from "../ui/a.js";')).toEqual(["../sdk/operations.js"]);
+  });
+});
