@@ -99,8 +99,13 @@ export interface Destination {
   truncate(table: string): void;
   /** Whether an integer column holds a value beyond ±(2^53 − 1), which a DOUBLE cannot hold exactly. */
   holdsUnsafeIntegers(table: string, column: string): boolean;
-  /** Commits everything since the last commit, with the checkpoint row when there is one; durable when it returns. Opens the next transaction. */
-  commit(checkpoint: CheckpointRecord | null): CommitResult;
+  /**
+   * Commits everything since the last commit, with the checkpoint row when there is one.
+   * `committed` runs once the commit is durable: at once for a synchronous destination; for a
+   * pipelined one, at a later call, and at the latest before the next checkpoint's commit or
+   * when a commit without a checkpoint (the sync's last) returns.
+   */
+  commit(checkpoint: CheckpointRecord | null, committed: (result: CommitResult) => void): void;
   /** Discards everything since the last commit. */
   rollback(): void;
   close(): void;

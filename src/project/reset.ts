@@ -44,7 +44,7 @@ export function resolveTables(known: string[], names: string[]): string[] {
 export function dropTables(d: Destination, tables: string[]): void {
   try {
     for (const table of tables) d.apply({ kind: "dropTable", table });
-    d.commit(null);
+    d.commit(null, () => {});
   } catch (e) {
     d.rollback();
     throw e;

@@ -134,7 +134,7 @@ export class Sync implements OperationTarget {
       if (this.tally.pendingOps > 0) {
         this.warn(`${this.tally.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
-      this.noted(this.dest.commit(null).unmatchedUpdates);
+      this.dest.commit(null, (r) => this.noted(r.unmatchedUpdates));
       this.reportNoMatch();
       return this.result("succeeded");
     } catch (e) {
@@ -166,7 +166,7 @@ export class Sync implements OperationTarget {
     for (const t of tables) names.sources.claim(t.source, t.name, "schema()", true);
     const changes = applySchema(catalog, tables);
     for (let i = 0; i < changes; i++) this.tally.schemaChange();
-    this.dest.commit(null);
+    this.dest.commit(null, () => {});
   }
 
   private result(status: "succeeded" | "failed", error?: Error): SyncResult {
@@ -277,21 +277,23 @@ export class Sync implements OperationTarget {
     const operations = this.tally.pendingByTable();
     for (const lint of this.lints.checkpoint(this.seq + 1, persisted, bytes, this.tally.pendingOps)) this.warnOnce(lint.key, lint.message);
     const time = new Date().toISOString();
-    const seq = this.seq + 1;
-    this.noted(this.dest.commit({ seq, run: this.runNumber, time, state: json, operations: JSON.stringify(operations) }).unmatchedUpdates);
-    this.seq = seq;
-    this.committedState = persisted;
+    const seq = (this.seq += 1);
     this.tally.checkpoint();
     this.sink.checkpoints++;
-    if (this.o.stateFile) {
-      try {
-        writeStateFile(this.o.stateFile, persisted);
-      } catch (e) {
-        throw new OperationError(`checkpoint ${seq} is committed to the warehouse, but the state file ${this.o.stateFile} could not be written: ${(e as Error).message}`);
+    // The state is persisted only once the destination says the commit is durable.
+    this.dest.commit({ seq, run: this.runNumber, time, state: json, operations: JSON.stringify(operations) }, (r) => {
+      this.noted(r.unmatchedUpdates);
+      this.committedState = persisted;
+      if (this.o.stateFile) {
+        try {
+          writeStateFile(this.o.stateFile, persisted);
+        } catch (e) {
+          throw new OperationError(`checkpoint ${seq} is committed to the warehouse, but the state file ${this.o.stateFile} could not be written: ${(e as Error).message}`);
+        }
       }
-    }
-    // Nothing keeps the info: a long run's states would pile up (the history is in _connector_checkpoints).
-    this.o.events?.checkpoint?.({ seq, time, state: persisted, operations });
+      // Nothing keeps the info: a long run's states would pile up (the history is in _connector_checkpoints).
+      this.o.events?.checkpoint?.({ seq, time, state: persisted, operations });
+    });
   }
 
   /** Database and file-system errors say what failed but not where; name the destination. */

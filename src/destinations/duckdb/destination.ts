@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { formatType, parseType } from "../../normalize/types.js";
-import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, SchemaChange, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
+import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, SchemaChange, Stored, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
 import { convertStored } from "../../normalize/convert.js";
 import { appenderFor, duckType, type Append } from "./types.js";
 import { toCanonical } from "./values.js";
@@ -28,6 +28,12 @@ interface Table {
   spec: TableSpec;
   pk: ColumnSpec[];
   appends: Append[];
+  /** The slot of a single integer key, which allows appending new keys straight into the table. */
+  intKey?: number;
+  /** The largest key the table holds (null: none); undefined until read. */
+  maxKey?: number | bigint | null;
+  /** Appends rows whose key is above every key in the table: no conflict is possible, so no merge is needed. */
+  direct?: { appender: DuckDBAppender; order: (number | "synced" | "deleted")[] };
 }
 
 type Kind = "upsert" | "update" | "delete";
@@ -40,6 +46,8 @@ interface Run {
   appender: DuckDBAppender;
   appends: Append[];
   rows: number;
+  /** Order within the run, for "the last write to a key wins". */
+  seq: number;
 }
 
 export interface DuckDbOptions {
@@ -58,7 +66,6 @@ export class DuckDbDestination implements AsyncDestination {
   private tables = new Map<string, Table>();
   private runs = new Map<string, Run>();
   private stages = 0;
-  private seq = 0;
   /** Tables whose existing rows changed in this transaction: DuckDB cannot ALTER them before the commit, so they are rebuilt. */
   private dirty = new Set<string>();
   /** Tables created (or rebuilt) in this transaction, which DuckDB can alter freely. */
@@ -118,7 +125,62 @@ export class DuckDbDestination implements AsyncDestination {
   }
 
   private remember(spec: TableSpec): void {
-    this.tables.set(spec.name, { spec, pk: spec.columns.filter((c) => c.pk), appends: spec.columns.map((c) => appenderFor(c.type)) });
+    const pk = spec.columns.filter((c) => c.pk);
+    const integer = pk.length === 1 && ["SHORT", "INT", "LONG"].includes(pk[0]!.type?.type ?? "");
+    const old = this.tables.get(spec.name);
+    this.tables.set(spec.name, {
+      spec,
+      pk,
+      appends: spec.columns.map((c) => appenderFor(c.type)),
+      ...(integer ? { intKey: spec.columns.indexOf(pk[0]!), maxKey: old?.maxKey } : {}),
+      ...(old?.direct ? { direct: old.direct } : {}),
+    });
+  }
+
+  /** Whether an upsert's key is above every key the table holds: then it is appended straight into the table. */
+  private async readMaxKey(t: Table): Promise<void> {
+    const r = (await this.con.runAndReadAll(`SELECT max(${q(t.pk[0]!.name)}) AS m FROM ${tableRef(t.spec.name)}`)).getRowObjects()[0]!;
+    t.maxKey = (r.m as bigint | null) ?? null;
+  }
+
+  private isNewKey(t: Table, row: Stored[]): boolean {
+    if (t.intKey === undefined || t.maxKey === undefined) return false;
+    const key = row[t.intKey];
+    if (typeof key !== "number" && typeof key !== "bigint") return false;
+    if (t.maxKey !== null && key <= t.maxKey) return false;
+    t.maxKey = key;
+    return true;
+  }
+
+  private async openDirect(t: Table): Promise<void> {
+    // The appender fills the table's columns in their physical order, which ALTER TABLE may have changed.
+    const names = (await this.con.runAndReadAll(
+      `SELECT column_name AS c FROM duckdb_columns() WHERE schema_name = '${DATA_SCHEMA}' AND table_name = ? ORDER BY column_index`,
+      [t.spec.name],
+    )).getRowObjects().map((r) => String(r.c));
+    const slot = new Map(t.spec.columns.map((c, i) => [c.name, i]));
+    const order = names.map((n) => (n === SYNCED ? "synced" : n === DELETED ? "deleted" : slot.get(n)!));
+    t.direct = { appender: await this.con.createAppender(t.spec.name, DATA_SCHEMA), order };
+  }
+
+  private appendDirect(t: Table, row: Stored[], synced: string): void {
+    const direct = t.direct!;
+    const a = direct.appender;
+    for (const o of direct.order) {
+      if (o === "synced") a.appendVarchar(synced);
+      else if (o === "deleted") a.appendBoolean(false);
+      else t.appends[o]!(a, row[o] ?? null);
+    }
+    a.endRow();
+  }
+
+  /** Writes what the direct appender holds, so that the statements that follow see it. */
+  private flushDirect(name: string): void {
+    const t = this.tables.get(name);
+    if (!t?.direct) return;
+    t.direct.appender.flushSync();
+    t.direct.appender.closeSync();
+    t.direct = undefined;
   }
 
   private table(name: string): Table {
@@ -131,11 +193,21 @@ export class DuckDbDestination implements AsyncDestination {
     for (const w of batch) {
       switch (w.op) {
         case "upsert": {
-          const run = await this.runFor(w.table, "upsert", []);
+          const t = this.table(w.table);
+          // Awaited only when something must be read or created first: this is the per-row path.
+          if (t.intKey !== undefined && t.maxKey === undefined) await this.readMaxKey(t);
+          if (this.isNewKey(t, w.row)) {
+            if (!t.direct) await this.openDirect(t);
+            this.appendDirect(t, w.row, w.synced);
+            break;
+          }
+          // The open run, found without an await: this is the per-row path.
+          let run = this.runs.get(w.table);
+          if (!run || run.kind !== "upsert") run = await this.runFor(w.table, "upsert", []);
           const a = run.appender;
           for (let i = 0; i < w.row.length; i++) run.appends[i]!(a, w.row[i] ?? null);
           a.appendVarchar(w.synced);
-          a.appendBigInt(BigInt(++this.seq));
+          a.appendInteger(++run.seq);
           a.endRow();
           run.rows++;
           break;
@@ -147,7 +219,7 @@ export class DuckDbDestination implements AsyncDestination {
           for (const v of w.key) run.appends[i++]!(a, v);
           for (const v of w.values) run.appends[i++]!(a, v);
           a.appendVarchar(w.synced);
-          a.appendBigInt(BigInt(++this.seq));
+          a.appendInteger(++run.seq);
           a.endRow();
           run.rows++;
           break;
@@ -158,7 +230,7 @@ export class DuckDbDestination implements AsyncDestination {
           let i = 0;
           for (const v of w.key) run.appends[i++]!(a, v);
           a.appendVarchar(w.synced);
-          a.appendBigInt(BigInt(++this.seq));
+          a.appendInteger(++run.seq);
           a.endRow();
           run.rows++;
           break;
@@ -186,14 +258,15 @@ export class DuckDbDestination implements AsyncDestination {
     const stageColumns = kind === "upsert" ? t.spec.columns : [...t.pk, ...columns.map((c) => column(t, c))];
     const stage = `stage_${++this.stages}`;
     const defs = stageColumns.map((c) => `${q(c.name)} ${duckType(c.type)}`);
-    await this.con.run(`CREATE TEMP TABLE ${q(stage)} (${[...defs, `${q(SYNCED)} TIMESTAMPTZ`, `_seq BIGINT`].join(", ")})`);
-    const run: Run = { kind, columns, stage, appender: await this.con.createAppender(stage, "main", "temp"), appends: stageColumns.map((c) => appenderFor(c.type)), rows: 0 };
+    await this.con.run(`CREATE TEMP TABLE ${q(stage)} (${[...defs, `${q(SYNCED)} TIMESTAMPTZ`, `_seq INTEGER`].join(", ")})`);
+    const run: Run = { kind, columns, stage, appender: await this.con.createAppender(stage, "main", "temp"), appends: stageColumns.map((c) => appenderFor(c.type)), rows: 0, seq: 0 };
     this.runs.set(table, run);
     return run;
   }
 
   /** Merges a table's open run into the table, so that what follows sees it. */
   private async flush(table: string): Promise<void> {
+    this.flushDirect(table);
     const run = this.runs.get(table);
     if (!run) return;
     this.runs.delete(table);
@@ -231,6 +304,7 @@ export class DuckDbDestination implements AsyncDestination {
   }
 
   private async flushAll(): Promise<void> {
+    for (const table of this.tables.keys()) this.flushDirect(table);
     for (const table of [...this.runs.keys()]) await this.flush(table);
   }
 
@@ -383,6 +457,15 @@ export class DuckDbDestination implements AsyncDestination {
   }
 
   async rollback(): Promise<void> {
+    for (const t of this.tables.values()) {
+      try {
+        t.direct?.appender.clear();
+        t.direct?.appender.closeSync();
+      } catch {
+        // Discarded with the transaction.
+      }
+      t.direct = undefined;
+    }
     for (const run of this.runs.values()) {
       try {
         run.appender.clear();

@@ -101,13 +101,13 @@ export class SqliteDestination implements Destination {
     return this.w.holdsUnsafeIntegers(t, column(t, name));
   }
 
-  commit(checkpoint: CheckpointRecord | null): CommitResult {
+  commit(checkpoint: CheckpointRecord | null, committed: (result: CommitResult) => void): void {
     this.tx();
     if (checkpoint) this.w.recordCheckpoint(checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations);
     this.w.commit();
     const result = { unmatchedUpdates: this.unmatched };
     this.unmatched = {};
-    return result;
+    committed(result);
   }
 
   rollback(): void {

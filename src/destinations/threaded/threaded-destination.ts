@@ -44,6 +44,12 @@ export class ThreadedDestination implements Destination {
   private batch: WriteOp[] = [];
   private posted = 0;
   private closed = false;
+  /** What to do with each reply still to come, in the order the requests were posted. */
+  private handlers: ((m: FromWriter) => void)[] = [];
+  private consumed = 0;
+  /** A checkpoint's commit posted and not yet acknowledged: at most one, so the state lags the data by at most one checkpoint. */
+  private committing = false;
+  private failure: Error | undefined;
 
   constructor(o: ThreadedOptions) {
     this.kind = o.kind;
@@ -91,16 +97,34 @@ export class ThreadedDestination implements Destination {
     return m.unsafe;
   }
 
-  commit(checkpoint: CheckpointRecord | null): CommitResult {
+  /**
+   * A checkpoint's commit is pipelined: it is posted, and the connector goes on while the
+   * writer commits; `committed` runs when the acknowledgement is read (at a later operation,
+   * or at the latest at the next checkpoint), and only then is the state persisted. The
+   * final commit (no checkpoint) waits.
+   */
+  commit(checkpoint: CheckpointRecord | null, committed: (r: CommitResult) => void): void {
     this.flush();
-    const m = this.request({ t: "commit", checkpoint });
-    if (m.t !== "committed") throw unexpected(m);
-    return m.result;
+    if (checkpoint === null) {
+      const m = this.request({ t: "commit", checkpoint });
+      if (m.t !== "committed") throw unexpected(m);
+      committed(m.result);
+      return;
+    }
+    while (this.committing) this.waitForReply();
+    this.throwIfFailed();
+    this.committing = true;
+    this.ask({ t: "commit", checkpoint }, (m) => {
+      this.committing = false;
+      if (m.t === "committed") committed(m.result);
+      else this.failure ??= m.t === "error" ? toError(m.error) : unexpected(m);
+    });
   }
 
   rollback(): void {
     if (this.closed) return;
     this.batch = [];
+    this.failure = undefined;
     const m = this.request({ t: "rollback" });
     if (m.t === "error") throw toError(m.error);
   }
@@ -122,8 +146,35 @@ export class ThreadedDestination implements Destination {
     if (this.batch.length >= BATCH_OPS) this.flush();
   }
 
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private ask(m: ToWriter, handler: (m: FromWriter) => void): void {
+    this.post(m);
+    this.handlers.push(handler);
+  }
+
+  /** Hands every reply that has arrived to its handler, without waiting. */
+  private drain(): void {
+    while (Atomics.load(this.signals, Slot.replies) > this.consumed) {
+      const got = receiveMessageOnPort(this.port);
+      if (!got) break;
+      this.consumed++;
+      this.handlers.shift()!(got.message as FromWriter);
+    }
+  }
+
+  private waitForReply(): void {
+    this.drain();
+    if (this.handlers.length > 0 && Atomics.load(this.signals, Slot.replies) === this.consumed) this.waitOn(Slot.replies, this.consumed);
+    this.drain();
+  }
+
   /** Posts the open batch, then waits while too many are outstanding; a writer failure surfaces here. */
   private flush(): void {
+    this.drain();
+    this.throwIfFailed();
     if (this.batch.length > 0) {
       this.post({ t: "write", batch: this.batch });
       this.batch = [];
@@ -141,14 +192,12 @@ export class ThreadedDestination implements Destination {
     this.port.postMessage(m);
   }
 
-  /** Posts a request and blocks until the writer's reply. */
+  /** Posts a request and blocks until the writer's reply (replies to earlier requests are handled first). */
   private request(m: ToWriter): FromWriter {
-    const before = Atomics.load(this.signals, Slot.replies);
-    this.post(m);
-    while (Atomics.load(this.signals, Slot.replies) === before) this.waitOn(Slot.replies, before);
-    const got = receiveMessageOnPort(this.port);
-    if (!got) throw new DestinationError(`the ${this.kind} destination's writer replied with nothing`);
-    return got.message as FromWriter;
+    let reply: FromWriter | undefined;
+    this.ask(m, (r) => (reply = r));
+    while (reply === undefined) this.waitForReply();
+    return reply;
   }
 
   private waitOn(slot: number, seen = Atomics.load(this.signals, slot)): void {
