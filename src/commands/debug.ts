@@ -12,6 +12,7 @@ import type { HttpSummary } from "../replay/run.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
+import { WriterHost } from "../destinations/threaded/spawn.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
 import type { ErrorInfo, WorkerInput, WorkerMessage } from "../host/protocol.js";
@@ -120,7 +121,16 @@ function supervise(
   const live = new Float64Array(input.liveCounts);
   // A worker's young generation is smaller than the main thread's by default; at a few
   // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
-  const worker = new Worker(new URL("../host/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+  // The writer threads of an asynchronous destination are started here, not in the worker, so
+  // that stopping the worker never kills a database client in the middle of its work.
+  const writers = new WriterHost();
+  const worker = new Worker(new URL("../host/sync-worker.js", import.meta.url), {
+    workerData: { ...input, writers: { port: writers.port, flag: writers.flag } },
+    transferList: [writers.port],
+    stdout: true,
+    stderr: true,
+    resourceLimits: { maxYoungGenerationSizeMb: 48 },
+  });
   // A connector's console output goes to stderr (stdout carries --json), line by line through
   // the output boundary, and only once the worker has said which values are secret.
   const relays = [worker.stdout, worker.stderr].map((stream) => {
@@ -160,8 +170,11 @@ function supervise(
       if (timer) clearTimeout(timer);
       ui.stopSpinner();
       for (const relay of relays) relay.release();
-      // Messages the worker posted before it stopped are delivered before terminate() resolves.
-      void stopWorker(worker, () => ui.error(STILL_STOPPING)).then(then);
+      // Messages the worker posted before it stopped are delivered before terminate() resolves;
+      // its writers then roll back and close their databases.
+      void stopWorker(worker, () => ui.error(STILL_STOPPING))
+        .then(() => writers.shutdown())
+        .then(then);
     };
     stopWith = (error, signalExit) => {
       if (settled) return;

@@ -12,6 +12,7 @@ import { chooseDestination } from "../project/destination-choice.js";
 import { listCassettes } from "../replay/cassette.js";
 import { httpSpec } from "../replay/spec.js";
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
+import { WriterHost } from "../destinations/threaded/spawn.js";
 import type { CheckName, CheckResult, VerifyReport } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "../host/protocol.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -126,7 +127,13 @@ function unfinished(s: Stopped): CheckResult[] {
  * giving control back. Resolves once the worker has stopped, so the scratch folder can go.
  */
 function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyReport | Stopped>; untrap: () => void } {
-  const worker = new Worker(new URL("../host/verify-worker.js", import.meta.url), { workerData: input, stdout: true });
+  // Destination writer threads are started here, so that stopping the worker never kills a database client mid-task.
+  const writers = new WriterHost();
+  const worker = new Worker(new URL("../host/verify-worker.js", import.meta.url), {
+    workerData: { ...input, writers: { port: writers.port, flag: writers.flag } },
+    transferList: [writers.port],
+    stdout: true,
+  });
   // The connector's console output, line by line, so that no secret is split across two writes.
   const relays = [worker.stdout].map((stream) => {
     const relay = new LineRelay((line) => ui.passthrough(line));
@@ -163,7 +170,9 @@ function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyR
       settled = true;
       clearTimeout(watchdog);
       ui.stopSpinner();
-      void stopWorker(worker, () => ui.error(STILL_STOPPING)).then(then);
+      void stopWorker(worker, () => ui.error(STILL_STOPPING))
+        .then(() => writers.shutdown())
+        .then(then);
     };
     stopWith = (reason, signalExit) => {
       if (!settled) settle(() => resolve({ reason, during, checks, signalExit }));

@@ -1,4 +1,5 @@
 /** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
+import type { MessagePort } from "node:worker_threads";
 import type { DestinationSpec } from "../destinations/open.js";
 import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
@@ -19,6 +20,13 @@ export interface WorkerInput {
   liveCounts: SharedArrayBuffer;
   /** --record or --replay: the cassette to record into or serve from. */
   http?: HttpSpec;
+  /** Where to ask the main thread to start destination writer threads (destinations/threaded/spawn.ts). */
+  writers?: WriterChannel;
+}
+
+export interface WriterChannel {
+  port: MessagePort;
+  flag: SharedArrayBuffer;
 }
 
 export interface ErrorInfo {
@@ -54,6 +62,7 @@ export interface VerifyWorkerInput {
   replay?: { dir: string; label: string };
   /** The kind of scratch warehouse. */
   destination: DestinationSpec["kind"];
+  writers?: WriterChannel;
 }
 
 export type VerifyWorkerMessage =

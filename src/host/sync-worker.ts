@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createDestination } from "../destinations/open.js";
+import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { loadConnector } from "../project/loader.js";
 import { formSecrets } from "../setup/form.js";
 import { Slot } from "../sync/live-counts.js";
@@ -80,6 +81,7 @@ async function main(input: WorkerInput): Promise<void> {
 
 if (parentPort) {
   const input = workerData as WorkerInput;
+  if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
   const shared = new Float64Array(input.liveCounts);
   // The traps (sync/traps.ts) turn process.exit() into a failed sync; the main thread is told too.
   const exit = process.exit.bind(process);

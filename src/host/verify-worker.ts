@@ -8,6 +8,7 @@ import { SyncFailedError, UsageError } from "../util/errors.js";
 import { loadConnector } from "../project/loader.js";
 import { connectorSecrets } from "../util/redact.js";
 import { failActiveSyncs } from "../sync/traps.js";
+import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { verify } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 
@@ -54,5 +55,7 @@ if (parentPort) {
     failActiveSyncs(error);
     throw error;
   }) as typeof process.exit;
-  await main(workerData as VerifyWorkerInput);
+  const input = workerData as VerifyWorkerInput;
+  if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
+  await main(input);
 }

@@ -5,9 +5,10 @@
  * connector's thread blocks (Atomics.wait) until the writer has committed the rows and the
  * checkpoint row, so nothing downstream of commit() runs before they are durable.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
-import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
+import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter } from "./protocol.js";
+import { spawnWriter, type SpawnedWriter } from "./spawn.js";
 
 const BATCH_OPS = 2048;
 const MAX_IN_FLIGHT = 8;
@@ -38,7 +39,7 @@ export class ThreadedDestination implements Destination {
   readonly kind: string;
   readonly location: string;
   readonly capabilities: DestinationCapabilities;
-  private readonly worker: Worker;
+  private readonly writer: SpawnedWriter;
   private readonly port: MessagePort;
   private readonly signals = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
   private batch: WriteOp[] = [];
@@ -55,13 +56,12 @@ export class ThreadedDestination implements Destination {
     this.kind = o.kind;
     this.location = o.location;
     this.capabilities = o.capabilities;
-    // A port of our own, because receiveMessageOnPort cannot read a Worker's messages.
-    const { port1, port2 } = new MessageChannel();
-    const input: WriterInput = { module: o.module, options: o.options, signals: this.signals.buffer as SharedArrayBuffer, port: port2 };
-    this.worker = new Worker(new URL("./writer.js", import.meta.url), { workerData: input, transferList: [port2] });
-    this.port = port1;
+    this.writer = spawnWriter(o.module, o.options, this.signals.buffer as SharedArrayBuffer);
+    this.port = this.writer.port;
+    // Replies are also handled when the connector's thread is idle (awaiting its source), so a
+    // checkpoint's state is persisted soon after its commit, not only at the next operation.
+    this.port.on("message", (m: FromWriter) => this.dispatch(m));
     this.port.unref();
-    this.worker.unref();
   }
 
   open(): StoredCatalog {
@@ -137,7 +137,7 @@ export class ThreadedDestination implements Destination {
     } finally {
       this.closed = true;
       this.port.close();
-      void this.worker.terminate();
+      this.writer.release();
     }
   }
 
@@ -160,8 +160,18 @@ export class ThreadedDestination implements Destination {
     while (Atomics.load(this.signals, Slot.replies) > this.consumed) {
       const got = receiveMessageOnPort(this.port);
       if (!got) break;
-      this.consumed++;
-      this.handlers.shift()!(got.message as FromWriter);
+      this.dispatch(got.message as FromWriter);
+    }
+  }
+
+  private dispatch(m: FromWriter): void {
+    this.consumed++;
+    const handler = this.handlers.shift();
+    try {
+      handler?.(m);
+    } catch (e) {
+      // Raised by the sync's own step after a commit (writing the state file): it fails the next operation.
+      this.failure ??= e as Error;
     }
   }
 

@@ -3,7 +3,7 @@
  * connector's thread sends, in order. The connector's thread blocks on the shared slots
  * at checkpoints, so every reply is posted first and signalled second.
  */
-import { workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { AsyncDestination } from "../destination.js";
 import { Slot, type ErrorInfo, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
 
@@ -98,6 +98,26 @@ let queue: Promise<void> = Promise.resolve();
 port.on("message", (m: ToWriter) => {
   queue = queue.then(() => handle(m));
 });
+
+// From the thread that started this writer, when the thread using it was stopped from outside:
+// finish the task in flight, discard what is not committed, close the database, end.
+parentPort?.on("message", (m: { t?: string }) => {
+  if (m.t !== "abort") return;
+  queue = queue.then(async () => {
+    try {
+      await destination?.rollback();
+    } catch {
+      // The transaction goes with the connection.
+    }
+    try {
+      await destination?.close();
+    } finally {
+      port.close();
+      process.exit(0);
+    }
+  });
+});
+parentPort?.unref();
 
 const gone = (): void => {
   Atomics.store(signals, Slot.gone, 1);

@@ -1,0 +1,43 @@
+/** Reading a project's warehouse the same way whatever its destination, for tests that run over every destination. */
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { openReader, type DestinationKind } from "../src/destinations/open.js";
+
+export const DESTINATIONS: DestinationKind[] = ["sqlite", "duckdb"];
+
+export const warehouseFile = (dir: string, kind: DestinationKind): string => path.join(dir, "files", kind === "duckdb" ? "warehouse.duckdb" : "warehouse.db");
+
+/** The environment that makes `connector debug` write to this destination. */
+export const destinationEnv = (kind: DestinationKind): Record<string, string> => ({ CONNECTOR_DESTINATION: kind });
+
+/** A table's rows in the canonical stored form (integers as numbers or bigints, booleans 0/1, dates as ISO text), ordered by primary key. */
+export async function tableRows(dir: string, kind: DestinationKind, table: string, drop: string[] = ["_fivetran_synced"]): Promise<Record<string, unknown>[]> {
+  const reader = await openReader({ kind, file: warehouseFile(dir, kind) });
+  try {
+    return (await reader.rows(table)).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k))));
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Every table with its columns' logical types, as the destination's catalog records them. */
+export async function catalog(dir: string, kind: DestinationKind): Promise<Record<string, Record<string, string | null>>> {
+  const reader = await openReader({ kind, file: warehouseFile(dir, kind) });
+  try {
+    return Object.fromEntries((await reader.tables()).map((t) => [t.table, Object.fromEntries(t.columns.map((c) => [c.name, c.type]))]));
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Runs SQL against a project's DuckDB warehouse, read-only. */
+export async function duck<T = Record<string, unknown>>(dir: string, sql: string): Promise<T[]> {
+  const instance = await DuckDBInstance.create(warehouseFile(dir, "duckdb"), { access_mode: "READ_ONLY" });
+  const con = await instance.connect();
+  try {
+    return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
