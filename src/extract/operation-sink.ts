@@ -55,12 +55,15 @@ export class OperationSink implements SyncSink {
     this.failure ??= error;
   }
 
+  // The hot path: no closure per operation.
   upsert(table: unknown, data: unknown): void {
     this.enter("upsert");
-    this.forward("upsert", () => {
+    try {
       const name = this.target.table(table, "upsert");
       this.target.upsert(name, this.data(data, "upsert", name, "data"));
-    });
+    } catch (e) {
+      throw this.refused("upsert", e);
+    }
   }
 
   update(table: unknown, data: unknown): void {
@@ -99,9 +102,13 @@ export class OperationSink implements SyncSink {
     try {
       run();
     } catch (e) {
-      this.failure = e instanceof OperationError ? e : this.target.explain(name, e);
-      throw this.failure;
+      throw this.refused(name, e);
     }
+  }
+
+  private refused(name: OpName, e: unknown): Error {
+    this.failure = e instanceof OperationError ? e : this.target.explain(name, e);
+    return this.failure;
   }
 
   private data(value: unknown, opName: OpName, table: string, what: string): Record<string, unknown> {

@@ -23,7 +23,7 @@ export interface Table {
   version: number;
   upsert?: Database.Statement;
   /** Runs the upsert statement with (synced, row) and no spread: generated for the table's columns. */
-  bind?: (stmt: Database.Statement, row: Stored[], synced: string) => Database.RunResult;
+  bind?: (row: Stored[], synced: string) => Database.RunResult;
   updates: Map<string, Database.Statement>;
   remove?: Database.Statement;
   truncate?: Database.Statement;

@@ -74,8 +74,7 @@ export class SqliteDestination implements Destination {
 
   upsert(table: string, row: Stored[], synced: string): void {
     this.tx();
-    const { stmt, bind } = this.w.binder(this.table(table));
-    bind(stmt, row, synced);
+    this.w.upsertRow(this.table(table), row, synced);
   }
 
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {

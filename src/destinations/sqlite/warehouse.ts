@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { DELETED, FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
-import { formatType, parseType, sqliteClass, type LogicalType } from "../../normalize/types.js";
+import { formatType, parseType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
 import { createTableSql, METADATA_SQL, newTable, pkWhere, q, touch, type Column, type Table } from "./ddl.js";
@@ -208,13 +208,15 @@ export class Warehouse {
   }
 
   /** The upsert statement and a binder that runs it with (synced, row) without spreading the row. */
-  binder(t: Table): { stmt: Database.Statement; bind: NonNullable<Table["bind"]> } {
-    const stmt = this.upsertStatement(t);
+  /** Runs the table's upsert with (row, synced): a function generated for its columns, so the row is bound without a spread. */
+  upsertRow(t: Table, row: Stored[], synced: string): void {
     if (!t.bind) {
+      const stmt = this.upsertStatement(t);
       const args = ["y", "0", ...t.order.map((_, i) => `r[${i}] ?? null`)].join(", ");
-      t.bind = new Function("s", "r", "y", `return s.run(${args});`) as NonNullable<Table["bind"]>;
+      const run = new Function("s", "r", "y", `return s.run(${args});`) as (s: Database.Statement, r: Stored[], y: string) => Database.RunResult;
+      t.bind = (r, y) => run(stmt, r, y);
     }
-    return { stmt, bind: t.bind };
+    t.bind(row, synced);
   }
 
   /** The names the connector gave each table before normalisation, from earlier syncs. */
