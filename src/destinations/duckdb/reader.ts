@@ -18,7 +18,9 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
   try {
     instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
   } catch (e) {
-    throw new UsageError(`Cannot read the warehouse ${file}: ${(e as Error).message.split("\n")[0]}`);
+    const message = (e as Error).message;
+    if (/lock/i.test(message)) throw new UsageError(`Cannot read the warehouse ${file} while another process writes to it (a sync, or a DuckDB shell): DuckDB lets no other process open it meanwhile. Try again when it has finished.`);
+    throw new UsageError(`Cannot read the warehouse ${file}: ${message.split("\n")[0]}`);
   }
   const con = await instance.connect();
   const all = async (sql: string, values: (string | number)[] = []) => (await con.runAndReadAll(sql, values)).getRowObjects();
