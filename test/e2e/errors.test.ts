@@ -499,6 +499,25 @@ export const CATALOGUE: Case[] = [
     keepsCheckpoint: true,
   },
   { id: "lock-file-damaged", files: { ...ok, "files/.connector.lock.db": "not a database ".repeat(100) }, code: 2, says: [".connector.lock.db: file is not a database", "delete that file"] },
+  { id: "destination-unknown", files: ok, args: ["--destination", "mysql"], code: 2, says: ['--destination must be "sqlite" or "duckdb", got "mysql"'] },
+  {
+    id: "destination-switched",
+    files: ok,
+    setup: (d) => priorSync(d, ["--destination", "duckdb"]),
+    args: ["--destination", "sqlite"],
+    code: 2,
+    says: ["This project's data is in DuckDB", "warehouse.duckdb), not SQLite. Run `connector reset` to start over with --destination sqlite"],
+  },
+  {
+    id: "destination-two-warehouses",
+    files: ok,
+    setup: (d) => {
+      priorSync(d);
+      fs.writeFileSync(path.join(d, "files", "warehouse.duckdb"), "");
+    },
+    code: 2,
+    says: ["This project has two warehouses", "Move the one you no longer need away"],
+  },
   {
     id: "debug-interrupted",
     files: afterThenStuck(`for (;;) {}`),
