@@ -271,6 +271,9 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
     ui.info(ui.color.green(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));
   } else {
     ui.error(`Sync FAILED: ${reason}`);
+    if (r.counts.truncates > 0) {
+      ui.info("No row was marked deleted: truncates apply only when a sync succeeds. The next successful sync applies those committed with a checkpoint; the connector emits the others again.");
+    }
   }
   if (r.http) {
     for (const w of r.http.warnings) ui.warn(w);

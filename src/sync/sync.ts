@@ -6,7 +6,7 @@
  */
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
-import type { Destination } from "../destinations/destination.js";
+import { TRUNCATES_PER_RUN, type Destination } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog } from "../normalize/catalog.js";
 import { applySchema, parseSchema } from "../normalize/declared.js";
@@ -134,7 +134,10 @@ export class Sync implements OperationTarget {
       if (this.tally.pendingOps > 0) {
         this.warn(`${this.tally.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
+      // Deferred truncate: rows are marked deleted only now that update() succeeded, in the final commit.
+      const { truncated } = this.dest.finish();
       this.noted(this.dest.commit(null).unmatchedUpdates);
+      this.tally.counts.truncatedRows = truncated;
       this.reportNoMatch();
       return this.result("succeeded");
     } catch (e) {
@@ -251,6 +254,11 @@ export class Sync implements OperationTarget {
   }
 
   truncate(name: string): void {
+    if (this.tally.counts.truncates >= TRUNCATES_PER_RUN) {
+      throw new OperationError(
+        `op.truncate on table "${name}": a sync may truncate at most ${TRUNCATES_PER_RUN.toLocaleString("en-US")} times. Truncate a table once per sync, before reloading it, not once per page.`,
+      );
+    }
     this.counted(name, "truncates");
     this.dest.truncate(name);
   }

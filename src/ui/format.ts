@@ -32,15 +32,25 @@ export function renderAligned(header: string[], rows: string[][], rightAlign: (c
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-/** One row per table that saw operations in this run. */
+/**
+ * One row per table that saw operations in this run; when truncates were applied (the sync
+ * succeeded), a column with the rows they marked deleted, which may include a table whose
+ * truncate an earlier, failed run committed.
+ */
 export function renderTableBreakdown(c: Counts): string {
-  const names = Object.keys(c.byTable).sort();
+  const truncated = c.truncatedRows ?? {};
+  const marked = Object.keys(truncated).length > 0;
+  const names = [...new Set([...Object.keys(c.byTable), ...Object.keys(truncated)])].sort();
   if (names.length === 0) return "";
   const rows = names.map((t) => {
-    const b = c.byTable[t]!;
-    return [t, num(b.upserts), num(b.updates), num(b.deletes), num(b.truncates)];
+    const b = c.byTable[t] ?? { upserts: 0, updates: 0, deletes: 0, truncates: 0 };
+    const row = [t, num(b.upserts), num(b.updates), num(b.deletes), num(b.truncates)];
+    if (marked) row.push(t in truncated ? num(truncated[t]!) : "");
+    return row;
   });
-  return renderAligned(["Table", "Upserts", "Updates", "Deletes", "Truncates"], rows, (i) => i > 0);
+  const header = ["Table", "Upserts", "Updates", "Deletes", "Truncates"];
+  if (marked) header.push("Rows truncated");
+  return renderAligned(header, rows, (i) => i > 0);
 }
 
 /** The failure reason and the connector's own stack frames, then each cause with its frames; frames inside connector-sdk and Node are noise to a connector author. */

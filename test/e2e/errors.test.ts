@@ -495,7 +495,7 @@ export const CATALOGUE: Case[] = [
     id: "table-too-many-columns-new",
     files: after(`const row: any = { id: 1 }; for (let i = 0; i < 2100; i++) row["c" + i] = i; op.upsert("wide", row);`),
     code: 1,
-    says: ['table "wide" would have 2,104 columns', "SQLite allows at most 2,000 columns in a table"],
+    says: ['table "wide" would have 2,105 columns', "SQLite allows at most 2,000 columns in a table, counting _fivetran_synced, _fivetran_deleted and _connector_generation"],
     keepsCheckpoint: true,
   },
   { id: "lock-file-damaged", files: { ...ok, "files/.connector.lock.db": "not a database ".repeat(100) }, code: 2, says: [".connector.lock.db: file is not a database", "delete that file"] },
@@ -640,6 +640,13 @@ export const CATALOGUE: Case[] = [
     env: { HANG: "1" },
     code: 1,
     says: ["FAIL  Reach the API: did not finish within 200ms (--timeout)"],
+  },
+  {
+    id: "op-truncate-too-many",
+    files: after(`for (let i = 0; i <= 1_048_576; i++) op.truncate("t");`),
+    code: 1,
+    says: ['op.truncate on table "t": a sync may truncate at most 1,048,576 times. Truncate a table once per sync, before reloading it, not once per page.'],
+    keepsCheckpoint: true,
   },
 ];
 
