@@ -74,6 +74,9 @@ export class Sync implements OperationTarget {
   private readonly warnings: string[] = [];
   private readonly warned = new Set<string>();
   private readonly noMatch = new Map<string, number>();
+  /** The distinct op.warning messages listed in the result; the log shows every call. */
+  private readonly connectorWarnings = new Set<string>();
+  private unlistedWarnings = 0;
   private readonly dest: Destination;
   private readonly startState: StateObject;
   private readonly lints: StateLints;
@@ -139,6 +142,7 @@ export class Sync implements OperationTarget {
       this.noted(this.dest.commit(null).unmatchedUpdates);
       this.tally.counts.truncatedRows = truncated;
       this.reportNoMatch();
+      this.reportUnlisted();
       return this.result("succeeded");
     } catch (e) {
       const error = this.sink.failed ?? toError(e);
@@ -148,6 +152,7 @@ export class Sync implements OperationTarget {
         // The destination is already failing; the error above says why.
       }
       this.reportNoMatch();
+      this.reportUnlisted();
       return this.result("failed", error);
     } finally {
       this.sink.end();
@@ -206,6 +211,24 @@ export class Sync implements OperationTarget {
       this.warn(`${n} update(s) on table "${table}" matched no row and changed nothing; op.update only changes rows that exist (use op.upsert to insert).`);
     }
     this.noMatch.clear();
+  }
+
+  /** op.warning: a log line at once, and the message among the run's warnings (each distinct message once, at most MAX_LISTED). */
+  warning(message: string): void {
+    this.o.logger?.log("WARNING", message);
+    if (this.connectorWarnings.has(message)) return;
+    if (this.connectorWarnings.size >= MAX_LISTED_WARNINGS) {
+      this.unlistedWarnings++;
+      return;
+    }
+    this.connectorWarnings.add(message);
+    this.warn(message);
+  }
+
+  private reportUnlisted(): void {
+    if (this.unlistedWarnings === 0) return;
+    this.warn(`op.warning was called ${this.unlistedWarnings.toLocaleString("en-US")} more time(s), with messages beyond the ${MAX_LISTED_WARNINGS} listed here; the log shows them all.`);
+    this.unlistedWarnings = 0;
   }
 
   private now(): string {
@@ -311,6 +334,9 @@ export class Sync implements OperationTarget {
     return new OperationError(`op.${name}: ${err.message}`);
   }
 }
+
+/** The distinct op.warning messages a result lists, so a warning per row cannot fill the memory. */
+const MAX_LISTED_WARNINGS = 100;
 
 function activeResources(): Map<string, number> {
   const counts = new Map<string, number>();

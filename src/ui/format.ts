@@ -61,7 +61,8 @@ export function renderFailure(error: FailureInfo, ownCode: (frame: string) => bo
       .slice(1)
       .map((l) => l.trim())
       .filter((l) => l.startsWith("at ") && !ownCode(l) && !/\(node:|^at node:/.test(l) && !l.includes("/node_modules/jiti/"));
-  const lines = [error.message || error.name, ...frames(error).map((f) => `    ${f}`)];
+  const trace = error.trace === undefined ? [] : error.trace.replace(/\s+$/, "").split(/\r?\n/).map((l) => `    ${l}`);
+  const lines = [error.message || error.name, ...trace, ...frames(error).map((f) => `    ${f}`)];
   for (let c = error.cause; c; c = c.cause) {
     lines.push(`  Caused by: ${c.message || c.name}`, ...frames(c).map((f) => `      ${f}`));
   }
@@ -74,4 +75,6 @@ export interface FailureInfo {
   message: string;
   stack?: string;
   cause?: FailureInfo;
+  /** The trace of op.error(message, trace), shown under the message. */
+  trace?: string;
 }

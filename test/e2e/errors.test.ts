@@ -648,6 +648,16 @@ export const CATALOGUE: Case[] = [
     says: ['op.truncate on table "t": a sync may truncate at most 1,048,576 times. Truncate a table once per sync, before reloading it, not once per page.'],
     keepsCheckpoint: true,
   },
+  { id: "op-warning-empty", files: after(`op.warning("  ");`), code: 1, says: ['op.warning: the message must be a non-empty string, got "  "'], keepsCheckpoint: true },
+  { id: "op-error-message-not-string", files: after(`op.error(new Error("boom") as any);`), code: 1, says: ["op.error: the message must be a non-empty string, got an Error; pass error.message, and error.stack as the trace"], keepsCheckpoint: true },
+  { id: "op-error-trace-not-string", files: after(`op.error("source failed", { line: 3 } as any);`), code: 1, says: ["op.error: the trace must be a string (or left out), got an object"], keepsCheckpoint: true },
+  {
+    id: "op-warning-many-messages",
+    files: after(`for (let i = 0; i < 103; i++) op.warning("row " + i + " skipped"); op.checkpoint({ n: 1 });`),
+    code: 0,
+    says: ["Warning: op.warning was called 3 more time(s), with messages beyond the 100 listed here; the log shows them all.", "Sync SUCCEEDED"],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
