@@ -15,8 +15,9 @@ import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../hos
 import { readStateFile, type StateObject } from "../state/state.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
 import type { ErrorInfo, WorkerInput, WorkerMessage } from "../host/protocol.js";
-import { newLiveCounts, readLiveCounts, Slot } from "../sync/live-counts.js";
-import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
+import { newLiveCounts, readLiveCounts, sampleMemory, Slot } from "../sync/live-counts.js";
+import { formatSize, parseSize } from "../util/size.js";
+import { elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
 
@@ -30,6 +31,17 @@ export interface DebugOptions {
   json?: boolean;
   record?: string | boolean;
   replay?: string | boolean;
+  memoryLimit?: string;
+}
+
+/** Fivetran's local debug caps the connector at 4 GB; production gives it 1 GB (--memory-limit 1GB). */
+const DEFAULT_MEMORY_LIMIT = 4 * 1024 ** 3;
+
+/** The sync's peak memory, as the summary ends with it (Fivetran 2.9.2). */
+interface MemoryReport {
+  peakHeapBytes: number;
+  peakRssBytes: number;
+  limitBytes: number;
 }
 
 interface Outcome {
@@ -46,6 +58,7 @@ interface Outcome {
   inputWarnings?: number;
   /** What --record or --replay did. */
   http?: HttpSummary;
+  memory?: MemoryReport;
 }
 
 const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
@@ -59,6 +72,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const connectorFile = findConnectorFile(p);
   const naming = namingOption(opts.naming);
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
+  const memoryLimit = opts.memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : parseSize(opts.memoryLimit, "--memory-limit");
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
   const http = opts.record || opts.replay ? (await import("../replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
@@ -92,9 +106,12 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
-    const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release);
+    const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release, memoryLimit);
     untrap = run.untrap;
     const outcome = await run.outcome;
+    const live = new Float64Array(input.liveCounts);
+    sampleMemory(live, false);
+    outcome.memory = { peakHeapBytes: live[Slot.peakHeap]!, peakRssBytes: live[Slot.peakRss]!, limitBytes: memoryLimit };
     finish(ui, outcome, destination.file, Boolean(opts.json));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
@@ -116,11 +133,19 @@ function supervise(
   timeoutMs: number | undefined,
   json: boolean,
   release: () => void,
+  memoryLimit: number,
 ): { outcome: Promise<Outcome>; untrap: () => void } {
   const live = new Float64Array(input.liveCounts);
   // A worker's young generation is smaller than the main thread's by default; at a few
   // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
-  const worker = new Worker(new URL("../host/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+  // --memory-limit caps the heap, young and old generations together.
+  const limitMb = Math.floor(memoryLimit / 1024 ** 2);
+  const youngMb = Math.min(48, Math.floor(limitMb / 4));
+  const resourceLimits = { maxYoungGenerationSizeMb: youngMb, maxOldGenerationSizeMb: limitMb - youngMb };
+  const worker = new Worker(new URL("../host/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits });
+  // The process's RSS, sampled here too: this thread keeps its turns while the worker computes.
+  const sampler = setInterval(() => sampleMemory(live, false), 100);
+  sampler.unref();
   // A connector's console output goes to stderr (stdout carries --json), line by line through
   // the output boundary, and only once the worker has said which values are secret.
   const relays = [worker.stdout, worker.stderr].map((stream) => {
@@ -156,6 +181,7 @@ function supervise(
   const outcome = new Promise<Outcome>((resolve, reject) => {
     const settle = (then: () => void): void => {
       settled = true;
+      clearInterval(sampler);
       if (ticker) clearInterval(ticker);
       if (timer) clearTimeout(timer);
       ui.stopSpinner();
@@ -211,6 +237,14 @@ function supervise(
       }
     });
     worker.on("error", (thrown: unknown) => {
+      if ((thrown as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+        // The worker's own samples may have missed the climb (a loop that emits nothing); V8 says where it ended.
+        live[Slot.peakHeap] = Math.max(live[Slot.peakHeap]!, memoryLimit);
+        return stopWith({
+          name: "MemoryLimit",
+          message: `memory limit of ${formatSize(memoryLimit)} exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows.`,
+        });
+      }
       const e = toError(thrown, "the connector threw a non-Error value outside update()");
       if (isError(thrown)) e.message = `the connector threw outside update(): ${e.message}`;
       stopWith(errorInfo(e));
@@ -255,6 +289,7 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
       durationMs: r.durationMs,
       warehouse,
       ...(r.http ? { cassette: r.http } : {}),
+      ...(r.memory ? { memory: r.memory } : {}),
     });
     if (reason) ui.error(`Sync FAILED: ${reason}`);
     if (r.http?.error) ui.error(`Recording FAILED: ${r.http.error}`);
@@ -280,4 +315,5 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
     for (const line of r.http.lines) ui.info(line);
     if (r.http.error) ui.error(`Recording FAILED: ${r.http.error}`);
   }
+  if (r.memory) ui.info(renderPeakMemory(r.memory));
 }

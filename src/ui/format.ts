@@ -1,4 +1,5 @@
 import type { Counts } from "../sync/counts.js";
+import { formatSize } from "../util/size.js";
 
 export const num = (n: number): string => n.toLocaleString("en-US");
 
@@ -51,6 +52,11 @@ export function renderTableBreakdown(c: Counts): string {
   const header = ["Table", "Upserts", "Updates", "Deletes", "Truncates"];
   if (marked) header.push("Rows truncated");
   return renderAligned(header, rows, (i) => i > 0);
+}
+
+/** The last line of a debug run's summary, as Fivetran 2.9.2 ends with its peak memory. */
+export function renderPeakMemory(m: { peakHeapBytes: number; peakRssBytes: number; limitBytes: number }): string {
+  return `Peak memory: ${formatSize(m.peakHeapBytes)} heap (sync worker), ${formatSize(m.peakRssBytes)} RSS (process); limit ${formatSize(m.limitBytes)} (--memory-limit)`;
 }
 
 /** The failure reason and the connector's own stack frames, then each cause with its frames; frames inside connector-sdk and Node are noise to a connector author. */

@@ -658,6 +658,16 @@ export const CATALOGUE: Case[] = [
     says: ["Warning: op.warning was called 3 more time(s), with messages beyond the 100 listed here; the log shows them all.", "Sync SUCCEEDED"],
     keepsCheckpoint: true,
   },
+  { id: "memory-limit-unreadable", files: ok, args: ["--memory-limit", "lots"], code: 2, says: ['--memory-limit: cannot read the size "lots"; write it as 512MB or 1GB'] },
+  { id: "memory-limit-too-small", files: ok, args: ["--memory-limit", "16MB"], code: 2, says: ["--memory-limit 16MB is too small: a sync needs at least 64 MB"] },
+  {
+    id: "memory-limit-exceeded",
+    files: after(`const all: object[] = []; for (let i = 2; ; i++) { const row = { id: i, pad: "x".repeat(64) + i }; all.push(row); op.upsert("t", row); }`),
+    args: ["--memory-limit", "128MB"],
+    code: 1,
+    says: ["Sync FAILED: memory limit of 128 MB exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows."],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
