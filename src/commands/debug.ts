@@ -17,6 +17,7 @@ import { errorInfo, isError, toError } from "../util/thrown.js";
 import type { ErrorInfo, WorkerInput, WorkerMessage } from "../host/protocol.js";
 import { newLiveCounts, readLiveCounts, sampleMemory, Slot } from "../sync/live-counts.js";
 import { formatSize, parseSize } from "../util/size.js";
+import { CRASH_DIR, LogTail, writeCrashReport } from "../project/crash-reports.js";
 import { elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
@@ -59,6 +60,12 @@ interface Outcome {
   /** What --record or --replay did. */
   http?: HttpSummary;
   memory?: MemoryReport;
+  /** The last checkpoint this run committed, if any; its state is `state`. */
+  checkpoint?: { seq: number; time: string };
+  /** The run's last log lines, for a crash report. */
+  log?: string[];
+  /** The crash report written for this failure. */
+  crashReport?: string;
 }
 
 const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
@@ -112,6 +119,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
     const live = new Float64Array(input.liveCounts);
     sampleMemory(live, false);
     outcome.memory = { peakHeapBytes: live[Slot.peakHeap]!, peakRssBytes: live[Slot.peakRss]!, limitBytes: memoryLimit };
+    if (outcome.status === "failed" && outcome.error && isCrash(outcome.error)) outcome.crashReport = reportCrash(ui, p.dir, outcome);
     finish(ui, outcome, destination.file, Boolean(opts.json));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
@@ -148,8 +156,13 @@ function supervise(
   sampler.unref();
   // A connector's console output goes to stderr (stdout carries --json), line by line through
   // the output boundary, and only once the worker has said which values are secret.
+  const tail = new LogTail();
+  let checkpoint: Outcome["checkpoint"];
   const relays = [worker.stdout, worker.stderr].map((stream) => {
-    const relay = new LineRelay((line) => ui.passthrough(line));
+    const relay = new LineRelay((line) => {
+      tail.push(line);
+      ui.passthrough(line);
+    });
     stream.on("data", (chunk: Buffer) => relay.push(chunk));
     stream.on("end", () => relay.end());
     return relay;
@@ -191,7 +204,7 @@ function supervise(
     };
     stopWith = (error, signalExit) => {
       if (settled) return;
-      settle(() => resolve({ ...partial(live, byTable, lastState, input.state, warnings, started), error, signalExit, inputWarnings }));
+      settle(() => resolve({ ...partial(live, byTable, lastState, input.state, warnings, started), error, signalExit, inputWarnings, checkpoint, log: tail.all }));
     };
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
@@ -212,6 +225,7 @@ function supervise(
           ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
           break;
         case "log":
+          tail.push(`${new Date().toISOString()} ${m.level} ${m.message}`);
           ui.log(m.level, m.message);
           break;
         case "warning":
@@ -220,6 +234,7 @@ function supervise(
         case "checkpoint":
           addByTable(byTable, m.info.operations);
           lastState = m.info.state;
+          checkpoint = { seq: m.info.seq, time: m.info.time };
           if (!ui.spinning && !json && !settled) {
             const ops = Object.values(m.info.operations).reduce((n, t) => n + totalOperations(t), 0);
             ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(secrets().value(m.info.state)), 200)}`);
@@ -232,7 +247,7 @@ function supervise(
           if (settled) break;
           // The worker flushed its console output before "done": print its last line, even without a newline.
           for (const relay of relays) relay.end();
-          settle(() => resolve({ ...m.result, inputWarnings }));
+          settle(() => resolve({ ...m.result, inputWarnings, checkpoint, log: tail.all }));
           break;
       }
     });
@@ -275,8 +290,38 @@ function progressLine(live: Float64Array, ms: number): string {
   return `Syncing: ${num(ops)} operations · ${num(rate)} ops/s · ${num(live[Slot.checkpoints]!)} checkpoints · ${elapsed(ms)}`;
 }
 
+const failureText = (error: ErrorInfo): string => renderFailure(error, (frame) => OWN_CODE.some((dir) => frame.includes(dir)));
+
+/** A failure worth a crash report: not one the connector reported with op.error, nor a stop the user asked for. */
+const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" && error.name !== "Interrupted";
+
+/** Writes the crash report and returns its path relative to the working directory; a report that cannot be written is only a warning. */
+function reportCrash(ui: Ui, dir: string, r: Outcome): string | undefined {
+  try {
+    const file = writeCrashReport(
+      dir,
+      {
+        command: ["connector", ...process.argv.slice(2)],
+        error: r.error,
+        reason: failureText(r.error!),
+        lastCheckpoint: r.checkpoint
+          ? { ...r.checkpoint, state: r.state, committedBy: "this run" }
+          : { seq: null, time: null, state: r.previousState, committedBy: "an earlier run" },
+        counts: r.counts,
+        warnings: r.warnings,
+        log: r.log ?? [],
+      },
+      (value) => secrets().value(value),
+    );
+    return path.relative(process.cwd(), file) || file;
+  } catch (e) {
+    ui.warn(`could not write a crash report in ${path.join(dir, CRASH_DIR)}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
-  const reason = r.error ? renderFailure(r.error, (frame) => OWN_CODE.some((dir) => frame.includes(dir))) : undefined;
+  const reason = r.error ? failureText(r.error) : undefined;
   if (json) {
     // printJson hides secrets; messages also lose any terminal escapes the connector put in them.
     printJson({
@@ -290,8 +335,10 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
       warehouse,
       ...(r.http ? { cassette: r.http } : {}),
       ...(r.memory ? { memory: r.memory } : {}),
+      ...(r.crashReport ? { crashReport: r.crashReport } : {}),
     });
     if (reason) ui.error(`Sync FAILED: ${reason}`);
+    if (r.crashReport) ui.error(`Crash report: ${r.crashReport}`);
     if (r.http?.error) ui.error(`Recording FAILED: ${r.http.error}`);
     return;
   }
@@ -315,5 +362,6 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
     for (const line of r.http.lines) ui.info(line);
     if (r.http.error) ui.error(`Recording FAILED: ${r.http.error}`);
   }
+  if (r.crashReport) ui.error(`Crash report: ${r.crashReport}`);
   if (r.memory) ui.info(renderPeakMemory(r.memory));
 }

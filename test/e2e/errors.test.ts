@@ -668,6 +668,14 @@ export const CATALOGUE: Case[] = [
     says: ["Sync FAILED: memory limit of 128 MB exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows."],
     keepsCheckpoint: true,
   },
+  { id: "crash-report-written", files: after(`throw new TypeError("x is not a function");`), code: 1, says: ["Sync FAILED: x is not a function", /^Crash report: crash-reports\/\d{4}-\d\d-\d\dT[\d-]+Z\.json$/m], keepsCheckpoint: true },
+  {
+    id: "crash-report-unwritable",
+    files: { ...after(`throw new TypeError("x is not a function");`), "crash-reports": "a file where the folder goes" },
+    code: 1,
+    says: ["Warning: could not write a crash report in", "crash-reports: EEXIST", "Sync FAILED: x is not a function"],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
