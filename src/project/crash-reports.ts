@@ -15,18 +15,19 @@ export const LOG_LINES = 200;
 
 const NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z(-\d+)?\.json$/;
 
-/** The last N lines of a run's log, kept as they come (the connector's log lines and its console output). */
+/** The last N lines of a run's log (the connector's log lines and its console output), in a ring: a chatty connector costs nothing more. */
 export class LogTail {
   private readonly lines: string[] = [];
+  private next = 0;
   constructor(private readonly size = LOG_LINES) {}
 
   push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > this.size) this.lines.shift();
+    this.lines[this.next] = line;
+    this.next = (this.next + 1) % this.size;
   }
 
   get all(): string[] {
-    return [...this.lines];
+    return this.lines.length < this.size ? [...this.lines] : [...this.lines.slice(this.next), ...this.lines.slice(0, this.next)];
   }
 }
 

@@ -338,6 +338,21 @@ describe("deferred truncate on DuckDB", () => {
     expect(await duck(dir, "SELECT count(*) AS n FROM _connector.truncates")).toEqual([{ n: 0n }]);
   });
 
+  it("a DuckDB warehouse written before deferred truncate gets _connector_generation when opened", async () => {
+    const dir = makeProject({ "connector.ts": reload });
+    configure(dir, "");
+    expect((await cli(["debug", "--destination", "duckdb"], { cwd: dir })).exitCode).toBe(0);
+    const instance = await DuckDBInstance.create(path.join(dir, "files", "warehouse.duckdb"));
+    const con = await instance.connect();
+    await con.run("ALTER TABLE tester.items DROP COLUMN _connector_generation; DROP TABLE _connector.truncates; DROP TABLE _connector.runs");
+    con.closeSync();
+    instance.closeSync();
+    const r = await cli(["debug", "--json"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Report).counts.truncatedRows).toEqual({ items: 5 });
+    expect(await duck(dir, "SELECT count(*) FILTER (WHERE _connector_generation = 0) AS old, count(*) FILTER (WHERE _fivetran_deleted) AS deleted FROM tester.items")).toEqual([{ old: 5n, deleted: 5n }]);
+  });
+
   it("a truncate between upserts of one batch splits it: rows before are marked, rows after are not", async () => {
     const dir = makeProject({
       "connector.ts": `import { op } from "connector-sdk";
