@@ -30,6 +30,7 @@ program
   .option("--json", "print one machine-readable run report on stdout, no spinner")
   .option("--record [name]", "record every HTTP request into fixtures/<name>/ (default: default), with the expected outcome")
   .option("--replay [name]", "serve HTTP from the cassette fixtures/<name>/ instead of the network")
+  .option("--memory-limit <size>", "cap the sync's heap, e.g. 512MB, 1GB (production's limit) (default: 4GB, as Fivetran's local debug)")
   .action(async (dir: string | undefined, opts) => {
     const { debug } = await import("./commands/debug.js");
     await debug(dir, opts);

@@ -16,8 +16,10 @@ import { WriterHost } from "../destinations/threaded/spawn.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
 import type { ErrorInfo, WorkerInput, WorkerMessage } from "../host/protocol.js";
-import { newLiveCounts, readLiveCounts, Slot } from "../sync/live-counts.js";
-import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
+import { newLiveCounts, readLiveCounts, sampleMemory, Slot } from "../sync/live-counts.js";
+import { formatSize, parseSize } from "../util/size.js";
+import { CRASH_DIR, LogTail, writeCrashReport } from "../project/crash-reports.js";
+import { elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
 
@@ -31,6 +33,17 @@ export interface DebugOptions {
   json?: boolean;
   record?: string | boolean;
   replay?: string | boolean;
+  memoryLimit?: string;
+}
+
+/** Fivetran's local debug caps the connector at 4 GB; production gives it 1 GB (--memory-limit 1GB). */
+const DEFAULT_MEMORY_LIMIT = 4 * 1024 ** 3;
+
+/** The sync's peak memory, as the summary ends with it (Fivetran 2.9.2). */
+interface MemoryReport {
+  peakHeapBytes: number;
+  peakRssBytes: number;
+  limitBytes: number;
 }
 
 interface Outcome {
@@ -47,6 +60,13 @@ interface Outcome {
   inputWarnings?: number;
   /** What --record or --replay did. */
   http?: HttpSummary;
+  memory?: MemoryReport;
+  /** The last checkpoint this run committed, if any; its state is `state`. */
+  checkpoint?: { seq: number; time: string };
+  /** The run's last log lines, for a crash report. */
+  log?: string[];
+  /** The crash report written for this failure. */
+  crashReport?: string;
 }
 
 const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
@@ -60,6 +80,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   const connectorFile = findConnectorFile(p);
   const naming = namingOption(opts.naming);
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
+  const memoryLimit = opts.memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : parseSize(opts.memoryLimit, "--memory-limit");
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
   const http = opts.record || opts.replay ? (await import("../replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
@@ -93,9 +114,13 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
-    const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release);
+    const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release, memoryLimit);
     untrap = run.untrap;
     const outcome = await run.outcome;
+    const live = new Float64Array(input.liveCounts);
+    sampleMemory(live, false);
+    outcome.memory = { peakHeapBytes: live[Slot.peakHeap]!, peakRssBytes: live[Slot.peakRss]!, limitBytes: memoryLimit };
+    if (outcome.status === "failed" && outcome.error && isCrash(outcome.error)) outcome.crashReport = reportCrash(ui, p.dir, outcome);
     finish(ui, outcome, destination.file, Boolean(opts.json));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
@@ -117,10 +142,15 @@ function supervise(
   timeoutMs: number | undefined,
   json: boolean,
   release: () => void,
+  memoryLimit: number,
 ): { outcome: Promise<Outcome>; untrap: () => void } {
   const live = new Float64Array(input.liveCounts);
   // A worker's young generation is smaller than the main thread's by default; at a few
   // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
+  // --memory-limit caps the heap, young and old generations together.
+  const limitMb = Math.floor(memoryLimit / 1024 ** 2);
+  const youngMb = Math.min(48, Math.floor(limitMb / 4));
+  const resourceLimits = { maxYoungGenerationSizeMb: youngMb, maxOldGenerationSizeMb: limitMb - youngMb };
   // The writer threads of an asynchronous destination are started here, not in the worker, so
   // that stopping the worker never kills a database client in the middle of its work.
   const writers = new WriterHost();
@@ -129,12 +159,20 @@ function supervise(
     transferList: [writers.port],
     stdout: true,
     stderr: true,
-    resourceLimits: { maxYoungGenerationSizeMb: 48 },
+    resourceLimits,
   });
+  // The process's RSS, sampled here too: this thread keeps its turns while the worker computes.
+  const sampler = setInterval(() => sampleMemory(live, false), 100);
+  sampler.unref();
   // A connector's console output goes to stderr (stdout carries --json), line by line through
   // the output boundary, and only once the worker has said which values are secret.
+  const tail = new LogTail();
+  let checkpoint: Outcome["checkpoint"];
   const relays = [worker.stdout, worker.stderr].map((stream) => {
-    const relay = new LineRelay((line) => ui.passthrough(line));
+    const relay = new LineRelay((line) => {
+      tail.push(line);
+      ui.passthrough(line);
+    });
     stream.on("data", (chunk: Buffer) => relay.push(chunk));
     stream.on("end", () => relay.end());
     return relay;
@@ -166,6 +204,7 @@ function supervise(
   const outcome = new Promise<Outcome>((resolve, reject) => {
     const settle = (then: () => void): void => {
       settled = true;
+      clearInterval(sampler);
       if (ticker) clearInterval(ticker);
       if (timer) clearTimeout(timer);
       ui.stopSpinner();
@@ -178,7 +217,7 @@ function supervise(
     };
     stopWith = (error, signalExit) => {
       if (settled) return;
-      settle(() => resolve({ ...partial(live, byTable, lastState, input.state, warnings, started), error, signalExit, inputWarnings }));
+      settle(() => resolve({ ...partial(live, byTable, lastState, input.state, warnings, started), error, signalExit, inputWarnings, checkpoint, log: tail.all }));
     };
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
@@ -199,6 +238,7 @@ function supervise(
           ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
           break;
         case "log":
+          tail.push(`${new Date().toISOString()} ${m.level} ${m.message}`);
           ui.log(m.level, m.message);
           break;
         case "warning":
@@ -207,6 +247,7 @@ function supervise(
         case "checkpoint":
           addByTable(byTable, m.info.operations);
           lastState = m.info.state;
+          checkpoint = { seq: m.info.seq, time: m.info.time };
           if (!ui.spinning && !json && !settled) {
             const ops = Object.values(m.info.operations).reduce((n, t) => n + totalOperations(t), 0);
             ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(secrets().value(m.info.state)), 200)}`);
@@ -219,11 +260,19 @@ function supervise(
           if (settled) break;
           // The worker flushed its console output before "done": print its last line, even without a newline.
           for (const relay of relays) relay.end();
-          settle(() => resolve({ ...m.result, inputWarnings }));
+          settle(() => resolve({ ...m.result, inputWarnings, checkpoint, log: tail.all }));
           break;
       }
     });
     worker.on("error", (thrown: unknown) => {
+      if ((thrown as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+        // The worker's own samples may have missed the climb (a loop that emits nothing); V8 says where it ended.
+        live[Slot.peakHeap] = Math.max(live[Slot.peakHeap]!, memoryLimit);
+        return stopWith({
+          name: "MemoryLimit",
+          message: `memory limit of ${formatSize(memoryLimit)} exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows.`,
+        });
+      }
       const e = toError(thrown, "the connector threw a non-Error value outside update()");
       if (isError(thrown)) e.message = `the connector threw outside update(): ${e.message}`;
       stopWith(errorInfo(e));
@@ -254,8 +303,38 @@ function progressLine(live: Float64Array, ms: number): string {
   return `Syncing: ${num(ops)} operations · ${num(rate)} ops/s · ${num(live[Slot.checkpoints]!)} checkpoints · ${elapsed(ms)}`;
 }
 
+const failureText = (error: ErrorInfo): string => renderFailure(error, (frame) => OWN_CODE.some((dir) => frame.includes(dir)));
+
+/** A failure worth a crash report: not one the connector reported with op.error, nor a stop the user asked for. */
+const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" && error.name !== "Interrupted";
+
+/** Writes the crash report and returns its path relative to the working directory; a report that cannot be written is only a warning. */
+function reportCrash(ui: Ui, dir: string, r: Outcome): string | undefined {
+  try {
+    const file = writeCrashReport(
+      dir,
+      {
+        command: ["connector", ...process.argv.slice(2)],
+        error: r.error,
+        reason: failureText(r.error!),
+        lastCheckpoint: r.checkpoint
+          ? { ...r.checkpoint, state: r.state, committedBy: "this run" }
+          : { seq: null, time: null, state: r.previousState, committedBy: "an earlier run" },
+        counts: r.counts,
+        warnings: r.warnings,
+        log: r.log ?? [],
+      },
+      (value) => secrets().value(value),
+    );
+    return path.relative(process.cwd(), file) || file;
+  } catch (e) {
+    ui.warn(`could not write a crash report in ${path.join(dir, CRASH_DIR)}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
-  const reason = r.error ? renderFailure(r.error, (frame) => OWN_CODE.some((dir) => frame.includes(dir))) : undefined;
+  const reason = r.error ? failureText(r.error) : undefined;
   if (json) {
     // printJson hides secrets; messages also lose any terminal escapes the connector put in them.
     printJson({
@@ -268,8 +347,11 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
       durationMs: r.durationMs,
       warehouse,
       ...(r.http ? { cassette: r.http } : {}),
+      ...(r.memory ? { memory: r.memory } : {}),
+      ...(r.crashReport ? { crashReport: r.crashReport } : {}),
     });
     if (reason) ui.error(`Sync FAILED: ${reason}`);
+    if (r.crashReport) ui.error(`Crash report: ${r.crashReport}`);
     if (r.http?.error) ui.error(`Recording FAILED: ${r.http.error}`);
     return;
   }
@@ -284,10 +366,15 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
     ui.info(ui.color.green(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));
   } else {
     ui.error(`Sync FAILED: ${reason}`);
+    if (r.counts.truncates > 0) {
+      ui.info("No row was marked deleted: truncates apply only when a sync succeeds. The next successful sync applies those committed with a checkpoint; the connector emits the others again.");
+    }
   }
   if (r.http) {
     for (const w of r.http.warnings) ui.warn(w);
     for (const line of r.http.lines) ui.info(line);
     if (r.http.error) ui.error(`Recording FAILED: ${r.http.error}`);
   }
+  if (r.crashReport) ui.error(`Crash report: ${r.crashReport}`);
+  if (r.memory) ui.info(renderPeakMemory(r.memory));
 }

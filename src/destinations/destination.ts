@@ -58,13 +58,31 @@ export interface StoredCatalog {
   sources: Record<string, string[]>;
   /** The last committed checkpoint's seq, 0 for none. */
   lastSeq: number;
-  /** This sync's run number. */
+  /**
+   * This sync's run number: above every run that committed anything (a checkpoint, or the final
+   * commit of a successful run), so generations only grow.
+   */
   run: number;
 }
 
 /** What a commit reports back: updates that matched no row, per table. */
 export interface CommitResult {
   unmatchedUpdates: Record<string, number>;
+}
+
+/**
+ * Deferred truncate (Fivetran 3.1): every row carries `_connector_generation`, the generation of
+ * its last write, where generation = run × TRUNCATES_PER_RUN + the truncates so far in this run.
+ * A truncate only records a pending point (table, current generation) in the open transaction;
+ * finish() marks the rows written at or before each pending point deleted, once the sync succeeded.
+ */
+export const TRUNCATES_PER_RUN = 2 ** 20;
+
+export const generation = (run: number, truncates: number): number => run * TRUNCATES_PER_RUN + truncates;
+
+/** What finish() did: rows each table's pending truncates marked deleted. */
+export interface FinishResult {
+  truncated: Record<string, number>;
 }
 
 export interface DestinationCapabilities {
@@ -96,9 +114,15 @@ export interface Destination {
   upsert(table: string, row: Stored[], synced: string): void;
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void;
   delete(table: string, key: Stored[], synced: string): void;
+  /** Records a pending truncate point (table, current generation) in the open transaction; marks nothing yet. */
   truncate(table: string): void;
   /** Whether an integer column holds a value beyond ±(2^53 − 1), which a DOUBLE cannot hold exactly. */
   holdsUnsafeIntegers(table: string, column: string): boolean;
+  /**
+   * The sync succeeded: applies every pending truncate (this run's and those committed by earlier failed
+   * runs), removes them, and records this run, all in the open transaction, which the final commit commits.
+   */
+  finish(): FinishResult;
   /**
    * Commits everything since the last commit, with the checkpoint row when there is one.
    * `committed` runs once the commit is durable: at once for a synchronous destination; for a
@@ -120,6 +144,7 @@ export interface AsyncDestination {
   /** Applies writes in order. */
   write(batch: WriteOp[]): Promise<void>;
   holdsUnsafeIntegers(table: string, column: string): Promise<boolean>;
+  finish(): Promise<FinishResult>;
   commit(checkpoint: CheckpointRecord | null): Promise<CommitResult>;
   rollback(): Promise<void>;
   close(): Promise<void>;

@@ -5,11 +5,10 @@
  */
 import type { SyncSink } from "../sdk/active-sync.js";
 import { lateOperation } from "../sdk/operations.js";
-import { describe } from "../util/describe.js";
-import { isPlainObject } from "../util/describe.js";
-import { OperationError } from "../util/errors.js";
+import { describe, isPlainObject } from "../util/describe.js";
+import { ConnectorError, OperationError } from "../util/errors.js";
 
-export type OpName = "upsert" | "update" | "delete" | "truncate" | "checkpoint";
+export type OpName = "upsert" | "update" | "delete" | "truncate" | "checkpoint" | "warning" | "error";
 
 /** What the sync does with an operation whose arguments passed: normalise it and load it. */
 export interface OperationTarget {
@@ -20,6 +19,8 @@ export interface OperationTarget {
   delete(table: string, keys: Record<string, unknown>): void;
   truncate(table: string): void;
   checkpoint(state: unknown): void;
+  /** A warning the connector reported (op.warning). */
+  warning(message: string): void;
   /** Turns what an operation threw into the error that fails the sync, naming the destination when it failed. */
   explain(name: OpName, e: unknown): Error;
 }
@@ -92,6 +93,27 @@ export class OperationSink implements SyncSink {
     this.forward("checkpoint", () => this.target.checkpoint(state));
   }
 
+  warning(message: unknown): void {
+    this.enter("warning");
+    this.forward("warning", () => this.target.warning(this.message(message, "warning", "message")));
+  }
+
+  error(message: unknown, trace?: unknown): never {
+    this.enter("error");
+    let error: Error;
+    try {
+      const text = this.message(message, "error", "message");
+      if (trace !== undefined && trace !== null && typeof trace !== "string") {
+        throw new OperationError(`op.error: the trace must be a string (or left out), got ${describe(trace)}`);
+      }
+      error = new ConnectorError(text, typeof trace === "string" && trace.trim() !== "" ? trace : undefined);
+    } catch (e) {
+      error = e as Error;
+    }
+    this.failure = error;
+    throw error;
+  }
+
   private enter(name: OpName): void {
     if (this.failure) throw this.failure;
     if (!this.active) throw new Error(lateOperation(name));
@@ -109,6 +131,15 @@ export class OperationSink implements SyncSink {
   private refused(name: OpName, e: unknown): Error {
     this.failure = e instanceof OperationError ? e : this.target.explain(name, e);
     return this.failure;
+  }
+
+  /** op.warning and op.error take a non-empty string, as in Fivetran. */
+  private message(value: unknown, opName: OpName, what: string): string {
+    if (value instanceof Error) {
+      throw new OperationError(`op.${opName}: the ${what} must be a non-empty string, got an Error; pass error.message${opName === "error" ? ", and error.stack as the trace" : ""}`);
+    }
+    if (typeof value !== "string" || value.trim() === "") throw new OperationError(`op.${opName}: the ${what} must be a non-empty string, got ${describe(value)}`);
+    return value;
   }
 
   private data(value: unknown, opName: OpName, table: string, what: string): Record<string, unknown> {

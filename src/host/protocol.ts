@@ -35,6 +35,8 @@ export interface ErrorInfo {
   stack?: string;
   /** The error's `cause`, and so on down the chain: "fetch failed" is caused by "connect ECONNREFUSED …". */
   cause?: ErrorInfo;
+  /** The trace the connector gave op.error(message, trace). */
+  trace?: string;
 }
 
 export type WorkerMessage =

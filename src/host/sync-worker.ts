@@ -9,7 +9,7 @@ import { createDestination } from "../destinations/open.js";
 import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { loadConnector } from "../project/loader.js";
 import { formSecrets } from "../setup/form.js";
-import { Slot } from "../sync/live-counts.js";
+import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { UsageError } from "../util/errors.js";
 import { configurationSecrets } from "../util/redact.js";
@@ -43,6 +43,10 @@ function flushStdio(): Promise<void> {
 }
 
 async function main(input: WorkerInput): Promise<void> {
+  const live = new Float64Array(input.liveCounts);
+  // The peak memory of the summary: sampled on a timer while update() awaits, and by the sync's own steps while it computes.
+  const sampler = setInterval(() => sampleMemory(live), 100);
+  sampler.unref();
   try {
     // Before the connector loads, so that requests made at import time are recorded or replayed too.
     const http = input.http ? (await import("../replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
@@ -56,7 +60,7 @@ async function main(input: WorkerInput): Promise<void> {
       destination: createDestination(input.destination),
       stateFile: input.stateFile,
       naming: input.naming,
-      liveCounts: new Float64Array(input.liveCounts),
+      liveCounts: live,
       logger: { log: (level, message) => post({ t: "log", level, message }) },
       events: {
         ready: (inputs) => {
@@ -68,6 +72,8 @@ async function main(input: WorkerInput): Promise<void> {
         checkpoint: (info) => post({ t: "checkpoint", info }),
       },
     });
+    sampleMemory(live);
+    clearInterval(sampler);
     const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
     const { error, ...rest } = result;
     // Terminating the worker would drop console output still on its way.

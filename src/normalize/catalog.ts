@@ -10,6 +10,8 @@ import type { Coercer, LogicalType, Stored } from "./types.js";
 export const SYNCED = "_fivetran_synced";
 export const DELETED = "_fivetran_deleted";
 export const FIVETRAN_ID = "_fivetran_id";
+/** The generation of a row's last write (destinations/destination.ts, deferred truncate); internal, never shown as data. */
+export const GENERATION = "_connector_generation";
 
 export interface Column {
   name: string;

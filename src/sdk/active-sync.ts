@@ -13,6 +13,9 @@ export interface SyncSink {
   delete(table: string, keys: unknown): void;
   truncate(table: string): void;
   checkpoint(state: unknown): void;
+  warning(message: string): void;
+  /** Fails the sync with this message: it always throws. */
+  error(message: string, trace?: string): never;
 }
 
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";

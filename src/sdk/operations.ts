@@ -44,4 +44,16 @@ export const op = {
   checkpoint(state: CheckpointState): void {
     sink("checkpoint").checkpoint(state);
   },
+  /** Records a non-fatal warning (a non-empty string): it shows in the log, in the summary and in `--json`. The sync goes on. */
+  warning(message: string): void {
+    sink("warning").warning(message);
+  },
+  /**
+   * Ends the sync as failed with this message (a non-empty string) and an optional trace, exactly like a
+   * throw: everything since the last checkpoint is rolled back. It throws, so nothing after it runs;
+   * catching what it throws does not save the sync.
+   */
+  error(message: string, trace?: string): never {
+    return sink("error").error(message, trace);
+  },
 };

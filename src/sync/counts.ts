@@ -11,12 +11,17 @@ export interface Counts extends TableCounts {
   schemaChanges: number;
   checkpoints: number;
   byTable: Record<string, TableCounts>;
+  /**
+   * Rows that truncates marked deleted, per table, when the sync succeeded (deferred truncate): this
+   * run's truncates and those an earlier failed run committed. Empty when the sync failed.
+   */
+  truncatedRows: Record<string, number>;
 }
 
 export type OpKind = keyof TableCounts;
 
 export function emptyCounts(): Counts {
-  return { upserts: 0, updates: 0, deletes: 0, truncates: 0, schemaChanges: 0, checkpoints: 0, byTable: {} };
+  return { upserts: 0, updates: 0, deletes: 0, truncates: 0, schemaChanges: 0, checkpoints: 0, byTable: {}, truncatedRows: {} };
 }
 
 export function emptyTableCounts(): TableCounts {

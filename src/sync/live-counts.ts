@@ -3,6 +3,7 @@
  * thread reads them for the spinner and for the summary of a run it had to stop. The layout
  * of the shared array is named here and nowhere else.
  */
+import { getHeapStatistics } from "node:v8";
 import { emptyCounts, type Counts, type OpKind } from "./counts.js";
 
 export const Slot = {
@@ -16,13 +17,27 @@ export const Slot = {
   exitCalled: 6,
   /** The code it passed. */
   exitCode: 7,
+  /** The largest heap the sync worker was seen to use, in bytes. */
+  peakHeap: 8,
+  /** The largest resident set of the process (both threads), in bytes. */
+  peakRss: 9,
 } as const;
-export const SLOTS = 8;
+export const SLOTS = 10;
 
 export const OP_SLOT: Record<OpKind, number> = { upserts: Slot.upserts, updates: Slot.updates, deletes: Slot.deletes, truncates: Slot.truncates };
 
 export function newLiveCounts(): SharedArrayBuffer {
   return new SharedArrayBuffer(SLOTS * Float64Array.BYTES_PER_ELEMENT);
+}
+
+/** Raises the peaks to what is in use now: the calling thread's heap (unless `heap` is false), and the process's RSS. */
+export function sampleMemory(live: Float64Array, heap = true): void {
+  if (heap) {
+    const used = getHeapStatistics().used_heap_size;
+    if (used > live[Slot.peakHeap]!) live[Slot.peakHeap] = used;
+  }
+  const rss = process.memoryUsage.rss();
+  if (rss > live[Slot.peakRss]!) live[Slot.peakRss] = rss;
 }
 
 /** The counts as last written; per-table figures are not shared. */

@@ -6,7 +6,7 @@
  */
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
-import type { Destination } from "../destinations/destination.js";
+import { TRUNCATES_PER_RUN, type Destination } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog } from "../normalize/catalog.js";
 import { applySchema, parseSchema } from "../normalize/declared.js";
@@ -74,6 +74,9 @@ export class Sync implements OperationTarget {
   private readonly warnings: string[] = [];
   private readonly warned = new Set<string>();
   private readonly noMatch = new Map<string, number>();
+  /** The distinct op.warning messages listed in the result; the log shows every call. */
+  private readonly connectorWarnings = new Set<string>();
+  private unlistedWarnings = 0;
   private readonly dest: Destination;
   private readonly startState: StateObject;
   private readonly lints: StateLints;
@@ -134,8 +137,12 @@ export class Sync implements OperationTarget {
       if (this.tally.pendingOps > 0) {
         this.warn(`${this.tally.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
+      // Deferred truncate: rows are marked deleted only now that update() succeeded, in the final commit.
+      const { truncated } = this.dest.finish();
       this.dest.commit(null, (r) => this.noted(r.unmatchedUpdates));
+      this.tally.counts.truncatedRows = truncated;
       this.reportNoMatch();
+      this.reportUnlisted();
       return this.result("succeeded");
     } catch (e) {
       const error = this.sink.failed ?? toError(e);
@@ -145,6 +152,7 @@ export class Sync implements OperationTarget {
         // The destination is already failing; the error above says why.
       }
       this.reportNoMatch();
+      this.reportUnlisted();
       return this.result("failed", error);
     } finally {
       this.sink.end();
@@ -205,6 +213,24 @@ export class Sync implements OperationTarget {
     this.noMatch.clear();
   }
 
+  /** op.warning: a log line at once, and the message among the run's warnings (each distinct message once, at most MAX_LISTED). */
+  warning(message: string): void {
+    this.o.logger?.log("WARNING", message);
+    if (this.connectorWarnings.has(message)) return;
+    if (this.connectorWarnings.size >= MAX_LISTED_WARNINGS) {
+      this.unlistedWarnings++;
+      return;
+    }
+    this.connectorWarnings.add(message);
+    this.warn(message);
+  }
+
+  private reportUnlisted(): void {
+    if (this.unlistedWarnings === 0) return;
+    this.warn(`op.warning was called ${this.unlistedWarnings.toLocaleString("en-US")} more time(s), with messages beyond the ${MAX_LISTED_WARNINGS} listed here; the log shows them all.`);
+    this.unlistedWarnings = 0;
+  }
+
   private now(): string {
     const ms = Date.now();
     if (ms !== this.stampMs) {
@@ -251,6 +277,11 @@ export class Sync implements OperationTarget {
   }
 
   truncate(name: string): void {
+    if (this.tally.counts.truncates >= TRUNCATES_PER_RUN) {
+      throw new OperationError(
+        `op.truncate on table "${name}": a sync may truncate at most ${TRUNCATES_PER_RUN.toLocaleString("en-US")} times. Truncate a table once per sync, before reloading it, not once per page.`,
+      );
+    }
     this.counted(name, "truncates");
     this.dest.truncate(name);
   }
@@ -305,6 +336,9 @@ export class Sync implements OperationTarget {
     return new OperationError(`op.${name}: ${err.message}`);
   }
 }
+
+/** The distinct op.warning messages a result lists, so a warning per row cannot fill the memory. */
+const MAX_LISTED_WARNINGS = 100;
 
 function activeResources(): Map<string, number> {
   const counts = new Map<string, number>();

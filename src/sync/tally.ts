@@ -3,7 +3,7 @@
  * operations since the last checkpoint kept apart until that checkpoint commits them.
  */
 import { addByTable, emptyCounts, emptyTableCounts, type Counts, type OpKind, type TableCounts } from "./counts.js";
-import { OP_SLOT, Slot } from "./live-counts.js";
+import { OP_SLOT, sampleMemory, Slot } from "./live-counts.js";
 
 export class Tally {
   readonly counts: Counts = emptyCounts();
@@ -13,12 +13,17 @@ export class Tally {
   private lastPending: TableCounts | undefined;
   /** Operations since the last checkpoint, all tables together. */
   pendingOps = 0;
+  private sampled = 0;
 
   constructor(private readonly live?: Float64Array) {}
 
   op(table: string, kind: OpKind): void {
     const n = ++this.counts[kind];
-    if (this.live) this.live[OP_SLOT[kind]] = n;
+    if (this.live) {
+      this.live[OP_SLOT[kind]] = n;
+      // The peak memory, sampled every 4,096 operations too: a busy update() leaves no turn to a timer.
+      if ((++this.sampled & 4095) === 0) sampleMemory(this.live);
+    }
     let p = table === this.lastTable ? this.lastPending : undefined;
     if (!p) {
       p = this.pending.get(table);
@@ -43,7 +48,10 @@ export class Tally {
   /** A checkpoint committed: its operations join the totals, and a new tally starts. */
   checkpoint(): void {
     this.counts.checkpoints++;
-    if (this.live) this.live[Slot.checkpoints] = this.counts.checkpoints;
+    if (this.live) {
+      this.live[Slot.checkpoints] = this.counts.checkpoints;
+      sampleMemory(this.live);
+    }
     this.fold();
   }
 

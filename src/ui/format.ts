@@ -1,4 +1,5 @@
 import type { Counts } from "../sync/counts.js";
+import { formatSize } from "../util/size.js";
 
 export const num = (n: number): string => n.toLocaleString("en-US");
 
@@ -32,15 +33,30 @@ export function renderAligned(header: string[], rows: string[][], rightAlign: (c
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-/** One row per table that saw operations in this run. */
+/**
+ * One row per table that saw operations in this run; when truncates were applied (the sync
+ * succeeded), a column with the rows they marked deleted, which may include a table whose
+ * truncate an earlier, failed run committed.
+ */
 export function renderTableBreakdown(c: Counts): string {
-  const names = Object.keys(c.byTable).sort();
+  const truncated = c.truncatedRows ?? {};
+  const marked = Object.keys(truncated).length > 0;
+  const names = [...new Set([...Object.keys(c.byTable), ...Object.keys(truncated)])].sort();
   if (names.length === 0) return "";
   const rows = names.map((t) => {
-    const b = c.byTable[t]!;
-    return [t, num(b.upserts), num(b.updates), num(b.deletes), num(b.truncates)];
+    const b = c.byTable[t] ?? { upserts: 0, updates: 0, deletes: 0, truncates: 0 };
+    const row = [t, num(b.upserts), num(b.updates), num(b.deletes), num(b.truncates)];
+    if (marked) row.push(t in truncated ? num(truncated[t]!) : "");
+    return row;
   });
-  return renderAligned(["Table", "Upserts", "Updates", "Deletes", "Truncates"], rows, (i) => i > 0);
+  const header = ["Table", "Upserts", "Updates", "Deletes", "Truncates"];
+  if (marked) header.push("Rows truncated");
+  return renderAligned(header, rows, (i) => i > 0);
+}
+
+/** The last line of a debug run's summary, as Fivetran 2.9.2 ends with its peak memory. */
+export function renderPeakMemory(m: { peakHeapBytes: number; peakRssBytes: number; limitBytes: number }): string {
+  return `Peak memory: ${formatSize(m.peakHeapBytes)} heap (sync worker), ${formatSize(m.peakRssBytes)} RSS (process); limit ${formatSize(m.limitBytes)} (--memory-limit)`;
 }
 
 /** The failure reason and the connector's own stack frames, then each cause with its frames; frames inside connector-sdk and Node are noise to a connector author. */
@@ -51,7 +67,8 @@ export function renderFailure(error: FailureInfo, ownCode: (frame: string) => bo
       .slice(1)
       .map((l) => l.trim())
       .filter((l) => l.startsWith("at ") && !ownCode(l) && !/\(node:|^at node:/.test(l) && !l.includes("/node_modules/jiti/"));
-  const lines = [error.message || error.name, ...frames(error).map((f) => `    ${f}`)];
+  const trace = error.trace === undefined ? [] : error.trace.replace(/\s+$/, "").split(/\r?\n/).map((l) => `    ${l}`);
+  const lines = [error.message || error.name, ...trace, ...frames(error).map((f) => `    ${f}`)];
   for (let c = error.cause; c; c = c.cause) {
     lines.push(`  Caused by: ${c.message || c.name}`, ...frames(c).map((f) => `      ${f}`));
   }
@@ -64,4 +81,6 @@ export interface FailureInfo {
   message: string;
   stack?: string;
   cause?: FailureInfo;
+  /** The trace of op.error(message, trace), shown under the message. */
+  trace?: string;
 }

@@ -13,6 +13,17 @@ export class OperationError extends SyncFailedError {
   override name = "OperationError";
 }
 
+/** The connector ended the sync itself with op.error(message, trace?): a failure it reported cleanly, not a crash. */
+export class ConnectorError extends SyncFailedError {
+  override name = "ConnectorError";
+  constructor(
+    message: string,
+    readonly trace?: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The run was stopped by a signal. */
 export class InterruptedError extends Error {
   override name = "InterruptedError";

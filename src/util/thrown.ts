@@ -37,6 +37,8 @@ export function toError(value: unknown, what = "the connector threw a non-Error 
 /** An error as the sync worker sends it to the main thread, with its chain of causes (`new Error(msg, { cause })`). */
 export function errorInfo(error: Error): ErrorInfo {
   const info: ErrorInfo = { name: error.name, message: error.message, stack: error.stack };
+  const trace = (error as { trace?: unknown }).trace;
+  if (typeof trace === "string") info.trace = trace;
   const seen = new Set<unknown>([error]);
   let last = info;
   let cause = error.cause;

@@ -33,6 +33,8 @@ export function interruptAt(operation: number): (sink: OperationSink) => SyncSin
       delete: (table, keys) => (tick(), sink.delete(table, keys)),
       truncate: (table) => (tick(), sink.truncate(table)),
       checkpoint: (state) => (tick(), sink.checkpoint(state)),
+      warning: (message) => (tick(), sink.warning(message)),
+      error: (message, trace) => (tick(), sink.error(message, trace)),
     };
   };
 }

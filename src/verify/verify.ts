@@ -6,6 +6,7 @@ import { parseJsonExact, stringifyExact } from "../util/exact.js";
 import { createDestination, openReader, type DestinationKind } from "../destinations/open.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import { SYNCED } from "../normalize/catalog.js";
+import { emptyCounts } from "../sync/counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import type { SyncResult } from "../sync/sync.js";
 import { holdTraps } from "../sync/traps.js";
@@ -271,7 +272,7 @@ async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abor
 
 /** A sync that could not start, as a failed result, so the check reports it. */
 function failedRun(error: Error): SyncResult {
-  return { status: "failed", error, counts: { upserts: 0, updates: 0, deletes: 0, truncates: 0, schemaChanges: 0, checkpoints: 0, byTable: {} }, previousState: {}, state: {}, warnings: [], durationMs: 0, operations: 0 };
+  return { status: "failed", error, counts: emptyCounts(), previousState: {}, state: {}, warnings: [], durationMs: 0, operations: 0 };
 }
 
 /** Every user table's rows by primary key, without _fivetran_synced, which differs between runs by design. */

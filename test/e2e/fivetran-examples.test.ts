@@ -57,12 +57,19 @@ describe("ports of Fivetran's self-contained examples", () => {
     expect(rows[2]!._fivetran_deleted).toBe(1);
   });
 
-  it("truncate_operation: truncate deletes what was there; later upserts stay live and revive", async () => {
+  it("truncate_operation (3.1, deferred): at success, truncate deletes what was there; later upserts stay live and revive", async () => {
     const dir = fixtureProject("fivetran/truncate_operation");
     const r = await cli(["debug"], { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(progress(r.stderr, "Truncates")).toBe(1);
     expect(progress(r.stderr, "Checkpoints")).toBe(5);
+    // Ids 2 and 3 were marked when the sync succeeded; id 1 was upserted after the truncate.
+    expect(r.stderr).toMatch(/^items\s+6\s+1\s+1\s+1\s+2$/m);
+    // The checkpoint right after the truncate committed it as pending, not as deleted rows.
+    expect(JSON.parse(query<{ operations: string }>(dir, "SELECT operations FROM _connector_checkpoints WHERE seq = 3")[0]!.operations)).toEqual({
+      items: { upserts: 0, updates: 0, deletes: 0, truncates: 1 },
+    });
+    expect(query(dir, "SELECT count(*) AS n FROM _connector_truncates")).toEqual([{ n: 0 }]);
     const rows = query(dir, "SELECT id, name, qty, _fivetran_deleted AS deleted FROM items ORDER BY id");
     expect(rows).toEqual([
       { id: 1, name: "apple v2", qty: 10, deleted: 0 },

@@ -56,4 +56,15 @@ export async function testing(): Promise<void> {
   const r = await runSync(typed, { configuration: { base_url: "http://127.0.0.1" } });
   assertType<Equal<ReturnType<typeof r.rows>, Record<string, unknown>[]>>();
   assertType<Equal<typeof r.counts.byTable, Record<string, { upserts: number; updates: number; deletes: number; truncates: number }>>>();
+  assertType<Equal<typeof r.counts.truncatedRows, Record<string, number>>>();
+}
+
+// op.warning takes a message; op.error a message and an optional trace, and never returns.
+export function reported(): number {
+  op.warning("3 records without an id were skipped");
+  // @ts-expect-error: the message is a string
+  op.warning({ skipped: 3 });
+  if (Math.random() > 2) return 1;
+  op.error("the API refused the token", new Error("401").stack);
+  // Unreachable: op.error returns never, so this function needs no return after it.
 }

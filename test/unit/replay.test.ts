@@ -203,7 +203,7 @@ describe("the expected outcome", () => {
       { name: "id", type: { type: "LONG" }, declared: true, pk: true },
       { name: "name", type: { type: "STRING" }, declared: true, pk: false },
     ]);
-    for (let i = 1; i <= rows; i++) w.upsertStatement(t).run(new Date().toISOString(), 0, i, `${name} ${i}`);
+    for (let i = 1; i <= rows; i++) w.upsertStatement(t).run(new Date().toISOString(), i, `${name} ${i}`);
     w.commit();
     return w;
   }

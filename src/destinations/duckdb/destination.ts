@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { formatType, parseType } from "../../normalize/types.js";
-import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, SchemaChange, Stored, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
+import { generation, type AsyncDestination, type CheckpointRecord, type ColumnSpec, type CommitResult, type FinishResult, type SchemaChange, type Stored, type StoredCatalog, type TableSpec, type WriteOp } from "../destination.js";
 import { convertStored } from "../../normalize/convert.js";
 import { appenderFor, duckType, type Append } from "./types.js";
 import { toCanonical } from "./values.js";
@@ -20,6 +20,7 @@ export const DATA_SCHEMA = "tester";
 export const META_SCHEMA = "_connector";
 const SYNCED = "_fivetran_synced";
 const DELETED = "_fivetran_deleted";
+const GENERATION = "_connector_generation";
 
 export const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const tableRef = (name: string): string => `${DATA_SCHEMA}.${q(name)}`;
@@ -33,7 +34,7 @@ interface Table {
   /** The largest key the table holds (null: none); undefined until read. */
   maxKey?: number | bigint | null;
   /** Appends rows whose key is above every key in the table: no conflict is possible, so no merge is needed. */
-  direct?: { appender: DuckDBAppender; order: (number | "synced" | "deleted")[] };
+  direct?: { appender: DuckDBAppender; order: (number | "synced" | "deleted" | "generation")[] };
 }
 
 type Kind = "upsert" | "update" | "delete";
@@ -71,6 +72,12 @@ export class DuckDbDestination implements AsyncDestination {
   /** Tables created (or rebuilt) in this transaction, which DuckDB can alter freely. */
   private created = new Set<string>();
   private unmatched: Record<string, number> = {};
+  private run = 0;
+  /**
+   * The generation of this run's writes (destination.ts, deferred truncate). A truncate merges every
+   * open run first, so all the rows of an open run were written in the current generation.
+   */
+  private gen = 0;
 
   constructor(readonly location: string) {}
 
@@ -88,14 +95,27 @@ export class DuckDbDestination implements AsyncDestination {
       table_name VARCHAR NOT NULL, source_name VARCHAR NOT NULL, PRIMARY KEY (table_name, source_name))`);
     await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.checkpoints (
       seq BIGINT PRIMARY KEY, run BIGINT NOT NULL, time TIMESTAMPTZ NOT NULL, state JSON NOT NULL, operations JSON NOT NULL)`);
+    await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.truncates (table_name VARCHAR NOT NULL, generation BIGINT NOT NULL)`);
+    await this.con.run(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.runs (run BIGINT PRIMARY KEY, time TIMESTAMPTZ NOT NULL)`);
     await this.loadCatalog();
-    const last = (await this.con.runAndReadAll(`SELECT coalesce(max(seq), 0) AS seq, coalesce(max(run), 0) AS run FROM ${META_SCHEMA}.checkpoints`)).getRowObjects()[0]!;
+    // Tables an earlier version made: every existing row was written before any truncate point.
+    const generated = new Set(
+      (await this.con.runAndReadAll(`SELECT table_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = '${DATA_SCHEMA}' AND column_name = '${GENERATION}'`))
+        .getRowObjects()
+        .map((r) => String(r.table_name)),
+    );
+    for (const name of this.tables.keys()) if (!generated.has(name)) await this.con.run(`ALTER TABLE ${tableRef(name)} ADD COLUMN ${q(GENERATION)} BIGINT DEFAULT 0`);
+    const last = (await this.con.runAndReadAll(
+      `SELECT coalesce(max(seq), 0) AS seq, greatest(coalesce(max(run), 0), (SELECT coalesce(max(run), 0) FROM ${META_SCHEMA}.runs)) AS run FROM ${META_SCHEMA}.checkpoints`,
+    )).getRowObjects()[0]!;
     const sources: Record<string, string[]> = {};
     for (const r of (await this.con.runAndReadAll(`SELECT table_name, source_name FROM ${META_SCHEMA}.table_sources`)).getRowObjects()) {
       (sources[String(r.table_name)] ??= []).push(String(r.source_name));
     }
     await this.con.run("BEGIN TRANSACTION");
-    return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.seq), run: Number(last.run) + 1 };
+    this.run = Number(last.run) + 1;
+    this.gen = generation(this.run, 0);
+    return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.seq), run: this.run };
   }
 
   private async ensureOurs(): Promise<void> {
@@ -159,7 +179,7 @@ export class DuckDbDestination implements AsyncDestination {
       [t.spec.name],
     )).getRowObjects().map((r) => String(r.c));
     const slot = new Map(t.spec.columns.map((c, i) => [c.name, i]));
-    const order = names.map((n) => (n === SYNCED ? "synced" : n === DELETED ? "deleted" : slot.get(n)!));
+    const order = names.map((n) => (n === SYNCED ? "synced" : n === DELETED ? "deleted" : n === GENERATION ? "generation" : slot.get(n)!));
     t.direct = { appender: await this.con.createAppender(t.spec.name, DATA_SCHEMA), order };
   }
 
@@ -169,6 +189,7 @@ export class DuckDbDestination implements AsyncDestination {
     for (const o of direct.order) {
       if (o === "synced") a.appendVarchar(synced);
       else if (o === "deleted") a.appendBoolean(false);
+      else if (o === "generation") a.appendBigInt(BigInt(this.gen));
       else t.appends[o]!(a, row[o] ?? null);
     }
     a.endRow();
@@ -236,11 +257,8 @@ export class DuckDbDestination implements AsyncDestination {
           break;
         }
         case "truncate":
-          await this.flush(w.table);
-          if (this.tables.has(w.table)) {
-            this.touched(w.table);
-            await this.con.run(`UPDATE ${tableRef(w.table)} SET ${q(DELETED)} = true WHERE NOT ${q(DELETED)}`);
-          }
+          await this.flushAll();
+          await this.con.run(`INSERT INTO ${META_SCHEMA}.truncates VALUES (?, ?)`, [w.table, this.gen++]);
           break;
         case "schema":
           await this.apply(w.change);
@@ -280,7 +298,9 @@ export class DuckDbDestination implements AsyncDestination {
     if (run.rows > 0) {
       if (run.kind === "upsert") {
         const cols = [...t.spec.columns.map((c) => q(c.name)), q(SYNCED)];
-        await this.con.run(`INSERT OR REPLACE INTO ${tableRef(table)} (${cols.join(", ")}, ${q(DELETED)}) SELECT ${cols.join(", ")}, false FROM ${latest}`);
+        await this.con.run(
+          `INSERT OR REPLACE INTO ${tableRef(table)} (${cols.join(", ")}, ${q(DELETED)}, ${q(GENERATION)}) SELECT ${cols.join(", ")}, false, ${this.gen} FROM ${latest}`,
+        );
       } else {
         if (run.kind === "update") {
           const misses = (await this.con.runAndReadAll(
@@ -291,8 +311,8 @@ export class DuckDbDestination implements AsyncDestination {
         }
         const set =
           run.kind === "update"
-            ? [...run.columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`]
-            : [`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`];
+            ? [...run.columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`, `${q(GENERATION)} = ${this.gen}`]
+            : [`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`, `${q(GENERATION)} = ${this.gen}`];
         await this.con.run(`UPDATE ${tableRef(table)} SET ${set.join(", ")} FROM ${latest} s WHERE ${match}`);
       }
     }
@@ -355,6 +375,7 @@ export class DuckDbDestination implements AsyncDestination {
         this.dirty.delete(change.table);
         await this.con.run(`DROP TABLE IF EXISTS ${tableRef(change.table)}`);
         await this.con.run(`DELETE FROM ${META_SCHEMA}.columns WHERE table_name = ?`, [change.table]);
+        await this.con.run(`DELETE FROM ${META_SCHEMA}.truncates WHERE table_name = ?`, [change.table]);
         this.tables.delete(change.table);
         return;
     }
@@ -420,8 +441,10 @@ export class DuckDbDestination implements AsyncDestination {
     const old = new Set(t.spec.columns.map((c) => c.name));
     const exprs = spec.columns.map((c) => (c.name === converted?.column ? "m.v" : old.has(c.name) ? `o.${q(c.name)}` : "NULL"));
     const join = converted ? ` LEFT JOIN temp.${q(converted.map)} m ON ${t.pk.map((c) => `o.${q(c.name)} = m.${q(c.name)}`).join(" AND ")}` : "";
-    const cols = [...spec.columns.map((c) => q(c.name)), q(SYNCED), q(DELETED)];
-    await this.con.run(`INSERT INTO ${tableRef(tmp)} (${cols.join(", ")}) SELECT ${[...exprs, `o.${q(SYNCED)}`, `o.${q(DELETED)}`].join(", ")} FROM ${tableRef(name)} o${join}`);
+    const cols = [...spec.columns.map((c) => q(c.name)), q(SYNCED), q(DELETED), q(GENERATION)];
+    await this.con.run(
+      `INSERT INTO ${tableRef(tmp)} (${cols.join(", ")}) SELECT ${[...exprs, `o.${q(SYNCED)}`, `o.${q(DELETED)}`, `o.${q(GENERATION)}`].join(", ")} FROM ${tableRef(name)} o${join}`,
+    );
     await this.con.run(`DROP TABLE ${tableRef(name)}`);
     await this.con.run(`ALTER TABLE ${tableRef(tmp)} RENAME TO ${q(name)}`);
     for (const sql of indexes) await this.con.run(sql);
@@ -434,6 +457,25 @@ export class DuckDbDestination implements AsyncDestination {
     const c = q(name);
     const rows = (await this.con.runAndReadAll(`SELECT 1 FROM ${tableRef(table)} WHERE ${c} > 9007199254740991 OR ${c} < -9007199254740991 LIMIT 1`)).getRows();
     return rows.length > 0;
+  }
+
+  async finish(): Promise<FinishResult> {
+    await this.flushAll();
+    const truncated: Record<string, number> = {};
+    const pending = (await this.con.runAndReadAll(`SELECT table_name, max(generation) AS point FROM ${META_SCHEMA}.truncates GROUP BY table_name ORDER BY table_name`)).getRowObjects();
+    for (const r of pending) {
+      const table = String(r.table_name);
+      if (!this.tables.has(table)) {
+        truncated[table] = 0;
+        continue;
+      }
+      this.touched(table);
+      const result = await this.con.run(`UPDATE ${tableRef(table)} SET ${q(DELETED)} = true WHERE ${q(GENERATION)} <= ? AND NOT ${q(DELETED)}`, [Number(r.point)]);
+      truncated[table] = result.rowsChanged;
+    }
+    await this.con.run(`DELETE FROM ${META_SCHEMA}.truncates`);
+    await this.con.run(`INSERT OR IGNORE INTO ${META_SCHEMA}.runs VALUES (?, ?)`, [this.run, new Date().toISOString()]);
+    return { truncated };
   }
 
   async commit(checkpoint: CheckpointRecord | null): Promise<CommitResult> {
@@ -508,7 +550,7 @@ function sameColumns(a: string[], b: string[]): boolean {
 
 export function createTableSql(spec: TableSpec): string {
   const cols = spec.columns.map((c) => `${q(c.name)} ${duckType(c.type)}${c.pk ? " NOT NULL" : ""}`);
-  cols.push(`${q(SYNCED)} TIMESTAMPTZ NOT NULL`, `${q(DELETED)} BOOLEAN NOT NULL DEFAULT false`);
+  cols.push(`${q(SYNCED)} TIMESTAMPTZ NOT NULL`, `${q(DELETED)} BOOLEAN NOT NULL DEFAULT false`, `${q(GENERATION)} BIGINT NOT NULL DEFAULT 0`);
   cols.push(`PRIMARY KEY (${spec.columns.filter((c) => c.pk).map((c) => q(c.name)).join(", ")})`);
   return `CREATE TABLE ${tableRef(spec.name)} (${cols.join(", ")})`;
 }

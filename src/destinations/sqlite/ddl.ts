@@ -1,6 +1,6 @@
 /** The SQL of the SQLite warehouse: its table model, identifiers, CREATE TABLE and the metadata tables. */
 import type Database from "better-sqlite3";
-import { DELETED, FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
+import { DELETED, FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
 import { formatType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
 
 export interface Column {
@@ -22,11 +22,12 @@ export interface Table {
   /** Bumped on every schema change, so cached statements know they are stale. */
   version: number;
   upsert?: Database.Statement;
+  /** The generation written into `upsert` as a literal. */
+  upsertGeneration?: number;
   /** Runs the upsert statement with (synced, row) and no spread: generated for the table's columns. */
   bind?: (row: Stored[], synced: string) => Database.RunResult;
   updates: Map<string, Database.Statement>;
   remove?: Database.Statement;
-  truncate?: Database.Statement;
 }
 
 export const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -48,7 +49,19 @@ CREATE TABLE IF NOT EXISTS _connector_checkpoints (
   state TEXT NOT NULL,
   operations TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS _connector_truncates (
+  table_name TEXT NOT NULL,
+  generation INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _connector_runs (
+  run INTEGER PRIMARY KEY,
+  time TEXT NOT NULL
+);
 `;
+
+/** The system columns after a table's data columns, in this order. */
+export const SYSTEM_COLUMNS = [SYNCED, DELETED, GENERATION];
+export const GENERATION_SQL = `${q(GENERATION)} INTEGER NOT NULL DEFAULT 0`;
 
 /**
  * The version of what the warehouse stores, in PRAGMA user_version. 1: columns' SQL types match their logical
@@ -75,7 +88,6 @@ export function touch(t: Table): void {
   t.upsert = undefined;
   t.bind = undefined;
   t.remove = undefined;
-  t.truncate = undefined;
   t.updates.clear();
 }
 
@@ -85,7 +97,7 @@ export function pkWhere(t: Table): string {
 
 export function createTableSql(t: Table, as = t.name): string {
   const cols = t.order.map((c) => `${q(c.name)}${c.type ? " " + sqliteClass(c.type.type) : ""}${c.pk ? " NOT NULL" : ""}`);
-  cols.push(`${q(SYNCED)} TEXT NOT NULL`, `${q(DELETED)} INTEGER NOT NULL DEFAULT 0`);
+  cols.push(`${q(SYNCED)} TEXT NOT NULL`, `${q(DELETED)} INTEGER NOT NULL DEFAULT 0`, GENERATION_SQL);
   cols.push(`PRIMARY KEY (${t.pk.map((c) => q(c.name)).join(", ")})`);
   return `CREATE TABLE ${q(as)} (\n  ${cols.join(",\n  ")}\n)`;
 }

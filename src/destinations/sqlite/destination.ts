@@ -3,7 +3,7 @@
  * (better-sqlite3 is synchronous), one transaction per checkpoint. The Warehouse keeps
  * its own copy of each table, with the statements prepared for it.
  */
-import type { CheckpointRecord, CommitResult, Destination, SchemaChange, StoredCatalog } from "../destination.js";
+import { generation, type CheckpointRecord, type CommitResult, type Destination, type FinishResult, type SchemaChange, type StoredCatalog } from "../destination.js";
 import type { Stored } from "../../normalize/types.js";
 import { MAX_COLUMNS } from "./file.js";
 import { type Table, Warehouse } from "./warehouse.js";
@@ -15,6 +15,7 @@ export class SqliteDestination implements Destination {
   private unmatched: Record<string, number> = {};
   private lastName = "";
   private last: Table | undefined;
+  private run = 0;
 
   constructor(readonly location: string) {}
 
@@ -26,7 +27,9 @@ export class SqliteDestination implements Destination {
   open(): StoredCatalog {
     this.w = Warehouse.open(this.location);
     const tables = [...this.w.tables.values()].map((t) => ({ name: t.name, keyless: t.keyless, columns: t.order.map((c) => ({ name: c.name, type: c.type, declared: c.declared, pk: c.pk })) }));
-    return { tables, sources: this.w.tableSources(), lastSeq: this.w.lastCheckpointSeq(), run: this.w.nextRun() };
+    this.run = this.w.nextRun();
+    this.w.generation = generation(this.run, 0);
+    return { tables, sources: this.w.tableSources(), lastSeq: this.w.lastCheckpointSeq(), run: this.run };
   }
 
   private table(name: string): Table {
@@ -80,19 +83,24 @@ export class SqliteDestination implements Destination {
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {
     this.tx();
     const t = this.table(table);
-    const changed = this.w.updateStatement(t, columns.map((c) => column(t, c))).run(synced, ...values, ...key).changes;
+    const changed = this.w.updateStatement(t, columns.map((c) => column(t, c))).run(synced, this.w.generation, ...values, ...key).changes;
     if (changed === 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + 1;
   }
 
   delete(table: string, key: Stored[], synced: string): void {
     this.tx();
-    this.w.deleteStatement(this.table(table)).run(synced, ...key);
+    this.w.deleteStatement(this.table(table)).run(synced, this.w.generation, ...key);
   }
 
   truncate(table: string): void {
     this.tx();
-    const t = this.w.tables.get(table);
-    if (t) this.w.truncateStatement(t).run();
+    // Rows written so far have this generation or an older one; rows written after, a newer one.
+    this.w.recordTruncate(table, this.w.generation++);
+  }
+
+  finish(): FinishResult {
+    this.tx();
+    return { truncated: this.w.applyTruncates(this.run, new Date().toISOString()) };
   }
 
   holdsUnsafeIntegers(table: string, name: string): boolean {

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
-import { DELETED, q, SYNCED } from "./warehouse.js";
+import { DELETED, GENERATION, q, SYNCED } from "./warehouse.js";
 
 import type { CheckpointRecord } from "../destination.js";
 import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
@@ -21,12 +21,15 @@ export function sqliteReader(file: string): WarehouseReader {
   };
 }
 
-/** Every row of a table ordered by primary key, exact. */
+/** Every row of a table ordered by primary key, exact; without _connector_generation, which is bookkeeping. */
 export function allRows(db: Database.Database, table: string): Record<string, unknown>[] {
   const pk = (db.prepare("SELECT column_name AS c FROM _connector_columns WHERE table_name = ? AND primary_key = 1 ORDER BY position").all(table) as { c: string }[]).map((r) => q(r.c));
   if (pk.length === 0) throw new Error(`no table ${JSON.stringify(table)} in the warehouse`);
   const rows = db.prepare(`SELECT * FROM ${q(table)} ORDER BY ${pk.join(", ")}`).safeIntegers(true).all() as Record<string, unknown>[];
-  for (const row of rows) exactRow(row);
+  for (const row of rows) {
+    delete row[GENERATION];
+    exactRow(row);
+  }
   return rows;
 }
 

@@ -4,12 +4,12 @@
  * views. And the repair of a warehouse an earlier version wrote, done the same way.
  */
 import type Database from "better-sqlite3";
-import { DELETED, FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
+import { FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
 import { CoercionError, formatType, parseType, sqliteClass, type LogicalType } from "../../normalize/types.js";
 import { convertStored } from "../../normalize/convert.js";
 import { hashPairs } from "../../normalize/row-hash.js";
 import { OperationError } from "../../util/errors.js";
-import { createTableSql, FORMAT_VERSION, q, rowIdSql, sqlText, STRING, touch, type Column, type Table } from "./ddl.js";
+import { createTableSql, FORMAT_VERSION, GENERATION_SQL, q, rowIdSql, sqlText, STRING, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
 import type { Warehouse } from "./warehouse.js";
 
 const ready = new WeakSet<Database.Database>();
@@ -44,7 +44,7 @@ if (ready.has(db)) return;
  */
 export function rebuildTable(db: Database.Database, t: Table, changes: { col: Column; from: LogicalType | null }[], rowId?: string): void {
   registerFunctions(db);
-  const ours = new Set([...t.order.map((c) => c.name), SYNCED, DELETED]);
+  const ours = new Set([...t.order.map((c) => c.name), ...SYSTEM_COLUMNS]);
   const theirs = (db.prepare("SELECT name FROM pragma_table_info(?)").all(t.name) as { name: string }[]).map((r) => r.name).filter((n) => !ours.has(n));
   const what = changes.map((c) => `column "${c.col.name}" ${c.from ? `from ${formatType(c.from)} ` : ""}to ${c.col.type ? formatType(c.col.type) : "(untyped)"}`).join(", ");
   if (theirs.length) {
@@ -59,7 +59,7 @@ export function rebuildTable(db: Database.Database, t: Table, changes: { col: Co
     sql: string;
   }[];
   const converted = new Map(changes.map((c) => [c.col, c.from]));
-  const names = [...t.order.map((c) => c.name), SYNCED, DELETED];
+  const names = [...t.order.map((c) => c.name), ...SYSTEM_COLUMNS];
   const values = names.map((n) => {
     const col = t.columns.get(n);
     if (rowId !== undefined && n === FIVETRAN_ID) return rowId;
@@ -103,7 +103,8 @@ export function rebuildTable(db: Database.Database, t: Table, changes: { col: Co
 /**
  * Brings a warehouse written by an earlier version up to date, in one transaction: a column whose SQL type
  * disagrees with its logical type (an untyped primary key that stored 42 as REAL 42.0) is rebuilt with its values
- * converted; BLOBs left in STRING columns become base64; keyless tables get the _fivetran_id that sourceText() gives.
+ * converted; BLOBs left in STRING columns become base64; keyless tables get the _fivetran_id that sourceText() gives;
+ * tables without _connector_generation get it, 0 in every existing row (written before any truncate point).
  */
 export function repair(w: Warehouse): void {
   const version = w.db.pragma("user_version", { simple: true }) as number;
@@ -116,6 +117,7 @@ export function repair(w: Warehouse): void {
     declared.set(`${r.t}\0${r.c}`, r.type.toUpperCase());
   }
   const work: { t: Table; changes: { col: Column; from: LogicalType | null }[]; rehash: boolean }[] = [];
+  const ungenerated = [...w.tables.values()].filter((t) => !declared.has(`${t.name}\0${GENERATION}`));
   for (const t of w.tables.values()) {
     const changes = t.order.filter((c) => declared.get(`${t.name}\0${c.name}`) !== (c.type ? sqliteClass(c.type.type) : "")).map((c) => ({ col: c, from: null as LogicalType | null }));
     let rehash = false;
@@ -129,9 +131,11 @@ export function repair(w: Warehouse): void {
     }
     if (changes.length || rehash) work.push({ t, changes, rehash });
   }
-  if (work.length === 0 && version >= FORMAT_VERSION) return;
+  if (work.length === 0 && ungenerated.length === 0 && version >= FORMAT_VERSION) return;
   w.begin();
   try {
+    // First, so that a rebuild below copies the column.
+    for (const t of ungenerated) w.db.exec(`ALTER TABLE ${q(t.name)} ADD COLUMN ${GENERATION_SQL}`);
     for (const { t, changes, rehash } of work) rebuildTable(w.db, t, changes, rehash ? rowIdSql(t) : undefined);
     w.db.pragma(`user_version = ${FORMAT_VERSION}`);
     w.commit();

@@ -1,15 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { DELETED, FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
+import { DELETED, FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
 import { formatType, parseType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
-import { createTableSql, METADATA_SQL, newTable, pkWhere, q, touch, type Column, type Table } from "./ddl.js";
+import { createTableSql, METADATA_SQL, newTable, pkWhere, q, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
 import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, warehouseProblem } from "./file.js";
 import { rebuildTable, repair } from "./rebuild.js";
 
-export { DELETED, FIVETRAN_ID, SYNCED, q };
+export { DELETED, FIVETRAN_ID, GENERATION, SYNCED, q };
 export type { Column, Table };
 export { openReadOnly, readCheckpoints, type CheckpointRow } from "./read.js";
 
@@ -17,6 +17,8 @@ export { openReadOnly, readCheckpoints, type CheckpointRow } from "./read.js";
 export class Warehouse {
   readonly tables = new Map<string, Table>();
   private inTx = false;
+  /** The generation that writes stamp on rows (destination.ts, deferred truncate). */
+  generation = 0;
 
   private constructor(
     readonly db: Database.Database,
@@ -126,7 +128,7 @@ export class Warehouse {
       if (col.pk) t.pk.push(col);
     }
     t.keyless = columns.some((c) => c.name === FIVETRAN_ID);
-    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + 2).toLocaleString("en-US")} columns`);
+    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + SYSTEM_COLUMNS.length).toLocaleString("en-US")} columns`);
     const insert = this.db.prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, ?, ?)");
     for (const c of t.order) insert.run(name, c.name, c.type ? formatType(c.type) : null, c.declared ? 1 : 0, c.pk ? 1 : 0, c.index);
     this.tables.set(name, t);
@@ -183,7 +185,7 @@ export class Warehouse {
       this.db.exec(sql);
     } catch (e) {
       if (!/too many columns/.test((e as Error).message)) throw e;
-      throw new Error(`${what()}: SQLite allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting ${SYNCED} and ${DELETED}. Split the data over several tables, or keep rarely used fields together in one JSON column.`);
+      throw new Error(`${what()}: SQLite allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting ${SYNCED}, ${DELETED} and ${GENERATION}. Split the data over several tables, or keep rarely used fields together in one JSON column.`);
     }
   }
 
@@ -191,28 +193,32 @@ export class Warehouse {
     const existed = this.tables.delete(name);
     this.db.exec(`DROP TABLE IF EXISTS ${q(name)}`);
     this.db.prepare("DELETE FROM _connector_columns WHERE table_name = ?").run(name);
+    this.db.prepare("DELETE FROM _connector_truncates WHERE table_name = ?").run(name);
     return existed;
   }
 
-  /** Binds [synced, deleted, ...data columns in order]: a whole-row replace on the primary key. */
+  /**
+   * Binds [synced, ...data columns in order]: a whole-row replace on the primary key. `_fivetran_deleted`
+   * and `_connector_generation` are literals, one bind fewer per row: the statement is made again when
+   * the generation moves, which only a truncate does.
+   */
   upsertStatement(t: Table): Database.Statement {
-    if (!t.upsert) {
-      const cols = [SYNCED, DELETED, ...t.order.map((c) => c.name)];
+    if (!t.upsert || t.upsertGeneration !== this.generation) {
+      const cols = [SYNCED, DELETED, GENERATION, ...t.order.map((c) => c.name)];
+      const values = ["?", "0", String(this.generation), ...t.order.map(() => "?")];
       const pk = t.pk.map((c) => q(c.name)).join(", ");
       const set = cols.filter((c) => !t.pk.some((p) => p.name === c)).map((c) => `${q(c)} = excluded.${q(c)}`);
-      t.upsert = this.db.prepare(
-        `INSERT INTO ${q(t.name)} (${cols.map(q).join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT (${pk}) DO UPDATE SET ${set.join(", ")}`,
-      );
+      t.upsert = this.db.prepare(`INSERT INTO ${q(t.name)} (${cols.map(q).join(", ")}) VALUES (${values.join(", ")}) ON CONFLICT (${pk}) DO UPDATE SET ${set.join(", ")}`);
+      t.upsertGeneration = this.generation;
     }
     return t.upsert;
   }
 
-  /** The upsert statement and a binder that runs it with (synced, row) without spreading the row. */
   /** Runs the table's upsert with (row, synced): a function generated for its columns, so the row is bound without a spread. */
   upsertRow(t: Table, row: Stored[], synced: string): void {
-    if (!t.bind) {
+    if (!t.bind || t.upsertGeneration !== this.generation) {
       const stmt = this.upsertStatement(t);
-      const args = ["y", "0", ...t.order.map((_, i) => `r[${i}] ?? null`)].join(", ");
+      const args = ["y", ...t.order.map((_, i) => `r[${i}] ?? null`)].join(", ");
       const run = new Function("s", "r", "y", `return s.run(${args});`) as (s: Database.Statement, r: Stored[], y: string) => Database.RunResult;
       t.bind = (r, y) => run(stmt, r, y);
     }
@@ -236,27 +242,47 @@ export class Warehouse {
     this.db.prepare("INSERT OR IGNORE INTO _connector_table_sources (table_name, source_name) VALUES (?, ?)").run(table, source);
   }
 
-  /** Binds [synced, ...set columns, ...primary key]. */
+  /** Binds [synced, generation, ...set columns, ...primary key]. */
   updateStatement(t: Table, set: Column[]): Database.Statement {
     const key = set.map((c) => c.name).join("\0");
     let stmt = t.updates.get(key);
     if (!stmt) {
-      const assignments = [`${q(SYNCED)} = ?`, ...set.map((c) => `${q(c.name)} = ?`)].join(", ");
+      const assignments = [`${q(SYNCED)} = ?`, `${q(GENERATION)} = ?`, ...set.map((c) => `${q(c.name)} = ?`)].join(", ");
       stmt = this.db.prepare(`UPDATE ${q(t.name)} SET ${assignments} WHERE ${pkWhere(t)}`);
       t.updates.set(key, stmt);
     }
     return stmt;
   }
 
-  /** Binds [synced, ...primary key]. */
+  /** Binds [synced, generation, ...primary key]. */
   deleteStatement(t: Table): Database.Statement {
-    t.remove ??= this.db.prepare(`UPDATE ${q(t.name)} SET ${q(DELETED)} = 1, ${q(SYNCED)} = ? WHERE ${pkWhere(t)}`);
+    t.remove ??= this.db.prepare(`UPDATE ${q(t.name)} SET ${q(DELETED)} = 1, ${q(SYNCED)} = ?, ${q(GENERATION)} = ? WHERE ${pkWhere(t)}`);
     return t.remove;
   }
 
-  truncateStatement(t: Table): Database.Statement {
-    t.truncate ??= this.db.prepare(`UPDATE ${q(t.name)} SET ${q(DELETED)} = 1 WHERE ${q(DELETED)} = 0`);
-    return t.truncate;
+  private insertTruncate?: Database.Statement;
+
+  /** Records a pending truncate point; finish() applies it. */
+  recordTruncate(table: string, point: number): void {
+    this.insertTruncate ??= this.db.prepare("INSERT INTO _connector_truncates (table_name, generation) VALUES (?, ?)");
+    this.insertTruncate.run(table, point);
+  }
+
+  /**
+   * Applies the pending truncates: marks deleted every row of each table last written at or before
+   * its latest pending point, removes them, and records the run. Returns the rows marked per table.
+   */
+  applyTruncates(run: number, time: string): Record<string, number> {
+    const truncated: Record<string, number> = {};
+    const pending = this.db.prepare("SELECT table_name AS t, max(generation) AS point FROM _connector_truncates GROUP BY table_name ORDER BY table_name").all() as { t: string; point: number }[];
+    for (const { t, point } of pending) {
+      truncated[t] = this.tables.has(t)
+        ? this.db.prepare(`UPDATE ${q(t)} SET ${q(DELETED)} = 1 WHERE ${q(GENERATION)} <= ? AND ${q(DELETED)} = 0`).run(point).changes
+        : 0;
+    }
+    this.db.exec("DELETE FROM _connector_truncates");
+    this.db.prepare("INSERT OR IGNORE INTO _connector_runs (run, time) VALUES (?, ?)").run(run, time);
+    return truncated;
   }
 
   lastCheckpointSeq(): number {
@@ -264,9 +290,10 @@ export class Warehouse {
     return row.seq ?? 0;
   }
 
+  /** Above every run that committed a checkpoint or finished, so generations only grow. */
   nextRun(): number {
-    const row = this.db.prepare("SELECT max(run) AS run FROM _connector_checkpoints").get() as { run: number | null };
-    return (row.run ?? 0) + 1;
+    const row = this.db.prepare("SELECT max(coalesce((SELECT max(run) FROM _connector_checkpoints), 0), coalesce((SELECT max(run) FROM _connector_runs), 0)) AS run").get() as { run: number };
+    return row.run + 1;
   }
 
   private insertCheckpoint?: Database.Statement;
@@ -281,7 +308,10 @@ export class Warehouse {
     if (!t) throw new Error(`no table ${JSON.stringify(table)}; the tables are: ${[...this.tables.keys()].join(", ") || "(none)"}`);
     const order = t.pk.map((c) => q(c.name)).join(", ");
     const rows = this.db.prepare(`SELECT * FROM ${q(table)} ORDER BY ${order}`).safeIntegers(true).all() as Record<string, unknown>[];
-    for (const row of rows) exactRow(row);
+    for (const row of rows) {
+      delete row[GENERATION];
+      exactRow(row);
+    }
     return rows;
   }
 }

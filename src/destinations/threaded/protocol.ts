@@ -1,12 +1,12 @@
 /** What the connector's thread and a destination's writer thread send each other. */
 import type { MessagePort } from "node:worker_threads";
-import type { CheckpointRecord, CommitResult, StoredCatalog, WriteOp } from "../destination.js";
+import type { CheckpointRecord, CommitResult, FinishResult, StoredCatalog, WriteOp } from "../destination.js";
 
 /** The shared Int32Array's slots. */
 export const Slot = {
   /** Batches the writer has finished, successfully or not. */
   done: 0,
-  /** Replies the writer has posted (open, commit, rollback, close). */
+  /** Replies the writer has posted (open, commit, finish, rollback, close). */
   replies: 1,
   /** 1 once a write failed: every later request fails with that error. */
   failed: 2,
@@ -28,6 +28,7 @@ export type ToWriter =
   | { t: "write"; batch: WriteOp[] }
   | { t: "commit"; checkpoint: CheckpointRecord | null }
   | { t: "probe"; table: string; column: string }
+  | { t: "finish" }
   | { t: "rollback" }
   | { t: "close" }
   /** After the failed slot is set: asks for the error that set it. */
@@ -44,6 +45,7 @@ export type FromWriter =
   | { t: "opened"; catalog: StoredCatalog }
   | { t: "committed"; result: CommitResult }
   | { t: "probed"; unsafe: boolean }
+  | { t: "finished"; result: FinishResult }
   | { t: "rolledBack" }
   | { t: "closed" }
   | { t: "error"; error: ErrorInfo };

@@ -6,7 +6,7 @@
  * checkpoint row, so nothing downstream of commit() runs before they are durable.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
+import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, FinishResult, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
 import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter } from "./protocol.js";
 import { spawnWriter, type SpawnedWriter } from "./spawn.js";
 
@@ -95,6 +95,13 @@ export class ThreadedDestination implements Destination {
     const m = this.request({ t: "probe", table, column });
     if (m.t !== "probed") throw unexpected(m);
     return m.unsafe;
+  }
+
+  finish(): FinishResult {
+    this.flush();
+    const m = this.request({ t: "finish" });
+    if (m.t !== "finished") throw unexpected(m);
+    return m.result;
   }
 
   /**
