@@ -29,9 +29,18 @@ export function stripEscapes(text: string, keepColor = false): string {
 
 const colorOn = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !("NO_COLOR" in process.env);
 
-/** What may be printed of a text on this stream: secrets hidden, and escapes only where a colour terminal shows them. */
+/**
+ * What may be printed of a text on this stream: secrets hidden, and escapes only where a
+ * colour terminal shows them. Secrets are hidden before the escapes are removed (a secret
+ * may hold control characters) and after (an escape inside a secret would hide it from the
+ * first pass, then vanish); a line whose secret only shows without colour loses its colour.
+ */
 export function printable(text: string, stream: NodeJS.WriteStream = process.stderr): string {
-  return stripEscapes(redactor.text(text), colorOn(stream));
+  if (redactor.size === 0) return stripEscapes(text, colorOn(stream));
+  const bare = stripEscapes(redactor.text(text));
+  const hidden = redactor.text(bare);
+  if (!colorOn(stream) || hidden !== bare) return hidden;
+  return stripEscapes(redactor.text(text), true);
 }
 
 const closed = new WeakSet<NodeJS.WriteStream>();
