@@ -75,16 +75,37 @@ function coerceInteger(value: unknown, min: bigint, max: bigint, name: string): 
 /** Decimal notation only: Number() would also read "0x10", "0b1" and "" as numbers. */
 const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/;
 
-function coerceFloat(value: unknown, name: string): number {
+function coerceFloat(value: unknown, name: "FLOAT" | "DOUBLE"): number {
   let n: number;
   if (typeof value === "number") n = value;
   else if (typeof value === "bigint") {
     if (isUnsafeInteger(value)) throw new CoercionError(`${name} cannot hold ${value} exactly (it is beyond ±2^53) and would round it; declare the column LONG, DECIMAL(p,0) or STRING`);
     n = Number(value);
-  } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = Number(value);
+  } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = floatFromText(value.trim(), name);
   else throw new CoercionError(`${name} needs a number or a decimal numeric string, got ${describe(value)}`);
   if (Number.isNaN(n)) throw new CoercionError(`${name} got NaN, which SQLite cannot store; send null instead`);
-  if (name === "FLOAT" && Number.isFinite(n) && Math.fround(n) !== n) return Math.fround(n);
+  // FLOAT is 32-bit in Fivetran's protocol and in destinations (DuckDB FLOAT, PostgreSQL REAL): a value it would round is refused, not changed.
+  if (name === "FLOAT" && Math.fround(n) !== n) {
+    throw new CoercionError(`FLOAT is a 32-bit float and would store ${n} as ${Math.fround(n)}; declare the column DOUBLE, or pass Math.fround(value) to store the rounded value`);
+  }
+  return n;
+}
+
+/**
+ * A decimal string as the nearest double, which is what a DOUBLE means; but an integer string beyond ±2^53 (an id,
+ * most likely) or a number too large or too small for a double to tell from Infinity or 0 is refused, not changed.
+ */
+function floatFromText(text: string, name: string): number {
+  const n = Number(text);
+  if (/^[+-]?\d+$/.test(text) && isUnsafeInteger(BigInt(text))) {
+    throw new CoercionError(`${name} cannot hold ${JSON.stringify(cut(text))} exactly (it is beyond ±2^53) and would round it; declare the column LONG, DECIMAL(p,0) or STRING`);
+  }
+  if (!Number.isFinite(n) && !text.endsWith("Infinity")) {
+    throw new CoercionError(`${name} cannot hold ${JSON.stringify(cut(text))}: it is beyond the largest double (about ±1.8e308) and would become ${n}; declare the column DECIMAL or STRING`);
+  }
+  if (n === 0 && /[1-9]/.test(text.split(/[eE]/)[0]!)) {
+    throw new CoercionError(`${name} cannot hold ${JSON.stringify(cut(text))}: it is too close to zero for a double and would become 0; declare the column DECIMAL or STRING`);
+  }
   return n;
 }
 

@@ -641,6 +641,34 @@ export const CATALOGUE: Case[] = [
     code: 1,
     says: ["FAIL  Reach the API: did not finish within 200ms (--timeout)"],
   },
+  {
+    id: "op-float-rounds",
+    files: after(`op.upsert("t", { id: 2, f: 0.1 });`, `[{ table: "t", primary_key: ["id"], columns: { f: "FLOAT" } }]`),
+    code: 1,
+    says: ['table "t", column "f" (FLOAT): FLOAT is a 32-bit float and would store 0.1 as 0.10000000149011612; declare the column DOUBLE, or pass Math.fround(value)'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-double-overflow",
+    files: after(`op.upsert("t", { id: 2, x: "1e400" });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
+    code: 1,
+    says: ['table "t", column "x" (DOUBLE): DOUBLE cannot hold "1e400": it is beyond the largest double (about ±1.8e308) and would become Infinity'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-double-underflow",
+    files: after(`op.upsert("t", { id: 2, x: "1e-400" });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
+    code: 1,
+    says: ['table "t", column "x" (DOUBLE): DOUBLE cannot hold "1e-400": it is too close to zero for a double and would become 0'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-double-unsafe-integer-string",
+    files: after(`op.upsert("t", { id: 2, x: "123456789012345678901234567890" });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
+    code: 1,
+    says: ['table "t", column "x" (DOUBLE): DOUBLE cannot hold "123456789012345678901234567890" exactly (it is beyond ±2^53) and would round it'],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
