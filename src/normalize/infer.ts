@@ -1,6 +1,7 @@
 /** The type of an undeclared column, from its values (DESIGN section 4, README "Types"), and how it widens. */
 import { CoercionError, type DataType, type LogicalType } from "./types.js";
 import { isBytes, isJsonContainer, unsupported } from "./coerce.js";
+import { inDateRange } from "./coerce-datetime.js";
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -46,7 +47,8 @@ export function inferType(value: unknown): LogicalType | undefined {
     case "object":
       if (value === null) return undefined;
       if (isJsonContainer(value)) return INFERRED.JSON;
-      if (value instanceof Date) return INFERRED.UTC_DATETIME;
+      // A Date outside years 0001–9999 has no UTC_DATETIME text; a STRING holds its ISO text.
+      if (value instanceof Date) return Number.isNaN(value.getTime()) || inDateRange(value) ? INFERRED.UTC_DATETIME : INFERRED.STRING;
       if (isBytes(value)) return INFERRED.BINARY;
       throw new CoercionError(unsupported(value));
     default:

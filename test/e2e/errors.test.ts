@@ -669,6 +669,20 @@ export const CATALOGUE: Case[] = [
     says: ['table "t", column "x" (DOUBLE): DOUBLE cannot hold "123456789012345678901234567890" exactly (it is beyond ±2^53) and would round it'],
     keepsCheckpoint: true,
   },
+  {
+    id: "op-date-out-of-range",
+    files: after(`op.upsert("t", { id: 2, d: new Date(Date.UTC(12000, 0, 1)) });`, `[{ table: "t", primary_key: ["id"], columns: { d: "NAIVE_DATE" } }]`),
+    code: 1,
+    says: ['table "t", column "d" (NAIVE_DATE): NAIVE_DATE holds years 0001 to 9999, got a Date in year 12000 (+012000-01-01T00:00:00.000Z)'],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "op-utc-datetime-out-of-range",
+    files: after(`op.upsert("t", { id: 2, at: "9999-12-31T23:30:00-01:00" });`, `[{ table: "t", primary_key: ["id"], columns: { at: "UTC_DATETIME" } }]`),
+    code: 1,
+    says: ['table "t", column "at" (UTC_DATETIME): UTC_DATETIME holds years 0001 to 9999 in UTC, and "9999-12-31T23:30:00-01:00" is +010000-01-01T00:30:00.000Z in UTC'],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

@@ -87,3 +87,108 @@ describe("FLOAT and DOUBLE never change a value silently", () => {
     ]);
   });
 });
+
+describe("dates hold years 0001 to 9999, as Dates and as strings", () => {
+  const dates = { id: "LONG", d: "NAIVE_DATE", n: "NAIVE_DATETIME", u: "UTC_DATETIME" };
+
+  it("a Date outside years 0001–9999 is refused by every date type, naming the column, the year and the text", async () => {
+    const far = new Date(Date.UTC(12000, 0, 1));
+    const before = new Date(-1e15);
+    expect(await failure(dates, [{ id: 1, d: far }])).toContain(
+      'table "t", column "d" (NAIVE_DATE): NAIVE_DATE holds years 0001 to 9999, got a Date in year 12000 (+012000-01-01T00:00:00.000Z); send null, or declare the column STRING',
+    );
+    expect(await failure(dates, [{ id: 1, d: before }])).toContain('column "d" (NAIVE_DATE): NAIVE_DATE holds years 0001 to 9999, got a Date in year -29719');
+    expect(await failure(dates, [{ id: 1, n: far }])).toContain('column "n" (NAIVE_DATETIME): NAIVE_DATETIME holds years 0001 to 9999, got a Date in year 12000');
+    expect(await failure(dates, [{ id: 1, u: far }])).toContain('column "u" (UTC_DATETIME): UTC_DATETIME holds years 0001 to 9999, got a Date in year 12000');
+    expect(await failure(dates, [{ id: 1, u: new Date("0000-12-31T23:59:59.999Z") }])).toContain("got a Date in year 0 (0000-12-31T23:59:59.999Z)");
+    // The extended text the Date would have given is refused as a string too, as before.
+    expect(await failure(dates, [{ id: 1, u: "+012000-01-01T00:00:00.000Z" }])).toContain('UTC_DATETIME needs an ISO-8601 string with a zone or a Date, got "+012000-01-01T00:00:00.000Z"');
+    expect(await failure(dates, [{ id: 1, u: "0000-06-01T00:00:00.000Z" }])).toContain("UTC_DATETIME needs an ISO-8601 string");
+    expect(await failure(dates, [{ id: 1, u: "9999-12-31T23:30:00-01:00" }])).toContain('UTC_DATETIME holds years 0001 to 9999 in UTC, and "9999-12-31T23:30:00-01:00" is +010000-01-01T00:30:00.000Z in UTC');
+  });
+
+  it("the same range is accepted as Dates and as strings, years 0001 to 0099 included", async () => {
+    const first = new Date("0001-01-01T00:00:00.000Z");
+    const last = new Date("9999-12-31T23:59:59.999Z");
+    const rows = [
+      { id: 1, d: first, n: first, u: first },
+      { id: 2, d: "0001-01-01", n: "0001-01-01T00:00:00", u: "0001-01-01T00:00:00Z" },
+      { id: 3, d: "0050-06-15", n: "0050-06-15 12:00:00", u: "0050-06-15T12:00:00+01:00" },
+      { id: 4, d: last, n: last, u: last },
+      { id: 5, d: "9999-12-31", n: "9999-12-31T23:59:59.999", u: "9999-12-31T23:59:59.999Z" },
+    ];
+    expect(await stored(dates, rows, "d")).toEqual(["text '0001-01-01'", "text '0001-01-01'", "text '0050-06-15'", "text '9999-12-31'", "text '9999-12-31'"]);
+    expect(await stored(dates, rows, "n")).toEqual([
+      "text '0001-01-01T00:00:00'",
+      "text '0001-01-01T00:00:00'",
+      "text '0050-06-15T12:00:00'",
+      "text '9999-12-31T23:59:59.999'",
+      "text '9999-12-31T23:59:59.999'",
+    ]);
+    expect(await stored(dates, rows, "u")).toEqual([
+      "text '0001-01-01T00:00:00.000Z'",
+      "text '0001-01-01T00:00:00.000Z'",
+      "text '0050-06-15T11:00:00.000Z'",
+      "text '9999-12-31T23:59:59.999Z'",
+      "text '9999-12-31T23:59:59.999Z'",
+    ]);
+  });
+
+  it("an undeclared column stores a Date outside the range as its ISO text, in a STRING column, in any order", async () => {
+    const far = new Date(Date.UTC(12000, 0, 1));
+    const near = new Date(Date.UTC(2020, 0, 1));
+    const one = await stored(undefined, [{ id: 1, v: far }, { id: 2, v: near }], "v");
+    const other = await stored(undefined, [{ id: 2, v: near }, { id: 1, v: far }], "v");
+    expect(one).toEqual(["text '+012000-01-01T00:00:00.000Z'", "text '2020-01-01T00:00:00.000Z'"]);
+    expect(other).toEqual(one);
+  });
+});
+
+describe("one text per date-time instant", () => {
+  it("UTC_DATETIME trims the fraction's trailing zeros to 3, 6 or 9 digits, so one instant has one text", async () => {
+    const utc = { id: "LONG", u: "UTC_DATETIME" };
+    const rows = ["2024-01-01T00:00:00.123000Z", "2024-01-01T00:00:00.123Z", "2024-01-01T00:00:00.1234Z", "2024-01-01T00:00:00.1Z", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.000000000Z", "2024-01-01T01:00:00.123456780+01:00"];
+    expect(await stored(utc, rows.map((u, i) => ({ id: i + 1, u })), "u")).toEqual([
+      "text '2024-01-01T00:00:00.123Z'",
+      "text '2024-01-01T00:00:00.123Z'",
+      "text '2024-01-01T00:00:00.123400Z'",
+      "text '2024-01-01T00:00:00.100Z'",
+      "text '2024-01-01T00:00:00.000Z'",
+      "text '2024-01-01T00:00:00.000Z'",
+      "text '2024-01-01T00:00:00.123456780Z'",
+    ]);
+  });
+
+  it("NAIVE_DATETIME gives a Date and its string the same text: no fraction when it is zero, else 3, 6 or 9 digits", async () => {
+    const naive = { id: "LONG", n: "NAIVE_DATETIME" };
+    const rows = [new Date("2024-01-01T10:00:00Z"), "2024-01-01T10:00:00", "2024-01-01T10:00:00.000", new Date("2024-01-01T10:00:00.120Z"), "2024-01-01 10:00:00.12", "2024-01-01T10:00:00.120000"];
+    expect(await stored(naive, rows.map((n, i) => ({ id: i + 1, n })), "n")).toEqual([
+      "text '2024-01-01T10:00:00'",
+      "text '2024-01-01T10:00:00'",
+      "text '2024-01-01T10:00:00'",
+      "text '2024-01-01T10:00:00.120'",
+      "text '2024-01-01T10:00:00.120'",
+      "text '2024-01-01T10:00:00.120'",
+    ]);
+  });
+
+  it("a warehouse written before this rule gets canonical date-time text when it is opened, and a re-sent key finds its row", async () => {
+    const file = path.join(tempDir(), "w.db");
+    const schema = () => [{ table: "t", primary_key: ["at"], columns: { at: "UTC_DATETIME", n: "NAIVE_DATETIME", v: "LONG" } }];
+    const first = await runSync({ schema, update: () => op.upsert("t", { at: "2024-01-01T00:00:00.5Z", n: "2024-01-01T10:00:00", v: 1 }) }, { warehouse: file });
+    first.close();
+    // What the previous version stored for the same values sent in other forms.
+    const old = new Database(file);
+    old.exec(`UPDATE t SET at = '2024-01-01T00:00:00.500000Z', n = '2024-01-01T10:00:00.000'; PRAGMA user_version = 1;`);
+    old.close();
+    const second = await runSync({ schema, update: () => op.upsert("t", { at: "2024-01-01T00:00:00.500Z", n: new Date("2024-01-01T10:00:00Z"), v: 2 }) }, { warehouse: file });
+    second.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare("SELECT at, n, v FROM t").all()).toEqual([{ at: "2024-01-01T00:00:00.500Z", n: "2024-01-01T10:00:00", v: 2 }]);
+      expect(db.pragma("user_version", { simple: true })).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -52,9 +52,10 @@ CREATE TABLE IF NOT EXISTS _connector_checkpoints (
 
 /**
  * The version of what the warehouse stores, in PRAGMA user_version. 1: columns' SQL types match their logical
- * types, widened values are converted, and _fivetran_id hashes the values as sent.
+ * types, widened values are converted, and _fivetran_id hashes the values as sent. 2: one text per date-time
+ * instant (the fraction's trailing zeros trimmed to 3, 6 or 9 digits).
  */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export const STRING: LogicalType = { type: "STRING" };
 
