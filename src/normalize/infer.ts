@@ -36,7 +36,8 @@ export function inferType(value: unknown): LogicalType | undefined {
       return INFERRED.BOOLEAN;
     case "number":
       // Only a safe integer is surely the integer that was meant; 1e20 or 2 ** 60 may already be rounded.
-      return Number.isSafeInteger(value) ? INFERRED.LONG : INFERRED.DOUBLE;
+      // NaN has no REAL form in SQLite (it would be NULL): a STRING holds "NaN", whichever value came first.
+      return Number.isSafeInteger(value) ? INFERRED.LONG : Number.isNaN(value) ? INFERRED.STRING : INFERRED.DOUBLE;
     case "bigint":
       if (value >= INT64_MIN && value <= INT64_MAX) return INFERRED.LONG;
       return (value < 0n ? -value : value).toString().length <= INFERRED_DECIMAL_DIGITS ? INFERRED.BIG : INFERRED.STRING;

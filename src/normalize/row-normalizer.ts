@@ -91,6 +91,12 @@ export class RowNormalizer {
     if (value === null || value === undefined) return null;
     if (col.type && col.declared) return this.coerce(t, col, col.type, value);
     const inferred = this.infer(t.name, col.name, value)!;
+    if (value !== value) {
+      this.hooks.warnOnce(
+        `nan:${t.name}.${col.name}`,
+        `table "${t.name}", column "${col.name}" received NaN, which SQLite cannot store as a number; it is stored as the text "NaN", so the column is STRING. Send null for a missing number.`,
+      );
+    }
     if (!col.type) {
       this.catalog.setColumnType(t, col, inferred, false);
     } else if (!fitsInferred(inferred, col.type, value)) {

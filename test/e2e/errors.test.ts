@@ -683,6 +683,12 @@ export const CATALOGUE: Case[] = [
     says: ['table "t", column "at" (UTC_DATETIME): UTC_DATETIME holds years 0001 to 9999 in UTC, and "9999-12-31T23:30:00-01:00" is +010000-01-01T00:30:00.000Z in UTC'],
     keepsCheckpoint: true,
   },
+  {
+    id: "op-nan-undeclared",
+    files: after(`op.upsert("t", { id: 2, v: 1.5 }); op.upsert("t", { id: 3, v: NaN }); op.checkpoint({ n: 2 });`),
+    code: 0,
+    says: ['table "t", column "v" received NaN, which SQLite cannot store as a number; it is stored as the text "NaN", so the column is STRING. Send null for a missing number.'],
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

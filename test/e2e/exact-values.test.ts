@@ -192,3 +192,44 @@ describe("one text per date-time instant", () => {
     }
   });
 });
+
+describe("NaN in an undeclared column", () => {
+  /** The rows of a sync of `values` into column v, in that order, with the warnings it gave. */
+  async function run(values: unknown[]): Promise<{ cells: string[]; type: string; warnings: string[] }> {
+    const file = path.join(tempDir(), "w.db");
+    const r = await runSync(
+      {
+        schema: () => [{ table: "t", primary_key: ["id"] }],
+        update() {
+          values.forEach((v, i) => op.upsert("t", { id: [1, 2, 3][i], v }));
+          op.checkpoint({});
+        },
+      },
+      { warehouse: file },
+    );
+    r.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const cells = (db.prepare(`SELECT typeof(v) || ' ' || quote(v) AS c FROM t ORDER BY v`).all() as { c: string }[]).map((x) => x.c);
+      const { type } = db.prepare("SELECT type FROM _connector_columns WHERE table_name = 't' AND column_name = 'v'").get() as { type: string };
+      return { cells, type, warnings: r.warnings };
+    } finally {
+      db.close();
+    }
+  }
+
+  it("gives the same table in every order: the text 'NaN' in a STRING column, with a warning, never a failure", async () => {
+    for (const values of [["x", NaN], [1.5, NaN], [1, NaN], [NaN]]) {
+      const forward = await run(values);
+      const backward = await run([...values].reverse());
+      expect(backward.cells, String(values)).toEqual(forward.cells);
+      expect(forward.type).toBe("STRING");
+      expect(forward.cells).toContain("text 'NaN'");
+      for (const w of [forward.warnings, backward.warnings]) {
+        expect(w).toContain('table "t", column "v" received NaN, which SQLite cannot store as a number; it is stored as the text "NaN", so the column is STRING. Send null for a missing number.');
+      }
+    }
+    // A declared DOUBLE still refuses it.
+    expect(await failure({ id: "LONG", v: "DOUBLE" }, [{ id: 1, v: NaN }])).toContain('table "t", column "v" (DOUBLE): DOUBLE got NaN, which SQLite cannot store; send null instead');
+  });
+});
