@@ -223,6 +223,12 @@ function checkJson(value: unknown, keys: (string | number)[], parents: object[])
   const isArray = Array.isArray(value);
   const proto = isArray ? null : Object.getPrototypeOf(value);
   if (isArray || proto === Object.prototype || proto === null) {
+    if (parents.length >= MAX_JSON_DEPTH) {
+      const at = spell(keys.slice(0, 8));
+      throw new CoercionError(
+        `the value is nested more than ${MAX_JSON_DEPTH.toLocaleString("en-US")} levels deep (at ${at}…), which SQLite's JSON functions cannot read; store a flatter shape, or the deep part as a string`,
+      );
+    }
     if (parents.includes(value)) throw new CoercionError(`${spell(keys)} refers back to one of its parents (a cycle), which JSON cannot hold`);
     parents.push(value);
     let replace = false;
@@ -251,6 +257,9 @@ function checkJson(value: unknown, keys: (string | number)[], parents: object[])
   if (isBytes(value)) return true;
   throw new CoercionError(unsupported(value, spell(keys)));
 }
+
+/** The deepest nesting of objects and arrays that SQLite's JSON functions read (json_valid is 0 beyond it). */
+const MAX_JSON_DEPTH = 1000;
 
 /** "the value", or a path into it such as value.items[2]. */
 function spell(keys: (string | number)[]): string {

@@ -689,6 +689,13 @@ export const CATALOGUE: Case[] = [
     code: 0,
     says: ['table "t", column "v" received NaN, which SQLite cannot store as a number; it is stored as the text "NaN", so the column is STRING. Send null for a missing number.'],
   },
+  {
+    id: "op-json-too-deep",
+    files: after(`let doc: any = 1; for (let i = 0; i < 100000; i++) doc = { a: doc }; op.upsert("t", { id: 2, doc });`),
+    code: 1,
+    says: ['table "t", column "doc" (JSON): the value is nested more than 1,000 levels deep (at value.a.a.a.a.a.a.a.a…), which SQLite\'s JSON functions cannot read'],
+    keepsCheckpoint: true,
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

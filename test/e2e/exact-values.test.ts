@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { op } from "../../src/index.js";
 import { runSync } from "../../src/testing.js";
-import { tempDir } from "../helpers.js";
+import { cli, makeProject, query, tempDir } from "../helpers.js";
 
 // Values the attack on issues 10 and 11 found stored differently from how they were sent:
 // each is now stored exactly or refused with a message that names the table, the column and the value.
@@ -231,5 +231,33 @@ describe("NaN in an undeclared column", () => {
     }
     // A declared DOUBLE still refuses it.
     expect(await failure({ id: "LONG", v: "DOUBLE" }, [{ id: 1, v: NaN }])).toContain('table "t", column "v" (DOUBLE): DOUBLE got NaN, which SQLite cannot store; send null instead');
+  });
+});
+
+describe("JSON nested deeper than SQLite's JSON functions read", () => {
+  const connector = (depth: number, schema = "") => `import { op } from "connector-sdk";
+const nest = (n) => { let v = 1; for (let i = 0; i < n; i++) v = { a: v }; return v; };
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"]${schema} }],
+  update() {
+    op.upsert("t", { id: 1, doc: nest(1000) });
+    op.checkpoint({ n: 1 });
+    op.upsert("t", { id: 2, doc: nest(${depth}) });
+    op.checkpoint({ n: 2 });
+  },
+};
+`;
+
+  it("1,000 levels are stored and readable by json_extract; 1,001 and 100,000 are refused naming the table and column, never a stack overflow", async () => {
+    for (const [depth, schema] of [[1001, ""], [5000, ', columns: { doc: "JSON" }'], [100_000, ""]] as const) {
+      const dir = makeProject({ "connector.mjs": connector(depth, schema) });
+      const r = await cli(["debug"], { cwd: dir });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `Sync FAILED: table "t", column "doc" (JSON): the value is nested more than 1,000 levels deep (at value.a.a.a.a.a.a.a.a…), which SQLite's JSON functions cannot read; store a flatter shape, or the deep part as a string`,
+      );
+      expect(r.stderr).not.toContain("Maximum call stack size exceeded");
+      expect(query(dir, "SELECT id, json_valid(doc) AS valid, json_type(doc, '$.a.a.a') AS leaf FROM t")).toEqual([{ id: 1, valid: 1, leaf: "object" }]);
+    }
   });
 });
