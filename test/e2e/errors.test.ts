@@ -696,6 +696,14 @@ export const CATALOGUE: Case[] = [
     says: ['table "t", column "doc" (JSON): the value is nested more than 1,000 levels deep (at value.a.a.a.a.a.a.a.a…), which SQLite\'s JSON functions cannot read'],
     keepsCheckpoint: true,
   },
+  {
+    id: "update-returned-before-its-work",
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";\nasync function syncUsers() { for (let p = 1; p <= 3; p++) { op.upsert("u", { id: p }); await new Promise((r) => setTimeout(r, 20)); op.checkpoint({ page: p }); } }\nexport default { update() { syncUsers(); } };\n`,
+    },
+    code: 0,
+    says: ["Warning: update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it"],
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

@@ -59,6 +59,50 @@ export default {
     expect(report(r.stdout).warnings).toEqual([]);
   });
 
+  const lateWarning =
+    "update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it: `async update(configuration, state) { await syncUsers(state); }`, not `syncUsers(state)`.";
+
+  it("warns too when the forgotten function emitted an operation before its first await (update() returned no promise)", async () => {
+    const dir = makeProject({
+      "connector.mjs": `import { Connector, op } from "connector-sdk";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function syncUsers() { for (let p = 1; p <= 3; p++) { op.upsert("u", { id: p }); await sleep(20); op.checkpoint({ page: p }); } }
+export default new Connector({ update(c, s) { syncUsers(s); } });
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Warning: ${lateWarning}`);
+    expect(query(dir, "SELECT id FROM u")).toEqual([{ id: 1 }]);
+    const json = await debug(dir, "--json");
+    expect(report(json.stdout).warnings).toContain(lateWarning);
+  });
+
+  it("does not warn on an async update() that leaves a keep-alive socket open, nor on a generator or a synchronous update()", async () => {
+    const http = await import("node:http");
+    const server = http.createServer((_req, res) => res.end(JSON.stringify([{ id: 1 }, { id: 2 }])));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+      const connectors = [
+        `export default { async update() { const rows = await (await fetch(${JSON.stringify(url)})).json(); for (const r of rows) op.upsert("u", r); op.checkpoint({ n: rows.length }); } };`,
+        `export default { *update() { yield op.upsert("u", { id: 1 }); yield op.checkpoint({ n: 1 }); } };`,
+        `export default { update() { op.upsert("u", { id: 1 }); op.checkpoint({ n: 1 }); } };`,
+      ];
+      for (const body of connectors) {
+        const dir = makeProject({ "connector.mjs": `import { op } from "connector-sdk";
+${body}
+` });
+        const r = await debug(dir, "--json");
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(report(r.stdout).warnings, body).toEqual([]);
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("under runSync, an operation that arrives after update() finished throws an error that names the missing await", async () => {
     let orphan: Promise<void> | undefined;
     const result = await runSync({
