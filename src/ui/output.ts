@@ -79,8 +79,24 @@ export function writeErr(text: string): void {
  * range and DEL are escaped here too, so no raw control byte reaches a terminal.
  */
 export function printJson(value: unknown): void {
-  const text = stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  write(process.stdout, text + "\n");
+  write(process.stdout, jsonText(value) + "\n");
+}
+
+function jsonText(value: unknown): string {
+  return stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * A JSON array on stdout, written an element at a time as the items arrive, so a long
+ * history never has to be held in memory; the text is what printJson would print.
+ */
+export async function printJsonArray(items: AsyncIterable<unknown>): Promise<void> {
+  let first = true;
+  for await (const item of items) {
+    write(process.stdout, (first ? "[\n" : ",\n") + jsonText(item).replace(/^/gm, "  "));
+    first = false;
+  }
+  write(process.stdout, first ? "[]\n" : "\n]\n");
 }
 
 /**

@@ -188,3 +188,27 @@ export default {
     expect(r.stderr).toContain("run `connector debug` first");
   });
 });
+
+describe("connector state on a DuckDB warehouse", () => {
+  it("history lists sizes in bytes, --json holds each state, diff and rewind read the checkpoints they name", async () => {
+    const dir = makeProject({
+      "connector.mjs": `import { op } from "connector-sdk";
+export default { update() { for (let i = 1; i <= 5; i++) { op.upsert("t", { id: i }); op.checkpoint({ n: i, pad: "é".repeat(10) }); } } };
+`,
+    });
+    const sync = await cli(["debug", "--destination", "duckdb"], { cwd: dir });
+    expect(sync.exitCode, sync.stderr).toBe(0);
+    const history = await cli(["state", "history"], { cwd: dir });
+    expect(history.exitCode, history.stderr).toBe(0);
+    expect(history.stdout.trim().split("\n").slice(2).map((l) => l.replace(/\d{4}-\S+Z/, "T"))).toEqual([1, 2, 3, 4, 5].map((n) => `  ${n}    1  T  36 B   t: 1 upsert`));
+    const json = JSON.parse((await cli(["state", "history", "--json"], { cwd: dir })).stdout) as { seq: number; stateBytes: number; state: unknown }[];
+    expect(json.map((e) => [e.seq, e.stateBytes, e.state])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 36, { n, pad: "éééééééééé" }]));
+    expect((await cli(["state", "diff", "1", "4"], { cwd: dir })).stdout).toBe("~ n: 1 → 4");
+    const missing = await cli(["state", "diff", "9"], { cwd: dir });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('No checkpoint "9"; the checkpoints are 1 to 5');
+    const rewind = await cli(["state", "rewind", "3"], { cwd: dir });
+    expect(rewind.stderr).toContain("The next `connector debug` replays what checkpoints 4 to 5 committed (2 operations): t: 2 upserts.");
+    expect(readState(dir)).toEqual({ n: 3, pad: "éééééééééé" });
+  });
+});
