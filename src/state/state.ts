@@ -163,6 +163,57 @@ export function writeFileAtomic(given: string, text: string, mode?: number): voi
   } finally {
     fs.closeSync(dfd);
   }
+  if (!swept.has(file)) {
+    swept.add(file);
+    for (const left of leftoverTempFiles(file)) fs.rmSync(left, { force: true });
+  }
+}
+
+/** The files whose leftover temp files this process has already removed: once is enough. */
+const swept = new Set<string>();
+/** A temp file this old is no write in progress, whichever process it names. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * The temp files of writeFileAtomic for this file that a process left when it was killed between
+ * writing and renaming (`.state.json.<pid>.tmp`): those of a process that is gone, or old ones; with
+ * `all`, those of any other process (the caller holds the project lock, so none is writing).
+ */
+export function leftoverTempFiles(given: string, all = false): string[] {
+  const file = throughLinks(given);
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith(".tmp") ? name.slice(prefix.length, -4) : "";
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const at = path.join(dir, name);
+    if (all || !isAlive(Number(pid)) || isOlderThan(at, STALE_TEMP_MS)) out.push(at);
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isOlderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
 }
 
 /** Where a chain of symlinks ends; the end itself may not exist yet. */
