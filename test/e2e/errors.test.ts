@@ -704,6 +704,10 @@ export const CATALOGUE: Case[] = [
     code: 0,
     says: ["Warning: update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it"],
   },
+  { id: "init-target-is-file", files: { f: "a file" }, args: ["__command__", "init", "f"], code: 2, says: ["/f is a file, not a folder. Give connector init the name of a new or empty folder for the project."] },
+  { id: "init-under-a-file", files: { f: "a file" }, args: ["__command__", "init", "f/sub"], code: 2, says: [/Cannot create \S+\/f\/sub: \S+\/f is a file, not a folder\./] },
+  { id: "init-cannot-create", files: {}, args: ["__command__", "init", "/proc/x"], code: 2, says: ["Cannot create /proc/x: the file system refuses to create it there (ENOENT). Choose a folder you can write to."] },
+  { id: "init-unwritable", files: {}, args: ["__command__", "init", "/sys/x"], code: 2, says: ["Cannot create /sys/x: ", "Choose a folder you can write to."] },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
