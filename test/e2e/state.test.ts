@@ -212,3 +212,18 @@ export default { update() { for (let i = 1; i <= 5; i++) { op.upsert("t", { id: 
     expect(readState(dir)).toEqual({ n: 3, pad: "éééééééééé" });
   });
 });
+
+describe("connector inspect --limit beyond any table", () => {
+  it("--limit 99999999999999999999 shows every row, on SQLite and DuckDB, as text and --json", async () => {
+    for (const destination of ["sqlite", "duckdb"]) {
+      const dir = makeProject({ "connector.mjs": `import { op } from "connector-sdk";\nexport default { update() { for (let id = 1; id <= 25; id++) op.upsert("t", { id }); op.checkpoint({}); } };\n` });
+      expect((await cli(["debug", "--destination", destination], { cwd: dir })).exitCode).toBe(0);
+      const text = await cli(["inspect", "t", "--limit", "99999999999999999999"], { cwd: dir });
+      expect(text.exitCode, `${destination}: ${text.stderr}`).toBe(0);
+      expect(text.stdout.trim().split("\n")).toHaveLength(26);
+      const json = await cli(["inspect", "t", "--limit", "99999999999999999999", "--json"], { cwd: dir });
+      expect(json.exitCode, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toHaveLength(25);
+    }
+  });
+});
