@@ -205,7 +205,7 @@ export async function stateSet(pathText: string | undefined, valueText: string |
   const c = context(opts);
   if (opts.file) {
     if (pathText !== undefined) throw new UsageError("Give either --file <f> or <json-path> <json-value>, not both.");
-    const replacement = readStateFile({ file: opts.file, explicit: true }, "connector reset", parseJsonExact);
+    const replacement = readStateFile({ file: opts.file, explicit: true }, null, parseJsonExact);
     const rounded = unsafeIntegers(replacement);
     if (rounded.length) throw new UsageError(`${opts.file}: ${roundedWarning(rounded)}`);
     await locked(c, () => writeState(c, replacement, `Replaced the whole state with ${opts.file}`));

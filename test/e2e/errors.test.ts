@@ -708,6 +708,8 @@ export const CATALOGUE: Case[] = [
   { id: "init-under-a-file", files: { f: "a file" }, args: ["__command__", "init", "f/sub"], code: 2, says: [/Cannot create \S+\/f\/sub: \S+\/f is a file, not a folder\./] },
   { id: "init-cannot-create", files: {}, args: ["__command__", "init", "/proc/x"], code: 2, says: ["Cannot create /proc/x: the file system refuses to create it there (ENOENT). Choose a folder you can write to."] },
   { id: "init-unwritable", files: {}, args: ["__command__", "init", "/sys/x"], code: 2, says: ["Cannot create /sys/x: ", "Choose a folder you can write to."] },
+  { id: "state-set-file-malformed", files: { ...ok, "bad.json": '{"cursor": ' }, args: ["__command__", "state", "set", "--file", "bad.json"], code: 2, says: ["bad.json is not valid JSON (line 1, column 12: ", "Fix it, then run the command again."] },
+  { id: "state-file-infinite", files: { ...ok, "files/state.json": '{"e": 1e400}' }, code: 2, says: ["state.e is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string.", "connector reset"] },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

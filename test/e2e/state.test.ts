@@ -227,3 +227,41 @@ describe("connector inspect --limit beyond any table", () => {
     }
   });
 });
+
+describe("files given to the state commands", () => {
+  it("state set --file with a bad file says to fix that file, never to reset the project", async () => {
+    const dir = await synced();
+    const before = fs.readFileSync(path.join(dir, "files", "state.json"), "utf8");
+    const cases: [string, string][] = [
+      ['{"cursor": ', "bad.json is not valid JSON (line 1, column 12: "],
+      ["", "bad.json is empty; it must hold a JSON object."],
+      ["[1]", "bad.json must hold a JSON object, found an array."],
+    ];
+    for (const [text, says] of cases) {
+      fs.writeFileSync(path.join(dir, "bad.json"), text);
+      const r = await cli(["state", "set", "--file", "bad.json"], { cwd: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).toContain("Fix it, then run the command again.");
+      expect(r.stderr).not.toContain("State file");
+      expect(r.stderr).not.toContain("connector reset");
+    }
+    const missing = await cli(["state", "set", "--file", "nope.json"], { cwd: dir });
+    expect(missing.stderr).toContain("File not found: nope.json");
+    expect(fs.readFileSync(path.join(dir, "files", "state.json"), "utf8")).toBe(before);
+  });
+
+  it("a state file holding a number beyond a double (1e400) is refused when read, naming its path, by debug and state show", async () => {
+    const dir = await synced();
+    fs.writeFileSync(path.join(dir, "files", "state.json"), '{"companies": {"acme": "2024-03-01"}, "e": 1e400}');
+    for (const args of [["debug"], ["state", "show"]]) {
+      const r = await cli(args, { cwd: dir });
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("state.json: state.e is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string.");
+    }
+    fs.writeFileSync(path.join(dir, "big.json"), '{"limits": [1, -1e999]}');
+    const set = await cli(["state", "set", "--file", "big.json"], { cwd: dir });
+    expect(set.exitCode).toBe(2);
+    expect(set.stderr).toContain("big.json: state.limits[1] is a number beyond the largest double");
+  });
+});
