@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
 import { describe, isPlainObject } from "../util/describe.js";
-import { jsonErrorLocation } from "../util/json.js";
+import { decodeTextFile, jsonErrorLocation, NOT_TEXT } from "../util/json.js";
 import { stringifyExact } from "../util/exact.js";
 
 /** A value JSON can hold exactly: what a checkpoint state is made of. */
@@ -110,18 +110,19 @@ export interface StateSource {
  */
 export function readStateFile(source: StateSource, resetHint: string | null, parse: (text: string) => unknown = JSON.parse): StateObject {
   const label = resetHint === null ? source.file : `State file ${source.file}`;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(source.file, "utf8");
+    bytes = fs.readFileSync(source.file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !source.explicit) return {};
     if (code === "ENOENT") throw new UsageError(`${resetHint === null ? "File" : "State file"} not found: ${source.file}`);
     throw new UsageError(`Cannot read ${resetHint === null ? "" : "state file "}${source.file}: ${(e as Error).message}`);
   }
-  // Windows editors save a byte-order mark; JSON.parse would call it an invisible "Unexpected token".
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Windows editors save a byte-order mark, and PowerShell UTF-16; JSON.parse would call either an invisible "Unexpected token".
+  const text = decodeTextFile(bytes);
   const fix = resetHint === null ? "Fix it, then run the command again." : `Fix the file, or start over with \`${resetHint}\`.`;
+  if (text === undefined) throw new UsageError(`${label} ${NOT_TEXT}. ${fix}`);
   if (text.trim() === "") throw new UsageError(`${label} is empty; it must hold a JSON object. ${fix}`);
   let parsed: unknown;
   try {
