@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { readConfigurationFile } from "../project/configuration.js";
 import { addByTable, totalOperations, type TableCounts } from "../sync/counts.js";
+import { plural } from "../util/describe.js";
 import { UsageError } from "../util/errors.js";
 import { parseJsonExact, stringifyExact } from "../util/exact.js";
 import { loadConnector } from "../project/loader.js";
@@ -253,7 +254,7 @@ export async function stateRewind(seqText: string, opts: StateOptions): Promise<
   }
   const total = Object.values(later.replay).reduce((n, t) => n + totalOperations(t), 0);
   c.ui.info(
-    `The next \`connector debug\` replays what checkpoints ${later.first} to ${later.last} committed (${num(total)} operations): ${describeOps(later.replay)}. ` +
+    `The next \`connector debug\` replays what checkpoints ${later.first} to ${later.last} committed (${plural(num(total), "operation")}): ${describeOps(later.replay)}. ` +
       "The rows stay in the warehouse meanwhile; replaying them is harmless, as every operation is idempotent.",
   );
 }

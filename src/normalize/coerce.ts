@@ -1,5 +1,5 @@
 /** Coercion of a value into the exact stored form of a declared or inferred type, or a CoercionError that says why not. */
-import { describe } from "../util/describe.js";
+import { describe, withArticle } from "../util/describe.js";
 import { coerceNaiveDate, coerceNaiveDateTime, coerceUtcDateTime, isoDate } from "./coerce-datetime.js";
 import { INT64_MAX, INT64_MIN, isUnsafeInteger } from "./infer.js";
 import { CoercionError, type Coercer, type DataType, type LogicalType, type Stored } from "./types.js";
@@ -190,7 +190,7 @@ export function unsupported(value: unknown, at = "the value"): string {
   if (value instanceof Promise) return `${at} is a Promise; await it before passing the value (a forgotten await?)`;
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || "class";
   const hint = typeof (value as { toJSON?: unknown }).toJSON === "function" ? "pass value.toJSON() to store what it returns" : "pass a plain object, a string or a number made from it";
-  return `${at} is a ${name} instance, which has no faithful form in the warehouse; ${hint}`;
+  return `${at} is ${withArticle(name)} instance, which has no faithful form in the warehouse; ${hint}`;
 }
 
 function pathOf(parent: string, key: string | number): string {

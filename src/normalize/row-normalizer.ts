@@ -97,9 +97,12 @@ export class RowNormalizer {
         `table "${t.name}", column "${col.name}" received NaN, which SQLite cannot store as a number; it is stored as the text "NaN", so the column is STRING. Send null for a missing number.`,
       );
     }
+    // A STRING column holds any value's text, but a key that took its type from a string holds strings only: 1 after
+    // "1" is an error, as "1" after 1 is, so the outcome does not depend on which came first.
+    const keyOfOtherType = col.pk && col.type?.type === "STRING" && inferred.type !== "STRING";
     if (!col.type) {
       this.catalog.setColumnType(t, col, inferred, false);
-    } else if (!fitsInferred(inferred, col.type, value)) {
+    } else if (keyOfOtherType || !fitsInferred(inferred, col.type, value)) {
       if (col.pk) {
         throw new OperationError(
           `table "${t.name}", primary key column "${col.name}": ${describe(value)} is ${formatType(inferred)}, but the key is ${formatType(col.type)}; a primary key cannot change type`,

@@ -711,6 +711,7 @@ export const CATALOGUE: Case[] = [
   { id: "state-set-file-malformed", files: { ...ok, "bad.json": '{"cursor": ' }, args: ["__command__", "state", "set", "--file", "bad.json"], code: 2, says: ["bad.json is not valid JSON (line 1, column 12: ", "Fix it, then run the command again."] },
   { id: "state-file-infinite", files: { ...ok, "files/state.json": '{"e": 1e400}' }, code: 2, says: ["state.e is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string.", "connector reset"] },
   { id: "config-not-text", files: { ...ok, "configuration.json": '{\u0000"\u0000a\u0000"\u0000}\u0000' }, code: 2, says: ["configuration.json holds NUL bytes: it is not UTF-8 text (UTF-16 without a byte-order mark, or a binary file?). Save it as UTF-8."] },
+  { id: "verify-seed-out-of-range", files: ok, args: ["__command__", "verify", "--seed", "99999999999999999999"], code: 2, says: ['--seed takes a whole number from 0 to 4294967295, got "99999999999999999999"'] },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

@@ -261,3 +261,13 @@ export default {
     }
   });
 });
+
+describe("a primary key keeps the type of its first value, in either order", () => {
+  it('1 after "1" is refused as "1" after 1 is, naming the key and both types', async () => {
+    expect(await failure(undefined, [{ id: "1" }, { id: 1 }])).toContain('table "t", primary key column "id": 1 is LONG, but the key is STRING; a primary key cannot change type');
+    expect(await failure(undefined, [{ id: 1 }, { id: "1" }])).toContain('table "t", primary key column "id": "1" is STRING, but the key is LONG; a primary key cannot change type');
+    expect(await failure(undefined, [{ id: "a" }, { id: true }])).toContain("true is BOOLEAN, but the key is STRING");
+    // Strings after strings, and a STRING column that is no key, still take anything.
+    expect(await stored(undefined, [{ id: "1", v: "x" }, { id: "2", v: 2 }], "v")).toEqual(["text 'x'", "text '2'"]);
+  });
+});

@@ -283,3 +283,40 @@ export default { async update() { await axios.get("/"); op.checkpoint({}); } };
     expect(r.stderr).toContain("imported by node_modules/api-client/index.js");
   });
 });
+
+describe("small things a user reads", () => {
+  it("articles and plurals: an array, an Error instance, 1 operation, its one operation, 1 sync", async () => {
+    const config = makeProject({ "connector.ts": `export default { update() {} };\n`, "configuration.json": '{"api_token": ["a", "b"], "other": {}}' });
+    const c = await debug(config);
+    expect(c.exitCode).toBe(2);
+    expect(c.stderr).toContain("api_token: must be a string, found an array");
+    expect(c.stderr).toContain("other: must be a string, found an object");
+
+    const error = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1, e: new Error("x") }); } };\n` });
+    expect((await debug(error)).stderr).toContain('table "t", column "e": the value is an Error instance, which has no faithful form in the warehouse');
+
+    const one = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: any, s: any) { op.upsert("t", { id: (s.n ?? 0) + 1 }); op.checkpoint({ n: (s.n ?? 0) + 1 }); } };\n` });
+    expect((await debug(one)).exitCode).toBe(0);
+    expect((await debug(one)).exitCode).toBe(0);
+    const rewind = await cli(["state", "rewind", "1"], { cwd: one });
+    expect(rewind.stderr).toContain("replays what checkpoints 2 to 2 committed (1 operation): t: 1 upsert.");
+
+    const never = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1 }); } };\n` });
+    const verify = await cli(["verify", "--trials", "1", "--seed", "3"], { cwd: never });
+    expect(verify.stderr).toContain("an interrupted sync starts over from the beginning (its one operation)");
+    expect(verify.stderr).toContain("1 sync aborted at random operations resumed to the baseline (seed 3)");
+  });
+
+  it("verify --seed beyond the 32 bits the generator takes is refused, not echoed rounded", async () => {
+    const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.checkpoint({}); } };\n` });
+    for (const seed of ["99999999999999999999", "4294967296"]) {
+      const r = await cli(["verify", "--seed", seed], { cwd: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`--seed takes a whole number from 0 to 4294967295, got "${seed}"`);
+      expect(r.stderr).not.toContain("100000000000000000000");
+    }
+    const max = await cli(["verify", "--seed", "4294967295", "--trials", "1"], { cwd: dir });
+    expect(max.exitCode, max.stderr).toBe(0);
+    expect(max.stderr).toContain("VERIFY PASSED (seed 4294967295)");
+  });
+});
