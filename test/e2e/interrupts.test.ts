@@ -287,3 +287,27 @@ export default {
     expect(scratchFolders(tmp)).toEqual([]);
   });
 });
+
+describe("the counts of an interrupted run", () => {
+  it("upsert, checkpoint, upsert, Ctrl-C: the totals and the per-table counts agree, in --json and in text", async () => {
+    for (const json of [true, false]) {
+      const dir = makeProject({ "connector.ts": ASYNC_WAIT });
+      const run = startCli(dir, ["debug", ...(json ? ["--json"] : [])]);
+      running.push(run.child);
+      await waitFor(() => run.stderr().includes("spinning"));
+      run.child.kill("SIGINT");
+      expect(await run.exited).toBe(130);
+      if (json) {
+        const report = JSON.parse(run.stdout()) as { status: string; counts: { upserts: number; checkpoints: number; byTable: Record<string, { upserts: number }> } };
+        expect(report.status).toBe("failed");
+        expect(report.counts.upserts).toBe(1);
+        expect(report.counts.byTable).toEqual({ t: { upserts: 1, updates: 0, deletes: 0, truncates: 0 } });
+        expect(report.counts.checkpoints).toBe(1);
+      } else {
+        expect(run.stderr()).toMatch(/Upserts\s+\| 1\n/);
+        expect(run.stderr()).toMatch(/\nt\s+1\s+0\s+0\s+0\n/);
+      }
+      atFirstCheckpoint(dir);
+    }
+  });
+});
