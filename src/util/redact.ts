@@ -255,7 +255,9 @@ function variants(secret: string): string[] {
     escaped = JSON.stringify(escaped).slice(1, -1);
     out.add(escaped);
   }
-  for (const quote of ["'", '"', "`"]) out.add(inspectForm(secret, quote));
+  // util.inspect of the secret, and of JSON text that holds it (console.log({ body: JSON.stringify(configuration) })).
+  const once = JSON.stringify(secret).slice(1, -1);
+  for (const quote of ["'", '"', "`"]) for (const form of [secret, once]) out.add(inspectForm(form, quote));
   out.add(encodeURIComponent(secret));
   if (secret.includes("\n")) for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line.trim());
   return [...out];

@@ -191,6 +191,7 @@ export default {
   update(c) {
     console.log(c);
     console.log({ both: "'" + c.api_secret });
+    console.log({ body: JSON.stringify({ password: c.password, api_secret: c.api_secret }) });
     const s = c.password;
     log.info(s.slice(0, 5) + "\\x1b[31m" + s.slice(5));
     log.info(JSON.parse(c.service_account).private_key);
@@ -203,6 +204,7 @@ export default {
     const text = await cli(["debug"], { cwd: dir });
     expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stderr).toContain("password: '***'");
+    expect(text.stderr).toContain(`{ body: '{"password":"***","api_secret":"***"}' }`);
     expect(text.stderr).toContain("INFO    postgres://admin:***@db:5432/x");
     expect(text.stderr).toContain('"type":"service_account","project_id":"proj-1","private_key":"***"');
     const json = await cli(["debug", "--json"], { cwd: dir });
