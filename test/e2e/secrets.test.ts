@@ -204,7 +204,7 @@ export default {
     const text = await cli(["debug"], { cwd: dir });
     expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stderr).toContain("password: '***'");
-    expect(text.stderr).toContain(`{ body: '{"password":"***","api_secret":"***"}' }`);
+    expect(text.stderr).toContain('body: `{"password":"***","api_secret":"***"}`');
     expect(text.stderr).toContain("INFO    postgres://admin:***@db:5432/x");
     expect(text.stderr).toContain('"type":"service_account","project_id":"proj-1","private_key":"***"');
     const json = await cli(["debug", "--json"], { cwd: dir });
