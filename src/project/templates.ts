@@ -54,7 +54,7 @@ function cannot(what: string, e: NodeJS.ErrnoException): UsageError {
  * loops forever where the file system says a parent is missing that exists (/proc/x), and its
  * errors name neither the folder nor the reason.
  */
-export function makeFolder(dir: string): void {
+export function makeFolder(dir: string, links = 0): void {
   const missing: string[] = [];
   let at = path.resolve(dir);
   for (;;) {
@@ -66,6 +66,12 @@ export function makeFolder(dir: string): void {
       if (code !== "ENOENT" && code !== "ENOTDIR") throw cannot(dir, e as NodeJS.ErrnoException);
     }
     if (stat?.isDirectory()) break;
+    if (!stat && fs.lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      // A link to a folder that does not exist yet: create that folder, and the link leads to it.
+      if (links >= 40) throw new UsageError(`Cannot create ${path.resolve(dir)}: ${at} is a loop of symbolic links.`);
+      makeFolder(path.resolve(path.dirname(at), fs.readlinkSync(at)), links + 1);
+      break;
+    }
     if (stat) {
       throw new UsageError(
         at === path.resolve(dir)

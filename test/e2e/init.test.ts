@@ -103,6 +103,19 @@ describe("connector init", () => {
     expect(fs.readFileSync(path.join(cwd, "f"), "utf8")).toBe("a file");
   });
 
+  it("a symbolic link to a folder that does not exist yet: the folder is created and the project written through the link", async () => {
+    const cwd = tempDir();
+    fs.symlinkSync(path.join(cwd, "elsewhere", "project"), path.join(cwd, "link"));
+    const r = await cli(["init", "link", "--template", "hello"], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(fs.lstatSync(path.join(cwd, "link")).isSymbolicLink()).toBe(true);
+    expect(fs.existsSync(path.join(cwd, "elsewhere", "project", "connector.ts"))).toBe(true);
+    fs.symlinkSync("loop", path.join(cwd, "loop"));
+    const loop = await cli(["init", "loop/sub"], { cwd, timeout: 20_000 });
+    expect(loop.exitCode).toBe(2);
+    expect(loop.stderr).toContain(`Cannot create ${path.join(cwd, "loop", "sub")}: ELOOP`);
+  });
+
   it("an unwritable folder exits 2 naming the file and the reason", async (ctx) => {
     const cwd = tempDir();
     const locked = path.join(cwd, "locked");
