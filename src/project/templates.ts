@@ -49,6 +49,14 @@ function cannot(what: string, e: NodeJS.ErrnoException): UsageError {
   return new UsageError(`Cannot create ${what}: ${reason ? `${reason} (${e.code})` : e.message}. Choose a folder you can write to.`);
 }
 
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Creates a folder and its missing parents one at a time, checking each: Node's recursive mkdir
  * loops forever where the file system says a parent is missing that exists (/proc/x), and its
@@ -66,7 +74,7 @@ export function makeFolder(dir: string, links = 0): void {
       if (code !== "ENOENT" && code !== "ENOTDIR") throw cannot(dir, e as NodeJS.ErrnoException);
     }
     if (stat?.isDirectory()) break;
-    if (!stat && fs.lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    if (!stat && isLink(at)) {
       // A link to a folder that does not exist yet: create that folder, and the link leads to it.
       if (links >= 40) throw new UsageError(`Cannot create ${path.resolve(dir)}: ${at} is a loop of symbolic links.`);
       makeFolder(path.resolve(path.dirname(at), fs.readlinkSync(at)), links + 1);
