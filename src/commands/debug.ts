@@ -289,10 +289,15 @@ function supervise(
   return { outcome, untrap };
 }
 
-/** What is known of a run that was stopped from outside: the live counts and the last committed checkpoint. */
+/**
+ * What is known of a run that was stopped from outside: the operations up to the last committed checkpoint, by
+ * table and in total (those after it were rolled back, and their tables are not known here), and the live counts
+ * of checkpoints and schema changes.
+ */
 function partial(live: Float64Array, byTable: Record<string, TableCounts>, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
   const counts = emptyCounts();
   Object.assign(counts, readLiveCounts(live));
+  for (const kind of ["upserts", "updates", "deletes", "truncates"] as const) counts[kind] = Object.values(byTable).reduce((n, t) => n + t[kind], 0);
   counts.byTable = byTable;
   return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
 }

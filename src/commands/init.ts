@@ -1,6 +1,6 @@
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
-import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, packageName, sdkDependency } from "../project/templates.js";
+import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, makeFolder, packageName, sdkDependency, templateDir } from "../project/templates.js";
 import { renderAligned } from "../ui/format.js";
 import { Ui } from "../ui/logger.js";
 import { writeOut } from "../ui/output.js";
@@ -20,6 +20,9 @@ export async function init(dir: string | undefined, opts: InitOptions): Promise<
   }
   const target = path.resolve(dir ?? ".");
   const template = opts.template ?? DEFAULT_TEMPLATE;
+  templateDir(template);
+  // Before anything is written: a target that is a file, under a file, or where no folder can be made is a usage error.
+  makeFolder(target);
   if (!isEmptyDir(target) && !opts.yes) {
     throw new UsageError(`${target} is not empty. Pass --yes to write the template into it anyway (files of the same name are overwritten; nothing else is touched).`);
   }

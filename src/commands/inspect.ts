@@ -17,8 +17,10 @@ const cell = (v: unknown): string => (v === null || v === undefined ? "NULL" : B
 
 export async function inspect(table: string | undefined, opts: InspectOptions): Promise<void> {
   const ui = new Ui({ json: Boolean(opts.json), verbose: false });
-  const limit = opts.limit === undefined ? 20 : Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number of at least 1, got ${JSON.stringify(opts.limit)}`);
+  const given = opts.limit === undefined ? 20 : Number(opts.limit);
+  if (!Number.isInteger(given) || given < 1) throw new UsageError(`--limit takes a whole number of at least 1, got ${JSON.stringify(opts.limit)}`);
+  // A limit beyond any table's size means every row; beyond 2^53 it is no exact number for the database.
+  const limit = Math.min(given, Number.MAX_SAFE_INTEGER);
   const p = project(opts.project);
   requireProjectDir(p);
   requireFilesDir(p);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { readConfigurationFile } from "../project/configuration.js";
 import { addByTable, totalOperations, type TableCounts } from "../sync/counts.js";
+import { plural } from "../util/describe.js";
 import { UsageError } from "../util/errors.js";
 import { parseJsonExact, stringifyExact } from "../util/exact.js";
 import { loadConnector } from "../project/loader.js";
@@ -12,10 +13,11 @@ import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt, type 
 import { formatBytes, isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type JsonValue, type StateObject, type StateSource } from "../state/state.js";
 import type { CheckpointRecord as CheckpointRow } from "../destinations/destination.js";
 import { openReader } from "../destinations/open.js";
+import type { WarehouseReader } from "../destinations/reader.js";
 import { projectWarehouse } from "../project/destination-choice.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
-import { consoleToStderr, secrets, writeErr, writeOut } from "../ui/output.js";
+import { consoleToStderr, printJsonArray, secrets, writeErr, writeOut } from "../ui/output.js";
 
 export interface StateOptions {
   project?: string;
@@ -56,21 +58,23 @@ function unsafeIntegers(value: unknown, at: (string | number)[] = []): string[] 
 const roundedWarning = (paths: string[]): string =>
   `${paths.join(", ")} ${paths.length === 1 ? "is an integer" : "are integers"} beyond JavaScript's safe integers (±2^53): update() receives ${paths.length === 1 ? "it" : "them"} rounded. Store such a cursor as a string.`;
 
-async function checkpoints(c: Context): Promise<CheckpointRow[]> {
+/** Runs `read` on the project's warehouse, read-only, and closes it. */
+async function withReader<T>(c: Context, read: (reader: WarehouseReader) => Promise<T>): Promise<T> {
   const reader = await openReader(projectWarehouse(c.p));
   try {
-    return await reader.checkpoints();
+    return await read(reader);
   } finally {
     await reader.close();
   }
 }
 
-function checkpointState(rows: CheckpointRow[], seqText: string): { row: CheckpointRow; state: StateObject } {
+/** One checkpoint and its state, read alone: a long history is never loaded whole. */
+async function checkpointState(reader: WarehouseReader, seqText: string): Promise<{ row: CheckpointRow; state: StateObject }> {
   const seq = Number(seqText);
-  const row = rows.find((r) => r.seq === seq);
-  if (!Number.isInteger(seq) || !row) {
-    const range = rows.length ? `${rows[0]!.seq} to ${rows[rows.length - 1]!.seq}` : "none yet";
-    throw new UsageError(`No checkpoint ${JSON.stringify(seqText)}; the checkpoints are ${range} (see \`connector state history\`).`);
+  const row = Number.isSafeInteger(seq) ? await reader.checkpoint(seq) : undefined;
+  if (!row) {
+    const range = await reader.checkpointRange();
+    throw new UsageError(`No checkpoint ${JSON.stringify(seqText)}; the checkpoints are ${range ? `${range.first} to ${range.last}` : "none yet"} (see \`connector state history\`).`);
   }
   return { row, state: JSON.parse(row.state) as StateObject };
 }
@@ -104,36 +108,43 @@ function colorJson(value: StateObject, ui: Ui): string {
 
 export async function stateHistory(opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const rows = await checkpoints(c);
-  if (opts.json) {
-    printJson(rows.map((r) => ({ seq: r.seq, run: r.run, time: r.time, stateBytes: Buffer.byteLength(r.state), state: JSON.parse(r.state), operations: JSON.parse(r.operations) })));
-    return;
-  }
-  if (rows.length === 0) {
-    c.ui.info("No checkpoints yet.");
-    return;
-  }
-  const table = rows.map((r) => {
-    const ops = JSON.parse(r.operations) as Record<string, TableCounts>;
-    return [String(r.seq), String(r.run), r.time, formatBytes(Buffer.byteLength(r.state)), describeOps(ops)];
+  await withReader(c, async (reader) => {
+    if (opts.json) {
+      const entries = async function* () {
+        for await (const r of reader.eachCheckpoint({ states: true })) {
+          yield { seq: r.seq, run: r.run, time: r.time, stateBytes: r.stateBytes, state: JSON.parse(r.state!), operations: JSON.parse(r.operations) };
+        }
+      };
+      await printJsonArray(entries());
+      return;
+    }
+    // Sizes, not states: the table of a 20,000-checkpoint history is small.
+    const table: string[][] = [];
+    for await (const r of reader.eachCheckpoint()) {
+      table.push([String(r.seq), String(r.run), r.time, formatBytes(r.stateBytes), describeOps(JSON.parse(r.operations) as Record<string, TableCounts>)]);
+    }
+    if (table.length === 0) {
+      c.ui.info("No checkpoints yet.");
+      return;
+    }
+    writeOut(renderAligned(["Seq", "Run", "Time", "State", "Operations since the previous checkpoint"], table, (i) => i < 2) + "\n");
   });
-  writeOut(renderAligned(["Seq", "Run", "Time", "State", "Operations since the previous checkpoint"], table, (i) => i < 2) + "\n");
 }
 
 export async function stateDiff(a: string | undefined, b: string | undefined, opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const rows = await checkpoints(c);
-  let from: { label: string; state: StateObject };
-  let to: { label: string; state: StateObject };
-  if (a === undefined) {
-    if (rows.length === 0) throw new UsageError("No checkpoints yet to compare the state file with.");
-    const last = rows[rows.length - 1]!;
-    from = { label: `checkpoint ${last.seq}`, state: JSON.parse(last.state) as StateObject };
-  } else {
-    from = { label: `checkpoint ${a}`, state: checkpointState(rows, a).state };
-  }
-  if (b === undefined) to = { label: `the state file ${c.source.file}`, state: read(c) };
-  else to = { label: `checkpoint ${b}`, state: checkpointState(rows, b).state };
+  const { from, to } = await withReader(c, async (reader) => {
+    let from: { label: string; state: StateObject };
+    if (a === undefined) {
+      const range = await reader.checkpointRange();
+      if (!range) throw new UsageError("No checkpoints yet to compare the state file with.");
+      from = { label: `checkpoint ${range.last}`, state: (await checkpointState(reader, String(range.last))).state };
+    } else {
+      from = { label: `checkpoint ${a}`, state: (await checkpointState(reader, a)).state };
+    }
+    const to = b === undefined ? { label: `the state file ${c.source.file}`, state: read(c) } : { label: `checkpoint ${b}`, state: (await checkpointState(reader, b)).state };
+    return { from, to };
+  });
   const changes = diffStates(from.state, to.state);
   if (opts.json) {
     printJson({ from: from.label, to: to.label, changes });
@@ -195,7 +206,7 @@ export async function stateSet(pathText: string | undefined, valueText: string |
   const c = context(opts);
   if (opts.file) {
     if (pathText !== undefined) throw new UsageError("Give either --file <f> or <json-path> <json-value>, not both.");
-    const replacement = readStateFile({ file: opts.file, explicit: true }, "connector reset", parseJsonExact);
+    const replacement = readStateFile({ file: opts.file, explicit: true }, null, parseJsonExact);
     const rounded = unsafeIntegers(replacement);
     if (rounded.length) throw new UsageError(`${opts.file}: ${roundedWarning(rounded)}`);
     await locked(c, () => writeState(c, replacement, `Replaced the whole state with ${opts.file}`));
@@ -224,20 +235,26 @@ export async function stateUnset(pathText: string, opts: StateOptions): Promise<
 
 export async function stateRewind(seqText: string, opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const rows = await checkpoints(c);
-  const { row, state } = checkpointState(rows, seqText);
+  const { row, state, later } = await withReader(c, async (reader) => {
+    const { row, state } = await checkpointState(reader, seqText);
+    // What the later checkpoints committed, by table: their operations, never their states.
+    const later = { first: 0, last: 0, replay: {} as Record<string, TableCounts> };
+    for await (const r of reader.eachCheckpoint({ after: row.seq })) {
+      if (!later.first) later.first = r.seq;
+      later.last = r.seq;
+      addByTable(later.replay, JSON.parse(r.operations) as Record<string, TableCounts>);
+    }
+    return { row, state, later };
+  });
   if (!isPlainObject(state)) throw new UsageError(`Checkpoint ${row.seq} holds no state object.`);
-  const later = rows.filter((r) => r.seq > row.seq);
   await locked(c, () => writeState(c, state, `Rewound the state to checkpoint ${row.seq} (${row.time})`));
-  if (later.length === 0) {
+  if (later.first === 0) {
     c.ui.info("It was the latest checkpoint: the next sync resumes where the last one stopped.");
     return;
   }
-  const replay: Record<string, TableCounts> = {};
-  for (const r of later) addByTable(replay, JSON.parse(r.operations) as Record<string, TableCounts>);
-  const total = Object.values(replay).reduce((n, t) => n + totalOperations(t), 0);
+  const total = Object.values(later.replay).reduce((n, t) => n + totalOperations(t), 0);
   c.ui.info(
-    `The next \`connector debug\` replays what checkpoints ${later[0]!.seq} to ${later[later.length - 1]!.seq} committed (${num(total)} operations): ${describeOps(replay)}. ` +
+    `The next \`connector debug\` replays what checkpoints ${later.first} to ${later.last} committed (${plural(num(total), "operation")}): ${describeOps(later.replay)}. ` +
       "The rows stay in the warehouse meanwhile; replaying them is harmless, as every operation is idempotent.",
   );
 }

@@ -43,19 +43,25 @@ const CHECKS: CheckName[] = ["baseline", "incremental", "interrupted", "reset"];
 /** How long past --timeout a sync may go without giving control back before the worker is stopped from outside. */
 const GRACE_MS = 2000;
 
-function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
+function wholeNumber(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  // Beyond the maximum a number would be rounded, or (a seed) folded onto a smaller one: the run would not be the one asked for.
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} takes a whole number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
+
+/** The generator of interruption points takes 32 bits of seed. */
+const MAX_SEED = 2 ** 32 - 1;
 
 export async function verifyCommand(dir: string | undefined, opts: VerifyOptions): Promise<void> {
   const ui = new Ui({ json: Boolean(opts.json), verbose: false });
   const p = project(dir);
   const connectorFile = findConnectorFile(p);
   const trials = wholeNumber("--trials", opts.trials, 1);
-  const seed = wholeNumber("--seed", opts.seed, 0) ?? Math.floor(Math.random() * 2 ** 31);
+  const seed = wholeNumber("--seed", opts.seed, 0, MAX_SEED) ?? Math.floor(Math.random() * 2 ** 31);
   const naming = namingOption(opts.naming);
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
   const configFile = configurationFile(p, opts.configuration);

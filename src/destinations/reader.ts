@@ -23,6 +23,19 @@ export interface TableSummary {
   problems: string[];
 }
 
+/** A checkpoint as `state history` lists it: its state's size, and its state only when asked for. */
+export interface CheckpointSummary {
+  seq: number;
+  run: number;
+  time: string;
+  /** The serialised state's size in bytes (UTF-8). */
+  stateBytes: number;
+  /** Operations per table since the previous checkpoint, serialised. */
+  operations: string;
+  /** The state, serialised: only with `eachCheckpoint({ states: true })`. */
+  state?: string;
+}
+
 export interface WarehouseReader {
   /** Every table, with its primary key and columns, sorted by name. */
   tables(): Promise<TableSummary[]>;
@@ -30,7 +43,16 @@ export interface WarehouseReader {
   rows(table: string): Promise<Record<string, unknown>[]>;
   /** The N most recently synced rows of a table. */
   latestRows(table: string, limit: number): Promise<{ columns: string[]; rows: Record<string, unknown>[] }>;
-  /** Every checkpoint, oldest first. */
+  /** Every checkpoint, oldest first, with every state held in memory: for short histories (tests) only. */
   checkpoints(): Promise<CheckpointRecord[]>;
+  /**
+   * The checkpoints after seq `after` (default: all), oldest first, read a few at a time, so a history of any
+   * length fits in memory: sizes only, or the states too with `states`.
+   */
+  eachCheckpoint(options?: { states?: boolean; after?: number }): AsyncIterable<CheckpointSummary>;
+  /** One checkpoint with its state; undefined when there is none of that seq. */
+  checkpoint(seq: number): Promise<CheckpointRecord | undefined>;
+  /** The first and the last checkpoint's seq; undefined when there is none yet. */
+  checkpointRange(): Promise<{ first: number; last: number } | undefined>;
   close(): Promise<void>;
 }

@@ -5,17 +5,41 @@ import { CoercionError } from "./types.js";
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-function validDate(y: number, mo: number, d: number): boolean {
-  const dt = new Date(Date.UTC(y, mo - 1, d));
-  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+/** The years the canonical text YYYY-MM-DD holds (and most destinations' date types). */
+export const MIN_YEAR = 1;
+export const MAX_YEAR = 9999;
+
+/** Milliseconds since the epoch of a UTC date and time; unlike Date.UTC, years 0 to 99 are not taken as 1900 to 1999. */
+function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
+  const dt = new Date(0);
+  dt.setUTCFullYear(y, mo - 1, d);
+  dt.setUTCHours(h, mi, s, 0);
+  return dt.getTime();
 }
+
+function validDate(y: number, mo: number, d: number): boolean {
+  const dt = new Date(utcMs(y, mo, d));
+  return y >= MIN_YEAR && dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+}
+
+/** Whether a valid Date falls in years 0001 to 9999 (UTC), which the ISO text YYYY-MM-DD… can hold. */
+export function inDateRange(d: Date): boolean {
+  const y = d.getUTCFullYear();
+  return y >= MIN_YEAR && y <= MAX_YEAR;
+}
+
+const RANGE = "years 0001 to 9999";
 
 function checkClock(h: number, mi: number, s: number, raw: string, name: string): void {
   if (h > 23 || mi > 59 || s > 59) throw new CoercionError(`${name} got an impossible time ${JSON.stringify(raw)}`);
 }
 
+/** A Date's ISO text. A date type refuses years outside 0001–9999, whose text (`+012000-01-01…`) is no date of that type; STRING keeps it. */
 export function isoDate(d: Date, name: string): string {
   if (Number.isNaN(d.getTime())) throw new CoercionError(`${name} got an invalid Date`);
+  if (name !== "STRING" && !inDateRange(d)) {
+    throw new CoercionError(`${name} holds ${RANGE}, got a Date in year ${d.getUTCFullYear()} (${d.toISOString()}); send null, or declare the column STRING to keep its text`);
+  }
   return d.toISOString();
 }
 
@@ -25,16 +49,25 @@ export function coerceNaiveDate(value: unknown): string {
     const m = DATE_RE.exec(value.trim());
     if (m && validDate(+m[1]!, +m[2]!, +m[3]!)) return m[0];
   }
-  throw new CoercionError(`NAIVE_DATE needs "YYYY-MM-DD" or a Date, got ${describe(value)}`);
+  throw new CoercionError(`NAIVE_DATE needs "YYYY-MM-DD" (${RANGE}) or a Date, got ${describe(value)}`);
 }
 
-function fraction(f: string | undefined): string {
-  if (!f) return "";
-  return "." + (f.length <= 3 ? f.padEnd(3, "0") : f.length <= 6 ? f.padEnd(6, "0") : f.padEnd(9, "0"));
+/**
+ * The canonical fraction of a second, so one instant has one text: trailing zeros trimmed, then padded to 3, 6 or 9
+ * digits (`.5` → `.500`, `.123000` → `.123`, `.1234` → `.123400`). A zero fraction is `.000` for UTC_DATETIME (as
+ * toISOString writes it) and nothing for NAIVE_DATETIME.
+ */
+function fraction(f: string | undefined, zero: "" | ".000"): string {
+  const digits = (f ?? "").replace(/0+$/, "");
+  if (digits === "") return zero;
+  return "." + digits.padEnd(digits.length <= 3 ? 3 : digits.length <= 6 ? 6 : 9, "0");
 }
 
 export function coerceNaiveDateTime(value: unknown): string {
-  if (value instanceof Date) return isoDate(value, "NAIVE_DATETIME").slice(0, -1);
+  if (value instanceof Date) {
+    const text = isoDate(value, "NAIVE_DATETIME");
+    return text.endsWith(".000Z") ? text.slice(0, -5) : text.slice(0, -1);
+  }
   if (typeof value === "string") {
     const s = value.trim();
     const dm = DATE_RE.exec(s);
@@ -42,7 +75,7 @@ export function coerceNaiveDateTime(value: unknown): string {
     const m = DATETIME_RE.exec(s);
     if (m && !m[8] && validDate(+m[1]!, +m[2]!, +m[3]!)) {
       checkClock(+m[4]!, +m[5]!, +(m[6] ?? 0), s, "NAIVE_DATETIME");
-      return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${fraction(m[7])}`;
+      return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${fraction(m[7], "")}`;
     }
     if (m && m[8]) throw new CoercionError(`NAIVE_DATETIME has no time zone, got ${JSON.stringify(s)}; declare the column UTC_DATETIME to keep the zone`);
   }
@@ -55,7 +88,7 @@ const CANONICAL_UTC = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\
 export function coerceUtcDateTime(value: unknown): string {
   if (value instanceof Date) return isoDate(value, "UTC_DATETIME");
   if (typeof value === "string") {
-    if (CANONICAL_UTC.test(value) && (value.charCodeAt(8) < 0x32 || (value.charCodeAt(8) === 0x32 && value.charCodeAt(9) <= 0x38) || validDate(+value.slice(0, 4), +value.slice(5, 7), +value.slice(8, 10)))) {
+    if (CANONICAL_UTC.test(value) && !value.startsWith("0000") && (value.charCodeAt(8) < 0x32 || (value.charCodeAt(8) === 0x32 && value.charCodeAt(9) <= 0x38) || validDate(+value.slice(0, 4), +value.slice(5, 7), +value.slice(8, 10)))) {
       return value;
     }
     const s = value.trim();
@@ -73,9 +106,10 @@ export function coerceUtcDateTime(value: unknown): string {
         if (hours > 23 || minutes > 59) throw new CoercionError(`UTC_DATETIME got an impossible UTC offset ${m[8]} in ${JSON.stringify(s)}; offsets run from -23:59 to +23:59`);
         offsetMin = (z[0] === "-" ? -1 : 1) * (hours * 60 + minutes);
       }
-      const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0)) - offsetMin * 60_000;
-      const whole = new Date(ms).toISOString().slice(0, 19);
-      return `${whole}${fraction(m[7]) || ".000"}Z`;
+      const utc = new Date(utcMs(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0)) - offsetMin * 60_000);
+      if (!inDateRange(utc)) throw new CoercionError(`UTC_DATETIME holds ${RANGE} in UTC, and ${JSON.stringify(s)} is ${utc.toISOString()} in UTC`);
+      const whole = utc.toISOString().slice(0, 19);
+      return `${whole}${fraction(m[7], ".000")}Z`;
     }
   }
   throw new CoercionError(`UTC_DATETIME needs an ISO-8601 string with a zone or a Date, got ${describe(value)}`);

@@ -1,5 +1,5 @@
 /** Coercion of a value into the exact stored form of a declared or inferred type, or a CoercionError that says why not. */
-import { describe } from "../util/describe.js";
+import { describe, withArticle } from "../util/describe.js";
 import { coerceNaiveDate, coerceNaiveDateTime, coerceUtcDateTime, isoDate } from "./coerce-datetime.js";
 import { INT64_MAX, INT64_MIN, isUnsafeInteger } from "./infer.js";
 import { CoercionError, type Coercer, type DataType, type LogicalType, type Stored } from "./types.js";
@@ -75,16 +75,41 @@ function coerceInteger(value: unknown, min: bigint, max: bigint, name: string): 
 /** Decimal notation only: Number() would also read "0x10", "0b1" and "" as numbers. */
 const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/;
 
-function coerceFloat(value: unknown, name: string): number {
+function coerceFloat(value: unknown, name: "FLOAT" | "DOUBLE"): number {
   let n: number;
   if (typeof value === "number") n = value;
   else if (typeof value === "bigint") {
     if (isUnsafeInteger(value)) throw new CoercionError(`${name} cannot hold ${value} exactly (it is beyond ±2^53) and would round it; declare the column LONG, DECIMAL(p,0) or STRING`);
     n = Number(value);
-  } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = Number(value);
+  } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = floatFromText(value.trim(), name);
   else throw new CoercionError(`${name} needs a number or a decimal numeric string, got ${describe(value)}`);
   if (Number.isNaN(n)) throw new CoercionError(`${name} got NaN, which SQLite cannot store; send null instead`);
-  if (name === "FLOAT" && Number.isFinite(n) && Math.fround(n) !== n) return Math.fround(n);
+  if (name !== "FLOAT") return n;
+  // FLOAT is 32-bit in Fivetran's protocol and in its destinations (DuckDB FLOAT, PostgreSQL REAL): the
+  // warehouse stores what production will hold (the normalizer warns when that differs from what was
+  // sent), but a value 32 bits turn into Infinity or 0 has no such form and is refused.
+  const f = Math.fround(n);
+  if ((f === 0 && n !== 0) || (!Number.isFinite(f) && Number.isFinite(n))) {
+    throw new CoercionError(`FLOAT is a 32-bit float and would store ${n} as ${f}; declare the column DOUBLE`);
+  }
+  return f;
+}
+
+/**
+ * A decimal string as the nearest double, which is what a DOUBLE means; but an integer string beyond ±2^53 (an id,
+ * most likely) or a number too large or too small for a double to tell from Infinity or 0 is refused, not changed.
+ */
+function floatFromText(text: string, name: string): number {
+  const n = Number(text);
+  if (/^[+-]?\d+$/.test(text) && isUnsafeInteger(BigInt(text))) {
+    throw new CoercionError(`${name} cannot hold ${JSON.stringify(cut(text))} exactly (it is beyond ±2^53) and would round it; declare the column LONG, DECIMAL(p,0) or STRING`);
+  }
+  if (!Number.isFinite(n) && !text.endsWith("Infinity")) {
+    throw new CoercionError(`${name} cannot hold ${JSON.stringify(cut(text))}: it is beyond the largest double (about ±1.8e308) and would become ${n}; declare the column DECIMAL or STRING`);
+  }
+  if (n === 0 && /[1-9]/.test(text.split(/[eE]/)[0]!)) {
+    throw new CoercionError(`${name} cannot hold ${JSON.stringify(cut(text))}: it is too close to zero for a double and would become 0; declare the column DECIMAL or STRING`);
+  }
   return n;
 }
 
@@ -169,7 +194,7 @@ export function unsupported(value: unknown, at = "the value"): string {
   if (value instanceof Promise) return `${at} is a Promise; await it before passing the value (a forgotten await?)`;
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || "class";
   const hint = typeof (value as { toJSON?: unknown }).toJSON === "function" ? "pass value.toJSON() to store what it returns" : "pass a plain object, a string or a number made from it";
-  return `${at} is a ${name} instance, which has no faithful form in the warehouse; ${hint}`;
+  return `${at} is ${withArticle(name)} instance, which has no faithful form in the warehouse; ${hint}`;
 }
 
 function pathOf(parent: string, key: string | number): string {
@@ -202,6 +227,12 @@ function checkJson(value: unknown, keys: (string | number)[], parents: object[])
   const isArray = Array.isArray(value);
   const proto = isArray ? null : Object.getPrototypeOf(value);
   if (isArray || proto === Object.prototype || proto === null) {
+    if (parents.length >= MAX_JSON_DEPTH) {
+      const at = spell(keys.slice(0, 8));
+      throw new CoercionError(
+        `the value is nested more than ${MAX_JSON_DEPTH.toLocaleString("en-US")} levels deep (at ${at}…), which SQLite's JSON functions cannot read; store a flatter shape, or the deep part as a string`,
+      );
+    }
     if (parents.includes(value)) throw new CoercionError(`${spell(keys)} refers back to one of its parents (a cycle), which JSON cannot hold`);
     parents.push(value);
     let replace = false;
@@ -230,6 +261,9 @@ function checkJson(value: unknown, keys: (string | number)[], parents: object[])
   if (isBytes(value)) return true;
   throw new CoercionError(unsupported(value, spell(keys)));
 }
+
+/** The deepest nesting of objects and arrays that SQLite's JSON functions read (json_valid is 0 beyond it). */
+const MAX_JSON_DEPTH = 1000;
 
 /** "the value", or a path into it such as value.items[2]. */
 function spell(keys: (string | number)[]): string {

@@ -1,6 +1,7 @@
 /** The type of an undeclared column, from its values (DESIGN section 4, README "Types"), and how it widens. */
 import { CoercionError, type DataType, type LogicalType } from "./types.js";
 import { isBytes, isJsonContainer, unsupported } from "./coerce.js";
+import { inDateRange } from "./coerce-datetime.js";
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -35,7 +36,8 @@ export function inferType(value: unknown): LogicalType | undefined {
       return INFERRED.BOOLEAN;
     case "number":
       // Only a safe integer is surely the integer that was meant; 1e20 or 2 ** 60 may already be rounded.
-      return Number.isSafeInteger(value) ? INFERRED.LONG : INFERRED.DOUBLE;
+      // NaN has no REAL form in SQLite (it would be NULL): a STRING holds "NaN", whichever value came first.
+      return Number.isSafeInteger(value) ? INFERRED.LONG : Number.isNaN(value) ? INFERRED.STRING : INFERRED.DOUBLE;
     case "bigint":
       if (value >= INT64_MIN && value <= INT64_MAX) return INFERRED.LONG;
       return (value < 0n ? -value : value).toString().length <= INFERRED_DECIMAL_DIGITS ? INFERRED.BIG : INFERRED.STRING;
@@ -46,7 +48,8 @@ export function inferType(value: unknown): LogicalType | undefined {
     case "object":
       if (value === null) return undefined;
       if (isJsonContainer(value)) return INFERRED.JSON;
-      if (value instanceof Date) return INFERRED.UTC_DATETIME;
+      // A Date outside years 0001–9999 has no UTC_DATETIME text; a STRING holds its ISO text.
+      if (value instanceof Date) return Number.isNaN(value.getTime()) || inDateRange(value) ? INFERRED.UTC_DATETIME : INFERRED.STRING;
       if (isBytes(value)) return INFERRED.BINARY;
       throw new CoercionError(unsupported(value));
     default:

@@ -91,9 +91,18 @@ export class RowNormalizer {
     if (value === null || value === undefined) return null;
     if (col.type && col.declared) return this.coerce(t, col, col.type, value);
     const inferred = this.infer(t.name, col.name, value)!;
+    if (value !== value) {
+      this.hooks.warnOnce(
+        `nan:${t.name}.${col.name}`,
+        `table "${t.name}", column "${col.name}" received NaN, which SQLite cannot store as a number; it is stored as the text "NaN", so the column is STRING. Send null for a missing number.`,
+      );
+    }
+    // A STRING column holds any value's text, but a key that took its type from a string holds strings only: 1 after
+    // "1" is an error, as "1" after 1 is, so the outcome does not depend on which came first.
+    const keyOfOtherType = col.pk && col.type?.type === "STRING" && inferred.type !== "STRING";
     if (!col.type) {
       this.catalog.setColumnType(t, col, inferred, false);
-    } else if (!fitsInferred(inferred, col.type, value)) {
+    } else if (keyOfOtherType || !fitsInferred(inferred, col.type, value)) {
       if (col.pk) {
         throw new OperationError(
           `table "${t.name}", primary key column "${col.name}": ${describe(value)} is ${formatType(inferred)}, but the key is ${formatType(col.type)}; a primary key cannot change type`,
@@ -122,11 +131,21 @@ export class RowNormalizer {
     try {
       const stored = (col.convert ??= coercerFor(type))(value);
       if (type.type === "JSON" && typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
+      if (type.type === "FLOAT") this.checkFloatRounding(t, col, value, stored as number);
       return stored;
     } catch (e) {
       if (!(e instanceof CoercionError)) throw e;
       throw new OperationError(`table "${t.name}", column "${col.name}" (${formatType(type)}): ${e.message}`);
     }
+  }
+
+  private checkFloatRounding(t: Table, col: Column, value: unknown, stored: number): void {
+    const sent = typeof value === "string" ? Number(value.trim()) : Number(value);
+    if (sent === stored) return;
+    this.hooks.warnOnce(
+      `float:${t.name}.${col.name}`,
+      `table "${t.name}", column "${col.name}" (FLOAT): FLOAT is a 32-bit float, as in Fivetran's protocol and its destinations, so ${sent} is stored as ${stored}, and other values of this column may round too. Declare the column DOUBLE to keep every digit.`,
+    );
   }
 
   private checkDoubleEncoding(t: Table, col: Column, value: string): void {

@@ -4,16 +4,21 @@ import { normalizeName } from "../normalize/naming.js";
 import type { Project } from "./project.js";
 import type { Destination } from "../destinations/destination.js";
 import { KINDS, warehouseFiles } from "./destination-choice.js";
+import { leftoverTempFiles } from "../state/state.js";
 
 export interface ResetTarget {
   file: string;
   exists: boolean;
 }
 
-/** What a full reset deletes: the state file and the warehouse (SQLite or DuckDB) with its sidecars, nothing else. */
+/**
+ * What a full reset deletes: the state file, the temp files an interrupted write of it left, and the warehouse
+ * (SQLite or DuckDB) with its sidecars, nothing else.
+ */
 export function resetTargets(p: Project, stateFile: string): ResetTarget[] {
   const warehouses = KINDS.flatMap((k) => warehouseFiles(p, k)).filter((f) => f === p.warehouse || fs.existsSync(f));
-  return [stateFile, ...new Set([p.warehouse, `${p.warehouse}-wal`, `${p.warehouse}-shm`, ...warehouses])].map((file) => ({ file, exists: fs.existsSync(file) }));
+  const leftovers = leftoverTempFiles(stateFile, true);
+  return [stateFile, ...leftovers, ...new Set([p.warehouse, `${p.warehouse}-wal`, `${p.warehouse}-shm`, ...warehouses])].map((file) => ({ file, exists: fs.existsSync(file) }));
 }
 
 export function deleteTargets(targets: ResetTarget[]): string[] {

@@ -28,7 +28,78 @@ const IGNORED_ENTRIES = new Set([".git", ".DS_Store"]);
 
 export function isEmptyDir(dir: string): boolean {
   if (!fs.existsSync(dir)) return true;
-  return fs.readdirSync(dir).every((e) => IGNORED_ENTRIES.has(e));
+  try {
+    return fs.readdirSync(dir).every((e) => IGNORED_ENTRIES.has(e));
+  } catch (e) {
+    throw new UsageError(`Cannot read the folder ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/** Why a folder or file could not be made, in words, with what to do. */
+function cannot(what: string, e: NodeJS.ErrnoException): UsageError {
+  const why: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "the operating system does not permit it",
+    EROFS: "the file system is read-only",
+    ENOSPC: "the disk is full",
+    ENOENT: "the file system refuses to create it there",
+    ENAMETOOLONG: "the name is too long",
+  };
+  const reason = why[e.code ?? ""];
+  return new UsageError(`Cannot create ${what}: ${reason ? `${reason} (${e.code})` : e.message}. Choose a folder you can write to.`);
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates a folder and its missing parents one at a time, checking each: Node's recursive mkdir
+ * loops forever where the file system says a parent is missing that exists (/proc/x), and its
+ * errors name neither the folder nor the reason.
+ */
+export function makeFolder(dir: string, links = 0): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw cannot(dir, e as NodeJS.ErrnoException);
+    }
+    if (stat?.isDirectory()) break;
+    if (!stat && isLink(at)) {
+      // A link to a folder that does not exist yet: create that folder, and the link leads to it.
+      if (links >= 40) throw new UsageError(`Cannot create ${path.resolve(dir)}: ${at} is a loop of symbolic links.`);
+      makeFolder(path.resolve(path.dirname(at), fs.readlinkSync(at)), links + 1);
+      break;
+    }
+    if (stat) {
+      throw new UsageError(
+        at === path.resolve(dir)
+          ? `${at} is a file, not a folder. Give connector init the name of a new or empty folder for the project.`
+          : `Cannot create ${path.resolve(dir)}: ${at} is a file, not a folder.`,
+      );
+    }
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) {
+    try {
+      fs.mkdirSync(folder);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && fs.statSync(folder).isDirectory()) continue;
+      throw cannot(folder, e as NodeJS.ErrnoException);
+    }
+  }
 }
 
 /** A package name npm accepts, from a folder name. */
@@ -43,12 +114,18 @@ export function sdkDependency(): string {
 }
 
 /** Copies a template into dir, renaming _gitignore and filling in the project's name. Returns the files written. */
-export function copyTemplate(name: string, dir: string, vars: Record<string, string>): string[] {
+/** The folder of a bundled template, or a UsageError that lists them. */
+export function templateDir(name: string): string {
   const src = path.join(TEMPLATES_DIR, name);
   if (!/^[\w-]+$/.test(name) || !fs.existsSync(path.join(src, "package.json"))) {
     const names = listTemplates().map((t) => t.name);
     throw new UsageError(`Unknown template "${name}". Templates: ${names.join(", ")}. See \`connector init --list\`.`);
   }
+  return src;
+}
+
+export function copyTemplate(name: string, dir: string, vars: Record<string, string>): string[] {
+  const src = templateDir(name);
   const written: string[] = [];
   const walk = (from: string, rel: string): void => {
     for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
@@ -61,8 +138,12 @@ export function copyTemplate(name: string, dir: string, vars: Record<string, str
       const out = target === "_gitignore" ? ".gitignore" : target;
       let text = fs.readFileSync(path.join(from, entry.name), "utf8");
       for (const [k, v] of Object.entries(vars)) text = text.split(`{{${k}}}`).join(v);
-      fs.mkdirSync(path.dirname(path.join(dir, out)), { recursive: true });
-      fs.writeFileSync(path.join(dir, out), text);
+      makeFolder(path.dirname(path.join(dir, out)));
+      try {
+        fs.writeFileSync(path.join(dir, out), text);
+      } catch (e) {
+        throw cannot(path.join(dir, out), e as NodeJS.ErrnoException);
+      }
       written.push(out);
     }
   };

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
 import { describe, isPlainObject } from "../util/describe.js";
-import { jsonErrorLocation } from "../util/json.js";
+import { decodeTextFile, jsonErrorLocation, NOT_TEXT } from "../util/json.js";
 import { stringifyExact } from "../util/exact.js";
 
 /** A value JSON can hold exactly: what a checkpoint state is made of. */
@@ -103,32 +103,55 @@ export interface StateSource {
   explicit: boolean;
 }
 
-/** Reads a state file. A missing default file is a first run ({}); anything unusable is a UsageError that names the file. */
-export function readStateFile(source: StateSource, resetHint: string, parse: (text: string) => unknown = JSON.parse): StateObject {
-  let text: string;
+/**
+ * Reads a state file. A missing default file is a first run ({}); anything unusable is a UsageError that names the
+ * file. `resetHint` is the command that starts over; null for a file that is only input (`state set --file`), which
+ * is fixed and given again, never reason to reset.
+ */
+export function readStateFile(source: StateSource, resetHint: string | null, parse: (text: string) => unknown = JSON.parse): StateObject {
+  const label = resetHint === null ? source.file : `State file ${source.file}`;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(source.file, "utf8");
+    bytes = fs.readFileSync(source.file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !source.explicit) return {};
-    if (code === "ENOENT") throw new UsageError(`State file not found: ${source.file}`);
-    throw new UsageError(`Cannot read state file ${source.file}: ${(e as Error).message}`);
+    if (code === "ENOENT") throw new UsageError(`${resetHint === null ? "File" : "State file"} not found: ${source.file}`);
+    throw new UsageError(`Cannot read ${resetHint === null ? "" : "state file "}${source.file}: ${(e as Error).message}`);
   }
-  // Windows editors save a byte-order mark; JSON.parse would call it an invisible "Unexpected token".
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const fix = `Fix the file, or start over with \`${resetHint}\`.`;
-  if (text.trim() === "") throw new UsageError(`State file ${source.file} is empty; it must hold a JSON object. ${fix}`);
+  // Windows editors save a byte-order mark, and PowerShell UTF-16; JSON.parse would call either an invisible "Unexpected token".
+  const text = decodeTextFile(bytes);
+  const fix = resetHint === null ? "Fix it, then run the command again." : `Fix the file, or start over with \`${resetHint}\`.`;
+  if (text === undefined) throw new UsageError(`${label} ${NOT_TEXT}. ${fix}`);
+  if (text.trim() === "") throw new UsageError(`${label} is empty; it must hold a JSON object. ${fix}`);
   let parsed: unknown;
   try {
     parsed = parse(text);
   } catch (e) {
-    throw new UsageError(`State file ${source.file} is not valid JSON (${jsonErrorLocation(text, e as Error)}). ${fix}`);
+    throw new UsageError(`${label} is not valid JSON (${jsonErrorLocation(text, e as Error)}). ${fix}`);
   }
   if (!isPlainObject(parsed)) {
-    throw new UsageError(`State file ${source.file} must hold a JSON object, found ${Array.isArray(parsed) ? "an array" : describe(parsed)}. ${fix}`);
+    throw new UsageError(`${label} must hold a JSON object, found ${Array.isArray(parsed) ? "an array" : describe(parsed)}. ${fix}`);
   }
-  if (nestingDepth(parsed) > MAX_STATE_DEPTH) throw new UsageError(`State file ${source.file}: ${tooDeep}. ${fix}`);
+  if (nestingDepth(parsed) > MAX_STATE_DEPTH) throw new UsageError(`${label}: ${tooDeep}. ${fix}`);
+  const infinite = nonFinite(parsed);
+  if (infinite) {
+    throw new UsageError(`${label}: ${infinite} is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string. ${fix}`);
+  }
   return parsed as StateObject;
+}
+
+/** The path of the first number JSON.parse read as ±Infinity (`1e400`), without recursion; undefined when there is none. */
+function nonFinite(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, "state"]];
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === "number" && !Number.isFinite(v)) return at;
+    if (v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${at}[${i}]`]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, /^[A-Za-z_$][\w$]*$/.test(k) ? `${at}.${k}` : `${at}[${JSON.stringify(k)}]`]);
+  }
+  return undefined;
 }
 
 /**
@@ -162,6 +185,57 @@ export function writeFileAtomic(given: string, text: string, mode?: number): voi
     fs.fsyncSync(dfd);
   } finally {
     fs.closeSync(dfd);
+  }
+  if (!swept.has(file)) {
+    swept.add(file);
+    for (const left of leftoverTempFiles(file)) fs.rmSync(left, { force: true });
+  }
+}
+
+/** The files whose leftover temp files this process has already removed: once is enough. */
+const swept = new Set<string>();
+/** A temp file this old is no write in progress, whichever process it names. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * The temp files of writeFileAtomic for this file that a process left when it was killed between
+ * writing and renaming (`.state.json.<pid>.tmp`): those of a process that is gone, or old ones; with
+ * `all`, those of any other process (the caller holds the project lock, so none is writing).
+ */
+export function leftoverTempFiles(given: string, all = false): string[] {
+  const file = throughLinks(given);
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith(".tmp") ? name.slice(prefix.length, -4) : "";
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const at = path.join(dir, name);
+    if (all || !isAlive(Number(pid)) || isOlderThan(at, STALE_TEMP_MS)) out.push(at);
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isOlderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 

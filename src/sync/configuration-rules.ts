@@ -1,5 +1,5 @@
 /** Fivetran's rule for a configuration when the connector declares no schema for it. */
-import { describe, isPlainObject } from "../util/describe.js";
+import { describe, isPlainObject, withArticle } from "../util/describe.js";
 import { UsageError } from "../util/errors.js";
 import { isSecretKey } from "../util/redact.js";
 
@@ -13,12 +13,13 @@ export function checkPlainConfiguration(value: unknown, file: string | undefined
   if (keys.length > MAX_CONFIGURATION_KEYS) throw new UsageError(`${where} has ${keys.length} keys; at most ${MAX_CONFIGURATION_KEYS} are allowed`);
   const bad = keys.filter((k) => typeof value[k] !== "string");
   if (bad.length > 0) {
-    const lines = bad.map((k) => `  ${k}: must be a string, found ${isSecretKey(k) ? "a " + typeOf(value[k]) : describe(value[k])}`);
+    const lines = bad.map((k) => `  ${k}: must be a string, found ${isSecretKey(k) ? typeOf(value[k]) : describe(value[k])}`);
     throw new UsageError(`${where}: every value must be a string (declare a configuration schema on the Connector to use other types):\n${lines.join("\n")}`);
   }
   return value as Record<string, string>;
 }
 
+/** What a secret value is, without the value: null, an array, an object, a number… */
 function typeOf(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+  return v === null ? "null" : withArticle(Array.isArray(v) ? "array" : typeof v);
 }

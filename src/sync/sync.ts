@@ -125,14 +125,22 @@ export class Sync implements OperationTarget {
       await runInSync(active, () => this.applyDeclaredSchema(catalog, names));
       this.sink.start();
       const before = activeResources();
-      await Promise.race([runInSync(active, () => drain(this.o.definition.update(this.o.configuration, this.o.state))), this.stopped]);
+      let returned: unknown;
+      await Promise.race([runInSync(active, () => drain((returned = this.o.definition.update(this.o.configuration, this.o.state)))), this.stopped]);
       if (this.sink.failed) throw this.sink.failed;
       // Work still under way that update() started (a socket, a timer, a file read) but did not
-      // wait for: the mark of a forgotten await. A connector with nothing to do leaves none.
-      if (this.sink.count === 0 && startedSince(before)) {
-        this.warn(
-          "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).",
-        );
+      // wait for: the mark of a forgotten await. A connector with nothing to do leaves none, and a
+      // synchronous update() (no promise, no generator) has nothing it could still be waiting for.
+      if (startedSince(before)) {
+        if (this.sink.count === 0) {
+          this.warn(
+            "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).",
+          );
+        } else if (!isAsyncResult(returned)) {
+          this.warn(
+            "update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it: `async update(configuration, state) { await syncUsers(state); }`, not `syncUsers(state)`.",
+          );
+        }
       }
       if (this.tally.pendingOps > 0) {
         this.warn(`${this.tally.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
@@ -349,6 +357,12 @@ function activeResources(): Map<string, number> {
 function startedSince(before: Map<string, number>): boolean {
   for (const [kind, n] of activeResources()) if (n > (before.get(kind) ?? 0)) return true;
   return false;
+}
+
+/** A promise or a generator: what an update() that waits for its work returns. */
+function isAsyncResult(result: unknown): boolean {
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return false;
+  return typeof (result as { then?: unknown }).then === "function" || Symbol.asyncIterator in result || Symbol.iterator in result;
 }
 
 async function drain(result: unknown): Promise<void> {

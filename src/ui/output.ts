@@ -29,9 +29,18 @@ export function stripEscapes(text: string, keepColor = false): string {
 
 const colorOn = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !("NO_COLOR" in process.env);
 
-/** What may be printed of a text on this stream: secrets hidden, and escapes only where a colour terminal shows them. */
+/**
+ * What may be printed of a text on this stream: secrets hidden, and escapes only where a
+ * colour terminal shows them. Secrets are hidden before the escapes are removed (a secret
+ * may hold control characters) and after (an escape inside a secret would hide it from the
+ * first pass, then vanish); a line whose secret only shows without colour loses its colour.
+ */
 export function printable(text: string, stream: NodeJS.WriteStream = process.stderr): string {
-  return stripEscapes(redactor.text(text), colorOn(stream));
+  if (redactor.size === 0) return stripEscapes(text, colorOn(stream));
+  const bare = stripEscapes(redactor.text(text));
+  const hidden = redactor.text(bare);
+  if (!colorOn(stream) || hidden !== bare) return hidden;
+  return stripEscapes(redactor.text(text), true);
 }
 
 const closed = new WeakSet<NodeJS.WriteStream>();
@@ -70,8 +79,24 @@ export function writeErr(text: string): void {
  * range and DEL are escaped here too, so no raw control byte reaches a terminal.
  */
 export function printJson(value: unknown): void {
-  const text = stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  write(process.stdout, text + "\n");
+  write(process.stdout, jsonText(value) + "\n");
+}
+
+function jsonText(value: unknown): string {
+  return stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * A JSON array on stdout, written an element at a time as the items arrive, so a long
+ * history never has to be held in memory; the text is what printJson would print.
+ */
+export async function printJsonArray(items: AsyncIterable<unknown>): Promise<void> {
+  let first = true;
+  for await (const item of items) {
+    write(process.stdout, (first ? "[\n" : ",\n") + jsonText(item).replace(/^/gm, "  "));
+    first = false;
+  }
+  write(process.stdout, first ? "[]\n" : "\n]\n");
 }
 
 /**

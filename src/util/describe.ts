@@ -10,7 +10,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") {
     const name = Object.getPrototypeOf(value)?.constructor?.name;
-    return name && name !== "Object" ? `a ${name}` : "an object";
+    return name && name !== "Object" ? withArticle(name) : "an object";
   }
   return String(value);
 }
@@ -20,4 +20,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** A noun with "a" or "an" as it is read: an Error, an Int8Array, a Money, a Uint8Array, a URL. */
+export function withArticle(noun: string): string {
+  return `${/^[aeio]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
+
+/** "1 operation", "2 operations". */
+export function plural(n: number | string, noun: string): string {
+  return `${n} ${noun}${n === 1 || n === "1" ? "" : "s"}`;
 }

@@ -46,3 +46,19 @@ function firstBadOffset(text: string): number {
   }
   return hi - 1;
 }
+
+/**
+ * The text of a JSON file that a person may have saved from any editor: UTF-8, with or without a byte-order mark,
+ * or UTF-16 with one (PowerShell's Out-File and `>` write UTF-16 LE). A file with NUL bytes and no such mark is
+ * UTF-16 without a mark, or no text at all: `undefined`, for the caller to say so with the file's name.
+ */
+export function decodeTextFile(bytes: Buffer): string | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+  if (bytes.includes(0)) return undefined;
+  const text = bytes.toString("utf8");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** What to say of a file decodeTextFile could not read. */
+export const NOT_TEXT = "holds NUL bytes: it is not UTF-8 text (UTF-16 without a byte-order mark, or a binary file?). Save it as UTF-8";

@@ -147,11 +147,49 @@ export function secretsBySchema(schema: unknown, ...values: unknown[]): Set<stri
   return out;
 }
 
+/** The password of a URL's userinfo (`postgres://admin:S3cret@db/x`): the rest of the URL is no secret. */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:([^\s/?#@]+)@/gi;
+
+/** A configuration value that is JSON text (a service account's key file, say), parsed; undefined when it is not. */
+function parseJsonText(s: string): unknown {
+  if (!/^\s*[[{]/.test(s)) return undefined;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Secrets that hide inside ordinary-looking values: the password of a connection string,
+ * and values under secret-looking keys of a configuration value that is JSON text. JSON
+ * text inside JSON text is followed a few levels deep.
+ */
+function embeddedSecrets(value: unknown, out: Set<string>, level = 0): void {
+  const strings = new Set<string>();
+  collectAll(value, strings);
+  for (const s of strings) {
+    for (const m of s.matchAll(URL_PASSWORD)) {
+      out.add(m[1]!);
+      try {
+        out.add(decodeURIComponent(m[1]!));
+      } catch {
+        // not percent-encoded
+      }
+    }
+    const parsed = level < 3 ? parseJsonText(s) : undefined;
+    if (parsed === null || typeof parsed !== "object") continue;
+    secretsByKey(parsed, out);
+    embeddedSecrets(parsed, out, level + 1);
+  }
+}
+
 /** Every secret of a configuration: values under secret-looking keys, and values its schema marks secret. */
 export function configurationSecrets(schema: unknown, ...values: unknown[]): string[] {
   const out = new Set<string>();
   for (const v of values) secretsByKey(v, out);
   for (const s of secretsBySchema(schema, ...values)) out.add(s);
+  for (const v of values) embeddedSecrets(v, out);
   // A secret that is itself JSON (a service account's key file, say): each value in it is secret too.
   for (const s of [...out]) {
     if (!/^\s*[[{]/.test(s)) continue;
@@ -193,7 +231,23 @@ const TRUNCATION = /…|\.\.\./g;
 /** At least this much of a secret, cut by a truncation mark (… or ...), is hidden too. */
 const MIN_FRAGMENT = 3;
 
-/** How a secret can appear in text: as is, JSON-escaped (once or twice), URL-encoded, and line by line when it spans lines. */
+/** The escapes util.inspect (console.log of an object) writes for control characters. */
+const INSPECT_ESCAPES: Record<string, string> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
+
+/**
+ * A string as util.inspect writes it between the given quotes, without them: backslashes,
+ * that quote and control characters escaped. It quotes with ', or " or ` when the text holds
+ * a ', so all three forms can appear, inside a longer string too.
+ */
+function inspectForm(secret: string, quote: string): string {
+  return secret.replace(/[\u0000-\u001f\u007f-\u009f\\'"`]/g, (c) => {
+    if (c === "\\" || c === quote) return "\\" + c;
+    if ("'\"`".includes(c)) return c;
+    return INSPECT_ESCAPES[c] ?? "\\x" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0");
+  });
+}
+
+/** How a secret can appear in text: as is, JSON-escaped (once or twice), as util.inspect quotes it, URL-encoded, and line by line when it spans lines. */
 function variants(secret: string): string[] {
   const out = new Set([secret]);
   let escaped = secret;
@@ -201,6 +255,9 @@ function variants(secret: string): string[] {
     escaped = JSON.stringify(escaped).slice(1, -1);
     out.add(escaped);
   }
+  // util.inspect of the secret, and of JSON text that holds it (console.log({ body: JSON.stringify(configuration) })).
+  const once = JSON.stringify(secret).slice(1, -1);
+  for (const quote of ["'", '"', "`"]) for (const form of [secret, once]) out.add(inspectForm(form, quote));
   out.add(encodeURIComponent(secret));
   if (secret.includes("\n")) for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line.trim());
   return [...out];

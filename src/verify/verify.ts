@@ -14,6 +14,7 @@ import { interruptAt, SimulatedInterruption } from "./interrupting-sink.js";
 import type { Naming } from "../normalize/naming.js";
 import type { JsonValue, StateObject } from "../state/state.js";
 import { mulberry32 } from "./random.js";
+import { plural } from "../util/describe.js";
 import type { ReplaySource } from "../replay/run.js";
 import type { LogSink } from "../sdk/active-sync.js";
 import { UsageError } from "../util/errors.js";
@@ -178,14 +179,14 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
         };
       }
     }
-    const resumed = `${trials} syncs aborted at random operations resumed to the baseline (seed ${seed})`;
+    const resumed = `${plural(trials, "sync")} aborted at random operations resumed to the baseline (seed ${seed})`;
     checks.push(
       failedTrial ??
         (first.operations > 0 && first.result.counts.checkpoints === 0
           ? {
               check: "interrupted",
               status: "warn",
-              detail: `the connector never checkpoints, so an interrupted sync starts over from the beginning (all ${first.operations} operations); call op.checkpoint(state) after each page or batch. ${resumed}`,
+              detail: `the connector never checkpoints, so an interrupted sync starts over from the beginning (${first.operations === 1 ? "its one operation" : `all ${first.operations} operations`}); call op.checkpoint(state) after each page or batch. ${resumed}`,
               differences: [],
             }
           : {

@@ -122,7 +122,7 @@ export default {
       expect(db.prepare("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
       expect(db.prepare("SELECT count(*) AS n FROM users").get()).toEqual({ n: 1 });
       expect(db.prepare("SELECT kind FROM recent").all()).toEqual([{ kind: "click" }]);
-      expect(db.pragma("user_version", { simple: true })).toBe(1);
+      expect(db.pragma("user_version", { simple: true })).toBe(2);
       expectSqlTypesAgree(db);
     } finally {
       db.close();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { execSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { cli, query, readState, ROOT, tempDir } from "../helpers.js";
 
@@ -80,6 +81,66 @@ describe("connector init", () => {
     expect(forced.exitCode).toBe(0);
     expect(fs.readFileSync(path.join(dir, "notes.md"), "utf8")).toBe("keep me");
     expect(fs.existsSync(path.join(dir, "connector.ts"))).toBe(true);
+  });
+
+  it("a target that is a file, under a file, or where no folder can be made exits 2 naming it, and never hangs", async () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, "f"), "a file");
+    const cases: [string[], string][] = [
+      [["f"], `${path.join(cwd, "f")} is a file, not a folder. Give connector init the name of a new or empty folder for the project.`],
+      [["f/sub"], `Cannot create ${path.join(cwd, "f", "sub")}: ${path.join(cwd, "f")} is a file, not a folder.`],
+      // Node's recursive mkdir spins forever here.
+      [["/proc/x"], "Cannot create /proc/x: the file system refuses to create it there (ENOENT). Choose a folder you can write to."],
+      [["/proc/self", "--yes"], "Cannot create /proc/self/README.md: the file system refuses to create it there (ENOENT)."],
+    ];
+    if (fs.existsSync("/sys/kernel")) cases.push([["/sys/x"], "Cannot create /sys/x: the operating system does not permit it (EPERM)."]);
+    for (const [args, says] of cases) {
+      const r = await cli(["init", ...args], { cwd, timeout: 20_000 });
+      expect(r.exitCode, `init ${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).not.toMatch(/Internal error|\n\s+at /);
+    }
+    expect(fs.readFileSync(path.join(cwd, "f"), "utf8")).toBe("a file");
+  });
+
+  it("a symbolic link to a folder that does not exist yet: the folder is created and the project written through the link", async () => {
+    const cwd = tempDir();
+    fs.symlinkSync(path.join(cwd, "elsewhere", "project"), path.join(cwd, "link"));
+    const r = await cli(["init", "link", "--template", "hello"], { cwd });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(fs.lstatSync(path.join(cwd, "link")).isSymbolicLink()).toBe(true);
+    expect(fs.existsSync(path.join(cwd, "elsewhere", "project", "connector.ts"))).toBe(true);
+    fs.symlinkSync("loop", path.join(cwd, "loop"));
+    const loop = await cli(["init", "loop/sub"], { cwd, timeout: 20_000 });
+    expect(loop.exitCode).toBe(2);
+    expect(loop.stderr).toContain(`Cannot create ${path.join(cwd, "loop", "sub")}: ELOOP`);
+  });
+
+  it("an unwritable folder exits 2 naming the file and the reason", async (ctx) => {
+    const cwd = tempDir();
+    const locked = path.join(cwd, "locked");
+    fs.mkdirSync(locked);
+    // Root writes anywhere a permission allows; a read-only mount stops it, as permissions stop anyone else.
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) fs.chmodSync(locked, 0o555);
+    else {
+      try {
+        execSync(`mount --bind ${locked} ${locked} && mount -o remount,ro,bind ${locked}`, { stdio: "ignore" });
+      } catch {
+        ctx.skip(); // root without the right to mount: nothing here is unwritable to it
+      }
+    }
+    try {
+      for (const target of [locked, path.join(locked, "sub")]) {
+        const r = await cli(["init", target], { cwd, timeout: 20_000 });
+        expect(r.exitCode, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(asRoot ? /Cannot create .*locked.*: the file system is read-only \(EROFS\)\. Choose a folder you can write to\./ : /Cannot create .*locked.*: permission denied \(EACCES\)\. Choose a folder you can write to\./);
+        expect(r.stderr).not.toContain("Internal error");
+      }
+    } finally {
+      if (asRoot) execSync(`umount ${locked}`);
+      else fs.chmodSync(locked, 0o755);
+    }
   });
 
   for (const template of TEMPLATES) {

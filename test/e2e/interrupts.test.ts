@@ -66,7 +66,8 @@ describe("Ctrl-C on a terminal: connector debug", () => {
       expect(await term.exited).toBe(130);
       const out = term.output();
       expect(out).toContain("SYNC PROGRESS");
-      expect(out).toMatch(/Upserts\s+\| 2\n/);
+      // Up to the last checkpoint: the second upsert was rolled back.
+      expect(out).toMatch(/Upserts\s+\| 1\n/);
       expect(out).toMatch(/Checkpoints\s+\| 1\n/);
       expect(out).toMatch(/^t\s+1\s+0\s+0\s+0$/m);
       expect(out).toContain("Sync FAILED: interrupted");
@@ -285,5 +286,29 @@ export default {
     expect(run.stderr()).toMatch(/^incremental\s+FAIL\s+the sync failed: update\(\) never finished/m);
     expect(run.stderr()).toMatch(/^reset\s+PASS/m);
     expect(scratchFolders(tmp)).toEqual([]);
+  });
+});
+
+describe("the counts of an interrupted run", () => {
+  it("upsert, checkpoint, upsert, Ctrl-C: the totals and the per-table counts agree, in --json and in text", async () => {
+    for (const json of [true, false]) {
+      const dir = makeProject({ "connector.ts": ASYNC_WAIT });
+      const run = startCli(dir, ["debug", ...(json ? ["--json"] : [])]);
+      running.push(run.child);
+      await waitFor(() => run.stderr().includes("spinning"));
+      run.child.kill("SIGINT");
+      expect(await run.exited).toBe(130);
+      if (json) {
+        const report = JSON.parse(run.stdout()) as { status: string; counts: { upserts: number; checkpoints: number; byTable: Record<string, { upserts: number }> } };
+        expect(report.status).toBe("failed");
+        expect(report.counts.upserts).toBe(1);
+        expect(report.counts.byTable).toEqual({ t: { upserts: 1, updates: 0, deletes: 0, truncates: 0 } });
+        expect(report.counts.checkpoints).toBe(1);
+      } else {
+        expect(run.stderr()).toMatch(/Upserts\s+\| 1\n/);
+        expect(run.stderr()).toMatch(/\nt\s+1\s+0\s+0\s+0\n/);
+      }
+      atFirstCheckpoint(dir);
+    }
   });
 });

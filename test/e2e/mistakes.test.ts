@@ -59,6 +59,50 @@ export default {
     expect(report(r.stdout).warnings).toEqual([]);
   });
 
+  const lateWarning =
+    "update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it: `async update(configuration, state) { await syncUsers(state); }`, not `syncUsers(state)`.";
+
+  it("warns too when the forgotten function emitted an operation before its first await (update() returned no promise)", async () => {
+    const dir = makeProject({
+      "connector.mjs": `import { Connector, op } from "connector-sdk";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function syncUsers() { for (let p = 1; p <= 3; p++) { op.upsert("u", { id: p }); await sleep(20); op.checkpoint({ page: p }); } }
+export default new Connector({ update(c, s) { syncUsers(s); } });
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Warning: ${lateWarning}`);
+    expect(query(dir, "SELECT id FROM u")).toEqual([{ id: 1 }]);
+    const json = await debug(dir, "--json");
+    expect(report(json.stdout).warnings).toContain(lateWarning);
+  });
+
+  it("does not warn on an async update() that leaves a keep-alive socket open, nor on a generator or a synchronous update()", async () => {
+    const http = await import("node:http");
+    const server = http.createServer((_req, res) => res.end(JSON.stringify([{ id: 1 }, { id: 2 }])));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+      const connectors = [
+        `export default { async update() { const rows = await (await fetch(${JSON.stringify(url)})).json(); for (const r of rows) op.upsert("u", r); op.checkpoint({ n: rows.length }); } };`,
+        `export default { *update() { yield op.upsert("u", { id: 1 }); yield op.checkpoint({ n: 1 }); } };`,
+        `export default { update() { op.upsert("u", { id: 1 }); op.checkpoint({ n: 1 }); } };`,
+      ];
+      for (const body of connectors) {
+        const dir = makeProject({ "connector.mjs": `import { op } from "connector-sdk";
+${body}
+` });
+        const r = await debug(dir, "--json");
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(report(r.stdout).warnings, body).toEqual([]);
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("under runSync, an operation that arrives after update() finished throws an error that names the missing await", async () => {
     let orphan: Promise<void> | undefined;
     const result = await runSync({
@@ -237,5 +281,42 @@ export default { async update() { await axios.get("/"); op.checkpoint({}); } };
     expect(r.stderr).toContain("Cannot find module 'axios'");
     expect(r.stderr).toMatch(/at .*connector\.ts:3:\d+/);
     expect(r.stderr).toContain("imported by node_modules/api-client/index.js");
+  });
+});
+
+describe("small things a user reads", () => {
+  it("articles and plurals: an array, an Error instance, 1 operation, its one operation, 1 sync", async () => {
+    const config = makeProject({ "connector.ts": `export default { update() {} };\n`, "configuration.json": '{"api_token": ["a", "b"], "other": {}}' });
+    const c = await debug(config);
+    expect(c.exitCode).toBe(2);
+    expect(c.stderr).toContain("api_token: must be a string, found an array");
+    expect(c.stderr).toContain("other: must be a string, found an object");
+
+    const error = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1, e: new Error("x") }); } };\n` });
+    expect((await debug(error)).stderr).toContain('table "t", column "e": the value is an Error instance, which has no faithful form in the warehouse');
+
+    const one = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: any, s: any) { op.upsert("t", { id: (s.n ?? 0) + 1 }); op.checkpoint({ n: (s.n ?? 0) + 1 }); } };\n` });
+    expect((await debug(one)).exitCode).toBe(0);
+    expect((await debug(one)).exitCode).toBe(0);
+    const rewind = await cli(["state", "rewind", "1"], { cwd: one });
+    expect(rewind.stderr).toContain("replays what checkpoints 2 to 2 committed (1 operation): t: 1 upsert.");
+
+    const never = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1 }); } };\n` });
+    const verify = await cli(["verify", "--trials", "1", "--seed", "3"], { cwd: never });
+    expect(verify.stderr).toContain("an interrupted sync starts over from the beginning (its one operation)");
+    expect(verify.stderr).toContain("1 sync aborted at random operations resumed to the baseline (seed 3)");
+  });
+
+  it("verify --seed beyond the 32 bits the generator takes is refused, not echoed rounded", async () => {
+    const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.checkpoint({}); } };\n` });
+    for (const seed of ["99999999999999999999", "4294967296"]) {
+      const r = await cli(["verify", "--seed", seed], { cwd: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`--seed takes a whole number from 0 to 4294967295, got "${seed}"`);
+      expect(r.stderr).not.toContain("100000000000000000000");
+    }
+    const max = await cli(["verify", "--seed", "4294967295", "--trials", "1"], { cwd: dir });
+    expect(max.exitCode, max.stderr).toBe(0);
+    expect(max.stderr).toContain("VERIFY PASSED (seed 4294967295)");
   });
 });

@@ -151,6 +151,28 @@ describe("paths that do not exist or are not what they should be", () => {
     expect(readState(dir)).toEqual({ n: 10 });
     expect(query(dir, "SELECT id, tag FROM t ORDER BY id")).toEqual([8, 9, 10].map((id) => ({ id, tag: "bom" })));
   });
+
+  it("UTF-16 with a byte-order mark (as PowerShell writes) is read, little- and big-endian; UTF-16 without one is named", async () => {
+    const utf16 = (text: string, bigEndian = false): Buffer => {
+      const le = Buffer.from("\uFEFF" + text, "utf16le");
+      return bigEndian ? Buffer.from(le).swap16() : le;
+    };
+    const dir = makeProject({ "connector.ts": counting });
+    fs.writeFileSync(path.join(dir, "configuration.json"), utf16('{"tag": "pwsh é"}'));
+    fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "files", "state.json"), utf16('{"n": 7}\n', true));
+    const show = await cli(["state", "show"], { cwd: dir });
+    expect(show.exitCode, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toEqual({ n: 7 });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(query(dir, "SELECT id, tag FROM t ORDER BY id")).toEqual([8, 9, 10].map((id) => ({ id, tag: "pwsh é" })));
+    // Without a mark, the file is named and the encoding with it, not "Unexpected character" at line 1.
+    fs.writeFileSync(path.join(dir, "configuration.json"), Buffer.from('{"tag": "x"}', "utf16le"));
+    const bad = await cli(["debug"], { cwd: dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain(`Configuration file ${path.join(dir, "configuration.json")} holds NUL bytes: it is not UTF-8 text (UTF-16 without a byte-order mark, or a binary file?). Save it as UTF-8.`);
+  });
 });
 
 describe("a warehouse that another program is writing to", () => {

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { BIN, cli, fixtureProject, makeProject, query, readState, startDebug, stripVT, waitFor } from "../helpers.js";
@@ -140,5 +141,28 @@ export default new Connector({
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("Another `connector debug`");
     expect(exists(dir, "files/state.json")).toBe(true);
+  });
+});
+
+describe("temp files an interrupted state write left behind", () => {
+  /** The pid of a process that has exited: what a sync killed between writing and renaming its state leaves in the name. */
+  const deadPid = (): number => spawnSync("node", ["-e", "0"]).pid!;
+
+  it("the next debug removes those of processes that are gone, and reset removes all of them; other files stay", async () => {
+    const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` });
+    fs.mkdirSync(path.join(dir, "files"));
+    const gone = `files/.state.json.${deadPid()}.tmp`;
+    const running = `files/.state.json.${process.pid}.tmp`; // a live process: perhaps writing right now
+    const other = `files/.state.json.bak.${deadPid()}.tmp`; // another file's
+    for (const f of [gone, running, other]) fs.writeFileSync(path.join(dir, f), '{"n": 0');
+    const debug = await cli(["debug"], { cwd: dir });
+    expect(debug.exitCode, debug.stderr).toBe(0);
+    expect(readState(dir)).toEqual({ n: 1 });
+    expect([gone, running, other].map((f) => exists(dir, f))).toEqual([false, true, true]);
+    fs.writeFileSync(path.join(dir, gone), '{"n": 0');
+    const reset = await cli(["reset", "--yes"], { cwd: dir });
+    expect(reset.exitCode, reset.stderr).toBe(0);
+    expect(reset.stderr).toContain(`Deleted ${path.join("files", path.basename(gone))}`);
+    expect([gone, running, other].map((f) => exists(dir, f))).toEqual([false, false, true]);
   });
 });

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { inspect } from "node:util";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { BIN, cli, makeProject, query, readState, stripVT, type CliResult } from "../helpers.js";
@@ -13,7 +14,9 @@ const DSN = "pg://adm1n:Zx81qLw@h0st9.local/pr0d";
 function leaks(text: string, secret: string): string | undefined {
   const once = JSON.stringify(secret).slice(1, -1);
   const twice = JSON.stringify(once).slice(1, -1);
-  for (const form of new Set([secret, once, twice])) {
+  const inspected = inspect(secret).slice(1, -1); // as console.log of an object quotes it
+  const backslashes = secret.replace(/\\/g, "\\\\"); // util.inspect with another quote: backslashes doubled, the quote kept
+  for (const form of new Set([secret, once, twice, inspected, backslashes])) {
     for (let i = 0; i + 8 <= form.length; i++) if (text.includes(form.slice(i, i + 8))) return form.slice(i, i + 8);
   }
   return undefined;
@@ -169,6 +172,44 @@ export default new Connector({
     const verifyJson = await cli(["verify", "--trials", "1", "--seed", "1", "--json"], { cwd: dir, env: failing });
     expect(JSON.parse(verifyJson.stdout).checks[0].detail).toBe("the historical sync failed: cannot reach ***");
     expectHidden([text, json, show, verifyText, verifyJson]);
+  });
+
+  it("secrets as console.log quotes them, cut by a terminal escape, inside JSON text and in a connection string", async () => {
+    const password = 'Zx9"q\\w0rd!';
+    const backtick = "Pa'ss\"w\\rd#42";
+    const privateKey = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\n-----END PRIVATE KEY-----\n";
+    const serviceAccount = JSON.stringify({ type: "service_account", project_id: "proj-1", private_key: privateKey });
+    const dir = makeProject({
+      "configuration.json": JSON.stringify({
+        password,
+        api_secret: backtick,
+        service_account: serviceAccount,
+        connection_string: "postgres://admin:S3cretPassw0rd@db:5432/x",
+      }),
+      "connector.mjs": `import { op, log } from "connector-sdk";
+export default {
+  update(c) {
+    console.log(c);
+    console.log({ both: "'" + c.api_secret });
+    console.log({ body: JSON.stringify({ password: c.password, api_secret: c.api_secret }) });
+    const s = c.password;
+    log.info(s.slice(0, 5) + "\\x1b[31m" + s.slice(5));
+    log.info(JSON.parse(c.service_account).private_key);
+    log.info(c.connection_string);
+    op.checkpoint({ done: true });
+  },
+};
+`,
+    });
+    const text = await cli(["debug"], { cwd: dir });
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stderr).toContain("password: '***'");
+    expect(text.stderr).toContain('body: `{"password":"***","api_secret":"***"}`');
+    expect(text.stderr).toContain("INFO    postgres://admin:***@db:5432/x");
+    expect(text.stderr).toContain('"type":"service_account","project_id":"proj-1","private_key":"***"');
+    const json = await cli(["debug", "--json"], { cwd: dir });
+    expect(JSON.parse(json.stdout).status).toBe("succeeded");
+    expectHidden([text, json], [password, backtick, privateKey, "S3cretPassw0rd", "MIIEvQIBADANBgkqhkiG9w0BAQEF"]);
   });
 });
 

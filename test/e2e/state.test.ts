@@ -188,3 +188,80 @@ export default {
     expect(r.stderr).toContain("run `connector debug` first");
   });
 });
+
+describe("connector state on a DuckDB warehouse", () => {
+  it("history lists sizes in bytes, --json holds each state, diff and rewind read the checkpoints they name", async () => {
+    const dir = makeProject({
+      "connector.mjs": `import { op } from "connector-sdk";
+export default { update() { for (let i = 1; i <= 5; i++) { op.upsert("t", { id: i }); op.checkpoint({ n: i, pad: "é".repeat(10) }); } } };
+`,
+    });
+    const sync = await cli(["debug", "--destination", "duckdb"], { cwd: dir });
+    expect(sync.exitCode, sync.stderr).toBe(0);
+    const history = await cli(["state", "history"], { cwd: dir });
+    expect(history.exitCode, history.stderr).toBe(0);
+    expect(history.stdout.trim().split("\n").slice(2).map((l) => l.replace(/\d{4}-\S+Z/, "T"))).toEqual([1, 2, 3, 4, 5].map((n) => `  ${n}    1  T  36 B   t: 1 upsert`));
+    const json = JSON.parse((await cli(["state", "history", "--json"], { cwd: dir })).stdout) as { seq: number; stateBytes: number; state: unknown }[];
+    expect(json.map((e) => [e.seq, e.stateBytes, e.state])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 36, { n, pad: "éééééééééé" }]));
+    expect((await cli(["state", "diff", "1", "4"], { cwd: dir })).stdout).toBe("~ n: 1 → 4");
+    const missing = await cli(["state", "diff", "9"], { cwd: dir });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('No checkpoint "9"; the checkpoints are 1 to 5');
+    const rewind = await cli(["state", "rewind", "3"], { cwd: dir });
+    expect(rewind.stderr).toContain("The next `connector debug` replays what checkpoints 4 to 5 committed (2 operations): t: 2 upserts.");
+    expect(readState(dir)).toEqual({ n: 3, pad: "éééééééééé" });
+  });
+});
+
+describe("connector inspect --limit beyond any table", () => {
+  it("--limit 99999999999999999999 shows every row, on SQLite and DuckDB, as text and --json", async () => {
+    for (const destination of ["sqlite", "duckdb"]) {
+      const dir = makeProject({ "connector.mjs": `import { op } from "connector-sdk";\nexport default { update() { for (let id = 1; id <= 25; id++) op.upsert("t", { id }); op.checkpoint({}); } };\n` });
+      expect((await cli(["debug", "--destination", destination], { cwd: dir })).exitCode).toBe(0);
+      const text = await cli(["inspect", "t", "--limit", "99999999999999999999"], { cwd: dir });
+      expect(text.exitCode, `${destination}: ${text.stderr}`).toBe(0);
+      expect(text.stdout.trim().split("\n")).toHaveLength(26);
+      const json = await cli(["inspect", "t", "--limit", "99999999999999999999", "--json"], { cwd: dir });
+      expect(json.exitCode, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toHaveLength(25);
+    }
+  });
+});
+
+describe("files given to the state commands", () => {
+  it("state set --file with a bad file says to fix that file, never to reset the project", async () => {
+    const dir = await synced();
+    const before = fs.readFileSync(path.join(dir, "files", "state.json"), "utf8");
+    const cases: [string, string][] = [
+      ['{"cursor": ', "bad.json is not valid JSON (line 1, column 12: "],
+      ["", "bad.json is empty; it must hold a JSON object."],
+      ["[1]", "bad.json must hold a JSON object, found an array."],
+    ];
+    for (const [text, says] of cases) {
+      fs.writeFileSync(path.join(dir, "bad.json"), text);
+      const r = await cli(["state", "set", "--file", "bad.json"], { cwd: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).toContain("Fix it, then run the command again.");
+      expect(r.stderr).not.toContain("State file");
+      expect(r.stderr).not.toContain("connector reset");
+    }
+    const missing = await cli(["state", "set", "--file", "nope.json"], { cwd: dir });
+    expect(missing.stderr).toContain("File not found: nope.json");
+    expect(fs.readFileSync(path.join(dir, "files", "state.json"), "utf8")).toBe(before);
+  });
+
+  it("a state file holding a number beyond a double (1e400) is refused when read, naming its path, by debug and state show", async () => {
+    const dir = await synced();
+    fs.writeFileSync(path.join(dir, "files", "state.json"), '{"companies": {"acme": "2024-03-01"}, "e": 1e400}');
+    for (const args of [["debug"], ["state", "show"]]) {
+      const r = await cli(args, { cwd: dir });
+      expect(r.exitCode, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("state.json: state.e is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string.");
+    }
+    fs.writeFileSync(path.join(dir, "big.json"), '{"limits": [1, -1e999]}');
+    const set = await cli(["state", "set", "--file", "big.json"], { cwd: dir });
+    expect(set.exitCode).toBe(2);
+    expect(set.stderr).toContain("big.json: state.limits[1] is a number beyond the largest double");
+  });
+});

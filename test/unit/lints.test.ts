@@ -339,6 +339,47 @@ describe("lint: a state that grows with the data", () => {
     expect(await warnings(growing((page) => ({ next_page: Object.fromEntries(entities(page).map((e, i) => [e, `tok_${i}`])) }), 1))).toEqual([]);
   });
 
+  it("does not fire on a map of per-entity cursors whose entities take several operations each, whatever the values (counts, epoch seconds, tokens)", async () => {
+    // The attack's pattern: 10 tables, 3 upserts each, then state[table] = 3.
+    expect(
+      await warnings((_c, state) => {
+        for (let t = 0; t < 10; t++) {
+          for (let id = 1; id <= 3; id++) op.upsert(`table_${t}`, { id });
+          state[`table_${t}`] = 3;
+          op.checkpoint(state);
+        }
+      }),
+    ).toEqual([]);
+    const perEntity = (value: (n: number) => unknown, under: string) => async () => {
+      const map: Record<string, unknown> = {};
+      for (let n = 0; n < 10; n++) {
+        for (let id = 1; id <= 3; id++) op.upsert("t", { id: n * 10 + id });
+        map[`org/repo-${n}`] = value(n);
+        op.checkpoint({ [under]: { ...map } });
+      }
+    };
+    expect(await warnings(perEntity((n) => 1000 + n, "repos"))).toEqual([]);
+    expect(await warnings(perEntity((n) => 1_700_000_000 + n * 3600, "accounts"))).toEqual([]);
+    expect(await warnings(perEntity((n) => `eyJwYWdlIjo${n}fQ`, "endpoints"))).toEqual([]);
+  });
+
+  it("still fires on processed ids when each id takes two operations, and on an { id: true } map that gains an entry per row", async () => {
+    const w = await warnings(() => {
+      const seen: string[] = [];
+      for (let page = 0; page < 8; page++) {
+        for (let i = 0; i < 5; i++) {
+          const id = `${page}-${i}-a1b2c3d4`;
+          op.upsert("users", { id });
+          op.upsert("user_details", { id, bio: "b" });
+          seen.push(id);
+        }
+        op.checkpoint({ seen });
+      }
+    });
+    expect(w).toEqual([expect.stringMatching(GROWTH)]);
+    expect(await warnings(growing((_, ids) => ({ repos: Object.fromEntries(ids.map((id) => [id, true])) }), 3))).toEqual([expect.stringMatching(GROWTH)]);
+  });
+
   it("does not fire on a list that grows with the tables, not with the rows", async () => {
     const w = await warnings(() => {
       const done: string[] = [];

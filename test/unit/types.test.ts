@@ -76,7 +76,9 @@ describe("coerce", () => {
   it("rejects NaN, which SQLite would turn into NULL", () => {
     bad("DOUBLE", NaN, /NaN/);
     expect(coerce(parseType("DOUBLE"), 1.25)).toBe(1.25);
+    expect(coerce(parseType("FLOAT"), Math.fround(0.1))).toBe(Math.fround(0.1));
     expect(coerce(parseType("FLOAT"), 0.1)).toBe(Math.fround(0.1));
+    bad("FLOAT", 1e39, /32-bit float and would store 1e\+39 as Infinity/);
   });
   it("normalises dates and keeps their precision", () => {
     expect(coerce(parseType("NAIVE_DATE"), "2024-02-29")).toBe("2024-02-29");

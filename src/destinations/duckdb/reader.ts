@@ -99,6 +99,31 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
         operations: String(r.operations),
       }));
     },
+    async *eachCheckpoint(options = {}) {
+      const state = options.states ? ", state::VARCHAR AS state" : "";
+      const sql = `SELECT seq, run, time, strlen(state::VARCHAR) AS bytes, operations::VARCHAR AS operations${state} FROM ${META_SCHEMA}.checkpoints WHERE seq > ? ORDER BY seq`;
+      for await (const batch of (await con.stream(sql, [options.after ?? -1])).yieldRowObjects()) {
+        for (const r of batch) {
+          yield {
+            seq: Number(r.seq),
+            run: Number(r.run),
+            time: toCanonical({ type: "UTC_DATETIME" }, r.time as never) as string,
+            stateBytes: Number(r.bytes),
+            operations: String(r.operations),
+            ...(options.states ? { state: String(r.state) } : {}),
+          };
+        }
+      }
+    },
+    async checkpoint(seq) {
+      const [r] = await all(`SELECT seq, run, time, state::VARCHAR AS state, operations::VARCHAR AS operations FROM ${META_SCHEMA}.checkpoints WHERE seq = ?`, [seq]);
+      if (!r) return undefined;
+      return { seq: Number(r.seq), run: Number(r.run), time: toCanonical({ type: "UTC_DATETIME" }, r.time as never) as string, state: String(r.state), operations: String(r.operations) };
+    },
+    async checkpointRange() {
+      const [r] = await all(`SELECT min(seq) AS first, max(seq) AS last FROM ${META_SCHEMA}.checkpoints`);
+      return r?.first === null || r?.last === null || !r ? undefined : { first: Number(r.first), last: Number(r.last) };
+    },
     async close() {
       con.closeSync();
       instance.closeSync();

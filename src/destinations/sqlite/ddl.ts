@@ -65,9 +65,10 @@ export const GENERATION_SQL = `${q(GENERATION)} INTEGER NOT NULL DEFAULT 0`;
 
 /**
  * The version of what the warehouse stores, in PRAGMA user_version. 1: columns' SQL types match their logical
- * types, widened values are converted, and _fivetran_id hashes the values as sent.
+ * types, widened values are converted, and _fivetran_id hashes the values as sent. 2: one text per date-time
+ * instant (the fraction's trailing zeros trimmed to 3, 6 or 9 digits).
  */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export const STRING: LogicalType = { type: "STRING" };
 

@@ -4,7 +4,7 @@ import { exactRow } from "../../util/exact.js";
 import { DELETED, GENERATION, q, SYNCED } from "./warehouse.js";
 
 import type { CheckpointRecord } from "../destination.js";
-import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
+import type { CheckpointSummary, ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
 import { openReadOnly, readCheckpoints } from "./warehouse.js";
 
 /** A reader over a warehouse file, opened read-only (a read-only folder works too). */
@@ -15,10 +15,25 @@ export function sqliteReader(file: string): WarehouseReader {
     rows: async (table) => allRows(db, table),
     latestRows: async (table, limit) => latestRows(db, table, limit),
     checkpoints: async () => readCheckpoints(db) as CheckpointRecord[],
+    eachCheckpoint: (options = {}) => eachCheckpoint(db, options),
+    checkpoint: async (seq) => db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints WHERE seq = ?").get(seq) as CheckpointRecord | undefined,
+    checkpointRange: async () => {
+      const r = db.prepare("SELECT min(seq) AS first, max(seq) AS last FROM _connector_checkpoints").get() as { first: number | null; last: number | null };
+      return r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
+    },
     close: async () => {
       db.close();
     },
   };
+}
+
+/** The checkpoints one row at a time (a statement iterator): the states only when asked for. */
+async function* eachCheckpoint(db: Database.Database, options: { states?: boolean; after?: number }): AsyncIterable<CheckpointSummary> {
+  const state = options.states ? ", state" : "";
+  const rows = db
+    .prepare(`SELECT seq, run, time, length(CAST(state AS BLOB)) AS stateBytes, operations${state} FROM _connector_checkpoints WHERE seq > ? ORDER BY seq`)
+    .iterate(options.after ?? -1) as IterableIterator<CheckpointSummary>;
+  yield* rows;
 }
 
 /** Every row of a table ordered by primary key, exact; without _connector_generation, which is bookkeeping. */

@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import { FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
 import { CoercionError, formatType, parseType, sqliteClass, type LogicalType } from "../../normalize/types.js";
 import { convertStored } from "../../normalize/convert.js";
+import { coerceNaiveDateTime, coerceUtcDateTime } from "../../normalize/coerce-datetime.js";
 import { hashPairs } from "../../normalize/row-hash.js";
 import { OperationError } from "../../util/errors.js";
 import { createTableSql, FORMAT_VERSION, GENERATION_SQL, q, rowIdSql, sqlText, STRING, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
@@ -121,7 +122,7 @@ export function repair(w: Warehouse): void {
   for (const t of w.tables.values()) {
     const changes = t.order.filter((c) => declared.get(`${t.name}\0${c.name}`) !== (c.type ? sqliteClass(c.type.type) : "")).map((c) => ({ col: c, from: null as LogicalType | null }));
     let rehash = false;
-    if (version < FORMAT_VERSION) {
+    if (version < 1) {
       for (const c of t.order) {
         if (c.type?.type === "STRING" && !changes.some((x) => x.col === c) && w.db.prepare(`SELECT 1 FROM ${q(t.name)} WHERE typeof(${q(c.name)}) = 'blob' LIMIT 1`).get()) {
           changes.push({ col: c, from: { type: "BINARY" } });
@@ -137,10 +138,35 @@ export function repair(w: Warehouse): void {
     // First, so that a rebuild below copies the column.
     for (const t of ungenerated) w.db.exec(`ALTER TABLE ${q(t.name)} ADD COLUMN ${GENERATION_SQL}`);
     for (const { t, changes, rehash } of work) rebuildTable(w.db, t, changes, rehash ? rowIdSql(t) : undefined);
+    if (version < 2) for (const t of w.tables.values()) for (const c of t.order) canonicalDateTimes(w.db, t, c);
     w.db.pragma(`user_version = ${FORMAT_VERSION}`);
     w.commit();
   } catch (e) {
     w.rollback();
     throw e;
+  }
+}
+
+/**
+ * Version 2: one text per instant. Earlier versions kept a date-time's fraction as sent (`.123000Z` beside `.123Z`)
+ * and wrote `.000` for a NAIVE_DATETIME from a Date; rewrite those to the canonical text. A primary key whose
+ * canonical text another row already holds is left as it was (OR IGNORE): that row is the one later syncs update.
+ */
+function canonicalDateTimes(db: Database.Database, t: Table, c: Column): void {
+  const type = c.type?.type;
+  if (type !== "UTC_DATETIME" && type !== "NAIVE_DATETIME") return;
+  const col = q(c.name);
+  const maybe = type === "UTC_DATETIME" ? `${col} GLOB '*.????*0Z'` : `(${col} GLOB '*.000' OR ${col} GLOB '*.????*0')`;
+  const rows = db.prepare(`SELECT rowid AS r, ${col} AS v FROM ${q(t.name)} WHERE typeof(${col}) = 'text' AND ${maybe}`).all() as { r: number; v: string }[];
+  const update = db.prepare(`UPDATE OR IGNORE ${q(t.name)} SET ${col} = ? WHERE rowid = ?`);
+  const canonical = type === "UTC_DATETIME" ? coerceUtcDateTime : coerceNaiveDateTime;
+  for (const { r, v } of rows) {
+    let text: string;
+    try {
+      text = canonical(v);
+    } catch {
+      continue;
+    }
+    if (text !== v) update.run(text, r);
   }
 }
