@@ -60,6 +60,16 @@ export interface StoredCatalog {
   lastSeq: number;
   /** This sync's run number. */
   run: number;
+  /**
+   * The state the last committed checkpoint wrote, serialised, from a destination that keeps
+   * it (`capabilities.stateInDestination`); null before the first checkpoint.
+   */
+  state?: string | null;
+}
+
+/** What finish() reports: rows a deferred truncate marked deleted, per table. */
+export interface FinishResult {
+  truncated: Record<string, number>;
 }
 
 /** What a commit reports back: updates that matched no row, per table. */
@@ -74,6 +84,11 @@ export interface DestinationCapabilities {
   maxColumns: number;
   /** `Users` and `users` name one table (SQLite, DuckDB). */
   caseInsensitiveNames: boolean;
+  /**
+   * The destination keeps the connector's state itself, written by commit(checkpoint) in the
+   * same transaction as the rows, and returned by open() (PostgreSQL). No state file is used.
+   */
+  stateInDestination?: boolean;
 }
 
 /** One write, as the channel carries it to an asynchronous destination. Values are in catalog order. */
@@ -103,6 +118,8 @@ export interface Destination {
   commit(checkpoint: CheckpointRecord | null): CommitResult;
   /** Discards everything since the last commit. */
   rollback(): void;
+  /** After update() succeeded, before the final commit: carries out the deferred truncates. */
+  finish?(): FinishResult;
   close(): void;
 }
 
@@ -117,5 +134,6 @@ export interface AsyncDestination {
   holdsUnsafeIntegers(table: string, column: string): Promise<boolean>;
   commit(checkpoint: CheckpointRecord | null): Promise<CommitResult>;
   rollback(): Promise<void>;
+  finish?(): Promise<FinishResult>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
-import type { DestinationSpec } from "../destinations/open.js";
+import type { DestinationKind, DestinationSpec } from "../destinations/open.js";
 import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
 import type { HttpSpec, HttpSummary } from "../replay/run.js";
@@ -53,7 +53,7 @@ export interface VerifyWorkerInput {
   /** Serve every run's HTTP from this cassette (connector verify --replay). */
   replay?: { dir: string; label: string };
   /** The kind of scratch warehouse. */
-  destination: DestinationSpec["kind"];
+  destination: DestinationKind;
 }
 
 export type VerifyWorkerMessage =

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { DestinationKind, DestinationSpec } from "../destinations/open.js";
+import type { DestinationKind, FileDestinationSpec } from "../destinations/open.js";
 import { UsageError } from "../util/errors.js";
 import type { Project } from "./project.js";
 
@@ -40,7 +40,7 @@ export function parseKind(value: string, flag = "--destination"): DestinationKin
 }
 
 /** --destination, else CONNECTOR_DESTINATION, else the warehouse the project has, else SQLite. */
-export function chooseDestination(p: Project, flag: string | undefined, env: NodeJS.ProcessEnv = process.env): DestinationSpec {
+export function chooseDestination(p: Project, flag: string | undefined, env: NodeJS.ProcessEnv = process.env): FileDestinationSpec {
   const given = flag ?? (env.CONNECTOR_DESTINATION || undefined);
   const wanted = given === undefined ? undefined : parseKind(given, flag === undefined ? "CONNECTOR_DESTINATION" : "--destination");
   const stored = storedKind(p);
@@ -55,7 +55,7 @@ export function chooseDestination(p: Project, flag: string | undefined, env: Nod
 }
 
 /** The warehouse the read-only commands look at: the one the project has (SQLite when it has none yet). */
-export function projectWarehouse(p: Project): DestinationSpec {
+export function projectWarehouse(p: Project): FileDestinationSpec {
   const kind = storedKind(p) ?? "sqlite";
   return { kind, file: warehouseFile(p, kind) };
 }

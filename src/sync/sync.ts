@@ -6,7 +6,7 @@
  */
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
-import type { Destination } from "../destinations/destination.js";
+import type { Destination, StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog } from "../normalize/catalog.js";
 import { applySchema, parseSchema } from "../normalize/declared.js";
@@ -40,8 +40,9 @@ export interface SyncOptions {
   configuration: unknown;
   /** State after validation: what update() receives. */
   state: StateObject;
-  /** Opened: its catalog is read when the sync starts. */
+  /** Opened when the sync starts, unless `opened` says what it held when it was opened already. */
   destination: Destination;
+  opened?: StoredCatalog;
   /** Rewritten atomically after every committed checkpoint; none for in-memory runs. */
   stateFile?: string;
   naming: Naming;
@@ -112,7 +113,7 @@ export class Sync implements OperationTarget {
     this.startedAt = Date.now();
     const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e) };
     // A destination that cannot be opened (someone else's file, a locked database) is a usage error, not a failed sync.
-    const stored = this.dest.open();
+    const stored = this.o.opened ?? this.dest.open();
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column));
@@ -134,6 +135,8 @@ export class Sync implements OperationTarget {
       if (this.tally.pendingOps > 0) {
         this.warn(`${this.tally.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
+      // Deferred truncates (a destination that has them) land with the final commit, once update() has succeeded.
+      this.dest.finish?.();
       this.noted(this.dest.commit(null).unmatchedUpdates);
       this.reportNoMatch();
       return this.result("succeeded");

@@ -1,6 +1,6 @@
 /** What the connector's thread and a destination's writer thread send each other. */
 import type { MessagePort } from "node:worker_threads";
-import type { CheckpointRecord, CommitResult, StoredCatalog, WriteOp } from "../destination.js";
+import type { CheckpointRecord, CommitResult, FinishResult, StoredCatalog, WriteOp } from "../destination.js";
 
 /** The shared Int32Array's slots. */
 export const Slot = {
@@ -29,6 +29,7 @@ export type ToWriter =
   | { t: "commit"; checkpoint: CheckpointRecord | null }
   | { t: "probe"; table: string; column: string }
   | { t: "rollback" }
+  | { t: "finish" }
   | { t: "close" }
   /** After the failed slot is set: asks for the error that set it. */
   | { t: "failure" };
@@ -45,5 +46,6 @@ export type FromWriter =
   | { t: "committed"; result: CommitResult }
   | { t: "probed"; unsafe: boolean }
   | { t: "rolledBack" }
+  | { t: "finished"; result: FinishResult }
   | { t: "closed" }
   | { t: "error"; error: ErrorInfo };

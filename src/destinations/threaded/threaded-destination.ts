@@ -6,7 +6,8 @@
  * checkpoint row, so nothing downstream of commit() runs before they are durable.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
+import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, FinishResult, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
+import { UsageError } from "../../util/errors.js";
 import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
 
 const BATCH_OPS = 2048;
@@ -60,6 +61,8 @@ export class ThreadedDestination implements Destination {
 
   open(): StoredCatalog {
     const m = this.request({ t: "open" });
+    // A destination that cannot be used as given (a lock held elsewhere, bad credentials) is a usage error: exit 2.
+    if (m.t === "error" && m.error.name === "UsageError") throw new UsageError(m.error.message);
     if (m.t !== "opened") throw unexpected(m);
     return m.catalog;
   }
@@ -95,6 +98,13 @@ export class ThreadedDestination implements Destination {
     this.flush();
     const m = this.request({ t: "commit", checkpoint });
     if (m.t !== "committed") throw unexpected(m);
+    return m.result;
+  }
+
+  finish(): FinishResult {
+    this.flush();
+    const m = this.request({ t: "finish" });
+    if (m.t !== "finished") throw unexpected(m);
     return m.result;
   }
 

@@ -71,6 +71,14 @@ async function handle(m: ToWriter): Promise<void> {
         reply({ t: "error", error: fail(e) });
       }
       return;
+    case "finish":
+      if (failure) return reply({ t: "error", error: failure });
+      try {
+        reply({ t: "finished", result: destination!.finish ? await destination!.finish() : { truncated: {} } });
+      } catch (e) {
+        reply({ t: "error", error: fail(e) });
+      }
+      return;
     case "failure":
       reply({ t: "error", error: failure ?? { name: "Error", message: "the destination's writer reported no error" } });
       return;
