@@ -36,6 +36,26 @@ program
   });
 
 program
+  .command("run")
+  .description("Run a sync into a production destination (PostgreSQL, or a DuckDB or SQLite file), for cron, systemd and Kubernetes: no prompts, state kept in the destination")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--destination <url>", "postgres://user@host:5432/db?schema=name, duckdb:<file> or sqlite:<file> (default: $CONNECTOR_DESTINATION, else destination.json)")
+  .option("--name <name>", "the connector's name in the destination, so several can share a schema (default: the project folder's name)")
+  .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
+  .option("--state <file>", "PostgreSQL: the state a first run starts from; files: the state file, as for debug (default: $CONNECTOR_STATE, else files/state.json)")
+  .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
+  .option("--timeout <duration>", "fail an attempt that runs longer, e.g. 30m, 2h")
+  .option("--retries <n>", "retry a failed sync up to n times, from the last committed checkpoint (default 0)")
+  .option("--retry-delay <duration>", "the first back-off; it doubles at each retry (default 1s)")
+  .option("--log-format <format>", "plain (lines on stderr) or json (one JSON object per line on stdout)", "plain")
+  .option("-v, --verbose", "show log.debug lines")
+  .option("--json", "print one machine-readable run report on stdout")
+  .action(async (dir: string | undefined, opts) => {
+    const { run } = await import("./commands/run.js");
+    await run(dir, opts);
+  });
+
+program
   .command("reset")
   .description("Start over: delete the state file and files/warehouse.db (asks first)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")

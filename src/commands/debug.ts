@@ -1,24 +1,21 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../project/configuration.js";
 import { configurationSecrets } from "../util/redact.js";
-import { addByTable, emptyCounts, totalOperations, type Counts, type TableCounts } from "../sync/counts.js";
-import { formatDuration, parseDuration } from "../util/duration.js";
-import { ExitError, UsageError } from "../util/errors.js";
+import { totalOperations } from "../sync/counts.js";
+import { parseDuration } from "../util/duration.js";
+import { ExitError } from "../util/errors.js";
 import { chooseDestination } from "../project/destination-choice.js";
 import { acquireLock } from "../project/lock.js";
-import type { HttpSummary } from "../replay/run.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
-import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
-import { readStateFile, type StateObject } from "../state/state.js";
-import { errorInfo, isError, toError } from "../util/thrown.js";
-import type { ErrorInfo, WorkerInput, WorkerMessage } from "../host/protocol.js";
-import { newLiveCounts, readLiveCounts, Slot } from "../sync/live-counts.js";
+import { supervise, type Outcome, type SyncView } from "../host/supervise.js";
+import { readStateFile } from "../state/state.js";
+import type { WorkerInput } from "../host/protocol.js";
+import { newLiveCounts, Slot } from "../sync/live-counts.js";
 import { elapsed, num, renderFailure, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
-import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
+import { secrets, stripEscapes } from "../ui/output.js";
 
 export interface DebugOptions {
   configuration?: string;
@@ -30,22 +27,6 @@ export interface DebugOptions {
   json?: boolean;
   record?: string | boolean;
   replay?: string | boolean;
-}
-
-interface Outcome {
-  status: "succeeded" | "failed";
-  error?: ErrorInfo;
-  counts: Counts;
-  previousState: StateObject;
-  state: StateObject;
-  warnings: string[];
-  durationMs: number;
-  /** Set when the run was stopped by a signal: the exit code to use. */
-  signalExit?: number;
-  /** How many of the warnings came from checking the inputs, and were printed before the run. */
-  inputWarnings?: number;
-  /** What --record or --replay did. */
-  http?: HttpSummary;
 }
 
 const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
@@ -92,7 +73,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
-    const run = supervise(input, ui, header, timeoutMs, Boolean(opts.json), release);
+    const run = supervise(input, debugView(ui, input, header, Boolean(opts.json)), timeoutMs, release);
     untrap = run.untrap;
     const outcome = await run.outcome;
     finish(ui, outcome, destination.file, Boolean(opts.json));
@@ -104,135 +85,35 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
   }
 }
 
-/**
- * Runs the sync in a worker, relays its events to the terminal, and stops it on a signal or
- * a timeout. The outcome resolves only once the worker has stopped, and so has closed the
- * warehouse (rolling back the open transaction): the lock may be released after it.
- */
-function supervise(
-  input: WorkerInput,
-  ui: Ui,
-  header: (warnings: string[]) => void,
-  timeoutMs: number | undefined,
-  json: boolean,
-  release: () => void,
-): { outcome: Promise<Outcome>; untrap: () => void } {
+/** How debug shows a run: a header, a spinner with live counts on a terminal, else a line per checkpoint. */
+function debugView(ui: Ui, input: WorkerInput, header: (warnings: string[]) => void, json: boolean): SyncView {
   const live = new Float64Array(input.liveCounts);
-  // A worker's young generation is smaller than the main thread's by default; at a few
-  // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
-  const worker = new Worker(new URL("../host/sync-worker.js", import.meta.url), { workerData: input, stdout: true, stderr: true, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
-  // A connector's console output goes to stderr (stdout carries --json), line by line through
-  // the output boundary, and only once the worker has said which values are secret.
-  const relays = [worker.stdout, worker.stderr].map((stream) => {
-    const relay = new LineRelay((line) => ui.passthrough(line));
-    stream.on("data", (chunk: Buffer) => relay.push(chunk));
-    stream.on("end", () => relay.end());
-    return relay;
-  });
   const started = Date.now();
-  const warnings: string[] = [];
-  // Per-table totals and the last state only: a run may have any number of checkpoints.
-  const byTable: Record<string, TableCounts> = {};
-  let lastState = input.state;
-  let inputWarnings = 0;
   let ticker: NodeJS.Timeout | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let settled = false;
-  let stopWith: (error: ErrorInfo, signalExit?: number) => void = () => {};
-  // A worker stuck in native code does not stop, and process.exit() would wait for it: a
-  // signal while the worker is being stopped releases the lock and ends the process by that signal.
-  const force = (signal: StopSignal): void => {
-    ui.stopSpinner();
-    ui.error(`Interrupted again: exiting without waiting for the sync to stop. The warehouse is rolled back to the last checkpoint when it is next opened.`);
-    release();
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
-  };
-  const untrap = trapSignals(
-    (signal) => (settled ? force(signal) : stopWith({ name: "Interrupted", message: signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)" }, signalExitCode(signal))),
-    force,
-  );
-
-  const outcome = new Promise<Outcome>((resolve, reject) => {
-    const settle = (then: () => void): void => {
-      settled = true;
-      if (ticker) clearInterval(ticker);
-      if (timer) clearTimeout(timer);
-      ui.stopSpinner();
-      for (const relay of relays) relay.release();
-      // Messages the worker posted before it stopped are delivered before terminate() resolves.
-      void stopWorker(worker, () => ui.error(STILL_STOPPING)).then(then);
-    };
-    stopWith = (error, signalExit) => {
-      if (settled) return;
-      settle(() => resolve({ ...partial(live, byTable, lastState, input.state, warnings, started), error, signalExit, inputWarnings }));
-    };
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
-    }
-
-    worker.on("message", (m: WorkerMessage) => {
-      switch (m.t) {
-        case "secrets":
-          secrets().add(m.values);
-          break;
-        case "ready":
-          for (const relay of relays) relay.release();
-          if (settled) break;
-          warnings.push(...m.warnings);
-          inputWarnings = m.warnings.length;
-          header(m.warnings);
-          void ui.startSpinner("Starting update()");
-          ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
-          break;
-        case "log":
-          ui.log(m.level, m.message);
-          break;
-        case "warning":
-          warnings.push(m.message);
-          break;
-        case "checkpoint":
-          addByTable(byTable, m.info.operations);
-          lastState = m.info.state;
-          if (!ui.spinning && !json && !settled) {
-            const ops = Object.values(m.info.operations).reduce((n, t) => n + totalOperations(t), 0);
-            ui.info(`Checkpoint ${m.info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(secrets().value(m.info.state)), 200)}`);
-          }
-          break;
-        case "usage-error":
-          if (!settled) settle(() => reject(new UsageError(m.message)));
-          break;
-        case "done":
-          if (settled) break;
-          // The worker flushed its console output before "done": print its last line, even without a newline.
-          for (const relay of relays) relay.end();
-          settle(() => resolve({ ...m.result, inputWarnings }));
-          break;
+  return {
+    ready(warnings) {
+      header(warnings);
+      void ui.startSpinner("Starting update()");
+      ticker = setInterval(() => ui.spin(progressLine(live, Date.now() - started)), 100);
+    },
+    log: (level, message) => ui.log(level, message),
+    checkpoint(info) {
+      if (!ui.spinning && !json) {
+        const ops = Object.values(info.operations).reduce((n, t) => n + totalOperations(t), 0);
+        ui.info(`Checkpoint ${info.seq}: committed ${num(ops)} operation(s); state ${truncate(JSON.stringify(secrets().value(info.state)), 200)}`);
       }
-    });
-    worker.on("error", (thrown: unknown) => {
-      const e = toError(thrown, "the connector threw a non-Error value outside update()");
-      if (isError(thrown)) e.message = `the connector threw outside update(): ${e.message}`;
-      stopWith(errorInfo(e));
-    });
-    worker.on("exit", (code) => {
-      if (settled) return;
-      const message =
-        live[Slot.exitCalled] === 1
-          ? `the connector called process.exit(${live[Slot.exitCode]}); return from update() instead, or throw to fail the sync`
-          : `update() never finished: it is waiting on a promise that nothing will ever settle (worker exit code ${code})`;
-      stopWith({ name: "Error", message });
-    });
-  });
-  return { outcome, untrap };
-}
-
-/** What is known of a run that was stopped from outside: the live counts and the last committed checkpoint. */
-function partial(live: Float64Array, byTable: Record<string, TableCounts>, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
-  const counts = emptyCounts();
-  Object.assign(counts, readLiveCounts(live));
-  counts.byTable = byTable;
-  return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
+    },
+    output: (line) => ui.passthrough(line),
+    settled() {
+      if (ticker) clearInterval(ticker);
+      ui.stopSpinner();
+    },
+    slowStop: () => ui.error(STILL_STOPPING),
+    forced() {
+      ui.stopSpinner();
+      ui.error(`Interrupted again: exiting without waiting for the sync to stop. The warehouse is rolled back to the last checkpoint when it is next opened.`);
+    },
+  };
 }
 
 function progressLine(live: Float64Array, ms: number): string {

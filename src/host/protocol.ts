@@ -12,7 +12,8 @@ export interface WorkerInput {
   configuration: unknown;
   configurationFile?: string;
   state: StateObject;
-  stateFile: string;
+  /** None when the destination keeps the state (connector run into PostgreSQL). */
+  stateFile?: string;
   resetHint: string;
   destination: DestinationSpec;
   naming: Naming;
@@ -32,7 +33,8 @@ export interface ErrorInfo {
 export type WorkerMessage =
   /** The configuration's secret values (schema marks included), sent before anything that could print them. */
   | { t: "secrets"; values: string[] }
-  | { t: "ready"; warnings: string[] }
+  /** `state`: the state the sync starts from, when the destination keeps it (so the main thread could not read it). */
+  | { t: "ready"; warnings: string[]; state?: StateObject }
   | { t: "usage-error"; message: string }
   | { t: "log"; level: LogLevel; message: string }
   | { t: "warning"; message: string }

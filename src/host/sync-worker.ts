@@ -47,12 +47,13 @@ async function main(input: WorkerInput): Promise<void> {
     const http = input.http ? (await import("../replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
     post({ t: "secrets", values: [...configurationSecrets(definition.configuration, input.configuration), ...formSecrets(definition, input.configuration)] });
+    const destination = createDestination(input.destination);
     const result = await runConnectorSync({
       definition,
       configuration: input.configuration,
       state: input.state,
       sources: { configurationFile: input.configurationFile, stateFile: input.stateFile, resetHint: input.resetHint },
-      destination: createDestination(input.destination),
+      destination,
       stateFile: input.stateFile,
       naming: input.naming,
       liveCounts: new Float64Array(input.liveCounts),
@@ -61,7 +62,7 @@ async function main(input: WorkerInput): Promise<void> {
         ready: (inputs) => {
           // Validation may add secrets: schema defaults, or values a transform derived.
           post({ t: "secrets", values: configurationSecrets(definition.configuration, inputs.configuration) });
-          post({ t: "ready", warnings: inputs.warnings });
+          post({ t: "ready", warnings: inputs.warnings, ...(destination.capabilities.stateInDestination ? { state: inputs.state } : {}) });
         },
         warning: (message) => post({ t: "warning", message }),
         checkpoint: (info) => post({ t: "checkpoint", info }),

@@ -9,6 +9,8 @@ import path from "node:path";
 import type { DestinationKind, FileDestinationSpec } from "../destinations/open.js";
 import { UsageError } from "../util/errors.js";
 import type { Project } from "./project.js";
+import { isDestinationUrl } from "./run-destination.js";
+import { redactUrl } from "../destinations/postgres/url.js";
 
 export const KINDS: readonly DestinationKind[] = ["sqlite", "duckdb"];
 
@@ -36,6 +38,9 @@ export function storedKind(p: Project): DestinationKind | undefined {
 export function parseKind(value: string, flag = "--destination"): DestinationKind {
   const v = value.trim().toLowerCase();
   if ((KINDS as readonly string[]).includes(v)) return v as DestinationKind;
+  if (isDestinationUrl(value)) {
+    throw new UsageError(`${flag} names a destination (${redactUrl(value.trim())}), which is where \`connector run\` writes; this command writes to the project's files/: "sqlite" or "duckdb".`);
+  }
   throw new UsageError(`${flag} must be "sqlite" or "duckdb", got ${JSON.stringify(value)}`);
 }
 

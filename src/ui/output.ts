@@ -69,9 +69,14 @@ export function writeErr(text: string): void {
  * One JSON document on stdout, secrets hidden. JSON.stringify escapes C0 controls; the C1
  * range and DEL are escaped here too, so no raw control byte reaches a terminal.
  */
-export function printJson(value: unknown): void {
-  const text = stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+export function printJson(value: unknown, space = 2): void {
+  const text = stringifyExact(redactor.value(value), space).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   write(process.stdout, text + "\n");
+}
+
+/** One JSON object on one line of stdout (JSON lines, for log collectors), secrets hidden. */
+export function printJsonLine(value: unknown): void {
+  printJson(value, 0);
 }
 
 /**
