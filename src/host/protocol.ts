@@ -5,7 +5,7 @@ import type { Naming } from "../normalize/naming.js";
 import type { HttpSpec, HttpSummary } from "../replay/run.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
-import type { CheckResult, VerifyReport } from "../verify/verify.js";
+import type { CheckResult, PostgresScratch, VerifyReport } from "../verify/verify.js";
 
 export interface WorkerInput {
   connectorFile: string;
@@ -54,8 +54,8 @@ export interface VerifyWorkerInput {
   timeoutMs?: number;
   /** Serve every run's HTTP from this cassette (connector verify --replay). */
   replay?: { dir: string; label: string };
-  /** The kind of scratch warehouse. */
-  destination: DestinationKind;
+  /** The kind of scratch warehouse, or scratch schemas in PostgreSQL. */
+  destination: DestinationKind | PostgresScratch;
 }
 
 export type VerifyWorkerMessage =

@@ -119,3 +119,13 @@ export function runDestination(p: Project, flag: string | undefined, name: strin
 
 /** Whether a --destination or CONNECTOR_DESTINATION value names a destination URL or file, rather than debug's kind (sqlite, duckdb). */
 export const isDestinationUrl = (value: string | undefined): value is string => value !== undefined && (/^[a-z][a-z0-9+.-]*:/i.test(value.trim()) || value.trim().toLowerCase().endsWith(".json"));
+
+/**
+ * What a maintenance command (inspect, state, reset, verify) looks at: `--destination`, else a
+ * destination URL in CONNECTOR_DESTINATION; undefined means the project's own warehouse in files/.
+ */
+export function commandDestination(p: Project, flag: string | undefined, nameFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): RunTarget | undefined {
+  const given = flag ?? (isDestinationUrl(env.CONNECTOR_DESTINATION) ? env.CONNECTOR_DESTINATION : undefined);
+  if (given === undefined) return undefined;
+  return findRunDestination(p, given, connectorName(p, nameFlag), env);
+}
