@@ -47,7 +47,7 @@ export async function postgresReader(o: PostgresOptions): Promise<PostgresReader
   const typesOf = (columns: ColumnSummary[]): Map<string, LogicalType | null> => new Map(columns.map((c) => [c.name, c.type ? parseType(c.type) : null]));
   const canonical = (row: Record<string, unknown>, types: Map<string, LogicalType | null>): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) out[k] = k === SYNCED ? (v === null ? null : isoUtc(v)) : k === DELETED ? v : toCanonical(types.get(k) ?? null, v);
+    for (const [k, v] of Object.entries(row)) out[k] = k === SYNCED ? (v === null ? null : isoUtc(v)) : k === DELETED ? (v === null ? null : v ? 1 : 0) : toCanonical(types.get(k) ?? null, v);
     return out;
   };
 
