@@ -82,6 +82,8 @@ export class PostgresDestination implements AsyncDestination {
   /** Truncates so far in this run: the low bits of the generation. */
   private truncates = 0;
   private unmatched: Record<string, number> = {};
+  /** The chunk the server is still merging: the next one is built meanwhile. Awaited before anything else is asked of the server. */
+  private inflight: Promise<void> | undefined;
 
   constructor(private readonly o: PostgresOptions) {
     this.schema = o.schema;
@@ -248,6 +250,7 @@ export class PostgresDestination implements AsyncDestination {
     const name = `_connector_stage_${++this.made}`;
     const defs = staged.map((c) => `${q(c.name)} ${pgType(c.type)}`);
     defs.push(`${q(SYNCED)} timestamptz`, `"_n" integer`);
+    await this.settle();
     await this.db.query(`CREATE TEMP TABLE ${q(name)} (${defs.join(", ")})`);
     const stage: Stage = { name, columns: staged, fields: staged.map((c) => copyField(c.type)), merge: this.mergeSql(t, kind, name, columns) };
     this.stages.set(id, stage);
@@ -270,7 +273,11 @@ export class PostgresDestination implements AsyncDestination {
     return `UPDATE ${target} AS t SET ${q(DELETED)} = true, ${q(SYNCED)} = s.${q(SYNCED)}, ${q(GENERATION)} = $1 FROM ${s} AS s WHERE ${match}`;
   }
 
-  /** Sends a run's staged chunk: COPY into its temporary table, one merge, and the table emptied again. */
+  /**
+   * Sends a run's staged chunk: COPY into its temporary table, one merge, and the table
+   * emptied again. They run one after the other without being waited for here: the next
+   * chunk is built while the server merges this one. Everything else asks settle() first.
+   */
   private async send(table: string, run: Run): Promise<void> {
     if (run.lines.length === 0) return;
     let text = "";
@@ -279,18 +286,33 @@ export class PostgresDestination implements AsyncDestination {
     run.lines = [];
     run.counts = [];
     run.index = new Map();
-    await this.copy(run.stage.name, text);
-    const merged = await this.db.query<{ matched: string }>(run.stage.merge, [this.generation]);
-    if (run.kind === "update") {
-      const missed = total - Number(merged.rows[0]?.matched ?? 0);
-      if (missed > 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + missed;
-    }
-    await this.db.query(`TRUNCATE pg_temp.${q(run.stage.name)}`);
+    // One chunk in flight at most, so memory stays flat.
+    await this.settle();
+    const generation = this.generation;
+    const done = (async () => {
+      await this.copy(run.stage.name, text);
+      const merged = await this.db.query<{ matched: string }>(run.stage.merge, [generation]);
+      await this.db.query(`TRUNCATE pg_temp.${q(run.stage.name)}`);
+      if (run.kind === "update") {
+        const missed = total - Number(merged.rows[0]?.matched ?? 0);
+        if (missed > 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + missed;
+      }
+    })();
+    // Awaited by settle(); until then, a rejection must not count as unhandled.
+    done.catch(() => {});
+    this.inflight = done;
   }
 
-  private async copy(stage: string, text: string): Promise<void> {
+  /** Waits for the chunk in flight; its failure is the failure of whatever comes next. */
+  private async settle(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = undefined;
+    if (p) await p;
+  }
+
+  private copy(stage: string, text: string): Promise<void> {
     const stream = this.db.query(copyFrom(`COPY pg_temp.${q(stage)} FROM STDIN`));
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       stream.on("error", reject);
       stream.on("finish", resolve);
       stream.end(Buffer.from(text));
@@ -300,13 +322,16 @@ export class PostgresDestination implements AsyncDestination {
   /** Merges a table's open run into the table, so that what follows sees it. */
   private async flush(table: string): Promise<void> {
     const run = this.runs.get(table);
-    if (!run) return;
-    this.runs.delete(table);
-    await this.send(table, run);
+    if (run) {
+      this.runs.delete(table);
+      await this.send(table, run);
+    }
+    await this.settle();
   }
 
   private async flushAll(): Promise<void> {
     for (const table of [...this.runs.keys()]) await this.flush(table);
+    await this.settle();
   }
 
   /** Records the truncate point; the rows are marked deleted by finish(), once the sync has succeeded. */
@@ -336,6 +361,7 @@ export class PostgresDestination implements AsyncDestination {
   }
 
   private async apply(change: SchemaChange): Promise<void> {
+    await this.settle();
     if (change.kind !== "createTable" && change.kind !== "tableSource") await this.flush(change.table);
     switch (change.kind) {
       case "createTable":
@@ -479,6 +505,7 @@ export class PostgresDestination implements AsyncDestination {
 
   async rollback(): Promise<void> {
     this.runs.clear();
+    await this.settle().catch(() => {});
     this.unmatched = {};
     await this.db.query("ROLLBACK");
     await this.loadCatalog();
@@ -490,6 +517,7 @@ export class PostgresDestination implements AsyncDestination {
     if (!client) return;
     this.client = undefined;
     try {
+      await this.inflight?.catch(() => {});
       await client.query("ROLLBACK");
     } catch {
       // The connection is already gone: the server rolled the transaction back.
