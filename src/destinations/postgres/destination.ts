@@ -249,7 +249,9 @@ export class PostgresDestination implements AsyncDestination {
     const staged = kind === "upsert" ? t.spec.columns : [...t.pk, ...columns.map((c) => column(t, c))];
     const name = `_connector_stage_${++this.made}`;
     const defs = staged.map((c) => `${q(c.name)} ${pgType(c.type)}`);
-    defs.push(`${q(SYNCED)} timestamptz`, `"_n" integer`);
+    defs.push(`${q(SYNCED)} timestamptz`);
+    // An update's line says how many writes it stands for, to count those that match no row.
+    if (kind === "update") defs.push(`"_n" integer`);
     await this.settle();
     await this.db.query(`CREATE TEMP TABLE ${q(name)} (${defs.join(", ")})`);
     const stage: Stage = { name, columns: staged, fields: staged.map((c) => copyField(c.type)), merge: this.mergeSql(t, kind, name, columns) };
@@ -280,8 +282,13 @@ export class PostgresDestination implements AsyncDestination {
    */
   private async send(table: string, run: Run): Promise<void> {
     if (run.lines.length === 0) return;
-    let text = "";
-    for (let i = 0; i < run.lines.length; i++) text += `${run.lines[i]}\t${run.counts[i]}\n`;
+    let text: string;
+    if (run.kind === "update") {
+      text = "";
+      for (let i = 0; i < run.lines.length; i++) text += `${run.lines[i]}\t${run.counts[i]}\n`;
+    } else {
+      text = run.lines.join("\n") + "\n";
+    }
     const total = run.counts.reduce((n, c) => n + c, 0);
     run.lines = [];
     run.counts = [];
