@@ -3,7 +3,11 @@ import net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, fixtureProject, makeProject, readState, startCli, waitFor, type CliResult } from "../helpers.js";
-import { freshSchema, usePostgres } from "../support/use-postgres.js";
+import pg_ from "pg";
+import { freshSchema, until, usePostgres } from "../support/use-postgres.js";
+
+const pgClient = pg_.Client;
+const OK = { "connector.ts": `export default { update() {} };\n` };
 
 // `connector run` into a real PostgreSQL server (a throwaway cluster per file): where the
 // destination comes from, state in the destination, the advisory lock, connection errors,
@@ -73,6 +77,14 @@ describe("connector run: where the data goes", () => {
     const history = await pg().sql(`SELECT seq::int, run::int, state FROM "${schema}"._connector_checkpoints WHERE connector = 'shop' ORDER BY seq`);
     expect(history.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(history.at(-1)).toMatchObject({ run: 2, state: { last: 7 } });
+
+    // Once the destination holds a state, --state only seeds a first run: it is not used, and the run says so.
+    fs.writeFileSync(path.join(dir, "seed.json"), JSON.stringify({ last: 1 }));
+    const seeded = await cli(["run", "--destination", url, "--name", "shop", "--state", "seed.json"], { cwd: dir });
+    expect(seeded.exitCode, seeded.stderr).toBe(0);
+    expect(seeded.stderr).toContain('Previous state: {"last":7}');
+    expect(seeded.stderr).toContain("Warning: the destination already holds this connector's state (checkpoint 5), so the given start state (--state) was not used: it seeds only a first run.");
+    expect(seeded.stderr).toMatch(/^Upserts\s+\| 0$/m);
   });
 
   it("takes the destination from --destination, else CONNECTOR_DESTINATION, else destination.json; the password from PGPASSWORD or password_env", async () => {
@@ -159,6 +171,27 @@ describe("connector run: several connectors in one schema, one run at a time", (
     const taken = await cli(["run", "--destination", url], { cwd: theirs });
     expect(taken.exitCode).toBe(1);
     expect(taken.stderr).toContain(`a table "mine" already exists in postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema}, and connector-sdk did not make it`);
+  });
+
+  it("two connectors that make the same table at the same moment: the one that commits second is told so", async () => {
+    const schema = freshSchema();
+    const url = pg().url("postgres", schema);
+    const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("clash", { id: 1 }); op.checkpoint({}); } };\n` });
+    expect((await cli(["run", "--destination", url, "--name", "warmup"], { cwd: makeProject(OK) })).exitCode).toBe(0);
+    // Another session makes the table and holds its transaction open, as a connector starting at the same time would.
+    const other = new pgClient({ host: pg().host, port: pg().port, user: "postgres", password: pg().password, database: "postgres" });
+    await other.connect();
+    try {
+      await other.query(`BEGIN; CREATE TABLE "${schema}".clash (id int)`);
+      const run = startCli(dir, ["run", "--destination", url]);
+      running.push(run);
+      await until(async () => (await pg().sql("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'connector run %' AND wait_event_type = 'Lock'")).length > 0);
+      await other.query("COMMIT");
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toContain(`a table "clash" was made in postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema} by another session while this one was making it (another connector writing the same table?). Connectors that share a schema need different table names.`);
+    } finally {
+      await other.end();
+    }
   });
 
   it("a second concurrent run of one connector is refused with exit 2 by the advisory lock; another connector runs meanwhile; the lock goes with the first run", async () => {

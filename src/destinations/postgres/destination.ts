@@ -426,7 +426,14 @@ export class PostgresDestination implements AsyncDestination {
     const cols = copy.columns.map((c) => `${q(c.name)} ${pgType(c.type)}${c.pk ? " NOT NULL" : ""}`);
     cols.push(`${q(SYNCED)} timestamptz NOT NULL`, `${q(DELETED)} boolean NOT NULL DEFAULT false`, `${q(GENERATION)} bigint NOT NULL DEFAULT 0`);
     cols.push(`PRIMARY KEY (${copy.columns.filter((c) => c.pk).map((c) => q(c.name)).join(", ")})`);
-    await this.db.query(`CREATE TABLE ${this.ref(copy.name)} (${cols.join(", ")})`);
+    try {
+      await this.db.query(`CREATE TABLE ${this.ref(copy.name)} (${cols.join(", ")})`);
+    } catch (e) {
+      // Another session made a table of that name meanwhile, and committed first.
+      const code = (e as { code?: string }).code;
+      if (code === "42P07" || code === "23505") throw new Error(`a table "${spec.name}" was made in ${this.location} by another session while this one was making it (another connector writing the same table?). Connectors that share a schema need different table names.`);
+      throw e;
+    }
     for (const [i, c] of copy.columns.entries()) await this.insertColumn(copy.name, c, i);
     this.remember(copy);
   }
