@@ -323,6 +323,36 @@ export default { update(configuration, state) {
   });
 });
 
+describe("connector run: a connection lost mid-sync", () => {
+  it("fails the attempt with the server's reason; --retries resumes from the last checkpoint", async () => {
+    const schema = freshSchema();
+    const url = pg().url("postgres", schema);
+    const dir = makeProject({
+      "connector.ts": `import fs from "node:fs";
+import { op, log } from "connector-sdk";
+const go = new URL("./go", import.meta.url);
+export default { async update(configuration, state) {
+  if (!state.n) { op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); }
+  log.info("holding");
+  while (!fs.existsSync(go)) await new Promise((r) => setTimeout(r, 20));
+  op.upsert("t", { id: 2 }); op.checkpoint({ n: 2 });
+} };
+`,
+    });
+    const run = startCli(dir, ["run", "--destination", url, "--retries", "1", "--retry-delay", "10ms"]);
+    running.push(run);
+    await waitFor(() => run.stderr().includes("holding"));
+    // The server ends the session (a restart, a failover, pg_terminate_backend).
+    await pg().sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'connector run %'");
+    fs.writeFileSync(path.join(dir, "go"), "");
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(run.stderr()).toMatch(/Attempt 1 of 2 FAILED: op\.checkpoint: the postgres destination postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=s_\d+ failed: the connection to PostgreSQL at 127\.0\.0\.1:\d+ was lost: (terminating connection due to administrator command|Connection terminated unexpectedly)/);
+    expect(run.stderr()).toContain('Previous state: {"n":1}');
+    expect(await storedState(schema, path.basename(dir))).toEqual({ n: 2 });
+    expect(await pg().sql(`SELECT count(*)::int AS n FROM "${schema}".t`)).toEqual([{ n: 2 }]);
+  });
+});
+
 describe("connector run: output", () => {
   it("--log-format json prints one JSON object per line on stdout: logs, warnings, checkpoints, the report; no password anywhere", async () => {
     const schema = freshSchema();

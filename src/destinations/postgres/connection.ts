@@ -45,6 +45,14 @@ export function connectionError(e: unknown, c: PgConnection, schema: string): Er
   return new Error(`${target}: ${cause}${code ? ` (${code})` : ""}`);
 }
 
+const lost = new WeakMap<pg.Client, Error>();
+
+/** Why a client's connection was lost, if it was: pg's own error for the next query only says it "is not queryable". */
+export function lostConnection(client: pg.Client, c: PgConnection): Error | undefined {
+  const e = lost.get(client);
+  return e ? new Error(`the connection to PostgreSQL at ${c.host}:${c.port} was lost: ${e.message}`) : undefined;
+}
+
 /** A connected client: UTC, ISO dates, exact text for the types values.ts reads, named in pg_stat_activity. */
 export async function connect(o: PostgresOptions, purpose: string): Promise<pg.Client> {
   const c = o.connection;
@@ -60,8 +68,10 @@ export async function connect(o: PostgresOptions, purpose: string): Promise<pg.C
     connectionTimeoutMillis: 30_000,
     options: "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c client_min_messages=warning",
   });
-  // A connection lost between queries surfaces as the next query's error, not as an uncaught event.
-  client.on("error", () => {});
+  // A connection lost between queries surfaces as the next query's error (lostConnection), not as an uncaught event.
+  client.on("error", (e) => {
+    lost.set(client, e);
+  });
   try {
     await client.connect();
   } catch (e) {

@@ -21,7 +21,7 @@ import { convertStored } from "../../normalize/convert.js";
 import { formatType, parseType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, LogicalType, SchemaChange, Stored, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
-import { connect, connectionError, locationOf, type PostgresOptions } from "./connection.js";
+import { connect, connectionError, locationOf, lostConnection, type PostgresOptions } from "./connection.js";
 import { checkIdentifier, connectorLockKey, DELETED, ensureMetadata, GENERATION, GENERATION_SHIFT, lockHolder, META, q, SYNCED } from "./schema.js";
 import { copyField, keyPart, NulCharacterError, pgType, type CopyField } from "./types.js";
 import { toCanonical } from "./values.js";
@@ -93,6 +93,8 @@ export class PostgresDestination implements AsyncDestination {
 
   private get db(): pg.Client {
     if (!this.client) throw new Error(`the PostgreSQL destination ${this.location} is not open`);
+    const lost = lostConnection(this.client, this.o.connection);
+    if (lost) throw lost;
     return this.client;
   }
 
