@@ -38,6 +38,7 @@ const SSL_MODES: Record<string, PgConnection["ssl"]> = {
 };
 
 const PARAMS = ["schema", "sslmode", "host", "port", "user", "dbname"];
+const NO_HOST = "connector-sdk.no-host";
 
 /**
  * Parses `postgres://user:password@host:port/database?schema=name` (or postgresql://). What
@@ -47,7 +48,8 @@ const PARAMS = ["schema", "sslmode", "host", "port", "user", "dbname"];
 export function parsePostgresUrl(text: string, where: string, password?: string, env: NodeJS.ProcessEnv = process.env): { connection: PgConnection; schema: string } {
   let url: URL;
   try {
-    url = new URL(text);
+    // libpq takes `postgres://user@/db?host=/socket/folder`; the URL parser needs a host after `@`.
+    url = new URL(text.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)(?=[/?#]|$)/i, `$1${NO_HOST}`));
   } catch {
     throw new UsageError(`${where} is not a valid URL: ${redactUrl(text)}. Write postgres://user@host:5432/database?schema=name`);
   }
@@ -63,7 +65,7 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
       return s;
     }
   };
-  const host = q("host") ?? (url.hostname ? decode(url.hostname).replace(/^\[(.*)\]$/, "$1") : undefined) ?? env.PGHOST ?? "localhost";
+  const host = q("host") ?? (url.hostname && url.hostname !== NO_HOST ? decode(url.hostname).replace(/^\[(.*)\]$/, "$1") : undefined) ?? env.PGHOST ?? "localhost";
   const portText = q("port") ?? (url.port || undefined) ?? env.PGPORT ?? "5432";
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${where}: the port must be a number from 1 to 65535, got ${JSON.stringify(portText)}`);
