@@ -746,7 +746,7 @@ export const CATALOGUE: Case[] = [
     cleanup: () => releaseLocks(),
     args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_lock", "--name", "held"],
     code: 2,
-    says: [/Another run of connector "held" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_lock: another session \(backend pid \d+.*\) holds its lock\. Wait for it to finish; two runs of one connector at once would interleave their checkpoints\./],
+    says: [/Another run of connector "held" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_lock: another session \(backend pid \d+.*\) holds its lock\. Wait for it to finish; two runs of one connector at once would interleave their checkpoints\. If that run's machine is gone, end its session: SELECT pg_terminate_backend\(\d+\);/],
   },
   {
     id: "state-edit-while-running",

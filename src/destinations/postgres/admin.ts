@@ -16,9 +16,8 @@ export async function withConnectorLock<T>(o: PostgresOptions, purpose: string, 
     const key = connectorLockKey(o.schema, o.connector);
     const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
     if (!locked.rows[0]?.ok) {
-      throw new UsageError(
-        `Connector "${o.connector}" is running in ${locationOf(o.connection, o.schema)}: ${await lockHolder(client, key)} holds its lock. Wait for the run to finish, then try again.`,
-      );
+      const holder = await lockHolder(client, key);
+      throw new UsageError(`Connector "${o.connector}" is running in ${locationOf(o.connection, o.schema)}: ${holder.who} holds its lock. Wait for the run to finish, then try again.${holder.gone}`);
     }
     return await fn(client);
   } finally {

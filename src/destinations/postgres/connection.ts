@@ -66,6 +66,7 @@ export async function connect(o: PostgresOptions, purpose: string): Promise<pg.C
     types: textTypes,
     application_name: `connector ${purpose} ${o.connector}`.slice(0, 63),
     connectionTimeoutMillis: 30_000,
+    keepAlive: true,
     options: "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c client_min_messages=warning",
   });
   // A connection lost between queries surfaces as the next query's error (lostConnection), not as an uncaught event.

@@ -116,8 +116,9 @@ export class PostgresDestination implements AsyncDestination {
       const key = connectorLockKey(this.schema, this.name);
       const locked = await this.db.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
       if (!locked.rows[0]?.ok) {
+        const holder = await lockHolder(this.db, key);
         throw new UsageError(
-          `Another run of connector "${this.name}" is writing to ${this.location}: ${await lockHolder(this.db, key)} holds its lock. Wait for it to finish; two runs of one connector at once would interleave their checkpoints.`,
+          `Another run of connector "${this.name}" is writing to ${this.location}: ${holder.who} holds its lock. Wait for it to finish; two runs of one connector at once would interleave their checkpoints.${holder.gone}`,
         );
       }
       await ensureMetadata(this.db, this.schema);

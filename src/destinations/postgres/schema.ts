@@ -78,8 +78,12 @@ export function checkIdentifier(name: string, what: string, table?: string): voi
   );
 }
 
-/** The holder of a connector's advisory lock, as far as this user may see it. */
-export async function lockHolder(client: pg.Client, key: string): Promise<string> {
+/**
+ * The holder of a connector's advisory lock, as far as this user may see it, and what to do
+ * if that run is gone without closing its connection (a machine lost: PostgreSQL keeps the
+ * session until TCP keepalive notices).
+ */
+export async function lockHolder(client: pg.Client, key: string): Promise<{ who: string; gone: string }> {
   const r = await client.query<{ pid: number; app: string | null; addr: string | null; since: string | null; usename: string | null }>(
     `SELECT a.pid, a.application_name AS app, host(a.client_addr) AS addr, a.backend_start::text AS since, a.usename
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -89,7 +93,7 @@ export async function lockHolder(client: pg.Client, key: string): Promise<string
     [key],
   );
   const h = r.rows[0];
-  if (!h) return "another session";
+  if (!h) return { who: "another session", gone: "" };
   const bits = [`backend pid ${h.pid}`, h.usename ? `user "${h.usename}"` : "", h.app ? `"${h.app}"` : "", h.addr ? `from ${h.addr}` : "", h.since ? `connected since ${h.since}` : ""];
-  return `another session (${bits.filter(Boolean).join(", ")})`;
+  return { who: `another session (${bits.filter(Boolean).join(", ")})`, gone: ` If that run's machine is gone, end its session: SELECT pg_terminate_backend(${h.pid});` };
 }
