@@ -320,6 +320,13 @@ export default { update(configuration, state) {
     expect(exhausted.exitCode).toBe(1);
     expect(exhausted.stderr).toContain("Attempt 1 of 2 FAILED: always down");
     expect(exhausted.stderr).toContain("Sync FAILED (attempt 2): always down");
+
+    // SIGTERM during the back-off ends the run at once, with SIGTERM's exit code.
+    const waiting = startCli(failing, ["run", "--destination", url, "--retries", "3", "--retry-delay", "10m"]);
+    running.push(waiting);
+    await waitFor(() => waiting.stderr().includes("Retrying in 10 min 0 s (--retries)."));
+    waiting.child.kill("SIGTERM");
+    expect(await waiting.exited).toBe(143);
   });
 });
 
