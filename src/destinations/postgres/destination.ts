@@ -123,19 +123,21 @@ export class PostgresDestination implements AsyncDestination {
       }
       await ensureMetadata(this.db, this.schema);
       // The run number is taken, and committed, before anything else: generations never repeat, even after a failed run.
-      const started = await this.db.query<{ runs: string; seq: string; state: string | null }>(
+      const started = await this.db.query<{ runs: string; state: string | null }>(
         `INSERT INTO ${this.meta("state")} AS s (connector, runs) VALUES ($1, 1)
-         ON CONFLICT (connector) DO UPDATE SET runs = s.runs + 1 RETURNING runs, seq, state::text AS state`,
+         ON CONFLICT (connector) DO UPDATE SET runs = s.runs + 1 RETURNING runs, state::text AS state`,
         [this.name],
       );
       const row = started.rows[0]!;
       this.run = Number(row.runs);
+      // The history decides the next seq, even if someone edited _connector_state by hand.
+      const last = await this.db.query<{ seq: string }>(`SELECT coalesce(max(seq), 0) AS seq FROM ${this.meta("checkpoints")} WHERE connector = $1`, [this.name]);
       await this.loadCatalog();
       const sources: Record<string, string[]> = {};
       const found = await this.db.query<{ table_name: string; source_name: string }>(`SELECT table_name, source_name FROM ${this.meta("sources")} WHERE connector = $1`, [this.name]);
       for (const r of found.rows) (sources[r.table_name] ??= []).push(r.source_name);
       await this.db.query("BEGIN");
-      return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(row.seq), run: this.run, state: row.state };
+      return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.rows[0]!.seq), run: this.run, state: row.state };
     } catch (e) {
       const code = (e as { code?: string }).code;
       const failure = code === "42501" || code === "3D000" || code === "28P01" ? connectionError(e, this.o.connection, this.schema) : e;
