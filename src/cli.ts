@@ -37,11 +37,34 @@ program
   });
 
 program
+  .command("run")
+  .description("Run a sync into a production destination (PostgreSQL, or a DuckDB or SQLite file), for cron, systemd and Kubernetes: no prompts, state kept in the destination")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--destination <url>", "postgres://user@host:5432/db?schema=name, duckdb:<file> or sqlite:<file> (default: $CONNECTOR_DESTINATION, else destination.json)")
+  .option("--name <name>", "the connector's name in the destination, so several can share a schema (default: the project folder's name)")
+  .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
+  .option("--state <file>", "PostgreSQL: the state a first run starts from; files: the state file, as for debug (default: $CONNECTOR_STATE, else files/state.json)")
+  .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
+  .option("--timeout <duration>", "fail an attempt that runs longer, e.g. 30m, 2h")
+  .option("--retries <n>", "retry a failed sync up to n times, from the last committed checkpoint (default 0)")
+  .option("--retry-delay <duration>", "the first back-off; it doubles at each retry (default 1s)")
+  .option("--memory-limit <size>", "cap the sync's heap, e.g. 512MB, 1GB (default: 4GB)")
+  .option("--log-format <format>", "plain (lines on stderr) or json (one JSON object per line on stdout)", "plain")
+  .option("-v, --verbose", "show log.debug lines")
+  .option("--json", "print one machine-readable run report on stdout")
+  .action(async (dir: string | undefined, opts) => {
+    const { run } = await import("./commands/run.js");
+    await run(dir, opts);
+  });
+
+program
   .command("reset")
   .description("Start over: delete the state file and files/warehouse.db (asks first)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
   .option("--state <file>", "the state file to delete instead of files/state.json (default: $CONNECTOR_STATE)")
   .option("--table <name...>", "drop only these tables' rows and metadata; keep the state")
+  .option("--destination <url>", "reset a connector in PostgreSQL instead: its tables, state and history (default: $CONNECTOR_DESTINATION if it is a URL)")
+  .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
   .option("-y, --yes", "do not ask")
   .addOption(new Option("--force", "alias of --yes").hideHelp().implies({ yes: true }))
   .action(async (dir: string | undefined, opts) => {
@@ -86,7 +109,7 @@ program
   .option("--timeout <duration>", "fail any one of its syncs that runs longer, e.g. 30s, 5m")
   .addOption(new Option("--naming <style>", "fivetran or source").hideHelp())
   .option("--replay [name]", "serve every run's HTTP from the cassette fixtures/<name>/ (default: default): offline and deterministic")
-  .option("--destination <kind>", "the kind of scratch warehouse: sqlite or duckdb (default: the project's)")
+  .option("--destination <kind>", "the kind of scratch warehouse: sqlite or duckdb (default: the project's), or a PostgreSQL URL: scratch schemas there, dropped afterwards")
   .option("--json", "print the report as JSON on stdout")
   .action(async (dir: string | undefined, opts) => {
     const { verifyCommand } = await import("./commands/verify.js");
@@ -113,6 +136,8 @@ const stateOptions = (c: Command): Command =>
     .option("--project <dir>", "the connector's folder (default: the working directory)")
     .option("--state <file>", "the state file (default: $CONNECTOR_STATE, else files/state.json)")
     .option("--configuration <file>", "the configuration whose secret values are shown as *** (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
+    .option("--destination <url>", "the state a connector keeps in PostgreSQL, instead of the state file (default: $CONNECTOR_DESTINATION if it is a URL)")
+    .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
     .option("--json", "print JSON on stdout");
 const stateCommands = () => import("./commands/state.js");
 state.hook("preAction", async (_state, command) => (await stateCommands()).hideSecrets(command.opts()));
@@ -148,6 +173,8 @@ program
   .argument("[table]", "show this table's most recently synced rows")
   .option("--project <dir>", "the connector's folder (default: the working directory)")
   .option("--limit <n>", "how many rows to show (default 20)")
+  .option("--destination <url>", "look at a connector's tables in PostgreSQL (or a duckdb:/sqlite: file) instead of files/ (default: $CONNECTOR_DESTINATION if it is a URL)")
+  .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
   .option("--json", "print JSON on stdout")
   .action(async (table: string | undefined, opts) => {
     const { inspect } = await import("./commands/inspect.js");

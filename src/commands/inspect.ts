@@ -2,15 +2,18 @@ import { ExitError, UsageError } from "../util/errors.js";
 import { jsonSafe } from "../util/exact.js";
 import { openReader } from "../destinations/open.js";
 import { projectWarehouse } from "../project/destination-choice.js";
+import { commandDestination } from "../project/run-destination.js";
 import { project, requireFilesDir, requireProjectDir } from "../project/project.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
-import { writeOut } from "../ui/output.js";
+import { secrets, writeOut } from "../ui/output.js";
 
 export interface InspectOptions {
   project?: string;
   limit?: string;
   json?: boolean;
+  destination?: string;
+  name?: string;
 }
 
 const cell = (v: unknown): string => (v === null || v === undefined ? "NULL" : Buffer.isBuffer(v) ? `<${v.length} bytes>` : typeof v === "string" ? v : String(v));
@@ -24,7 +27,9 @@ export async function inspect(table: string | undefined, opts: InspectOptions): 
   const p = project(opts.project);
   requireProjectDir(p);
   requireFilesDir(p);
-  const reader = await openReader(projectWarehouse(p));
+  const target = commandDestination(p, opts.destination, opts.name);
+  if (target?.password) secrets().add([target.password]);
+  const reader = await openReader(target?.spec ?? projectWarehouse(p));
   try {
     if (table !== undefined) {
       const { columns, rows } = await reader.latestRows(table, limit);

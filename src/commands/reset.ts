@@ -8,11 +8,16 @@ import { createDestination } from "../destinations/open.js";
 import { projectWarehouse } from "../project/destination-choice.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
+import { commandDestination, type RunTarget } from "../project/run-destination.js";
+import type { PostgresOptions } from "../destinations/postgres/url.js";
+import { secrets } from "../ui/output.js";
 
 export interface ResetOptions {
   state?: string;
   table?: string[];
   yes?: boolean;
+  destination?: string;
+  name?: string;
 }
 
 export async function reset(dir: string | undefined, opts: ResetOptions): Promise<void> {
@@ -22,6 +27,12 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
   const state = stateSource(p, opts.state);
   if (!opts.yes && !canPrompt()) {
     throw new UsageError("connector reset deletes data and asks first, but there is no terminal to ask on. Pass --yes to reset without asking.");
+  }
+  const target = commandDestination(p, opts.destination, opts.name);
+  if (target?.password) secrets().add([target.password]);
+  if (target?.spec.kind === "postgres") return resetPostgres(ui, target, target.spec, opts.table, Boolean(opts.yes));
+  if (target) {
+    throw new UsageError(`connector reset --destination takes a PostgreSQL URL; ${target.location} is a file: delete it (and its state file) to start over.`);
   }
   const release = acquireLock(p.lockFile, "reset");
   try {
@@ -72,4 +83,31 @@ async function resetTables(ui: Ui, p: ReturnType<typeof project>, names: string[
   } finally {
     destination.close();
   }
+}
+
+/** A connector in PostgreSQL: its tables, metadata, state and history are dropped, under its lock; other connectors in the schema are untouched. */
+async function resetPostgres(ui: Ui, target: RunTarget, o: PostgresOptions, names: string[] | undefined, yes: boolean): Promise<void> {
+  const { connectorTables, dropConnector, withConnectorLock } = await import("../destinations/postgres/admin.js");
+  await withConnectorLock(o, "reset", async (client) => {
+    const known = await connectorTables(client, o);
+    const tables = names?.length ? resolveTables(known, names) : undefined;
+    const what = tables
+      ? `the tables ${tables.join(", ")} of connector "${o.connector}" in ${target.location} (the state and the other tables are kept)`
+      : `connector "${o.connector}" in ${target.location}: ${known.length ? `its tables ${known.join(", ")}, ` : ""}its state and its checkpoint history (other connectors in the schema are untouched)`;
+    ui.info(`This drops ${what}.`);
+    if (!yes && !(await confirm("Continue?"))) {
+      ui.info("Reset cancelled; nothing was dropped.");
+      return;
+    }
+    await dropConnector(client, o, tables);
+    if (tables) {
+      ui.info(`Dropped ${tables.join(", ")}.`);
+      ui.info(
+        `The stored state still holds the cursor for ${tables.length > 1 ? "these tables" : "this table"}, so the next run resumes from it and will not reload the dropped rows. ` +
+          `Remove that cursor first, for example with \`connector state unset <key> --destination <url> --name ${o.connector}\`.`,
+      );
+    } else {
+      ui.info(`Reset done: the next \`connector run\` of "${o.connector}" is a historical sync from {}.`);
+    }
+  });
 }

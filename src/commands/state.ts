@@ -15,6 +15,9 @@ import type { CheckpointRecord as CheckpointRow } from "../destinations/destinat
 import { openReader } from "../destinations/open.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import { projectWarehouse } from "../project/destination-choice.js";
+import { commandDestination } from "../project/run-destination.js";
+import type { PostgresOptions } from "../destinations/postgres/url.js";
+import type pg from "pg";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { consoleToStderr, printJsonArray, secrets, writeErr, writeOut } from "../ui/output.js";
@@ -25,6 +28,8 @@ export interface StateOptions {
   json?: boolean;
   file?: string;
   configuration?: string;
+  destination?: string;
+  name?: string;
 }
 
 interface Context {
@@ -32,17 +37,44 @@ interface Context {
   p: Project;
   source: StateSource;
   opts: StateOptions;
+  /** A PostgreSQL destination (--destination), which keeps the state itself. */
+  pg?: { options: PostgresOptions; location: string };
+  /** While an edit holds the connector's lock: its connection. */
+  client?: pg.Client;
 }
 
 function context(opts: StateOptions): Context {
   const p = project(opts.project);
   requireProjectDir(p);
   requireFilesDir(p);
-  return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), p, source: stateSource(p, opts.state), opts };
+  const target = commandDestination(p, opts.destination, opts.name);
+  if (target && target.spec.kind !== "postgres") throw new UsageError(`connector state works on a state file or a PostgreSQL destination; for ${target.location}, the state is the file --state names (default files/state.json).`);
+  if (target?.password) secrets().add([target.password]);
+  const pg = target?.spec.kind === "postgres" ? { options: target.spec, location: target.location } : undefined;
+  return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), p, source: stateSource(p, opts.state), opts, ...(pg ? { pg } : {}) };
 }
 
-/** The state file, with integers beyond 2^53 read exactly, so showing or editing it never changes their digits. */
-const read = (c: Context): StateObject => readStateFile(c.source, "connector reset", parseJsonExact);
+/** Where the state is, for messages. */
+const where = (c: Context): string => (c.pg ? `the state of connector "${c.pg.options.connector}" in ${c.pg.location}` : c.source.file);
+
+/** The state file (or the destination's state), with integers beyond 2^53 read exactly, so showing or editing it never changes their digits. */
+async function read(c: Context): Promise<StateObject> {
+  if (!c.pg) return readStateFile(c.source, "connector reset", parseJsonExact);
+  const text = await stored(c);
+  return text === null ? {} : (parseJsonExact(text) as StateObject);
+}
+
+async function stored(c: Context): Promise<string | null> {
+  const admin = await import("../destinations/postgres/admin.js");
+  if (c.client) return admin.readStoredState(c.client, c.pg!.options);
+  const { connect } = await import("../destinations/postgres/connection.js");
+  const client = await connect(c.pg!.options, "state");
+  try {
+    return await admin.readStoredState(client, c.pg!.options);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
 
 /** The paths of integers beyond ±(2^53 - 1), which update() receives rounded (it reads the state with JSON.parse). */
 function unsafeIntegers(value: unknown, at: (string | number)[] = []): string[] {
@@ -58,9 +90,9 @@ function unsafeIntegers(value: unknown, at: (string | number)[] = []): string[] 
 const roundedWarning = (paths: string[]): string =>
   `${paths.join(", ")} ${paths.length === 1 ? "is an integer" : "are integers"} beyond JavaScript's safe integers (±2^53): update() receives ${paths.length === 1 ? "it" : "them"} rounded. Store such a cursor as a string.`;
 
-/** Runs `read` on the project's warehouse, read-only, and closes it. */
+/** Runs `read` on the project's warehouse (or the PostgreSQL destination), read-only, and closes it. */
 async function withReader<T>(c: Context, read: (reader: WarehouseReader) => Promise<T>): Promise<T> {
-  const reader = await openReader(projectWarehouse(c.p));
+  const reader = await openReader(c.pg ? { kind: "postgres", ...c.pg.options } : projectWarehouse(c.p));
   try {
     return await read(reader);
   } finally {
@@ -91,8 +123,10 @@ function describeOps(ops: Record<string, TableCounts>): string {
 
 export async function stateShow(opts: StateOptions): Promise<void> {
   const c = context(opts);
-  const state = read(c);
-  if (!fs.existsSync(c.source.file)) c.ui.info(`No state file at ${c.source.file} yet: the next sync is a first run from {}.`);
+  const state = await read(c);
+  if (c.pg) {
+    if ((await stored(c)) === null) c.ui.info(`No state yet for connector "${c.pg.options.connector}" in ${c.pg.location}: the next run is a first run from {}.`);
+  } else if (!fs.existsSync(c.source.file)) c.ui.info(`No state file at ${c.source.file} yet: the next sync is a first run from {}.`);
   const rounded = unsafeIntegers(state);
   if (rounded.length) c.ui.warn(roundedWarning(rounded));
   if (process.stdout.isTTY && !opts.json) {
@@ -142,7 +176,7 @@ export async function stateDiff(a: string | undefined, b: string | undefined, op
     } else {
       from = { label: `checkpoint ${a}`, state: (await checkpointState(reader, a)).state };
     }
-    const to = b === undefined ? { label: `the state file ${c.source.file}`, state: read(c) } : { label: `checkpoint ${b}`, state: (await checkpointState(reader, b)).state };
+    const to = b === undefined ? { label: c.pg ? where(c) : `the state file ${c.source.file}`, state: await read(c) } : { label: `checkpoint ${b}`, state: (await checkpointState(reader, b)).state };
     return { from, to };
   });
   const changes = diffStates(from.state, to.state);
@@ -160,8 +194,19 @@ function formatChange(ch: StateChange): string {
   return `~ ${ch.path}: ${show(ch.before)} → ${show(ch.after)}`;
 }
 
-/** Runs an edit under the project lock, so it never races a sync that is writing the same file. */
+/** Runs an edit under the project lock (or the connector's lock in PostgreSQL), so it never races a sync that is writing the same state. */
 async function locked<T>(c: Context, edit: () => Promise<T>): Promise<T> {
+  if (c.pg) {
+    const { withConnectorLock } = await import("../destinations/postgres/admin.js");
+    return withConnectorLock(c.pg.options, "state", async (client) => {
+      c.client = client;
+      try {
+        return await edit();
+      } finally {
+        c.client = undefined;
+      }
+    });
+  }
   const release = acquireLock(c.p.lockFile, "state");
   try {
     return await edit();
@@ -179,8 +224,13 @@ async function writeState(c: Context, next: StateObject, what: string): Promise<
     throw e;
   }
   await checkAgainstSchema(c, next);
-  writeStateFile(c.source.file, next);
-  c.ui.info(`${what} in ${c.source.file}.`);
+  if (c.pg && c.client) {
+    const { writeStoredState } = await import("../destinations/postgres/admin.js");
+    await writeStoredState(c.client, c.pg.options, serializeState(next, { bigints: true }));
+  } else {
+    writeStateFile(c.source.file, next);
+  }
+  c.ui.info(`${what} in ${where(c)}.`);
 }
 
 async function checkAgainstSchema(c: Context, state: StateObject): Promise<void> {
@@ -220,14 +270,14 @@ export async function stateSet(pathText: string | undefined, valueText: string |
       `${valueText.trim()} holds an integer beyond JavaScript's safe integers (±2^53), which update() would receive rounded. Store it as a string: connector state set ${pathText} '${JSON.stringify(valueText.trim())}'`,
     );
   }
-  await locked(c, () => writeState(c, setAt(read(c), parts, value), `Set ${formatPath(parts)} to ${show(value)}`));
+  await locked(c, async () => writeState(c, setAt(await read(c), parts, value), `Set ${formatPath(parts)} to ${show(value)}`));
 }
 
 export async function stateUnset(pathText: string, opts: StateOptions): Promise<void> {
   const c = context(opts);
   const parts = parsePathOrThrow(pathText);
   await locked(c, async () => {
-    const { state, removed } = unsetAt(read(c), parts);
+    const { state, removed } = unsetAt(await read(c), parts);
     if (!removed) c.ui.info(`${formatPath(parts)} is not in the state; nothing changed.`);
     else await writeState(c, state, `Removed ${formatPath(parts)}`);
   });
@@ -254,7 +304,7 @@ export async function stateRewind(seqText: string, opts: StateOptions): Promise<
   }
   const total = Object.values(later.replay).reduce((n, t) => n + totalOperations(t), 0);
   c.ui.info(
-    `The next \`connector debug\` replays what checkpoints ${later.first} to ${later.last} committed (${plural(num(total), "operation")}): ${describeOps(later.replay)}. ` +
+    `The next \`connector ${c.pg ? "run" : "debug"}\` replays what checkpoints ${later.first} to ${later.last} committed (${plural(num(total), "operation")}): ${describeOps(later.replay)}. ` +
       "The rows stay in the warehouse meanwhile; replaying them is harmless, as every operation is idempotent.",
   );
 }

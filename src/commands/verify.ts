@@ -9,6 +9,8 @@ import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project } from "../project/project.js";
 import { configurationSecrets } from "../util/redact.js";
 import { chooseDestination } from "../project/destination-choice.js";
+import { commandDestination } from "../project/run-destination.js";
+import type { PostgresScratch } from "../verify/verify.js";
 import { listCassettes } from "../replay/cassette.js";
 import { httpSpec } from "../replay/spec.js";
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
@@ -16,7 +18,8 @@ import { WriterHost } from "../destinations/threaded/spawn.js";
 import type { CheckName, CheckResult, VerifyReport } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "../host/protocol.js";
 import { printJson, Ui } from "../ui/logger.js";
-import { LineRelay, secrets, stripEscapes } from "../ui/output.js";
+import { secrets, stripEscapes } from "../ui/output.js";
+import { LineRelay } from "../util/line-relay.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
 
 export interface VerifyOptions {
@@ -26,6 +29,7 @@ export interface VerifyOptions {
   naming?: string;
   timeout?: string;
   destination?: string;
+  name?: string;
   json?: boolean;
   replay?: string | boolean;
 }
@@ -76,11 +80,19 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
       ui.info(`This project has a recorded cassette (fixtures/${names.includes("default") ? "default" : names[0]}/): \`connector verify ${flag}\` runs every check against it, offline and deterministic.`);
     }
   }
+  const target = commandDestination(p, opts.destination, opts.name);
+  if (target?.password) secrets().add([target.password]);
+  if (target && target.spec.kind !== "postgres") throw new UsageError(`verify --destination takes sqlite, duckdb or a PostgreSQL URL; ${target.location} is a file, and verify never writes to a real warehouse file.`);
+  const pg: PostgresScratch | undefined =
+    target?.spec.kind === "postgres"
+      ? { kind: "postgres", connection: target.spec.connection, connector: target.spec.connector, prefix: `_connector_verify_${Math.random().toString(36).slice(2, 10)}_` }
+      : undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
   let untrap = (): void => {};
   try {
     const replay = cassette ? { dir: cassette.dir, label: cassette.label } : undefined;
-    const destination = chooseDestination(p, opts.destination).kind;
+    const destination = pg ?? chooseDestination(p, opts.destination).kind;
+    if (pg) ui.info(`Scratch schemas ${pg.prefix}* in ${target!.location.replace(/\?schema=.*$/, "")}; they are dropped at the end.`);
     const run = supervise({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, destination, ...(replay ? { replay } : {}) }, ui);
     untrap = run.untrap;
     const result = clean(await run.outcome);
@@ -104,6 +116,8 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
     throw new ExitError(result.signalExit ?? 1);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+    // The worker drops its scratch schemas; after an interruption, this is where they go.
+    if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, pg.prefix).catch(() => {});
     untrap();
   }
 }

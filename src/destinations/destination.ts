@@ -63,6 +63,11 @@ export interface StoredCatalog {
    * commit of a successful run), so generations only grow.
    */
   run: number;
+  /**
+   * The state the last committed checkpoint wrote, serialised, from a destination that keeps
+   * it (`capabilities.stateInDestination`); null before the first checkpoint.
+   */
+  state?: string | null;
 }
 
 /** What a commit reports back: updates that matched no row, per table. */
@@ -92,6 +97,11 @@ export interface DestinationCapabilities {
   maxColumns: number;
   /** `Users` and `users` name one table (SQLite, DuckDB). */
   caseInsensitiveNames: boolean;
+  /**
+   * The destination keeps the connector's state itself, written by commit(checkpoint) in the
+   * same transaction as the rows, and returned by open() (PostgreSQL). No state file is used.
+   */
+  stateInDestination?: boolean;
 }
 
 /** One write, as the channel carries it to an asynchronous destination. Values are in catalog order. */

@@ -1,19 +1,20 @@
 /** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
 import type { MessagePort } from "node:worker_threads";
-import type { DestinationSpec } from "../destinations/open.js";
+import type { DestinationKind, DestinationSpec } from "../destinations/open.js";
 import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
 import type { HttpSpec, HttpSummary } from "../replay/run.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
-import type { CheckResult, VerifyReport } from "../verify/verify.js";
+import type { CheckResult, PostgresScratch, VerifyReport } from "../verify/verify.js";
 
 export interface WorkerInput {
   connectorFile: string;
   configuration: unknown;
   configurationFile?: string;
   state: StateObject;
-  stateFile: string;
+  /** None when the destination keeps the state (connector run into PostgreSQL). */
+  stateFile?: string;
   resetHint: string;
   destination: DestinationSpec;
   naming: Naming;
@@ -42,9 +43,12 @@ export interface ErrorInfo {
 export type WorkerMessage =
   /** The configuration's secret values (schema marks included), sent before anything that could print them. */
   | { t: "secrets"; values: string[] }
-  | { t: "ready"; warnings: string[] }
+  /** `state`: the state the sync starts from, when the destination keeps it (so the main thread could not read it). */
+  | { t: "ready"; warnings: string[]; state?: StateObject }
   | { t: "usage-error"; message: string }
   | { t: "log"; level: LogLevel; message: string }
+  /** What the connector wrote to process.stdout or process.stderr (console.*): on the same port as log lines, so the two keep their order. */
+  | { t: "output"; stream: "stdout" | "stderr"; text: string }
   | { t: "warning"; message: string }
   | { t: "checkpoint"; info: CheckpointInfo }
   | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo; http?: HttpSummary } };
@@ -62,8 +66,8 @@ export interface VerifyWorkerInput {
   timeoutMs?: number;
   /** Serve every run's HTTP from this cassette (connector verify --replay). */
   replay?: { dir: string; label: string };
-  /** The kind of scratch warehouse. */
-  destination: DestinationSpec["kind"];
+  /** The kind of scratch warehouse, or scratch schemas in PostgreSQL. */
+  destination: DestinationKind | PostgresScratch;
   writers?: WriterChannel;
 }
 

@@ -42,6 +42,24 @@ function flushStdio(): Promise<void> {
   });
 }
 
+/**
+ * Sends what the connector writes to stdout and stderr (console.*) as messages on the port that
+ * carries log lines: a worker's own stdio streams reach the main thread apart from its messages,
+ * so a console line could otherwise overtake or trail the log lines around it.
+ */
+function sendStdioAsMessages(): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    const stream = process[name];
+    stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+      const done = typeof encoding === "function" ? encoding : callback;
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+      if (text) post({ t: "output", stream: name, text });
+      if (typeof done === "function") queueMicrotask(() => (done as () => void)());
+      return true;
+    }) as typeof stream.write;
+  }
+}
+
 async function main(input: WorkerInput): Promise<void> {
   const live = new Float64Array(input.liveCounts);
   // The peak memory of the summary: sampled on a timer while update() awaits, and by the sync's own steps while it computes.
@@ -52,12 +70,13 @@ async function main(input: WorkerInput): Promise<void> {
     const http = input.http ? (await import("../replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
     post({ t: "secrets", values: [...configurationSecrets(definition.configuration, input.configuration), ...formSecrets(definition, input.configuration)] });
+    const destination = createDestination(input.destination);
     const result = await runConnectorSync({
       definition,
       configuration: input.configuration,
       state: input.state,
       sources: { configurationFile: input.configurationFile, stateFile: input.stateFile, resetHint: input.resetHint },
-      destination: createDestination(input.destination),
+      destination,
       stateFile: input.stateFile,
       naming: input.naming,
       liveCounts: live,
@@ -66,7 +85,7 @@ async function main(input: WorkerInput): Promise<void> {
         ready: (inputs) => {
           // Validation may add secrets: schema defaults, or values a transform derived.
           post({ t: "secrets", values: configurationSecrets(definition.configuration, inputs.configuration) });
-          post({ t: "ready", warnings: inputs.warnings });
+          post({ t: "ready", warnings: inputs.warnings, ...(destination.capabilities.stateInDestination ? { state: inputs.state } : {}) });
         },
         warning: (message) => post({ t: "warning", message }),
         checkpoint: (info) => post({ t: "checkpoint", info }),
@@ -88,6 +107,7 @@ async function main(input: WorkerInput): Promise<void> {
 if (parentPort) {
   const input = workerData as WorkerInput;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
+  sendStdioAsMessages();
   const shared = new Float64Array(input.liveCounts);
   // The traps (sync/traps.ts) turn process.exit() into a failed sync; the main thread is told too.
   const exit = process.exit.bind(process);

@@ -6,9 +6,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { DestinationKind, DestinationSpec } from "../destinations/open.js";
+import type { DestinationKind, FileDestinationSpec } from "../destinations/open.js";
 import { UsageError } from "../util/errors.js";
 import type { Project } from "./project.js";
+import { isDestinationUrl } from "./run-destination.js";
+import { redactUrl } from "../destinations/postgres/url.js";
 
 export const KINDS: readonly DestinationKind[] = ["sqlite", "duckdb"];
 
@@ -36,11 +38,14 @@ export function storedKind(p: Project): DestinationKind | undefined {
 export function parseKind(value: string, flag = "--destination"): DestinationKind {
   const v = value.trim().toLowerCase();
   if ((KINDS as readonly string[]).includes(v)) return v as DestinationKind;
+  if (isDestinationUrl(value)) {
+    throw new UsageError(`${flag} names a destination (${redactUrl(value.trim())}), which is where \`connector run\` writes; this command writes to the project's files/: "sqlite" or "duckdb".`);
+  }
   throw new UsageError(`${flag} must be "sqlite" or "duckdb", got ${JSON.stringify(value)}`);
 }
 
 /** --destination, else CONNECTOR_DESTINATION, else the warehouse the project has, else SQLite. */
-export function chooseDestination(p: Project, flag: string | undefined, env: NodeJS.ProcessEnv = process.env): DestinationSpec {
+export function chooseDestination(p: Project, flag: string | undefined, env: NodeJS.ProcessEnv = process.env): FileDestinationSpec {
   const given = flag ?? (env.CONNECTOR_DESTINATION || undefined);
   const wanted = given === undefined ? undefined : parseKind(given, flag === undefined ? "CONNECTOR_DESTINATION" : "--destination");
   const stored = storedKind(p);
@@ -55,7 +60,7 @@ export function chooseDestination(p: Project, flag: string | undefined, env: Nod
 }
 
 /** The warehouse the read-only commands look at: the one the project has (SQLite when it has none yet). */
-export function projectWarehouse(p: Project): DestinationSpec {
+export function projectWarehouse(p: Project): FileDestinationSpec {
   const kind = storedKind(p) ?? "sqlite";
   return { kind, file: warehouseFile(p, kind) };
 }

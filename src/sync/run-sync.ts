@@ -6,19 +6,25 @@
  */
 import type { LogSink, SyncSink } from "../sdk/active-sync.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
-import type { Destination } from "../destinations/destination.js";
+import type { Destination, StoredCatalog } from "../destinations/destination.js";
 import type { OperationSink } from "../extract/operation-sink.js";
 import type { Naming } from "../normalize/naming.js";
 import type { StateObject } from "../state/state.js";
 import { prepareInputs, type InputSources, type PreparedInputs } from "./inputs.js";
 import { Sync, type SyncEvents, type SyncResult } from "./sync.js";
 import { trapped } from "./traps.js";
+import { emptyCounts } from "./counts.js";
+import { UsageError } from "../util/errors.js";
+import { toError } from "../util/thrown.js";
 
 export interface SyncRequest {
   definition: ConnectorDefinition<unknown, unknown>;
   /** As configuration.json holds it: validated here. */
   configuration?: unknown;
-  /** The state to start from, as the state file holds it: validated here. Default {}. */
+  /**
+   * The state to start from, as the state file holds it: validated here. Default {}. With a
+   * destination that keeps the state (PostgreSQL), only a seed: the destination's state wins.
+   */
   state?: StateObject;
   /** Where the inputs came from, for messages. */
   sources?: InputSources;
@@ -49,25 +55,53 @@ export interface SyncOutcome extends SyncResult {
 
 /** Validates the inputs (a UsageError when they are unusable), then runs the sync; a failed sync resolves with status "failed". */
 export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
-  const inputs = await prepareInputs(req.definition, req.configuration ?? {}, req.state ?? {}, req.sources ?? { resetHint: "connector reset" });
-  req.events?.ready?.(inputs);
-  const sync = new Sync({
-    definition: req.definition,
-    configuration: inputs.configuration,
-    state: inputs.state,
-    destination: req.destination,
-    stateFile: req.stateFile,
-    naming: req.naming ?? "fivetran",
-    events: req.events,
-    logger: req.logger,
-    liveCounts: req.liveCounts,
-    checkState: inputs.checkState,
-    wrapSink: req.wrapSink,
-  });
+  let closeAtEnd = !req.keepOpen;
   try {
+    // A destination that keeps the state is opened first, for the state to start from. One that cannot be
+    // used as given (its lock held, bad credentials) is a usage error; one that cannot be reached, a failed sync.
+    let opened: StoredCatalog | undefined;
+    let state = req.state ?? {};
+    const seeded: string[] = [];
+    if (req.destination.capabilities.stateInDestination) {
+      try {
+        opened = req.destination.open();
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        closeAtEnd = true;
+        return failedToOpen(toError(e), state);
+      }
+      if (opened.state) {
+        if (Object.keys(state).length > 0 && JSON.stringify(state) !== opened.state) {
+          seeded.push(`the destination already holds this connector's state (checkpoint ${opened.lastSeq}), so the given start state (--state) was not used: it seeds only a first run. Use \`connector state set\` to change the stored state.`);
+        }
+        state = JSON.parse(opened.state) as StateObject;
+      }
+    }
+    const inputs = await prepareInputs(req.definition, req.configuration ?? {}, state, req.sources ?? { resetHint: "connector reset" });
+    inputs.warnings.unshift(...seeded);
+    req.events?.ready?.(inputs);
+    const sync = new Sync({
+      definition: req.definition,
+      configuration: inputs.configuration,
+      state: inputs.state,
+      destination: req.destination,
+      opened,
+      stateFile: opened ? undefined : req.stateFile,
+      naming: req.naming ?? "fivetran",
+      events: req.events,
+      logger: req.logger,
+      liveCounts: req.liveCounts,
+      checkState: inputs.checkState,
+      wrapSink: req.wrapSink,
+    });
     const result = await trapped(sync, () => sync.run(), { timeoutMs: req.timeoutMs, shared: req.shared });
     return { ...result, warnings: [...inputs.warnings, ...result.warnings], inputWarnings: inputs.warnings.length };
   } finally {
-    if (!req.keepOpen) req.destination.close();
+    if (closeAtEnd) req.destination.close();
   }
+}
+
+/** A destination that could not be reached: a failed sync that did nothing (retried by `connector run --retries`). */
+function failedToOpen(error: Error, state: StateObject): SyncOutcome {
+  return { status: "failed", error, counts: emptyCounts(), previousState: state, state, warnings: [], durationMs: 0, operations: 0, inputWarnings: 0 };
 }

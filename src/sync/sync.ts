@@ -6,7 +6,7 @@
  */
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
-import { TRUNCATES_PER_RUN, type Destination } from "../destinations/destination.js";
+import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog } from "../normalize/catalog.js";
 import { applySchema, parseSchema } from "../normalize/declared.js";
@@ -40,8 +40,9 @@ export interface SyncOptions {
   configuration: unknown;
   /** State after validation: what update() receives. */
   state: StateObject;
-  /** Opened: its catalog is read when the sync starts. */
+  /** Opened when the sync starts, unless `opened` says what it held when it was opened already. */
   destination: Destination;
+  opened?: StoredCatalog;
   /** Rewritten atomically after every committed checkpoint; none for in-memory runs. */
   stateFile?: string;
   naming: Naming;
@@ -115,7 +116,7 @@ export class Sync implements OperationTarget {
     this.startedAt = Date.now();
     const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e) };
     // A destination that cannot be opened (someone else's file, a locked database) is a usage error, not a failed sync.
-    const stored = this.dest.open();
+    const stored = this.o.opened ?? this.dest.open();
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column));

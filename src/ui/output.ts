@@ -78,12 +78,12 @@ export function writeErr(text: string): void {
  * One JSON document on stdout, secrets hidden. JSON.stringify escapes C0 controls; the C1
  * range and DEL are escaped here too, so no raw control byte reaches a terminal.
  */
-export function printJson(value: unknown): void {
-  write(process.stdout, jsonText(value) + "\n");
+export function printJson(value: unknown, space = 2): void {
+  write(process.stdout, jsonText(value, space) + "\n");
 }
 
-function jsonText(value: unknown): string {
-  return stringifyExact(redactor.value(value), 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+function jsonText(value: unknown, space = 2): string {
+  return stringifyExact(redactor.value(value), space).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
@@ -99,49 +99,9 @@ export async function printJsonArray(items: AsyncIterable<unknown>): Promise<voi
   write(process.stdout, first ? "[]\n" : "\n]\n");
 }
 
-/**
- * Splits what a connector writes (console.log in the sync worker) into whole lines, so a
- * secret is never split between two chunks; holds them until `release()`, when the
- * configuration's secrets are known.
- */
-export class LineRelay {
-  private buffer = "";
-  private held = true;
-  private pending: string[] = [];
-
-  constructor(private readonly sink: (line: string) => void) {}
-
-  push(chunk: string | Buffer): void {
-    this.buffer += String(chunk);
-    const cut = this.buffer.lastIndexOf("\n");
-    if (cut < 0) {
-      // A very long line without an end: emit most of it, keeping a tail in case a secret straddles the cut.
-      if (this.buffer.length > 1 << 20) {
-        this.emit(this.buffer.slice(0, -4096));
-        this.buffer = this.buffer.slice(-4096);
-      }
-      return;
-    }
-    for (const line of this.buffer.slice(0, cut).split("\n")) this.emit(line);
-    this.buffer = this.buffer.slice(cut + 1);
-  }
-
-  release(): void {
-    this.held = false;
-    for (const line of this.pending.splice(0)) this.sink(line);
-  }
-
-  /** The end of the stream: the last line, even without a newline. */
-  end(): void {
-    if (this.buffer) this.emit(this.buffer);
-    this.buffer = "";
-    this.release();
-  }
-
-  private emit(line: string): void {
-    if (this.held) this.pending.push(line);
-    else this.sink(line);
-  }
+/** One JSON object on one line of stdout (JSON lines, for log collectors), secrets hidden. */
+export function printJsonLine(value: unknown): void {
+  printJson(value, 0);
 }
 
 /** While a connector runs in this thread (verify, state), its console output goes to stderr through the boundary, never into stdout. */

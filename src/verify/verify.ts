@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { parseJsonExact, stringifyExact } from "../util/exact.js";
-import { createDestination, openReader, type DestinationKind } from "../destinations/open.js";
+import { createDestination, openReader, type DestinationKind, type DestinationSpec } from "../destinations/open.js";
+import type { PgConnection } from "../destinations/postgres/url.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import { SYNCED } from "../normalize/catalog.js";
 import { emptyCounts } from "../sync/counts.js";
@@ -34,8 +35,8 @@ export interface VerifyOptions {
   replay?: ReplaySource;
   /** Fails a sync that runs longer than this (ms); an update() that never returns otherwise holds verify forever. */
   timeoutMs?: number;
-  /** The kind of scratch warehouse: the project's destination. Default sqlite. */
-  destination?: DestinationKind;
+  /** The kind of scratch warehouse: the project's destination. Default sqlite. Or PostgreSQL: a scratch schema per sync. */
+  destination?: DestinationKind | PostgresScratch;
   /** Runs in a test runner's process, shared with other work. */
   shared?: boolean;
   /** An empty folder for the scratch warehouses; by default one is made in the temp dir. Removed at the end either way. */
@@ -89,6 +90,14 @@ export interface VerifyReport {
   trials: TrialResult[];
 }
 
+/** Scratch schemas in a PostgreSQL database, named `<prefix><sync>`, all dropped at the end. */
+export interface PostgresScratch {
+  kind: "postgres";
+  connection: PgConnection;
+  connector: string;
+  prefix: string;
+}
+
 type Rows = Map<string, Map<string, Record<string, unknown>>>;
 
 interface Snapshot {
@@ -110,7 +119,10 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const say = o.progress ?? (() => {});
   const scratch = o.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
   const ext = o.destination === "duckdb" ? "duckdb" : "db";
-  const run = async (name: string, state: StateObject, abortBeforeOperation?: number) => runOnce(o, path.join(scratch, `${name}.${ext}`), state, abortBeforeOperation);
+  const pg = typeof o.destination === "object" ? o.destination : undefined;
+  const specOf = (name: string): DestinationSpec =>
+    pg ? { kind: "postgres", connection: pg.connection, schema: `${pg.prefix}${name.replace(/-/g, "_")}`, connector: pg.connector } : { kind: (o.destination as DestinationKind | undefined) ?? "sqlite", file: path.join(scratch, `${name}.${ext}`) };
+  const run = async (name: string, state: StateObject, abortBeforeOperation?: number) => runOnce(o, specOf(name), state, abortBeforeOperation);
   const checks = reported(o.onCheck);
   const trialResults: TrialResult[] = [];
   const release = holdTraps();
@@ -199,6 +211,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
 
     say("reset: a historical sync after a reset");
     for (const f of fs.readdirSync(scratch)) if (f.startsWith("baseline.")) fs.rmSync(path.join(scratch, f), { force: true });
+    if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, `${pg.prefix}baseline`);
     const reset = await run("baseline", {});
     checks.push(outcome("reset", reset.result, diff(baseline, reset.snapshot, unstable), "a run after a reset equals the baseline"));
 
@@ -213,6 +226,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   } finally {
     release();
     fs.rmSync(scratch, { recursive: true, force: true });
+    if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, pg.prefix);
   }
 }
 
@@ -230,17 +244,16 @@ function outcome(check: CheckName, result: SyncResult, differences: Difference[]
   return { check, status: "pass", detail: ok, differences: [] };
 }
 
-async function runOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
+async function runOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number) {
   const http = o.replay ? (await import("../replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
   try {
-    return await syncOnce(o, file, state, abortBeforeOperation);
+    return await syncOnce(o, spec, state, abortBeforeOperation);
   } finally {
     await http?.stop();
   }
 }
 
-async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abortBeforeOperation?: number) {
-  const kind = o.destination ?? "sqlite";
+async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number) {
   o.onRun?.(true);
   let result: SyncResult;
   try {
@@ -249,7 +262,7 @@ async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abor
       definition,
       configuration: o.configuration ?? {},
       state,
-      destination: createDestination({ kind, file }),
+      destination: createDestination(spec),
       naming: o.naming ?? "fivetran",
       logger: o.logger ?? { log: () => {} },
       wrapSink: abortBeforeOperation === undefined ? undefined : interruptAt(abortBeforeOperation),
@@ -262,8 +275,16 @@ async function syncOnce(o: VerifyOptions, file: string, state: StateObject, abor
   } finally {
     o.onRun?.(false);
   }
-  if (!fs.existsSync(file)) return { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
-  const reader = await openReader({ kind, file });
+  const none = { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
+  if (spec.kind !== "postgres" && !fs.existsSync(spec.file)) return none;
+  let reader: WarehouseReader;
+  try {
+    reader = await openReader(spec);
+  } catch (e) {
+    // A scratch schema the sync never got to make.
+    if (spec.kind === "postgres" && e instanceof UsageError) return none;
+    throw e;
+  }
   try {
     return { result, operations: result.operations, snapshot: { rows: await snapshot(reader), state: result.state } };
   } finally {

@@ -344,3 +344,15 @@ describe("connector debug on a terminal", () => {
     expect(String(plain.stdout)).not.toMatch(/\u001b\[3\dm/);
   });
 });
+
+describe("connector debug: the connector's output", () => {
+  it("prints console lines and log lines in the order the connector wrote them", async () => {
+    const dir = makeProject({
+      "connector.ts": simple(`for (let i = 0; i < 300; i++) { log.info("log " + i); console.error("err " + i); console.log("out " + i); } op.checkpoint({});`),
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stderr.split("\n").map((l) => /(log|err|out) (\d+)$/.exec(l)?.[0]).filter((l): l is string => l !== undefined);
+    expect(lines).toEqual(Array.from({ length: 300 }, (_, i) => [`log ${i}`, `err ${i}`, `out ${i}`]).flat());
+  });
+});

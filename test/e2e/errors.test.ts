@@ -4,7 +4,13 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
+import pg from "pg";
 import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
+import { usePostgres } from "../support/use-postgres.js";
+
+/** A throwaway PostgreSQL server for the `run-*` rows: `__pg__` in their arguments is its host:port, `__pgpw__` its superuser's password. */
+const server = usePostgres();
+const withServer = (text: string): string => text.replaceAll("__pg__", `${server().host}:${server().port}`).replaceAll("__pgpw__", server().password);
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */
 const after = (body: string, schema = `[{ table: "t", primary_key: ["id"] }]`) => ({
@@ -28,7 +34,7 @@ interface Case {
   files: Record<string, string>;
   args?: string[];
   env?: Record<string, string>;
-  setup?: (dir: string) => void;
+  setup?: (dir: string) => void | Promise<void>;
   code: number;
   says: (string | RegExp)[];
   /** The committed state and rows that must survive: from `after()`. */
@@ -772,6 +778,155 @@ export const CATALOGUE: Case[] = [
   { id: "state-file-infinite", files: { ...ok, "files/state.json": '{"e": 1e400}' }, code: 2, says: ["state.e is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string.", "connector reset"] },
   { id: "config-not-text", files: { ...ok, "configuration.json": '{\u0000"\u0000a\u0000"\u0000}\u0000' }, code: 2, says: ["configuration.json holds NUL bytes: it is not UTF-8 text (UTF-16 without a byte-order mark, or a binary file?). Save it as UTF-8."] },
   { id: "verify-seed-out-of-range", files: ok, args: ["__command__", "verify", "--seed", "99999999999999999999"], code: 2, says: ['--seed takes a whole number from 0 to 4294967295, got "99999999999999999999"'] },
+  {
+    id: "run-no-destination",
+    files: ok,
+    args: ["__command__", "run"],
+    code: 2,
+    says: ["connector run needs a destination: pass --destination <url>, set CONNECTOR_DESTINATION, or write destination.json in"],
+  },
+  {
+    id: "run-destination-not-a-url",
+    files: ok,
+    args: ["__command__", "run", "--destination", "mysql://u:hunter22@h/db"],
+    code: 2,
+    says: ['--destination must be a destination URL (postgres://user@host:5432/database?schema=name, duckdb:<file> or sqlite:<file>) or a destination JSON file, got "mysql://u:***@h/db"'],
+  },
+  {
+    id: "run-destination-unknown-parameter",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://u:hunter22@h/db?colour=red"],
+    code: 2,
+    says: ['--destination: unknown parameter "colour" in postgres://u:***@h/db?colour=red; the parameters are schema, sslmode, host, port, user, dbname'],
+  },
+  { id: "run-destination-sslmode", files: ok, args: ["__command__", "run", "--destination", "postgres://h/db?sslmode=always"], code: 2, says: ['--destination: sslmode must be one of disable, allow, prefer, require, no-verify, verify-ca, verify-full, got "always"'] },
+  { id: "run-destination-port", files: ok, args: ["__command__", "run", "--destination", "postgres://h/db?port=abc"], code: 2, says: ['--destination: the port must be a number from 1 to 65535, got "abc"'] },
+  {
+    id: "run-schema-name-too-long",
+    files: ok,
+    args: ["__command__", "run", "--destination", `postgres://h/db?schema=${"s".repeat(64)}`],
+    code: 2,
+    says: [`--destination: the schema name "${"s".repeat(64)}" is 64 bytes long; PostgreSQL names hold at most 63`],
+  },
+  {
+    id: "run-password-env-unset",
+    files: { ...ok, "destination.json": JSON.stringify({ url: "postgres://etl@h/db", password_env: "NO_SUCH_PASSWORD_VAR" }) },
+    args: ["__command__", "run"],
+    code: 2,
+    says: ['destination.json names password_env "NO_SUCH_PASSWORD_VAR", but that environment variable is not set. Set it to the database password.'],
+  },
+  { id: "run-destination-file-malformed", files: { ...ok, "destination.json": "{ url: }" }, args: ["__command__", "run"], code: 2, says: [/destination\.json is not valid JSON \(line 1, column \d+: /] },
+  {
+    id: "run-destination-file-unknown-key",
+    files: { ...ok, "destination.json": JSON.stringify({ url: "postgres://etl@h/db", password: "hunter22" }) },
+    args: ["__command__", "run"],
+    code: 2,
+    says: ['destination.json: unknown key "password"; the keys are url and password_env'],
+  },
+  { id: "run-destination-file-no-url", files: { ...ok, "destination.json": "{}" }, args: ["__command__", "run"], code: 2, says: ['destination.json needs a "url": postgres://user@host:5432/database?schema=name, duckdb:<file> or sqlite:<file>'] },
+  { id: "run-destination-file-missing", files: ok, args: ["__command__", "run", "--destination", "prod.json"], code: 2, says: ["Destination file not found:", "prod.json"] },
+  { id: "run-log-format-unknown", files: ok, args: ["__command__", "run", "--destination", "sqlite:w.db", "--log-format", "xml"], code: 2, says: ['--log-format must be "plain" or "json", got "xml"'] },
+  { id: "run-retries-invalid", files: ok, args: ["__command__", "run", "--destination", "sqlite:w.db", "--retries", "many"], code: 2, says: ['--retries takes a whole number from 0 to 100, got "many"'] },
+  { id: "run-name-empty", files: ok, args: ["__command__", "run", "--destination", "sqlite:w.db", "--name", " "], code: 2, says: ["--name must not be empty"] },
+  {
+    id: "debug-destination-is-url",
+    files: ok,
+    env: { CONNECTOR_DESTINATION: "postgres://u:hunter22@h/db" },
+    code: 2,
+    says: ['CONNECTOR_DESTINATION names a destination (postgres://u:***@h/db), which is where `connector run` writes; this command writes to the project\'s files/: "sqlite" or "duckdb".'],
+  },
+  { id: "reset-destination-file", files: ok, args: ["__command__", "reset", "--destination", "sqlite:w.db", "--yes"], code: 2, says: ["connector reset --destination takes a PostgreSQL URL;", "is a file: delete it (and its state file) to start over."] },
+  { id: "state-destination-file", files: ok, args: ["__command__", "state", "show", "--destination", "duckdb:w.duckdb"], code: 2, says: ["connector state works on a state file or a PostgreSQL destination;"] },
+  { id: "verify-destination-file", files: ok, args: ["__command__", "verify", "--destination", "sqlite:w.db"], code: 2, says: ["verify --destination takes sqlite, duckdb or a PostgreSQL URL;", "verify never writes to a real warehouse file"] },
+  {
+    id: "run-connection-refused",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:hunter22@127.0.0.1:9/postgres"],
+    code: 1,
+    says: ['Sync FAILED: Cannot connect to PostgreSQL at 127.0.0.1:9 (database "postgres", user "postgres"): connection refused (ECONNREFUSED). Is the server running and listening on 127.0.0.1:9?'],
+  },
+  {
+    id: "run-password-authentication-failed",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:wrong-pass-5@__pg__/postgres"],
+    code: 2,
+    says: [/PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) refused the login: password authentication failed for user "postgres"\. Check the user and the password/],
+  },
+  {
+    id: "run-database-missing",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/nowhere"],
+    code: 2,
+    says: [/PostgreSQL at 127\.0\.0\.1:\d+ \(database "nowhere", user "postgres"\): database "nowhere" does not exist\. Create it \(CREATE DATABASE "nowhere"\) or fix the database in the URL\./],
+  },
+  {
+    id: "run-permission-denied-schema",
+    files: ok,
+    setup: async () => {
+      await server().sql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'catalogue') THEN CREATE ROLE catalogue LOGIN PASSWORD 'hunter22'; END IF; END $$");
+      await server().sql("CREATE SCHEMA IF NOT EXISTS locked");
+    },
+    args: ["__command__", "run", "--destination", "postgres://catalogue:hunter22@__pg__/postgres?schema=locked"],
+    code: 2,
+    says: [/\(database "postgres", user "catalogue"\): permission denied for schema locked\. The user needs USAGE and CREATE on schema "locked" \(GRANT USAGE, CREATE ON SCHEMA "locked" TO "catalogue"\)/],
+  },
+  {
+    id: "run-lock-held",
+    files: ok,
+    setup: () => holdLock("cat_lock", "held"),
+    cleanup: () => releaseLocks(),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_lock", "--name", "held"],
+    code: 2,
+    says: [/Another run of connector "held" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_lock: another session \(backend pid \d+.*\) holds its lock\. Wait for it to finish; two runs of one connector at once would interleave their checkpoints\. If that run's machine is gone, end its session: SELECT pg_terminate_backend\(\d+\);/],
+  },
+  {
+    id: "state-edit-while-running",
+    files: ok,
+    setup: () => holdLock("cat_edit", "held"),
+    cleanup: () => releaseLocks(),
+    args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_edit", "--name", "held"],
+    code: 2,
+    says: [/Connector "held" is running in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_edit: another session .* holds its lock\. Wait for the run to finish, then try again\./],
+  },
+  {
+    id: "run-table-of-another-connector",
+    files: after(""),
+    setup: (d) => priorRun(d, "cat_owner", ["--name", "first"]),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_owner", "--name", "second"],
+    code: 1,
+    says: [/table "t" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_owner belongs to connector "first"\. Connectors that share a schema need different table names; give this one its own schema \(\?schema=…\)\./],
+  },
+  {
+    id: "run-table-not-made-by-connector",
+    files: after(""),
+    setup: async () => {
+      await server().sql("CREATE SCHEMA IF NOT EXISTS cat_theirs; CREATE TABLE IF NOT EXISTS cat_theirs.t (id int)");
+    },
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_theirs"],
+    code: 1,
+    says: [/a table "t" already exists in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_theirs, and connector-sdk did not make it for connector ".*"\. Drop or rename it, or write to another schema/],
+  },
+  {
+    id: "run-name-too-long",
+    files: after(`op.upsert("t", { id: 2, ${"c".repeat(64)}: 1 });`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_long"],
+    code: 1,
+    says: [`the column name "${"c".repeat(64)}" in table "t" is 64 bytes long, and PostgreSQL keeps only the first 63 bytes of a name (it would cut it silently, and two long names could become one). Give it a shorter name in the connector.`],
+  },
+  {
+    id: "run-nul-character",
+    files: after(`op.upsert("t", { id: 2, v: "a\\u0000b" }); op.checkpoint({ n: 2 });`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul"],
+    code: 1,
+    says: ['table "t", column "v": the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text; remove it in the connector (value.replaceAll("\\u0000", ""))'],
+  },
+  {
+    id: "inspect-destination-empty",
+    files: ok,
+    args: ["__command__", "inspect", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_empty"],
+    code: 2,
+    says: [/Nothing in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_empty yet: no connector has run there \(no _connector_columns table\)\. Run `connector run` first\./],
+  },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
@@ -786,11 +941,13 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
     it(`${c.id}: exit ${c.code}`, async (t) => {
       const dir = makeProject(c.files);
       if (c.cleanup) t.onTestFinished(() => c.cleanup!(dir));
-      c.setup?.(dir);
+      await c.setup?.(dir);
       const stateFile = path.join(dir, "files", "state.json");
       const stateBefore = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, "utf8") : undefined;
-      const args = c.args?.[0] === "__command__" ? c.args.slice(1) : ["debug", ...(c.args ?? [])];
+      const args = (c.args?.[0] === "__command__" ? c.args.slice(1) : ["debug", ...(c.args ?? [])]).map(withServer);
       const r = c.interrupts ? await interrupted(args, dir, c.interrupts, c.env) : await cli(args, { cwd: dir, env: c.env });
+      // No password of a destination URL is ever printed.
+      for (const secret of ["hunter22", "wrong-pass-5", server().password]) expect(r.stdout + r.stderr).not.toContain(secret);
       expect(r.exitCode, r.stderr).toBe(c.code);
       for (const s of c.says) {
         if (typeof s === "string") expect(r.stderr).toContain(s);
@@ -807,6 +964,25 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
     });
   }
 });
+
+/** Sessions that hold a connector's advisory lock, as a run in progress would. */
+const holders: pg.Client[] = [];
+
+async function holdLock(schema: string, name: string): Promise<void> {
+  const client = new pg.Client({ host: server().host, port: server().port, user: "postgres", password: server().password, database: "postgres" });
+  await client.connect();
+  holders.push(client);
+  await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [`connector-sdk/${schema}/${name}`]);
+}
+
+function releaseLocks(): void {
+  for (const c of holders.splice(0)) void c.end();
+}
+
+/** A successful `connector run` into a schema of the test server, before the case's own run. */
+const priorRun = (dir: string, schema: string, args: string[] = []): void => {
+  execFileSync("node", [BIN, "run", "--destination", server().url("postgres", schema), ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "" } });
+};
 
 /** As after(), then logs "spinning" and runs `body`, which never returns: for the Ctrl-C rows. */
 function afterThenStuck(body: string): Record<string, string> {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { jsonErrorLocation } from "../../src/util/json.js";
 import { configurationSecrets, connectorSecrets, isSecretKey, Redactor, secretsBySchema } from "../../src/util/redact.js";
-import { LineRelay, stripEscapes } from "../../src/ui/output.js";
+import { stripEscapes } from "../../src/ui/output.js";
+import { LineRelay } from "../../src/util/line-relay.js";
 
 describe("isSecretKey: which configuration keys hold credentials", () => {
   const secret = [

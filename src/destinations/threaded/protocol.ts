@@ -30,6 +30,7 @@ export type ToWriter =
   | { t: "probe"; table: string; column: string }
   | { t: "finish" }
   | { t: "rollback" }
+  | { t: "finish" }
   | { t: "close" }
   /** After the failed slot is set: asks for the error that set it. */
   | { t: "failure" };
@@ -47,5 +48,6 @@ export type FromWriter =
   | { t: "probed"; unsafe: boolean }
   | { t: "finished"; result: FinishResult }
   | { t: "rolledBack" }
+  | { t: "finished"; result: FinishResult }
   | { t: "closed" }
   | { t: "error"; error: ErrorInfo };

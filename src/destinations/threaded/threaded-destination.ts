@@ -7,6 +7,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, FinishResult, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
+import { UsageError } from "../../util/errors.js";
 import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter } from "./protocol.js";
 import { spawnWriter, type SpawnedWriter } from "./spawn.js";
 
@@ -66,6 +67,8 @@ export class ThreadedDestination implements Destination {
 
   open(): StoredCatalog {
     const m = this.request({ t: "open" });
+    // A destination that cannot be used as given (a lock held elsewhere, bad credentials) is a usage error: exit 2.
+    if (m.t === "error" && m.error.name === "UsageError") throw new UsageError(m.error.message);
     if (m.t !== "opened") throw unexpected(m);
     return m.catalog;
   }

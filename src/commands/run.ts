@@ -1,0 +1,144 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { readConfigurationFile } from "../project/configuration.js";
+import { configurationSecrets } from "../util/redact.js";
+import { parseDuration } from "../util/duration.js";
+import { ExitError, UsageError } from "../util/errors.js";
+import { parseSize } from "../util/size.js";
+import { acquireLock } from "../project/lock.js";
+import { namingOption } from "../normalize/naming.js";
+import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
+import { connectorName, runDestination } from "../project/run-destination.js";
+import { DEFAULT_MEMORY_LIMIT, supervise, type Outcome, type SyncView } from "../host/supervise.js";
+import { signalExitCode, trapSignals } from "../host/signals.js";
+import type { WorkerInput } from "../host/protocol.js";
+import { readStateFile, type StateObject } from "../state/state.js";
+import { newLiveCounts } from "../sync/live-counts.js";
+import { renderFailure } from "../ui/format.js";
+import { runOutput, type RunOutput } from "../ui/run-output.js";
+import { secrets } from "../ui/output.js";
+
+export interface RunOptions {
+  destination?: string;
+  name?: string;
+  configuration?: string;
+  state?: string;
+  naming?: string;
+  timeout?: string;
+  retries?: string;
+  retryDelay?: string;
+  logFormat?: string;
+  verbose?: boolean;
+  json?: boolean;
+  memoryLimit?: string;
+}
+
+const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
+const OWN_CODE = [path.join(PACKAGE_ROOT, "dist") + path.sep, path.join(PACKAGE_ROOT, "node_modules") + path.sep];
+/** The longest back-off between two attempts. */
+const MAX_DELAY_MS = 10 * 60_000;
+
+/** `connector run`: the sync of `connector debug`, into a production destination, for cron, systemd and Kubernetes. */
+export async function run(dir: string | undefined, opts: RunOptions): Promise<void> {
+  const format = opts.logFormat ?? "plain";
+  if (format !== "plain" && format !== "json") throw new UsageError(`--log-format must be "plain" or "json", got ${JSON.stringify(opts.logFormat)}`);
+  const out = runOutput(format, { verbose: Boolean(opts.verbose), json: Boolean(opts.json) });
+  try {
+    await runWith(dir, opts, out);
+  } catch (e) {
+    if (e instanceof UsageError) out.error(e.message);
+    throw e;
+  }
+}
+
+async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput): Promise<void> {
+  const p = project(dir);
+  const connectorFile = findConnectorFile(p);
+  const name = connectorName(p, opts.name);
+  const target = runDestination(p, opts.destination, name);
+  if (target.password) secrets().add([target.password]);
+  const naming = namingOption(opts.naming);
+  const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
+  const retries = opts.retries === undefined ? 0 : Number(opts.retries);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 100) throw new UsageError(`--retries takes a whole number from 0 to 100, got ${JSON.stringify(opts.retries)}`);
+  const baseDelay = opts.retryDelay === undefined ? 1000 : parseDuration(opts.retryDelay);
+  const memoryLimit = opts.memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : parseSize(opts.memoryLimit, "--memory-limit");
+  const configFile = configurationFile(p, opts.configuration);
+  const configuration = configFile ? readConfigurationFile(configFile) : {};
+  secrets().add(configurationSecrets(undefined, configuration));
+  const keepsState = target.spec.kind === "postgres";
+  const stateSrc = keepsState ? (opts.state !== undefined || process.env.CONNECTOR_STATE ? stateSource(p, opts.state) : undefined) : stateSource(p, opts.state);
+  const resetHint = keepsState ? `connector reset${dir ? " " + dir : ""} --destination <url> --name ${name}` : `connector reset${dir ? " " + dir : ""}`;
+  // A file destination is the project's own: the project lock. PostgreSQL: the advisory lock the destination takes.
+  const release = keepsState ? () => {} : acquireLock(p.lockFile, "run");
+  const header = { connector: connectorFile, name, destination: target.location, from: target.from, configuration: configFile, stateFile: keepsState ? undefined : stateSrc?.file };
+  const attempts = retries + 1;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      // Read again at every attempt: a state file moved on with each checkpoint. (PostgreSQL: a seed, used until a checkpoint is committed.)
+      const state: StateObject = stateSrc ? readStateFile(stateSrc, resetHint) : {};
+      const input: WorkerInput = {
+        connectorFile,
+        configuration,
+        configurationFile: configFile,
+        state,
+        ...(keepsState ? {} : { stateFile: stateSrc!.file }),
+        resetHint,
+        destination: target.spec,
+        naming,
+        liveCounts: newLiveCounts(),
+      };
+      out.start(header, attempt, attempts);
+      const sync = supervise(input, runView(out, state, keepsState), { timeoutMs, release, memoryLimit });
+      let outcome: Outcome;
+      try {
+        outcome = await sync.outcome;
+      } finally {
+        sync.untrap();
+      }
+      const reason = outcome.error ? renderFailure(outcome.error, (frame) => OWN_CODE.some((d) => frame.includes(d))) : undefined;
+      if (outcome.status === "succeeded" || outcome.signalExit || attempt === attempts) {
+        out.report({ outcome, reason, destination: target.location, name, attempts: attempt });
+        if (outcome.signalExit) throw new ExitError(outcome.signalExit);
+        if (outcome.status === "failed") throw new ExitError(1);
+        return;
+      }
+      const delayMs = Math.min(baseDelay * 2 ** (attempt - 1), MAX_DELAY_MS);
+      out.retry({ attempt, attempts, reason: reason ?? "failed", delayMs });
+      await backOff(delayMs);
+    }
+  } finally {
+    release();
+  }
+}
+
+/** Waits between attempts; Ctrl-C or SIGTERM ends the run at once, with the exit code of that signal. */
+function backOff(ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      untrap();
+      resolve();
+    }, ms);
+    const stop = (signal: "SIGINT" | "SIGTERM"): void => {
+      clearTimeout(timer);
+      untrap();
+      reject(new ExitError(signalExitCode(signal)));
+    };
+    const untrap = trapSignals(stop, stop);
+  });
+}
+
+function runView(out: RunOutput, state: StateObject, keepsState: boolean): SyncView {
+  return {
+    secrets: (values) => secrets().add(values),
+    // A destination that keeps the state says which one the sync starts from; a state file was read here.
+    ready: (warnings, stored) => out.ready(keepsState ? (stored ?? state) : state, warnings),
+    log: (level, message) => out.log(level, message),
+    warning: (message) => out.warning(message),
+    checkpoint: (info) => out.checkpoint(info),
+    output: (line) => out.output(line),
+    settled: () => {},
+    slowStop: () => out.note("Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Send the signal again to exit without waiting."),
+    forced: () => out.note("Interrupted again: exiting without waiting for the sync to stop. The destination keeps what the last checkpoint committed; the rest is rolled back."),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Connecting to a PostgreSQL destination, and the errors of connecting turned into messages
+ * that name host, port, database and user, and say what to do.
+ */
+import pg from "pg";
+import { UsageError } from "../../util/errors.js";
+import type { PgConnection, PostgresOptions } from "./url.js";
+import { textTypes } from "./values.js";
+
+export { locationOf, type PgConnection, type PostgresOptions } from "./url.js";
+
+const describeTarget = (c: PgConnection): string => `PostgreSQL at ${c.host}:${c.port} (database "${c.database}", user "${c.user}")`;
+
+/**
+ * A connection failure as a message that names where and who, and says what to do. Bad
+ * credentials, a missing database and missing privileges are usage errors (exit 2, not
+ * retried); a server that cannot be reached is a failed sync (exit 1, retried by --retries).
+ */
+export function connectionError(e: unknown, c: PgConnection, schema: string): Error {
+  const err = e as Error & { code?: string };
+  const code = err.code ?? "";
+  const target = describeTarget(c);
+  const cause = err.message || code;
+  switch (code) {
+    case "28P01":
+    case "28000":
+      return new UsageError(
+        `${target} refused the login: ${cause}. Check the user and the password (in the URL, PGPASSWORD, or the variable that destination.json's password_env names).`,
+      );
+    case "3D000":
+      return new UsageError(`${target}: ${cause}. Create it (CREATE DATABASE "${c.database}") or fix the database in the URL.`);
+    case "42501":
+      return new UsageError(
+        `${target}: ${cause}. The user needs USAGE and CREATE on schema "${schema}" (GRANT USAGE, CREATE ON SCHEMA "${schema}" TO "${c.user}"), or CREATE on the database to make the schema; or choose another schema with ?schema=.`,
+      );
+    case "ECONNREFUSED":
+      return new Error(`Cannot connect to ${target}: connection refused (ECONNREFUSED). Is the server running and listening on ${c.host}:${c.port}?`);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new Error(`Cannot connect to ${target}: the host "${c.host}" was not found (${code}).`);
+    case "ETIMEDOUT":
+      return new Error(`Cannot connect to ${target}: the connection timed out (${code}).`);
+  }
+  if (/timeout/i.test(cause)) return new Error(`Cannot connect to ${target}: ${cause}`);
+  return new Error(`${target}: ${cause}${code ? ` (${code})` : ""}`);
+}
+
+const lost = new WeakMap<pg.Client, Error>();
+
+/** Why a client's connection was lost, if it was: pg's own error for the next query only says it "is not queryable". */
+export function lostConnection(client: pg.Client, c: PgConnection): Error | undefined {
+  const e = lost.get(client);
+  return e ? new Error(`the connection to PostgreSQL at ${c.host}:${c.port} was lost: ${e.message}`) : undefined;
+}
+
+/** A connected client: UTC, ISO dates, exact text for the types values.ts reads, named in pg_stat_activity. */
+export async function connect(o: PostgresOptions, purpose: string): Promise<pg.Client> {
+  const c = o.connection;
+  const client = new pg.Client({
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.user,
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ssl: c.ssl,
+    types: textTypes,
+    application_name: `connector ${purpose} ${o.connector}`.slice(0, 63),
+    connectionTimeoutMillis: 30_000,
+    keepAlive: true,
+    options: "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c client_min_messages=warning",
+  });
+  // A connection lost between queries surfaces as the next query's error (lostConnection), not as an uncaught event.
+  client.on("error", (e) => {
+    lost.set(client, e);
+  });
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw connectionError(e, c, o.schema);
+  }
+  return client;
+}

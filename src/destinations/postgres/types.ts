@@ -1,0 +1,90 @@
+/**
+ * The PostgreSQL type of each logical type, and how a canonical stored value is written in
+ * COPY's text format. XML is kept in `text`, not `xml`: PostgreSQL's xml type refuses
+ * fragments and anything not well-formed (which Fivetran's XML columns accept, and SQLite
+ * and DuckDB store), and it has no equality operator, so it could not be a key or compared.
+ */
+import type { LogicalType, Stored } from "../destination.js";
+
+export function pgType(t: LogicalType | null): string {
+  if (!t) return "text";
+  switch (t.type) {
+    case "BOOLEAN":
+      return "boolean";
+    case "SHORT":
+      return "smallint";
+    case "INT":
+      return "integer";
+    case "LONG":
+      return "bigint";
+    case "DECIMAL":
+      return `numeric(${t.precision ?? 38},${t.scale ?? 0})`;
+    case "FLOAT":
+      return "real";
+    case "DOUBLE":
+      return "double precision";
+    case "NAIVE_DATE":
+      return "date";
+    case "NAIVE_DATETIME":
+      return "timestamp";
+    case "UTC_DATETIME":
+      return "timestamptz";
+    case "BINARY":
+      return "bytea";
+    case "JSON":
+      return "jsonb";
+    case "XML":
+    case "STRING":
+      return "text";
+  }
+}
+
+/** A NUL character in a value: PostgreSQL's text and jsonb cannot hold one. */
+export class NulCharacterError extends Error {}
+
+/** Escapes text for COPY's text format: backslash, and the line and field separators. */
+function copyEscape(s: string): string {
+  if (s.includes("\u0000")) throw new NulCharacterError("the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text");
+  // The common case, checked without building a new string.
+  if (!/[\\\n\r\t]/.test(s)) return s;
+  return s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
+export type CopyField = (v: Stored) => string;
+
+/** Bytes as a Buffer: a Buffer that crossed to the writer thread arrives as a plain Uint8Array. */
+const bytes = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+/** How a column's canonical stored value is written as a COPY text field (`\N` is NULL). */
+export function copyField(t: LogicalType | null): CopyField {
+  switch (t?.type) {
+    case "BOOLEAN":
+      return (v) => (v === null ? "\\N" : v === 0 || v === 0n ? "f" : "t");
+    case "SHORT":
+    case "INT":
+    case "LONG":
+    case "FLOAT":
+    case "DOUBLE":
+    case "DECIMAL":
+      return (v) => (v === null ? "\\N" : String(v));
+    case "BINARY":
+      return (v) => (v === null ? "\\N" : "\\\\x" + bytes(v as Uint8Array).toString("hex"));
+    default:
+      return (v) => (v === null ? "\\N" : copyEscape(typeof v === "string" ? v : v instanceof Uint8Array ? bytes(v).toString("base64") : String(v)));
+  }
+}
+
+/**
+ * A key's stored values as one string, for keeping the last write per key in a batch. Two
+ * texts PostgreSQL reads as one timestamp (".5Z" and ".500Z") must give one key.
+ */
+export function keyPart(t: LogicalType | null, v: Stored): string {
+  if (v === null) return "\u0001";
+  if (v instanceof Uint8Array) return "x" + bytes(v).toString("hex");
+  const s = String(v);
+  if (t?.type === "UTC_DATETIME" || t?.type === "NAIVE_DATETIME") {
+    const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z?)$/.exec(s);
+    if (m) return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}${m[3]}`;
+  }
+  return s;
+}

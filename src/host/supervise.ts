@@ -1,0 +1,249 @@
+/**
+ * Runs one sync in the sync worker (sync-worker.ts) for `connector debug` and `connector run`:
+ * relays its events to the command's view, and stops it on a signal or a timeout. The
+ * outcome resolves only once the worker has stopped, and so has closed the destination
+ * (rolling back the open transaction): a lock may be released after it.
+ */
+import { Worker } from "node:worker_threads";
+import { addByTable, emptyCounts, type Counts, type TableCounts } from "../sync/counts.js";
+import type { CheckpointInfo } from "../sync/sync.js";
+import { formatDuration } from "../util/duration.js";
+import { UsageError } from "../util/errors.js";
+import { errorInfo, isError, toError } from "../util/thrown.js";
+import type { LogLevel } from "../sdk/active-sync.js";
+import type { HttpSummary } from "../replay/run.js";
+import type { StateObject } from "../state/state.js";
+import { readLiveCounts, sampleMemory, Slot } from "../sync/live-counts.js";
+import { WriterHost } from "../destinations/threaded/spawn.js";
+import { LogTail } from "../project/crash-reports.js";
+import { formatSize } from "../util/size.js";
+import { LineRelay } from "../util/line-relay.js";
+import type { ErrorInfo, WorkerInput, WorkerMessage } from "./protocol.js";
+import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "./signals.js";
+
+export interface Outcome {
+  status: "succeeded" | "failed";
+  error?: ErrorInfo;
+  counts: Counts;
+  previousState: StateObject;
+  state: StateObject;
+  warnings: string[];
+  durationMs: number;
+  /** Set when the run was stopped by a signal: the exit code to use. */
+  signalExit?: number;
+  /** How many of the warnings came from checking the inputs, and were printed before the run. */
+  inputWarnings?: number;
+  /** What --record or --replay did. */
+  http?: HttpSummary;
+  memory?: MemoryReport;
+  /** The last checkpoint this run committed, if any; its state is `state`. */
+  checkpoint?: { seq: number; time: string };
+  /** The run's last log lines, for a crash report. */
+  log?: string[];
+  /** The crash report written for this failure. */
+  crashReport?: string;
+}
+
+/** The sync's peak memory, as the summary ends with it (Fivetran 2.9.2). */
+export interface MemoryReport {
+  peakHeapBytes: number;
+  peakRssBytes: number;
+  limitBytes: number;
+}
+
+/** Fivetran's local debug caps the connector at 4 GB; production gives it 1 GB (--memory-limit 1GB). */
+export const DEFAULT_MEMORY_LIMIT = 4 * 1024 ** 3;
+
+export interface SuperviseOptions {
+  timeoutMs?: number;
+  /** Releases the command's lock; called before the process ends on a second signal. */
+  release: () => void;
+  /** The sync worker's heap limit (--memory-limit), young and old generations together. */
+  memoryLimit: number;
+}
+
+/** What the command shows of a run as it goes. */
+export interface SyncView {
+  /** Values to hide from everything printed from now on: the worker sends them before anything that could print them. */
+  secrets(values: string[]): void;
+  /** The inputs passed their checks; `state` is the state the sync starts from. */
+  ready(warnings: string[], state: StateObject | undefined): void;
+  log(level: LogLevel, message: string): void;
+  warning?(message: string): void;
+  /** A committed checkpoint, while the run is still going. */
+  checkpoint(info: CheckpointInfo): void;
+  /** A line the connector wrote to its stdout or stderr (secrets not yet hidden). */
+  output(line: string): void;
+  /** The run is over: stop anything live on the terminal. */
+  settled(): void;
+  /** The worker is taking a while to stop. */
+  slowStop(): void;
+  /** A second signal while stopping: the process ends without waiting. */
+  forced(): void;
+}
+
+export function supervise(input: WorkerInput, view: SyncView, options: SuperviseOptions): { outcome: Promise<Outcome>; untrap: () => void } {
+  const { timeoutMs, release, memoryLimit } = options;
+  const live = new Float64Array(input.liveCounts);
+  // A worker's young generation is smaller than the main thread's by default; at a few
+  // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
+  const limitMb = Math.floor(memoryLimit / 1024 ** 2);
+  const youngMb = Math.min(48, Math.floor(limitMb / 4));
+  const resourceLimits = { maxYoungGenerationSizeMb: youngMb, maxOldGenerationSizeMb: limitMb - youngMb };
+  // The writer threads of an asynchronous destination are started here, not in the worker, so
+  // that stopping the worker never kills a database client in the middle of its work.
+  const writers = new WriterHost();
+  const worker = new Worker(new URL("./sync-worker.js", import.meta.url), {
+    workerData: { ...input, writers: { port: writers.port, flag: writers.flag } },
+    transferList: [writers.port],
+    stdout: true,
+    stderr: true,
+    resourceLimits,
+  });
+  // The process's RSS, sampled here too: this thread keeps its turns while the worker computes.
+  const sampler = setInterval(() => sampleMemory(live, false), 100);
+  sampler.unref();
+  const tail = new LogTail();
+  let checkpoint: Outcome["checkpoint"];
+  // A connector's console output goes to stderr (stdout carries --json), line by line through
+  // the output boundary, and only once the worker has said which values are secret.
+  const relays = [worker.stdout, worker.stderr].map((stream) => {
+    const relay = new LineRelay((line) => {
+      tail.push(line);
+      view.output(line);
+    });
+    stream.on("data", (chunk: Buffer) => relay.push(chunk));
+    stream.on("end", () => relay.end());
+    return relay;
+  });
+  const started = Date.now();
+  const warnings: string[] = [];
+  // Per-table totals and the last state only: a run may have any number of checkpoints.
+  const byTable: Record<string, TableCounts> = {};
+  let previousState = input.state;
+  let lastState = input.state;
+  let inputWarnings = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  let stopWith: (error: ErrorInfo, signalExit?: number) => void = () => {};
+  // A worker stuck in native code does not stop, and process.exit() would wait for it: a
+  // signal while the worker is being stopped releases the lock and ends the process by that signal.
+  const force = (signal: StopSignal): void => {
+    view.forced();
+    release();
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
+  const untrap = trapSignals(
+    (signal) => (settled ? force(signal) : stopWith({ name: "Interrupted", message: signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)" }, signalExitCode(signal))),
+    force,
+  );
+
+  const outcome = new Promise<Outcome>((resolve, reject) => {
+    const settle = (then: () => void): void => {
+      settled = true;
+      clearInterval(sampler);
+      if (timer) clearTimeout(timer);
+      view.settled();
+      for (const relay of relays) relay.release();
+      // Messages the worker posted before it stopped are delivered before terminate() resolves;
+      // its writers then roll back and close their databases.
+      void stopWorker(worker, () => view.slowStop())
+        .then(() => writers.shutdown())
+        .then(() => {
+          sampleMemory(live, false);
+          then();
+        });
+    };
+    const extras = () => ({
+      inputWarnings,
+      checkpoint,
+      log: tail.all,
+      memory: { peakHeapBytes: live[Slot.peakHeap]!, peakRssBytes: live[Slot.peakRss]!, limitBytes: memoryLimit },
+    });
+    stopWith = (error, signalExit) => {
+      if (settled) return;
+      settle(() => resolve({ ...partial(live, byTable, lastState, previousState, warnings, started), error, signalExit, ...extras() }));
+    };
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
+    }
+
+    worker.on("message", (m: WorkerMessage) => {
+      switch (m.t) {
+        case "secrets":
+          view.secrets(m.values);
+          break;
+        case "ready":
+          for (const relay of relays) relay.release();
+          if (settled) break;
+          warnings.push(...m.warnings);
+          inputWarnings = m.warnings.length;
+          if (m.state) previousState = lastState = m.state;
+          view.ready(m.warnings, m.state);
+          break;
+        case "output":
+          relays[m.stream === "stdout" ? 0 : 1]!.push(m.text);
+          break;
+        case "log":
+          tail.push(`${new Date().toISOString()} ${m.level} ${m.message}`);
+          view.log(m.level, m.message);
+          break;
+        case "warning":
+          warnings.push(m.message);
+          view.warning?.(m.message);
+          break;
+        case "checkpoint":
+          addByTable(byTable, m.info.operations);
+          lastState = m.info.state;
+          checkpoint = { seq: m.info.seq, time: m.info.time };
+          if (!settled) view.checkpoint(m.info);
+          break;
+        case "usage-error":
+          if (!settled) settle(() => reject(new UsageError(m.message)));
+          break;
+        case "done":
+          if (settled) break;
+          // The worker flushed its console output before "done": print its last line, even without a newline.
+          for (const relay of relays) relay.end();
+          settle(() => resolve({ ...m.result, ...extras() }));
+          break;
+      }
+    });
+    worker.on("error", (thrown: unknown) => {
+      if ((thrown as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+        // The worker's own samples may have missed the climb (a loop that emits nothing); V8 says where it ended.
+        live[Slot.peakHeap] = Math.max(live[Slot.peakHeap]!, memoryLimit);
+        return stopWith({
+          name: "MemoryLimit",
+          message: `memory limit of ${formatSize(memoryLimit)} exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows.`,
+        });
+      }
+      const e = toError(thrown, "the connector threw a non-Error value outside update()");
+      if (isError(thrown)) e.message = `the connector threw outside update(): ${e.message}`;
+      stopWith(errorInfo(e));
+    });
+    worker.on("exit", (code) => {
+      if (settled) return;
+      const message =
+        live[Slot.exitCalled] === 1
+          ? `the connector called process.exit(${live[Slot.exitCode]}); return from update() instead, or throw to fail the sync`
+          : `update() never finished: it is waiting on a promise that nothing will ever settle (worker exit code ${code})`;
+      stopWith({ name: "Error", message });
+    });
+  });
+  return { outcome, untrap };
+}
+
+/**
+ * What is known of a run that was stopped from outside: the operations up to the last committed checkpoint, by
+ * table and in total (those after it were rolled back, and their tables are not known here), and the live counts
+ * of checkpoints and schema changes.
+ */
+function partial(live: Float64Array, byTable: Record<string, TableCounts>, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
+  const counts = emptyCounts();
+  Object.assign(counts, readLiveCounts(live));
+  for (const kind of ["upserts", "updates", "deletes", "truncates"] as const) counts[kind] = Object.values(byTable).reduce((n, t) => n + t[kind], 0);
+  counts.byTable = byTable;
+  return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
+}
