@@ -156,6 +156,8 @@ export interface AsyncDestination {
   holdsUnsafeIntegers(table: string, column: string): Promise<boolean>;
   finish(): Promise<FinishResult>;
   commit(checkpoint: CheckpointRecord | null): Promise<CommitResult>;
+  /** Rewords a client error for the user (a dropped connection, say); the error itself when there is nothing to add. */
+  describeError?(e: unknown): unknown;
   rollback(): Promise<void>;
   close(): Promise<void>;
 }

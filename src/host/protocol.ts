@@ -51,7 +51,8 @@ export type WorkerMessage =
   | { t: "output"; stream: "stdout" | "stderr"; text: string }
   | { t: "warning"; message: string }
   | { t: "checkpoint"; info: CheckpointInfo }
-  | { t: "done"; result: Omit<SyncResult, "error"> & { error?: ErrorInfo; http?: HttpSummary } };
+  /** The result without its warnings: each was sent once already, in "ready" or "warning". */
+  | { t: "done"; result: Omit<SyncResult, "error" | "warnings"> & { error?: ErrorInfo; http?: HttpSummary } };
 
 
 /** What the main thread of `connector verify` gives its worker. */

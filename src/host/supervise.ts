@@ -206,7 +206,7 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
           if (settled) break;
           // The worker flushed its console output before "done": print its last line, even without a newline.
           for (const relay of relays) relay.end();
-          settle(() => resolve({ ...m.result, ...extras() }));
+          settle(() => resolve({ ...m.result, warnings, ...extras() }));
           break;
       }
     });

@@ -94,7 +94,7 @@ async function main(input: WorkerInput): Promise<void> {
     sampleMemory(live);
     clearInterval(sampler);
     const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
-    const { error, ...rest } = result;
+    const { error, warnings: _sent, ...rest } = result;
     // Terminating the worker would drop console output still on its way.
     await flushStdio();
     post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}), ...(summary ? { http: summary } : {}) } });

@@ -147,9 +147,14 @@ export class Sync implements OperationTarget {
         this.warn(`${this.tally.pendingOps} operation(s) came after the last checkpoint; they were committed at the end, but the state was not advanced. End update() with op.checkpoint(state).`);
       }
       // Deferred truncate: rows are marked deleted only now that update() succeeded, in the final commit.
-      const { truncated } = this.dest.finish();
-      this.dest.commit(null, (r) => this.noted(r.unmatchedUpdates));
-      this.tally.counts.truncatedRows = truncated;
+      try {
+        const { truncated } = this.dest.finish();
+        this.dest.commit(null, (r) => this.noted(r.unmatchedUpdates));
+        this.tally.counts.truncatedRows = truncated;
+      } catch (e) {
+        // A pipelined destination reports a failed checkpoint commit at its next call, which may be this one.
+        throw this.explainCommit(e);
+      }
       this.reportNoMatch();
       this.reportUnlisted();
       return this.result("succeeded");
@@ -337,6 +342,14 @@ export class Sync implements OperationTarget {
   }
 
   /** Database and file-system errors say what failed but not where; name the destination. */
+  private explainCommit(e: unknown): Error {
+    const err = toError(e);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_")) return new OperationError(`the warehouse ${this.dest.location} failed while committing: ${err.message} (${code})`);
+    if (err.name === "DestinationError") return new OperationError(`the ${this.dest.kind} destination ${this.dest.location} failed while committing: ${err.message}`);
+    return err;
+  }
+
   explain(name: OpName, e: unknown): Error {
     const err = toError(e);
     const code = (err as { code?: unknown }).code;

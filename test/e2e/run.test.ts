@@ -353,7 +353,7 @@ export default { async update(configuration, state) {
     await pg().sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'connector run %'");
     fs.writeFileSync(path.join(dir, "go"), "");
     expect(await run.exited, run.stderr()).toBe(0);
-    expect(run.stderr()).toMatch(/Attempt 1 of 2 FAILED: op\.checkpoint: the postgres destination postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=s_\d+ failed: the connection to PostgreSQL at 127\.0\.0\.1:\d+ was lost: (terminating connection due to administrator command|Connection terminated unexpectedly)/);
+    expect(run.stderr()).toMatch(/Attempt 1 of 2 FAILED: (op\.checkpoint: )?the postgres destination postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=s_\d+ failed( while committing)?: the connection to PostgreSQL at 127\.0\.0\.1:\d+ was lost: (terminating connection due to administrator command|Connection terminated unexpectedly)/);
     expect(run.stderr()).toContain('Previous state: {"n":1}');
     expect(await storedState(schema, path.basename(dir))).toEqual({ n: 2 });
     expect(await pg().sql(`SELECT count(*)::int AS n FROM "${schema}".t`)).toEqual([{ n: 2 }]);

@@ -53,6 +53,20 @@ export function lostConnection(client: pg.Client, c: PgConnection): Error | unde
   return e ? new Error(`the connection to PostgreSQL at ${c.host}:${c.port} was lost: ${e.message}`) : undefined;
 }
 
+/** SQLSTATEs of a session the server ended (admin shutdown, crash shutdown, cannot connect now) or a broken link. */
+const DROPPED = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+
+/** A query's error, said as a lost connection when the server ended the session under it. */
+export function describeQueryError(e: unknown, c: PgConnection): unknown {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const message = typeof err?.message === "string" ? err.message : "";
+  if (message.startsWith("the connection to PostgreSQL")) return e;
+  if ((typeof err?.code === "string" && DROPPED.has(err.code)) || /^Connection terminated/.test(message)) {
+    return new Error(`the connection to PostgreSQL at ${c.host}:${c.port} was lost: ${message}`);
+  }
+  return e;
+}
+
 /** A connected client: UTC, ISO dates, exact text for the types values.ts reads, named in pg_stat_activity. */
 export async function connect(o: PostgresOptions, purpose: string): Promise<pg.Client> {
   const c = o.connection;

@@ -21,7 +21,7 @@ import { convertStored } from "../../normalize/convert.js";
 import { formatType, parseType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import type { AsyncDestination, CheckpointRecord, ColumnSpec, CommitResult, LogicalType, SchemaChange, Stored, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
-import { connect, connectionError, locationOf, lostConnection, type PostgresOptions } from "./connection.js";
+import { connect, connectionError, describeQueryError, locationOf, lostConnection, type PostgresOptions } from "./connection.js";
 import { checkIdentifier, connectorLockKey, DELETED, ensureMetadata, GENERATION, GENERATION_SHIFT, lockHolder, META, q, SYNCED } from "./schema.js";
 import { copyField, keyPart, NulCharacterError, pgType, type CopyField } from "./types.js";
 import { toCanonical } from "./values.js";
@@ -89,6 +89,10 @@ export class PostgresDestination implements AsyncDestination {
     this.schema = o.schema;
     this.name = o.connector;
     this.location = locationOf(o.connection, o.schema);
+  }
+
+  describeError(e: unknown): unknown {
+    return describeQueryError(e, this.o.connection);
   }
 
   private get db(): pg.Client {

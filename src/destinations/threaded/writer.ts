@@ -31,7 +31,7 @@ let destination: AsyncDestination | undefined;
 let failure: ErrorInfo | undefined;
 
 function fail(e: unknown): ErrorInfo {
-  failure ??= errorInfo(e);
+  failure ??= errorInfo(destination?.describeError ? destination.describeError(e) : e);
   Atomics.store(signals, Slot.failed, 1);
   return failure;
 }
