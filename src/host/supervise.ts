@@ -12,7 +12,8 @@ import { UsageError } from "../util/errors.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { HttpSummary } from "../replay/run.js";
-import type { StateObject } from "../state/state.js";
+import { writeStateFile, type StateObject } from "../state/state.js";
+import type { CheckpointRecord } from "../destinations/destination.js";
 import { readLiveCounts, sampleMemory, Slot } from "../sync/live-counts.js";
 import { WriterHost } from "../destinations/threaded/spawn.js";
 import { LogTail } from "../project/crash-reports.js";
@@ -105,6 +106,8 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
   sampler.unref();
   const tail = new LogTail();
   let checkpoint: Outcome["checkpoint"];
+  /** The checkpoints this run is known to have committed: the live count includes one still in flight. */
+  let checkpoints = 0;
   // A connector's console output goes to stderr (stdout carries --json), line by line through
   // the output boundary, and only once the worker has said which values are secret.
   const relays = [worker.stdout, worker.stderr].map((stream) => {
@@ -150,10 +153,27 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
       // its writers then roll back and close their databases.
       void stopWorker(worker, () => view.slowStop())
         .then(() => writers.shutdown())
-        .then(() => {
+        .then((committed) => {
+          for (const record of committed) adopt(record);
           sampleMemory(live, false);
           then();
         });
+    };
+    // A writer committed a checkpoint whose acknowledgement the stopped worker never handled (a
+    // connector that does not give control back, a signal, a timeout, the memory limit), so its
+    // state was not persisted: persist it now, so that the state file and the summary match the destination.
+    const adopt = (record: CheckpointRecord): void => {
+      if (checkpoint && record.seq <= checkpoint.seq) return;
+      const state = JSON.parse(record.state) as StateObject;
+      try {
+        if (input.stateFile) writeStateFile(input.stateFile, state);
+      } catch {
+        return; // The state file then lags the data by this checkpoint, which a resume replays harmlessly.
+      }
+      addByTable(byTable, JSON.parse(record.operations) as Record<string, TableCounts>);
+      lastState = state;
+      checkpoint = { seq: record.seq, time: record.time };
+      checkpoints++;
     };
     const extras = () => ({
       inputWarnings,
@@ -163,7 +183,7 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
     });
     stopWith = (error, signalExit) => {
       if (settled) return;
-      settle(() => resolve({ ...partial(live, byTable, lastState, previousState, warnings, started), error, signalExit, ...extras() }));
+      settle(() => resolve({ ...partial(live, byTable, checkpoints, lastState, previousState, warnings, started), error, signalExit, ...extras() }));
     };
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => stopWith({ name: "Timeout", message: `timed out after ${formatDuration(timeoutMs)} (--timeout)` }), timeoutMs);
@@ -197,6 +217,7 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
           addByTable(byTable, m.info.operations);
           lastState = m.info.state;
           checkpoint = { seq: m.info.seq, time: m.info.time };
+          checkpoints++;
           if (!settled) view.checkpoint(m.info);
           break;
         case "usage-error":
@@ -237,13 +258,14 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
 
 /**
  * What is known of a run that was stopped from outside: the operations up to the last committed checkpoint, by
- * table and in total (those after it were rolled back, and their tables are not known here), and the live counts
- * of checkpoints and schema changes.
+ * table and in total (those after it were rolled back, and their tables are not known here), the checkpoints
+ * committed, and the live count of schema changes.
  */
-function partial(live: Float64Array, byTable: Record<string, TableCounts>, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
+function partial(live: Float64Array, byTable: Record<string, TableCounts>, checkpoints: number, state: StateObject, previousState: StateObject, warnings: string[], started: number): Outcome {
   const counts = emptyCounts();
   Object.assign(counts, readLiveCounts(live));
   for (const kind of ["upserts", "updates", "deletes", "truncates"] as const) counts[kind] = Object.values(byTable).reduce((n, t) => n + t[kind], 0);
   counts.byTable = byTable;
+  counts.checkpoints = checkpoints;
   return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
 }

@@ -8,6 +8,7 @@
  * writer is started by the thread that uses it.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import type { CheckpointRecord } from "../destination.js";
 import type { WriterInput } from "./protocol.js";
 
 export interface SpawnedWriter {
@@ -66,6 +67,8 @@ export function spawnWritersThrough(control: MessagePort, flag: SharedArrayBuffe
 /** The main thread's side: starts the writers a worker asks for, and stops them gently. */
 export class WriterHost {
   private readonly writers = new Set<Worker>();
+  /** The last checkpoint each writer committed, as it said when it ended. */
+  private readonly committed: CheckpointRecord[] = [];
   readonly flag = new SharedArrayBuffer(4);
   readonly port: MessagePort;
   private readonly own: MessagePort;
@@ -80,6 +83,9 @@ export class WriterHost {
       const { port1: mine, port2: theirs } = new MessageChannel();
       const worker = startWriter(m.module, m.options, m.signals, mine);
       this.writers.add(worker);
+      worker.on("message", (w: { t?: string; committed?: CheckpointRecord }) => {
+        if (w.t === "aborted" && w.committed) this.committed.push(w.committed);
+      });
       worker.once("exit", () => this.writers.delete(worker));
       this.own.postMessage({ port: theirs }, [theirs]);
       Atomics.add(signal, 0, 1);
@@ -90,9 +96,10 @@ export class WriterHost {
 
   /**
    * Ends every writer: each rolls back what it has not committed and closes its database,
-   * once the task in flight is done. Resolves when they have all exited.
+   * once the task in flight is done. Resolves when they have all exited, with the last
+   * checkpoint each one committed: the stopped thread may never have seen its acknowledgement.
    */
-  async shutdown(ms = 30_000): Promise<void> {
+  async shutdown(ms = 30_000): Promise<CheckpointRecord[]> {
     const exits = [...this.writers].map(
       (w) =>
         new Promise<void>((resolve) => {
@@ -106,5 +113,6 @@ export class WriterHost {
     );
     await Promise.all(exits);
     this.own.close();
+    return this.committed;
   }
 }

@@ -4,7 +4,7 @@
  * at checkpoints, so every reply is posted first and signalled second.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { AsyncDestination } from "../destination.js";
+import type { AsyncDestination, CheckpointRecord } from "../destination.js";
 import { Slot, type ErrorInfo, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
 
 const input = workerData as WriterInput;
@@ -29,6 +29,8 @@ function reply(m: FromWriter): void {
 
 let destination: AsyncDestination | undefined;
 let failure: ErrorInfo | undefined;
+/** The last checkpoint this writer committed: told to the thread that started it when it is aborted. */
+let lastCommitted: CheckpointRecord | undefined;
 
 function fail(e: unknown): ErrorInfo {
   failure ??= errorInfo(destination?.describeError ? destination.describeError(e) : e);
@@ -58,7 +60,9 @@ async function handle(m: ToWriter): Promise<void> {
     case "commit":
       if (failure) return reply({ t: "error", error: failure });
       try {
-        reply({ t: "committed", result: await destination!.commit(m.checkpoint) });
+        const result = await destination!.commit(m.checkpoint);
+        if (m.checkpoint) lastCommitted = m.checkpoint;
+        reply({ t: "committed", result });
       } catch (e) {
         reply({ t: "error", error: fail(e) });
       }
@@ -91,6 +95,7 @@ async function handle(m: ToWriter): Promise<void> {
       }
       return;
     case "close":
+      ending = true;
       try {
         await destination?.close();
         reply({ t: "closed" });
@@ -107,10 +112,15 @@ port.on("message", (m: ToWriter) => {
   queue = queue.then(() => handle(m));
 });
 
-// From the thread that started this writer, when the thread using it was stopped from outside:
-// finish the task in flight, discard what is not committed, close the database, end.
-parentPort?.on("message", (m: { t?: string }) => {
-  if (m.t !== "abort") return;
+// From the thread that started this writer, when the thread using it was stopped from outside
+// (or when that thread is gone: its end of the channel closes): finish the task in flight,
+// discard what is not committed, close the database, end. The last commit may never have
+// reached the stopped thread, which persists the state only on that acknowledgement: it is
+// sent to the thread that started this writer instead.
+let ending = false;
+function abort(): void {
+  if (ending) return;
+  ending = true;
   queue = queue.then(async () => {
     try {
       await destination?.rollback();
@@ -121,10 +131,15 @@ parentPort?.on("message", (m: { t?: string }) => {
       await destination?.close();
     } finally {
       port.close();
+      parentPort?.postMessage({ t: "aborted", committed: lastCommitted });
       process.exit(0);
     }
   });
+}
+parentPort?.on("message", (m: { t?: string }) => {
+  if (m.t === "abort") abort();
 });
+port.on("close", abort);
 parentPort?.unref();
 
 const gone = (): void => {
