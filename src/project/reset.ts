@@ -16,9 +16,11 @@ export interface ResetTarget {
  * (SQLite or DuckDB) with its sidecars, nothing else.
  */
 export function resetTargets(p: Project, stateFile: string): ResetTarget[] {
-  const warehouses = KINDS.flatMap((k) => warehouseFiles(p, k)).filter((f) => f === p.warehouse || fs.existsSync(f));
+  // The files of each kind of warehouse the project has (any of them left behind), else SQLite's, named as absent.
+  const kinds = KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f)));
+  const warehouses = (kinds.length ? kinds : (["sqlite"] as const)).flatMap((k) => warehouseFiles(p, k));
   const leftovers = leftoverTempFiles(stateFile, true);
-  return [stateFile, ...leftovers, ...new Set([p.warehouse, `${p.warehouse}-wal`, `${p.warehouse}-shm`, ...warehouses])].map((file) => ({ file, exists: fs.existsSync(file) }));
+  return [stateFile, ...leftovers, ...new Set(warehouses)].map((file) => ({ file, exists: fs.existsSync(file) }));
 }
 
 export function deleteTargets(targets: ResetTarget[]): string[] {

@@ -166,3 +166,16 @@ describe("temp files an interrupted state write left behind", () => {
     expect([gone, running, other].map((f) => exists(dir, f))).toEqual([false, false, true]);
   });
 });
+
+describe("connector reset on a DuckDB project", () => {
+  it("deletes the DuckDB warehouse and the state, and never mentions a SQLite file", async () => {
+    const dir = fixtureProject("fivetran/truncate_operation");
+    expect((await cli(["debug", "--destination", "duckdb"], { cwd: dir })).exitCode).toBe(0);
+    const r = await cli(["reset", "--yes"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain("Deleted files/warehouse.duckdb");
+    expect(r.stderr).not.toContain("warehouse.db");
+    expect(exists(dir, "files/warehouse.duckdb")).toBe(false);
+    expect(exists(dir, "files/state.json")).toBe(false);
+  });
+});
