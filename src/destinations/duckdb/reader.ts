@@ -5,7 +5,7 @@ import { parseType, type LogicalType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import type { CheckpointRecord } from "../destination.js";
 import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
-import { DATA_SCHEMA, META_SCHEMA, q } from "./destination.js";
+import { DATA_SCHEMA, META_SCHEMA, q } from "./sql.js";
 import { toCanonical } from "./values.js";
 
 const SYNCED = "_fivetran_synced";
