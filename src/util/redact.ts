@@ -147,8 +147,18 @@ export function secretsBySchema(schema: unknown, ...values: unknown[]): Set<stri
   return out;
 }
 
-/** The password of a URL's userinfo (`postgres://admin:S3cret@db/x`): the rest of the URL is no secret. */
-const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:([^\s/?#@]+)@/gi;
+/**
+ * The password of a URL's userinfo (`postgres://admin:S3cret@db/x`): the rest of the URL is no
+ * secret. Typed without percent-encoding, the password may hold `@`, `/`, `?` or `#`, so each
+ * text up to an `@` is taken as a password.
+ */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:(\S+)@/gi;
+
+function urlPasswords(match: string): string[] {
+  const out: string[] = [];
+  for (let at = match.indexOf("@"); at !== -1; at = match.indexOf("@", at + 1)) out.push(match.slice(0, at));
+  return [...out, match];
+}
 
 /** A configuration value that is JSON text (a service account's key file, say), parsed; undefined when it is not. */
 function parseJsonText(s: string): unknown {
@@ -170,11 +180,13 @@ function embeddedSecrets(value: unknown, out: Set<string>, level = 0): void {
   collectAll(value, strings);
   for (const s of strings) {
     for (const m of s.matchAll(URL_PASSWORD)) {
-      out.add(m[1]!);
-      try {
-        out.add(decodeURIComponent(m[1]!));
-      } catch {
-        // not percent-encoded
+      for (const password of urlPasswords(m[1]!)) {
+        out.add(password);
+        try {
+          out.add(decodeURIComponent(password));
+        } catch {
+          // not percent-encoded
+        }
       }
     }
     const parsed = level < 3 ? parseJsonText(s) : undefined;

@@ -30,7 +30,10 @@ describe("postgres:// URLs", () => {
   it("hides the password of any URL quoted in a message", () => {
     expect(redactUrl("postgres://u:hunter22@h/db?x=1")).toBe("postgres://u:***@h/db?x=1");
     expect(redactUrl("postgres://u@h/db")).toBe("postgres://u@h/db");
-    expect(redactUrl("mysql://root:p@ss@h")).toBe("mysql://root:***@ss@h");
+    for (const password of ["p@ss", "s3cr#et", "s3cr/et", "s3cr?et", "s3 cret", "s3%zzcret", "a@b/c?d#e"]) {
+      const shown = redactUrl(`postgres://root:${password}@h:5432/db?schema=s`);
+      expect(shown).toBe("postgres://root:***@h:5432/db?schema=s");
+    }
   });
 });
 

@@ -38,6 +38,16 @@ describe("configurationSecrets", () => {
     expect(found).toEqual(expect.arrayContaining([key, "service_account", "sync@proj.iam.example.com", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n"]));
   });
 
+  it("takes the password of a connection string in any value, even one typed with @, /, ? or # unencoded", () => {
+    for (const password of ["hunter22", "p@ss-word", "s3cr#et99", "s3cr/et99", "a@b/c?d#e", "pa%zzword"]) {
+      const dsn = `postgres://etl:${password}@db.internal:5432/ware?schema=s`;
+      const redactor = new Redactor(configurationSecrets(undefined, { url: dsn, notes: `see ${dsn} here` }));
+      const shown = redactor.text(`connecting to ${dsn}`);
+      expect(shown).not.toContain(password);
+      expect(shown).toContain("db.internal:5432/ware");
+    }
+  });
+
   it("ignores values shorter than 4 characters and settings such as true or none", () => {
     expect(configurationSecrets(undefined, { api_key: "abc", auth_enabled: "true", auth: "none", token: "abcd" })).toEqual(["abcd"]);
   });

@@ -87,8 +87,15 @@ export function locationOf(c: PgConnection, schema: string): string {
   return `postgres://${encodeURIComponent(c.user)}@${host}:${c.port}/${encodeURIComponent(c.database)}?schema=${encodeURIComponent(schema)}`;
 }
 
-/** Any URL with its password (user:password@) replaced by ***. */
+/**
+ * Any URL with its password replaced by ***. A password typed without percent-encoding may hold
+ * `@`, `/`, `?`, `#` or spaces, so everything from the user's `:` to the last `@` is hidden,
+ * even where that hides more than the password.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, "$1:***@");
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s]*):/i.exec(text);
+  if (!m) return text;
+  const at = text.lastIndexOf("@");
+  return at < m[0].length ? text : `${m[1]}${m[2]}:***${text.slice(at)}`;
 }
 
