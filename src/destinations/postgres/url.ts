@@ -51,7 +51,7 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
     // libpq takes `postgres://user@/db?host=/socket/folder`; the URL parser needs a host after `@`.
     url = new URL(text.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)(?=[/?#]|$)/i, `$1${NO_HOST}`));
   } catch {
-    throw new UsageError(`${where} is not a valid URL: ${redactUrl(text)}. Write postgres://user@host:5432/database?schema=name`);
+    throw new UsageError(`${where} is not a valid URL: ${redactUrl(text)}. Write postgres://user@host:5432/database?schema=name, with any @ : / ? # or % in the password percent-encoded (or the password in PGPASSWORD)`);
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new UsageError(`${where} must start with postgres:// or postgresql://, got ${redactUrl(text)}`);
   for (const key of url.searchParams.keys()) {
