@@ -1,4 +1,8 @@
-/** Coercion of a value into the exact stored form of a declared or inferred type, or a CoercionError that says why not. */
+/**
+ * Coercion of a value into the exact stored form of a declared or inferred type, or a
+ * CoercionError that says why not. About 340 lines: one coercer per logical type, a table
+ * best read in one place (dates and times live in coerce-datetime.ts).
+ */
 import { describe, withArticle } from "../util/describe.js";
 import { coerceNaiveDate, coerceNaiveDateTime, coerceUtcDateTime, isoDate } from "./coerce-datetime.js";
 import { INT64_MAX, INT64_MIN, isUnsafeInteger } from "./infer.js";

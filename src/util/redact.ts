@@ -2,6 +2,10 @@
  * Secrets: which configuration values are secret, and a redactor that replaces them with
  * `***` in any text or JSON value before it is printed. The UI layer applies it at the
  * output boundary, so a new message is covered without anyone remembering to.
+ *
+ * One file of about 350 lines, on purpose: what counts as a secret and how each form of it
+ * (escaped, encoded, cut, split over lines) is hidden must change together, and the CLI
+ * loads this at start-up, before any other module it could lean on.
  */
 import { validateWith, type StandardSchemaV1 } from "./standard-schema.js";
 

@@ -13,7 +13,12 @@ export { DELETED, FIVETRAN_ID, GENERATION, SYNCED, q };
 export type { Column, Table };
 export { openReadOnly, readCheckpoints, type CheckpointRow } from "./read.js";
 
-/** The local SQLite warehouse: user tables plus the _connector_ metadata that describes them. */
+/**
+ * The local SQLite warehouse: user tables plus the _connector_ metadata that describes them.
+ * A class of about 300 lines, on purpose: every method runs on the one connection and inside
+ * the one transaction the class owns, and keeps its map of tables true to the file. Table
+ * rebuilds live in rebuild.ts, DDL in ddl.ts, file checks in file.ts, reads in read.ts.
+ */
 export class Warehouse {
   readonly tables = new Map<string, Table>();
   private inTx = false;
