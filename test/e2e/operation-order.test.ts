@@ -1,15 +1,16 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { op } from "../../dist/index.js";
-import { createDestination, openReader, type DestinationKind } from "../../dist/destinations/open.js";
+import { createDestination, openReader, type DestinationSpec } from "../../dist/destinations/open.js";
 import { runConnectorSync } from "../../dist/sync/run-sync.js";
 import { tempDir } from "../helpers.js";
+import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
 // Every destination applies a sync's operations in the order the connector emitted them, whatever
 // it batches, stages or appends straight into a table: the same random mix of upserts, partial
 // upserts, updates, deletes and truncates over a few keys (old and new) gives the same rows in
-// SQLite, which writes each operation as it comes, and in DuckDB. It imports the build: DuckDB's
-// writer thread is started from dist/.
+// SQLite, which writes each operation as it comes, and in DuckDB and PostgreSQL. It imports the
+// build: their writer threads are started from dist/.
 
 type Op = { kind: "upsert"; row: Record<string, unknown> } | { kind: "update"; row: Record<string, unknown> } | { kind: "delete"; id: number } | { kind: "truncate" };
 
@@ -47,7 +48,7 @@ function plan(seed: number): Op[][][] {
   );
 }
 
-async function sync(kind: DestinationKind, file: string, syncs: Op[][][]): Promise<{ rows: unknown[]; warnings: string[] }> {
+async function sync(spec: DestinationSpec, syncs: Op[][][]): Promise<{ rows: unknown[]; warnings: string[] }> {
   const warnings: string[] = [];
   for (const [n, segments] of syncs.entries()) {
     const result = await runConnectorSync({
@@ -65,13 +66,13 @@ async function sync(kind: DestinationKind, file: string, syncs: Op[][][]): Promi
           }
         },
       },
-      destination: createDestination({ kind, file }),
+      destination: createDestination(spec),
       shared: true,
     });
     expect(result.status, String(result.error)).toBe("succeeded");
     warnings.push(...result.warnings);
   }
-  const reader = await openReader({ kind, file });
+  const reader = await openReader(spec);
   try {
     return { rows: (await reader.rows("t")).map(({ _fivetran_synced: _, ...r }) => r), warnings };
   } finally {
@@ -79,32 +80,147 @@ async function sync(kind: DestinationKind, file: string, syncs: Op[][][]): Promi
   }
 }
 
+const pg = usePostgres();
+const postgres = (): DestinationSpec => ({
+  kind: "postgres",
+  connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password },
+  schema: freshSchema("order"),
+  connector: "order",
+});
+
+/** Rows about table "t" only: in-process, the heuristic for a forgotten await may see the other destination's handles. */
+const aboutRows = (w: string[]): string[] => w.filter((m) => m.includes('table "t"'));
+
+/** Key 1 is stored; 1000 and 2000 are above it: a delete or update, then an upsert of the same key, in one batch and in the other order, with truncates between. */
+const EXPLICIT: Op[][][] = [
+  [[{ kind: "upsert", row: { id: 1, a: "a", b: "b" } }]],
+  [[{ kind: "update", row: { id: 1000, a: "update" } }, { kind: "delete", id: 2000 }, { kind: "upsert", row: { id: 1000, a: "upsert" } }, { kind: "upsert", row: { id: 2000, a: "live" } }]],
+];
+const EXPLICIT_ROWS = [
+  { id: 1, a: "a", b: "b", _fivetran_deleted: 0 },
+  { id: 1000, a: "upsert", b: null, _fivetran_deleted: 0 },
+  { id: 2000, a: "live", b: null, _fivetran_deleted: 0 },
+];
+
+const STORED: Op[][] = [[{ kind: "upsert", row: { id: 1, a: "a1", b: "b1" } }, { kind: "upsert", row: { id: 2, a: "a2", b: "b2" } }, { kind: "upsert", row: { id: 3, a: "a3", b: "b3" } }]];
+
+/** One key written by two kinds in a row, in one batch: on stored keys (1-3) and on keys above them (10-12). */
+const PAIRS: Op[][][] = [
+  STORED,
+  [
+    [
+      { kind: "delete", id: 1 },
+      { kind: "upsert", row: { id: 1, a: "after delete" } },
+      { kind: "update", row: { id: 2, a: "updated" } },
+      { kind: "upsert", row: { id: 2, b: "after update" } },
+      { kind: "upsert", row: { id: 3, a: "before delete" } },
+      { kind: "delete", id: 3 },
+      { kind: "delete", id: 10 },
+      { kind: "upsert", row: { id: 10, a: "after delete", b: "new" } },
+      { kind: "update", row: { id: 11, a: "unmatched" } },
+      { kind: "upsert", row: { id: 11, a: "after update" } },
+      { kind: "upsert", row: { id: 12, a: "before delete" } },
+      { kind: "delete", id: 12 },
+    ],
+  ],
+];
+
+/** Writes around truncates in one batch: every row last written before the last truncate ends deleted, the others keep their order. */
+const TRUNCATES: Op[][][] = [
+  STORED,
+  [
+    [
+      { kind: "upsert", row: { id: 20, a: "before truncate" } },
+      { kind: "delete", id: 1 },
+      { kind: "truncate" },
+      { kind: "delete", id: 20 },
+      { kind: "upsert", row: { id: 20, a: "after truncate" } },
+      { kind: "update", row: { id: 2, b: "updated after truncate" } },
+      { kind: "upsert", row: { id: 21, a: "before the second truncate" } },
+    ],
+    [
+      { kind: "upsert", row: { id: 21, a: "between" } },
+      { kind: "truncate" },
+      { kind: "upsert", row: { id: 21, a: "after the second truncate" } },
+      { kind: "update", row: { id: 3, a: "updated after the second truncate" } },
+      { kind: "upsert", row: { id: 22, a: "before the third truncate" } },
+      { kind: "truncate" },
+      { kind: "delete", id: 22 },
+      { kind: "upsert", row: { id: 22, a: "after the third truncate" } },
+      { kind: "upsert", row: { id: 23, a: "before delete" } },
+      { kind: "delete", id: 23 },
+    ],
+  ],
+];
+
 describe("operation order", () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`seed ${seed}: DuckDB holds what SQLite holds after a random mix of kinds on old and new keys`, async () => {
       const syncs = plan(seed);
       const dir = tempDir();
-      const sqlite = await sync("sqlite", path.join(dir, "w.db"), syncs);
-      const duckdb = await sync("duckdb", path.join(dir, "w.duckdb"), syncs);
+      const sqlite = await sync({ kind: "sqlite", file: path.join(dir, "w.db") }, syncs);
+      const duckdb = await sync({ kind: "duckdb", file: path.join(dir, "w.duckdb") }, syncs);
       expect(duckdb.rows).toEqual(sqlite.rows);
-      // In-process, the heuristic for a forgotten await may see the other destination's handles.
-      const aboutRows = (w: string[]): string[] => w.filter((m) => m.includes('table "t"'));
       expect(aboutRows(duckdb.warnings)).toEqual(aboutRows(sqlite.warnings));
       expect(aboutRows(sqlite.warnings).length).toBeGreaterThan(0);
     });
   }
 
   it("a delete, then an upsert of a key above every stored key, leaves the row live", async () => {
-    const syncs: Op[][][] = [
-      [[{ kind: "upsert", row: { id: 1, a: "a", b: "b" } }]],
-      [[{ kind: "update", row: { id: 1000, a: "update" } }, { kind: "delete", id: 2000 }, { kind: "upsert", row: { id: 1000, a: "upsert" } }, { kind: "upsert", row: { id: 2000, a: "live" } }]],
-    ];
-    const dir = tempDir();
-    const duckdb = await sync("duckdb", path.join(dir, "w.duckdb"), syncs);
-    expect(duckdb.rows).toEqual([
-      { id: 1, a: "a", b: "b", _fivetran_deleted: 0 },
-      { id: 1000, a: "upsert", b: null, _fivetran_deleted: 0 },
-      { id: 2000, a: "live", b: null, _fivetran_deleted: 0 },
+    const duckdb = await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, EXPLICIT);
+    expect(duckdb.rows).toEqual(EXPLICIT_ROWS);
+  });
+});
+
+describe("operation order on PostgreSQL", () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`seed ${seed}: PostgreSQL holds what SQLite holds after a random mix of kinds on old and new keys`, async () => {
+      const syncs = plan(seed);
+      const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, syncs);
+      const postgresql = await sync(postgres(), syncs);
+      expect(postgresql.rows).toEqual(sqlite.rows);
+      expect(aboutRows(postgresql.warnings)).toEqual(aboutRows(sqlite.warnings));
+      expect(aboutRows(sqlite.warnings).length).toBeGreaterThan(0);
+    });
+  }
+
+  it("a delete, then an upsert of a key above every stored key, leaves the row live", async () => {
+    const postgresql = await sync(postgres(), EXPLICIT);
+    expect(postgresql.rows).toEqual(EXPLICIT_ROWS);
+  });
+
+  it("a key written by two kinds in a row, in one batch, ends as in SQLite, in DuckDB and PostgreSQL", async () => {
+    const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, PAIRS);
+    expect(sqlite.rows).toEqual([
+      { id: 1, a: "after delete", b: null, _fivetran_deleted: 0 },
+      { id: 2, a: null, b: "after update", _fivetran_deleted: 0 },
+      { id: 3, a: "before delete", b: null, _fivetran_deleted: 1 },
+      { id: 10, a: "after delete", b: "new", _fivetran_deleted: 0 },
+      { id: 11, a: "after update", b: null, _fivetran_deleted: 0 },
+      { id: 12, a: "before delete", b: null, _fivetran_deleted: 1 },
     ]);
+    expect(aboutRows(sqlite.warnings)).toHaveLength(1);
+    const duckdb = await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, PAIRS);
+    const postgresql = await sync(postgres(), PAIRS);
+    expect(duckdb.rows).toEqual(sqlite.rows);
+    expect(postgresql.rows).toEqual(sqlite.rows);
+    expect(aboutRows(postgresql.warnings)).toEqual(aboutRows(sqlite.warnings));
+  });
+
+  it("writes around truncates in one batch end as in SQLite, in DuckDB and PostgreSQL", async () => {
+    const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, TRUNCATES);
+    expect(sqlite.rows).toEqual([
+      { id: 1, a: "a1", b: "b1", _fivetran_deleted: 1 },
+      { id: 2, a: "a2", b: "updated after truncate", _fivetran_deleted: 1 },
+      { id: 3, a: "updated after the second truncate", b: "b3", _fivetran_deleted: 1 },
+      { id: 20, a: "after truncate", b: null, _fivetran_deleted: 1 },
+      { id: 21, a: "after the second truncate", b: null, _fivetran_deleted: 1 },
+      { id: 22, a: "after the third truncate", b: null, _fivetran_deleted: 0 },
+      { id: 23, a: "before delete", b: null, _fivetran_deleted: 1 },
+    ]);
+    const duckdb = await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, TRUNCATES);
+    const postgresql = await sync(postgres(), TRUNCATES);
+    expect(duckdb.rows).toEqual(sqlite.rows);
+    expect(postgresql.rows).toEqual(sqlite.rows);
   });
 });

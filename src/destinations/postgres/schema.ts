@@ -5,6 +5,9 @@
  * truncates that wait for the sync to succeed.
  */
 import type pg from "pg";
+import { parseType } from "../../normalize/types.js";
+import { UsageError } from "../../util/errors.js";
+import type { CheckpointRecord, TableSpec } from "../destination.js";
 import { MAX_IDENTIFIER_BYTES } from "./url.js";
 
 export const SYNCED = "_fivetran_synced";
@@ -96,4 +99,50 @@ export async function lockHolder(client: pg.Client, key: string): Promise<{ who:
   if (!h) return { who: "another session", gone: "" };
   const bits = [`backend pid ${h.pid}`, h.usename ? `user "${h.usename}"` : "", h.app ? `"${h.app}"` : "", h.addr ? `from ${h.addr}` : "", h.since ? `connected since ${h.since}` : ""];
   return { who: `another session (${bits.filter(Boolean).join(", ")})`, gone: ` If that run's machine is gone, end its session: SELECT pg_terminate_backend(${h.pid});` };
+}
+
+/** Takes the connector's advisory lock for this session, or says who holds it. */
+export async function lockConnector(client: pg.Client, schema: string, connector: string, location: string): Promise<void> {
+  const key = connectorLockKey(schema, connector);
+  const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
+  if (locked.rows[0]?.ok) return;
+  const holder = await lockHolder(client, key);
+  throw new UsageError(
+    `Another run of connector "${connector}" is writing to ${location}: ${holder.who} holds its lock. Wait for it to finish; two runs of one connector at once would interleave their checkpoints.${holder.gone}`,
+  );
+}
+
+/** The connector's tables, as its rows in _connector_columns describe them. */
+export async function readCatalog(client: pg.Client, schema: string, connector: string): Promise<TableSpec[]> {
+  const rows = await client.query<{ table_name: string; column_name: string; type: string | null; declared: boolean; primary_key: boolean }>(
+    `SELECT table_name, column_name, type, declared, primary_key FROM ${q(schema)}.${q(META.columns)} WHERE connector = $1 ORDER BY table_name, position`,
+    [connector],
+  );
+  const specs = new Map<string, TableSpec>();
+  for (const r of rows.rows) {
+    let spec = specs.get(r.table_name);
+    if (!spec) specs.set(r.table_name, (spec = { name: r.table_name, columns: [], keyless: false }));
+    spec.columns.push({ name: r.column_name, type: r.type === null ? null : parseType(r.type), declared: r.declared, pk: r.primary_key });
+    if (r.column_name === "_fivetran_id") spec.keyless = true;
+  }
+  return [...specs.values()];
+}
+
+/** Adds a checkpoint to the history and makes its state the connector's last. */
+export async function recordCheckpoint(client: pg.Client, schema: string, connector: string, checkpoint: CheckpointRecord): Promise<void> {
+  await client.query(`INSERT INTO ${q(schema)}.${q(META.checkpoints)} (connector, seq, run, time, state, operations) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    connector,
+    checkpoint.seq,
+    checkpoint.run,
+    checkpoint.time,
+    checkpoint.state,
+    checkpoint.operations,
+  ]);
+  await client.query(`UPDATE ${q(schema)}.${q(META.state)} SET state = $2, seq = $3, run = $4, time = $5 WHERE connector = $1`, [
+    connector,
+    checkpoint.state,
+    checkpoint.seq,
+    checkpoint.run,
+    checkpoint.time,
+  ]);
 }
