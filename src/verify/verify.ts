@@ -2,23 +2,22 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ConnectorDefinition } from "../sdk/connector.js";
-import { parseJsonExact, stringifyExact } from "../util/exact.js";
 import { createDestination, openReader, type DestinationKind, type DestinationSpec } from "../destinations/open.js";
 import type { PgConnection } from "../destinations/postgres/url.js";
 import type { WarehouseReader } from "../destinations/reader.js";
-import { SYNCED } from "../normalize/catalog.js";
 import { emptyCounts } from "../sync/counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import type { SyncResult } from "../sync/sync.js";
 import { holdTraps } from "../sync/traps.js";
 import { interruptAt, SimulatedInterruption } from "./interrupting-sink.js";
 import type { Naming } from "../normalize/naming.js";
-import type { JsonValue, StateObject } from "../state/state.js";
+import type { StateObject } from "../state/state.js";
 import { mulberry32 } from "./random.js";
 import { plural } from "../util/describe.js";
 import type { ReplaySource } from "../replay/run.js";
 import type { LogSink } from "../sdk/active-sync.js";
 import { UsageError } from "../util/errors.js";
+import { countRows, describeDiffs, diff, snapshot, Unstable, type Rows, type Snapshot } from "./compare.js";
 
 /** Inputs of verify(): how to load the connector, and how many trials. */
 export interface VerifyOptions {
@@ -97,15 +96,6 @@ export interface PostgresScratch {
   connector: string;
   prefix: string;
 }
-
-type Rows = Map<string, Map<string, Record<string, unknown>>>;
-
-interface Snapshot {
-  rows: Rows;
-  state: StateObject;
-}
-
-const MAX_DIFFS_PER_TABLE = 10;
 
 /**
  * Proves that a connector resumes: a baseline historical sync run twice, an incremental
@@ -295,105 +285,4 @@ async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObj
 /** A sync that could not start, as a failed result, so the check reports it. */
 function failedRun(error: Error): SyncResult {
   return { status: "failed", error, counts: emptyCounts(), previousState: {}, state: {}, warnings: [], durationMs: 0, operations: 0 };
-}
-
-/** Every user table's rows by primary key, without _fivetran_synced, which differs between runs by design. */
-async function snapshot(reader: WarehouseReader): Promise<Rows> {
-  const rows: Rows = new Map();
-  for (const t of await reader.tables()) {
-    const byKey = new Map<string, Record<string, unknown>>();
-    for (const row of await reader.rows(t.table)) {
-      const { [SYNCED]: _synced, ...rest } = row;
-      byKey.set(stringifyExact(t.primaryKey.map((c) => comparable(row[c]))), rest);
-    }
-    rows.set(t.table, byKey);
-  }
-  return rows;
-}
-
-/** A stored value as a difference shows it: bytes as base64 text; 64-bit integers stay exact (bigint beyond 2^53). */
-const comparable = (v: unknown): unknown => (Buffer.isBuffer(v) ? `base64:${v.toString("base64")}` : v);
-/** Equal values of the same kind: the text "1" is not the integer 1. */
-const same = (a: unknown, b: unknown): boolean => (Buffer.isBuffer(a) ? Buffer.isBuffer(b) && a.equals(b) : a === b);
-const countRows = (rows: Rows): number => [...rows.values()].reduce((n, t) => n + t.size, 0);
-const readableKey = (key: string): string => (parseJsonExact(key) as unknown[]).map((v) => (typeof v === "string" ? v : stringifyExact(v))).join(", ");
-
-/** The cells, rows and state paths on which two baseline runs disagree. */
-class Unstable {
-  readonly cells = new Set<string>();
-  readonly rows = new Set<string>();
-  readonly state = new Set<string>();
-
-  constructor(a?: Snapshot, b?: Snapshot) {
-    if (!a || !b) return;
-    for (const d of diff(a, b, this, Infinity)) {
-      if (d.table === "(state)") this.state.add(d.key);
-      else if (d.column === "(row)") this.rows.add(`${d.table}\0${d.key}`);
-      else this.cells.add(`${d.table}\0${d.key}\0${d.column}`);
-    }
-  }
-
-  static none(): Unstable {
-    return new Unstable();
-  }
-
-  get empty(): boolean {
-    return this.cells.size + this.rows.size + this.state.size === 0;
-  }
-
-  describe(): string {
-    const parts = [];
-    if (this.rows.size) parts.push(`${this.rows.size} row(s) present in only one`);
-    if (this.cells.size) parts.push(`${this.cells.size} value(s)`);
-    if (this.state.size) parts.push(`the state at ${[...this.state].join(", ")}`);
-    return parts.join(", ");
-  }
-}
-
-function diff(expected: Snapshot, got: Snapshot, unstable: Unstable, limit = MAX_DIFFS_PER_TABLE): Difference[] {
-  const out: Difference[] = [];
-  const tables = new Set([...expected.rows.keys(), ...got.rows.keys()]);
-  for (const table of [...tables].sort()) {
-    const e = expected.rows.get(table) ?? new Map();
-    const g = got.rows.get(table) ?? new Map();
-    let n = 0;
-    const push = (d: Difference): boolean => {
-      out.push(d);
-      return ++n >= limit;
-    };
-    for (const key of [...new Set([...e.keys(), ...g.keys()])].sort()) {
-      if (unstable.rows.has(`${table}\0${readableKey(key)}`)) continue;
-      const a = e.get(key);
-      const b = g.get(key);
-      if (!a || !b) {
-        if (push({ table, key: readableKey(key), column: "(row)", expected: a ? "present" : "absent", got: b ? "present" : "absent" })) break;
-        continue;
-      }
-      let full = false;
-      for (const column of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        if (unstable.cells.has(`${table}\0${readableKey(key)}\0${column}`) || same(a[column] ?? null, b[column] ?? null)) continue;
-        if ((full = push({ table, key: readableKey(key), column, expected: comparable(a[column] ?? null), got: comparable(b[column] ?? null) }))) break;
-      }
-      if (full) break;
-    }
-  }
-  for (const [at, a, b] of stateDiff(expected.state, got.state, "state")) {
-    if (!unstable.state.has(at)) out.push({ table: "(state)", key: at, column: "", expected: a, got: b });
-  }
-  return out;
-}
-
-function* stateDiff(a: JsonValue | undefined, b: JsonValue | undefined, at: string): Generator<[string, JsonValue | undefined, JsonValue | undefined]> {
-  const isObj = (v: unknown): v is Record<string, JsonValue> => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) yield* stateDiff(a[k], b[k], `${at}.${k}`);
-  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
-    yield [at, a, b];
-  }
-}
-
-function describeDiffs(d: Difference[]): string {
-  const rows = new Set(d.filter((x) => x.table !== "(state)").map((x) => `${x.table}\0${x.key}`)).size;
-  const state = d.some((x) => x.table === "(state)");
-  return [rows ? `${rows} row(s)` : "", state ? "the state" : ""].filter(Boolean).join(" and ");
 }
