@@ -921,6 +921,20 @@ export const CATALOGUE: Case[] = [
     says: ['table "t", column "v": the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text; remove it in the connector (value.replaceAll("\\u0000", ""))'],
   },
   {
+    id: "run-nul-in-json",
+    files: after(`op.upsert("t", { id: 2, doc: { tags: ["ok", "a\\u0000b"] } }); op.checkpoint({ n: 2 });`, `[{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }]`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul_json"],
+    code: 1,
+    says: ['table "t", column "doc" (JSON): value.tags[1] holds a NUL character (\\u0000), which PostgreSQL cannot store in jsonb; remove it in the connector (replaceAll("\\u0000", "") on that string)'],
+  },
+  {
+    id: "run-nul-in-json-key",
+    files: after(`op.upsert("t", { id: 2, doc: { "k\\u0000": 1 } }); op.checkpoint({ n: 2 });`, `[{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }]`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul_key"],
+    code: 1,
+    says: ['table "t", column "doc" (JSON): the key "k\\u0000" in the value holds a NUL character (\\u0000), which PostgreSQL cannot store in jsonb; remove it from the key in the connector'],
+  },
+  {
     id: "inspect-destination-empty",
     files: ok,
     args: ["__command__", "inspect", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_empty"],

@@ -5,6 +5,9 @@
  * and DuckDB store), and it has no equality operator, so it could not be a key or compared.
  */
 import type { LogicalType, Stored } from "../destination.js";
+import { checkNoNulInJson, checkNoNulInText } from "./nul.js";
+
+export { NulCharacterError } from "./nul.js";
 
 export function pgType(t: LogicalType | null): string {
   if (!t) return "text";
@@ -39,12 +42,9 @@ export function pgType(t: LogicalType | null): string {
   }
 }
 
-/** A NUL character in a value: PostgreSQL's text and jsonb cannot hold one. */
-export class NulCharacterError extends Error {}
-
 /** Escapes text for COPY's text format: backslash, and the line and field separators. */
 function copyEscape(s: string): string {
-  if (s.includes("\u0000")) throw new NulCharacterError("the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text");
+  checkNoNulInText(s);
   // The common case, checked without building a new string.
   if (!/[\\\n\r\t]/.test(s)) return s;
   return s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
@@ -69,6 +69,13 @@ export function copyField(t: LogicalType | null): CopyField {
       return (v) => (v === null ? "\\N" : String(v));
     case "BINARY":
       return (v) => (v === null ? "\\N" : "\\\\x" + bytes(v as Uint8Array).toString("hex"));
+    case "JSON":
+      return (v) => {
+        if (v === null) return "\\N";
+        const text = String(v);
+        checkNoNulInJson(text);
+        return copyEscape(text);
+      };
     default:
       return (v) => (v === null ? "\\N" : copyEscape(typeof v === "string" ? v : v instanceof Uint8Array ? bytes(v).toString("base64") : String(v)));
   }
