@@ -809,6 +809,13 @@ export const CATALOGUE: Case[] = [
     says: [`--destination: the schema name "${"s".repeat(64)}" is 64 bytes long; PostgreSQL names hold at most 63`],
   },
   {
+    id: "run-schema-reserved",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=pg_data"],
+    code: 2,
+    says: ['--destination: the schema name "pg_data" starts with pg_, which PostgreSQL reserves for its system schemas; choose another name with ?schema= (such as ?schema=data)'],
+  },
+  {
     id: "run-password-env-unset",
     files: { ...ok, "destination.json": JSON.stringify({ url: "postgres://etl@h/db", password_env: "NO_SUCH_PASSWORD_VAR" }) },
     args: ["__command__", "run"],
