@@ -860,6 +860,13 @@ export const CATALOGUE: Case[] = [
     says: [/PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) refused the login: password authentication failed for user "postgres"\. Check the user and the password/],
   },
   {
+    id: "run-ssl-not-supported",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?sslmode=require"],
+    code: 2,
+    says: [/Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) does not accept SSL connections, and the URL's sslmode \(or PGSSLMODE\) requires SSL\. Use sslmode=disable or sslmode=prefer to connect without SSL, or turn SSL on in the server\./],
+  },
+  {
     id: "run-database-missing",
     files: ok,
     args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/nowhere"],
