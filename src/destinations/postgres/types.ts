@@ -69,6 +69,9 @@ export function copyField(t: LogicalType | null): CopyField {
       return (v) => (v === null ? "\\N" : String(v));
     case "BINARY":
       return (v) => (v === null ? "\\N" : "\\\\x" + bytes(v as Uint8Array).toString("hex"));
+    case "UTC_DATETIME":
+    case "NAIVE_DATETIME":
+      return (v) => (v === null ? "\\N" : toMicros(String(v)));
     case "JSON":
       return (v) => {
         if (v === null) return "\\N";
@@ -82,8 +85,20 @@ export function copyField(t: LogicalType | null): CopyField {
 }
 
 /**
+ * A timestamp's text cut to whole microseconds, which is all PostgreSQL keeps. Cut, as DuckDB
+ * cuts, not rounded as PostgreSQL would round: both destinations then store one instant for
+ * it, and keys that differ only below a microsecond become one row in both (the later write
+ * wins), where SQLite keeps all nine digits.
+ */
+function toMicros(s: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d\.\d{6})\d+(Z?)$/.exec(s);
+  return m ? `${m[1]}${m[2]}` : s;
+}
+
+/**
  * A key's stored values as one string, for keeping the last write per key in a batch. Two
- * texts PostgreSQL reads as one timestamp (".5Z" and ".500Z") must give one key.
+ * texts PostgreSQL stores as one timestamp (".5Z" and ".500Z", or ".0000001Z" and
+ * ".0000002Z") must give one key.
  */
 export function keyPart(t: LogicalType | null, v: Stored): string {
   if (v === null) return "\u0001";
@@ -91,7 +106,7 @@ export function keyPart(t: LogicalType | null, v: Stored): string {
   const s = String(v);
   if (t?.type === "UTC_DATETIME" || t?.type === "NAIVE_DATETIME") {
     const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z?)$/.exec(s);
-    if (m) return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}${m[3]}`;
+    if (m) return `${m[1]}.${(m[2] ?? "").padEnd(6, "0").slice(0, 6)}${m[3]}`;
   }
   return s;
 }
