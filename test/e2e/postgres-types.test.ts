@@ -185,3 +185,21 @@ describe("date-times below a microsecond", () => {
     expect(results[1]).toEqual(results[0]);
   });
 });
+
+describe("JSON in PostgreSQL's jsonb", () => {
+  it("reads back what SQLite stores, numbers in the same notation, but for the order of object keys (jsonb's: shorter keys first)", async () => {
+    const d = await dist();
+    const dir = tempDir();
+    const doc = { bb: 1, a: { zz: [1e21, -6.02e23, 1.5e300, 2n ** 70n, 12345678901234567890, 1e-7], y: true } };
+    const texts = [];
+    for (const spec of [
+      { kind: "sqlite", file: path.join(dir, "json.db") },
+      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("js"), connector: "js" },
+    ] as Spec[]) {
+      await syncInto(d, spec, [{ id: 1, doc }], [1], { doc: "JSON" });
+      texts.push((await contents(d, spec)).rows[0]!.doc);
+    }
+    expect(texts[0]).toBe('{"bb":1,"a":{"zz":[1e+21,-6.02e+23,1.5e+300,"1180591620717411303424",12345678901234567000,1e-7],"y":true}}');
+    expect(texts[1]).toBe('{"a":{"y":true,"zz":[1e+21,-6.02e+23,1.5e+300,"1180591620717411303424",12345678901234567000,1e-7]},"bb":1}');
+  });
+});
