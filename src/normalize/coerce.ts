@@ -270,7 +270,7 @@ function checkJson(value: unknown, keys: (string | number)[], parents: object[])
 const MAX_JSON_DEPTH = 1000;
 
 /** "the value", or a path into it such as value.items[2]. */
-function spell(keys: (string | number)[]): string {
+export function spell(keys: (string | number)[]): string {
   return keys.length === 0 ? "the value" : keys.reduce<string>((at, k) => pathOf(at, k), "value");
 }
 

@@ -809,6 +809,13 @@ export const CATALOGUE: Case[] = [
     says: [`--destination: the schema name "${"s".repeat(64)}" is 64 bytes long; PostgreSQL names hold at most 63`],
   },
   {
+    id: "run-schema-reserved",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=pg_data"],
+    code: 2,
+    says: ['--destination: the schema name "pg_data" starts with pg_, which PostgreSQL reserves for its system schemas; choose another name with ?schema= (such as ?schema=data)'],
+  },
+  {
     id: "run-password-env-unset",
     files: { ...ok, "destination.json": JSON.stringify({ url: "postgres://etl@h/db", password_env: "NO_SUCH_PASSWORD_VAR" }) },
     args: ["__command__", "run"],
@@ -851,6 +858,13 @@ export const CATALOGUE: Case[] = [
     args: ["__command__", "run", "--destination", "postgres://postgres:wrong-pass-5@__pg__/postgres"],
     code: 2,
     says: [/PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) refused the login: password authentication failed for user "postgres"\. Check the user and the password/],
+  },
+  {
+    id: "run-ssl-not-supported",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?sslmode=require"],
+    code: 2,
+    says: [/Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) does not accept SSL connections, and the URL's sslmode \(or PGSSLMODE\) requires SSL\. Use sslmode=disable or sslmode=prefer to connect without SSL, or turn SSL on in the server\./],
   },
   {
     id: "run-database-missing",
@@ -919,6 +933,20 @@ export const CATALOGUE: Case[] = [
     args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul"],
     code: 1,
     says: ['table "t", column "v": the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text; remove it in the connector (value.replaceAll("\\u0000", ""))'],
+  },
+  {
+    id: "run-nul-in-json",
+    files: after(`op.upsert("t", { id: 2, doc: { tags: ["ok", "a\\u0000b"] } }); op.checkpoint({ n: 2 });`, `[{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }]`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul_json"],
+    code: 1,
+    says: ['table "t", column "doc" (JSON): value.tags[1] holds a NUL character (\\u0000), which PostgreSQL cannot store in jsonb; remove it in the connector (replaceAll("\\u0000", "") on that string)'],
+  },
+  {
+    id: "run-nul-in-json-key",
+    files: after(`op.upsert("t", { id: 2, doc: { "k\\u0000": 1 } }); op.checkpoint({ n: 2 });`, `[{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }]`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul_key"],
+    code: 1,
+    says: ['table "t", column "doc" (JSON): the key "k\\u0000" in the value holds a NUL character (\\u0000), which PostgreSQL cannot store in jsonb; remove it from the key in the connector'],
   },
   {
     id: "inspect-destination-empty",

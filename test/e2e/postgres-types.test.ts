@@ -142,3 +142,64 @@ describe("PostgreSQL stores what SQLite stores (property, seeded)", () => {
     expect(results[1]).toEqual(results[0]);
   });
 });
+
+describe("date-times below a microsecond", () => {
+  it("PostgreSQL keeps what DuckDB keeps: fractions cut (not rounded) to microseconds, and keys that differ only below a microsecond one row, the later write", async () => {
+    const d = await dist();
+    const dir = tempDir();
+    const sent = [
+      { at: "2024-01-01T00:00:00.0000001Z", naive: "2024-01-01T00:00:00.9999997", v: 1 },
+      { at: "2024-01-01T00:00:00.0000002Z", naive: "2024-01-01T00:00:00.9999998", v: 2 },
+      { at: "2024-01-01T00:00:00.1234567Z", naive: "2024-12-31T23:59:59.9999999", v: 3 },
+    ];
+    const results = [];
+    for (const spec of [
+      { kind: "duckdb", file: path.join(dir, "micros.duckdb") },
+      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("us"), connector: "us" },
+    ] as Spec[]) {
+      const r = await d.sync.runConnectorSync({
+        definition: {
+          schema: () => [{ table: "t", primary_key: ["at"], columns: { at: "UTC_DATETIME", naive: "NAIVE_DATETIME", v: "INT" } }],
+          update() {
+            for (const row of sent) op.upsert("t", row);
+            op.checkpoint({ done: true });
+          },
+        },
+        state: {},
+        destination: d.open.createDestination(spec),
+        shared: true,
+      });
+      expect(r.status, `${spec.kind}: ${r.error?.message}`).toBe("succeeded");
+      const reader = await d.open.openReader(spec);
+      try {
+        const rows = (await reader.rows("t")).map(({ at, naive, v }) => ({ at, naive, v }));
+        results.push(rows.sort((a, b) => String(a.at).localeCompare(String(b.at))));
+      } finally {
+        await reader.close();
+      }
+    }
+    expect(results[0]).toEqual([
+      { at: "2024-01-01T00:00:00.000Z", naive: "2024-01-01T00:00:00.999999", v: 2 },
+      { at: "2024-01-01T00:00:00.123456Z", naive: "2024-12-31T23:59:59.999999", v: 3 },
+    ]);
+    expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe("JSON in PostgreSQL's jsonb", () => {
+  it("reads back what SQLite stores, numbers in the same notation, but for the order of object keys (jsonb's: shorter keys first)", async () => {
+    const d = await dist();
+    const dir = tempDir();
+    const doc = { bb: 1, a: { zz: [1e21, -6.02e23, 1.5e300, 2n ** 70n, 12345678901234567890, 1e-7], y: true } };
+    const texts = [];
+    for (const spec of [
+      { kind: "sqlite", file: path.join(dir, "json.db") },
+      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("js"), connector: "js" },
+    ] as Spec[]) {
+      await syncInto(d, spec, [{ id: 1, doc }], [1], { doc: "JSON" });
+      texts.push((await contents(d, spec)).rows[0]!.doc);
+    }
+    expect(texts[0]).toBe('{"bb":1,"a":{"zz":[1e+21,-6.02e+23,1.5e+300,"1180591620717411303424",12345678901234567000,1e-7],"y":true}}');
+    expect(texts[1]).toBe('{"a":{"y":true,"zz":[1e+21,-6.02e+23,1.5e+300,"1180591620717411303424",12345678901234567000,1e-7]},"bb":1}');
+  });
+});

@@ -437,6 +437,34 @@ describe("inspect, state, reset and verify on a connector in PostgreSQL", () => 
   });
 });
 
+describe("verify on PostgreSQL with JSON whose key order varies", () => {
+  it("passes: jsonb stores every order of the same keys alike, so a re-run that sends { b, a } for { a, b } is no difference", async () => {
+    // Each sync sends the keys in the other order: syncs.txt counts them across verify's processes and threads.
+    const dir = makeProject({
+      "connector.ts": `import fs from "node:fs";
+import { op } from "connector-sdk";
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }],
+  update(_c: unknown, state: { n?: number }) {
+    const syncs = Number(fs.existsSync("syncs.txt") ? fs.readFileSync("syncs.txt", "utf8") : "0") + 1;
+    fs.writeFileSync("syncs.txt", String(syncs));
+    for (let i = (state.n ?? 0) + 1; i <= 4; i++) {
+      const doc = syncs % 2 ? { zeta: i, alpha: { b: 1, a: [1e21, "x"] } } : { alpha: { a: [1e21, "x"], b: 1 }, zeta: i };
+      op.upsert("t", { id: i, doc });
+      op.checkpoint({ n: i });
+    }
+  },
+};
+`,
+    });
+    const verify = await cli(["verify", "--destination", pg().url("postgres", freshSchema("vj")), "--trials", "2", "--seed", "11"], { cwd: dir });
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    expect(verify.stderr).toMatch(/^baseline\s+PASS\s+two historical syncs agree/m);
+    expect(verify.stderr).toContain("VERIFY PASSED");
+    expect(Number(fs.readFileSync(path.join(dir, "syncs.txt"), "utf8"))).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe("schema changes and truncates in PostgreSQL", () => {
   it("adds columns, widens with the SQLite rules, refuses a key change with the same message, and names over 63 bytes", async () => {
     const schema = freshSchema();

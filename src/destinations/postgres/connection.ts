@@ -13,8 +13,8 @@ const describeTarget = (c: PgConnection): string => `PostgreSQL at ${c.host}:${c
 
 /**
  * A connection failure as a message that names where and who, and says what to do. Bad
- * credentials, a missing database and missing privileges are usage errors (exit 2, not
- * retried); a server that cannot be reached is a failed sync (exit 1, retried by --retries).
+ * credentials, a missing database, missing privileges and SSL the server lacks are usage
+ * errors (exit 2, not retried); a server that cannot be reached is a failed sync (exit 1, retried by --retries).
  */
 export function connectionError(e: unknown, c: PgConnection, schema: string): Error {
   const err = e as Error & { code?: string };
@@ -40,6 +40,10 @@ export function connectionError(e: unknown, c: PgConnection, schema: string): Er
       return new Error(`Cannot connect to ${target}: the host "${c.host}" was not found (${code}).`);
     case "ETIMEDOUT":
       return new Error(`Cannot connect to ${target}: the connection timed out (${code}).`);
+  }
+  // pg's error has no code: libpq's sslmode=prefer would fall back to plain text, but require and verify-* must not.
+  if (/does not support SSL/i.test(cause)) {
+    return new UsageError(`${target} does not accept SSL connections, and the URL's sslmode (or PGSSLMODE) requires SSL. Use sslmode=disable or sslmode=prefer to connect without SSL, or turn SSL on in the server.`);
   }
   if (/timeout/i.test(cause)) return new Error(`Cannot connect to ${target}: ${cause}`);
   return new Error(`${target}: ${cause}${code ? ` (${code})` : ""}`);

@@ -106,7 +106,7 @@ export class Stager {
       try {
         line += fields[i]!(values[i] ?? null) + "\t";
       } catch (e) {
-        if (e instanceof NulCharacterError) throw new Error(`table "${table}", column "${columns[i]!.name}": ${e.message}; remove it in the connector (value.replaceAll("\\u0000", ""))`);
+        if (e instanceof NulCharacterError) throw new Error(`table "${table}", column "${columns[i]!.name}"${columns[i]!.type?.type === "JSON" ? " (JSON)" : ""}: ${e.message}`);
         throw e;
       }
     }

@@ -5,6 +5,9 @@
  * and DuckDB store), and it has no equality operator, so it could not be a key or compared.
  */
 import type { LogicalType, Stored } from "../destination.js";
+import { checkNoNulInJson, checkNoNulInText } from "./nul.js";
+
+export { NulCharacterError } from "./nul.js";
 
 export function pgType(t: LogicalType | null): string {
   if (!t) return "text";
@@ -39,12 +42,9 @@ export function pgType(t: LogicalType | null): string {
   }
 }
 
-/** A NUL character in a value: PostgreSQL's text and jsonb cannot hold one. */
-export class NulCharacterError extends Error {}
-
 /** Escapes text for COPY's text format: backslash, and the line and field separators. */
 function copyEscape(s: string): string {
-  if (s.includes("\u0000")) throw new NulCharacterError("the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text");
+  checkNoNulInText(s);
   // The common case, checked without building a new string.
   if (!/[\\\n\r\t]/.test(s)) return s;
   return s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
@@ -69,14 +69,36 @@ export function copyField(t: LogicalType | null): CopyField {
       return (v) => (v === null ? "\\N" : String(v));
     case "BINARY":
       return (v) => (v === null ? "\\N" : "\\\\x" + bytes(v as Uint8Array).toString("hex"));
+    case "UTC_DATETIME":
+    case "NAIVE_DATETIME":
+      return (v) => (v === null ? "\\N" : toMicros(String(v)));
+    case "JSON":
+      return (v) => {
+        if (v === null) return "\\N";
+        const text = String(v);
+        checkNoNulInJson(text);
+        return copyEscape(text);
+      };
     default:
       return (v) => (v === null ? "\\N" : copyEscape(typeof v === "string" ? v : v instanceof Uint8Array ? bytes(v).toString("base64") : String(v)));
   }
 }
 
 /**
+ * A timestamp's text cut to whole microseconds, which is all PostgreSQL keeps. Cut, as DuckDB
+ * cuts, not rounded as PostgreSQL would round: both destinations then store one instant for
+ * it, and keys that differ only below a microsecond become one row in both (the later write
+ * wins), where SQLite keeps all nine digits.
+ */
+function toMicros(s: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d\.\d{6})\d+(Z?)$/.exec(s);
+  return m ? `${m[1]}${m[2]}` : s;
+}
+
+/**
  * A key's stored values as one string, for keeping the last write per key in a batch. Two
- * texts PostgreSQL reads as one timestamp (".5Z" and ".500Z") must give one key.
+ * texts PostgreSQL stores as one timestamp (".5Z" and ".500Z", or ".0000001Z" and
+ * ".0000002Z") must give one key.
  */
 export function keyPart(t: LogicalType | null, v: Stored): string {
   if (v === null) return "\u0001";
@@ -84,7 +106,7 @@ export function keyPart(t: LogicalType | null, v: Stored): string {
   const s = String(v);
   if (t?.type === "UTC_DATETIME" || t?.type === "NAIVE_DATETIME") {
     const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z?)$/.exec(s);
-    if (m) return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}${m[3]}`;
+    if (m) return `${m[1]}.${(m[2] ?? "").padEnd(6, "0").slice(0, 6)}${m[3]}`;
   }
   return s;
 }

@@ -73,6 +73,8 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   const database = q("dbname") ?? (url.pathname.length > 1 ? decode(url.pathname.slice(1)) : undefined) ?? env.PGDATABASE ?? user;
   const schema = q("schema") ?? "public";
   if (Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) throw new UsageError(`${where}: the schema name "${schema}" is ${Buffer.byteLength(schema)} bytes long; PostgreSQL names hold at most ${MAX_IDENTIFIER_BYTES}`);
+  // PostgreSQL refuses CREATE SCHEMA for these, and pg_catalog, pg_toast and pg_temp exist but are no place for data (pg_temp vanishes with the session).
+  if (schema.startsWith("pg_")) throw new UsageError(`${where}: the schema name "${schema}" starts with pg_, which PostgreSQL reserves for its system schemas; choose another name with ?schema= (such as ?schema=${schema.slice(3) || "connector"})`);
   const mode = q("sslmode") ?? env.PGSSLMODE ?? "disable";
   if (!(mode in SSL_MODES)) throw new UsageError(`${where}: sslmode must be one of ${Object.keys(SSL_MODES).join(", ")}, got ${JSON.stringify(mode)}`);
   const secret = url.password ? decode(url.password) : (password ?? (env.PGPASSWORD || undefined));

@@ -38,6 +38,34 @@ function integer(v: string | number | bigint): number | bigint {
   return Number.isSafeInteger(n) ? n : BigInt(v);
 }
 
+/**
+ * jsonb's text as the canonical JSON text. jsonb prints every number in plain digits, so a
+ * double JavaScript writes as 6.02e+23 comes back as 602000000000000000000000; such digits,
+ * when they are exactly a double's shortest form, are that double again, as SQLite and
+ * DuckDB keep it. (A bigint inside a JSON value is stored as a string, so no JSON number
+ * came from one; other digits stay exact.)
+ */
+function jsonText(text: string): string {
+  const value = parseJsonExact(text);
+  return stringifyExact(/\d{22}/.test(text) ? doubles(value) : value);
+}
+
+function doubles(v: unknown): unknown {
+  if (typeof v === "bigint") return asDouble(v);
+  if (Array.isArray(v)) return v.map(doubles);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, doubles(x)]));
+  return v;
+}
+
+/** The double whose shortest form (at or beyond 1e21, written with an exponent) spells exactly these digits, else the bigint. */
+function asDouble(b: bigint): number | bigint {
+  const n = Number(b);
+  if (!Number.isFinite(n) || Math.abs(n) < 1e21) return b;
+  const [mantissa, exponent] = String(n).split("e");
+  const [whole, fraction = ""] = mantissa!.split(".");
+  return BigInt(whole! + fraction) * 10n ** BigInt(Number(exponent) - fraction.length) === b ? n : b;
+}
+
 /** A value as the client returned it, in the canonical stored form of the column's logical type. */
 export function toCanonical(type: LogicalType | null, v: unknown): Stored {
   if (v === null || v === undefined) return null;
@@ -58,7 +86,7 @@ export function toCanonical(type: LogicalType | null, v: unknown): Stored {
       return isoTimestamp(String(v), false);
     case "JSON":
       // jsonb prints ", " and ": "; the canonical JSON text is compact (jsonb's key order stays).
-      return stringifyExact(parseJsonExact(String(v)));
+      return jsonText(String(v));
     default:
       return typeof v === "number" || typeof v === "bigint" ? v : String(v);
   }
