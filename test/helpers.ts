@@ -93,9 +93,9 @@ export function startDebug(dir: string, args: string[] = []) {
   return { child, exited, stderr: () => stripVT(stderr) };
 }
 
-export async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -349,6 +349,8 @@ export default { async update(configuration, state) {
     const run = startCli(dir, ["run", "--destination", url, "--retries", "1", "--retry-delay", "10ms"]);
     running.push(run);
     await waitFor(() => run.stderr().includes("holding"));
+    // "holding" can come before checkpoint 1 has committed: the writer commits in the background.
+    await waitFor(async () => JSON.stringify(await storedState(schema, path.basename(dir)).catch(() => null)) === '{"n":1}');
     // The server ends the session (a restart, a failover, pg_terminate_backend).
     await pg().sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'connector run %'");
     fs.writeFileSync(path.join(dir, "go"), "");
