@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { ExitError, InterruptedError, UsageError } from "./util/errors.js";
+import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, writeErr } from "./ui/output.js";
 
 guardPipes();
@@ -189,6 +189,10 @@ function exitCodeOf(error: unknown): number {
     return 2;
   }
   if (error instanceof InterruptedError) return error.signal === "SIGINT" ? 130 : 143;
+  if (error instanceof UnavailableError) {
+    writeErr(`Error: ${error.message}\n`);
+    return 1;
+  }
   writeErr(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
 }

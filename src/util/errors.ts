@@ -24,6 +24,11 @@ export class ConnectorError extends SyncFailedError {
   }
 }
 
+/** A service the command needs cannot be reached now (a database server down, a host not found). Exit code 1; worth retrying. */
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
+}
+
 /** The run was stopped by a signal. */
 export class InterruptedError extends Error {
   override name = "InterruptedError";

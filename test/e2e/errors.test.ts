@@ -853,6 +853,13 @@ export const CATALOGUE: Case[] = [
     says: ['Sync FAILED: Cannot connect to PostgreSQL at 127.0.0.1:9 (database "postgres", user "postgres"): connection refused (ECONNREFUSED). Is the server running and listening on 127.0.0.1:9?'],
   },
   {
+    id: "inspect-connection-refused",
+    files: ok,
+    args: ["__command__", "state", "show", "--destination", "postgres://postgres:hunter22@127.0.0.1:9/postgres"],
+    code: 1,
+    says: ['Error: Cannot connect to PostgreSQL at 127.0.0.1:9 (database "postgres", user "postgres"): connection refused (ECONNREFUSED)'],
+  },
+  {
     id: "run-password-authentication-failed",
     files: ok,
     args: ["__command__", "run", "--destination", "postgres://postgres:wrong-pass-5@__pg__/postgres"],

@@ -3,7 +3,7 @@
  * that name host, port, database and user, and say what to do.
  */
 import pg from "pg";
-import { UsageError } from "../../util/errors.js";
+import { UnavailableError, UsageError } from "../../util/errors.js";
 import type { PgConnection, PostgresOptions } from "./url.js";
 import { textTypes } from "./values.js";
 
@@ -34,19 +34,19 @@ export function connectionError(e: unknown, c: PgConnection, schema: string): Er
         `${target}: ${cause}. The user needs USAGE and CREATE on schema "${schema}" (GRANT USAGE, CREATE ON SCHEMA "${schema}" TO "${c.user}"), or CREATE on the database to make the schema; or choose another schema with ?schema=.`,
       );
     case "ECONNREFUSED":
-      return new Error(`Cannot connect to ${target}: connection refused (ECONNREFUSED). Is the server running and listening on ${c.host}:${c.port}?`);
+      return new UnavailableError(`Cannot connect to ${target}: connection refused (ECONNREFUSED). Is the server running and listening on ${c.host}:${c.port}?`);
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return new Error(`Cannot connect to ${target}: the host "${c.host}" was not found (${code}).`);
+      return new UnavailableError(`Cannot connect to ${target}: the host "${c.host}" was not found (${code}).`);
     case "ETIMEDOUT":
-      return new Error(`Cannot connect to ${target}: the connection timed out (${code}).`);
+      return new UnavailableError(`Cannot connect to ${target}: the connection timed out (${code}).`);
   }
   // pg's error has no code: libpq's sslmode=prefer would fall back to plain text, but require and verify-* must not.
   if (/does not support SSL/i.test(cause)) {
     return new UsageError(`${target} does not accept SSL connections, and the URL's sslmode (or PGSSLMODE) requires SSL. Use sslmode=disable or sslmode=prefer to connect without SSL, or turn SSL on in the server.`);
   }
-  if (/timeout/i.test(cause)) return new Error(`Cannot connect to ${target}: ${cause}`);
-  return new Error(`${target}: ${cause}${code ? ` (${code})` : ""}`);
+  if (/timeout/i.test(cause)) return new UnavailableError(`Cannot connect to ${target}: ${cause}`);
+  return new UnavailableError(`${target}: ${cause}${code ? ` (${code})` : ""}`);
 }
 
 const lost = new WeakMap<pg.Client, Error>();
