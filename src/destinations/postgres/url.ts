@@ -91,13 +91,15 @@ export function locationOf(c: PgConnection, schema: string): string {
 
 /**
  * Any URL with its password replaced by ***. A password typed without percent-encoding may hold
- * `@`, `/`, `?`, `#` or spaces, so everything from the user's `:` to the last `@` is hidden,
- * even where that hides more than the password.
+ * `@`, `/`, `?`, `#` or spaces, and a user name may hold `@` (Azure's `user@server`) or spaces,
+ * so everything from the first `:` after `scheme://` (or, in a URL without `//`, the first `:`)
+ * to the last `@` is hidden, even where that hides more than the password: a mistyped
+ * `postgres:/` or `postgres//` must not show it either.
  */
 export function redactUrl(text: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s]*):/i.exec(text);
-  if (!m) return text;
   const at = text.lastIndexOf("@");
-  return at < m[0].length ? text : `${m[1]}${m[2]}:***${text.slice(at)}`;
+  if (at < 0) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text);
+  const colon = text.indexOf(":", scheme ? scheme[0].length : 0);
+  return colon < 0 || colon > at ? text : `${text.slice(0, colon)}:***${text.slice(at)}`;
 }
-
