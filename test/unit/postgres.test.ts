@@ -41,6 +41,9 @@ describe("postgres:// URLs", () => {
     for (const typo of ["postgres:/u:hunter22@h/db", "postgres:u:hunter22@h/db", "postgres//u:hunter22@h/db", "u:hunter22@h/db"]) {
       expect(redactUrl(typo)).not.toContain("hunter22");
     }
+    // An unencoded @ then / in the password would otherwise make part of it the host, shown everywhere.
+    expect(() => parsePostgresUrl("postgres://u:hun@ter22/x@h/db", "--destination", undefined, {})).toThrow(/password cannot be told apart: postgres:\/\/u:\*\*\*@h\/db/);
+    expect(parsePostgresUrl("postgres://u@h:5432/db?user=me@corp", "x", undefined, {}).connection.user).toBe("me@corp");
     // debug's --destination refuses what is no kind and no URL, without repeating its password.
     expect(() => parseKind("postgres//u:hunter22@h/db")).toThrow(/must be "sqlite" or "duckdb"/);
     expect(() => parseKind("postgres//u:hunter22@h/db")).not.toThrow(/hunter22/);

@@ -53,6 +53,12 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   } catch {
     throw new UsageError(`${where} is not a valid URL: ${redactUrl(text)}. Write postgres://user@host:5432/database?schema=name, with any @ : / ? # or % in the password percent-encoded (or the password in PGPASSWORD)`);
   }
+  // `user:p@ss/word@host` parses as password "p" at host "ss": the rest of the password would be shown as the host.
+  const rest = text.slice(text.indexOf("//") + 2);
+  const authority = rest.search(/[/?#]/);
+  if (/^[^@]*:/.test(rest.slice(0, rest.indexOf("@") + 1)) && authority >= 0 && rest.lastIndexOf("@") > authority) {
+    throw new UsageError(`${where} has an @ after its host, so its password cannot be told apart: ${redactUrl(text)}. Percent-encode any @ : / ? # or % in the password (@ is %40, / is %2F), or put the password in PGPASSWORD`);
+  }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new UsageError(`${where} must start with postgres:// or postgresql://, got ${redactUrl(text)}`);
   for (const key of url.searchParams.keys()) {
     if (!PARAMS.includes(key)) throw new UsageError(`${where}: unknown parameter "${key}" in ${redactUrl(text)}; the parameters are ${PARAMS.join(", ")}`);
