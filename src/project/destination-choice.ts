@@ -41,7 +41,7 @@ export function parseKind(value: string, flag = "--destination"): DestinationKin
   if (isDestinationUrl(value)) {
     throw new UsageError(`${flag} names a destination (${redactUrl(value.trim())}), which is where \`connector run\` writes; this command writes to the project's files/: "sqlite" or "duckdb".`);
   }
-  throw new UsageError(`${flag} must be "sqlite" or "duckdb", got ${JSON.stringify(value)}`);
+  throw new UsageError(`${flag} must be "sqlite" or "duckdb", got ${JSON.stringify(redactUrl(value))}`);
 }
 
 /** --destination, else CONNECTOR_DESTINATION, else the warehouse the project has, else SQLite. */

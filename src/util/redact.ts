@@ -157,6 +157,12 @@ export function secretsBySchema(schema: unknown, ...values: unknown[]): Set<stri
  * text up to an `@` is taken as a password.
  */
 const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:(\S+)@/gi;
+/**
+ * A value that is one URL and nothing else may also have a user name with `@` (Azure's
+ * `user@server`) or a space, or a password with spaces: its password runs from the first `:`
+ * after `scheme://` to the last `@`, as redactUrl (postgres/url.ts) hides it.
+ */
+const WHOLE_URL_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#]*:(.+)@[^@]*$/is;
 
 function urlPasswords(match: string): string[] {
   const out: string[] = [];
@@ -183,7 +189,8 @@ function embeddedSecrets(value: unknown, out: Set<string>, level = 0): void {
   const strings = new Set<string>();
   collectAll(value, strings);
   for (const s of strings) {
-    for (const m of s.matchAll(URL_PASSWORD)) {
+    const whole = WHOLE_URL_PASSWORD.exec(s.trim());
+    for (const m of [...s.matchAll(URL_PASSWORD), ...(whole ? [whole] : [])]) {
       for (const password of urlPasswords(m[1]!)) {
         out.add(password);
         try {

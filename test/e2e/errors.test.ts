@@ -799,6 +799,13 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ['--destination: unknown parameter "colour" in postgres://u:***@h/db?colour=red; the parameters are schema, sslmode, host, port, user, dbname'],
   },
+  {
+    id: "run-destination-password-ambiguous",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://u:hun@ter22/x@h/db"],
+    code: 2,
+    says: ["--destination has an @ after its host, so its password cannot be told apart: postgres://u:***@h/db. Percent-encode any @ : / ? # or % in the password (@ is %40, / is %2F), or put the password in PGPASSWORD"],
+  },
   { id: "run-destination-sslmode", files: ok, args: ["__command__", "run", "--destination", "postgres://h/db?sslmode=always"], code: 2, says: ['--destination: sslmode must be one of disable, allow, prefer, require, no-verify, verify-ca, verify-full, got "always"'] },
   { id: "run-destination-port", files: ok, args: ["__command__", "run", "--destination", "postgres://h/db?port=abc"], code: 2, says: ['--destination: the port must be a number from 1 to 65535, got "abc"'] },
   {

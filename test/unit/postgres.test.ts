@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { locationOf, parsePostgresUrl, redactUrl } from "../../src/destinations/postgres/url.js";
+import { parseKind } from "../../src/project/destination-choice.js";
 import { copyField, keyPart, pgType } from "../../src/destinations/postgres/types.js";
 import { toCanonical } from "../../src/destinations/postgres/values.js";
 import { parseType } from "../../src/normalize/types.js";
@@ -34,6 +35,18 @@ describe("postgres:// URLs", () => {
       const shown = redactUrl(`postgres://root:${password}@h:5432/db?schema=s`);
       expect(shown).toBe("postgres://root:***@h:5432/db?schema=s");
     }
+    // A user name with @ (Azure's user@server) or a space, and mistyped schemes.
+    expect(redactUrl("postgres://admin@srv:hunter22@h/db?x=1")).toBe("postgres://admin@srv:***@h/db?x=1");
+    expect(redactUrl("postgres://us er:hunter22@h/db")).toBe("postgres://us er:***@h/db");
+    for (const typo of ["postgres:/u:hunter22@h/db", "postgres:u:hunter22@h/db", "postgres//u:hunter22@h/db", "u:hunter22@h/db"]) {
+      expect(redactUrl(typo)).not.toContain("hunter22");
+    }
+    // An unencoded @ then / in the password would otherwise make part of it the host, shown everywhere.
+    expect(() => parsePostgresUrl("postgres://u:hun@ter22/x@h/db", "--destination", undefined, {})).toThrow(/password cannot be told apart: postgres:\/\/u:\*\*\*@h\/db/);
+    expect(parsePostgresUrl("postgres://u@h:5432/db?user=me@corp", "x", undefined, {}).connection.user).toBe("me@corp");
+    // debug's --destination refuses what is no kind and no URL, without repeating its password.
+    expect(() => parseKind("postgres//u:hunter22@h/db")).toThrow(/must be "sqlite" or "duckdb"/);
+    expect(() => parseKind("postgres//u:hunter22@h/db")).not.toThrow(/hunter22/);
   });
 });
 

@@ -46,6 +46,12 @@ describe("configurationSecrets", () => {
       expect(shown).not.toContain(password);
       expect(shown).toContain("db.internal:5432/ware");
     }
+    // A value that is one URL, whose user name holds @ or a space, or whose password holds a space.
+    for (const dsn of ["postgres://etl@srv:hunter22@db.internal/ware", "postgres://e tl:hunter22@db.internal/ware", "postgres://etl:hun ter22@db.internal/ware"]) {
+      const shown = new Redactor(configurationSecrets(undefined, { database_url: dsn })).text(`connecting to ${dsn}`);
+      expect(shown).not.toMatch(/hunter22|hun ter22/);
+      expect(shown).toContain("db.internal/ware");
+    }
   });
 
   it("ignores values shorter than 4 characters and settings such as true or none", () => {

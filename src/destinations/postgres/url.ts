@@ -53,6 +53,12 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   } catch {
     throw new UsageError(`${where} is not a valid URL: ${redactUrl(text)}. Write postgres://user@host:5432/database?schema=name, with any @ : / ? # or % in the password percent-encoded (or the password in PGPASSWORD)`);
   }
+  // `user:p@ss/word@host` parses as password "p" at host "ss": the rest of the password would be shown as the host.
+  const rest = text.slice(text.indexOf("//") + 2);
+  const authority = rest.search(/[/?#]/);
+  if (/^[^@]*:/.test(rest.slice(0, rest.indexOf("@") + 1)) && authority >= 0 && rest.lastIndexOf("@") > authority) {
+    throw new UsageError(`${where} has an @ after its host, so its password cannot be told apart: ${redactUrl(text)}. Percent-encode any @ : / ? # or % in the password (@ is %40, / is %2F), or put the password in PGPASSWORD`);
+  }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new UsageError(`${where} must start with postgres:// or postgresql://, got ${redactUrl(text)}`);
   for (const key of url.searchParams.keys()) {
     if (!PARAMS.includes(key)) throw new UsageError(`${where}: unknown parameter "${key}" in ${redactUrl(text)}; the parameters are ${PARAMS.join(", ")}`);
@@ -91,13 +97,15 @@ export function locationOf(c: PgConnection, schema: string): string {
 
 /**
  * Any URL with its password replaced by ***. A password typed without percent-encoding may hold
- * `@`, `/`, `?`, `#` or spaces, so everything from the user's `:` to the last `@` is hidden,
- * even where that hides more than the password.
+ * `@`, `/`, `?`, `#` or spaces, and a user name may hold `@` (Azure's `user@server`) or spaces,
+ * so everything from the first `:` after `scheme://` (or, in a URL without `//`, the first `:`)
+ * to the last `@` is hidden, even where that hides more than the password: a mistyped
+ * `postgres:/` or `postgres//` must not show it either.
  */
 export function redactUrl(text: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s]*):/i.exec(text);
-  if (!m) return text;
   const at = text.lastIndexOf("@");
-  return at < m[0].length ? text : `${m[1]}${m[2]}:***${text.slice(at)}`;
+  if (at < 0) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text);
+  const colon = text.indexOf(":", scheme ? scheme[0].length : 0);
+  return colon < 0 || colon > at ? text : `${text.slice(0, colon)}:***${text.slice(at)}`;
 }
-
