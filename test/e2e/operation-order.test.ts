@@ -207,6 +207,27 @@ describe("operation order on PostgreSQL", () => {
     expect(aboutRows(postgresql.warnings)).toEqual(aboutRows(sqlite.warnings));
   });
 
+  it("three keys written by every kind, round after round in one batch, past DuckDB's limit of pending runs, end as in SQLite", async () => {
+    const ops: Op[] = [];
+    for (let round = 0; round < 40; round++) {
+      for (const id of [1, 2, 3]) {
+        ops.push({ kind: "upsert", row: { id, a: `upsert ${round}` } });
+        ops.push({ kind: "update", row: { id, b: `update ${round}` } });
+        if ((round + id) % 3 === 0) ops.push({ kind: "delete", id });
+        if ((round + id) % 4 === 0) ops.push({ kind: "update", row: { id, a: `late ${round}` } });
+      }
+    }
+    const syncs: Op[][][] = [[ops]];
+    const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, syncs);
+    expect(sqlite.rows).toEqual([
+      { id: 1, a: "late 39", b: "update 39", _fivetran_deleted: 0 },
+      { id: 2, a: "upsert 39", b: "update 39", _fivetran_deleted: 0 },
+      { id: 3, a: "upsert 39", b: "update 39", _fivetran_deleted: 1 },
+    ]);
+    const duckdb = await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, syncs);
+    expect(duckdb.rows).toEqual(sqlite.rows);
+  });
+
   it("writes around truncates in one batch end as in SQLite, in DuckDB and PostgreSQL", async () => {
     const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, TRUNCATES);
     expect(sqlite.rows).toEqual([

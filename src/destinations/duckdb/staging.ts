@@ -6,11 +6,12 @@
  * - every other write is appended to a staging table for its shape (upsert, delete, or an
  *   update of one set of columns), and each staging table is merged with one statement.
  *
- * Pending writes to a key all have one shape: a write of another shape to a key already
- * pending merges the table's pending writes first. So the shapes' keys are disjoint, the
- * order in which they are merged does not matter, and every key sees its writes in the
- * order the connector emitted them (the last one of a shape wins). A connector that mixes
- * kinds on different keys pays no merge per switch.
+ * A table's runs are kept in order and merged in that order. A write joins the newest run of
+ * its shape unless a later run already holds its key; then it opens a new run at the end. So
+ * every key sees its writes in the order the connector emitted them (within a run, the last
+ * write to a key wins). A connector that mixes kinds pays no merge per switch, and one that
+ * writes a key twice by two kinds (an upsert, then an update of the same row) only opens a
+ * second run; a table is merged early only past MAX_RUNS runs or MAX_PENDING_KEYS keys.
  */
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import type { ColumnSpec, Stored, TableSpec } from "../destination.js";
@@ -58,14 +59,17 @@ interface Run {
   seq: number;
 }
 
-/** A table's pending writes: a run per shape, and the shape that holds each key. */
+/** A table's pending writes: its runs in order, the newest run of each shape, and the newest run that holds each key. */
 interface Pending {
-  runs: Map<string, Run>;
-  keys: Map<string, string>;
+  runs: Run[];
+  newest: Map<string, number>;
+  keys: Map<string, number>;
 }
 
 /** Pending keys per table before the table is merged anyway: their index lives in this thread's memory. */
 const MAX_PENDING_KEYS = 200_000;
+/** Runs per table before the table is merged anyway: each is a staging table and a statement. */
+const MAX_RUNS = 32;
 
 export interface StagingHooks {
   /** The table's stored rows change in this transaction. */
@@ -128,12 +132,12 @@ export class Stager {
     if (!p) return;
     this.pending.delete(t.spec.name);
     this.hooks.touched(t.spec.name);
-    for (const run of p.runs.values()) await this.merge(t, run);
+    for (const run of p.runs) await this.merge(t, run);
   }
 
   /** Forgets every pending write; the transaction that held them is being discarded. */
   discard(tables: Iterable<Table>): void {
-    const appenders = [...[...tables].map((t) => t.direct?.appender), ...[...this.pending.values()].flatMap((p) => [...p.runs.values()].map((r) => r.appender))];
+    const appenders = [...[...tables].map((t) => t.direct?.appender), ...[...this.pending.values()].flatMap((p) => p.runs.map((r) => r.appender))];
     for (const a of appenders) {
       try {
         a?.clear();
@@ -146,33 +150,30 @@ export class Stager {
     this.pending.clear();
   }
 
-  /** The run of this shape, when the key may join it without a merge; it is then recorded as pending there. */
+  /** The run of this shape, when the key may join it without a merge or a new run; the key is then recorded there. */
   private open(table: string, shape: string, key: string): Run | undefined {
     const p = this.pending.get(table);
-    const run = p?.runs.get(shape);
-    if (!run) return undefined;
+    const at = p?.newest.get(shape);
+    if (at === undefined) return undefined;
     const holder = p!.keys.get(key);
-    if (holder !== undefined && holder !== shape) return undefined;
-    if (holder === undefined && p!.keys.size >= MAX_PENDING_KEYS) return undefined;
-    p!.keys.set(key, shape);
-    return run;
+    if (holder === undefined ? p!.keys.size >= MAX_PENDING_KEYS : holder > at) return undefined;
+    p!.keys.set(key, at);
+    return p!.runs[at];
   }
 
-  /** A write that cannot join an open run: the table is merged first when the key is pending in another shape, then a run is made. */
+  /** A write that cannot join an open run: a new run at the end (the table is merged first when it holds too much). */
   private async conflict(t: Table, kind: Kind, columns: string[], key: string): Promise<Run> {
     const name = t.spec.name;
-    const shape = shapeOf(kind, columns);
     let p = this.pending.get(name);
-    const holder = p?.keys.get(key);
-    if (p && ((holder !== undefined && holder !== shape) || (holder === undefined && p.keys.size >= MAX_PENDING_KEYS))) {
+    if (p && (p.runs.length >= MAX_RUNS || (!p.keys.has(key) && p.keys.size >= MAX_PENDING_KEYS))) {
       await this.flush(t);
       p = undefined;
     }
-    if (!p) this.pending.set(name, (p = { runs: new Map(), keys: new Map() }));
-    let run = p.runs.get(shape);
-    if (!run) p.runs.set(shape, (run = await this.makeRun(t, kind, columns)));
-    p.keys.set(key, shape);
-    return run;
+    if (!p) this.pending.set(name, (p = { runs: [], newest: new Map(), keys: new Map() }));
+    const at = p.runs.push(await this.makeRun(t, kind, columns)) - 1;
+    p.newest.set(shapeOf(kind, columns), at);
+    p.keys.set(key, at);
+    return p.runs[at]!;
   }
 
   private async makeRun(t: Table, kind: Kind, columns: string[]): Promise<Run> {
