@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { op } from "../../dist/index.js";
 import { createDestination, openReader, type DestinationSpec } from "../../dist/destinations/open.js";
 import { runConnectorSync } from "../../dist/sync/run-sync.js";
+import { mulberry32 } from "../../dist/verify/random.js";
 import { tempDir } from "../helpers.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
@@ -14,20 +15,9 @@ import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
 type Op = { kind: "upsert"; row: Record<string, unknown> } | { kind: "update"; row: Record<string, unknown> } | { kind: "delete"; id: number } | { kind: "truncate" };
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Syncs, each a list of segments that end with a checkpoint. */
 function plan(seed: number): Op[][][] {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   let next = 100;
   const key = (): number => (rnd() < 0.25 ? next++ : 1 + Math.floor(rnd() * (next > 100 ? 8 + (next - 100) : 8)));

@@ -12,7 +12,6 @@ import { applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
 
-
 export interface DuckDbOptions {
   file: string;
 }
@@ -29,6 +28,7 @@ export class DuckDbDestination implements AsyncDestination {
   private stager!: Stager;
   private tables = new Map<string, Table>();
   private temps = 0;
+  private cx: SchemaContext | undefined;
   /** Tables whose existing rows changed in this transaction: DuckDB cannot ALTER them before the commit, so they are rebuilt. */
   private dirty = new Set<string>();
   /** Tables created (or rebuilt) in this transaction, which DuckDB can alter freely. */
@@ -142,7 +142,11 @@ export class DuckDbDestination implements AsyncDestination {
       const t = this.tables.get(change.table);
       if (t) await this.stager.flush(t);
     }
-    const cx: SchemaContext = {
+    await applySchemaChange(this.schemaContext, change);
+  }
+
+  private get schemaContext(): SchemaContext {
+    return (this.cx ??= {
       con: this.con,
       tables: this.tables,
       table: (name) => this.table(name),
@@ -150,8 +154,7 @@ export class DuckDbDestination implements AsyncDestination {
       dirty: this.dirty,
       created: this.created,
       tempName: (prefix) => `${prefix}_${++this.temps}`,
-    };
-    await applySchemaChange(cx, change);
+    });
   }
 
   async holdsUnsafeIntegers(table: string, name: string): Promise<boolean> {

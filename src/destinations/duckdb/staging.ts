@@ -97,7 +97,7 @@ export class Stager {
       this.appendDirect(t, row, synced);
       return;
     }
-    const key = keyText(t.pkSlots.map((i) => row[i] ?? null));
+    const key = keyText(row, t.pkSlots);
     const run = this.open(t.spec.name, "upsert", key) ?? (await this.conflict(t, "upsert", [], key));
     const a = run.appender;
     for (let i = 0; i < row.length; i++) run.appends[i]!(a, row[i] ?? null);
@@ -275,10 +275,11 @@ export class Stager {
 
 const shapeOf = (kind: Kind, columns: string[]): string => (kind === "update" ? `update\u0000${columns.join("\u0000")}` : kind);
 
-/** A key's values as one string: 5 and 5n are one key, as they are in the table. */
-function keyText(values: Stored[]): string {
+/** A key's values (those of `slots` in `values`, else all) as one string: 5 and 5n are one key, as they are in the table. */
+function keyText(values: Stored[], slots?: number[]): string {
   let text = "";
-  for (const v of values) {
+  for (let i = 0; i < (slots ?? values).length; i++) {
+    const v = values[slots ? slots[i]! : i] ?? null;
     text += v === null ? "z" : typeof v === "number" || typeof v === "bigint" ? `n${v}` : typeof v === "string" ? `s${v}` : `b${v.toString("hex")}`;
     text += "\u0000";
   }
