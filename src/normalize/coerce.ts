@@ -26,7 +26,8 @@ const COERCERS: Record<Exclude<DataType, "DECIMAL">, Coercer> = {
   NAIVE_DATETIME: (v) => coerceNaiveDateTime(v),
   UTC_DATETIME: (v) => coerceUtcDateTime(v),
   BINARY: (v) => {
-    if (isBytes(v)) return bytesOf(v);
+    // A copy: the connector may refill its buffer for the next row before the destination writes this one.
+    if (isBytes(v)) return Buffer.from(bytesOf(v));
     throw new CoercionError(`BINARY needs a Uint8Array or Buffer, got ${describe(v)}`);
   },
   XML: (v) => {

@@ -449,6 +449,17 @@ export const CATALOGUE: Case[] = [
     keepsCheckpoint: true,
   },
   {
+    id: "op-upsert-user-constraint",
+    files: after(`op.upsert("u", { id: 2, email: "a@example.com" }); op.upsert("u", { id: 3, email: "a@example.com" }); op.checkpoint({ n: 2 });`),
+    setup: earlierWarehouse(
+      (w) => w.createTable("u", [{ name: "id", type: long, declared: false, pk: true }, { name: "email", type: { type: "STRING" }, declared: false, pk: false }]),
+      `CREATE UNIQUE INDEX u_email ON u (email);`,
+    ),
+    code: 1,
+    says: ['the warehouse', 'failed: writing op.upsert rows into table "u": UNIQUE constraint failed: u.email (SQLITE_CONSTRAINT_UNIQUE)'],
+    keepsCheckpoint: true,
+  },
+  {
     id: "schema-type-change-value-does-not-fit",
     files: badSchema(`[{ table: "u", primary_key: ["id"], columns: { id: "LONG", v: "DOUBLE" } }]`),
     setup: earlierWarehouse(

@@ -289,3 +289,37 @@ describe("a primary key keeps the type of its first value, in either order", () 
     expect(await stored(undefined, [{ id: "1", v: "x" }, { id: "2", v: 2 }], "v")).toEqual(["text 'x'", "text '2'"]);
   });
 });
+
+describe("bytes the connector reuses after op.upsert", () => {
+  it("each row keeps the bytes it was sent, though the Buffer and the typed array are refilled for the next row", async () => {
+    const file = path.join(tempDir(), "w.db");
+    const r = await runSync(
+      {
+        schema: () => [{ table: "t", primary_key: ["id"], columns: { id: "LONG", b: "BINARY", u: "BINARY" } }],
+        update() {
+          const b = Buffer.alloc(2);
+          const u = new Uint8Array(1);
+          // 70 rows: two whole batches of held rows and a part of one, then a checkpoint.
+          for (let id = 0; id < 70; id++) {
+            b.writeUInt16BE(id);
+            u[0] = id;
+            op.upsert("t", { id, b, u });
+          }
+          b.fill(0xff);
+          u.fill(0xff);
+          op.checkpoint({});
+        },
+      },
+      { warehouse: file },
+    );
+    r.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT id, hex(b) AS b, hex(u) AS u FROM t ORDER BY id").all() as { id: number; b: string; u: string }[];
+      expect(rows).toHaveLength(70);
+      for (const row of rows) expect(row).toEqual({ id: row.id, b: row.id.toString(16).toUpperCase().padStart(4, "0"), u: row.id.toString(16).toUpperCase().padStart(2, "0") });
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -143,6 +143,31 @@ const TRUNCATES: Op[][][] = [
   ],
 ];
 
+/** Long runs of upserts over a dozen keys, longer than SQLite's batch of held rows, with a few updates and deletes between them. */
+function upsertRuns(seed: number): Op[][][] {
+  const rnd = mulberry32(seed);
+  const id = (): number => 1 + Math.floor(rnd() * 12);
+  let n = 0;
+  return Array.from({ length: 3 }, () =>
+    Array.from({ length: 3 }, () => {
+      const ops: Op[] = Array.from({ length: 20 + Math.floor(rnd() * 100) }, (): Op => ({ kind: "upsert", row: rnd() < 0.3 ? { id: id(), a: `a${n++}` } : { id: id(), a: `a${n++}`, b: `b${n++}` } }));
+      for (let k = 1 + Math.floor(rnd() * 5); k > 0; k--) ops.splice(Math.floor(rnd() * ops.length), 0, rnd() < 0.5 ? { kind: "update", row: { id: id(), b: `u${n++}` } } : { kind: "delete", id: id() });
+      return ops;
+    }),
+  );
+}
+
+/** What the rows must be: an upsert replaces the whole row and revives it, an update sets its columns on a row that exists, a delete marks it. */
+function model(syncs: Op[][][]): unknown[] {
+  const rows = new Map<number, { id: number; a: unknown; b: unknown; _fivetran_deleted: number }>();
+  for (const o of syncs.flat(2)) {
+    if (o.kind === "upsert") rows.set(o.row.id as number, { id: o.row.id as number, a: o.row.a ?? null, b: o.row.b ?? null, _fivetran_deleted: 0 });
+    else if (o.kind === "update") Object.assign(rows.get(o.row.id as number) ?? {}, o.row);
+    else if (o.kind === "delete") Object.assign(rows.get(o.id) ?? {}, { _fivetran_deleted: 1 });
+  }
+  return [...rows.values()].sort((x, y) => x.id - y.id);
+}
+
 describe("operation order", () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`seed ${seed}: DuckDB holds what SQLite holds after a random mix of kinds on old and new keys`, async () => {
@@ -217,6 +242,16 @@ describe("operation order on PostgreSQL", () => {
     const duckdb = await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, syncs);
     expect(duckdb.rows).toEqual(sqlite.rows);
   });
+
+  for (const seed of [11, 12, 13]) {
+    it(`seed ${seed}: runs of upserts longer than a batch, repeating keys, end as the last write of each key in SQLite, DuckDB and PostgreSQL`, async () => {
+      const syncs = upsertRuns(seed);
+      const expected = model(syncs);
+      expect((await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, syncs)).rows).toEqual(expected);
+      expect((await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, syncs)).rows).toEqual(expected);
+      expect((await sync(postgres(), syncs)).rows).toEqual(expected);
+    });
+  }
 
   it("writes around truncates in one batch end as in SQLite, in DuckDB and PostgreSQL", async () => {
     const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, TRUNCATES);

@@ -8,6 +8,7 @@ import { readCassette, writeCassette, type Exchange } from "../../src/replay/cas
 import { compareOutcomes, snapshotOutcome, type Outcome } from "../../src/replay/outcome.js";
 import { Redactor } from "../../src/replay/redact.js";
 import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
+import { upsertSql } from "../../src/destinations/sqlite/ddl.js";
 import { runSync, SyncError, verifyConnector } from "../../src/testing.js";
 import { tempDir } from "../helpers.js";
 
@@ -203,7 +204,8 @@ describe("the expected outcome", () => {
       { name: "id", type: { type: "LONG" }, declared: true, pk: true },
       { name: "name", type: { type: "STRING" }, declared: true, pk: false },
     ]);
-    for (let i = 1; i <= rows; i++) w.upsertStatement(t).run(new Date().toISOString(), i, `${name} ${i}`);
+    const upsert = w.db.prepare(upsertSql(t, 0, 1));
+    for (let i = 1; i <= rows; i++) upsert.run(new Date().toISOString(), i, `${name} ${i}`);
     w.commit();
     return w;
   }

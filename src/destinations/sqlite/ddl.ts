@@ -1,7 +1,8 @@
 /** The SQL of the SQLite warehouse: its table model, identifiers, CREATE TABLE and the metadata tables. */
 import type Database from "better-sqlite3";
 import { DELETED, FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
-import { formatType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
+import { formatType, sqliteClass, type LogicalType } from "../../normalize/types.js";
+import type { UpsertBatch } from "./upsert-batch.js";
 
 export interface Column {
   name: string;
@@ -21,11 +22,8 @@ export interface Table {
   keyless: boolean;
   /** Bumped on every schema change, so cached statements know they are stale. */
   version: number;
-  upsert?: Database.Statement;
-  /** The generation written into `upsert` as a literal. */
-  upsertGeneration?: number;
-  /** Runs the upsert statement with (synced, row) and no spread: generated for the table's columns. */
-  bind?: (row: Stored[], synced: string) => Database.RunResult;
+  /** Upserts not yet written, and the statements that write them (upsert-batch.ts). */
+  batch?: UpsertBatch;
   updates: Map<string, Database.Statement>;
   remove?: Database.Statement;
 }
@@ -86,8 +84,7 @@ export function newTable(name: string): Table {
 
 export function touch(t: Table): void {
   t.version++;
-  t.upsert = undefined;
-  t.bind = undefined;
+  t.batch = undefined;
   t.remove = undefined;
   t.updates.clear();
 }
@@ -101,4 +98,17 @@ export function createTableSql(t: Table, as = t.name): string {
   cols.push(`${q(SYNCED)} TEXT NOT NULL`, `${q(DELETED)} INTEGER NOT NULL DEFAULT 0`, GENERATION_SQL);
   cols.push(`PRIMARY KEY (${t.pk.map((c) => q(c.name)).join(", ")})`);
   return `CREATE TABLE ${q(as)} (\n  ${cols.join(",\n  ")}\n)`;
+}
+
+/**
+ * A whole-row replace on the primary key for `rows` rows, each bound as [synced, ...data columns in order].
+ * `_fivetran_deleted` and `_connector_generation` are literals, one bind fewer per row: the statement is
+ * made again when the generation moves, which only a truncate does.
+ */
+export function upsertSql(t: Table, generation: number, rows: number): string {
+  const cols = [SYNCED, DELETED, GENERATION, ...t.order.map((c) => c.name)];
+  const one = `(${["?", "0", String(generation), ...t.order.map(() => "?")].join(", ")})`;
+  const pk = t.pk.map((c) => q(c.name)).join(", ");
+  const set = cols.filter((c) => !t.pk.some((p) => p.name === c)).map((c) => `${q(c)} = excluded.${q(c)}`);
+  return `INSERT INTO ${q(t.name)} (${cols.map(q).join(", ")}) VALUES ${Array(rows).fill(one).join(", ")} ON CONFLICT (${pk}) DO UPDATE SET ${set.join(", ")}`;
 }

@@ -1,11 +1,13 @@
 /**
  * The SQLite destination: `files/warehouse.db`, written inline on the connector's thread
  * (better-sqlite3 is synchronous), one transaction per checkpoint. The Warehouse keeps
- * its own copy of each table, with the statements prepared for it.
+ * its own copy of each table, with the statements prepared for it. Upserts are held in
+ * small batches (upsert-batch.ts): every other method writes them first.
  */
 import { generation, type CheckpointRecord, type CommitResult, type Destination, type FinishResult, type SchemaChange, type StoredCatalog } from "../destination.js";
 import type { Stored } from "../../normalize/types.js";
 import { MAX_COLUMNS } from "./file.js";
+import { UpsertBatch } from "./upsert-batch.js";
 import { type Table, Warehouse } from "./warehouse.js";
 
 export class SqliteDestination implements Destination {
@@ -16,11 +18,14 @@ export class SqliteDestination implements Destination {
   private lastName = "";
   private last: Table | undefined;
   private run = 0;
+  /** The batches that hold rows not yet written. */
+  private held: UpsertBatch[] = [];
 
   constructor(readonly location: string) {}
 
   /** The open warehouse, for the readers that share this connection (runSync's rows()). */
   get warehouse(): Warehouse {
+    if (this.held.length > 0) this.flush();
     return this.w;
   }
 
@@ -46,8 +51,25 @@ export class SqliteDestination implements Destination {
     if (!this.w.inTransaction) this.w.begin();
   }
 
-  apply(change: SchemaChange): void {
+  /** Writes the held upserts, and opens the transaction: what every method but upsert does first. */
+  private flush(): void {
     this.tx();
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    try {
+      for (const b of held) {
+        b.listed = false;
+        b.write();
+      }
+    } catch (e) {
+      for (const b of held) b.discard();
+      throw e;
+    }
+  }
+
+  apply(change: SchemaChange): void {
+    this.flush();
     this.last = undefined;
     switch (change.kind) {
       case "createTable":
@@ -77,39 +99,47 @@ export class SqliteDestination implements Destination {
 
   upsert(table: string, row: Stored[], synced: string): void {
     this.tx();
-    this.w.upsertRow(this.table(table), row, synced);
+    const t = this.table(table);
+    let b = t.batch;
+    if (!b || b.generation !== this.w.generation) b = t.batch = new UpsertBatch(this.w.db, t, this.w.generation);
+    if (!b.listed) {
+      b.listed = true;
+      this.held.push(b);
+    }
+    b.add(row, synced);
   }
 
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {
-    this.tx();
+    this.flush();
     const t = this.table(table);
     const changed = this.w.updateStatement(t, columns.map((c) => column(t, c))).run(synced, this.w.generation, ...values, ...key).changes;
     if (changed === 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + 1;
   }
 
   delete(table: string, key: Stored[], synced: string): void {
-    this.tx();
+    this.flush();
     this.w.deleteStatement(this.table(table)).run(synced, this.w.generation, ...key);
   }
 
   truncate(table: string): void {
-    this.tx();
+    this.flush();
     // Rows written so far have this generation or an older one; rows written after, a newer one.
     this.w.recordTruncate(table, this.w.generation++);
   }
 
   finish(): FinishResult {
-    this.tx();
+    this.flush();
     return { truncated: this.w.applyTruncates(this.run, new Date().toISOString()) };
   }
 
   holdsUnsafeIntegers(table: string, name: string): boolean {
+    this.flush();
     const t = this.table(table);
     return this.w.holdsUnsafeIntegers(t, column(t, name));
   }
 
   commit(checkpoint: CheckpointRecord | null, committed: (result: CommitResult) => void): void {
-    this.tx();
+    this.flush();
     if (checkpoint) this.w.recordCheckpoint(checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations);
     this.w.commit();
     const result = { unmatchedUpdates: this.unmatched };
@@ -117,13 +147,23 @@ export class SqliteDestination implements Destination {
     committed(result);
   }
 
+  private discard(): void {
+    for (const b of this.held) {
+      b.listed = false;
+      b.discard();
+    }
+    this.held = [];
+  }
+
   rollback(): void {
+    this.discard();
     this.last = undefined;
     this.unmatched = {};
     this.w.rollback();
   }
 
   close(): void {
+    this.discard();
     this.w?.close();
   }
 }

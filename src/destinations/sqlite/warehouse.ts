@@ -202,34 +202,6 @@ export class Warehouse {
     return existed;
   }
 
-  /**
-   * Binds [synced, ...data columns in order]: a whole-row replace on the primary key. `_fivetran_deleted`
-   * and `_connector_generation` are literals, one bind fewer per row: the statement is made again when
-   * the generation moves, which only a truncate does.
-   */
-  upsertStatement(t: Table): Database.Statement {
-    if (!t.upsert || t.upsertGeneration !== this.generation) {
-      const cols = [SYNCED, DELETED, GENERATION, ...t.order.map((c) => c.name)];
-      const values = ["?", "0", String(this.generation), ...t.order.map(() => "?")];
-      const pk = t.pk.map((c) => q(c.name)).join(", ");
-      const set = cols.filter((c) => !t.pk.some((p) => p.name === c)).map((c) => `${q(c)} = excluded.${q(c)}`);
-      t.upsert = this.db.prepare(`INSERT INTO ${q(t.name)} (${cols.map(q).join(", ")}) VALUES (${values.join(", ")}) ON CONFLICT (${pk}) DO UPDATE SET ${set.join(", ")}`);
-      t.upsertGeneration = this.generation;
-    }
-    return t.upsert;
-  }
-
-  /** Runs the table's upsert with (row, synced): a function generated for its columns, so the row is bound without a spread. */
-  upsertRow(t: Table, row: Stored[], synced: string): void {
-    if (!t.bind || t.upsertGeneration !== this.generation) {
-      const stmt = this.upsertStatement(t);
-      const args = ["y", ...t.order.map((_, i) => `r[${i}] ?? null`)].join(", ");
-      const run = new Function("s", "r", "y", `return s.run(${args});`) as (s: Database.Statement, r: Stored[], y: string) => Database.RunResult;
-      t.bind = (r, y) => run(stmt, r, y);
-    }
-    t.bind(row, synced);
-  }
-
   /** The names the connector gave each table before normalisation, from earlier syncs. */
   tableSources(): Record<string, string[]> {
     const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_connector_table_sources'").get();
