@@ -23,6 +23,8 @@ export interface Column {
   index: number;
   /** The converter for this column's type, cached until the type changes. */
   convert?: Coercer;
+  /** A declared column's converter with its warnings (row-normalizer.ts), cached until the type changes. */
+  put?: Coercer;
 }
 
 export interface Table {
@@ -37,7 +39,7 @@ export interface Table {
   row: Stored[];
 }
 
-export type ColumnInput = Omit<Column, "index" | "convert">;
+export type ColumnInput = Omit<Column, "index" | "convert" | "put">;
 
 export class Catalog {
   readonly tables = new Map<string, Table>();
@@ -120,4 +122,5 @@ function retype(col: Column, type: LogicalType, declared: boolean): void {
   col.type = type;
   col.declared = declared;
   col.convert = undefined;
+  col.put = undefined;
 }

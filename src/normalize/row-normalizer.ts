@@ -35,28 +35,48 @@ export class RowNormalizer {
     private readonly hooks: NormalizerHooks,
   ) {}
 
-  /** Fills the table's row buffer from upsert data; the table is created from the row when new. */
+  /**
+   * Fills the table's row buffer from upsert data; the table is created from the row when new. A key seen
+   * before that names a declared column takes the fast path: its cached converter, with no type to decide.
+   */
   upsert(name: string, d: Record<string, unknown>): Table {
     const t = this.catalog.tables.get(name) ?? this.createFromRow(name, d);
     const row = t.row;
     const width = t.order.length;
-    row.length = width;
+    if (row.length !== width) row.length = width;
     for (let i = 0; i < width; i++) row[i] = null;
-    for (const key in d) {
-      const value = d[key];
-      let col = this.resolve(t, key, "upsert");
-      if (typeof col === "string") {
-        if (value === null || value === undefined) continue;
-        col = this.newColumn(t, col, value);
-        row.length = t.order.length;
+    let col: Column | undefined;
+    try {
+      for (const key in d) {
+        const value = d[key];
+        col = t.resolved.get(key);
+        if (col?.put === undefined || col.name === FIVETRAN_ID) {
+          col = undefined;
+          this.put(t, row, key, value);
+        } else if (value !== null && value !== undefined) {
+          row[col.index] = col.put(value);
+        }
       }
-      row[col.index] = this.store(t, col, value);
+    } catch (e) {
+      if (col && e instanceof CoercionError) throw this.coercionFailed(t, col, col.type!, e);
+      throw e;
     }
     if (t.keyless) row[t.pk[0]!.index] = this.rowHash(t, d, row);
     for (const pk of t.pk) {
       if (row[pk.index] === null || row[pk.index] === undefined) this.missingKey(t, pk, "upsert");
     }
     return t;
+  }
+
+  /** One value of upsert data into the row: its column resolved or created, its type inferred or widened. */
+  private put(t: Table, row: Stored[], key: string, value: unknown): void {
+    let col = this.resolve(t, key, "upsert");
+    if (typeof col === "string") {
+      if (value === null || value === undefined) return;
+      col = this.newColumn(t, col, value);
+      row.length = t.order.length;
+    }
+    row[col.index] = this.store(t, col, value);
   }
 
   /** The columns and values an update sets, and its key; undefined when the table does not exist. */
@@ -132,11 +152,36 @@ export class RowNormalizer {
       const stored = (col.convert ??= coercerFor(type))(value);
       if (type.type === "JSON" && typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
       if (type.type === "FLOAT") this.checkFloatRounding(t, col, value, stored as number);
+      if (col.declared && col.put === undefined) col.put = this.putter(t, col, type);
       return stored;
     } catch (e) {
       if (!(e instanceof CoercionError)) throw e;
-      throw new OperationError(`table "${t.name}", column "${col.name}" (${formatType(type)}): ${e.message}`);
+      throw this.coercionFailed(t, col, type, e);
     }
+  }
+
+  /** What coerce() does for a declared column, as one function per column, for upsert's fast path. */
+  private putter(t: Table, col: Column, type: LogicalType): (value: unknown) => Stored {
+    const convert = (col.convert ??= coercerFor(type));
+    if (type.type === "JSON") {
+      return (value) => {
+        const stored = convert(value);
+        if (typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
+        return stored;
+      };
+    }
+    if (type.type === "FLOAT") {
+      return (value) => {
+        const stored = convert(value);
+        this.checkFloatRounding(t, col, value, stored as number);
+        return stored;
+      };
+    }
+    return convert;
+  }
+
+  private coercionFailed(t: Table, col: Column, type: LogicalType, e: CoercionError): OperationError {
+    return new OperationError(`table "${t.name}", column "${col.name}" (${formatType(type)}): ${e.message}`);
   }
 
   private checkFloatRounding(t: Table, col: Column, value: unknown, stored: number): void {
