@@ -37,6 +37,9 @@ export interface Table {
   resolved: Map<string, Column>;
   /** The reusable row of an upsert, in column order. */
   row: Stored[];
+  /** The keys of the last upsert in their order, and their columns: most rows of a table share one shape. */
+  shape: string[];
+  shapeColumns: (Column | undefined)[];
 }
 
 export type ColumnInput = Omit<Column, "index" | "convert" | "put">;
@@ -57,7 +60,7 @@ export class Catalog {
   }
 
   private remember(spec: TableSpec): Table {
-    const t: Table = { name: spec.name, columns: new Map(), order: [], pk: [], keyless: spec.keyless, resolved: new Map(), row: [] };
+    const t: Table = { name: spec.name, columns: new Map(), order: [], pk: [], keyless: spec.keyless, resolved: new Map(), row: [], shape: [], shapeColumns: [] };
     for (const c of spec.columns) push(t, { ...c });
     this.tables.set(t.name, t);
     return t;

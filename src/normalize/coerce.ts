@@ -17,9 +17,10 @@ export function coerce(t: LogicalType, value: unknown): Stored {
 
 const COERCERS: Record<Exclude<DataType, "DECIMAL">, Coercer> = {
   BOOLEAN: (v) => coerceBoolean(v),
-  SHORT: (v) => coerceInteger(v, -32768n, 32767n, "SHORT"),
-  INT: (v) => coerceInteger(v, -2147483648n, 2147483647n, "INT"),
-  LONG: (v) => coerceInteger(v, INT64_MIN, INT64_MAX, "LONG"),
+  // An integer number in range is the common case: checked first, without a BigInt.
+  SHORT: (v) => (typeof v === "number" && Number.isInteger(v) && v >= -32768 && v <= 32767 ? v : coerceInteger(v, -32768n, 32767n, "SHORT")),
+  INT: (v) => (typeof v === "number" && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : coerceInteger(v, -2147483648n, 2147483647n, "INT")),
+  LONG: (v) => (typeof v === "number" && Number.isSafeInteger(v) ? v : coerceInteger(v, INT64_MIN, INT64_MAX, "LONG")),
   FLOAT: (v) => coerceFloat(v, "FLOAT"),
   DOUBLE: (v) => coerceFloat(v, "DOUBLE"),
   NAIVE_DATE: (v) => coerceNaiveDate(v),

@@ -11,8 +11,12 @@ import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
 import { TableSources } from "./table-sources.js";
 import { describe } from "../util/describe.js";
 
+const NONE = Symbol("no table yet");
+
 export class Names {
   private tableNames = new Map<string, string>();
+  private lastSource: unknown = NONE;
+  private lastName = "";
   private columnNames = new Map<string, Map<string, string>>();
   /** Per table: the data key each column was first seen under (as SQLite compares names). */
   private keyOf = new Map<string, Map<string, string>>();
@@ -31,6 +35,8 @@ export class Names {
   }
 
   table(source: unknown, opName: string): string {
+    // Most connectors write runs of rows to one table.
+    if (source === this.lastSource) return this.lastName;
     let name = typeof source === "string" ? this.tableNames.get(source) : undefined;
     if (name === undefined) {
       if (typeof source !== "string" || source.trim() === "") {
@@ -42,6 +48,8 @@ export class Names {
       this.sources.claim(source, name, `op.${opName}`);
       this.tableNames.set(source, name);
     }
+    this.lastSource = source;
+    this.lastName = name;
     return name;
   }
 

@@ -45,17 +45,22 @@ export class RowNormalizer {
     const width = t.order.length;
     if (row.length !== width) row.length = width;
     for (let i = 0; i < width; i++) row[i] = null;
+    const shape = t.shape;
+    const columns = t.shapeColumns;
+    let j = 0;
     let col: Column | undefined;
     try {
       for (const key in d) {
         const value = d[key];
-        col = t.resolved.get(key);
+        col = shape[j] === key ? columns[j] : ((shape[j] = key), (columns[j] = t.resolved.get(key)));
         if (col?.put === undefined || col.name === FIVETRAN_ID) {
           col = undefined;
           this.put(t, row, key, value);
+          columns[j] = t.resolved.get(key);
         } else if (value !== null && value !== undefined) {
           row[col.index] = col.put(value);
         }
+        j++;
       }
     } catch (e) {
       if (col && e instanceof CoercionError) throw this.coercionFailed(t, col, col.type!, e);

@@ -40,10 +40,14 @@ interface Registry {
 
 const KEY = Symbol.for("connector-sdk.active-sync");
 
+/** This copy's handle on the shared storage, which never changes once made. */
+let shared: AsyncLocalStorage<ActiveSync> | undefined;
+
 function storage(): AsyncLocalStorage<ActiveSync> {
+  if (shared) return shared;
   const g = globalThis as { [KEY]?: Registry };
   const reg = (g[KEY] ??= {});
-  return (reg.storage ??= new AsyncLocalStorage<ActiveSync>());
+  return (shared = reg.storage ??= new AsyncLocalStorage<ActiveSync>());
 }
 
 /** The sync the calling code belongs to, if any. */

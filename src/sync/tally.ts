@@ -21,8 +21,9 @@ export class Tally {
     const n = ++this.counts[kind];
     if (this.live) {
       this.live[OP_SLOT[kind]] = n;
-      // The peak memory, sampled every 4,096 operations too: a busy update() leaves no turn to a timer.
-      if ((++this.sampled & 4095) === 0) sampleMemory(this.live);
+      // The peak memory, sampled every 16,384 operations too (a few times a second at full speed): a busy
+      // update() leaves no turn to a timer, and each sample reads /proc.
+      if ((++this.sampled & 16383) === 0) sampleMemory(this.live);
     }
     let p = table === this.lastTable ? this.lastPending : undefined;
     if (!p) {
