@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, writeErr } from "./ui/output.js";
+import { startEarly } from "./commands/early-worker.js";
 
 guardPipes();
 
@@ -32,8 +33,14 @@ program
   .option("--replay [name]", "serve HTTP from the cassette fixtures/<name>/ instead of the network")
   .option("--memory-limit <size>", "cap the sync's heap, e.g. 512MB, 1GB (production's limit) (default: 4GB, as Fivetran's local debug)")
   .action(async (dir: string | undefined, opts) => {
-    const { debug } = await import("./commands/debug.js");
-    await debug(dir, opts);
+    // The sync worker loads its modules while this thread loads the command's and reads the project.
+    const early = startEarly(opts.memoryLimit);
+    try {
+      const { debug } = await import("./commands/debug.js");
+      await debug(dir, opts, early);
+    } finally {
+      early?.cancel();
+    }
   });
 
 program

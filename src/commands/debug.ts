@@ -12,6 +12,7 @@ import { acquireLock } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { DEFAULT_MEMORY_LIMIT, supervise, type Outcome, type SyncView } from "../host/supervise.js";
+import type { EarlyWorker } from "../host/worker-start.js";
 import { readStateFile } from "../state/state.js";
 import type { ErrorInfo, WorkerInput } from "../host/protocol.js";
 import { newLiveCounts, Slot } from "../sync/live-counts.js";
@@ -37,7 +38,7 @@ const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a sy
 const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
 const OWN_CODE = [path.join(PACKAGE_ROOT, "dist") + path.sep, path.join(PACKAGE_ROOT, "node_modules") + path.sep];
 
-export async function debug(dir: string | undefined, opts: DebugOptions): Promise<void> {
+export async function debug(dir: string | undefined, opts: DebugOptions, early?: EarlyWorker): Promise<void> {
   const ui = new Ui({ json: Boolean(opts.json), verbose: Boolean(opts.verbose) });
   const p = project(dir);
   const connectorFile = findConnectorFile(p);
@@ -77,7 +78,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions): Promis
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
-    const run = supervise(input, debugView(ui, input, header, Boolean(opts.json)), { timeoutMs, release, memoryLimit });
+    const run = supervise(input, debugView(ui, input, header, Boolean(opts.json)), { timeoutMs, release, memoryLimit, early });
     untrap = run.untrap;
     const outcome = await run.outcome;
     if (outcome.status === "failed" && outcome.error && isCrash(outcome.error)) outcome.crashReport = reportCrash(ui, p.dir, outcome);

@@ -21,6 +21,7 @@ import { formatSize } from "../util/size.js";
 import { LineRelay } from "../util/line-relay.js";
 import type { ErrorInfo, WorkerInput, WorkerMessage } from "./protocol.js";
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "./signals.js";
+import { DEFAULT_MEMORY_LIMIT, resourceLimits, SYNC_WORKER, type EarlyWorker } from "./worker-start.js";
 
 export interface Outcome {
   status: "succeeded" | "failed";
@@ -53,7 +54,7 @@ export interface MemoryReport {
 }
 
 /** Fivetran's local debug caps the connector at 4 GB; production gives it 1 GB (--memory-limit 1GB). */
-export const DEFAULT_MEMORY_LIMIT = 4 * 1024 ** 3;
+export { DEFAULT_MEMORY_LIMIT };
 
 export interface SuperviseOptions {
   timeoutMs?: number;
@@ -61,6 +62,8 @@ export interface SuperviseOptions {
   release: () => void;
   /** The sync worker's heap limit (--memory-limit), young and old generations together. */
   memoryLimit: number;
+  /** A worker started before the command read its project, used when it suits (worker-start.ts). */
+  early?: EarlyWorker;
 }
 
 /** What the command shows of a run as it goes. */
@@ -86,21 +89,13 @@ export interface SyncView {
 export function supervise(input: WorkerInput, view: SyncView, options: SuperviseOptions): { outcome: Promise<Outcome>; untrap: () => void } {
   const { timeoutMs, release, memoryLimit } = options;
   const live = new Float64Array(input.liveCounts);
-  // A worker's young generation is smaller than the main thread's by default; at a few
-  // hundred thousand rows a second the extra scavenges cost about 3 % of a sync.
-  const limitMb = Math.floor(memoryLimit / 1024 ** 2);
-  const youngMb = Math.min(48, Math.floor(limitMb / 4));
-  const resourceLimits = { maxYoungGenerationSizeMb: youngMb, maxOldGenerationSizeMb: limitMb - youngMb };
   // The writer threads of an asynchronous destination are started here, not in the worker, so
   // that stopping the worker never kills a database client in the middle of its work.
   const writers = new WriterHost();
-  const worker = new Worker(new URL("./sync-worker.js", import.meta.url), {
-    workerData: { ...input, writers: { port: writers.port, flag: writers.flag } },
-    transferList: [writers.port],
-    stdout: true,
-    stderr: true,
-    resourceLimits,
-  });
+  const data: WorkerInput = { ...input, writers: { port: writers.port, flag: writers.flag } };
+  let worker = options.early?.take(memoryLimit);
+  if (worker) worker.postMessage(data, [writers.port]);
+  else worker = new Worker(SYNC_WORKER, { workerData: data, transferList: [writers.port], stdout: true, stderr: true, resourceLimits: resourceLimits(memoryLimit) });
   // The process's RSS, sampled here too: this thread keeps its turns while the worker computes.
   const sampler = setInterval(() => sampleMemory(live, false), 100);
   sampler.unref();

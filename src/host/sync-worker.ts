@@ -8,7 +8,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createDestination } from "../destinations/open.js";
 import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { loadConnector } from "../project/loader.js";
-import { formSecrets } from "../setup/form.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { UsageError } from "../util/errors.js";
@@ -69,7 +68,9 @@ async function main(input: WorkerInput): Promise<void> {
     // Before the connector loads, so that requests made at import time are recorded or replayed too.
     const http = input.http ? (await import("../replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);
-    post({ t: "secrets", values: [...configurationSecrets(definition.configuration, input.configuration), ...formSecrets(definition, input.configuration)] });
+    // The form module only for a connector with a form: loading it slows every start.
+    const form = (definition as { form?: unknown }).form === undefined ? [] : (await import("../setup/form.js")).formSecrets(definition, input.configuration);
+    post({ t: "secrets", values: [...configurationSecrets(definition.configuration, input.configuration), ...form] });
     const destination = createDestination(input.destination);
     const result = await runConnectorSync({
       definition,
@@ -105,7 +106,8 @@ async function main(input: WorkerInput): Promise<void> {
 }
 
 if (parentPort) {
-  const input = workerData as WorkerInput;
+  // Started early (worker-start.ts), the worker gets its input as its first message.
+  const input = ((workerData as WorkerInput | undefined) ?? (await new Promise((resolve) => parentPort!.once("message", resolve)))) as WorkerInput;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
   sendStdioAsMessages();
   const shared = new Float64Array(input.liveCounts);

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createJiti } from "jiti";
 import { asDefinition, type ConnectorDefinition } from "../sdk/connector.js";
 import { UsageError } from "../util/errors.js";
 import { isError, thrownText } from "../util/thrown.js";
@@ -45,6 +44,8 @@ function borrowedAliases(connectorFile: string): Record<string, string> {
 /** Loads connector.ts/.mts/.js/.mjs through jiti and returns its connector definition. */
 export async function loadConnector(file: string): Promise<ConnectorDefinition<unknown, unknown>> {
   const alias = { ...borrowedAliases(file), ...selfAliases() };
+  // Through require, not import: importing jiti's CommonJS build from ESM makes Node scan its 190 KB for exports, at every start.
+  const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
   const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false });
   let mod: Record<string, unknown>;
   try {
