@@ -18,7 +18,7 @@ const flag = (name, fallback) => {
 };
 const scale = Number(flag("scale", "1"));
 const runs = Number(flag("runs", "3"));
-const only = flag("only", "W1,W2,W3,W4,W5,W6,W7,W8,W9").split(",");
+const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9").split(",");
 const json = args.includes("--json");
 const n = (x) => Math.max(1, Math.round(x * scale));
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
@@ -50,7 +50,7 @@ function project(config) {
 measure("node", [BIN, "debug", project({ rows: 1, every: 1, declared: true }), "--json"]);
 
 /** Runs one workload `runs` times on each side, alternating, and keeps the medians. */
-function compare({ rows, every, declared = true, updates = 0, deletes = 0, destination = "sqlite" }, times = runs) {
+function compare({ rows, every, declared = true, updates = 0, deletes = 0, destination = "sqlite", rawBatch = 1 }, times = runs) {
   const engine = [];
   const raw = [];
   for (let i = 0; i < times; i++) {
@@ -58,7 +58,7 @@ function compare({ rows, every, declared = true, updates = 0, deletes = 0, desti
     engine.push(measure("node", [BIN, "debug", dir, "--json", "--destination", destination]));
     const rawDir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-raw-"));
     const rawScript = destination === "duckdb" ? "raw-duckdb.mjs" : "raw.mjs";
-    raw.push(measure("node", [path.join(HERE, rawScript), rawDir, String(rows), String(every), String(updates), String(deletes)]));
+    raw.push(measure("node", [path.join(HERE, rawScript), rawDir, String(rows), String(every), String(updates), String(deletes), String(rawBatch)]));
     fs.rmSync(path.join(dir, "files"), { recursive: true, force: true });
     fs.rmSync(rawDir, { recursive: true, force: true });
   }
@@ -91,6 +91,8 @@ function startup(times = Math.max(10, runs * 4)) {
 const results = {};
 const rowsW = n(1_000_000);
 if (only.includes("W1")) results.W1 = compare({ rows: rowsW, every: n(10_000) });
+// W1B: W1 against a raw loop that writes 32 upserts per statement, as the engine does: no goal, a fairer ceiling.
+if (only.includes("W1B")) results.W1B = compare({ rows: rowsW, every: n(10_000), rawBatch: 32 });
 if (only.includes("W2")) results.W2 = compare({ rows: rowsW, every: Math.max(1, Math.round(100 * Math.min(1, scale * 10))) }, Math.min(runs, 1) || 1);
 if (only.includes("W3")) results.W3 = compare({ rows: rowsW, every: n(10_000), declared: false });
 if (only.includes("W4")) results.W4 = compare({ rows: rowsW, every: n(10_000), updates: n(200_000), deletes: n(100_000) });
@@ -154,15 +156,16 @@ const desc = {
   W2: `W1 with a checkpoint every ${k(Math.max(1, Math.round(100 * Math.min(1, scale * 10))))} rows`,
   W3: "W1 with no schema(): every column inferred",
   W4: `W1, then ${k(n(200_000))} partial updates and ${k(n(100_000))} deletes`,
+  W1B: "W1 against a raw loop that also writes 32 rows per statement",
   W8: "W1 into DuckDB (--destination duckdb), against a raw @duckdb/node-api appender loop",
   W9: "W1 into PostgreSQL (connector run) against a raw pg loop",
 };
 lines.push(["Workload", "What", "Engine", "Raw", "Engine ÷ raw", "Goal", "Met"]);
-for (const id of ["W1", "W2", "W3", "W4", "W8", "W9"]) {
+for (const id of ["W1", "W1B", "W2", "W3", "W4", "W8", "W9"]) {
   const r = results[id];
   if (!r) continue;
-  const goal = { W1: "≥ 0.90", W2: "≥ 0.75", W3: "≥ 0.75", W4: "≥ 0.80", W8: "≥ 0.70", W9: "≥ 0.70" }[id];
-  lines.push([id, desc[id], `${fmt(r.engineSeconds)} s (${k(r.engineOpsPerSec)} ops/s)`, `${fmt(r.rawSeconds)} s (${k(r.rawOpsPerSec)} ops/s)`, fmt(r.ratio), goal, goals[id](r) ? "yes" : "no"]);
+  const goal = { W1: "≥ 0.90", W1B: "none", W2: "≥ 0.75", W3: "≥ 0.75", W4: "≥ 0.80", W8: "≥ 0.70", W9: "≥ 0.70" }[id];
+  lines.push([id, desc[id], `${fmt(r.engineSeconds)} s (${k(r.engineOpsPerSec)} ops/s)`, `${fmt(r.rawSeconds)} s (${k(r.rawOpsPerSec)} ops/s)`, fmt(r.ratio), goal, goals[id] ? (goals[id](r) ? "yes" : "no") : "-"]);
 }
 if (results.W5) {
   const r = results.W5;

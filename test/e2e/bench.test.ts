@@ -9,7 +9,7 @@ it("npm run bench's harness runs every workload at a tiny scale and reports each
   expect(r.exitCode, String(r.stderr)).toBe(0);
   const { machine, results } = JSON.parse(String(r.stdout));
   expect(machine).toMatchObject({ cpus: expect.any(Number), node: process.version, scale: 0.0005 });
-  for (const id of ["W1", "W2", "W3", "W4", "W9"]) {
+  for (const id of ["W1", "W1B", "W2", "W3", "W4", "W9"]) {
     expect(results[id].engineSeconds, id).toBeGreaterThan(0);
     expect(results[id].rawSeconds, id).toBeGreaterThan(0);
     expect(results[id].ratio, id).toBeCloseTo(results[id].rawSeconds / results[id].engineSeconds, 10);
