@@ -8,6 +8,7 @@
  * loads this at start-up, before any other module it could lean on.
  */
 import { validateWith, type StandardSchemaV1 } from "./standard-schema.js";
+import { keyValueSecrets } from "./key-value-secrets.js";
 
 /** A plain object, as JSON.parse makes them (not imported from state.ts, to keep the CLI's start-up light). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -181,8 +182,8 @@ function parseJsonText(s: string): unknown {
 }
 
 /**
- * Secrets that hide inside ordinary-looking values: the password of a connection string,
- * and values under secret-looking keys of a configuration value that is JSON text. JSON
+ * Secrets that hide inside ordinary-looking values: the password of a connection string (a URL's,
+ * or a `Password=` pair, key-value-secrets.ts), and values under secret-looking keys of a configuration value that is JSON text. JSON
  * text inside JSON text is followed a few levels deep.
  */
 function embeddedSecrets(value: unknown, out: Set<string>, level = 0): void {
@@ -200,6 +201,7 @@ function embeddedSecrets(value: unknown, out: Set<string>, level = 0): void {
         }
       }
     }
+    for (const password of keyValueSecrets(s, isSecretKey)) out.add(password);
     const parsed = level < 3 ? parseJsonText(s) : undefined;
     if (parsed === null || typeof parsed !== "object") continue;
     secretsByKey(parsed, out);

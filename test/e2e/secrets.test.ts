@@ -213,6 +213,38 @@ export default {
   });
 });
 
+describe("passwords inside connection strings that are not URLs", () => {
+  it("ADO.NET, ODBC, libpq and JDBC forms under ordinary keys: hidden in logs, errors and --json, the rest of the string kept", async () => {
+    const strings = {
+      mssql: "Server=tcp:db.example.com,1433;Initial Catalog=app;User Id=loader;Password=Wq8 zr!4pass;Encrypt=true;",
+      odbc: "Driver={ODBC Driver 18};Server=db;Uid=u;Pwd={br@ce;d9x};",
+      libpq: "host=db.example.com dbname=app user=loader password='tw0 w0rds9' sslmode=require",
+      jdbc: "jdbc:postgresql://db.example.com:5432/app?user=loader&password=p%40ssw0rd77&ssl=true",
+      storage: "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=QmFzZTY0S2V5PT0xyz=;EndpointSuffix=core.windows.net",
+    };
+    const dir = makeProject({
+      "configuration.json": JSON.stringify(strings),
+      "connector.mjs": `import { op, log } from "connector-sdk";
+export default {
+  update(c) {
+    for (const [name, value] of Object.entries(c)) log.info(name + ": " + value);
+    op.checkpoint({ done: true });
+    throw new Error("cannot connect with " + c.mssql);
+  },
+};
+`,
+    });
+    const text = await cli(["debug"], { cwd: dir });
+    expect(text.exitCode).toBe(1);
+    expect(text.stderr).toContain("INFO    mssql: Server=tcp:db.example.com,1433;Initial Catalog=app;User Id=loader;Password=***;Encrypt=true;");
+    expect(text.stderr).toContain("INFO    jdbc: jdbc:postgresql://db.example.com:5432/app?user=loader&password=***&ssl=true");
+    expect(text.stderr).toContain("Sync FAILED: cannot connect with Server=tcp:db.example.com");
+    const json = await cli(["debug", "--json"], { cwd: dir });
+    expect(JSON.parse(json.stdout).status).toBe("failed");
+    expectHidden([text, json], ["Wq8 zr!4pass", "br@ce;d9x", "tw0 w0rds9", "p%40ssw0rd77", "p@ssw0rd77", "QmFzZTY0S2V5PT0xyz="]);
+  });
+});
+
 /** Runs `connector <args> | head -1` in a shell: head closes the pipe after one line. */
 async function headOne(dir: string, args: string): Promise<{ code: number; firstLine: string; stderr: string }> {
   const r = await execa("bash", ["-c", `node ${BIN} ${args} 2>stderr.txt | head -1; echo "\${PIPESTATUS[0]}" > code.txt`], { cwd: dir, env: { NO_COLOR: "1" }, reject: false });

@@ -54,6 +54,15 @@ describe("configurationSecrets", () => {
     }
   });
 
+  it("takes the password of ADO.NET, ODBC, libpq and JDBC connection strings, and nothing else of them", () => {
+    expect(configurationSecrets(undefined, { a: "Server=db;User Id=loader;Password=s3cr3t pass;Encrypt=true" })).toEqual(["s3cr3t pass"]);
+    expect(configurationSecrets(undefined, { a: "Driver={ODBC 18};Server=db;Uid=u;Pwd={br@ce;d}" })).toEqual(["br@ce;d"]);
+    expect(configurationSecrets(undefined, { a: "host=db user=loader password='two words' dbname=app" })).toEqual(["two words"]);
+    expect(configurationSecrets(undefined, { a: "jdbc:postgresql://db/app?user=loader&password=p%40ss99&ssl=true" })).toEqual(["p%40ss99", "p@ss99"]);
+    expect(configurationSecrets(undefined, { a: "AccountName=acct;AccountKey=QmFzZTY0;EndpointSuffix=core.windows.net" })).toEqual(["QmFzZTY0"]);
+    expect(configurationSecrets(undefined, { filter: "status=open;owner=me", query: "?page=2&sort=asc", notes: "host=db user=loader" })).toEqual([]);
+  });
+
   it("ignores values shorter than 4 characters and settings such as true or none", () => {
     expect(configurationSecrets(undefined, { api_key: "abc", auth_enabled: "true", auth: "none", token: "abcd" })).toEqual(["abcd"]);
   });

@@ -1,0 +1,38 @@
+/**
+ * Passwords inside connection strings that are not URLs with a user and a password: ADO.NET and
+ * ODBC (`Server=db;User Id=u;Password=s3 cr3t;`), libpq's keywords (`host=db password='s3 cr3t'`),
+ * and the query of a JDBC or other URL (`jdbc:postgresql://db/app?user=u&password=s3cr3t`). A pair
+ * counts when its key is secret-looking, whatever configuration key holds the text.
+ */
+const QUERY_PAIR = /[?&]([^=&#\s]+)=([^&#\s]*)/g;
+const SEMICOLON_PAIR = /(?:^|;)\s*([^=;]+?)\s*=\s*(\{[^}]*\}|"[^"]*"|'[^']*'|[^;]*)/g;
+const SPACE_PAIR = /(?:^|\s)([A-Za-z_][\w.-]*)\s*=\s*('(?:[^'\\]|\\.)*'|"[^"]*"|\S+)/g;
+
+function unquote(value: string): string {
+  const v = value.trim();
+  const first = v[0];
+  const last = v[v.length - 1];
+  if (v.length >= 2 && ((first === "'" && last === "'") || (first === '"' && last === '"') || (first === "{" && last === "}"))) return v.slice(1, -1);
+  return v;
+}
+
+export function keyValueSecrets(text: string, isSecretKey: (key: string) => boolean): string[] {
+  if (!text.includes("=")) return [];
+  const out: string[] = [];
+  const take = (key: string, value: string): void => {
+    if (!isSecretKey(key.trim())) return;
+    const v = unquote(value);
+    if (v) out.push(v);
+  };
+  for (const m of text.matchAll(QUERY_PAIR)) {
+    take(m[1]!, m[2]!);
+    try {
+      take(m[1]!, decodeURIComponent(m[2]!));
+    } catch {
+      // not percent-encoded
+    }
+  }
+  // Values between semicolons may hold spaces; elsewhere a space ends a value.
+  for (const m of text.matchAll(text.includes(";") ? SEMICOLON_PAIR : SPACE_PAIR)) take(m[1]!, m[2]!);
+  return out;
+}
