@@ -123,6 +123,12 @@ export class Sync implements OperationTarget {
     const stored = this.o.opened ?? this.dest.open();
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
+    if (this.o.stateFile && stored.lastSeq === 0 && Object.keys(this.o.state).length > 0) {
+      // A state file left from another warehouse (debug's, or one deleted since): the rows before its cursor are missing here.
+      this.warn(
+        `this sync starts from the state in ${this.o.stateFile}, but ${this.dest.location} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,
+      );
+    }
     const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column));
     const names = new Names(this.o.naming, catalog, (key, message) => this.warnOnce(key, message));
     this.normalizer = new RowNormalizer(catalog, names, { schemaChanged: () => this.tally.schemaChange(), warnOnce: (k, m) => this.warnOnce(k, m) });

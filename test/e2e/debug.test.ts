@@ -132,6 +132,25 @@ describe("connector debug: state and configuration files", () => {
     expect(r.stderr).not.toContain("12345678");
   });
 
+  it("a state file without the warehouse it belongs to: a warning that the rows before it are not loaded, in debug and in run into a new file, and none once the warehouse has a checkpoint", async () => {
+    const dir = makeProject({
+      "connector.mjs": `import { op } from "connector-sdk";\nexport default { update(c, state) { const from = state.n ?? 0; for (let i = from; i < from + 3; i++) op.upsert("t", { id: i }); op.checkpoint({ n: from + 3 }); } };\n`,
+    });
+    const first = await cli(["debug", "--json"], { cwd: dir });
+    expect(JSON.parse(first.stdout).warnings).toEqual([]);
+    fs.rmSync(path.join(dir, "files", "warehouse.db"));
+    const warning = "holds no checkpoint yet, so what the source gave before that state is not loaded into it";
+    const again = await cli(["debug"], { cwd: dir });
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain(`this sync starts from the state in ${path.join(dir, "files", "state.json")}, but ${path.join(dir, "files", "warehouse.db")} ${warning}`);
+    expect(query(dir, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 3 }, { id: 4 }, { id: 5 }]);
+    const next = await cli(["debug", "--json"], { cwd: dir });
+    expect(JSON.parse(next.stdout).warnings).toEqual([]);
+    const run = await cli(["run", "--destination", "sqlite:prod.db"], { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`prod.db ${warning}`);
+  });
+
   it("a project directory given as an argument works from anywhere", async () => {
     const dir = makeProject({ "connector.ts": simple(`op.upsert("t", { id: 1 }); op.checkpoint({ ok: true });`) });
     const r = await cli(["debug", dir], { cwd: path.dirname(dir) });
