@@ -123,6 +123,48 @@ describe("SIGINT: what happens in which order", () => {
   });
 });
 
+describe("SIGINT between a checkpoint's commit and its state file (SQLite)", () => {
+  // The connector stands in for the moment the worker is stopped: it replaces fs.renameSync, which the worker's
+  // state-file write calls right after checkpoint 2 is committed, with a busy loop, and says so.
+  const BETWEEN_COMMIT_AND_STATE = `import fs from "node:fs";
+import { op, log } from "connector-sdk";
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"] }],
+  update() {
+    op.upsert("t", { id: 1 });
+    op.checkpoint({ n: 1 });
+    const rename = fs.renameSync;
+    fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
+      if (String(to).endsWith("state.json")) {
+        log.info("committed, state file next");
+        for (;;) {}
+      }
+      return rename(from, to);
+    };
+    op.upsert("t", { id: 2 });
+    op.checkpoint({ n: 2 });
+  },
+};
+`;
+
+  // docs/architecture.md: the state file lags the data "only after a crash of the whole process"; for a threaded
+  // destination supervise() adopts the writer's last commit, but the SQLite destination commits in the worker, and
+  // nothing reads the checkpoint it committed before it was stopped. Seen without the stand-in too: 15 of 19
+  // SIGINTs and SIGTERMs at random moments of a run that checkpoints every 74 operations (this build and the one
+  // before the early worker alike) left state.json one checkpoint behind the warehouse.
+  it.fails("leaves state.json at the checkpoint the warehouse committed last", async () => {
+    const dir = makeProject({ "connector.ts": BETWEEN_COMMIT_AND_STATE });
+    const run = startCli(dir, ["debug"]);
+    running.push(run.child);
+    await waitFor(() => run.stderr().includes("committed, state file next"));
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(query(dir, "SELECT max(seq) AS seq FROM _connector_checkpoints")).toEqual([{ seq: 2 }]);
+    expect(query(dir, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(readState(dir)).toEqual({ n: 2 });
+  });
+});
+
 describe("--timeout on a connector blocked in native code", () => {
   it("says it is waiting for the connector, and one Ctrl-C then ends the run at once", async () => {
     const dir = makeProject({ "connector.ts": stuck(BLOCKED, false, BLOCKED_HEAD) });
