@@ -46,6 +46,8 @@ export type WorkerMessage =
   /** `state`: the state the sync starts from, when the destination keeps it (so the main thread could not read it). */
   | { t: "ready"; warnings: string[]; state?: StateObject }
   | { t: "usage-error"; message: string }
+  /** The destination is open: the run's number, and the last checkpoint it held before this run. */
+  | { t: "opened"; run: number; lastSeq: number }
   | { t: "log"; level: LogLevel; message: string }
   /** What the connector wrote to process.stdout or process.stderr (console.*): on the same port as log lines, so the two keep their order. */
   | { t: "output"; stream: "stdout" | "stderr"; text: string }

@@ -16,6 +16,7 @@ import { writeStateFile, type StateObject } from "../state/state.js";
 import type { CheckpointRecord } from "../destinations/destination.js";
 import { readLiveCounts, sampleMemory, Slot } from "../sync/live-counts.js";
 import { WriterHost } from "../destinations/threaded/spawn.js";
+import { lastCheckpointOfRun } from "../destinations/sqlite/read.js";
 import { LogTail } from "../project/crash-reports.js";
 import { formatSize } from "../util/size.js";
 import { LineRelay } from "../util/line-relay.js";
@@ -123,6 +124,7 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
   let inputWarnings = 0;
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
+  let opened: { run: number; lastSeq: number } | undefined;
   let stopWith: (error: ErrorInfo, signalExit?: number) => void = () => {};
   // A worker stuck in native code does not stop, and process.exit() would wait for it: a
   // signal while the worker is being stopped releases the lock and ends the process by that signal.
@@ -150,6 +152,12 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
         .then(() => writers.shutdown())
         .then((committed) => {
           for (const record of committed) adopt(record);
+          // The SQLite destination commits in the worker itself, which may have been stopped between a commit and its
+          // state file: the live count has a checkpoint this thread never heard of, which the file may hold.
+          if (opened && input.destination.kind === "sqlite" && live[Slot.checkpoints]! > checkpoints) {
+            const last = lastCheckpointOfRun(input.destination.file, opened.run, checkpoint?.seq ?? opened.lastSeq);
+            if (last) adopt(last);
+          }
           sampleMemory(live, false);
           then();
         });
@@ -188,6 +196,9 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
       switch (m.t) {
         case "secrets":
           view.secrets(m.values);
+          break;
+        case "opened":
+          opened = { run: m.run, lastSeq: m.lastSeq };
           break;
         case "ready":
           for (const relay of relays) relay.release();

@@ -88,6 +88,7 @@ async function main(input: WorkerInput): Promise<void> {
           post({ t: "secrets", values: configurationSecrets(definition.configuration, inputs.configuration) });
           post({ t: "ready", warnings: inputs.warnings, ...(destination.capabilities.stateInDestination ? { state: inputs.state } : {}) });
         },
+        opened: (info) => post({ t: "opened", ...info }),
         warning: (message) => post({ t: "warning", message }),
         checkpoint: (info) => post({ t: "checkpoint", info }),
       },

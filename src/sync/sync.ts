@@ -34,6 +34,8 @@ export interface CheckpointInfo {
 }
 
 export interface SyncEvents {
+  /** The destination is open: this sync's run number, and the last checkpoint it held. */
+  opened?(info: { run: number; lastSeq: number }): void;
   checkpoint?(info: CheckpointInfo): void;
   warning?(message: string): void;
 }
@@ -123,6 +125,7 @@ export class Sync implements OperationTarget {
     const stored = this.o.opened ?? this.dest.open();
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
+    this.o.events?.opened?.({ run: stored.run, lastSeq: stored.lastSeq });
     if (this.o.stateFile && stored.lastSeq === 0 && Object.keys(this.o.state).length > 0) {
       // A state file left from another warehouse (debug's, or one deleted since): the rows before its cursor are missing here.
       this.warn(

@@ -1,6 +1,6 @@
 /** The SQLite warehouse opened for reading only: the commands that look but never write. */
 import fs from "node:fs";
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import { UsageError } from "../../util/errors.js";
 import { openForReading, warehouseProblem } from "./file.js";
 
@@ -32,4 +32,21 @@ export function openReadOnly(file: string): Database.Database {
 
 export function readCheckpoints(db: Database.Database): CheckpointRow[] {
   return db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints ORDER BY seq").all() as CheckpointRow[];
+}
+
+/**
+ * The newest checkpoint a run committed after `afterSeq`, read once the worker that committed it has been
+ * stopped (host/supervise.ts); undefined when there is none, or the file cannot be read. It only reads, but
+ * opens the file writable, so that closing the last connection removes the -wal and -shm files as usual.
+ */
+export function lastCheckpointOfRun(file: string, run: number, afterSeq: number): CheckpointRow | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true });
+    return db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints WHERE run = ? AND seq > ? ORDER BY seq DESC LIMIT 1").get(run, afterSeq) as CheckpointRow | undefined;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
 }
