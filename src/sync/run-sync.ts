@@ -87,6 +87,7 @@ export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
       destination: req.destination,
       opened,
       stateFile: opened ? undefined : req.stateFile,
+      stateFileHeld: Object.keys(req.state ?? {}).length > 0,
       naming: req.naming ?? "fivetran",
       events: req.events,
       logger: req.logger,

@@ -51,6 +51,8 @@ export interface SyncOptions {
   opened?: StoredCatalog;
   /** Rewritten atomically after every committed checkpoint; none for in-memory runs. */
   stateFile?: string;
+  /** The state file held a state: `state` is not only the state schema's defaults. */
+  stateFileHeld?: boolean;
   naming: Naming;
   events?: SyncEvents;
   logger?: LogSink;
@@ -126,7 +128,7 @@ export class Sync implements OperationTarget {
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     this.o.events?.opened?.({ run: stored.run, lastSeq: stored.lastSeq });
-    if (this.o.stateFile && stored.lastSeq === 0 && Object.keys(this.o.state).length > 0) {
+    if (this.o.stateFile && this.o.stateFileHeld && stored.lastSeq === 0) {
       // A state file left from another warehouse (debug's, or one deleted since): the rows before its cursor are missing here.
       this.warn(
         `this sync starts from the state in ${this.o.stateFile}, but ${this.dest.location} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,

@@ -928,6 +928,14 @@ export const CATALOGUE: Case[] = [
     says: [/Connector "held" is running in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_edit: another session .* holds its lock\. Wait for the run to finish, then try again\./],
   },
   {
+    id: "state-set-unknown-connector",
+    files: after(""),
+    setup: (d) => priorRun(d, "cat_names", ["--name", "first"]),
+    args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_names", "--name", "frist"],
+    code: 2,
+    says: [/No state for connector "frist" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_names: it holds the state of "first"\. Check --name \(the default is the project folder's name\), or seed a first run with `connector run --state <file>`\./],
+  },
+  {
     id: "run-table-of-another-connector",
     files: after(""),
     setup: (d) => priorRun(d, "cat_owner", ["--name", "first"]),

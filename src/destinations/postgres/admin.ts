@@ -64,6 +64,14 @@ export async function dropConnector(client: pg.Client, o: PostgresOptions, table
 /** Replaces the state the next run starts from; the checkpoint history stays as it is. */
 export async function writeStoredState(client: pg.Client, o: PostgresOptions, state: string): Promise<void> {
   if (!(await hasMetadata(client, o.schema))) throw new UsageError(`Nothing in ${locationOf(o.connection, o.schema)} yet: no connector has run there. Run \`connector run\` first, or seed a first run with --state.`);
+  // A mistyped --name would otherwise start a state of its own, which no run of the real connector reads.
+  const names = (await client.query<{ connector: string }>(`SELECT connector FROM ${q(o.schema)}.${q(META.state)} ORDER BY connector`)).rows.map((r) => r.connector);
+  if (!names.includes(o.connector)) {
+    const held = names.length > 0 ? `it holds the state of ${names.map((n) => JSON.stringify(n)).join(", ")}` : "no connector has committed a checkpoint there";
+    throw new UsageError(
+      `No state for connector ${JSON.stringify(o.connector)} in ${locationOf(o.connection, o.schema)}: ${held}. Check --name (the default is the project folder's name), or seed a first run with \`connector run --state <file>\`.`,
+    );
+  }
   await client.query(
     `INSERT INTO ${q(o.schema)}.${q(META.state)} AS s (connector, state, time) VALUES ($1, $2, now())
      ON CONFLICT (connector) DO UPDATE SET state = EXCLUDED.state, time = EXCLUDED.time`,
