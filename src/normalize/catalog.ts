@@ -21,9 +21,7 @@ export interface Column {
   pk: boolean;
   /** Position among the table's data columns: the column's slot in a row. */
   index: number;
-  /** The converter for this column's type, cached until the type changes. */
-  convert?: Coercer;
-  /** A declared column's converter with its warnings (row-normalizer.ts), cached until the type changes. */
+  /** The converter with the warnings its type needs (row-normalizer.ts), cached until the type changes. */
   put?: Coercer;
 }
 
@@ -42,7 +40,7 @@ export interface Table {
   shapeColumns: (Column | undefined)[];
 }
 
-export type ColumnInput = Omit<Column, "index" | "convert" | "put">;
+export type ColumnInput = Omit<Column, "index" | "put">;
 
 export class Catalog {
   readonly tables = new Map<string, Table>();
@@ -124,6 +122,5 @@ function push(t: Table, c: Omit<Column, "index">): Column {
 function retype(col: Column, type: LogicalType, declared: boolean): void {
   col.type = type;
   col.declared = declared;
-  col.convert = undefined;
   col.put = undefined;
 }

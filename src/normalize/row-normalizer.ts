@@ -53,7 +53,7 @@ export class RowNormalizer {
       for (const key in d) {
         const value = d[key];
         col = shape[j] === key ? columns[j] : ((shape[j] = key), (columns[j] = t.resolved.get(key)));
-        if (col?.put === undefined || col.name === FIVETRAN_ID) {
+        if (col?.put === undefined || !col.declared || col.name === FIVETRAN_ID) {
           col = undefined;
           this.put(t, row, key, value);
           columns[j] = t.resolved.get(key);
@@ -154,20 +154,16 @@ export class RowNormalizer {
 
   private coerce(t: Table, col: Column, type: LogicalType, value: unknown): Stored {
     try {
-      const stored = (col.convert ??= coercerFor(type))(value);
-      if (type.type === "JSON" && typeof value === "string" && /^\s*[[{]/.test(value)) this.checkDoubleEncoding(t, col, value);
-      if (type.type === "FLOAT") this.checkFloatRounding(t, col, value, stored as number);
-      if (col.declared && col.put === undefined) col.put = this.putter(t, col, type);
-      return stored;
+      return (col.put ??= this.putter(t, col, type))(value);
     } catch (e) {
       if (!(e instanceof CoercionError)) throw e;
       throw this.coercionFailed(t, col, type, e);
     }
   }
 
-  /** What coerce() does for a declared column, as one function per column, for upsert's fast path. */
+  /** The column's converter with the warnings its type needs; cached on the column, and called directly by upsert's fast path for a declared column. */
   private putter(t: Table, col: Column, type: LogicalType): (value: unknown) => Stored {
-    const convert = (col.convert ??= coercerFor(type));
+    const convert = coercerFor(type);
     if (type.type === "JSON") {
       return (value) => {
         const stored = convert(value);

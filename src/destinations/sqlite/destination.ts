@@ -58,10 +58,7 @@ export class SqliteDestination implements Destination {
     const held = this.held;
     this.held = [];
     try {
-      for (const b of held) {
-        b.listed = false;
-        b.write();
-      }
+      for (const b of held) b.write();
     } catch (e) {
       for (const b of held) b.discard();
       throw e;
@@ -148,10 +145,7 @@ export class SqliteDestination implements Destination {
   }
 
   private discard(): void {
-    for (const b of this.held) {
-      b.listed = false;
-      b.discard();
-    }
+    for (const b of this.held) b.discard();
     this.held = [];
   }
 

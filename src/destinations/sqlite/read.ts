@@ -30,8 +30,10 @@ export function openReadOnly(file: string): Database.Database {
   return db;
 }
 
+const CHECKPOINTS = "SELECT seq, run, time, state, operations FROM _connector_checkpoints";
+
 export function readCheckpoints(db: Database.Database): CheckpointRow[] {
-  return db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints ORDER BY seq").all() as CheckpointRow[];
+  return db.prepare(`${CHECKPOINTS} ORDER BY seq`).all() as CheckpointRow[];
 }
 
 /**
@@ -43,7 +45,7 @@ export function lastCheckpointOfRun(file: string, run: number, afterSeq: number)
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { fileMustExist: true });
-    return db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints WHERE run = ? AND seq > ? ORDER BY seq DESC LIMIT 1").get(run, afterSeq) as CheckpointRow | undefined;
+    return db.prepare(`${CHECKPOINTS} WHERE run = ? AND seq > ? ORDER BY seq DESC LIMIT 1`).get(run, afterSeq) as CheckpointRow | undefined;
   } catch {
     return undefined;
   } finally {

@@ -52,6 +52,7 @@ export class UpsertBatch {
 
   /** Writes the rows held, in the order they came. */
   write(): void {
+    this.listed = false;
     const n = this.rows;
     this.rows = 0;
     try {
@@ -66,6 +67,7 @@ export class UpsertBatch {
 
   /** Forgets the rows held: the transaction they belong to rolled back. */
   discard(): void {
+    this.listed = false;
     this.rows = 0;
   }
 }
