@@ -3,9 +3,10 @@
  * CoercionError that says why not. About 340 lines: one coercer per logical type, a table
  * best read in one place (dates and times live in coerce-datetime.ts).
  */
-import { describe, withArticle } from "../util/describe.js";
+import { describe, spell, withArticle } from "../util/describe.js";
 import { coerceNaiveDate, coerceNaiveDateTime, coerceUtcDateTime, isoDate } from "./coerce-datetime.js";
 import { INT64_MAX, INT64_MIN, isUnsafeInteger } from "./infer.js";
+import { checkJsonText, checkText } from "./lone-surrogates.js";
 import { CoercionError, type Coercer, type DataType, type LogicalType, type Stored } from "./types.js";
 
 /** Converts a value into the exact stored form of a logical type, or throws a CoercionError saying why not. */
@@ -32,7 +33,7 @@ const COERCERS: Record<Exclude<DataType, "DECIMAL">, Coercer> = {
     throw new CoercionError(`BINARY needs a Uint8Array or Buffer, got ${describe(v)}`);
   },
   XML: (v) => {
-    if (typeof v === "string") return v;
+    if (typeof v === "string") return checkText(v);
     throw new CoercionError(`XML needs a string, got ${describe(v)}`);
   },
   STRING: (v) => toText(v),
@@ -157,7 +158,7 @@ export function coerceDecimal(value: unknown, precision: number, scale: number):
 }
 
 function toText(value: unknown): string {
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return checkText(value);
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return isoDate(value, "STRING");
   if (isBytes(value)) return bytesOf(value).toString("base64");
@@ -201,11 +202,6 @@ export function unsupported(value: unknown, at = "the value"): string {
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || "class";
   const hint = typeof (value as { toJSON?: unknown }).toJSON === "function" ? "pass value.toJSON() to store what it returns" : "pass a plain object, a string or a number made from it";
   return `${at} is ${withArticle(name)} instance, which has no faithful form in the warehouse; ${hint}`;
-}
-
-function pathOf(parent: string, key: string | number): string {
-  if (typeof key === "number") return `${parent}[${key}]`;
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
 /**
@@ -271,11 +267,6 @@ function checkJson(value: unknown, keys: (string | number)[], parents: object[])
 /** The deepest nesting of objects and arrays that SQLite's JSON functions read (json_valid is 0 beyond it). */
 const MAX_JSON_DEPTH = 1000;
 
-/** "the value", or a path into it such as value.items[2]. */
-export function spell(keys: (string | number)[]): string {
-  return keys.length === 0 ? "the value" : keys.reduce<string>((at, k) => pathOf(at, k), "value");
-}
-
 /** Inside JSON: bigints as decimal strings, bytes as base64 strings (as a STRING column stores them). */
 function jsonReplacer(this: unknown, key: string, v: unknown): unknown {
   if (typeof v === "bigint") return v.toString();
@@ -334,7 +325,9 @@ function toJsonText(value: unknown): string {
   const quick = scanJson(value, 0);
   const replace = quick < 0 ? checkJson(value, [], []) : quick === 1;
   // A replacer slows every call several times over, so it is only used when a bigint or bytes need it.
-  return replace ? JSON.stringify(value, jsonReplacer) : JSON.stringify(value);
+  const text = replace ? JSON.stringify(value, jsonReplacer) : JSON.stringify(value);
+  checkJsonText(text);
+  return text;
 }
 
 /** Cuts a long text for an error message. */

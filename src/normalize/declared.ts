@@ -4,6 +4,7 @@ import { isPlainObject } from "../util/describe.js";
 import { describe } from "../util/describe.js";
 import { formatType, isWidening, parseType, type LogicalType } from "./types.js";
 import { FIVETRAN_ID, type Catalog } from "./catalog.js";
+import { loneSurrogateInName } from "./lone-surrogates.js";
 
 export interface DeclaredColumn {
   name: string;
@@ -26,12 +27,16 @@ export function isReservedColumn(name: string): boolean {
   return RESERVED.test(name);
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * Why a key column cannot be JSON. Each destination would compare such keys its own way: SQLite and DuckDB by their
+ * text, PostgreSQL's jsonb by value, so one pair of rows would be two rows in one and one row (or an error) in another.
+ */
+export const JSON_KEY =
+  'JSON cannot be a primary key: {"a":1,"b":2} and {"b":2,"a":1} are one value to PostgreSQL (jsonb) but two texts to SQLite and DuckDB, so the same rows would differ between destinations. Make the fields that identify a row the key, each a column of its own, or declare the key STRING and send one canonical text for each value';
 
 /** Why SQLite cannot hold a name as given (it reaches SQLite unchanged with --naming source), or undefined. */
 export function nameProblem(name: string): string | undefined {
   if (name.includes("\0")) return "contains a NUL character (\\0), which SQLite cannot hold in a name; remove it, or use --naming fivetran";
-  if (LONE_SURROGATE.test(name)) return "contains a lone UTF-16 surrogate, which SQLite cannot store as given; remove it, or use --naming fivetran";
   return undefined;
 }
 
@@ -62,6 +67,8 @@ export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
     const e = entry as Record<string, unknown>;
     if (typeof e.table !== "string" || e.table.trim() === "") fail(`entry ${i} needs a non-empty "table" name, got ${describe(e.table)}`);
     const source = e.table as string;
+    const lone = loneSurrogateInName(source);
+    if (lone) fail(`table ${JSON.stringify(source)} ${lone}`);
     for (const key of Object.keys(e)) {
       if (!["table", "primary_key", "columns"].includes(key)) fail(`table "${source}": unknown key "${key}" (the keys are table, primary_key, columns)`);
     }
@@ -78,7 +85,7 @@ export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
     const columns = new Map<string, DeclaredColumn & { source: string }>();
     const column = (colSource: string, what: string): string => {
       const col = applyNaming(naming, colSource, "column");
-      const bad = nameProblem(col);
+      const bad = loneSurrogateInName(colSource) ?? nameProblem(col);
       if (bad) fail(`table "${source}": ${what} ${JSON.stringify(colSource)} ${bad}`);
       return col;
     };
@@ -125,6 +132,7 @@ export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
         const existing = columns.get(key);
         if (existing && existing.name !== col) fail(`table "${source}": primary key column "${k}" and column "${existing.source}" differ only in case; SQLite ignores case in column names, so write them the same way`);
         const c = existing ? { name: existing.name, type: existing.type, pk: true } : { name: col, type: null, pk: true };
+        if (c.type?.type === "JSON") fail(`table "${source}": primary key column "${k}" is declared JSON, and ${JSON_KEY}`);
         columns.delete(key);
         pkCols.push(c);
       }

@@ -8,6 +8,7 @@ import type { Catalog } from "./catalog.js";
 import { FIVETRAN_ID } from "./catalog.js";
 import { isReservedColumn, nameProblem, tableNameProblem } from "./declared.js";
 import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
+import { loneSurrogateInName } from "./lone-surrogates.js";
 import { TableSources } from "./table-sources.js";
 import { describe } from "../util/describe.js";
 
@@ -43,7 +44,7 @@ export class Names {
         throw new OperationError(`op.${opName}: the table name must be a non-empty string, got ${describe(source)}`);
       }
       name = applyNaming(this.naming, source, "table");
-      const problem = tableNameProblem(name);
+      const problem = loneSurrogateInName(source) ?? tableNameProblem(name);
       if (problem) throw new OperationError(`op.${opName}: table ${JSON.stringify(source)} ${problem}`);
       this.sources.claim(source, name, `op.${opName}`);
       this.tableNames.set(source, name);
@@ -59,7 +60,7 @@ export class Names {
     let name = cache.get(source);
     if (name === undefined) {
       name = applyNaming(this.naming, source, "column");
-      const problem = nameProblem(name);
+      const problem = loneSurrogateInName(source) ?? nameProblem(name);
       if (problem) throw new OperationError(`op.${opName} on table "${table}": column ${JSON.stringify(source)} ${problem}`);
       cache.set(source, name);
       this.noteKey(table, source, name, opName);

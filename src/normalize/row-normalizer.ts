@@ -6,7 +6,7 @@
  */
 import { OperationError } from "../util/errors.js";
 import { FIVETRAN_ID, type Catalog, type Column, type Table } from "./catalog.js";
-import { caseTwin } from "./declared.js";
+import { caseTwin, JSON_KEY } from "./declared.js";
 import type { Names } from "./names.js";
 import { hashPairs } from "./row-hash.js";
 import { coercerFor, sourceText } from "./coerce.js";
@@ -125,6 +125,9 @@ export class RowNormalizer {
     // A STRING column holds any value's text, but a key that took its type from a string holds strings only: 1 after
     // "1" is an error, as "1" after 1 is, so the outcome does not depend on which came first.
     const keyOfOtherType = col.pk && col.type?.type === "STRING" && inferred.type !== "STRING";
+    if (col.pk && inferred.type === "JSON" && (!col.type || col.type.type === "JSON")) {
+      throw new OperationError(`table "${t.name}", primary key column "${col.name}": the value is ${describe(value)}, which is JSON, and ${JSON_KEY}`);
+    }
     if (!col.type) {
       this.catalog.setColumnType(t, col, inferred, false);
     } else if (keyOfOtherType || !fitsInferred(inferred, col.type, value)) {

@@ -31,3 +31,13 @@ export function withArticle(noun: string): string {
 export function plural(n: number | string, noun: string): string {
   return `${n} ${noun}${n === 1 || n === "1" ? "" : "s"}`;
 }
+
+/** "the value", or a path into it such as value.items[2]. */
+export function spell(keys: (string | number)[]): string {
+  return keys.length === 0 ? "the value" : keys.reduce<string>((at, k) => pathOf(at, k), "value");
+}
+
+function pathOf(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}

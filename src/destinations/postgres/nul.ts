@@ -4,7 +4,7 @@
  * is and how to remove it, never altered silently and never left to the server's own error
  * ("unsupported Unicode escape sequence"), which names neither table nor column.
  */
-import { spell } from "../../normalize/coerce.js";
+import { spell } from "../../util/describe.js";
 
 /** A NUL character in a value; the writer adds the table and the column to the message. */
 export class NulCharacterError extends Error {}
