@@ -31,12 +31,13 @@ function expectSqlTypesAgree(db: Database.Database): void {
 }
 
 describe("types that match what is stored", () => {
-  it("a primary key declared without a type gets the SQL type of its first value, for every inferred type", async () => {
+  // Every inferred type but JSON, which cannot be a key (test/e2e/same-rows.test.ts).
+  it("a primary key declared without a type gets the SQL type of its first value, for every inferred type a key may have", async () => {
     const dir = makeProject({
       "connector.ts": `import { op } from "connector-sdk";
 const KEYS: Record<string, unknown> = {
   long: 42, string: "42", boolean: true, double: 2.5, utc: new Date(Date.UTC(2024, 0, 2)),
-  binary: Buffer.from([1, 2]), decimal: 2n ** 70n, json: { a: 1 },
+  binary: Buffer.from([1, 2]), decimal: 2n ** 70n,
 };
 export default {
   schema: () => Object.keys(KEYS).map((table) => ({ table, primary_key: ["id"] })),
@@ -53,7 +54,7 @@ export default {
     }
     const db = openDb(warehouseOf(dir));
     try {
-      const got = Object.fromEntries(["long", "string", "boolean", "double", "utc", "binary", "decimal", "json"].map((t) => [t, cells(db, t, "id")]));
+      const got = Object.fromEntries(["long", "string", "boolean", "double", "utc", "binary", "decimal"].map((t) => [t, cells(db, t, "id")]));
       expect(got).toEqual({
         long: ["integer 42"],
         string: ["text '42'"],
@@ -62,7 +63,6 @@ export default {
         utc: ["text '2024-01-02T00:00:00.000Z'"],
         binary: ["blob X'0102'"],
         decimal: ["text '1180591620717411303424'"],
-        json: [`text '{"a":1}'`],
       });
       const types = db.prepare("SELECT table_name AS t, type FROM _connector_columns WHERE column_name = 'id' ORDER BY t").all();
       expect(types).toEqual([
@@ -70,7 +70,6 @@ export default {
         { t: "boolean", type: "BOOLEAN" },
         { t: "decimal", type: "DECIMAL(38,0)" },
         { t: "double", type: "DOUBLE" },
-        { t: "json", type: "JSON" },
         { t: "long", type: "LONG" },
         { t: "string", type: "STRING" },
         { t: "utc", type: "UTC_DATETIME" },
