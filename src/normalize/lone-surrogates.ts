@@ -2,9 +2,9 @@
  * Lone UTF-16 surrogates: half of a character beyond U+FFFF, which a JavaScript string can hold
  * (one cut in the middle of an emoji by slice() or a byte limit) but UTF-8 cannot encode. DuckDB
  * and PostgreSQL store UTF-8: DuckDB turns each one into U+FFFD, so "a\ud800" and "a\ud801" become
- * one key and a row is lost, and PostgreSQL fails or does the same. Such a value or name is
- * refused here, before any destination sees it, so every destination ends the same way, with a
- * message that says where it is.
+ * one key and a row is lost, PostgreSQL fails or does the same, and even SQLite gives back three
+ * U+FFFD in its place. Such a value or name is refused here, before any destination sees it, so
+ * every destination ends the same way, with a message that says where it is.
  */
 import { spell } from "../util/describe.js";
 import { CoercionError } from "./types.js";
