@@ -29,12 +29,19 @@ function pathOf(parent: string, key: string | number): string {
  * would drop or mangle (undefined, functions, BigInt, NaN, cycles, class instances) is an
  * error naming its path, so a state never silently loses a key.
  */
+// DuckDB's JSON reader refuses a lone surrogate's \uD800 escape where SQLite and PostgreSQL keep it, so one
+// state would commit on some destinations only: every destination refuses it here instead.
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+const loneSurrogate = "holds a lone UTF-16 surrogate, which UTF-8 cannot encode; send value.toWellFormed() or drop the stray half";
+
 export function serializeState(state: unknown, options: { bigints?: boolean } = {}): string {
   if (!isPlainObject(state)) throw new StateValueError(`the state must be a plain JSON object, got ${describe(state)}`);
   const seen = new Set<object>();
   const walk = (value: unknown, at: string, depth: number): void => {
     switch (typeof value) {
       case "string":
+        if (!wellFormed(value)) throw new StateValueError(`${at} ${loneSurrogate}`);
+        return;
       case "boolean":
         return;
       case "number":
@@ -59,7 +66,10 @@ export function serializeState(state: unknown, options: { bigints?: boolean } = 
     if (Array.isArray(obj)) {
       for (let i = 0; i < obj.length; i++) walk(obj[i], pathOf(at, i), depth + 1);
     } else if (isPlainObject(obj)) {
-      for (const [k, v] of Object.entries(obj)) walk(v, pathOf(at, k), depth + 1);
+      for (const [k, v] of Object.entries(obj)) {
+        if (!wellFormed(k)) throw new StateValueError(`a key of ${at} ${loneSurrogate}`);
+        walk(v, pathOf(at, k), depth + 1);
+      }
     } else {
       const hint = obj instanceof Date ? "; store value.toISOString()" : "";
       throw new StateValueError(`${at} is ${describe(obj)}, not plain JSON${hint}`);
