@@ -490,6 +490,13 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ["big.json: state.cursor is an integer beyond JavaScript's safe integers (±2^53): update() receives it rounded"],
   },
+  {
+    id: "state-set-index-too-large",
+    files: ok,
+    args: ["__command__", "state", "set", "a[99999999999]", "1"],
+    code: 2,
+    says: ["a[99999999999] would fill the new list a with 99,999,999,999 nulls before the value, as a JSON list has no gaps: at least 465.7 GB serialised, over the state's limit of 10 MB"],
+  },
   { id: "project-missing", files: ok, args: ["__command__", "state", "set", "cursor", "1", "--project", "typo/path"], code: 2, says: ["Project directory not found:", path.join("typo", "path")] },
   { id: "files-not-a-folder", files: { ...ok, files: "my notes" }, code: 2, says: ["files is a file, but connector needs a folder there", "Move or rename that file"] },
   { id: "state-too-deep", files: { ...ok, "files/state.json": '{"a":'.repeat(1000) + "{}" + "}".repeat(1000) }, code: 2, says: ["the state is nested more than 1,000 levels deep", "connector reset"] },
