@@ -704,6 +704,13 @@ export const CATALOGUE: Case[] = [
   { id: "memory-limit-unreadable", files: ok, args: ["--memory-limit", "lots"], code: 2, says: ['--memory-limit: cannot read the size "lots"; write it as 512MB or 1GB'] },
   { id: "memory-limit-too-small", files: ok, args: ["--memory-limit", "16MB"], code: 2, says: ["--memory-limit 16MB is too small: a sync needs at least 64 MB"] },
   {
+    id: "memory-limit-too-large",
+    files: ok,
+    args: ["--memory-limit", "100000000000GB"],
+    code: 2,
+    says: [/--memory-limit 100000000000GB is more than (the memory of this machine|this container's memory limit) \([\d.]+ GB\), so it could never stop a sync: the system's out-of-memory killer \(or V8 itself\) would end the whole process first/],
+  },
+  {
     id: "memory-limit-exceeded",
     files: after(`const all: object[] = []; for (let i = 2; ; i++) { const row = { id: i, pad: "x".repeat(64) + i }; all.push(row); op.upsert("t", row); }`),
     args: ["--memory-limit", "128MB"],

@@ -2,11 +2,13 @@
 // that would break the state's 10 MB (it used to build the array first, or abort V8), and a
 // --memory-limit above the machine's memory (the run died on V8's own out-of-memory abort).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, readState } from "../helpers.js";
 
 const OK = { "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` };
+const MB = 1024 * 1024;
 
 describe("connector state set: a list index that would break the state's limit", () => {
   it("is refused with exit 2, naming the path, the list and the limit, before the array is built; the state file is untouched", async () => {
@@ -35,5 +37,33 @@ describe("connector state set: a list index that would break the state's limit",
     expect((await cli(["state", "set", "a[4]", "5"], { cwd: dir })).exitCode).toBe(0);
     expect((await cli(["state", "set", 'b["99999999999"]', "1"], { cwd: dir })).exitCode).toBe(0);
     expect(readState(dir)).toEqual({ a: [1, 2, null, null, 5], b: { "99999999999": 1 } });
+  });
+});
+
+describe("--memory-limit above the machine's memory", () => {
+  const container = process.constrainedMemory?.() ?? 0;
+  const max = container > 0 && container < os.totalmem() ? container : os.totalmem();
+
+  it("is refused with exit 2 by debug and run before anything starts, saying why and the largest limit", async () => {
+    for (const command of [["debug"], ["run", "--destination", "duckdb:files/w.duckdb"]]) {
+      const dir = makeProject(OK);
+      for (const size of ["100000000000GB", `${Math.floor(max / MB) + 1}MB`]) {
+        const r = await cli([...command, "--memory-limit", size], { cwd: dir });
+        expect(r.exitCode, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `--memory-limit ${size} is more than (the memory of this machine|this container's memory limit) \\([\\d.]+ GB\\), so it could never stop a sync: the system's out-of-memory killer \\(or V8 itself\\) would end the whole process first, with no summary and no clean failure\\. Give at most [\\d.]+ GB; production gives a connector 1 GB\\.`,
+          ),
+        );
+        expect(fs.readdirSync(dir).sort()).toEqual(["connector.ts"]);
+      }
+    }
+  });
+
+  it("takes a limit up to the machine's memory", async () => {
+    const dir = makeProject(OK);
+    const r = await cli(["debug", "--memory-limit", `${Math.floor(max / MB)}MB`], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readState(dir)).toEqual({ n: 1 });
   });
 });
