@@ -854,6 +854,20 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ['destination.json names password_env "NO_SUCH_PASSWORD_VAR", but that environment variable is not set. Set it to the database password.'],
   },
+  {
+    id: "run-schema-nul",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=a%00b", "--retries", "2"],
+    code: 2,
+    says: ['--destination: the schema name "a\\u0000b" holds a NUL character (%00), which PostgreSQL cannot hold in a name; remove it from the URL'],
+  },
+  {
+    id: "run-destination-not-utf8",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=a%FFb"],
+    code: 2,
+    says: ['--destination: the value of "schema" is not valid percent-encoded UTF-8 text; PostgreSQL names are UTF-8, so encode each character as its UTF-8 bytes (ü is %C3%BC)'],
+  },
   { id: "run-destination-file-malformed", files: { ...ok, "destination.json": "{ url: }" }, args: ["__command__", "run"], code: 2, says: [/destination\.json is not valid JSON \(line 1, column \d+: /] },
   {
     id: "run-destination-file-unknown-key",
