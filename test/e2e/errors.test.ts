@@ -849,10 +849,22 @@ export const CATALOGUE: Case[] = [
   },
   {
     id: "run-password-env-unset",
-    files: { ...ok, "destination.json": JSON.stringify({ url: "postgres://etl@h/db", password_env: "NO_SUCH_PASSWORD_VAR" }) },
-    args: ["__command__", "run"],
+    files: ok,
+    setup: (d) => fs.writeFileSync(path.join(d, "destination.json"), JSON.stringify({ url: `postgres://postgres@${server().host}:${server().port}/postgres?schema=cat_pw_env`, password_env: "NO_SUCH_PASSWORD_VAR" })),
+    args: ["__command__", "run", "--retries", "2"],
+    env: { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" },
     code: 2,
-    says: ['destination.json names password_env "NO_SUCH_PASSWORD_VAR", but that environment variable is not set. Set it to the database password.'],
+    says: [/asks for a password, and none was given\. .* else the variable that destination\.json's password_env names \(NO_SUCH_PASSWORD_VAR, which is not set\), else PGPASSWORD, else ~\/\.pgpass; none of them holds one\./],
+  },
+  {
+    id: "run-password-missing",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://postgres@__pg__/postgres?schema=cat_no_pw", "--retries", "2"],
+    env: { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" },
+    code: 2,
+    says: [
+      /Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) asks for a password, and none was given\. The password comes from the URL \(postgres:\/\/postgres:<password>@…, percent-encoded\), else the variable that destination\.json's password_env names, else PGPASSWORD, else ~\/\.pgpass; none of them holds one\./,
+    ],
   },
   {
     id: "run-schema-nul",
