@@ -46,13 +46,14 @@ const missing = (user: string, variable?: string): string =>
   `else the variable that destination.json's password_env names${variable ? ` (${variable}, which is not set)` : ""}, else PGPASSWORD, else ~/.pgpass; none of them holds one.`;
 
 describe("names in the URL that PostgreSQL cannot hold", () => {
-  it("a NUL (%00) in the schema, database or user name, and bytes that are not UTF-8 (%FF), are refused up front with exit 2, not retried, and nothing is created", async () => {
+  it("a NUL (%00) in the schema, database, user or host name, and bytes that are not UTF-8 (%FF), are refused up front with exit 2, not retried, and nothing is created", async () => {
     const dir = makeProject(OK);
     const withPassword = (u: string): string => u.replace("postgres@", `postgres:${encodeURIComponent(server().password)}@`);
     const cases: [string, string][] = [
       [url("postgres", "a%00b"), '--destination: the schema name "a\\u0000b" holds a NUL character (%00), which PostgreSQL cannot hold in a name; remove it from the URL'],
       [url("postgres", "s", "post%00gres"), '--destination: the database name "post\\u0000gres" holds a NUL character (%00), which PostgreSQL cannot hold in a name'],
       [url("postgres%00x", "s"), '--destination: the user name "postgres\\u0000x" holds a NUL character (%00), which PostgreSQL cannot hold in a name'],
+      [`${url("postgres", "s")}&host=127.0.0.1%00x`, '--destination: the host "127.0.0.1\\u0000x" holds a NUL character (%00)'],
       [url("postgres", "a%FFb"), '--destination: the value of "schema" is not valid percent-encoded UTF-8 text; PostgreSQL names are UTF-8, so encode each character as its UTF-8 bytes (ü is %C3%BC)'],
     ];
     for (const [target, says] of cases) {

@@ -89,8 +89,8 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   const user = q("user") ?? (url.username ? decode(url.username) : undefined) ?? env.PGUSER ?? os.userInfo().username;
   const database = q("dbname") ?? (url.pathname.length > 1 ? decode(url.pathname.slice(1)) : undefined) ?? env.PGDATABASE ?? user;
   const schema = q("schema") ?? "public";
-  // PostgreSQL's names are C strings: it refuses a NUL with a raw "invalid byte sequence", or cuts a user or database name short at it.
-  for (const [what, name] of [["schema name", schema], ["database name", database], ["user name", user]] as const) {
+  // PostgreSQL's names are C strings: it refuses a NUL with a raw "invalid byte sequence", or cuts a user or database name short at it (and no host name holds one).
+  for (const [what, name] of [["schema name", schema], ["database name", database], ["user name", user], ["host", host]] as const) {
     if (name.includes("\0")) throw new UsageError(`${where}: the ${what} ${JSON.stringify(name)} holds a NUL character (%00), which PostgreSQL cannot hold in a name; remove it from the URL`);
   }
   if (Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) throw new UsageError(`${where}: the schema name "${schema}" is ${Buffer.byteLength(schema)} bytes long; PostgreSQL names hold at most ${MAX_IDENTIFIER_BYTES}`);
