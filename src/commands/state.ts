@@ -9,7 +9,7 @@ import { checkpointState, checkStateValue, roundedWarning, StateStore, unsafeInt
 import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../util/redact.js";
 import { validateWith } from "../util/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt } from "../state/edit.js";
-import { formatBytes, isPlainObject, readStateFile, type StateObject } from "../state/state.js";
+import { formatBytes, isPlainObject, readStateFile, StateValueError, type StateObject } from "../state/state.js";
 import { commandDestination } from "../project/run-destination.js";
 import { num, renderAligned } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -151,7 +151,16 @@ export async function stateSet(pathText: string | undefined, valueText: string |
       `${valueText.trim()} holds an integer beyond JavaScript's safe integers (±2^53), which update() would receive rounded. Store it as a string: connector state set ${pathText} '${JSON.stringify(valueText.trim())}'`,
     );
   }
-  await c.store.locked(async () => writeState(c, setAt(await c.store.read(), parts, value), `Set ${formatPath(parts)} to ${showValue(value)}`));
+  await c.store.locked(async () => writeState(c, setPath(await c.store.read(), parts, value), `Set ${formatPath(parts)} to ${showValue(value)}`));
+}
+
+function setPath(state: StateObject, parts: ReturnType<typeof parsePath>, value: ReturnType<typeof parseCliValue>): StateObject {
+  try {
+    return setAt(state, parts, value);
+  } catch (e) {
+    if (e instanceof StateValueError) throw new UsageError(`The new state is not valid: ${e.message}`);
+    throw e;
+  }
 }
 
 export async function stateUnset(pathText: string, opts: StateOptions): Promise<void> {

@@ -49,10 +49,9 @@ export function parseDestination(text: string, from: string, name: string, base:
     return { spec: { kind, file: abs }, location: abs, from };
   }
   if (/^postgres(ql)?:\/\//i.test(value)) {
-    if (passwordEnv && passwordEnv.value === undefined) {
-      throw new UsageError(`${from} names password_env "${passwordEnv.variable}", but that environment variable is not set. Set it to the database password.`);
-    }
+    // An unset password_env variable is no error: PGPASSWORD (or ~/.pgpass, or a server that asks for none) may serve.
     const { connection, schema } = parsePostgresUrl(value, from, passwordEnv?.value);
+    if (passwordEnv && connection.password === undefined) connection.passwordEnv = passwordEnv.variable;
     return {
       spec: { kind: "postgres", connection, schema, connector: name },
       location: locationOf(connection, schema),

@@ -1,5 +1,5 @@
 import { parseJsonExact, stringifyExact } from "../util/exact.js";
-import { isPlainObject, type JsonValue, type StateObject } from "./state.js";
+import { formatBytes, isPlainObject, STATE_LIMIT_BYTES, StateValueError, type JsonValue, type StateObject } from "./state.js";
 
 export type PathPart = string | number;
 
@@ -12,6 +12,9 @@ export function parsePath(text: string): PathPart[] {
     const m = token.exec(rest);
     if (!m || (parts.length > 0 && m[1] !== undefined && !m[0].startsWith("."))) {
       throw new Error(`cannot read the path ${JSON.stringify(text)} at ${JSON.stringify(rest)}; write it like companies.acme.cursor, items[0] or ["odd.key"]`);
+    }
+    if (m[2] !== undefined && !Number.isSafeInteger(Number(m[2]))) {
+      throw new Error(`the index [${m[2]}] in the path ${JSON.stringify(text)} is beyond any list a state can hold (at most 10 MB); to use ${m[2]} as a key, write ["${m[2]}"]`);
     }
     parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
     rest = rest.slice(m[0].length);
@@ -28,6 +31,7 @@ export function formatPath(parts: PathPart[]): string {
 
 /** Returns a copy of the state with the value at the path set, creating objects on the way. */
 export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): StateObject {
+  checkGaps(state, parts);
   const copy = structuredClone(state);
   let node: JsonValue = copy;
   for (let i = 0; i < parts.length - 1; i++) {
@@ -47,6 +51,42 @@ export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): 
   }
   (node as Record<string | number, JsonValue>)[last] = value;
   return copy;
+}
+
+/** What JSON writes for each item that fills a list's gap: `null` and its comma. */
+const NULL_BYTES = 5;
+
+/**
+ * Refuses, before anything is built, a path whose list indexes leave gaps that JSON would fill
+ * with more nulls than a state may hold: `a[99999999999]` would otherwise make V8 build an
+ * array it cannot hold, and `a[100000000]` one of 477 MB, only to refuse it afterwards.
+ * The walk follows setAt: past what the state holds, a numeric key makes a list.
+ */
+function checkGaps(state: StateObject, parts: PathPart[]): void {
+  let node: JsonValue = state;
+  let made = false;
+  let nulls = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const key = parts[i]!;
+    let next: JsonValue | undefined;
+    if (Array.isArray(node) && typeof key === "number") {
+      nulls += Math.max(0, key - node.length);
+      if (nulls * NULL_BYTES > STATE_LIMIT_BYTES) {
+        const list = formatPath(parts.slice(0, i));
+        const asKey = made ? `; to use ${key} as a key, write ${formatPath([...parts.slice(0, i), String(key), ...parts.slice(i + 1)])}` : "";
+        const where = made ? `the new list ${list}` : `the list ${list} (${node.length.toLocaleString("en-US")} items)`;
+        throw new StateValueError(
+          `${formatPath(parts)} would fill ${where} with ${nulls.toLocaleString("en-US")} nulls before the value, as a JSON list has no gaps: ` +
+            `at least ${formatBytes(nulls * NULL_BYTES)} serialised, over the state's limit of 10 MB. Use an index within the list${asKey}.`,
+        );
+      }
+      next = node[key];
+    } else if (node !== null && typeof node === "object" && !Array.isArray(node)) {
+      next = node[String(key)];
+    }
+    made = next === undefined || next === null || typeof next !== "object";
+    node = made ? (typeof parts[i + 1] === "number" ? [] : {}) : next!;
+  }
 }
 
 /** Returns a copy without the value at the path, and whether there was one. */

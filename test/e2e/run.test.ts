@@ -104,9 +104,12 @@ describe("connector run: where the data goes", () => {
     expect(byFile.stderr).toContain(`(from ${path.join(dir, "destination.json")})`);
     for (const schema of [a, b, c]) expect(await rowsOf(schema)).toHaveLength(2);
 
+    // An unset password_env variable falls back to PGPASSWORD; with neither, the server's demand for one is exit 2 (postgres-login.test.ts).
+    const fallback = await cli(["run"], { cwd: dir, env: { PGPASSWORD: pg().password } });
+    expect(fallback.exitCode, fallback.stderr).toBe(0);
     const unset = await cli(["run"], { cwd: dir, env: { PGPASSWORD: "" } });
     expect(unset.exitCode).toBe(2);
-    expect(unset.stderr).toContain(`names password_env "WAREHOUSE_PASSWORD", but that environment variable is not set`);
+    expect(unset.stderr).toContain(`else the variable that destination.json's password_env names (WAREHOUSE_PASSWORD, which is not set), else PGPASSWORD`);
     fs.rmSync(path.join(dir, "destination.json"));
     const none = await cli(["run"], { cwd: dir });
     expect(none.exitCode).toBe(2);
@@ -255,7 +258,7 @@ describe("connector run: connection errors name host, port, database and user, n
       [
         `postgres://etl:wrong-password-1@127.0.0.1:${port}/postgres`,
         2,
-        `Error: PostgreSQL at 127.0.0.1:${port} (database "postgres", user "etl") refused the login: password authentication failed for user "etl". Check the user and the password (in the URL, PGPASSWORD, or the variable that destination.json's password_env names).`,
+        `Error: PostgreSQL at 127.0.0.1:${port} (database "postgres", user "etl") refused the login: password authentication failed for user "etl". Check the user and the password (in the URL, the variable that destination.json's password_env names, or PGPASSWORD).`,
       ],
       [
         `postgres://etl:etl-secret-77@127.0.0.1:${port}/nowhere`,

@@ -8,6 +8,8 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { parseType } from "../../normalize/types.js";
 import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableSpec, type WriteOp } from "../destination.js";
+import { UsageError } from "../../util/errors.js";
+import { cannotOpen } from "./in-use.js";
 import { applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
@@ -42,7 +44,11 @@ export class DuckDbDestination implements AsyncDestination {
 
   async open(): Promise<StoredCatalog> {
     fs.mkdirSync(path.dirname(this.location), { recursive: true });
-    this.instance = await DuckDBInstance.create(this.location);
+    try {
+      this.instance = await DuckDBInstance.create(this.location);
+    } catch (e) {
+      throw cannotOpen(this.location, e);
+    }
     this.con = await this.instance.connect();
     this.stager = new Stager(this.con, {
       touched: (table) => {
@@ -81,7 +87,7 @@ export class DuckDbDestination implements AsyncDestination {
   private async ensureOurs(): Promise<void> {
     const rows = (await this.con.runAndReadAll("SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_catalog = current_database()")).getRowObjects();
     if (rows.length > 0 && !rows.some((r) => r.s === META_SCHEMA && r.t === "columns")) {
-      throw new Error(`${this.location} is a DuckDB database that connector-sdk did not create (it has no ${META_SCHEMA}.columns table); move it away`);
+      throw new UsageError(`${this.location} is a DuckDB database that connector-sdk did not create (it has no ${META_SCHEMA}.columns table); move it away`);
     }
   }
 

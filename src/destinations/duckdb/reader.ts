@@ -5,6 +5,7 @@ import { parseType, type LogicalType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import type { CheckpointRecord } from "../destination.js";
 import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
+import { cannotOpen } from "./in-use.js";
 import { DATA_SCHEMA, META_SCHEMA, q } from "./sql.js";
 import { toCanonical } from "./values.js";
 
@@ -18,9 +19,7 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
   try {
     instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
   } catch (e) {
-    const message = (e as Error).message;
-    if (/lock/i.test(message)) throw new UsageError(`Cannot read the warehouse ${file} while another process writes to it (a sync, or a DuckDB shell): DuckDB lets no other process open it meanwhile. Try again when it has finished.`);
-    throw new UsageError(`Cannot read the warehouse ${file}: ${message.split("\n")[0]}`);
+    throw cannotOpen(file, e);
   }
   const con = await instance.connect();
   const all = async (sql: string, values: (string | number)[] = []) => (await con.runAndReadAll(sql, values)).getRowObjects();

@@ -25,7 +25,7 @@ export function connectionError(e: unknown, c: PgConnection, schema: string): Er
     case "28P01":
     case "28000":
       return new UsageError(
-        `${target} refused the login: ${cause}. Check the user and the password (in the URL, PGPASSWORD, or the variable that destination.json's password_env names).`,
+        `${target} refused the login: ${cause}. Check the user and the password (in the URL, the variable that destination.json's password_env names, or PGPASSWORD).`,
       );
     case "3D000":
       return new UsageError(`${target}: ${cause}. Create it (CREATE DATABASE "${c.database}") or fix the database in the URL.`);
@@ -95,7 +95,26 @@ export async function connect(o: PostgresOptions, purpose: string): Promise<pg.C
     await client.connect();
   } catch (e) {
     await client.end().catch(() => {});
-    throw connectionError(e, c, o.schema);
+    // pg looks in ~/.pgpass only when the server asks for a password, and keeps what it found as client.password.
+    throw !client.password && askedForPassword(e) ? missingPassword(c) : connectionError(e, c, o.schema);
   }
   return client;
+}
+
+/**
+ * A server that asked for a password when there was none: pg fails SCRAM itself, and for md5 and
+ * cleartext sends something empty that the server refuses. A server that trusts the user never asks.
+ */
+const askedForPassword = (e: unknown): boolean => {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  return err?.code === "28P01" || (typeof err?.message === "string" && /client password must be a (non-empty )?string/.test(err.message));
+};
+
+/** Every place a password may come from, in the order they are tried (README, "Run it in production"). */
+export function missingPassword(c: PgConnection): UsageError {
+  const variable = c.passwordEnv ? ` (${c.passwordEnv}, which is not set)` : "";
+  return new UsageError(
+    `${describeTarget(c)} asks for a password, and none was given. The password comes from the URL (postgres://${encodeURIComponent(c.user)}:<password>@…, percent-encoded), ` +
+      `else the variable that destination.json's password_env names${variable}, else PGPASSWORD, else ~/.pgpass; none of them holds one.`,
+  );
 }

@@ -13,6 +13,8 @@ export interface PgConnection {
   user: string;
   /** Never printed; absent when the server needs none (trust, peer) or ~/.pgpass has it. */
   password?: string;
+  /** The variable destination.json's password_env names, when it gave no password: the error for a missing password names it. */
+  passwordEnv?: string;
   /** sslmode: disable (false), require (encrypt, no certificate check), verify-ca / verify-full (true). */
   ssl?: boolean | { rejectUnauthorized: false };
 }
@@ -63,6 +65,15 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   for (const key of url.searchParams.keys()) {
     if (!PARAMS.includes(key)) throw new UsageError(`${where}: unknown parameter "${key}" in ${redactUrl(text)}; the parameters are ${PARAMS.join(", ")}`);
   }
+  // URLSearchParams turns bytes that are not UTF-8 (%FF) into U+FFFD silently: a schema would get another name.
+  for (const pair of url.search.slice(1).split("&")) {
+    const [key, value = ""] = pair.split("=", 2).map((part) => part.replace(/\+/g, " "));
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new UsageError(`${where}: the value of ${JSON.stringify(decodeURIComponent(key!))} is not valid percent-encoded UTF-8 text; PostgreSQL names are UTF-8, so encode each character as its UTF-8 bytes (ü is %C3%BC)`);
+    }
+  }
   const q = (k: string): string | undefined => url.searchParams.get(k) || undefined;
   const decode = (s: string): string => {
     try {
@@ -78,6 +89,10 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   const user = q("user") ?? (url.username ? decode(url.username) : undefined) ?? env.PGUSER ?? os.userInfo().username;
   const database = q("dbname") ?? (url.pathname.length > 1 ? decode(url.pathname.slice(1)) : undefined) ?? env.PGDATABASE ?? user;
   const schema = q("schema") ?? "public";
+  // PostgreSQL's names are C strings: it refuses a NUL with a raw "invalid byte sequence", or cuts a user or database name short at it (and no host name holds one).
+  for (const [what, name] of [["schema name", schema], ["database name", database], ["user name", user], ["host", host]] as const) {
+    if (name.includes("\0")) throw new UsageError(`${where}: the ${what} ${JSON.stringify(name)} holds a NUL character (%00), which PostgreSQL cannot hold in a name; remove it from the URL`);
+  }
   if (Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) throw new UsageError(`${where}: the schema name "${schema}" is ${Buffer.byteLength(schema)} bytes long; PostgreSQL names hold at most ${MAX_IDENTIFIER_BYTES}`);
   // PostgreSQL refuses CREATE SCHEMA for these, and pg_catalog, pg_toast and pg_temp exist but are no place for data (pg_temp vanishes with the session).
   if (schema.startsWith("pg_")) throw new UsageError(`${where}: the schema name "${schema}" starts with pg_, which PostgreSQL reserves for its system schemas; choose another name with ?schema= (such as ?schema=${schema.slice(3) || "connector"})`);
