@@ -36,6 +36,7 @@ export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): 
   let node: JsonValue = copy;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i]!;
+    listKey(node, parts, i);
     const container = node as Record<string | number, JsonValue>;
     let next = container[key];
     if (next === undefined || next === null || typeof next !== "object") {
@@ -45,12 +46,22 @@ export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): 
     node = next;
   }
   const last = parts[parts.length - 1]!;
+  listKey(node, parts, parts.length - 1);
   if (Array.isArray(node) && typeof last === "number") {
     // Setting items[5] of a shorter list fills the gap with null: JSON has no holes.
     while (node.length < last) node.push(null);
   }
   (node as Record<string | number, JsonValue>)[last] = value;
   return copy;
+}
+
+/** A named key on a list would be dropped by JSON without a word, so it is refused. */
+function listKey(node: JsonValue, parts: PathPart[], i: number): void {
+  const key = parts[i]!;
+  if (!Array.isArray(node) || typeof key === "number") return;
+  throw new StateValueError(
+    `${formatPath(parts.slice(0, i))} is a list, which has no key ${JSON.stringify(key)}: JSON would drop it; use an index such as ${formatPath([...parts.slice(0, i), 0])}`,
+  );
 }
 
 /** What JSON writes for each item that fills a list's gap: `null` and its comma. */

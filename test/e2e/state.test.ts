@@ -73,6 +73,10 @@ describe("connector state", () => {
     expect(readState(dir)).toMatchObject({ companies: { initech: "2024-05-01" } });
     expect((await cli(["state", "set", "limits[1]", "42"], { cwd: dir })).exitCode).toBe(0);
     expect(readState(dir)).toMatchObject({ limits: [null, 42] });
+    const named = await cli(["state", "set", "limits.max", "7"], { cwd: dir });
+    expect(named.exitCode).toBe(2);
+    expect(named.stderr).toContain('limits is a list, which has no key "max": JSON would drop it; use an index such as limits[0]');
+    expect(readState(dir)).toMatchObject({ limits: [null, 42] });
     const unset = await cli(["state", "unset", "companies.globex"], { cwd: dir });
     expect(unset.exitCode).toBe(0);
     expect(unset.stderr).toContain("Removed companies.globex");
