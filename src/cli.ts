@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, writeErr } from "./ui/output.js";
 import { startEarly } from "./commands/early-worker.js";
+import { afterFixed, isFolder, lastIfProject, type Split } from "./commands/project-argument.js";
 
 guardPipes();
 
@@ -22,6 +23,7 @@ program
   .command("debug")
   .description("Run a sync: commit rows to files/warehouse.db (or .duckdb) and the cursor to files/state.json")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
   .option("--state <file>", "state file to start from and write at every checkpoint (default: $CONNECTOR_STATE, else files/state.json)")
   .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
@@ -31,13 +33,15 @@ program
   .option("--json", "print one machine-readable run report on stdout, no spinner")
   .option("--record [name]", "record every HTTP request into fixtures/<name>/ (default: default), with the expected outcome")
   .option("--replay [name]", "serve HTTP from the cassette fixtures/<name>/ instead of the network")
+  .option("-y, --yes", "with --record: replace an existing cassette without asking")
+  .addOption(new Option("--force", "alias of --yes").hideHelp().implies({ yes: true }))
   .option("--memory-limit <size>", "cap the sync's heap, e.g. 512MB, 1GB (production's limit) (default: 4GB, as Fivetran's local debug)")
   .action(async (dir: string | undefined, opts) => {
     // The sync worker loads its modules while this thread loads the command's and reads the project.
     const early = startEarly(opts.memoryLimit);
     try {
       const { debug } = await import("./commands/debug.js");
-      await debug(dir, opts, early);
+      await debug(afterFixed([dir], 0, opts.project).dir, opts, early);
     } finally {
       early?.cancel();
     }
@@ -47,10 +51,11 @@ program
   .command("run")
   .description("Run a sync into a production destination (PostgreSQL, or a DuckDB or SQLite file), for cron, systemd and Kubernetes: no prompts, state kept in the destination")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--destination <url>", "postgres://user@host:5432/db?schema=name, duckdb:<file> or sqlite:<file> (default: $CONNECTOR_DESTINATION, else destination.json)")
   .option("--name <name>", "the connector's name in the destination, so several can share a schema (default: the project folder's name)")
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
-  .option("--state <file>", "PostgreSQL: the state a first run starts from; files: the state file, as for debug (default: $CONNECTOR_STATE, else files/state.json)")
+  .option("--state <file>", "PostgreSQL: a state to seed a first run with (default: $CONNECTOR_STATE, else none: a first run starts from {}); duckdb: and sqlite: files: the state file, as for debug (default: $CONNECTOR_STATE, else files/state.json)")
   .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
   .option("--timeout <duration>", "fail an attempt that runs longer, e.g. 30m, 2h")
   .option("--retries <n>", "retry a failed sync up to n times, from the last committed checkpoint (default 0)")
@@ -61,22 +66,23 @@ program
   .option("--json", "print one machine-readable run report on stdout")
   .action(async (dir: string | undefined, opts) => {
     const { run } = await import("./commands/run.js");
-    await run(dir, opts);
+    await run(afterFixed([dir], 0, opts.project).dir, opts);
   });
 
 program
   .command("reset")
   .description("Start over: delete the state file and files/warehouse.db (asks first)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--state <file>", "the state file to delete instead of files/state.json (default: $CONNECTOR_STATE)")
   .option("--table <name...>", "drop only these tables' rows and metadata; keep the state")
-  .option("--destination <url>", "reset a connector in PostgreSQL instead: its tables, state and history (default: $CONNECTOR_DESTINATION if it is a URL)")
+  .option("--destination <url>", "reset what `connector run --destination` wrote instead: a connector in PostgreSQL (its tables, state and history), or a duckdb:/sqlite: file and its state file (default: $CONNECTOR_DESTINATION if it is a URL)")
   .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
   .option("-y, --yes", "do not ask")
   .addOption(new Option("--force", "alias of --yes").hideHelp().implies({ yes: true }))
   .action(async (dir: string | undefined, opts) => {
     const { reset } = await import("./commands/reset.js");
-    await reset(dir, opts);
+    await reset(afterFixed([dir], 0, opts.project).dir, opts);
   });
 
 program
@@ -95,6 +101,7 @@ program
   .command("configuration")
   .description("Fill in configuration.json from the connector's setup form, asking on the terminal; or run its setup tests (--test)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--set <name=value>", "fill a field without asking (repeatable); for secrets prefer CONNECTOR_FORM_<NAME>=…", (v: string, all: string[] | undefined) => [...(all ?? []), v])
   .option("-y, --yes", "replace an existing configuration file without asking")
   .option("--test", "run the connector's setup tests against the configuration file")
@@ -103,13 +110,14 @@ program
   .option("--json", "with --test: print the report as JSON on stdout")
   .action(async (dir: string | undefined, opts) => {
     const { configurationCommand } = await import("./commands/configuration.js");
-    await configurationCommand(dir, opts);
+    await configurationCommand(afterFixed([dir], 0, opts.project).dir, opts);
   });
 
 program
   .command("verify")
   .description("Prove that interrupted syncs resume to the same data (in scratch copies)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
   .option("--trials <n>", "how many interrupted syncs to try (default 5)")
   .option("--seed <s>", "seed for the interruption points, to repeat a run")
@@ -120,36 +128,56 @@ program
   .option("--json", "print the report as JSON on stdout")
   .action(async (dir: string | undefined, opts) => {
     const { verifyCommand } = await import("./commands/verify.js");
-    await verifyCommand(dir, opts);
+    await verifyCommand(afterFixed([dir], 0, opts.project).dir, opts);
   });
 
 program
   .command("test")
   .description("Replay a recorded cassette (fixtures/<name>/) offline and report every row and state that changed")
   .argument("[name]", "the cassette (default: default)")
-  .option("--project <dir>", "the connector's folder (default: the working directory)")
+  .argument("[project-dir]", "the connector's folder (default: the working directory); alone, an argument is the folder if it holds a connector, else the cassette")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--configuration <file>", "configuration JSON (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
   .option("--update", "accept the replayed outcome: write it to fixtures/<name>/outcome.json")
   .addOption(new Option("--naming <style>", "fivetran or source (default: as recorded)").hideHelp())
   .option("--json", "print the report as JSON on stdout")
-  .action(async (name: string | undefined, opts) => {
+  .action(async (name: string | undefined, dir: string | undefined, opts) => {
     const { testCommand } = await import("./commands/test.js");
-    await testCommand(name, opts);
+    const args = lastIfProject([name, dir], 1, opts.project);
+    await testCommand(args.own[0], { ...opts, project: args.dir });
   });
 
 const state = program.command("state").description("Show and steer the connector's state: show, history, diff, set, unset, rewind");
+const PROJECT_LAST = "the connector's folder (default: the working directory)";
 const stateOptions = (c: Command): Command =>
   c
-    .option("--project <dir>", "the connector's folder (default: the working directory)")
+    .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
     .option("--state <file>", "the state file (default: $CONNECTOR_STATE, else files/state.json)")
     .option("--configuration <file>", "the configuration whose secret values are shown as *** (default: $CONNECTOR_CONFIGURATION, else configuration.json if present)")
     .option("--destination <url>", "the state a connector keeps in PostgreSQL, instead of the state file (default: $CONNECTOR_DESTINATION if it is a URL)")
     .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
     .option("--json", "print JSON on stdout");
 const stateCommands = () => import("./commands/state.js");
-state.hook("preAction", async (_state, command) => (await stateCommands()).hideSecrets(command.opts()));
-stateOptions(state.command("show").description("Print the current state")).action(async (opts) => (await stateCommands()).stateShow(opts));
-stateOptions(state.command("history").description("One row per checkpoint: seq, time, state size, operations per table")).action(async (opts) =>
+/** How each subcommand's positional arguments hold the project folder (project-argument.ts), split once before its action. */
+const stateSplits = new Map<string, (args: (string | undefined)[], opts: { project?: string; file?: string }) => Split>([
+  ["show", (a, o) => afterFixed(a, 0, o.project)],
+  ["history", (a, o) => afterFixed(a, 0, o.project)],
+  ["diff", (a, o) => lastIfProject(a, 2, o.project)],
+  // With --file, the only argument is the folder (a path that is no folder is left for set to refuse).
+  ["set", (a, o) => (o.file !== undefined && a[1] === undefined && (a[0] === undefined || isFolder(a[0])) ? afterFixed(a, 0, o.project) : afterFixed(a, 2, o.project))],
+  ["unset", (a, o) => afterFixed(a, 1, o.project)],
+  ["rewind", (a, o) => afterFixed(a, 1, o.project)],
+]);
+const split = new WeakMap<Command, Split>();
+state.hook("preAction", async (_state, command) => {
+  const s = stateSplits.get(command.name())!(command.processedArgs as (string | undefined)[], command.opts());
+  split.set(command, s);
+  command.setOptionValue("project", s.dir);
+  await (await stateCommands()).hideSecrets(command.opts());
+});
+const own = (command: Command): (string | undefined)[] => split.get(command)!.own;
+stateOptions(state.command("show").description("Print the current state").argument("[project-dir]", PROJECT_LAST)).action(async (_d, opts) => (await stateCommands()).stateShow(opts));
+stateOptions(state.command("history").description("One row per checkpoint: seq, time, state size, operations per table").argument("[project-dir]", PROJECT_LAST)).action(async (_d, opts) =>
   (await stateCommands()).stateHistory(opts),
 );
 stateOptions(
@@ -157,35 +185,45 @@ stateOptions(
     .command("diff")
     .description("Path-level diff between two checkpoints, or a checkpoint and the state file (default: the latest checkpoint and the state file)")
     .argument("[a]", "checkpoint seq")
-    .argument("[b]", "checkpoint seq (default: the state file)"),
-).action(async (a: string | undefined, b: string | undefined, opts) => (await stateCommands()).stateDiff(a, b, opts));
+    .argument("[b]", "checkpoint seq (default: the state file)")
+    .argument("[project-dir]", `${PROJECT_LAST}; a last argument is the folder if it holds a connector`),
+).action(async (_a, _b, _d, opts, command: Command) => {
+  const [a, b] = own(command);
+  await (await stateCommands()).stateDiff(a, b, opts);
+});
 stateOptions(
   state
     .command("set")
     .description("Set one value (JSON, or else taken as a string), or replace the whole state with --file")
     .argument("[json-path]", "for example companies.acme.cursor or items[0]")
     .argument("[json-value]", 'for example \'"2024-01-01T00:00:00Z"\' or 42')
+    .argument("[project-dir]", `${PROJECT_LAST}; with --file, the only argument`)
     .option("--file <file>", "replace the whole state with this JSON file"),
-).action(async (p: string | undefined, v: string | undefined, opts) => (await stateCommands()).stateSet(p, v, opts));
-stateOptions(state.command("unset").description("Remove one value, for example a table's cursor").argument("<json-path>")).action(async (p: string, opts) =>
-  (await stateCommands()).stateUnset(p, opts),
+).action(async (_p, _v, _d, opts, command: Command) => {
+  const [p, v] = own(command);
+  await (await stateCommands()).stateSet(p, v, opts);
+});
+stateOptions(state.command("unset").description("Remove one value, for example a table's cursor").argument("<json-path>").argument("[project-dir]", PROJECT_LAST)).action(
+  async (p: string, _d, opts) => (await stateCommands()).stateUnset(p, opts),
 );
-stateOptions(state.command("rewind").description("Set the state file to a past checkpoint's state, and say what the next sync replays").argument("<seq>")).action(
-  async (seq: string, opts) => (await stateCommands()).stateRewind(seq, opts),
-);
+stateOptions(
+  state.command("rewind").description("Set the state file to a past checkpoint's state, and say what the next sync replays").argument("<seq>").argument("[project-dir]", PROJECT_LAST),
+).action(async (seq: string, _d, opts) => (await stateCommands()).stateRewind(seq, opts));
 
 program
   .command("inspect")
   .description("Tables, keys, row counts and column types; or a table's latest rows")
   .argument("[table]", "show this table's most recently synced rows")
-  .option("--project <dir>", "the connector's folder (default: the working directory)")
+  .argument("[project-dir]", "the connector's folder (default: the working directory); alone, an argument is the folder if it holds a connector, else the table")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
   .option("--limit <n>", "how many rows to show (default 20)")
   .option("--destination <url>", "look at a connector's tables in PostgreSQL (or a duckdb:/sqlite: file) instead of files/ (default: $CONNECTOR_DESTINATION if it is a URL)")
   .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
   .option("--json", "print JSON on stdout")
-  .action(async (table: string | undefined, opts) => {
+  .action(async (table: string | undefined, dir: string | undefined, opts) => {
     const { inspect } = await import("./commands/inspect.js");
-    await inspect(table, opts);
+    const args = lastIfProject([table, dir], 1, opts.project);
+    await inspect(args.own[0], { ...opts, project: args.dir });
   });
 
 function exitCodeOf(error: unknown): number {

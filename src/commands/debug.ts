@@ -4,7 +4,7 @@ import { readConfigurationFile } from "../project/configuration.js";
 import { configurationSecrets } from "../util/redact.js";
 import { totalOperations } from "../sync/counts.js";
 import { parseDuration } from "../util/duration.js";
-import { ExitError } from "../util/errors.js";
+import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
 import { CRASH_DIR, writeCrashReport } from "../project/crash-reports.js";
 import { chooseDestination } from "../project/destination-choice.js";
@@ -16,9 +16,12 @@ import type { EarlyWorker } from "../host/worker-start.js";
 import { readStateFile } from "../state/state.js";
 import type { ErrorInfo, WorkerInput } from "../host/protocol.js";
 import { newLiveCounts, Slot } from "../sync/live-counts.js";
-import { elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderTableBreakdown, truncate } from "../ui/format.js";
+import { elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
+import { canPrompt, confirm } from "../ui/prompt.js";
 import { secrets, stripEscapes } from "../ui/output.js";
+import { followUp, type FollowUp } from "../project/follow-up.js";
+import { renderReloadAdvice } from "../ui/way-out.js";
 
 export interface DebugOptions {
   configuration?: string;
@@ -29,6 +32,8 @@ export interface DebugOptions {
   verbose?: boolean;
   json?: boolean;
   record?: string | boolean;
+  /** With --record: replace an existing cassette without asking. */
+  yes?: boolean;
   replay?: string | boolean;
   memoryLimit?: string;
 }
@@ -48,7 +53,9 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
   const stateSrc = stateSource(p, opts.state);
   const configFile = configurationFile(p, opts.configuration);
   const http = opts.record || opts.replay ? (await import("../replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
-  const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
+  if (http?.mode === "record" && !(await mayReplace(ui, http.dir, http.label, opts))) return;
+  const follow = followUp({ dir, state: stateSrc });
+  const resetHint = `connector reset${follow.dir}${follow.reset}`;
   const destination = chooseDestination(p, opts.destination);
   const release = acquireLock(p.lockFile, "debug");
   let untrap = (): void => {};
@@ -81,14 +88,28 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
     const run = supervise(input, debugView(ui, input, header, Boolean(opts.json)), { timeoutMs, release, memoryLimit, early });
     untrap = run.untrap;
     const outcome = await run.outcome;
-    if (outcome.status === "failed" && outcome.error && isCrash(outcome.error)) outcome.crashReport = reportCrash(ui, p.dir, outcome);
-    finish(ui, outcome, destination.file, Boolean(opts.json));
+    const reason = outcome.error ? failureText(outcome.error, follow, outcome.state) : undefined;
+    if (outcome.status === "failed" && outcome.error && isCrash(outcome.error)) outcome.crashReport = reportCrash(ui, p.dir, outcome, reason!);
+    finish(ui, outcome, reason, destination.file, Boolean(opts.json), Boolean(opts.verbose));
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {
     release();
     untrap();
   }
+}
+
+/** Whether --record may go on where a cassette already is: --yes, else the person at the terminal says so; with no terminal, a usage error. */
+async function mayReplace(ui: Ui, dir: string, label: string, opts: DebugOptions): Promise<boolean> {
+  const held = (await import("../replay/existing-cassette.js")).existingCassette(dir);
+  if (!held || opts.yes) return true;
+  const other = `connector debug --record <another-name>`;
+  if (!canPrompt()) {
+    throw new UsageError(`${label}/ already holds ${held}, which --record would replace. Pass --yes to replace it, or record under another name: \`${other}\`.`);
+  }
+  if (await confirm(`${label}/ already holds ${held}. Record over it?`)) return true;
+  ui.info(`Recording cancelled; ${label}/ is unchanged. To keep both, record under another name: \`${other}\`.`);
+  return false;
 }
 
 /** How debug shows a run: a header, a spinner with live counts on a terminal, else a line per checkpoint. */
@@ -129,20 +150,24 @@ function progressLine(live: Float64Array, ms: number): string {
   return `Syncing: ${num(ops)} operations · ${num(rate)} ops/s · ${num(live[Slot.checkpoints]!)} checkpoints · ${elapsed(ms)}`;
 }
 
-const failureText = (error: ErrorInfo): string => renderFailure(error, (frame) => OWN_CODE.some((dir) => frame.includes(dir)));
+/** The failure, and for one whose way out is to reload a table, how, with this run's project folder and state file. */
+function failureText(error: ErrorInfo, follow: FollowUp, state: object): string {
+  const text = renderFailure(error, (frame) => OWN_CODE.some((dir) => frame.includes(dir)));
+  return error.reloadTable === undefined ? text : `${text}\n${renderReloadAdvice(error.reloadTable, follow, Object.keys(state).length === 0)}`;
+}
 
 /** A failure worth a crash report: not one the connector reported with op.error, nor a stop the user asked for. */
 const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" && error.name !== "Interrupted";
 
 /** Writes the crash report and returns its path relative to the working directory; a report that cannot be written is only a warning. */
-function reportCrash(ui: Ui, dir: string, r: Outcome): string | undefined {
+function reportCrash(ui: Ui, dir: string, r: Outcome, reason: string): string | undefined {
   try {
     const file = writeCrashReport(
       dir,
       {
         command: ["connector", ...process.argv.slice(2)],
         error: r.error,
-        reason: failureText(r.error!),
+        reason,
         lastCheckpoint: r.checkpoint
           ? { ...r.checkpoint, state: r.state, committedBy: "this run" }
           : { seq: null, time: null, state: r.previousState, committedBy: "an earlier run" },
@@ -159,8 +184,7 @@ function reportCrash(ui: Ui, dir: string, r: Outcome): string | undefined {
   }
 }
 
-function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
-  const reason = r.error ? failureText(r.error) : undefined;
+function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: string, json: boolean, verbose: boolean): void {
   if (json) {
     // printJson hides secrets; messages also lose any terminal escapes the connector put in them.
     printJson({
@@ -170,6 +194,7 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
       previousState: r.previousState,
       state: r.state,
       warnings: r.warnings.map((w) => stripEscapes(w)),
+      schemaChanges: r.schemaChanges,
       durationMs: r.durationMs,
       warehouse,
       ...(r.http ? { cassette: r.http } : {}),
@@ -185,6 +210,8 @@ function finish(ui: Ui, r: Outcome, warehouse: string, json: boolean): void {
   ui.info(renderProgressTable(r.counts));
   const breakdown = renderTableBreakdown(r.counts);
   if (breakdown) ui.info("\n" + breakdown);
+  const changes = renderSchemaChanges(r.schemaChanges, verbose);
+  if (changes) ui.info("\n" + changes);
   ui.info("");
   for (const w of r.warnings.slice(r.inputWarnings ?? 0)) ui.warn(w);
   if (r.status === "succeeded") {

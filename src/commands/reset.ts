@@ -4,8 +4,8 @@ import { UsageError } from "../util/errors.js";
 import { acquireLock } from "../project/lock.js";
 import { project, requireProjectDir, stateSource } from "../project/project.js";
 import { deleteTargets, dropTables, resetTargets, resolveTables } from "../project/reset.js";
-import { createDestination } from "../destinations/open.js";
-import { projectWarehouse } from "../project/destination-choice.js";
+import { createDestination, type FileDestinationSpec } from "../destinations/open.js";
+import { projectWarehouse, warehouseFile } from "../project/destination-choice.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 import { commandDestination, type RunTarget } from "../project/run-destination.js";
@@ -31,26 +31,26 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
   const target = commandDestination(p, opts.destination, opts.name);
   if (target?.password) secrets().add([target.password]);
   if (target?.spec.kind === "postgres") return resetPostgres(ui, target, target.spec, opts.table, Boolean(opts.yes));
-  if (target) {
-    throw new UsageError(`connector reset --destination takes a PostgreSQL URL; ${target.location} is a file: delete it (and its state file) to start over.`);
-  }
+  // A file destination (`connector run --destination sqlite:…` or duckdb:…) is reset like the project's own warehouse, with its state file.
+  const warehouse = target?.spec;
+  const next = warehouse && warehouse.file !== warehouseFile(p, warehouse.kind) ? "`connector run`" : "`connector debug`";
   const release = acquireLock(p.lockFile, "reset");
   try {
-    if (opts.table?.length) await resetTables(ui, p, opts.table, state.file, Boolean(opts.yes));
-    else await resetAll(ui, p, state.file, Boolean(opts.yes));
+    if (opts.table?.length) await resetTables(ui, warehouse ?? projectWarehouse(p), opts.table, state.file, Boolean(opts.yes), next);
+    else await resetAll(ui, p, warehouse, state.file, Boolean(opts.yes), next);
   } finally {
     release();
   }
 }
 
-async function resetAll(ui: Ui, p: ReturnType<typeof project>, stateFile: string, yes: boolean): Promise<void> {
-  const targets = resetTargets(p, stateFile);
+async function resetAll(ui: Ui, p: ReturnType<typeof project>, warehouse: FileDestinationSpec | undefined, stateFile: string, yes: boolean, next: string): Promise<void> {
+  const targets = resetTargets(p, stateFile, warehouse);
   const present = targets.filter((t) => t.exists);
   const shown = (file: string): string => path.relative(process.cwd(), file) || file;
   const absent = targets.filter((t) => !t.exists);
   if (absent.length) ui.info(`Not present, nothing to delete: ${absent.map((t) => shown(t.file)).join(", ")}`);
   if (present.length === 0) {
-    ui.info("Nothing to reset: the next `connector debug` is already a first run.");
+    ui.info(`Nothing to reset: the next ${next} is already a first run.`);
     return;
   }
   ui.info(`This deletes:\n${present.map((t) => `  ${shown(t.file)}`).join("\n")}`);
@@ -59,11 +59,10 @@ async function resetAll(ui: Ui, p: ReturnType<typeof project>, stateFile: string
     return;
   }
   for (const file of deleteTargets(present)) ui.info(`Deleted ${shown(file)}`);
-  ui.info("Reset done: the next `connector debug` is a historical sync from {}.");
+  ui.info(`Reset done: the next ${next} is a historical sync from {}.`);
 }
 
-async function resetTables(ui: Ui, p: ReturnType<typeof project>, names: string[], stateFile: string, yes: boolean): Promise<void> {
-  const spec = projectWarehouse(p);
+async function resetTables(ui: Ui, spec: FileDestinationSpec, names: string[], stateFile: string, yes: boolean, next: string): Promise<void> {
   if (!fs.existsSync(spec.file)) throw new UsageError(`No warehouse at ${spec.file}: there are no tables to reset.`);
   const destination = createDestination(spec);
   try {
@@ -78,7 +77,7 @@ async function resetTables(ui: Ui, p: ReturnType<typeof project>, names: string[
     ui.info(`Dropped ${tables.join(", ")}.`);
     ui.info(
       `The state in ${stateFile} still holds the cursor for ${tables.length > 1 ? "these tables" : "this table"}, so the next sync resumes from it and will not reload the dropped rows. ` +
-        `Remove that cursor first, for example with \`connector state unset <key>\` (see \`connector state show\`), then run \`connector debug\`.`,
+        `Remove that cursor first, for example with \`connector state unset <key>\` (see \`connector state show\`), then run ${next}.`,
     );
   } finally {
     destination.close();

@@ -17,6 +17,8 @@ import { newLiveCounts } from "../sync/live-counts.js";
 import { renderFailure } from "../ui/format.js";
 import { runOutput, type RunOutput } from "../ui/run-output.js";
 import { secrets } from "../ui/output.js";
+import { followUp } from "../project/follow-up.js";
+import { renderReloadAdvice } from "../ui/way-out.js";
 
 export interface RunOptions {
   destination?: string;
@@ -68,7 +70,8 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
   secrets().add(configurationSecrets(undefined, configuration));
   const keepsState = target.spec.kind === "postgres";
   const stateSrc = keepsState ? (opts.state !== undefined || process.env.CONNECTOR_STATE ? stateSource(p, opts.state) : undefined) : stateSource(p, opts.state);
-  const resetHint = keepsState ? `connector reset${dir ? " " + dir : ""} --destination <url> --name ${name}` : `connector reset${dir ? " " + dir : ""}`;
+  const follow = followUp({ dir, state: stateSrc, target, name });
+  const resetHint = `connector reset${follow.dir}${follow.reset}`;
   // A file destination is the project's own: the project lock. PostgreSQL: the advisory lock the destination takes.
   const release = keepsState ? () => {} : acquireLock(p.lockFile, "run");
   const header = { connector: connectorFile, name, destination: target.location, from: target.from, configuration: configFile, stateFile: keepsState ? undefined : stateSrc?.file };
@@ -96,7 +99,8 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
       } finally {
         sync.untrap();
       }
-      const reason = outcome.error ? renderFailure(outcome.error, (frame) => OWN_CODE.some((d) => frame.includes(d))) : undefined;
+      let reason = outcome.error ? renderFailure(outcome.error, (frame) => OWN_CODE.some((d) => frame.includes(d))) : undefined;
+      if (outcome.error?.reloadTable !== undefined) reason += `\n${renderReloadAdvice(outcome.error.reloadTable, follow, Object.keys(outcome.state).length === 0)}`;
       if (outcome.status === "succeeded" || outcome.signalExit || attempt === attempts) {
         out.report({ outcome, reason, destination: target.location, name, attempts: attempt });
         if (outcome.signalExit) throw new ExitError(outcome.signalExit);

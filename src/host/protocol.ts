@@ -3,6 +3,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { DestinationKind, DestinationSpec } from "../destinations/open.js";
 import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
+import type { SchemaChangeNote } from "../normalize/catalog.js";
 import type { HttpSpec, HttpSummary } from "../replay/run.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
@@ -38,6 +39,8 @@ export interface ErrorInfo {
   cause?: ErrorInfo;
   /** The trace the connector gave op.error(message, trace). */
   trace?: string;
+  /** The table to load again from the start, the way out of this failure (ReloadTableError). */
+  reloadTable?: string;
 }
 
 export type WorkerMessage =
@@ -52,9 +55,10 @@ export type WorkerMessage =
   /** What the connector wrote to process.stdout or process.stderr (console.*): on the same port as log lines, so the two keep their order. */
   | { t: "output"; stream: "stdout" | "stderr"; text: string }
   | { t: "warning"; message: string }
+  | { t: "schema-change"; change: SchemaChangeNote }
   | { t: "checkpoint"; info: CheckpointInfo }
-  /** The result without its warnings: each was sent once already, in "ready" or "warning". */
-  | { t: "done"; result: Omit<SyncResult, "error" | "warnings"> & { error?: ErrorInfo; http?: HttpSummary } };
+  /** The result without its warnings and schema changes: each was sent once already, in "ready", "warning" or "schema-change". */
+  | { t: "done"; result: Omit<SyncResult, "error" | "warnings" | "schemaChanges"> & { error?: ErrorInfo; http?: HttpSummary } };
 
 
 /** What the main thread of `connector verify` gives its worker. */

@@ -7,6 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { addByTable, emptyCounts, type Counts, type TableCounts } from "../sync/counts.js";
 import type { CheckpointInfo } from "../sync/sync.js";
+import type { SchemaChangeNote } from "../normalize/catalog.js";
 import { formatDuration } from "../util/duration.js";
 import { UsageError } from "../util/errors.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
@@ -31,6 +32,8 @@ export interface Outcome {
   previousState: StateObject;
   state: StateObject;
   warnings: string[];
+  /** The schema changes counted, in order. */
+  schemaChanges: SchemaChangeNote[];
   durationMs: number;
   /** Set when the run was stopped by a signal: the exit code to use. */
   signalExit?: number;
@@ -117,6 +120,7 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
   });
   const started = Date.now();
   const warnings: string[] = [];
+  const schemaChanges: SchemaChangeNote[] = [];
   // Per-table totals and the last state only: a run may have any number of checkpoints.
   const byTable: Record<string, TableCounts> = {};
   let previousState = input.state;
@@ -179,6 +183,7 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
       checkpoints++;
     };
     const extras = () => ({
+      schemaChanges,
       inputWarnings,
       checkpoint,
       log: tail.all,
@@ -218,6 +223,9 @@ export function supervise(input: WorkerInput, view: SyncView, options: Supervise
         case "warning":
           warnings.push(m.message);
           view.warning?.(m.message);
+          break;
+        case "schema-change":
+          schemaChanges.push(m.change);
           break;
         case "checkpoint":
           addByTable(byTable, m.info.operations);
@@ -273,5 +281,5 @@ function partial(live: Float64Array, byTable: Record<string, TableCounts>, check
   for (const kind of ["upserts", "updates", "deletes", "truncates"] as const) counts[kind] = Object.values(byTable).reduce((n, t) => n + t[kind], 0);
   counts.byTable = byTable;
   counts.checkpoints = checkpoints;
-  return { status: "failed", counts, previousState, state, warnings, durationMs: Date.now() - started };
+  return { status: "failed", counts, previousState, state, warnings, schemaChanges: [], durationMs: Date.now() - started };
 }

@@ -90,13 +90,14 @@ async function main(input: WorkerInput): Promise<void> {
         },
         opened: (info) => post({ t: "opened", ...info }),
         warning: (message) => post({ t: "warning", message }),
+        schemaChange: (change) => post({ t: "schema-change", change }),
         checkpoint: (info) => post({ t: "checkpoint", info }),
       },
     });
     sampleMemory(live);
     clearInterval(sampler);
     const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
-    const { error, warnings: _sent, ...rest } = result;
+    const { error, warnings: _sent, schemaChanges: _also, ...rest } = result;
     // Terminating the worker would drop console output still on its way.
     await flushStdio();
     post({ t: "done", result: { ...rest, ...(error ? { error: errorInfo(error) } : {}), ...(summary ? { http: summary } : {}) } });

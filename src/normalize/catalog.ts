@@ -42,6 +42,17 @@ export interface Table {
 
 export type ColumnInput = Omit<Column, "index" | "put">;
 
+/** One counted schema change, for people: a new table (no column), a new column (no old type), or a widening. */
+export interface SchemaChangeNote {
+  table: string;
+  /** null for a new table. */
+  column: string | null;
+  /** The column's type before the change; null for a new table or column. */
+  oldType: string | null;
+  /** The column's type after it; null for a new table. */
+  newType: string | null;
+}
+
 export class Catalog {
   readonly tables = new Map<string, Table>();
   /** The names each table was filled from in earlier syncs. */

@@ -1,9 +1,9 @@
-import { OperationError } from "../util/errors.js";
+import { OperationError, ReloadTableError } from "../util/errors.js";
 import { applyNaming, sqliteNameKey, type Naming } from "./naming.js";
 import { isPlainObject } from "../util/describe.js";
 import { describe } from "../util/describe.js";
 import { formatType, isWidening, parseType, type LogicalType } from "./types.js";
-import { FIVETRAN_ID, type Catalog } from "./catalog.js";
+import { FIVETRAN_ID, type Catalog, type SchemaChangeNote } from "./catalog.js";
 import { loneSurrogateInName } from "./lone-surrogates.js";
 
 export interface DeclaredColumn {
@@ -146,26 +146,32 @@ export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
 
 const plain = (c: DeclaredColumn): DeclaredColumn => ({ name: c.name, type: c.type, pk: c.pk });
 
-/** Creates or extends the declared tables; returns how many schema changes it made. */
-export function applySchema(w: Catalog, tables: DeclaredTable[]): number {
-  let changes = 0;
+/** Creates or extends the declared tables; returns the schema changes it made. */
+export function applySchema(w: Catalog, tables: DeclaredTable[]): SchemaChangeNote[] {
+  const changes: SchemaChangeNote[] = [];
   for (const d of tables) {
     const existing = w.tables.get(d.name);
     const tableTwin = existing ? undefined : caseTwin(d.name, w.tables.keys());
-    if (tableTwin) throw new OperationError(`schema() declares table "${d.source}", but the warehouse has table "${tableTwin}"; SQLite ignores case in table names, so they would be one table. Use the spelling "${tableTwin}", or run \`connector reset --table ${tableTwin}\` first.`);
+    if (tableTwin) {
+      throw new ReloadTableError(
+        `schema() declares table "${d.source}", but the warehouse has table "${tableTwin}"; SQLite ignores case in table names, so they would be one table. Use the spelling "${tableTwin}", or drop table "${tableTwin}" first.`,
+        tableTwin,
+      );
+    }
     if (!existing) {
       w.createTable(
         d.name,
         d.columns.map((c) => ({ name: c.name, type: c.type, declared: c.type !== null, pk: c.pk })),
       );
-      changes++;
+      changes.push({ table: d.name, column: null, oldType: null, newType: null });
       continue;
     }
     const wantPk = d.hasPk ? d.columns.filter((c) => c.pk).map((c) => c.name) : [FIVETRAN_ID];
     const havePk = existing.pk.map((c) => c.name);
     if (wantPk.join("\0") !== havePk.join("\0")) {
-      throw new OperationError(
-        `the primary key of table "${d.name}" changed from (${havePk.join(", ")}) to (${wantPk.join(", ")}). The warehouse cannot change a primary key in place: run \`connector reset --table ${d.name}\` and sync again.`,
+      throw new ReloadTableError(
+        `the primary key of table "${d.name}" changed from (${havePk.join(", ")}) to (${wantPk.join(", ")}). The warehouse cannot change a primary key in place: the table must be loaded again from the start.`,
+        d.name,
       );
     }
     for (const c of d.columns) {
@@ -175,7 +181,7 @@ export function applySchema(w: Catalog, tables: DeclaredTable[]): number {
       if (!col) {
         if (c.type) {
           w.addColumn(existing, { name: c.name, type: c.type, declared: true });
-          changes++;
+          changes.push({ table: d.name, column: c.name, oldType: null, newType: formatType(c.type) });
         }
         continue;
       }
@@ -184,12 +190,13 @@ export function applySchema(w: Catalog, tables: DeclaredTable[]): number {
         w.setColumnType(existing, col, c.type, true);
       } else if (formatType(col.type) !== formatType(c.type)) {
         if (col.pk || !isWidening(col.type, c.type)) {
-          throw new OperationError(
-            `the type of ${col.pk ? "primary key " : ""}column "${d.name}.${c.name}" changed from ${formatType(col.type)} to ${formatType(c.type)}, which the rows already stored may not fit. Run \`connector reset --table ${d.name}\` and sync again.`,
+          throw new ReloadTableError(
+            `the type of ${col.pk ? "primary key " : ""}column "${d.name}.${c.name}" changed from ${formatType(col.type)} to ${formatType(c.type)}, which the rows already stored may not fit: the table must be loaded again from the start.`,
+            d.name,
           );
         }
+        changes.push({ table: d.name, column: c.name, oldType: formatType(col.type), newType: formatType(c.type) });
         w.changeColumnType(existing, col, c.type, true);
-        changes++;
       } else if (!col.declared) {
         w.setColumnType(existing, col, c.type, true);
       }

@@ -5,7 +5,7 @@
  * The hot path allocates nothing per row: the row buffer and the resolved keys are reused.
  */
 import { OperationError } from "../util/errors.js";
-import { FIVETRAN_ID, type Catalog, type Column, type Table } from "./catalog.js";
+import { FIVETRAN_ID, type Catalog, type Column, type SchemaChangeNote, type Table } from "./catalog.js";
 import { caseTwin, JSON_KEY } from "./declared.js";
 import type { Names } from "./names.js";
 import { hashPairs } from "./row-hash.js";
@@ -16,7 +16,7 @@ import { fitsInferred, inferType, isUnsafeInteger, widen } from "./infer.js";
 
 export interface NormalizerHooks {
   /** A table was created, a column added or widened. */
-  schemaChanged(): void;
+  schemaChanged(change: SchemaChangeNote): void;
   warnOnce(key: string, message: string): void;
 }
 
@@ -139,8 +139,9 @@ export class RowNormalizer {
       let wider = widen(col.type, inferred);
       // A DOUBLE cannot hold an integer beyond 2^53 exactly: a column that would hold one becomes STRING instead.
       if (wider.type === "DOUBLE" && (isUnsafeInteger(value) || (col.type.type === "LONG" && this.catalog.holdsUnsafeIntegers(t, col)))) wider = { type: "STRING" };
+      const from = formatType(col.type);
       this.catalog.changeColumnType(t, col, wider, false);
-      this.hooks.schemaChanged();
+      this.hooks.schemaChanged({ table: t.name, column: col.name, oldType: from, newType: formatType(wider) });
     }
     return this.coerce(t, col, col.type!, value);
   }
@@ -215,7 +216,7 @@ export class RowNormalizer {
       throw new OperationError(`table "${t.name}": column "${name}" and the existing column "${twin}" differ only in case; SQLite ignores case in column names, so they would be one column. Use the spelling "${twin}".`);
     }
     const type = this.infer(t.name, name, value)!;
-    this.hooks.schemaChanged();
+    this.hooks.schemaChanged({ table: t.name, column: name, oldType: null, newType: formatType(type) });
     return this.catalog.addColumn(t, { name, type, declared: false });
   }
 
@@ -278,7 +279,7 @@ export class RowNormalizer {
       const col = this.names.column(name, key, "upsert", false);
       if (type && !columns.has(col)) columns.set(col, type);
     }
-    this.hooks.schemaChanged();
+    this.hooks.schemaChanged({ table: name, column: null, oldType: null, newType: null });
     return this.catalog.createTable(name, [...columns].map(([col, type]) => ({ name: col, type, declared: false, pk: false })));
   }
 }

@@ -1,7 +1,8 @@
-import { OperationError } from "../util/errors.js";
+import { OperationError, ReloadTableError } from "../util/errors.js";
 import { sqliteNameKey, type Naming } from "./naming.js";
 import { caseTwin } from "./declared.js";
 import type { Catalog } from "./catalog.js";
+import { isNearName } from "./near-names.js";
 
 interface Claim {
   source: string;
@@ -40,12 +41,26 @@ export class TableSources {
     }
     const twin = this.w.tables.has(name) ? undefined : caseTwin(name, this.w.tables.keys());
     if (twin) {
-      throw new OperationError(
-        `${where}: table "${source}" and the existing table "${twin}" differ only in case; SQLite ignores case in table names, so they would be one table. Use the spelling "${twin}", or run \`connector reset --table ${twin}\` first.`,
+      throw new ReloadTableError(
+        `${where}: table "${source}" and the existing table "${twin}" differ only in case; SQLite ignores case in table names, so they would be one table. Use the spelling "${twin}", or drop table "${twin}" first.`,
+        twin,
       );
     }
     this.claims.set(key, { source, name, declared });
+    if (!declared) this.nearDeclared(source, name, where);
     this.record(source, name);
+  }
+
+  /** A table schema() does not declare, named almost as one it does: most likely a typo that makes a second table. */
+  private nearDeclared(source: string, name: string, where: string): void {
+    for (const c of this.claims.values()) {
+      if (!c.declared || !isNearName(name, c.name)) continue;
+      this.warn(
+        `near-declared:${name}`,
+        `${where}: table "${source}" is not declared in schema(), but "${c.source}" is; did you mean "${c.source}"? Its rows go to a table of their own, "${name}".`,
+      );
+      return;
+    }
   }
 
   private record(source: string, name: string): void {
@@ -55,7 +70,7 @@ export class TableSources {
         const earlier = known.map((k) => `"${k}"`).join(", ");
         this.warn(
           `table-source:${name}`,
-          `table "${name}" now gets rows from "${source}", but earlier syncs filled it from ${earlier}, which also ${known.length > 1 ? "become" : "becomes"} "${name}". If you renamed the table, ignore this; if they are different tables, rename one of them and run \`connector reset --table ${name}\`.`,
+          `table "${name}" now gets rows from "${source}", but earlier syncs filled it from ${earlier}, which also ${known.length > 1 ? "become" : "becomes"} "${name}". If you renamed the table, ignore this; if they are different tables, rename one of them and drop table "${name}" (\`connector reset --table ${name}\`, with this sync's project folder, --destination and --state).`,
         );
       }
       this.w.recordSource(name, source, false);

@@ -20,7 +20,11 @@ export function warehouseFile(p: Project, kind: DestinationKind): string {
 
 /** Every file a warehouse of this kind may have, sidecars included. */
 export function warehouseFiles(p: Project, kind: DestinationKind): string[] {
-  const file = warehouseFile(p, kind);
+  return fileWithSidecars({ kind, file: warehouseFile(p, kind) });
+}
+
+/** A warehouse file and the sidecars its kind may leave beside it. */
+export function fileWithSidecars({ kind, file }: FileDestinationSpec): string[] {
   return kind === "duckdb" ? [file, `${file}.wal`] : [file, `${file}-wal`, `${file}-shm`];
 }
 

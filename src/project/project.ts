@@ -71,6 +71,11 @@ export function findConnectorFile(p: Project): string {
   throw new UsageError(`No connector in ${p.dir}: expected one of ${CONNECTOR_FILES.join(", ")}. Run \`connector init\` to start one.`);
 }
 
+/** Whether a folder holds a connector file: how a positional argument is told to be a project folder. */
+export function holdsConnector(dir: string): boolean {
+  return CONNECTOR_FILES.some((name) => fs.existsSync(path.join(path.resolve(dir), name)));
+}
+
 /** A path given by the user: relative to the working directory, or else to the project (as fivetran does), whichever exists. */
 function userPath(p: Project, given: string): string {
   const fromCwd = path.resolve(given);

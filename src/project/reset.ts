@@ -3,7 +3,8 @@ import { UsageError } from "../util/errors.js";
 import { normalizeName } from "../normalize/naming.js";
 import type { Project } from "./project.js";
 import type { Destination } from "../destinations/destination.js";
-import { KINDS, warehouseFiles } from "./destination-choice.js";
+import { fileWithSidecars, KINDS, warehouseFiles } from "./destination-choice.js";
+import type { FileDestinationSpec } from "../destinations/open.js";
 import { leftoverTempFiles } from "../state/state.js";
 
 export interface ResetTarget {
@@ -13,12 +14,12 @@ export interface ResetTarget {
 
 /**
  * What a full reset deletes: the state file, the temp files an interrupted write of it left, and the warehouse
- * (SQLite or DuckDB) with its sidecars, nothing else.
+ * (SQLite or DuckDB; the project's own, or the file `warehouse` names) with its sidecars, nothing else.
  */
-export function resetTargets(p: Project, stateFile: string): ResetTarget[] {
+export function resetTargets(p: Project, stateFile: string, warehouse?: FileDestinationSpec): ResetTarget[] {
   // The files of each kind of warehouse the project has (any of them left behind), else SQLite's, named as absent.
   const kinds = KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f)));
-  const warehouses = (kinds.length ? kinds : (["sqlite"] as const)).flatMap((k) => warehouseFiles(p, k));
+  const warehouses = warehouse ? fileWithSidecars(warehouse) : (kinds.length ? kinds : (["sqlite"] as const)).flatMap((k) => warehouseFiles(p, k));
   const leftovers = leftoverTempFiles(stateFile, true);
   return [stateFile, ...leftovers, ...new Set(warehouses)].map((file) => ({ file, exists: fs.existsSync(file) }));
 }

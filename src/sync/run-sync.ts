@@ -104,5 +104,5 @@ export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
 
 /** A destination that could not be reached: a failed sync that did nothing (retried by `connector run --retries`). */
 function failedToOpen(error: Error, state: StateObject): SyncOutcome {
-  return { status: "failed", error, counts: emptyCounts(), previousState: state, state, warnings: [], durationMs: 0, operations: 0, inputWarnings: 0 };
+  return { status: "failed", error, counts: emptyCounts(), previousState: state, state, warnings: [], schemaChanges: [], durationMs: 0, operations: 0, inputWarnings: 0 };
 }

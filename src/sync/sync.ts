@@ -12,7 +12,7 @@ import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
 import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
-import { Catalog } from "../normalize/catalog.js";
+import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
 import { applySchema, parseSchema } from "../normalize/declared.js";
 import { Names } from "../normalize/names.js";
 import type { Naming } from "../normalize/naming.js";
@@ -38,6 +38,8 @@ export interface SyncEvents {
   opened?(info: { run: number; lastSeq: number }): void;
   checkpoint?(info: CheckpointInfo): void;
   warning?(message: string): void;
+  /** A table was created, a column added or widened (committed with the next checkpoint, or rolled back with the sync). */
+  schemaChange?(change: SchemaChangeNote): void;
 }
 
 export interface SyncOptions {
@@ -72,6 +74,8 @@ export interface SyncResult {
   /** The last committed state: what the next sync starts from. Earlier states are in _connector_checkpoints, not in memory. */
   state: StateObject;
   warnings: string[];
+  /** What counts.schemaChanges counted, in order. */
+  schemaChanges: SchemaChangeNote[];
   durationMs: number;
   /** Operations emitted, checkpoints included. */
   operations: number;
@@ -81,6 +85,7 @@ export class Sync implements OperationTarget {
   readonly sink: OperationSink;
   private readonly tally: Tally;
   private readonly warnings: string[] = [];
+  private readonly schemaChanges: SchemaChangeNote[] = [];
   private readonly warned = new Set<string>();
   private readonly noMatch = new Map<string, number>();
   /** The distinct op.warning messages listed in the result; the log shows every call. */
@@ -136,7 +141,7 @@ export class Sync implements OperationTarget {
     }
     const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column));
     const names = new Names(this.o.naming, catalog, (key, message) => this.warnOnce(key, message));
-    this.normalizer = new RowNormalizer(catalog, names, { schemaChanged: () => this.tally.schemaChange(), warnOnce: (k, m) => this.warnOnce(k, m) });
+    this.normalizer = new RowNormalizer(catalog, names, { schemaChanged: (c) => this.schemaChanged(c), warnOnce: (k, m) => this.warnOnce(k, m) });
     try {
       await runInSync(active, () => this.applyDeclaredSchema(catalog, names));
       this.sink.start();
@@ -201,8 +206,7 @@ export class Sync implements OperationTarget {
     }
     const tables = parseSchema(declared, this.o.naming);
     for (const t of tables) names.sources.claim(t.source, t.name, "schema()", true);
-    const changes = applySchema(catalog, tables);
-    for (let i = 0; i < changes; i++) this.tally.schemaChange();
+    for (const change of applySchema(catalog, tables)) this.schemaChanged(change);
     this.dest.commit(null, () => {});
   }
 
@@ -215,9 +219,16 @@ export class Sync implements OperationTarget {
       previousState: this.startState,
       state: this.committedState,
       warnings: this.warnings,
+      schemaChanges: this.schemaChanges,
       durationMs: Date.now() - this.startedAt,
       operations: this.sink.count,
     };
+  }
+
+  private schemaChanged(change: SchemaChangeNote): void {
+    this.tally.schemaChange();
+    this.schemaChanges.push(change);
+    this.o.events?.schemaChange?.(change);
   }
 
   private warn(message: string): void {

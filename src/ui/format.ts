@@ -1,4 +1,5 @@
 import type { Counts } from "../sync/counts.js";
+import type { SchemaChangeNote } from "../normalize/catalog.js";
 import { formatSize } from "../util/size.js";
 
 export const num = (n: number): string => n.toLocaleString("en-US");
@@ -52,6 +53,19 @@ export function renderTableBreakdown(c: Counts): string {
   const header = ["Table", "Upserts", "Updates", "Deletes", "Truncates"];
   if (marked) header.push("Rows truncated");
   return renderAligned(header, rows, (i) => i > 0);
+}
+
+/** The summary shows this many schema changes; -v shows them all, and --json always does. */
+export const SCHEMA_CHANGES_SHOWN = 20;
+
+/** What SchemaChanges counted: one row per new table, new column or widened column, in the order they happened. */
+export function renderSchemaChanges(changes: SchemaChangeNote[], all: boolean): string {
+  if (changes.length === 0) return "";
+  const shown = all ? changes : changes.slice(0, SCHEMA_CHANGES_SHOWN);
+  const rows = shown.map((c) => (c.column === null ? [c.table, "(new table)", "", ""] : [c.table, c.column, c.oldType ?? "(new column)", c.newType ?? ""]));
+  const more = changes.length - shown.length;
+  const tail = more > 0 ? `\n… and ${num(more)} more (-v or --json lists them all)` : "";
+  return `Schema changes:\n${renderAligned(["Table", "Column", "Old type", "New type"], rows)}${tail}`;
 }
 
 /** The last line of a debug run's summary, as Fivetran 2.9.2 ends with its peak memory. */

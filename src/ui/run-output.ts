@@ -8,7 +8,7 @@ import type { Outcome } from "../host/supervise.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
 import type { CheckpointInfo } from "../sync/sync.js";
-import { elapsed, num, renderProgressTable, renderTableBreakdown, truncate } from "./format.js";
+import { elapsed, num, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate } from "./format.js";
 import { Ui } from "./logger.js";
 import { printJson, printJsonLine, secrets, stripEscapes } from "./output.js";
 
@@ -55,7 +55,7 @@ export interface RunOutput {
 }
 
 export function runOutput(format: "plain" | "json", options: { verbose: boolean; json: boolean }): RunOutput {
-  return format === "json" ? new JsonLines(options.verbose) : new Plain(new Ui({ json: options.json, verbose: options.verbose }), options.json);
+  return format === "json" ? new JsonLines(options.verbose) : new Plain(new Ui({ json: options.json, verbose: options.verbose }), options.json, options.verbose);
 }
 
 const stateText = (state: StateObject, max: number): string => truncate(JSON.stringify(secrets().value(state)), max);
@@ -65,6 +65,7 @@ class Plain implements RunOutput {
   constructor(
     private readonly ui: Ui,
     private readonly json: boolean,
+    private readonly verbose: boolean,
   ) {}
 
   start(h: RunHeader, attempt: number, attempts: number): void {
@@ -115,6 +116,8 @@ class Plain implements RunOutput {
     this.ui.info(renderProgressTable(o.counts));
     const breakdown = renderTableBreakdown(o.counts);
     if (breakdown) this.ui.info("\n" + breakdown);
+    const changes = renderSchemaChanges(o.schemaChanges, this.verbose);
+    if (changes) this.ui.info("\n" + changes);
     this.ui.info("");
     for (const w of o.warnings.slice(o.inputWarnings ?? 0)) this.ui.warn(w);
     const tries = r.attempts > 1 ? ` (attempt ${r.attempts})` : "";
@@ -144,6 +147,7 @@ function jsonReport(r: FinalReport): Record<string, unknown> {
     previousState: o.previousState,
     state: o.state,
     warnings: o.warnings.map((w) => stripEscapes(w)),
+    schemaChanges: o.schemaChanges,
     durationMs: o.durationMs,
     destination: r.destination,
     name: r.name,

@@ -13,6 +13,21 @@ export class OperationError extends SyncFailedError {
   override name = "OperationError";
 }
 
+/**
+ * An operation error whose way out is to reload one table from the start (a primary key or a
+ * declared type that the stored rows cannot follow): the command that ran the sync knows which
+ * warehouse, state and flags that takes, and adds how.
+ */
+export class ReloadTableError extends OperationError {
+  override name = "ReloadTableError";
+  constructor(
+    message: string,
+    readonly reloadTable: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The connector ended the sync itself with op.error(message, trace?): a failure it reported cleanly, not a crash. */
 export class ConnectorError extends SyncFailedError {
   override name = "ConnectorError";

@@ -39,6 +39,8 @@ export function errorInfo(error: Error): ErrorInfo {
   const info: ErrorInfo = { name: error.name, message: error.message, stack: error.stack };
   const trace = (error as { trace?: unknown }).trace;
   if (typeof trace === "string") info.trace = trace;
+  const reload = (error as { reloadTable?: unknown }).reloadTable;
+  if (typeof reload === "string") info.reloadTable = reload;
   const seen = new Set<unknown>([error]);
   let last = info;
   let cause = error.cause;

@@ -284,5 +284,5 @@ async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObj
 
 /** A sync that could not start, as a failed result, so the check reports it. */
 function failedRun(error: Error): SyncResult {
-  return { status: "failed", error, counts: emptyCounts(), previousState: {}, state: {}, warnings: [], durationMs: 0, operations: 0 };
+  return { status: "failed", error, counts: emptyCounts(), previousState: {}, state: {}, warnings: [], schemaChanges: [], durationMs: 0, operations: 0 };
 }

@@ -941,7 +941,6 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ['CONNECTOR_DESTINATION names a destination (postgres://u:***@h/db), which is where `connector run` writes; this command writes to the project\'s files/: "sqlite" or "duckdb".'],
   },
-  { id: "reset-destination-file", files: ok, args: ["__command__", "reset", "--destination", "sqlite:w.db", "--yes"], code: 2, says: ["connector reset --destination takes a PostgreSQL URL;", "is a file: delete it (and its state file) to start over."] },
   { id: "state-destination-file", files: ok, args: ["__command__", "state", "show", "--destination", "duckdb:w.duckdb"], code: 2, says: ["connector state works on a state file or a PostgreSQL destination;"] },
   { id: "verify-destination-file", files: ok, args: ["__command__", "verify", "--destination", "sqlite:w.db"], code: 2, says: ["verify --destination takes sqlite, duckdb or a PostgreSQL URL;", "verify never writes to a real warehouse file"] },
   {

@@ -367,7 +367,7 @@ export default {
     const { dir } = await recorded();
     const before = fs.readFileSync(path.join(dir, "fixtures/default/cassette.json"), "utf8");
     fs.writeFileSync(path.join(dir, "connector.ts"), `export default { update() { throw new Error("boom"); } };\n`);
-    const r = await cli(["debug", "--record"], { cwd: dir });
+    const r = await cli(["debug", "--record", "--yes"], { cwd: dir });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("Nothing was recorded: the sync failed, so fixtures/default is left as it was.");
     expect(fs.readFileSync(path.join(dir, "fixtures/default/cassette.json"), "utf8")).toBe(before);

@@ -194,12 +194,13 @@ describe("schema and types", () => {
     expect(e.message).toContain(message);
   });
 
-  it("refuses a primary-key change between runs, pointing at reset --table", async () => {
+  it("refuses a primary-key change between runs, naming the table to load again (the CLI adds how)", async () => {
     const warehouse = path.join(tempDir(), "w.db");
     await runSync({ schema: () => [{ table: "t", primary_key: ["id"] }], update: () => op.upsert("t", { id: 1, code: "a" }) }, { warehouse });
     const e = await failure(runSync({ schema: () => [{ table: "t", primary_key: ["code"] }], update: () => op.checkpoint({}) }, { warehouse }));
     expect(e.message).toContain('the primary key of table "t" changed from (id) to (code)');
-    expect(e.message).toContain("connector reset --table t");
+    expect(e.message).toContain("the table must be loaded again from the start");
+    expect((e.cause as { reloadTable?: string }).reloadTable).toBe("t");
   });
 
   it("refuses reserved columns in data, and warns once about double-encoded JSON", async () => {

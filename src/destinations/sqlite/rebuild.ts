@@ -9,7 +9,7 @@ import { CoercionError, formatType, parseType, sqliteClass, type LogicalType } f
 import { convertStored } from "../../normalize/convert.js";
 import { coerceNaiveDateTime, coerceUtcDateTime } from "../../normalize/coerce-datetime.js";
 import { hashPairs } from "../../normalize/row-hash.js";
-import { OperationError } from "../../util/errors.js";
+import { OperationError, ReloadTableError } from "../../util/errors.js";
 import { createTableSql, FORMAT_VERSION, GENERATION_SQL, q, rowIdSql, sqlText, STRING, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
 import type { Warehouse } from "./warehouse.js";
 
@@ -78,7 +78,7 @@ export function rebuildTable(db: Database.Database, t: Table, changes: { col: Co
     db.exec(`${insert} INTO ${q(tmp)} (${names.map(q).join(", ")}) SELECT ${values.join(", ")} FROM ${q(t.name)}${order}`);
   } catch (e) {
     if (!(e instanceof CoercionError)) throw e;
-    throw new OperationError(`cannot change ${what} in table "${t.name}": a stored value does not fit: ${e.message}. Run \`connector reset --table ${t.name}\` and sync again, or declare a type that holds it.`);
+    throw new ReloadTableError(`cannot change ${what} in table "${t.name}": a stored value does not fit: ${e.message}. Declare a type that holds it, or load the table again from the start.`, t.name);
   }
   db.exec(`DROP TABLE ${q(t.name)}`);
   // Legacy renaming leaves the views that name this table alone: they find the new table by its name.
