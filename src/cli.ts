@@ -98,6 +98,16 @@ program
   });
 
 program
+  .command("link")
+  .description("Make connector-sdk importable in the project (node_modules/connector-sdk, a link to this CLI's own copy) for its tests, type checks and editor; the templates' npm test and npm run typecheck run it first")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
+  .action(async (dir: string | undefined, opts) => {
+    const { link } = await import("./commands/link.js");
+    await link(afterFixed([dir], 0, opts.project).dir);
+  });
+
+program
   .command("configuration")
   .description("Fill in configuration.json from the connector's setup form, asking on the terminal; or run its setup tests (--test)")
   .argument("[project-dir]", "the connector's folder (default: the working directory)")

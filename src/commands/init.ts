@@ -1,6 +1,6 @@
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
-import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, makeFolder, packageName, sdkDependency, templateDir } from "../project/templates.js";
+import { copyTemplate, DEFAULT_TEMPLATE, isEmptyDir, listTemplates, makeFolder, packageName, sdkRange, templateDir } from "../project/templates.js";
 import { renderAligned } from "../ui/format.js";
 import { Ui } from "../ui/logger.js";
 import { writeOut } from "../ui/output.js";
@@ -27,7 +27,7 @@ export async function init(dir: string | undefined, opts: InitOptions): Promise<
     throw new UsageError(`${target} is not empty. Pass --yes to write the template into it anyway (files of the same name are overwritten; nothing else is touched).`);
   }
   const name = packageName(target);
-  const files = copyTemplate(template, target, { name, sdk: sdkDependency() });
+  const files = copyTemplate(template, target, { name, sdk: sdkRange() });
   const relative = path.relative(process.cwd(), target);
   const shown = relative === "" ? "." : relative.startsWith("..") ? target : relative;
   ui.info(`Created ${name} from the "${template}" template in ${target}:`);

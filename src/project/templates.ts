@@ -108,9 +108,13 @@ export function packageName(dir: string): string {
   return base || "my-connector";
 }
 
-/** How a new project depends on connector-sdk: this very copy, since the package is not on a registry yet. */
-export function sdkDependency(): string {
-  return `file:${PACKAGE_ROOT}`;
+/**
+ * The connector-sdk versions a new project asks for: a range, never a path, so the project can be
+ * copied, committed and shipped. It finds the SDK through the CLI that runs it (sdk-link.ts).
+ */
+export function sdkRange(): string {
+  const { version } = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string };
+  return `^${version}`;
 }
 
 /** Copies a template into dir, renaming _gitignore and filling in the project's name. Returns the files written. */

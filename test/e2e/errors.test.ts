@@ -511,6 +511,30 @@ export const CATALOGUE: Case[] = [
     says: ['cannot change column "v" from LONG to DOUBLE in table "u": a stored value does not fit: 9007199254740993 is beyond ±2^53', "connector reset --table u"],
   },
   {
+    id: "schema-type-changed",
+    files: badSchema(`[{ table: "employees", primary_key: ["id"], columns: { id: "LONG", salary: "LONG" } }]`),
+    setup: earlierWarehouse((w) => w.createTable("employees", [{ name: "id", type: long, declared: true, pk: true }, { name: "salary", type: { type: "STRING" }, declared: true, pk: false }])),
+    code: 1,
+    says: [
+      'the type of column "employees.salary" changed from STRING to LONG, which the rows already stored may not fit: the table must be loaded again from the start.',
+      'To load table "employees" again from the start, drop it, then sync again:\n  connector reset --table employees\nOr start over with every table: connector reset',
+    ],
+  },
+  {
+    id: "table-near-declared",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { schema: () => [{ table: "orders", primary_key: ["id"] }], update() { op.upsert("ordres", { id: 1 }); op.upsert("ordres", { id: 2 }); op.checkpoint({}); } };\n` },
+    code: 0,
+    says: ['Warning: op.upsert: table "ordres" is not declared in schema(), but "orders" is; did you mean "orders"? Its rows go to a table of their own, "ordres".'],
+  },
+  {
+    id: "record-over-cassette",
+    files: { ...ok, "fixtures/default/cassette.json": JSON.stringify({ version: 1, recordedWith: "connector-sdk", recordedAt: "2026-01-02T03:04:05.000Z", interactions: [] }) },
+    args: ["--record"],
+    code: 2,
+    says: ["fixtures/default/ already holds a cassette of 0 requests, recorded 2026-01-02T03:04:05.000Z, which --record would replace. Pass --yes to replace it, or record under another name: `connector debug --record <another-name>`."],
+  },
+  { id: "project-given-twice", files: ok, args: ["__command__", "state", "show", ".", "--project", "other"], code: 2, says: ['The project folder is given twice, as "." and as --project "other"; give it once.'] },
+  {
     id: "op-double-unsafe-bigint",
     files: after(`op.upsert("t", { id: 2, x: 9007199254740993n });`, `[{ table: "t", primary_key: ["id"], columns: { x: "DOUBLE" } }]`),
     code: 1,

@@ -4,6 +4,8 @@ import { execSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { cli, query, readState, ROOT, tempDir } from "../helpers.js";
 
+const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+
 const TEMPLATES = ["cursor", "hello", "multi-table", "pagination", "rest-api"];
 
 function editJson<T>(file: string, edit: (data: T) => void): void {
@@ -154,7 +156,8 @@ describe("connector init", () => {
       for (const f of ["connector.ts", "configuration.json", "package.json", "tsconfig.json", "README.md", ".gitignore", "connector.test.ts"]) expect(files).toContain(f);
       expect(files).not.toContain("_gitignore");
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-      expect(pkg).toMatchObject({ name: `my-${template}-project`, type: "module", dependencies: { "connector-sdk": `file:${ROOT}` } });
+      expect(pkg).toMatchObject({ name: `my-${template}-project`, type: "module", peerDependencies: { "connector-sdk": `^${VERSION}` }, peerDependenciesMeta: { "connector-sdk": { optional: true } } });
+      expect(pkg.dependencies).not.toHaveProperty("connector-sdk");
       expect(pkg.devDependencies).toHaveProperty("vitest");
       expect(pkg.devDependencies).toHaveProperty("typescript");
       expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toMatch(new RegExp(`^# my-${template}-project`));

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { BIN, cli, ROOT, tempDir } from "../helpers.js";
+import { cli, ROOT, tempDir } from "../helpers.js";
+import { connectorOnPath, linkNodeModules } from "../support/npm-stand-in.js";
 
 type Rec = Record<string, unknown>;
 
@@ -44,25 +44,6 @@ function steps(readme: string, heading: string): string[] {
   const block = section && /```sh\n([\s\S]*?)```/.exec(section);
   if (!block) throw new Error(`the README has no sh block under "## ${heading}"`);
   return block[1]!.split("\n").map((l) => l.trim()).filter(Boolean);
-}
-
-/** Stands in for `npm install`: this package's own dependencies, and connector-sdk itself. */
-function linkNodeModules(dir: string): void {
-  const modules = path.join(dir, "node_modules");
-  fs.mkdirSync(modules);
-  for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry));
-  fs.symlinkSync(ROOT, path.join(modules, "connector-sdk"));
-}
-
-/** A folder holding a `connector` command that runs this package's CLI (and `sqlite3`, if the system has none), to put on PATH. */
-function connectorOnPath(): string {
-  const bin = tempDir("connector-bin-");
-  fs.writeFileSync(path.join(bin, "connector"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
-  if (spawnSync("sh", ["-c", "command -v sqlite3"]).status !== 0) {
-    const query = `const D = require(process.argv[1]); for (const r of new D(process.argv[2], { readonly: true }).prepare(process.argv[3]).raw().all()) console.log(r.join("|"));`;
-    fs.writeFileSync(path.join(bin, "sqlite3"), `#!/bin/sh\nexec "${process.execPath}" -e '${query}' "${path.join(ROOT, "node_modules", "better-sqlite3")}" "$@"\n`, { mode: 0o755 });
-  }
-  return bin;
 }
 
 /**
