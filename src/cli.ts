@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, writeErr } from "./ui/output.js";
 import { startEarly } from "./commands/early-worker.js";
-import { afterFixed, isFolder, lastIfProject, type Split } from "./commands/project-argument.js";
+import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./project/project-argument.js";
 
 guardPipes();
 
@@ -168,19 +168,9 @@ const stateOptions = (c: Command): Command =>
     .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
     .option("--json", "print JSON on stdout");
 const stateCommands = () => import("./commands/state.js");
-/** How each subcommand's positional arguments hold the project folder (project-argument.ts), split once before its action. */
-const stateSplits = new Map<string, (args: (string | undefined)[], opts: { project?: string; file?: string }) => Split>([
-  ["show", (a, o) => afterFixed(a, 0, o.project)],
-  ["history", (a, o) => afterFixed(a, 0, o.project)],
-  ["diff", (a, o) => lastIfProject(a, 2, o.project)],
-  // With --file, the only argument is the folder (a path that is no folder is left for set to refuse).
-  ["set", (a, o) => (o.file !== undefined && a[1] === undefined && (a[0] === undefined || isFolder(a[0])) ? afterFixed(a, 0, o.project) : afterFixed(a, 2, o.project))],
-  ["unset", (a, o) => afterFixed(a, 1, o.project)],
-  ["rewind", (a, o) => afterFixed(a, 1, o.project)],
-]);
 const split = new WeakMap<Command, Split>();
 state.hook("preAction", async (_state, command) => {
-  const s = stateSplits.get(command.name())!(command.processedArgs as (string | undefined)[], command.opts());
+  const s = STATE_ARGUMENTS[command.name()]!(command.processedArgs as (string | undefined)[], command.opts());
   split.set(command, s);
   command.setOptionValue("project", s.dir);
   await (await stateCommands()).hideSecrets(command.opts());

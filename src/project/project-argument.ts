@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { holdsConnector } from "../project/project.js";
+import { holdsConnector } from "./project.js";
 import { UsageError } from "../util/errors.js";
 
 export interface Split {
@@ -42,3 +42,14 @@ export function isFolder(dir: string): boolean {
     return false;
   }
 }
+
+/** Where each `connector state` subcommand's arguments hold the folder. */
+export const STATE_ARGUMENTS: Record<string, (args: (string | undefined)[], opts: { project?: string; file?: string }) => Split> = {
+  show: (a, o) => afterFixed(a, 0, o.project),
+  history: (a, o) => afterFixed(a, 0, o.project),
+  diff: (a, o) => lastIfProject(a, 2, o.project),
+  // With --file, the only argument is the folder (a path that is no folder is left for set to refuse).
+  set: (a, o) => (o.file !== undefined && a[1] === undefined && (a[0] === undefined || isFolder(a[0])) ? afterFixed(a, 0, o.project) : afterFixed(a, 2, o.project)),
+  unset: (a, o) => afterFixed(a, 1, o.project),
+  rewind: (a, o) => afterFixed(a, 1, o.project),
+};
