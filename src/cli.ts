@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, writeErr } from "./ui/output.js";
 import { startEarly } from "./commands/early-worker.js";
-import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./project/project-argument.js";
+import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./commands/project-argument.js";
 
 guardPipes();
 

@@ -501,7 +501,7 @@ export default { schema: () => [{ table: "t", primary_key: ["${key}"] }], update
     fs.writeFileSync(path.join(dir, "connector.ts"), connector(`op.upsert("t", { id: 3, code: 3 });`, "code"));
     const rekeyed = await cli(["run", "--destination", url], { cwd: dir });
     expect(rekeyed.exitCode).toBe(1);
-    expect(rekeyed.stderr).toMatch(/primary key.*connector reset --table t/);
+    expect(rekeyed.stderr).toMatch(/primary key of table "t" changed[^\n]*\nTo load table "t" again from the start[^\n]*\n {2}connector reset --destination \S+ --name \S+ --table t\n/);
 
     const long = "c".repeat(64);
     fs.writeFileSync(path.join(dir, "connector.ts"), connector(`op.upsert("t", { id: 4, ${long}: 1 });`));

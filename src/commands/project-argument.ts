@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { holdsConnector } from "./project.js";
+import { holdsConnector } from "../project/project.js";
 import { UsageError } from "../util/errors.js";
 
 export interface Split {
