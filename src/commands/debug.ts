@@ -156,8 +156,9 @@ function failureText(error: ErrorInfo, follow: FollowUp, state: object): string 
   return error.reloadTable === undefined ? text : `${text}\n${renderReloadAdvice(error.reloadTable, follow, Object.keys(state).length === 0)}`;
 }
 
-/** A failure worth a crash report: not one the connector reported with op.error, nor a stop the user asked for. */
-const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" && error.name !== "Interrupted";
+/** A failure worth a crash report: not one the connector reported with op.error, a stop the user asked for, or a table to load again (its way out is printed). */
+const isCrash = (error: ErrorInfo): boolean =>
+  error.name !== "ConnectorError" && error.name !== "Interrupted" && error.reloadTable === undefined;
 
 /** Writes the crash report and returns its path relative to the working directory; a report that cannot be written is only a warning. */
 function reportCrash(ui: Ui, dir: string, r: Outcome, reason: string): string | undefined {

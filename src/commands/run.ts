@@ -101,7 +101,8 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
       }
       let reason = outcome.error ? renderFailure(outcome.error, (frame) => OWN_CODE.some((d) => frame.includes(d))) : undefined;
       if (outcome.error?.reloadTable !== undefined) reason += `\n${renderReloadAdvice(outcome.error.reloadTable, follow, Object.keys(outcome.state).length === 0)}`;
-      if (outcome.status === "succeeded" || outcome.signalExit || attempt === attempts) {
+      // A table that must be loaded again fails the same way at every attempt: it is reported at once.
+      if (outcome.status === "succeeded" || outcome.signalExit || attempt === attempts || outcome.error?.reloadTable !== undefined) {
         out.report({ outcome, reason, destination: target.location, name, attempts: attempt });
         if (outcome.signalExit) throw new ExitError(outcome.signalExit);
         if (outcome.status === "failed") throw new ExitError(1);

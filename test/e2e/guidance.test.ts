@@ -85,6 +85,19 @@ describe("the way out of a declared type change (item 16)", () => {
     const failed = await cli(["debug"], { cwd: dir, env: { SALARY_TYPE: "LONG" } });
     expect(failed.exitCode).toBe(1);
     expect(wayOut(failed.stderr)).toEqual([["reset", "--table", "employees"], ["reset"]]);
+    // A refusal with its way out printed is no crash: no report.
+    expect(fs.existsSync(path.join(dir, "crash-reports"))).toBe(false);
+  });
+
+  it("run does not retry a table that must be loaded again: every attempt would fail the same way", async () => {
+    const dir = makeProject({ "connector.ts": EMPLOYEES, "source.json": SOURCE });
+    const args = ["run", "--destination", "sqlite:out.db", "--retries", "2", "--retry-delay", "30s"];
+    expect((await cli(args, { cwd: dir })).exitCode).toBe(0);
+    const failed = await cli(args, { cwd: dir, env: { SALARY_TYPE: "LONG" } });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('the type of column "employees.salary" changed from STRING to LONG');
+    expect(failed.stderr).not.toContain("Attempt 1 of 3");
+    expect(wayOut(failed.stderr)[0]).toEqual(["reset", "--destination", "sqlite:out.db", "--table", "employees"]);
   });
 
   it("PostgreSQL: the way out names the same destination and --name with the password hidden, and following it reloads the table there, not in files/", async () => {
