@@ -8,7 +8,7 @@ import { ExitError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
 import { CRASH_DIR, writeCrashReport } from "../project/crash-reports.js";
 import { chooseDestination } from "../project/destination-choice.js";
-import { acquireLock } from "../project/lock.js";
+import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { DEFAULT_MEMORY_LIMIT, supervise, type Outcome, type SyncView } from "../host/supervise.js";
@@ -50,7 +50,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
   const http = opts.record || opts.replay ? (await import("../replay/spec.js")).httpSpec("debug", p.dir, dir !== undefined, opts.record, opts.replay) : undefined;
   const resetHint = `connector reset${dir ? " " + dir : ""}${opts.state ? " --state " + opts.state : ""}`;
   const destination = chooseDestination(p, opts.destination);
-  const release = acquireLock(p.lockFile, "debug");
+  const release = lockProjectAndWarehouses(p, "debug", [destination.file]);
   let untrap = (): void => {};
   try {
     const configuration = configFile ? readConfigurationFile(configFile) : {};

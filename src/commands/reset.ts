@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
-import { acquireLock } from "../project/lock.js";
+import { lockProjectAndWarehouses } from "../project/lock.js";
 import { project, requireProjectDir, stateSource } from "../project/project.js";
 import { deleteTargets, dropTables, resetTargets, resolveTables } from "../project/reset.js";
 import { createDestination } from "../destinations/open.js";
-import { projectWarehouse } from "../project/destination-choice.js";
+import { KINDS, projectWarehouse, warehouseFile, warehouseFiles } from "../project/destination-choice.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 import { commandDestination, type RunTarget } from "../project/run-destination.js";
@@ -34,7 +34,8 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
   if (target) {
     throw new UsageError(`connector reset --destination takes a PostgreSQL URL; ${target.location} is a file: delete it (and its state file) to start over.`);
   }
-  const release = acquireLock(p.lockFile, "reset");
+  // The warehouse files too: another project's \`connector run\` may be writing to them.
+  const release = lockProjectAndWarehouses(p, "reset", opts.table?.length ? [projectWarehouse(p).file] : presentWarehouses(p));
   try {
     if (opts.table?.length) await resetTables(ui, p, opts.table, state.file, Boolean(opts.yes));
     else await resetAll(ui, p, state.file, Boolean(opts.yes));
@@ -42,6 +43,9 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
     release();
   }
 }
+
+/** The warehouse of each kind that has any file in files/: what a full reset deletes. */
+const presentWarehouses = (p: ReturnType<typeof project>): string[] => KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f))).map((k) => warehouseFile(p, k));
 
 async function resetAll(ui: Ui, p: ReturnType<typeof project>, stateFile: string, yes: boolean): Promise<void> {
   const targets = resetTargets(p, stateFile);
