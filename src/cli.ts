@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
-import { guardPipes, writeErr } from "./ui/output.js";
+import { guardPipes, secrets, writeErr } from "./ui/output.js";
+import { configurationSecrets } from "./util/redact.js";
 import { startEarly } from "./commands/early-worker.js";
 
 guardPipes();
@@ -187,6 +188,12 @@ program
     const { inspect } = await import("./commands/inspect.js");
     await inspect(table, opts);
   });
+
+// A destination's password, in whatever form it is given (`user:…@`, `?password=…`, `password=…`), is hidden in everything printed, before any command reads it.
+program.hook("preAction", (_program, command) => {
+  const given = [process.env.CONNECTOR_DESTINATION, (command.opts() as { destination?: unknown }).destination].filter((v): v is string => typeof v === "string");
+  if (given.length) secrets().add(configurationSecrets(undefined, given));
+});
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
