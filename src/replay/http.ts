@@ -198,16 +198,8 @@ export function installHttp(o: HttpOptions): HttpSession {
   };
 }
 
-/** The exchanges as they will be written: credentials and secret configuration values replaced by [REDACTED]. */
+/** The exchanges as they will be written: credentials and secret configuration values replaced by [REDACTED]. `secrets` should include the responses' credentials (responseCredentials). */
 export function redactExchanges(exchanges: Exchange[], secrets: string[]): Exchange[] {
   const r = new Redactor(secrets);
-  const type = (h: Headers): string | undefined => {
-    const v = Object.entries(h).find(([k]) => k.toLowerCase() === "content-type")?.[1];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  return exchanges.map((x) => ({
-    run: x.run,
-    request: { method: x.request.method, url: r.url(x.request.url), headers: r.headers(x.request.headers), body: r.body(x.request.body, type(x.request.headers)) },
-    response: { status: x.response.status, statusText: x.response.statusText, headers: r.headers(x.response.headers), body: r.body(x.response.body, type(x.response.headers)) },
-  }));
+  return exchanges.map((x) => ({ run: x.run, request: r.request(x.request), response: r.response(x.response) }));
 }
