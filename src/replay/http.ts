@@ -11,10 +11,16 @@ import { activeSync } from "../sdk/active-sync.js";
 import type { Exchange, Headers } from "./cassette.js";
 import { Matcher, TRANSPORT_HEADERS, type MatchIgnore, type Shape } from "./match.js";
 import { Redactor } from "./redact.js";
+import { refuseSockets } from "./offline.js";
 
 /** A request the cassette has no answer for. It fails the sync, even if the connector catches it. */
 export class UnmatchedRequestError extends SyncFailedError {
   override name = "UnmatchedRequestError";
+}
+
+/** A connection beside HTTP, which a replay refuses. */
+export class OfflineConnectionError extends UnmatchedRequestError {
+  override name = "OfflineConnectionError";
 }
 
 export type HttpOptions =
@@ -114,6 +120,13 @@ function unmatchedMessage(got: Shape, matcher: Matcher, label: string, name: str
   return lines.join("\n");
 }
 
+function offlineMessage(target: string, via: string, label: string): string {
+  return (
+    `Replay is offline, so the connection to ${target} (${via}) was refused: the cassette ${label} holds HTTP exchanges only (fetch, node:http, node:https), ` +
+    `and cannot answer a database driver, gRPC, http2 or another socket. A connector that talks to such a server beside HTTP cannot be replayed; test it with \`connector debug\` against the server.`
+  );
+}
+
 /** Starts recording or replaying in this thread. Only one session may run at a time. */
 export function installHttp(o: HttpOptions): HttpSession {
   const redactor = new Redactor(o.secrets);
@@ -182,6 +195,15 @@ export function installHttp(o: HttpOptions): HttpSession {
   listen(httpInterceptor, false);
   fetchInterceptor.apply();
   httpInterceptor.apply();
+  const restoreSockets =
+    o.mode === "replay"
+      ? refuseSockets((target, via) => {
+          const error = new OfflineConnectionError(offlineMessage(target, via, o.label));
+          unmatched.push(error);
+          activeSync()?.fail(error);
+          return error;
+        })
+      : () => {};
 
   return {
     get served() {
@@ -192,6 +214,7 @@ export function installHttp(o: HttpOptions): HttpSession {
       await Promise.allSettled(pending);
       fetchInterceptor.dispose();
       httpInterceptor.dispose();
+      restoreSockets();
       // A request that never got a response (a network error) has nothing to replay.
       return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);
     },

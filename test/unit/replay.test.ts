@@ -271,3 +271,43 @@ describe("Redactor: credential fields in JSON of any layout", () => {
     expect(differences(shapeOf(written[1]!.request, {}, none), shapeOf(replayed, {}, none))).toEqual([]);
   });
 });
+
+describe("runSync({ replay }) is offline", () => {
+  it("refuses a node:net socket while the replay runs, even one the connector's error handler swallows, and gives the network back after", async () => {
+    const net = await import("node:net");
+    let reached = 0;
+    const server = net.createServer((c) => {
+      reached++;
+      c.end("hi");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as import("node:net").AddressInfo).port;
+    const dial = (): Promise<string> =>
+      new Promise((resolve) => {
+        const s = net.connect(port, "127.0.0.1");
+        let text = "";
+        s.on("data", (d) => (text += d));
+        s.on("close", () => resolve(text));
+        s.on("error", (e) => resolve(`error: ${e.message}`));
+      });
+    try {
+      const connector = {
+        async update() {
+          await dial();
+          op.checkpoint({ done: true });
+        },
+      };
+      const error = await runSync(connector, { replay: cassette([]) }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(SyncError);
+      expect((error as SyncError).message).toMatch(new RegExp(`^Replay is offline, so the connection to 127\\.0\\.0\\.1:${port} \\(node:net\\) was refused`));
+      expect(reached).toBe(0);
+      expect(await dial()).toBe("hi");
+      expect(reached).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});
