@@ -6,6 +6,9 @@ import { configurationSecrets } from "./util/redact.js";
 import { startEarly } from "./commands/early-worker.js";
 
 guardPipes();
+// A password on the command line or in CONNECTOR_DESTINATION, in whatever form (`user:…@`, `?password=…`, libpq's `password=…`), and wherever
+// it was typed (`connector run postgres://…` without --destination takes it for the project folder), is hidden in everything printed.
+secrets().add(configurationSecrets(undefined, [process.env.CONNECTOR_DESTINATION ?? "", ...process.argv.slice(2)]));
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -13,6 +16,8 @@ const program = new Command("connector")
   .description("Build, run and debug incremental data connectors locally.")
   .version(pkg.version, "-V, --version")
   .showSuggestionAfterError(true)
+  // Commander's own errors (an unknown command, say) quote what was typed: through the redactor too.
+  .configureOutput({ outputError: (text) => writeErr(text) })
   .exitOverride()
   .addHelpText(
     "after",
@@ -188,12 +193,6 @@ program
     const { inspect } = await import("./commands/inspect.js");
     await inspect(table, opts);
   });
-
-// A destination's password, in whatever form it is given (`user:…@`, `?password=…`, `password=…`), is hidden in everything printed, before any command reads it.
-program.hook("preAction", (_program, command) => {
-  const given = [process.env.CONNECTOR_DESTINATION, (command.opts() as { destination?: unknown }).destination].filter((v): v is string => typeof v === "string");
-  if (given.length) secrets().add(configurationSecrets(undefined, given));
-});
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;

@@ -37,7 +37,8 @@ export function keyValueSecrets(text: string, isSecretKey: (key: string) => bool
   return out;
 }
 
-const MASKED_QUERY_PAIR = /([?&])([^=&#\s]+)=([^&#\s]*)/g;
+/** A parameter's value runs to the next `&`: a password typed without percent-encoding may hold `#` or a space. */
+const MASKED_QUERY_PAIR = /([?&])([^=&#\s]+)=([^&]*)/g;
 const MASKED_SEMICOLON_PAIR = /(^|;)(\s*)([^=;]+?)(\s*=\s*)(\{[^}]*\}|"[^"]*"|'[^']*'|[^;]*)/g;
 const MASKED_SPACE_PAIR = /(^|\s)([A-Za-z_][\w.-]*)(\s*=\s*)('(?:[^'\\]|\\.)*'|"[^"]*"|\S+)/g;
 
@@ -50,11 +51,10 @@ const MASKED_SPACE_PAIR = /(^|\s)([A-Za-z_][\w.-]*)(\s*=\s*)('(?:[^'\\]|\\.)*'|"
 export function maskKeyValueSecrets(text: string, isSecretKey: (key: string) => boolean, mask: string): string {
   if (!text.includes("=")) return text;
   const out = text.replace(MASKED_QUERY_PAIR, (m, sep: string, key: string) => (isSecretKey(safeDecode(key)) ? `${sep}${key}=${mask}` : m));
-  // Values between semicolons may hold spaces; elsewhere a space ends a value.
-  if (out.includes(";")) {
-    return out.replace(MASKED_SEMICOLON_PAIR, (m, lead: string, space: string, key: string, eq: string) => (isSecretKey(key.trim()) ? `${lead}${space}${key}${eq}${mask}` : m));
-  }
-  return out.replace(MASKED_SPACE_PAIR, (m, lead: string, key: string, eq: string) => (isSecretKey(key) ? `${lead}${key}${eq}${mask}` : m));
+  // Both forms: libpq's value ends at a space (and may hold a semicolon), ADO.NET's at a semicolon (and may hold a space).
+  const spaced = out.replace(MASKED_SPACE_PAIR, (m, lead: string, key: string, eq: string) => (isSecretKey(key) ? `${lead}${key}${eq}${mask}` : m));
+  if (!spaced.includes(";")) return spaced;
+  return spaced.replace(MASKED_SEMICOLON_PAIR, (m, lead: string, space: string, key: string, eq: string) => (isSecretKey(key.trim()) ? `${lead}${space}${key}${eq}${mask}` : m));
 }
 
 function safeDecode(s: string): string {

@@ -82,3 +82,24 @@ describe("a destination's password in a refusal", () => {
     }
   }
 });
+
+describe("a destination typed where the CLI does not expect one", () => {
+  it("without --destination (taken for the project folder or a command), with # or a space in ?password=, or ; in libpq's form: still hidden", async () => {
+    const dir = makeProject({ "connector.ts": CONNECTOR });
+    const cases: [string[], string][] = [
+      [["run", `postgres://etl:${PW}@db/app`], PW],
+      [["run", `postgres://etl@db/app?password=${PW}`, "--log-format", "json"], PW],
+      [[`postgres://etl:${PW}@db/app`], PW],
+      [["inspect", "--project", `postgres://etl:${PW}@db/app`], PW],
+      [["test", `postgres://etl:${PW}@db/app`], PW],
+      [["run", "--destination", `postgres://etl@db/app?password=${SPACED}#x`], SPACED],
+      [["run", "--destination", `host=db password=${PW};x dbname=app`], `${PW};x`],
+    ];
+    for (const [args, secret] of cases) {
+      const r = await cli(args, { cwd: dir });
+      const where = `${args.join(" ")}:\n${r.stdout}\n${r.stderr}`;
+      expect(r.exitCode, where).toBe(2);
+      for (const text of [r.stdout, r.stderr]) expect(leak(text, secret), where).toBeUndefined();
+    }
+  });
+});
