@@ -43,7 +43,7 @@ export type HttpOptions =
     };
 
 export interface HttpSession {
-  /** Restores the network; for a recording, resolves to the exchanges in the order they were requested, not yet redacted. */
+  /** Restores the network (once; a second call gets the same answer); for a recording, resolves to the exchanges in the order they were requested, not yet redacted. */
   stop(): Promise<Exchange[]>;
   /** Replay: how many recorded exchanges were served at least once. */
   readonly served: number;
@@ -205,18 +205,22 @@ export function installHttp(o: HttpOptions): HttpSession {
         })
       : () => {};
 
+  let stopped: Promise<Exchange[]> | undefined;
   return {
     get served() {
       return o.mode === "replay" ? matcher!.servedCount : 0;
     },
     unmatched,
-    async stop() {
-      await Promise.allSettled(pending);
-      fetchInterceptor.dispose();
-      httpInterceptor.dispose();
-      restoreSockets();
-      // A request that never got a response (a network error) has nothing to replay.
-      return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);
+    stop() {
+      stopped ??= (async () => {
+        await Promise.allSettled(pending);
+        fetchInterceptor.dispose();
+        httpInterceptor.dispose();
+        restoreSockets();
+        // A request that never got a response (a network error) has nothing to replay.
+        return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);
+      })();
+      return stopped;
     },
   };
 }
