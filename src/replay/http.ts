@@ -120,7 +120,7 @@ function unmatchedMessage(got: Shape, matcher: Matcher, label: string, name: str
   return lines.join("\n");
 }
 
-function offlineMessage(target: string, via: string, label: string): string {
+export function offlineMessage(target: string, via: string, label: string): string {
   return (
     `Replay is offline, so the connection to ${target} (${via}) was refused: the cassette ${label} holds HTTP exchanges only (fetch, node:http, node:https), ` +
     `and cannot answer a database driver, gRPC, http2 or another socket. A connector that talks to such a server beside HTTP cannot be replayed; test it with \`connector debug\` against the server.`
@@ -200,7 +200,10 @@ export function installHttp(o: HttpOptions): HttpSession {
       ? refuseSockets((target, via) => {
           const error = new OfflineConnectionError(offlineMessage(target, via, o.label));
           unmatched.push(error);
-          activeSync()?.fail(error);
+          const sync = activeSync();
+          // Outside a sync (the connector's top-level code, as it loads), the call itself throws: no sync would fail for it.
+          if (!sync) throw error;
+          sync.fail(error);
           return error;
         })
       : () => {};

@@ -15,7 +15,8 @@ import type { StateObject } from "../state/state.js";
 import { SqliteDestination } from "../destinations/sqlite/destination.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { readCassette, swapInto, writeCassette, type Exchange } from "./cassette.js";
-import { installHttp, redactExchanges, type HttpSession } from "./http.js";
+import { installHttp, offlineMessage, OfflineConnectionError, redactExchanges, type HttpSession } from "./http.js";
+import { refuseSockets } from "./offline.js";
 import { checkIgnore, mergeIgnore, readReplayConfig, type MatchIgnore } from "./match.js";
 import { readOutcome, snapshotOutcome, writeOutcome, type Outcome } from "./outcome.js";
 import { Redactor, responseCredentials } from "./redact.js";
@@ -48,6 +49,18 @@ export function replayFromOption(option: ReplayOption): ReplaySource {
 
 export function startReplay(source: ReplaySource, configuration: unknown): HttpSession {
   return installHttp({ mode: "replay", exchanges: source.exchanges, label: source.label, name: source.name, ignore: source.ignore, secrets: secretValues(configuration) });
+}
+
+/** Runs `load` (a connector's top-level code) with every socket refused, as during a replay: code that connects somewhere as it loads throws, naming where. */
+export async function loadOffline<T>(label: string, load: () => Promise<T>): Promise<T> {
+  const restore = refuseSockets((target, via) => {
+    throw new OfflineConnectionError(offlineMessage(target, via, label));
+  });
+  try {
+    return await load();
+  } finally {
+    restore();
+  }
 }
 
 const quiet: LogSink = { log: () => {} };

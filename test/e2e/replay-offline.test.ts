@@ -121,6 +121,22 @@ describe("a replay refuses every connection beside HTTP, naming its host and por
     }, 60_000);
   }
 
+  it("a connection the connector's top-level code opens as it loads: debug --replay and connector test refuse to load it, exit 2, and the server is never reached", async () => {
+    const l = await tcp("127.0.0.1");
+    const [host, port] = l.address.split(":");
+    const dir = makeProject({
+      "connector.ts": `import net from "node:net";\nimport { op } from "connector-sdk";\nconst socket = net.connect(${port}, "${host}");\nexport default { update() { op.checkpoint({ done: true }); } };\n`,
+      "fixtures/default/cassette.json": JSON.stringify({ version: 1, recordedWith: "test", recordedAt: "2024-01-01T00:00:00.000Z", interactions: [] }),
+    });
+    for (const args of [["debug", "--replay"], ["test", "--update"]]) {
+      const r = await cli(args, { cwd: dir });
+      expect(r.exitCode, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`Cannot load ${path.join(dir, "connector.ts")}:\nReplay is offline, so the connection to ${l.address} (node:net) was refused`);
+      expect(r.stderr).not.toContain("node:events");
+    }
+    expect(l.reached(), "the server was reached").toBe(0);
+  }, 60_000);
+
   it("verify --replay fails its checks the same way", async () => {
     const l = await tcp("127.0.0.1");
     const dir = project(WAYS["net.connect"]!.code, l);
