@@ -115,7 +115,7 @@ export function lockWarehouse(file: string, command: string, project: string): (
   return acquireLock(warehouseLockFile(file), command, { name: `the warehouse ${file}`, project });
 }
 
-export function warehouseLockFile(file: string): string {
+function warehouseLockFile(file: string): string {
   const real = realPath(file) ?? path.join(realPath(path.dirname(file)) ?? path.dirname(path.resolve(file)), path.basename(file));
   return path.join(path.dirname(real), `.${path.basename(real)}.lock`);
 }
