@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
-import { guardPipes, writeErr } from "./ui/output.js";
+import { guardPipes, secrets, writeErr } from "./ui/output.js";
+import { configurationSecrets } from "./util/redact.js";
 import { startEarly } from "./commands/early-worker.js";
 import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./commands/project-argument.js";
 
 guardPipes();
+// A password on the command line or in CONNECTOR_DESTINATION, in whatever form (`user:…@`, `?password=…`, libpq's `password=…`), and wherever
+// it was typed (`connector run postgres://…` without --destination takes it for the project folder), is hidden in everything printed.
+secrets().add(configurationSecrets(undefined, [process.env.CONNECTOR_DESTINATION ?? "", ...process.argv.slice(2)]));
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -13,6 +17,8 @@ const program = new Command("connector")
   .description("Build, run and debug incremental data connectors locally.")
   .version(pkg.version, "-V, --version")
   .showSuggestionAfterError(true)
+  // Commander's own errors (an unknown command, say) quote what was typed: through the redactor too.
+  .configureOutput({ outputError: (text) => writeErr(text) })
   .exitOverride()
   .addHelpText(
     "after",

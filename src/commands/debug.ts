@@ -8,7 +8,7 @@ import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
 import { CRASH_DIR, writeCrashReport } from "../project/crash-reports.js";
 import { chooseDestination } from "../project/destination-choice.js";
-import { acquireLock } from "../project/lock.js";
+import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { DEFAULT_MEMORY_LIMIT, supervise, type Outcome, type SyncView } from "../host/supervise.js";
@@ -57,7 +57,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
   const follow = followUp({ dir, state: stateSrc });
   const resetHint = `connector reset${follow.dir}${follow.reset}`;
   const destination = chooseDestination(p, opts.destination);
-  const release = acquireLock(p.lockFile, "debug");
+  const release = lockProjectAndWarehouses(p, "debug", [destination.file]);
   let untrap = (): void => {};
   try {
     const configuration = configFile ? readConfigurationFile(configFile) : {};

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
-import { acquireLock } from "../project/lock.js";
+import { lockProjectAndWarehouses } from "../project/lock.js";
 import { project, requireProjectDir, stateSource } from "../project/project.js";
 import { deleteTargets, dropTables, resetTargets, resolveTables } from "../project/reset.js";
 import { createDestination, type FileDestinationSpec } from "../destinations/open.js";
-import { projectWarehouse, warehouseFile } from "../project/destination-choice.js";
+import { KINDS, projectWarehouse, warehouseFile, warehouseFiles } from "../project/destination-choice.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 import { commandDestination, type RunTarget } from "../project/run-destination.js";
@@ -34,7 +34,9 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
   // A file destination (`connector run --destination sqlite:…` or duckdb:…) is reset like the project's own warehouse, with its state file.
   const warehouse = target?.spec;
   const next = warehouse && warehouse.file !== warehouseFile(p, warehouse.kind) ? "`connector run`" : "`connector debug`";
-  const release = acquireLock(p.lockFile, "reset");
+  // The warehouse files too: another project's \`connector run\` may be writing to them.
+  const files = warehouse ? [warehouse.file] : opts.table?.length ? [projectWarehouse(p).file] : presentWarehouses(p);
+  const release = lockProjectAndWarehouses(p, "reset", files);
   try {
     if (opts.table?.length) await resetTables(ui, warehouse ?? projectWarehouse(p), opts.table, state.file, Boolean(opts.yes), next);
     else await resetAll(ui, p, warehouse, state.file, Boolean(opts.yes), next);
@@ -42,6 +44,9 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
     release();
   }
 }
+
+/** The warehouse of each kind that has any file in files/: what a full reset deletes. */
+const presentWarehouses = (p: ReturnType<typeof project>): string[] => KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f))).map((k) => warehouseFile(p, k));
 
 async function resetAll(ui: Ui, p: ReturnType<typeof project>, warehouse: FileDestinationSpec | undefined, stateFile: string, yes: boolean, next: string): Promise<void> {
   const targets = resetTargets(p, stateFile, warehouse);

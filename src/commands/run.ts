@@ -5,7 +5,7 @@ import { configurationSecrets } from "../util/redact.js";
 import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
-import { acquireLock } from "../project/lock.js";
+import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { connectorName, runDestination } from "../project/run-destination.js";
@@ -72,8 +72,8 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
   const stateSrc = keepsState ? (opts.state !== undefined || process.env.CONNECTOR_STATE ? stateSource(p, opts.state) : undefined) : stateSource(p, opts.state);
   const follow = followUp({ dir, state: stateSrc, target, name });
   const resetHint = `connector reset${follow.dir}${follow.reset}`;
-  // A file destination is the project's own: the project lock. PostgreSQL: the advisory lock the destination takes.
-  const release = keepsState ? () => {} : acquireLock(p.lockFile, "run");
+  // A file destination: the project's lock (its state file) and the file's (any project may name it). PostgreSQL: the advisory lock the destination takes.
+  const release = target.spec.kind === "postgres" ? () => {} : lockProjectAndWarehouses(p, "run", [target.spec.file]);
   const header = { connector: connectorFile, name, destination: target.location, from: target.from, configuration: configFile, stateFile: keepsState ? undefined : stateSrc?.file };
   const attempts = retries + 1;
   try {

@@ -5,7 +5,7 @@ import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project } from "../project/project.js";
 import { cassetteDir } from "../replay/cassette.js";
 import { compareOutcomes, writeOutcome, type Outcome } from "../replay/outcome.js";
-import { openReplay, readOutcome, replayOutcome } from "../replay/run.js";
+import { loadOffline, openReplay, readOutcome, replayOutcome } from "../replay/run.js";
 import { cassetteLabel } from "../replay/spec.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { renderTestReport, type TestReport } from "../ui/test-report.js";
@@ -36,8 +36,8 @@ export async function testCommand(name: string | undefined, opts: TestOptions): 
   }
   // Name tables as the recording did, unless told otherwise.
   const naming = opts.naming !== undefined || !expected ? namingOption(opts.naming) : (expected.naming ?? "fivetran");
-  // A connector that does not load is a usage error, before anything is replayed.
-  await loadConnector(connectorFile);
+  // A connector that does not load is a usage error, before anything is replayed; it loads offline, as the replay runs.
+  await loadOffline(label, () => loadConnector(connectorFile));
   ui.info(`Replaying ${label} into a scratch warehouse, from the recorded start state ${JSON.stringify(expected?.startState ?? {})}; the project's files/ is not touched.`);
   void ui.startSpinner("replaying");
   const run = await replayOutcome({ load: () => loadConnector(connectorFile), configuration, startState: expected?.startState ?? {}, source, naming }).finally(() => ui.stopSpinner());

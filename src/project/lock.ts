@@ -17,7 +17,19 @@ export interface LockInfo {
   /** Linux: /proc/sys/kernel/random/boot_id and the process's start time in /proc/<pid>/stat, to tell a live holder from a reused pid. */
   bootId?: string;
   processStart?: string;
+  /** The holder's project folder, when the lock is a warehouse's: a refusal names it. */
+  project?: string;
 }
+
+/** What a lock protects, for the refusal: the project itself, or a warehouse file that any project's sync may write. */
+export interface LockSubject {
+  /** "this project", or "the warehouse /tmp/shared.db". */
+  name: string;
+  /** The project folder of the process taking the lock. */
+  project?: string;
+}
+
+const PROJECT: LockSubject = { name: "this project" };
 
 /**
  * Takes the project lock, so that only one sync, reset or state edit touches a project at a time.
@@ -28,7 +40,7 @@ export interface LockInfo {
  * over. `<file>` is a note of who holds it, written once the lock is taken and removed before it
  * is released; a note left behind by a killed process means nothing and is overwritten.
  */
-export function acquireLock(file: string, command: string): () => void {
+export function acquireLock(file: string, command: string, subject: LockSubject = PROJECT): () => void {
   const dir = path.dirname(file);
   makeFolder(dir);
   const guard = guardFile(file);
@@ -42,8 +54,8 @@ export function acquireLock(file: string, command: string): () => void {
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
     db?.close();
-    if (String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw refusal(file);
-    throw cannotCreate(guard, e as Error);
+    if (String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw refusal(file, subject);
+    throw cannotCreate(guard, e as Error, subject);
   }
   const held = db;
   const info: LockInfo = {
@@ -54,12 +66,13 @@ export function acquireLock(file: string, command: string): () => void {
     token: crypto.randomBytes(8).toString("hex"),
     bootId: bootId(),
     processStart: processStart(process.pid),
+    ...(subject.project ? { project: subject.project } : {}),
   };
   try {
     writeNote(file, info);
   } catch (e) {
     held.close();
-    throw cannotCreate(file, e as Error);
+    throw cannotCreate(file, e as Error, subject);
   }
   let released = false;
   const release = (): void => {
@@ -76,6 +89,43 @@ export function acquireLock(file: string, command: string): () => void {
   };
   process.on("exit", release);
   return release;
+}
+
+/** The project lock and the locks of the warehouse files a command writes; a refusal releases what was taken. */
+export function lockProjectAndWarehouses(project: { dir: string; lockFile: string }, command: string, warehouses: string[]): () => void {
+  const releases = [acquireLock(project.lockFile, command)];
+  try {
+    for (const file of warehouses) releases.push(lockWarehouse(file, command, project.dir));
+  } catch (e) {
+    for (const r of [...releases].reverse()) r();
+    throw e;
+  }
+  return () => {
+    for (const r of [...releases].reverse()) r();
+  };
+}
+
+/**
+ * Takes the lock of a warehouse file (SQLite or DuckDB) as well as the project's: any project's
+ * `connector run` may name the same file, and two syncs into one file would interleave their
+ * checkpoints. The lock lies beside the file, as `.<name>.lock`, so every project that names
+ * the file, by whatever path or symbolic link, takes the same lock.
+ */
+export function lockWarehouse(file: string, command: string, project: string): () => void {
+  return acquireLock(warehouseLockFile(file), command, { name: `the warehouse ${file}`, project });
+}
+
+function warehouseLockFile(file: string): string {
+  const real = realPath(file) ?? path.join(realPath(path.dirname(file)) ?? path.dirname(path.resolve(file)), path.basename(file));
+  return path.join(path.dirname(real), `.${path.basename(real)}.lock`);
+}
+
+function realPath(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file that carries the OS lock. It stays in files/ between runs; deleting it by hand clears a lock. */
@@ -114,31 +164,35 @@ function makeFolder(dir: string): void {
   }
 }
 
-function cannotCreate(file: string, e: Error): UsageError {
+function cannotCreate(file: string, e: Error, subject: LockSubject): UsageError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "ENOSPC" || code === "SQLITE_FULL") return new UsageError(`Cannot create the lock file ${file}: the disk is full (${e.message}). Free some space, then run again.`);
   if (typeof code === "string" && code.startsWith("E")) return new UsageError(`Cannot create the lock file ${file}: ${e.message}`);
-  return new UsageError(`Cannot use the lock file ${file}: ${e.message}. If no connector is running on this project, delete that file, then run again.`);
+  const running = subject === PROJECT ? "is running on this project" : `is writing to ${subject.name}`;
+  return new UsageError(`Cannot use the lock file ${file}: ${e.message}. If no connector ${running}, delete that file, then run again.`);
 }
 
 /** The refusal: who holds the lock, when the lock file says so, and otherwise how to clear it by hand. */
-function refusal(file: string): UsageError {
+function refusal(file: string, subject: LockSubject): UsageError {
   const guard = guardFile(file);
   const holder = waitForNote(file);
+  const uses = subject === PROJECT ? "is using this project" : `is writing to ${subject.name}`;
+  const from = holder?.project && holder.project !== subject.project ? ` from the project ${holder.project}` : "";
   if (holder && holder.host !== os.hostname()) {
     return new UsageError(
-      `Another \`connector ${holder.command}\` on ${holder.host} (pid ${holder.pid}, started ${holder.started}) is using this project; its lock is ${file}. Wait for it to finish, or stop it there.`,
+      `Another \`connector ${holder.command}\`${from} on ${holder.host} (pid ${holder.pid}, started ${holder.started}) ${uses}; its lock is ${file}. Wait for it to finish, or stop it there.`,
     );
   }
   if (holder && isRunning(holder)) {
     return new UsageError(
-      `Another \`connector ${holder.command}\` (pid ${holder.pid}, started ${holder.started}) is using this project; its lock is ${file}. Wait for it to finish, or stop it (kill ${holder.pid}).`,
+      `Another \`connector ${holder.command}\`${from} (pid ${holder.pid}, started ${holder.started}) ${uses}; its lock is ${file}. Wait for it to finish, or stop it (kill ${holder.pid}).`,
     );
   }
   const named = holder ? `${file} names pid ${holder.pid}, which is no longer running` : `${file} does not say which`;
+  const running = subject === PROJECT ? "is running on this project" : `is writing to ${subject.name}`;
   return new UsageError(
-    `Another process holds the lock on this project (${guard}), but ${named}. ` +
-      `If no connector is running on this project (look in other terminals, and in containers or machines that share this folder), delete ${guard} and ${file}, then run again.`,
+    `Another process holds the lock on ${subject.name} (${guard}), but ${named}. ` +
+      `If no connector ${running} (look in other terminals, and in containers or machines that share this folder), delete ${guard} and ${file}, then run again.`,
   );
 }
 

@@ -60,7 +60,8 @@ export function parseDestination(text: string, from: string, name: string, base:
     };
   }
   if (value.toLowerCase().endsWith(".json")) return readDestinationFile(path.resolve(base, value), name);
-  throw new UsageError(`${from} must be a destination URL (${FORMS}) or a destination JSON file, got ${JSON.stringify(redactUrl(value))}`);
+  const keywords = /^\s*[a-z_]+\s*=/i.test(value) ? `; libpq's keyword form (host=… dbname=…) is not taken: write it as a URL` : "";
+  throw new UsageError(`${from} must be a destination URL (${FORMS}) or a destination JSON file, got ${JSON.stringify(redactUrl(value))}${keywords}`);
 }
 
 /** destination.json: { "url": "postgres://…", "password_env": "VARIABLE" }. */

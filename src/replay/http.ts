@@ -11,10 +11,16 @@ import { activeSync } from "../sdk/active-sync.js";
 import type { Exchange, Headers } from "./cassette.js";
 import { Matcher, TRANSPORT_HEADERS, type MatchIgnore, type Shape } from "./match.js";
 import { Redactor } from "./redact.js";
+import { refuseSockets } from "./offline.js";
 
 /** A request the cassette has no answer for. It fails the sync, even if the connector catches it. */
 export class UnmatchedRequestError extends SyncFailedError {
   override name = "UnmatchedRequestError";
+}
+
+/** A connection beside HTTP, which a replay refuses. */
+export class OfflineConnectionError extends UnmatchedRequestError {
+  override name = "OfflineConnectionError";
 }
 
 export type HttpOptions =
@@ -37,7 +43,7 @@ export type HttpOptions =
     };
 
 export interface HttpSession {
-  /** Restores the network; for a recording, resolves to the exchanges in the order they were requested, not yet redacted. */
+  /** Restores the network (once; a second call gets the same answer); for a recording, resolves to the exchanges in the order they were requested, not yet redacted. */
   stop(): Promise<Exchange[]>;
   /** Replay: how many recorded exchanges were served at least once. */
   readonly served: number;
@@ -114,6 +120,13 @@ function unmatchedMessage(got: Shape, matcher: Matcher, label: string, name: str
   return lines.join("\n");
 }
 
+export function offlineMessage(target: string, via: string, label: string): string {
+  return (
+    `Replay is offline, so the connection to ${target} (${via}) was refused: the cassette ${label} holds HTTP exchanges only (fetch, node:http, node:https), ` +
+    `and cannot answer a database driver, gRPC, http2 or another socket. A connector that talks to such a server beside HTTP cannot be replayed; test it with \`connector debug\` against the server.`
+  );
+}
+
 /** Starts recording or replaying in this thread. Only one session may run at a time. */
 export function installHttp(o: HttpOptions): HttpSession {
   const redactor = new Redactor(o.secrets);
@@ -182,32 +195,41 @@ export function installHttp(o: HttpOptions): HttpSession {
   listen(httpInterceptor, false);
   fetchInterceptor.apply();
   httpInterceptor.apply();
+  const restoreSockets =
+    o.mode === "replay"
+      ? refuseSockets((target, via) => {
+          const error = new OfflineConnectionError(offlineMessage(target, via, o.label));
+          unmatched.push(error);
+          const sync = activeSync();
+          // Outside a sync (the connector's top-level code, as it loads), the call itself throws: no sync would fail for it.
+          if (!sync) throw error;
+          sync.fail(error);
+          return error;
+        })
+      : () => {};
 
+  let stopped: Promise<Exchange[]> | undefined;
   return {
     get served() {
       return o.mode === "replay" ? matcher!.servedCount : 0;
     },
     unmatched,
-    async stop() {
-      await Promise.allSettled(pending);
-      fetchInterceptor.dispose();
-      httpInterceptor.dispose();
-      // A request that never got a response (a network error) has nothing to replay.
-      return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);
+    stop() {
+      stopped ??= (async () => {
+        await Promise.allSettled(pending);
+        fetchInterceptor.dispose();
+        httpInterceptor.dispose();
+        restoreSockets();
+        // A request that never got a response (a network error) has nothing to replay.
+        return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);
+      })();
+      return stopped;
     },
   };
 }
 
-/** The exchanges as they will be written: credentials and secret configuration values replaced by [REDACTED]. */
+/** The exchanges as they will be written: credentials and secret configuration values replaced by [REDACTED]. `secrets` should include the responses' credentials (responseCredentials). */
 export function redactExchanges(exchanges: Exchange[], secrets: string[]): Exchange[] {
   const r = new Redactor(secrets);
-  const type = (h: Headers): string | undefined => {
-    const v = Object.entries(h).find(([k]) => k.toLowerCase() === "content-type")?.[1];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  return exchanges.map((x) => ({
-    run: x.run,
-    request: { method: x.request.method, url: r.url(x.request.url), headers: r.headers(x.request.headers), body: r.body(x.request.body, type(x.request.headers)) },
-    response: { status: x.response.status, statusText: x.response.statusText, headers: r.headers(x.response.headers), body: r.body(x.response.body, type(x.response.headers)) },
-  }));
+  return exchanges.map((x) => ({ run: x.run, request: r.request(x.request), response: r.response(x.response) }));
 }

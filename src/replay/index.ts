@@ -1,6 +1,6 @@
 /**
- * replay: record and replay of the connector's HTTP (cassettes, redaction, matching, the
- * expected outcome and the regression report's data). May import: sdk, normalize,
- * destinations, state, sync, project, util.
+ * replay: record and replay of the connector's HTTP (cassettes, redaction, matching, refusing
+ * every other socket while replaying, the expected outcome and the regression report's data).
+ * May import: sdk, normalize, destinations, state, sync, project, util.
  */
 export type { HttpSpec, HttpSummary, ReplayOption } from "./run.js";

@@ -87,8 +87,10 @@ export interface Shape {
 
 export type RequestLike = Exchange["request"];
 
-export function shapeOf(req: RequestLike, ignore: MatchIgnore, redactor: Redactor): Shape {
-  const url = redactor.url(req.url);
+export function shapeOf(raw: RequestLike, ignore: MatchIgnore, redactor: Redactor): Shape {
+  // Redacted as it was when written, its own credentials included, so that a replayed request matches its recording.
+  const req = redactor.request(raw);
+  const url = req.url;
   let u: URL;
   try {
     u = new URL(url);
@@ -101,14 +103,12 @@ export function shapeOf(req: RequestLike, ignore: MatchIgnore, redactor: Redacto
   const query = [...u.searchParams].filter(([k]) => !skipQuery.has(k)).sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1));
   const skipHeaders = new Set((ignore.headers ?? []).map((h) => h.toLowerCase()));
   const headers = new Map<string, string>();
-  const clean = redactor.headers(req.headers);
-  for (const [name, value] of Object.entries(clean)) {
+  for (const [name, value] of Object.entries(req.headers)) {
     const n = name.toLowerCase();
     if (TRANSPORT_HEADERS.has(n) || skipHeaders.has(n)) continue;
     headers.set(n, Array.isArray(value) ? value.join(", ") : value);
   }
-  const type = Object.entries(req.headers).find(([k]) => k.toLowerCase() === "content-type")?.[1];
-  const body = ignore.body ? "" : canonicalBody(redactor.body(req.body, Array.isArray(type) ? type[0] : type));
+  const body = ignore.body ? "" : canonicalBody(req.body);
   return { method: req.method.toUpperCase(), origin, path: u.pathname, query, headers, body, url };
 }
 

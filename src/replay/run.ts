@@ -15,10 +15,11 @@ import type { StateObject } from "../state/state.js";
 import { SqliteDestination } from "../destinations/sqlite/destination.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { readCassette, swapInto, writeCassette, type Exchange } from "./cassette.js";
-import { installHttp, redactExchanges, type HttpSession } from "./http.js";
+import { installHttp, offlineMessage, OfflineConnectionError, redactExchanges, type HttpSession } from "./http.js";
+import { refuseSockets } from "./offline.js";
 import { checkIgnore, mergeIgnore, readReplayConfig, type MatchIgnore } from "./match.js";
 import { readOutcome, snapshotOutcome, writeOutcome, type Outcome } from "./outcome.js";
-import { Redactor } from "./redact.js";
+import { Redactor, responseCredentials } from "./redact.js";
 
 /** A cassette ready to serve: its exchanges and the matching rules of the project and the call. */
 export interface ReplaySource {
@@ -48,6 +49,18 @@ export function replayFromOption(option: ReplayOption): ReplaySource {
 
 export function startReplay(source: ReplaySource, configuration: unknown): HttpSession {
   return installHttp({ mode: "replay", exchanges: source.exchanges, label: source.label, name: source.name, ignore: source.ignore, secrets: secretValues(configuration) });
+}
+
+/** Runs `load` (a connector's top-level code) with every socket refused, as during a replay: code that connects somewhere as it loads throws, naming where. */
+export async function loadOffline<T>(label: string, load: () => Promise<T>): Promise<T> {
+  const restore = refuseSockets((target, via) => {
+    throw new OfflineConnectionError(offlineMessage(target, via, label));
+  });
+  try {
+    return await load();
+  } finally {
+    restore();
+  }
 }
 
 const quiet: LogSink = { log: () => {} };
@@ -155,7 +168,10 @@ export async function finishRecording(o: {
 
   const fresh = `${path.join(path.dirname(o.dir), "." + path.basename(o.dir))}.recording-${process.pid}`;
   fs.rmSync(fresh, { recursive: true, force: true });
-  writeCassette(fresh, redactExchanges([...exchanges, ...incremental], secrets), o.recordedWith);
+  // A token a response gave is hidden wherever the connector sent it on, and in the live state it is compared with.
+  const recorded = [...exchanges, ...incremental];
+  const hidden = [...secrets, ...responseCredentials(recorded)];
+  writeCassette(fresh, redactExchanges(recorded, hidden), o.recordedWith);
   const counts = `${exchanges.length} request(s) of the sync${incremental.length ? ` and ${incremental.length} of an incremental re-run from its final state` : ""}`;
   let replayed: ReplayedRun;
   try {
@@ -172,7 +188,7 @@ export async function finishRecording(o: {
   }
   writeOutcome(fresh, replayed.outcome);
   swapInto(fresh, o.dir);
-  const live = JSON.stringify(new Redactor(secrets).text(JSON.stringify(o.result.state)));
+  const live = JSON.stringify(new Redactor(hidden).text(JSON.stringify(o.result.state)));
   if (live !== JSON.stringify(JSON.stringify(replayed.outcome.state))) {
     summary.warnings.push(
       `replaying the recording ended in state ${JSON.stringify(replayed.outcome.state)}, not in the live sync's ${JSON.parse(live) as string}: the connector depends on something besides HTTP (the clock, randomness, files), so \`connector test\` compares with the replay.`,

@@ -237,13 +237,14 @@ function outcome(check: CheckName, result: SyncResult, differences: Difference[]
 async function runOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number) {
   const http = o.replay ? (await import("../replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
   try {
-    return await syncOnce(o, spec, state, abortBeforeOperation);
+    // The replay ends with the sync: reading a PostgreSQL scratch schema back is verify's own connection, not the connector's.
+    return await syncOnce(o, spec, state, abortBeforeOperation, () => http?.stop());
   } finally {
     await http?.stop();
   }
 }
 
-async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number) {
+async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number, synced?: () => Promise<unknown> | undefined) {
   o.onRun?.(true);
   let result: SyncResult;
   try {
@@ -265,6 +266,7 @@ async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObj
   } finally {
     o.onRun?.(false);
   }
+  await synced?.();
   const none = { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
   if (spec.kind !== "postgres" && !fs.existsSync(spec.file)) return none;
   let reader: WarehouseReader;

@@ -890,6 +890,23 @@ export const CATALOGUE: Case[] = [
     says: ['--destination: unknown parameter "colour" in postgres://u:***@h/db?colour=red; the parameters are schema, sslmode, host, port, user, dbname'],
   },
   {
+    id: "run-destination-password-parameter",
+    files: ok,
+    args: ["__command__", "run", "--destination", "postgres://u@h/db?password=hunter22&schema=s", "--log-format", "json"],
+    code: 2,
+    says: [
+      `--destination: unknown parameter "password" in postgres://u@h/db?password=***&schema=s; the parameters are schema, sslmode, host, port, user, dbname. The password goes in the URL (postgres://user:password@host/database), in the variable that destination.json's password_env names, in PGPASSWORD or in ~/.pgpass`,
+    ],
+  },
+  {
+    id: "run-destination-keyword-string",
+    files: ok,
+    args: ["__command__", "run"],
+    env: { CONNECTOR_DESTINATION: "host=db dbname=app password='hunter22 x'" },
+    code: 2,
+    says: [`CONNECTOR_DESTINATION must be a destination URL (postgres://user@host:5432/database?schema=name, duckdb:<file> or sqlite:<file>) or a destination JSON file, got "host=db dbname=app password=***"; libpq's keyword form (host=… dbname=…) is not taken: write it as a URL`],
+  },
+  {
     id: "run-destination-password-ambiguous",
     files: ok,
     args: ["__command__", "run", "--destination", "postgres://u:hun@ter22/x@h/db"],

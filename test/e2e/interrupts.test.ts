@@ -36,11 +36,11 @@ function withFifo(dir: string): void {
   fifos.push(path.join(dir, "fifo"));
 }
 
-/** What files/ holds, without the OS lock's own file, which stays between runs and holds no lock once its process is gone. */
+/** What files/ holds, without the OS locks' own files (the project's and the warehouse's), which stay between runs and hold no lock once their process is gone. */
 const files = (dir: string): string[] =>
   fs
     .readdirSync(path.join(dir, "files"))
-    .filter((f) => f !== ".connector.lock.db")
+    .filter((f) => f !== ".connector.lock.db" && f !== ".warehouse.db.lock.db" && f !== ".warehouse.duckdb.lock.db")
     .sort();
 
 /** The project is exactly at checkpoint 1: state, rows, the checkpoint log, a clean warehouse, no lock. */

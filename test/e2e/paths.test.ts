@@ -222,7 +222,7 @@ describe.skipIf(!canMount())("read-only folders and full disks (mounts; needs ro
     const files = path.join(dir, "files");
     const unmount = readOnly(files);
     try {
-      expect(listing(files)).toEqual([".connector.lock.db", "state.json", "warehouse.db"]);
+      expect(listing(files)).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "state.json", "warehouse.db"]);
       const inspect = await cli(["inspect", "--json"], { cwd: dir });
       expect(inspect.exitCode, inspect.stderr).toBe(0);
       expect(JSON.parse(inspect.stdout).tables.map((t: { table: string; rows: number }) => [t.table, t.rows])).toEqual([["t", 3]]);
@@ -234,7 +234,7 @@ describe.skipIf(!canMount())("read-only folders and full disks (mounts; needs ro
       const diff = await cli(["state", "diff", "1"], { cwd: dir });
       expect(diff.exitCode, diff.stderr).toBe(0);
       expect(diff.stdout).toContain("~ n: 1 → 3");
-      expect(listing(files)).toEqual([".connector.lock.db", "state.json", "warehouse.db"]);
+      expect(listing(files)).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "state.json", "warehouse.db"]);
     } finally {
       unmount();
     }

@@ -197,3 +197,24 @@ describe("LineRelay", () => {
     expect(lines).toEqual(["tok_9f8e7d6c5b4a one", "two", "three"]);
   });
 });
+
+describe("maskKeyValueSecrets and redactUrl: a destination's password in every form it is typed", async () => {
+  const { maskKeyValueSecrets } = await import("../../src/util/key-value-secrets.js");
+  const { redactUrl } = await import("../../src/destinations/postgres/url.js");
+  it("hides the values of secret keys where they stand, and keeps everything else", () => {
+    const cases: [string, string][] = [
+      ["postgres://u@h/db?password=hunter22&schema=s", "postgres://u@h/db?password=***&schema=s"],
+      ["postgres://u@h/db?schema=s&Password=p%40ss%2Fw", "postgres://u@h/db?schema=s&Password=***"],
+      ["postgres://u@h/db?pass%77ord=hunter22", "postgres://u@h/db?pass%77ord=***"],
+      ["host=db port=5432 password=hunter22 user=etl", "host=db port=5432 password=*** user=etl"],
+      ["host=db password='hunter 22 \\' x' dbname=app", "host=db password=*** dbname=app"],
+      ["host=db password = hunter22", "host=db password = ***"],
+      ["Server=db;User Id=u;Password=hun ter22;Database=app", "Server=db;User Id=u;Password=***;Database=app"],
+      ["postgres://u@h/db?schema=password", "postgres://u@h/db?schema=password"],
+      ["sqlite:files/x.db", "sqlite:files/x.db"],
+    ];
+    for (const [text, shown] of cases) expect(maskKeyValueSecrets(text, isSecretKey, "***"), text).toBe(shown);
+    expect(redactUrl("postgres://u:hunter22@h/db?sslmode=x&password=hunter23")).toBe("postgres://u:***@h/db?sslmode=x&password=***");
+    expect(redactUrl("host=db password=hunter22")).toBe("host=db password=***");
+  });
+});

@@ -234,3 +234,80 @@ describe("the expected outcome", () => {
     expect(changed.tables[0]).toMatchObject({ table: "items", hashOnly: true, expectedCount: 1001, gotCount: 1001 });
   });
 });
+
+describe("Redactor: credential fields in JSON of any layout", () => {
+  const r = new Redactor([]);
+  const body = (text: string): string => r.body(Buffer.from(text), "application/json")!.toString("utf8");
+  it("replaces the value where it stands, keeping the layout, the key order and every other value", () => {
+    expect(body('{"access_token": "abc", "n": 1}')).toBe('{"access_token": "[REDACTED]", "n": 1}');
+    expect(body('{\n  "user": "ada",\n  "password"  :\t"p\\"w: \\"x"\n}')).toBe('{\n  "user": "ada",\n  "password"  :\t"[REDACTED]"\n}');
+    expect(body('[{"refresh_token": "r1"}, {"nested": {"client_secret": "c"}}]')).toBe('[{"refresh_token": "[REDACTED]"}, {"nested": {"client_secret": "[REDACTED]"}}]');
+    // An escaped key is still that key; a value that looks like a key is still a value; numbers and objects keep their place.
+    expect(body('{"pass\\u0077ord": "x", "note": "\\"password\\": \\"y\\"", "api_key": 42}')).toBe('{"pass\\u0077ord": "[REDACTED]", "note": "\\"password\\": \\"y\\"", "api_key": 42}');
+    expect(body('{"password": "[REDACTED]"}')).toBe('{"password": "[REDACTED]"}');
+    // JSON under another content type (text/plain from a Python server) too.
+    expect(r.body(Buffer.from('{"access_token": "abc"}'), "text/plain")!.toString()).toBe('{"access_token": "[REDACTED]"}');
+    // Not JSON: left as it is.
+    expect(r.body(Buffer.from('{"access_token": "abc"'), "application/json")!.toString()).toBe('{"access_token": "abc"');
+  });
+
+  it("a response's token is hidden in every later request, under any name, and the replayed request matches", async () => {
+    const { credentialsOf, responseCredentials } = await import("../../src/replay/redact.js");
+    const { redactExchanges } = await import("../../src/replay/http.js");
+    const { shapeOf, differences } = await import("../../src/replay/match.js");
+    const token = "tok-7Hq2-live";
+    const exchanges: Exchange[] = [
+      { run: "sync", request: { method: "POST", url: "https://a.invalid/login", headers: {} }, response: json(200, { access_token: token }) },
+      { run: "sync", request: { method: "GET", url: `https://a.invalid/items?t=${token}`, headers: { "x-weird": `v=${token}` } }, response: json(200, { echo: token }) },
+    ];
+    expect(responseCredentials(exchanges)).toEqual([token]);
+    expect(credentialsOf({ headers: { "set-cookie": "sid=abcdefgh; Path=/; HttpOnly; Expires=Wed, 21 Oct 2015 07:28:00 GMT" } })).toEqual(["abcdefgh"]);
+    const written = redactExchanges(exchanges, responseCredentials(exchanges));
+    expect(JSON.stringify(written.map((x) => [x.request, x.response.body!.toString()]))).not.toContain(token);
+    expect(written[1]!.request.headers["x-weird"]).toBe("v=[REDACTED]");
+    // In a replay the connector got [REDACTED] from the login, and sends that on.
+    const replayed = { method: "GET", url: "https://a.invalid/items?t=[REDACTED]", headers: { "x-weird": "v=[REDACTED]" } };
+    const none = new Redactor([]);
+    expect(differences(shapeOf(written[1]!.request, {}, none), shapeOf(replayed, {}, none))).toEqual([]);
+  });
+});
+
+describe("runSync({ replay }) is offline", () => {
+  it("refuses a node:net socket while the replay runs, even one the connector's error handler swallows, and gives the network back after", async () => {
+    const net = await import("node:net");
+    let reached = 0;
+    const server = net.createServer((c) => {
+      reached++;
+      c.end("hi");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as import("node:net").AddressInfo).port;
+    const dial = (): Promise<string> =>
+      new Promise((resolve) => {
+        const s = net.connect(port, "127.0.0.1");
+        let text = "";
+        s.on("data", (d) => (text += d));
+        s.on("close", () => resolve(text));
+        s.on("error", (e) => resolve(`error: ${e.message}`));
+      });
+    try {
+      const connector = {
+        async update() {
+          await dial();
+          op.checkpoint({ done: true });
+        },
+      };
+      const error = await runSync(connector, { replay: cassette([]) }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(SyncError);
+      expect((error as SyncError).message).toMatch(new RegExp(`^Replay is offline, so the connection to 127\\.0\\.0\\.1:${port} \\(node:net\\) was refused`));
+      expect(reached).toBe(0);
+      expect(await dial()).toBe("hi");
+      expect(reached).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -5,6 +5,8 @@
  */
 import os from "node:os";
 import { UsageError } from "../../util/errors.js";
+import { maskKeyValueSecrets } from "../../util/key-value-secrets.js";
+import { isSecretKey } from "../../util/redact.js";
 
 export interface PgConnection {
   host: string;
@@ -63,7 +65,10 @@ export function parsePostgresUrl(text: string, where: string, password?: string,
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new UsageError(`${where} must start with postgres:// or postgresql://, got ${redactUrl(text)}`);
   for (const key of url.searchParams.keys()) {
-    if (!PARAMS.includes(key)) throw new UsageError(`${where}: unknown parameter "${key}" in ${redactUrl(text)}; the parameters are ${PARAMS.join(", ")}`);
+    if (!PARAMS.includes(key)) {
+      const hint = isSecretKey(key) ? `. The password goes in the URL (postgres://user:password@host/database), in the variable that destination.json's password_env names, in PGPASSWORD or in ~/.pgpass` : "";
+      throw new UsageError(`${where}: unknown parameter "${key}" in ${redactUrl(text)}; the parameters are ${PARAMS.join(", ")}${hint}`);
+    }
   }
   // URLSearchParams turns bytes that are not UTF-8 (%FF) into U+FFFD silently: a schema would get another name.
   for (const pair of url.search.slice(1).split("&")) {
@@ -111,16 +116,18 @@ export function locationOf(c: PgConnection, schema: string): string {
 }
 
 /**
- * Any URL with its password replaced by ***. A password typed without percent-encoding may hold
+ * Any URL with its password replaced by ***, and the value of any secret-looking parameter or keyword. A password typed without percent-encoding may hold
  * `@`, `/`, `?`, `#` or spaces, and a user name may hold `@` (Azure's `user@server`) or spaces,
  * so everything from the first `:` after `scheme://` (or, in a URL without `//`, the first `:`)
  * to the last `@` is hidden, even where that hides more than the password: a mistyped
  * `postgres:/` or `postgres//` must not show it either.
  */
 export function redactUrl(text: string): string {
-  const at = text.lastIndexOf("@");
-  if (at < 0) return text;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text);
-  const colon = text.indexOf(":", scheme ? scheme[0].length : 0);
-  return colon < 0 || colon > at ? text : `${text.slice(0, colon)}:***${text.slice(at)}`;
+  // A password may also be a parameter (`?password=…`), or a keyword of libpq's other form (`host=db password=…`).
+  const masked = maskKeyValueSecrets(text, isSecretKey, "***");
+  const at = masked.lastIndexOf("@");
+  if (at < 0) return masked;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(masked);
+  const colon = masked.indexOf(":", scheme ? scheme[0].length : 0);
+  return colon < 0 || colon > at ? masked : `${masked.slice(0, colon)}:***${masked.slice(at)}`;
 }
