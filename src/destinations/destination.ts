@@ -76,10 +76,12 @@ export interface CommitResult {
 }
 
 /**
- * Deferred truncate (Fivetran 3.1): every row carries `_connector_generation`, the generation of
- * its last write, where generation = run × TRUNCATES_PER_RUN + the truncates so far in this run.
- * A truncate only records a pending point (table, current generation) in the open transaction;
- * finish() marks the rows written at or before each pending point deleted, once the sync succeeded.
+ * Deferred truncate (Fivetran 3.1): a table's first truncate gives it `_connector_generation`, 0 in
+ * every row it holds; from then on every write stamps the row with its generation, where
+ * generation = run × TRUNCATES_PER_RUN + the truncates so far in this run. A table never truncated
+ * keeps exactly Fivetran's columns. A truncate only records a pending point (table, current
+ * generation) in the open transaction; finish() marks the rows written at or before each pending
+ * point deleted, once the sync succeeded.
  */
 export const TRUNCATES_PER_RUN = 2 ** 20;
 

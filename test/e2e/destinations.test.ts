@@ -187,8 +187,6 @@ describe("duckdb: Fivetran's layout", () => {
       _null: "VARCHAR",
       _fivetran_synced: "TIMESTAMP WITH TIME ZONE",
       _fivetran_deleted: "BOOLEAN",
-      // The run and truncate point that last wrote the row: deferred truncates mark rows by it.
-      _connector_generation: "BIGINT",
     });
     expect(await duck(dir, "SELECT count(*)::INTEGER AS n FROM tester.specified")).toEqual([{ n: 1 }]);
     expect(await duck(dir, "SELECT count(*)::INTEGER AS n FROM _connector.checkpoints")).toEqual([{ n: 1 }]);

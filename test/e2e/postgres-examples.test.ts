@@ -122,7 +122,6 @@ describe("ports of Fivetran's self-contained examples, into PostgreSQL", () => {
       _null: "text",
       _fivetran_synced: "timestamp with time zone",
       _fivetran_deleted: "boolean",
-      _connector_generation: "bigint",
     });
     const [row] = await t.sql(
       `SELECT _bool, _short, _int, _long::text AS _long, _dec::text AS _dec, _float, _double, _ndate::text AS _ndate, _ndatetime::text AS _ndatetime,

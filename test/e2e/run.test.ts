@@ -489,7 +489,6 @@ export default { schema: () => [{ table: "t", primary_key: ["${key}"] }], update
     ]);
     const types = await pg().sql(`SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_schema = $1 AND table_name = 't' ORDER BY column_name`, [schema]);
     expect(types).toEqual([
-      { c: "_connector_generation", t: "bigint" },
       { c: "_fivetran_deleted", t: "boolean" },
       { c: "_fivetran_synced", t: "timestamp with time zone" },
       { c: "extra", t: "text" },

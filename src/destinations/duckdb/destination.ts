@@ -10,7 +10,7 @@ import { parseType } from "../../normalize/types.js";
 import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableSpec, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
 import { cannotOpen } from "./in-use.js";
-import { applySchemaChange, type SchemaContext } from "./schema-changes.js";
+import { addGeneration, applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
 
@@ -64,13 +64,6 @@ export class DuckDbDestination implements AsyncDestination {
     await this.con.run(`CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA}`);
     for (const sql of META_TABLES) await this.con.run(sql);
     await this.loadCatalog();
-    // Tables an earlier version made: every existing row was written before any truncate point.
-    const generated = new Set(
-      (await this.con.runAndReadAll(`SELECT table_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = '${DATA_SCHEMA}' AND column_name = '${GENERATION}'`))
-        .getRowObjects()
-        .map((r) => String(r.table_name)),
-    );
-    for (const name of this.tables.keys()) if (!generated.has(name)) await this.con.run(`ALTER TABLE ${tableRef(name)} ADD COLUMN ${q(GENERATION)} BIGINT DEFAULT 0`);
     const last = (await this.con.runAndReadAll(
       `SELECT coalesce(max(seq), 0) AS seq, greatest(coalesce(max(run), 0), (SELECT coalesce(max(run), 0) FROM ${META_SCHEMA}.runs)) AS run FROM ${META_SCHEMA}.checkpoints`,
     )).getRowObjects()[0]!;
@@ -103,7 +96,13 @@ export class DuckDbDestination implements AsyncDestination {
       spec.columns.push({ name: column, type: r.type === null ? null : parseType(r.type), declared: r.declared === true, pk: r.primary_key === true });
       if (column === "_fivetran_id") spec.keyless = true;
     }
-    for (const spec of specs.values()) this.remember(spec);
+    // Tables a truncate gave _connector_generation (an earlier version gave it to every table).
+    const generated = new Set(
+      (await this.con.runAndReadAll(`SELECT table_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = '${DATA_SCHEMA}' AND column_name = '${GENERATION}'`))
+        .getRowObjects()
+        .map((r) => String(r.table_name)),
+    );
+    for (const spec of specs.values()) this.tables.set(spec.name, describeTable(spec, undefined, generated.has(spec.name)));
   }
 
   private remember(spec: TableSpec): void {
@@ -128,10 +127,13 @@ export class DuckDbDestination implements AsyncDestination {
         case "delete":
           await this.stager.delete(this.table(w.table), w.key, w.synced);
           break;
-        case "truncate":
+        case "truncate": {
           await this.flushAll();
+          const t = this.tables.get(w.table);
+          if (t && !t.generated) await addGeneration(this.schemaContext, t);
           await this.con.run(`INSERT INTO ${META_SCHEMA}.truncates VALUES (?, ?)`, [w.table, this.gen++]);
           break;
+        }
         case "schema":
           await this.apply(w.change);
           break;
@@ -176,7 +178,8 @@ export class DuckDbDestination implements AsyncDestination {
     const pending = (await this.con.runAndReadAll(`SELECT table_name, max(generation) AS point FROM ${META_SCHEMA}.truncates GROUP BY table_name ORDER BY table_name`)).getRowObjects();
     for (const r of pending) {
       const table = String(r.table_name);
-      if (!this.tables.has(table)) {
+      // A table without the column did not exist at its truncate point: every row of it came later.
+      if (!this.tables.get(table)?.generated) {
         truncated[table] = 0;
         continue;
       }

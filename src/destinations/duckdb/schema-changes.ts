@@ -51,7 +51,7 @@ export async function applySchemaChange(cx: SchemaContext, change: SchemaChange)
         // and DuckDB cannot alter a key column, so the table is made again.
         col.type = change.type;
         await con.run(`DROP TABLE ${tableRef(change.table)}`);
-        await con.run(createTableSql(t.spec));
+        await con.run(createTableSql(t.spec, t.generated));
       }
       col.type = change.type;
       col.declared = change.declared;
@@ -78,7 +78,7 @@ export async function applySchemaChange(cx: SchemaContext, change: SchemaChange)
 
 async function createTable(cx: SchemaContext, spec: TableSpec): Promise<void> {
   const copy: TableSpec = { name: spec.name, keyless: spec.keyless, columns: spec.columns.map((c) => ({ ...c })) };
-  await cx.con.run(createTableSql(copy));
+  await cx.con.run(createTableSql(copy, false));
   cx.created.add(copy.name);
   for (const [i, c] of copy.columns.entries()) await insertColumn(cx, copy.name, c, i);
   cx.remember(copy);
@@ -121,20 +121,36 @@ async function changeType(cx: SchemaContext, table: string, name: string, from: 
   cx.remember(spec);
 }
 
+/**
+ * Gives a table `_connector_generation`, 0 in every row: each was written before the truncate that asks for it.
+ * Only a truncate does, in its own transaction, so a table never truncated keeps Fivetran's columns.
+ */
+export async function addGeneration(cx: SchemaContext, t: Table): Promise<void> {
+  // DuckDB cannot add a column with NOT NULL; a rebuild makes it as createTableSql does.
+  if (cx.dirty.has(t.spec.name)) await rebuild(cx, t, t.spec, undefined, true);
+  else await cx.con.run(`ALTER TABLE ${tableRef(t.spec.name)} ADD COLUMN ${q(GENERATION)} BIGINT DEFAULT 0`);
+  cx.tables.set(t.spec.name, { ...t, generated: true, direct: undefined });
+}
+
 /** Makes the table again with a new shape and copies its rows, keeping the indexes the user added. */
-async function rebuild(cx: SchemaContext, t: Table, spec: TableSpec, converted?: { column: string; map: string }): Promise<void> {
+async function rebuild(cx: SchemaContext, t: Table, spec: TableSpec, converted?: { column: string; map: string }, generated = t.generated): Promise<void> {
   const { con } = cx;
   const name = spec.name;
   const indexes = (await con.runAndReadAll(`SELECT sql FROM duckdb_indexes() WHERE schema_name = '${DATA_SCHEMA}' AND table_name = ? AND sql IS NOT NULL`, [name]))
     .getRowObjects()
     .map((r) => String(r.sql));
   const tmp = cx.tempName("_connector_rebuild");
-  await con.run(createTableSql({ ...spec, name: tmp }));
+  await con.run(createTableSql({ ...spec, name: tmp }, generated));
   const old = new Set(t.spec.columns.map((c) => c.name));
   const exprs = spec.columns.map((c) => (c.name === converted?.column ? "m.v" : old.has(c.name) ? `o.${q(c.name)}` : "NULL"));
   const join = converted ? ` LEFT JOIN temp.${q(converted.map)} m ON ${t.pk.map((c) => `o.${q(c.name)} = m.${q(c.name)}`).join(" AND ")}` : "";
-  const cols = [...spec.columns.map((c) => q(c.name)), q(SYNCED), q(DELETED), q(GENERATION)];
-  await con.run(`INSERT INTO ${tableRef(tmp)} (${cols.join(", ")}) SELECT ${[...exprs, `o.${q(SYNCED)}`, `o.${q(DELETED)}`, `o.${q(GENERATION)}`].join(", ")} FROM ${tableRef(name)} o${join}`);
+  const cols = [...spec.columns.map((c) => q(c.name)), q(SYNCED), q(DELETED)];
+  exprs.push(`o.${q(SYNCED)}`, `o.${q(DELETED)}`);
+  if (generated) {
+    cols.push(q(GENERATION));
+    exprs.push(t.generated ? `o.${q(GENERATION)}` : "0");
+  }
+  await con.run(`INSERT INTO ${tableRef(tmp)} (${cols.join(", ")}) SELECT ${exprs.join(", ")} FROM ${tableRef(name)} o${join}`);
   await con.run(`DROP TABLE ${tableRef(name)}`);
   await con.run(`ALTER TABLE ${tableRef(tmp)} RENAME TO ${q(name)}`);
   for (const sql of indexes) await con.run(sql);

@@ -24,9 +24,11 @@ export const META_TABLES = [
   `CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.runs (run BIGINT PRIMARY KEY, time TIMESTAMPTZ NOT NULL)`,
 ];
 
-export function createTableSql(spec: TableSpec): string {
+/** A table with Fivetran's system columns, and `_connector_generation` when `generated` (a truncate added it). */
+export function createTableSql(spec: TableSpec, generated: boolean): string {
   const cols = spec.columns.map((c) => `${q(c.name)} ${duckType(c.type)}${c.pk ? " NOT NULL" : ""}`);
-  cols.push(`${q(SYNCED)} TIMESTAMPTZ NOT NULL`, `${q(DELETED)} BOOLEAN NOT NULL DEFAULT false`, `${q(GENERATION)} BIGINT NOT NULL DEFAULT 0`);
+  cols.push(`${q(SYNCED)} TIMESTAMPTZ NOT NULL`, `${q(DELETED)} BOOLEAN NOT NULL DEFAULT false`);
+  if (generated) cols.push(`${q(GENERATION)} BIGINT NOT NULL DEFAULT 0`);
   cols.push(`PRIMARY KEY (${spec.columns.filter((c) => c.pk).map((c) => q(c.name)).join(", ")})`);
   return `CREATE TABLE ${tableRef(spec.name)} (${cols.join(", ")})`;
 }

@@ -24,6 +24,8 @@ export interface Table {
   /** Where each key column sits in an upsert's row. */
   pkSlots: number[];
   appends: Append[];
+  /** Has `_connector_generation`, which only a truncate adds (schema-changes.ts addGeneration). */
+  generated: boolean;
   /** The slot of a single integer key, which allows appending new keys straight into the table. */
   intKey?: number;
   /** The largest key the table holds or a pending write named (null: none); undefined until read. */
@@ -32,7 +34,7 @@ export interface Table {
   direct?: { appender: DuckDBAppender; order: (number | "synced" | "deleted" | "generation")[] };
 }
 
-export function describeTable(spec: TableSpec, old?: Table): Table {
+export function describeTable(spec: TableSpec, old?: Table, generated = old?.generated ?? false): Table {
   const pk = spec.columns.filter((c) => c.pk);
   const integer = pk.length === 1 && ["SHORT", "INT", "LONG"].includes(pk[0]!.type?.type ?? "");
   return {
@@ -40,6 +42,7 @@ export function describeTable(spec: TableSpec, old?: Table): Table {
     pk,
     pkSlots: pk.map((c) => spec.columns.indexOf(c)),
     appends: spec.columns.map((c) => appenderFor(c.type)),
+    generated,
     ...(integer ? { intKey: spec.columns.indexOf(pk[0]!), maxKey: old?.maxKey } : {}),
     ...(old?.direct ? { direct: old.direct } : {}),
   };
@@ -203,7 +206,9 @@ export class Stager {
     const match = key.map((k) => `${tableRef(table)}.${k} = s.${k}`).join(" AND ");
     if (run.kind === "upsert") {
       const cols = [...t.spec.columns.map((c) => q(c.name)), q(SYNCED)];
-      await this.con.run(`INSERT OR REPLACE INTO ${tableRef(table)} (${cols.join(", ")}, ${q(DELETED)}, ${q(GENERATION)}) SELECT ${cols.join(", ")}, false, ${gen} FROM ${latest}`);
+      const into = t.generated ? `${q(DELETED)}, ${q(GENERATION)}` : q(DELETED);
+      const values = t.generated ? `false, ${gen}` : "false";
+      await this.con.run(`INSERT OR REPLACE INTO ${tableRef(table)} (${cols.join(", ")}, ${into}) SELECT ${cols.join(", ")}, ${values} FROM ${latest}`);
     } else {
       if (run.kind === "update") {
         const misses = (await this.con.runAndReadAll(`SELECT count(*) AS n FROM temp.${q(run.stage)} s WHERE NOT EXISTS (SELECT 1 FROM ${tableRef(table)} WHERE ${match})`)).getRowObjects()[0]!;
@@ -211,9 +216,8 @@ export class Stager {
         if (n > 0) this.hooks.unmatched(table, n);
       }
       const set =
-        run.kind === "update"
-          ? [...run.columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`, `${q(GENERATION)} = ${gen}`]
-          : [`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`, `${q(GENERATION)} = ${gen}`];
+        run.kind === "update" ? [...run.columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`] : [`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`];
+      if (t.generated) set.push(`${q(GENERATION)} = ${gen}`);
       await this.con.run(`UPDATE ${tableRef(table)} SET ${set.join(", ")} FROM ${latest} s WHERE ${match}`);
     }
     await this.con.run(`DROP TABLE temp.${q(run.stage)}`);

@@ -14,7 +14,7 @@
 import type pg from "pg";
 import type { AsyncDestination, CheckpointRecord, CommitResult, SchemaChange, StoredCatalog, TableSpec, WriteOp } from "../destination.js";
 import { connect, connectionError, describeQueryError, locationOf, lostConnection, type PostgresOptions } from "./connection.js";
-import { applySchemaChange, type SchemaContext } from "./schema-changes.js";
+import { addGeneration, applySchemaChange, generatedTables, type SchemaContext } from "./schema-changes.js";
 import { DELETED, ensureMetadata, GENERATION, GENERATION_SHIFT, lockConnector, META, q, readCatalog, recordCheckpoint } from "./schema.js";
 import { describeTable, Stager, type StagingContext, type Table } from "./staging.js";
 
@@ -123,11 +123,12 @@ export class PostgresDestination implements AsyncDestination {
   private async loadCatalog(): Promise<void> {
     this.tables.clear();
     this.stager.forgetStages();
-    for (const spec of await readCatalog(this.db, this.schema, this.name)) this.remember(spec);
+    const generated = await generatedTables(this.db, this.schema);
+    for (const spec of await readCatalog(this.db, this.schema, this.name)) this.tables.set(spec.name, describeTable(spec, generated.has(spec.name)));
   }
 
   private remember(spec: TableSpec): void {
-    this.tables.set(spec.name, describeTable(spec));
+    this.tables.set(spec.name, describeTable(spec, this.tables.get(spec.name)?.generated ?? false));
     this.stager.forgetStages(spec.name);
   }
 
@@ -162,8 +163,13 @@ export class PostgresDestination implements AsyncDestination {
   /** Records the truncate point; the rows are marked deleted by finish(), once the sync has succeeded. */
   private async truncate(table: string): Promise<void> {
     await this.stager.flush(table);
-    if (!this.tables.has(table)) return;
+    const t = this.tables.get(table);
+    if (!t) return;
     if (this.truncates + 1 >= GENERATION_SHIFT) throw new Error(`more than ${GENERATION_SHIFT - 1} truncates in one sync`);
+    if (!t.generated) {
+      await addGeneration(this.cx, t);
+      this.stager.forgetStages(table);
+    }
     await this.db.query(`INSERT INTO ${this.meta("truncates")} (connector, table_name, generation) VALUES ($1, $2, $3)`, [this.name, table, this.generation]);
     this.truncates++;
   }
@@ -177,7 +183,8 @@ export class PostgresDestination implements AsyncDestination {
     );
     const truncated: Record<string, number> = {};
     for (const p of pending.rows) {
-      if (!this.tables.has(p.table_name)) continue;
+      // A table without the column did not exist at its truncate point: every row of it came later.
+      if (!this.tables.get(p.table_name)?.generated) continue;
       const r = await this.db.query(`UPDATE ${this.ref(p.table_name)} SET ${q(DELETED)} = true WHERE ${q(GENERATION)} <= $1 AND NOT ${q(DELETED)}`, [p.point]);
       truncated[p.table_name] = r.rowCount ?? 0;
     }

@@ -14,6 +14,18 @@ import { toCanonical } from "./values.js";
 
 /** Rows fetched at a time when a widening converts a column. */
 const FETCH = 5000;
+/** PostgreSQL's limit of columns in a table (MaxHeapAttributeNumber). */
+const MAX_COLUMNS = 1600;
+/** The system columns a table may have: `_connector_generation` counts before a truncate adds it, so that a truncate always has room for it. */
+const SYSTEM_COLUMNS = 3;
+
+/** Refuses a table of `data` data columns that would leave no room for every system column. */
+function checkRoom(data: number, what: () => string): void {
+  if (data + SYSTEM_COLUMNS <= MAX_COLUMNS) return;
+  throw new Error(
+    `${what()}: PostgreSQL allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting ${SYNCED}, ${DELETED} and ${GENERATION} (which op.truncate adds). Split the data over several tables, or keep rarely used fields together in one JSON column.`,
+  );
+}
 
 export interface SchemaContext {
   /** The open connection (throws when it was lost). */
@@ -45,6 +57,7 @@ export async function applySchemaChange(cx: SchemaContext, change: SchemaChange)
     case "addColumn": {
       const t = cx.table(change.table);
       checkIdentifier(change.column.name, "column", change.table);
+      checkRoom(t.spec.columns.length + 1, () => `table "${change.table}" has no room for column "${change.column.name}"`);
       await cx.db.query(`ALTER TABLE ${cx.ref(change.table)} ADD COLUMN ${q(change.column.name)} ${pgType(change.column.type)}`);
       await insertColumn(cx, change.table, change.column, t.spec.columns.length);
       cx.remember({ ...t.spec, columns: [...t.spec.columns, { ...change.column }] });
@@ -79,6 +92,7 @@ export async function applySchemaChange(cx: SchemaContext, change: SchemaChange)
 async function createTable(cx: SchemaContext, spec: TableSpec): Promise<void> {
   checkIdentifier(spec.name, "table");
   for (const c of spec.columns) checkIdentifier(c.name, "column", spec.name);
+  checkRoom(spec.columns.length, () => `table "${spec.name}" would have ${(spec.columns.length + SYSTEM_COLUMNS).toLocaleString("en-US")} columns`);
   const owner = await cx.db.query<{ connector: string }>(`SELECT connector FROM ${cx.meta("columns")} WHERE table_name = $1 AND connector <> $2 LIMIT 1`, [spec.name, cx.name]);
   if (owner.rows[0]) {
     throw new Error(
@@ -91,7 +105,7 @@ async function createTable(cx: SchemaContext, spec: TableSpec): Promise<void> {
   }
   const copy: TableSpec = { name: spec.name, keyless: spec.keyless, columns: spec.columns.map((c) => ({ ...c })) };
   const cols = copy.columns.map((c) => `${q(c.name)} ${pgType(c.type)}${c.pk ? " NOT NULL" : ""}`);
-  cols.push(`${q(SYNCED)} timestamptz NOT NULL`, `${q(DELETED)} boolean NOT NULL DEFAULT false`, `${q(GENERATION)} bigint NOT NULL DEFAULT 0`);
+  cols.push(`${q(SYNCED)} timestamptz NOT NULL`, `${q(DELETED)} boolean NOT NULL DEFAULT false`);
   cols.push(`PRIMARY KEY (${copy.columns.filter((c) => c.pk).map((c) => q(c.name)).join(", ")})`);
   try {
     await cx.db.query(`CREATE TABLE ${cx.ref(copy.name)} (${cols.join(", ")})`);
@@ -103,6 +117,22 @@ async function createTable(cx: SchemaContext, spec: TableSpec): Promise<void> {
   }
   for (const [i, c] of copy.columns.entries()) await insertColumn(cx, copy.name, c, i);
   cx.remember(copy);
+}
+
+/**
+ * Gives a table `_connector_generation`, 0 in every row: each was written before the truncate that asks for it
+ * (a constant default: no rewrite of the table). Only a truncate does, in its own transaction, so a table never
+ * truncated keeps Fivetran's columns.
+ */
+export async function addGeneration(cx: SchemaContext, t: Table): Promise<void> {
+  await cx.db.query(`ALTER TABLE ${cx.ref(t.spec.name)} ADD COLUMN ${q(GENERATION)} bigint NOT NULL DEFAULT 0`);
+  cx.tables.set(t.spec.name, { ...t, generated: true });
+}
+
+/** The connector's tables that have `_connector_generation`. */
+export async function generatedTables(db: pg.Client, schema: string): Promise<Set<string>> {
+  const r = await db.query<{ t: string }>("SELECT table_name AS t FROM information_schema.columns WHERE table_schema = $1 AND column_name = $2", [schema, GENERATION]);
+  return new Set(r.rows.map((x) => x.t));
 }
 
 async function insertColumn(cx: SchemaContext, table: string, c: ColumnSpec, position: number): Promise<void> {

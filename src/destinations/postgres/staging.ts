@@ -24,11 +24,13 @@ export interface Table {
   pk: ColumnSpec[];
   /** Where each key column sits in an upsert's row. */
   pkAt: number[];
+  /** Has `_connector_generation`, which only a truncate adds (schema-changes.ts addGeneration). */
+  generated: boolean;
 }
 
-export function describeTable(spec: TableSpec): Table {
+export function describeTable(spec: TableSpec, generated: boolean): Table {
   const pk = spec.columns.filter((c) => c.pk);
-  return { spec, pk, pkAt: pk.map((c) => spec.columns.indexOf(c)) };
+  return { spec, pk, pkAt: pk.map((c) => spec.columns.indexOf(c)), generated };
 }
 
 export function columnOf(t: Table, name: string): ColumnSpec {
@@ -43,6 +45,8 @@ interface Stage {
   columns: ColumnSpec[];
   fields: CopyField[];
   merge: string;
+  /** The merge sets `_connector_generation` to its parameter $1. */
+  generated: boolean;
 }
 
 interface Run {
@@ -150,7 +154,7 @@ export class Stager {
     if (kind === "update") defs.push(`"_n" integer`);
     await this.settle();
     await this.cx.db.query(`CREATE TEMP TABLE ${q(name)} (${defs.join(", ")})`);
-    const stage: Stage = { name, columns: staged, fields: staged.map((c) => copyField(c.type)), merge: mergeSql(this.cx.ref(t.spec.name), t, kind, name, columns) };
+    const stage: Stage = { name, columns: staged, fields: staged.map((c) => copyField(c.type)), merge: mergeSql(this.cx.ref(t.spec.name), t, kind, name, columns), generated: t.generated };
     this.stages.set(id, stage);
     return stage;
   }
@@ -178,7 +182,7 @@ export class Stager {
     const generation = this.cx.generation();
     const done = (async () => {
       await copyInto(this.cx.db, run.stage.name, text);
-      const merged = await this.cx.db.query<{ matched: string }>(run.stage.merge, [generation]);
+      const merged = await this.cx.db.query<{ matched: string }>(run.stage.merge, run.stage.generated ? [generation] : []);
       await this.cx.db.query(`TRUNCATE pg_temp.${q(run.stage.name)}`);
       if (run.kind === "update") {
         const missed = total - Number(merged.rows[0]?.matched ?? 0);
@@ -230,19 +234,23 @@ export class Stager {
   }
 }
 
+/** The statement that merges a stage into its table; a table with `_connector_generation` gets the generation as $1. */
 function mergeSql(target: string, t: Table, kind: Kind, stage: string, columns: string[]): string {
   const s = `pg_temp.${q(stage)}`;
+  const generation = t.generated ? [`${q(GENERATION)} = $1`] : [];
   if (kind === "upsert") {
     const cols = t.spec.columns.map((c) => q(c.name));
-    const set = [...t.spec.columns.filter((c) => !c.pk).map((c) => `${q(c.name)} = EXCLUDED.${q(c.name)}`), `${q(SYNCED)} = EXCLUDED.${q(SYNCED)}`, `${q(DELETED)} = false`, `${q(GENERATION)} = EXCLUDED.${q(GENERATION)}`];
-    return `INSERT INTO ${target} (${[...cols, q(SYNCED), q(DELETED), q(GENERATION)].join(", ")}) SELECT ${[...cols, q(SYNCED)].join(", ")}, false, $1 FROM ${s} ON CONFLICT (${t.pk.map((c) => q(c.name)).join(", ")}) DO UPDATE SET ${set.join(", ")}`;
+    const set = [...t.spec.columns.filter((c) => !c.pk).map((c) => `${q(c.name)} = EXCLUDED.${q(c.name)}`), `${q(SYNCED)} = EXCLUDED.${q(SYNCED)}`, `${q(DELETED)} = false`, ...generation];
+    const into = [...cols, q(SYNCED), q(DELETED), ...(t.generated ? [q(GENERATION)] : [])];
+    const values = [...cols, q(SYNCED), "false", ...(t.generated ? ["$1"] : [])];
+    return `INSERT INTO ${target} (${into.join(", ")}) SELECT ${values.join(", ")} FROM ${s} ON CONFLICT (${t.pk.map((c) => q(c.name)).join(", ")}) DO UPDATE SET ${set.join(", ")}`;
   }
   const match = t.pk.map((c) => `t.${q(c.name)} = s.${q(c.name)}`).join(" AND ");
   if (kind === "update") {
-    const set = [...columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`, `${q(GENERATION)} = $1`];
+    const set = [...columns.map((c) => `${q(c)} = s.${q(c)}`), `${q(SYNCED)} = s.${q(SYNCED)}`, ...generation];
     return `WITH u AS (UPDATE ${target} AS t SET ${set.join(", ")} FROM ${s} AS s WHERE ${match} RETURNING s."_n") SELECT coalesce(sum("_n"), 0)::bigint AS matched FROM u`;
   }
-  return `UPDATE ${target} AS t SET ${q(DELETED)} = true, ${q(SYNCED)} = s.${q(SYNCED)}, ${q(GENERATION)} = $1 FROM ${s} AS s WHERE ${match}`;
+  return `UPDATE ${target} AS t SET ${[`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`, ...generation].join(", ")} FROM ${s} AS s WHERE ${match}`;
 }
 
 function sameColumns(a: string[], b: string[]): boolean {

@@ -20,6 +20,8 @@ export interface Table {
   order: Column[];
   pk: Column[];
   keyless: boolean;
+  /** Has `_connector_generation`: added by the table's first truncate (or by an earlier version to every table). */
+  generated: boolean;
   /** Bumped on every schema change, so cached statements know they are stale. */
   version: number;
   /** Upserts not yet written, and the statements that write them (upsert-batch.ts). */
@@ -57,8 +59,14 @@ CREATE TABLE IF NOT EXISTS _connector_runs (
 );
 `;
 
-/** The system columns after a table's data columns, in this order. */
+/**
+ * Every system column a table may have, after its data columns, in this order. A table has
+ * `_connector_generation` only once a truncate needs it; the column limit counts it anyway, so that
+ * a truncate always has room for it.
+ */
 export const SYSTEM_COLUMNS = [SYNCED, DELETED, GENERATION];
+/** The system columns this table has. */
+export const systemColumns = (t: Table): string[] => (t.generated ? SYSTEM_COLUMNS : [SYNCED, DELETED]);
 export const GENERATION_SQL = `${q(GENERATION)} INTEGER NOT NULL DEFAULT 0`;
 
 /**
@@ -79,7 +87,7 @@ export function rowIdSql(t: Table): string {
 export const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 export function newTable(name: string): Table {
-  return { name, columns: new Map(), order: [], pk: [], keyless: false, version: 0, updates: new Map() };
+  return { name, columns: new Map(), order: [], pk: [], keyless: false, generated: false, version: 0, updates: new Map() };
 }
 
 export function touch(t: Table): void {
@@ -95,19 +103,20 @@ export function pkWhere(t: Table): string {
 
 export function createTableSql(t: Table, as = t.name): string {
   const cols = t.order.map((c) => `${q(c.name)}${c.type ? " " + sqliteClass(c.type.type) : ""}${c.pk ? " NOT NULL" : ""}`);
-  cols.push(`${q(SYNCED)} TEXT NOT NULL`, `${q(DELETED)} INTEGER NOT NULL DEFAULT 0`, GENERATION_SQL);
+  cols.push(`${q(SYNCED)} TEXT NOT NULL`, `${q(DELETED)} INTEGER NOT NULL DEFAULT 0`);
+  if (t.generated) cols.push(GENERATION_SQL);
   cols.push(`PRIMARY KEY (${t.pk.map((c) => q(c.name)).join(", ")})`);
   return `CREATE TABLE ${q(as)} (\n  ${cols.join(",\n  ")}\n)`;
 }
 
 /**
  * A whole-row replace on the primary key for `rows` rows, each bound as [synced, ...data columns in order].
- * `_fivetran_deleted` and `_connector_generation` are literals, one bind fewer per row: the statement is
- * made again when the generation moves, which only a truncate does.
+ * `_fivetran_deleted` and `_connector_generation` (when the table has it) are literals, one bind fewer per
+ * row: the statement is made again when the generation moves, which only a truncate does.
  */
 export function upsertSql(t: Table, generation: number, rows: number): string {
-  const cols = [SYNCED, DELETED, GENERATION, ...t.order.map((c) => c.name)];
-  const one = `(${["?", "0", String(generation), ...t.order.map(() => "?")].join(", ")})`;
+  const cols = [...systemColumns(t), ...t.order.map((c) => c.name)];
+  const one = `(${["?", "0", ...(t.generated ? [String(generation)] : []), ...t.order.map(() => "?")].join(", ")})`;
   const pk = t.pk.map((c) => q(c.name)).join(", ");
   const set = cols.filter((c) => !t.pk.some((p) => p.name === c)).map((c) => `${q(c)} = excluded.${q(c)}`);
   return `INSERT INTO ${q(t.name)} (${cols.map(q).join(", ")}) VALUES ${Array(rows).fill(one).join(", ")} ON CONFLICT (${pk}) DO UPDATE SET ${set.join(", ")}`;

@@ -7,6 +7,7 @@
 import { generation, type CheckpointRecord, type CommitResult, type Destination, type FinishResult, type SchemaChange, type StoredCatalog } from "../destination.js";
 import type { Stored } from "../../normalize/types.js";
 import { MAX_COLUMNS } from "./file.js";
+import { applyTruncates, recordTruncate } from "./truncates.js";
 import { UpsertBatch } from "./upsert-batch.js";
 import { type Table, Warehouse } from "./warehouse.js";
 
@@ -109,24 +110,27 @@ export class SqliteDestination implements Destination {
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {
     this.flush();
     const t = this.table(table);
-    const changed = this.w.updateStatement(t, columns.map((c) => column(t, c))).run(synced, this.w.generation, ...values, ...key).changes;
+    const statement = this.w.updateStatement(t, columns.map((c) => column(t, c)));
+    const changed = (t.generated ? statement.run(synced, this.w.generation, ...values, ...key) : statement.run(synced, ...values, ...key)).changes;
     if (changed === 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + 1;
   }
 
   delete(table: string, key: Stored[], synced: string): void {
     this.flush();
-    this.w.deleteStatement(this.table(table)).run(synced, this.w.generation, ...key);
+    const t = this.table(table);
+    if (t.generated) this.w.deleteStatement(t).run(synced, this.w.generation, ...key);
+    else this.w.deleteStatement(t).run(synced, ...key);
   }
 
   truncate(table: string): void {
     this.flush();
     // Rows written so far have this generation or an older one; rows written after, a newer one.
-    this.w.recordTruncate(table, this.w.generation++);
+    recordTruncate(this.w, table, this.w.generation++);
   }
 
   finish(): FinishResult {
     this.flush();
-    return { truncated: this.w.applyTruncates(this.run, new Date().toISOString()) };
+    return { truncated: applyTruncates(this.w, this.run, new Date().toISOString()) };
   }
 
   holdsUnsafeIntegers(table: string, name: string): boolean {

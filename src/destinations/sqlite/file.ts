@@ -6,6 +6,12 @@ import { UsageError } from "../../util/errors.js";
 /** SQLite's default SQLITE_MAX_COLUMN, which better-sqlite3 keeps. */
 export const MAX_COLUMNS = 2000;
 
+/** A table that would pass SQLite's column limit, counting the system column a truncate adds (ddl.ts SYSTEM_COLUMNS). */
+export const tooManyColumns = (what: string): Error =>
+  new Error(
+    `${what}: SQLite allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting _fivetran_synced, _fivetran_deleted and _connector_generation (which op.truncate adds). Split the data over several tables, or keep rarely used fields together in one JSON column.`,
+  );
+
 export const notOurs = (file: string): string =>
   `${file} is a SQLite database that connector-sdk did not create (it has no _connector_columns table). Move it away, or run \`connector reset\` to replace it.`;
 

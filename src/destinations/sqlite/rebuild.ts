@@ -4,13 +4,13 @@
  * views. And the repair of a warehouse an earlier version wrote, done the same way.
  */
 import type Database from "better-sqlite3";
-import { FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
+import { FIVETRAN_ID, SYNCED } from "../../normalize/catalog.js";
 import { CoercionError, formatType, parseType, sqliteClass, type LogicalType } from "../../normalize/types.js";
 import { convertStored } from "../../normalize/convert.js";
 import { coerceNaiveDateTime, coerceUtcDateTime } from "../../normalize/coerce-datetime.js";
 import { hashPairs } from "../../normalize/row-hash.js";
 import { OperationError, ReloadTableError } from "../../util/errors.js";
-import { createTableSql, FORMAT_VERSION, GENERATION_SQL, q, rowIdSql, sqlText, STRING, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
+import { createTableSql, FORMAT_VERSION, q, rowIdSql, sqlText, STRING, SYSTEM_COLUMNS, systemColumns, touch, type Column, type Table } from "./ddl.js";
 import type { Warehouse } from "./warehouse.js";
 
 const ready = new WeakSet<Database.Database>();
@@ -60,7 +60,7 @@ export function rebuildTable(db: Database.Database, t: Table, changes: { col: Co
     sql: string;
   }[];
   const converted = new Map(changes.map((c) => [c.col, c.from]));
-  const names = [...t.order.map((c) => c.name), ...SYSTEM_COLUMNS];
+  const names = [...t.order.map((c) => c.name), ...systemColumns(t)];
   const values = names.map((n) => {
     const col = t.columns.get(n);
     if (rowId !== undefined && n === FIVETRAN_ID) return rowId;
@@ -104,8 +104,8 @@ export function rebuildTable(db: Database.Database, t: Table, changes: { col: Co
 /**
  * Brings a warehouse written by an earlier version up to date, in one transaction: a column whose SQL type
  * disagrees with its logical type (an untyped primary key that stored 42 as REAL 42.0) is rebuilt with its values
- * converted; BLOBs left in STRING columns become base64; keyless tables get the _fivetran_id that sourceText() gives;
- * tables without _connector_generation get it, 0 in every existing row (written before any truncate point).
+ * converted; BLOBs left in STRING columns become base64; keyless tables get the _fivetran_id that sourceText() gives.
+ * A table without _connector_generation stays so: its first truncate adds it (truncates.ts).
  */
 export function repair(w: Warehouse): void {
   const version = w.db.pragma("user_version", { simple: true }) as number;
@@ -118,7 +118,6 @@ export function repair(w: Warehouse): void {
     declared.set(`${r.t}\0${r.c}`, r.type.toUpperCase());
   }
   const work: { t: Table; changes: { col: Column; from: LogicalType | null }[]; rehash: boolean }[] = [];
-  const ungenerated = [...w.tables.values()].filter((t) => !declared.has(`${t.name}\0${GENERATION}`));
   for (const t of w.tables.values()) {
     const changes = t.order.filter((c) => declared.get(`${t.name}\0${c.name}`) !== (c.type ? sqliteClass(c.type.type) : "")).map((c) => ({ col: c, from: null as LogicalType | null }));
     let rehash = false;
@@ -132,11 +131,9 @@ export function repair(w: Warehouse): void {
     }
     if (changes.length || rehash) work.push({ t, changes, rehash });
   }
-  if (work.length === 0 && ungenerated.length === 0 && version >= FORMAT_VERSION) return;
+  if (work.length === 0 && version >= FORMAT_VERSION) return;
   w.begin();
   try {
-    // First, so that a rebuild below copies the column.
-    for (const t of ungenerated) w.db.exec(`ALTER TABLE ${q(t.name)} ADD COLUMN ${GENERATION_SQL}`);
     for (const { t, changes, rehash } of work) rebuildTable(w.db, t, changes, rehash ? rowIdSql(t) : undefined);
     if (version < 2) for (const t of w.tables.values()) for (const c of t.order) canonicalDateTimes(w.db, t, c);
     w.db.pragma(`user_version = ${FORMAT_VERSION}`);

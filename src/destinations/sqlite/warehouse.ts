@@ -6,7 +6,7 @@ import { formatType, parseType, sqliteClass, type LogicalType, type Stored } fro
 import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
 import { createTableSql, METADATA_SQL, newTable, pkWhere, q, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
-import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, warehouseProblem } from "./file.js";
+import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, tooManyColumns, warehouseProblem } from "./file.js";
 import { rebuildTable, repair } from "./rebuild.js";
 
 export { DELETED, FIVETRAN_ID, GENERATION, SYNCED, q };
@@ -17,7 +17,7 @@ export { openReadOnly, readCheckpoints, type CheckpointRow } from "./read.js";
  * The local SQLite warehouse: user tables plus the _connector_ metadata that describes them.
  * A class of about 300 lines, on purpose: every method runs on the one connection and inside
  * the one transaction the class owns, and keeps its map of tables true to the file. Table
- * rebuilds live in rebuild.ts, DDL in ddl.ts, file checks in file.ts, reads in read.ts.
+ * rebuilds live in rebuild.ts, DDL in ddl.ts, file checks in file.ts, reads in read.ts, truncates in truncates.ts.
  */
 export class Warehouse {
   readonly tables = new Map<string, Table>();
@@ -85,6 +85,11 @@ export class Warehouse {
       if (col.pk) t.pk.push(col);
       if (col.name === FIVETRAN_ID) t.keyless = true;
     }
+    const generated = this.db.prepare("SELECT m.name AS t FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = ?").all(GENERATION) as { t: string }[];
+    for (const { t } of generated) {
+      const table = this.tables.get(t);
+      if (table) table.generated = true;
+    }
   }
 
   begin(): void {
@@ -133,7 +138,7 @@ export class Warehouse {
       if (col.pk) t.pk.push(col);
     }
     t.keyless = columns.some((c) => c.name === FIVETRAN_ID);
-    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + SYSTEM_COLUMNS.length).toLocaleString("en-US")} columns`);
+    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + SYSTEM_COLUMNS.length).toLocaleString("en-US")} columns`, t.order.length);
     const insert = this.db.prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, ?, ?)");
     for (const c of t.order) insert.run(name, c.name, c.type ? formatType(c.type) : null, c.declared ? 1 : 0, c.pk ? 1 : 0, c.index);
     this.tables.set(name, t);
@@ -142,7 +147,7 @@ export class Warehouse {
 
   addColumn(t: Table, c: Omit<Column, "index" | "pk">): Column {
     const col: Column = { ...c, pk: false, index: t.order.length };
-    this.ddl(`ALTER TABLE ${q(t.name)} ADD COLUMN ${q(col.name)} ${col.type ? sqliteClass(col.type.type) : ""}`, () => `table "${t.name}" has no room for column "${col.name}"`);
+    this.ddl(`ALTER TABLE ${q(t.name)} ADD COLUMN ${q(col.name)} ${col.type ? sqliteClass(col.type.type) : ""}`, () => `table "${t.name}" has no room for column "${col.name}"`, t.order.length + 1);
     this.db
       .prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, 0, ?)")
       .run(t.name, col.name, col.type ? formatType(col.type) : null, col.declared ? 1 : 0, col.index);
@@ -184,13 +189,17 @@ export class Warehouse {
     this.db.prepare("UPDATE _connector_columns SET type = ?, declared = ? WHERE table_name = ? AND column_name = ?").run(formatType(type), declared ? 1 : 0, t.name, col.name);
   }
 
-  /** Runs CREATE or ALTER TABLE; SQLite's column limit otherwise names a scratch table (sqlite_altertab_…) and no limit. */
-  private ddl(sql: string, what: () => string): void {
+  /**
+   * Runs CREATE or ALTER TABLE for a table of `data` data columns. The limit counts every system column, the one a
+   * truncate adds too, so that a truncate never finds the table full; SQLite's own error would name a scratch table.
+   */
+  private ddl(sql: string, what: () => string, data: number): void {
+    if (data + SYSTEM_COLUMNS.length > MAX_COLUMNS) throw tooManyColumns(what());
     try {
       this.db.exec(sql);
     } catch (e) {
       if (!/too many columns/.test((e as Error).message)) throw e;
-      throw new Error(`${what()}: SQLite allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting ${SYNCED}, ${DELETED} and ${GENERATION}. Split the data over several tables, or keep rarely used fields together in one JSON column.`);
+      throw tooManyColumns(what());
     }
   }
 
@@ -219,47 +228,22 @@ export class Warehouse {
     this.db.prepare("INSERT OR IGNORE INTO _connector_table_sources (table_name, source_name) VALUES (?, ?)").run(table, source);
   }
 
-  /** Binds [synced, generation, ...set columns, ...primary key]. */
+  /** Binds [synced, generation (when the table has the column), ...set columns, ...primary key]. */
   updateStatement(t: Table, set: Column[]): Database.Statement {
     const key = set.map((c) => c.name).join("\0");
     let stmt = t.updates.get(key);
     if (!stmt) {
-      const assignments = [`${q(SYNCED)} = ?`, `${q(GENERATION)} = ?`, ...set.map((c) => `${q(c.name)} = ?`)].join(", ");
+      const assignments = [`${q(SYNCED)} = ?`, ...(t.generated ? [`${q(GENERATION)} = ?`] : []), ...set.map((c) => `${q(c.name)} = ?`)].join(", ");
       stmt = this.db.prepare(`UPDATE ${q(t.name)} SET ${assignments} WHERE ${pkWhere(t)}`);
       t.updates.set(key, stmt);
     }
     return stmt;
   }
 
-  /** Binds [synced, generation, ...primary key]. */
+  /** Binds [synced, generation (when the table has the column), ...primary key]. */
   deleteStatement(t: Table): Database.Statement {
-    t.remove ??= this.db.prepare(`UPDATE ${q(t.name)} SET ${q(DELETED)} = 1, ${q(SYNCED)} = ?, ${q(GENERATION)} = ? WHERE ${pkWhere(t)}`);
+    t.remove ??= this.db.prepare(`UPDATE ${q(t.name)} SET ${q(DELETED)} = 1, ${q(SYNCED)} = ?${t.generated ? `, ${q(GENERATION)} = ?` : ""} WHERE ${pkWhere(t)}`);
     return t.remove;
-  }
-
-  private insertTruncate?: Database.Statement;
-
-  /** Records a pending truncate point; finish() applies it. */
-  recordTruncate(table: string, point: number): void {
-    this.insertTruncate ??= this.db.prepare("INSERT INTO _connector_truncates (table_name, generation) VALUES (?, ?)");
-    this.insertTruncate.run(table, point);
-  }
-
-  /**
-   * Applies the pending truncates: marks deleted every row of each table last written at or before
-   * its latest pending point, removes them, and records the run. Returns the rows marked per table.
-   */
-  applyTruncates(run: number, time: string): Record<string, number> {
-    const truncated: Record<string, number> = {};
-    const pending = this.db.prepare("SELECT table_name AS t, max(generation) AS point FROM _connector_truncates GROUP BY table_name ORDER BY table_name").all() as { t: string; point: number }[];
-    for (const { t, point } of pending) {
-      truncated[t] = this.tables.has(t)
-        ? this.db.prepare(`UPDATE ${q(t)} SET ${q(DELETED)} = 1 WHERE ${q(GENERATION)} <= ? AND ${q(DELETED)} = 0`).run(point).changes
-        : 0;
-    }
-    this.db.exec("DELETE FROM _connector_truncates");
-    this.db.prepare("INSERT OR IGNORE INTO _connector_runs (run, time) VALUES (?, ?)").run(run, time);
-    return truncated;
   }
 
   lastCheckpointSeq(): number {
