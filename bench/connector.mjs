@@ -10,8 +10,11 @@ export default {
     // W7: a state of about stateKB kilobytes, a map of per-entity cursors, one of which moves at each checkpoint.
     const cursors = c.stateKB ? cursorMap(Number(c.stateKB)) : undefined;
     const keys = cursors ? Object.keys(cursors) : [];
+    // W9B: every `mix` upserts, an update of the row upserted five before, so the kinds alternate on one table.
+    const mix = Number(c.mix ?? 0);
     for (let i = 0; i < rows; i++) {
       op.upsert("items", row(i));
+      if (mix > 0 && (i + 1) % mix === 0 && i >= 5) op.update("items", { id: i - 5, score: -i });
       if ((i + 1) % every === 0) {
         if (cursors) cursors[keys[i % keys.length]] = row(i).created_at;
         op.checkpoint(cursors ? { rows: i + 1, cursors } : { rows: i + 1 });

@@ -17,15 +17,16 @@ await client.connect();
 const s = `"${schema}"`;
 await client.query(`CREATE SCHEMA ${s}`);
 await client.query(`CREATE TABLE ${s}.items (id bigint NOT NULL, name text, score double precision, created_at timestamptz, payload jsonb,
-  _fivetran_synced timestamptz NOT NULL, _fivetran_deleted boolean NOT NULL DEFAULT false, _connector_generation bigint NOT NULL DEFAULT 0, PRIMARY KEY (id))`);
+  _fivetran_synced timestamptz NOT NULL, _fivetran_deleted boolean NOT NULL DEFAULT false, PRIMARY KEY (id))`);
 await client.query(`CREATE TABLE ${s}.state (connector text PRIMARY KEY, state json, seq bigint)`);
 await client.query(`CREATE TABLE ${s}.checkpoints (connector text, seq bigint, state json, PRIMARY KEY (connector, seq))`);
 await client.query(`INSERT INTO ${s}.state VALUES ('raw', NULL, 0)`);
 await client.query("CREATE TEMP TABLE stage (id bigint, name text, score double precision, created_at timestamptz, payload jsonb, _fivetran_synced timestamptz)");
-const merge = `INSERT INTO ${s}.items (id, name, score, created_at, payload, _fivetran_synced, _fivetran_deleted, _connector_generation)
-  SELECT id, name, score, created_at, payload, _fivetran_synced, false, $1 FROM stage
+// The table has Fivetran's columns only, as the destination's tables that were never truncated.
+const merge = `INSERT INTO ${s}.items (id, name, score, created_at, payload, _fivetran_synced, _fivetran_deleted)
+  SELECT id, name, score, created_at, payload, _fivetran_synced, false FROM stage
   ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, score = EXCLUDED.score, created_at = EXCLUDED.created_at, payload = EXCLUDED.payload,
-  _fivetran_synced = EXCLUDED._fivetran_synced, _fivetran_deleted = false, _connector_generation = EXCLUDED._connector_generation`;
+  _fivetran_synced = EXCLUDED._fivetran_synced, _fivetran_deleted = false`;
 
 const escape = (v) => (/[\\\n\r\t]/.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t")) : v);
 let stampMs = -1;
@@ -50,7 +51,7 @@ async function send() {
     stream.on("finish", resolve);
     stream.end(Buffer.from(text));
   });
-  await client.query(merge, ["1048576"]);
+  await client.query(merge);
   await client.query("TRUNCATE stage");
 }
 

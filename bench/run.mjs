@@ -18,7 +18,7 @@ const flag = (name, fallback) => {
 };
 const scale = Number(flag("scale", "1"));
 const runs = Number(flag("runs", "3"));
-const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9").split(",");
+const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9,W9B").split(",");
 const json = args.includes("--json");
 const n = (x) => Math.max(1, Math.round(x * scale));
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
@@ -112,26 +112,47 @@ if (only.includes("W7")) {
   results.W7.rssGrowth = results.W7.rssMB / results.W7.rss1kMB;
 }
 
-// W9: W1 into PostgreSQL through `connector run`, against bench/raw-pg.mjs, on a throwaway
-// server (test/support/postgres.ts, loaded with jiti) that is removed afterwards.
-if (only.includes("W9")) {
+// W9: W1 into PostgreSQL through `connector run`, against bench/raw-pg.mjs. W9B: PostgreSQL with the kinds
+// alternating (an update every 11 upserts) against the same upserts alone, both through `connector run`. On a
+// throwaway server (test/support/postgres.ts, loaded with jiti) that is removed afterwards.
+const rowsW9B = n(100_000);
+if (only.includes("W9") || only.includes("W9B")) {
   const { createJiti } = await import("jiti");
   const { startPostgres } = await createJiti(import.meta.url).import("../test/support/postgres.ts");
   const server = await startPostgres();
   try {
     const every = n(10_000);
     let k = 0;
-    const engine = [];
-    const raw = [];
-    for (let i = 0; i < runs; i++) {
-      const dir = project({ rows: rowsW, every, declared: true });
-      engine.push(measure("node", [BIN, "run", dir, "--destination", server.url("postgres", `w9_engine_${++k}`), "--json"]));
-      raw.push(measure("node", [path.join(HERE, "raw-pg.mjs"), server.url(), `w9_raw_${k}`, String(rowsW), String(every)]));
-      await server.sql(`DROP SCHEMA w9_engine_${k} CASCADE; DROP SCHEMA w9_raw_${k} CASCADE`);
+    const engineRun = (config) => {
+      const dir = project(config);
+      return measure("node", [BIN, "run", dir, "--destination", server.url("postgres", `w9_engine_${++k}`), "--json"]);
+    };
+    if (only.includes("W9")) {
+      const engine = [];
+      const raw = [];
+      for (let i = 0; i < runs; i++) {
+        engine.push(engineRun({ rows: rowsW, every, declared: true }));
+        raw.push(measure("node", [path.join(HERE, "raw-pg.mjs"), server.url(), `w9_raw_${k}`, String(rowsW), String(every)]));
+        await server.sql(`DROP SCHEMA w9_engine_${k} CASCADE; DROP SCHEMA w9_raw_${k} CASCADE`);
+      }
+      const e = median(engine.map((m) => m.seconds));
+      const r = median(raw.map((m) => m.seconds));
+      results.W9 = { engineSeconds: e, rawSeconds: r, ratio: r / e, engineOpsPerSec: rowsW / e, rawOpsPerSec: rowsW / r, engineRssMB: median(engine.map((m) => m.rssMB ?? 0)) };
     }
-    const e = median(engine.map((m) => m.seconds));
-    const r = median(raw.map((m) => m.seconds));
-    results.W9 = { engineSeconds: e, rawSeconds: r, ratio: r / e, engineOpsPerSec: rowsW / e, rawOpsPerSec: rowsW / r, engineRssMB: median(engine.map((m) => m.rssMB ?? 0)) };
+    if (only.includes("W9B")) {
+      const mixed = [];
+      const upserts = [];
+      for (let i = 0; i < runs; i++) {
+        mixed.push(engineRun({ rows: rowsW9B, every, declared: true, mix: 11 }));
+        await server.sql(`DROP SCHEMA w9_engine_${k} CASCADE`);
+        upserts.push(engineRun({ rows: rowsW9B, every, declared: true }));
+        await server.sql(`DROP SCHEMA w9_engine_${k} CASCADE`);
+      }
+      const m = median(mixed.map((x) => x.seconds));
+      const u = median(upserts.map((x) => x.seconds));
+      const updates = Math.floor(rowsW9B / 11);
+      results.W9B = { mixedSeconds: m, upsertSeconds: u, ratio: m / u, mixedOpsPerSec: (rowsW9B + updates) / m, upsertOpsPerSec: rowsW9B / u };
+    }
   } finally {
     server.stop();
   }
@@ -146,6 +167,7 @@ const goals = {
   W5: (r) => r.rssMB <= 250 && r.rssGrowth <= 1.3,
   W7: (r) => r.rssMB < 300 && r.rssGrowth <= 1.3,
   W9: (r) => r.ratio >= 0.7,
+  W9B: (r) => r.ratio <= 2.0,
 };
 
 const fmt = (x, d = 2) => x.toFixed(d);
@@ -166,6 +188,11 @@ for (const id of ["W1", "W1B", "W2", "W3", "W4", "W8", "W9"]) {
   if (!r) continue;
   const goal = { W1: "≥ 0.90", W1B: "none", W2: "≥ 0.75", W3: "≥ 0.75", W4: "≥ 0.80", W8: "≥ 0.70", W9: "≥ 0.70" }[id];
   lines.push([id, desc[id], `${fmt(r.engineSeconds)} s (${k(r.engineOpsPerSec)} ops/s)`, `${fmt(r.rawSeconds)} s (${k(r.rawOpsPerSec)} ops/s)`, fmt(r.ratio), goal, goals[id] ? (goals[id](r) ? "yes" : "no") : "-"]);
+}
+if (results.W9B) {
+  const r = results.W9B;
+  const what = `PostgreSQL (connector run): ${k(rowsW9B)} upserts with an update every 11, against the upserts alone`;
+  lines.push(["W9B", what, `mixed: ${fmt(r.mixedSeconds)} s (${k(r.mixedOpsPerSec)} ops/s)`, `upserts only: ${fmt(r.upsertSeconds)} s (${k(r.upsertOpsPerSec)} ops/s)`, `${fmt(r.ratio)} (mixed ÷ upserts)`, "≤ 2.00", goals.W9B(r) ? "yes" : "no"]);
 }
 if (results.W5) {
   const r = results.W5;

@@ -14,6 +14,10 @@ it("npm run bench's harness runs every workload at a tiny scale and reports each
     expect(results[id].rawSeconds, id).toBeGreaterThan(0);
     expect(results[id].ratio, id).toBeCloseTo(results[id].rawSeconds / results[id].engineSeconds, 10);
   }
+  // W9B: PostgreSQL with alternating kinds against the same upserts alone.
+  expect(results.W9B.mixedSeconds).toBeGreaterThan(0);
+  expect(results.W9B.upsertSeconds).toBeGreaterThan(0);
+  expect(results.W9B.ratio).toBeCloseTo(results.W9B.mixedSeconds / results.W9B.upsertSeconds, 10);
   expect(results.W5.rssMB).toBeGreaterThan(0);
   expect(results.W5.rss1MMB).toBeGreaterThan(0);
   for (const key of ["nodeMs", "debugMs", "helpMs", "debugRatio", "helpRatio"]) expect(results.W6[key], key).toBeGreaterThan(0);

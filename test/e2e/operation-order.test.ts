@@ -157,6 +157,57 @@ function upsertRuns(seed: number): Op[][][] {
   );
 }
 
+/**
+ * A long mix of kinds on one table, alternating write by write: upserts (whole and partial), updates of two
+ * sets of columns and deletes. The first sync stores keys 1 to 2,500. The second writes, in each of two
+ * checkpoints, first new keys in order with every few rows an update or a delete of a key just written, or an
+ * upsert of one written a thousand rows before (few runs, but more lines than PostgreSQL sends in one chunk,
+ * 4,096 per table), then random keys of 1 to 3,000
+ * written by two kinds in a row every few writes (more switches of kind than it keeps runs, 32 per table).
+ * So its runs are sent again and again in the middle of the mix, at both limits.
+ */
+function alternating(seed: number): Op[][][] {
+  const rnd = mulberry32(seed);
+  let n = 0;
+  let next = 10_000;
+  const write = (id: number): Op => {
+    const r = rnd();
+    if (r < 0.4) return { kind: "upsert", row: { id, a: `a${n++}`, b: `b${n++}` } };
+    if (r < 0.5) return { kind: "upsert", row: { id, a: `p${n++}` } };
+    if (r < 0.7) return { kind: "update", row: { id, a: `u${n++}` } };
+    if (r < 0.85) return { kind: "update", row: { id, b: `v${n++}` } };
+    return { kind: "delete", id };
+  };
+  const segment = (): Op[] => {
+    const ops: Op[] = [];
+    for (let i = 0; i < 6000; i++) {
+      ops.push({ kind: "upsert", row: { id: next, a: `n${n++}`, b: `m${n++}` } });
+      if (i % 7 === 6) ops.push(rnd() < 0.7 ? { kind: "update", row: { id: next - 3, b: `c${n++}` } } : { kind: "delete", id: next - 2 });
+      if (i % 13 === 12 && i >= 1000) ops.push({ kind: "upsert", row: { id: next - 1000, a: `again${n++}` } });
+      next++;
+    }
+    for (let i = 0; i < 4000; i++) {
+      const id = 1 + Math.floor(rnd() * 3000);
+      ops.push(write(id));
+      if (i % 5 === 0) ops.push(write(id));
+    }
+    return ops;
+  };
+  const stored: Op[] = Array.from({ length: 2500 }, (_, i) => ({ kind: "upsert", row: { id: i + 1, a: "stored", b: "stored" } }));
+  return [[stored], [segment(), segment()]];
+}
+
+/** The same writes applied shape by shape within each checkpoint (all upserts, then each update's columns, then deletes): what a merge in the wrong order would store. */
+function byShape(syncs: Op[][][]): Op[][][] {
+  const shape = (o: Op): string => (o.kind === "update" ? `update ${Object.keys(o.row).join()}` : o.kind);
+  return syncs.map((segments) =>
+    segments.map((ops) => {
+      const shapes = [...new Set(ops.map(shape))];
+      return shapes.flatMap((s) => ops.filter((o) => shape(o) === s));
+    }),
+  );
+}
+
 /** What the rows must be: an upsert replaces the whole row and revives it, an update sets its columns on a row that exists, a delete marks it. */
 function model(syncs: Op[][][]): unknown[] {
   const rows = new Map<number, { id: number; a: unknown; b: unknown; _fivetran_deleted: number }>();
@@ -252,6 +303,20 @@ describe("operation order on PostgreSQL", () => {
       expect((await sync(postgres(), syncs)).rows).toEqual(expected);
     });
   }
+
+  it("a long mix that alternates kinds write by write, across PostgreSQL's chunks and run limit, ends as the model says on all three destinations", async () => {
+    const syncs = alternating(21);
+    const expected = model(syncs);
+    // The mix is one that a wrong merge order would get wrong.
+    expect(model(byShape(syncs))).not.toEqual(expected);
+    const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, syncs);
+    expect(sqlite.rows).toEqual(expected);
+    const postgresql = await sync(postgres(), syncs);
+    expect(postgresql.rows).toEqual(expected);
+    expect(aboutRows(postgresql.warnings)).toEqual(aboutRows(sqlite.warnings));
+    expect(aboutRows(sqlite.warnings).length).toBeGreaterThan(0);
+    expect((await sync({ kind: "duckdb", file: path.join(tempDir(), "w.duckdb") }, syncs)).rows).toEqual(expected);
+  });
 
   it("writes around truncates in one batch end as in SQLite, in DuckDB and PostgreSQL", async () => {
     const sqlite = await sync({ kind: "sqlite", file: path.join(tempDir(), "w.db") }, TRUNCATES);

@@ -1,12 +1,15 @@
 /**
- * How rows reach a PostgreSQL table. Consecutive writes of one kind to one table form a run,
- * kept last-per-key in memory and sent in chunks with COPY into a temporary table, then
- * merged with one statement (INSERT … ON CONFLICT for upserts, UPDATE … FROM for updates
- * and deletes). A run is sent when the kind changes, before a schema change or a truncate,
- * at every commit, and whenever it reaches CHUNK rows, so memory stays flat.
+ * How rows reach a PostgreSQL table. Each write is kept in memory as a COPY line in a run: the
+ * writes of one shape (upsert, delete, or an update of one set of columns) to one table, last
+ * write per key. A run is sent with COPY into a temporary table for its shape and merged with
+ * one statement (INSERT … ON CONFLICT for upserts, UPDATE … FROM for updates and deletes).
  *
- * A table has one open run at a time and a write of another shape sends it first, so runs
- * are merged in the order the connector emitted them: every key sees its writes in order.
+ * A table's runs are kept in order and merged in that order. A write joins the newest run of its
+ * shape unless a later run already holds its key; then it opens a new run at the end. So every
+ * key sees its writes in the order the connector emitted them, and a connector that mixes kinds
+ * pays no merge per switch (duckdb/staging.ts does the same). A table's runs are all sent, in
+ * order, when they hold CHUNK lines or MAX_RUNS runs (so memory stays flat), before a schema
+ * change, a truncate or a read of the table, and at every commit.
  */
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -53,15 +56,25 @@ interface Run {
   kind: Kind;
   columns: string[];
   stage: Stage;
-  /** COPY lines, one per key: the last write to that key in this chunk. */
+  /** COPY lines, one per key: the last write to that key in this run. */
   lines: string[];
   /** How many writes each line stands for (updates count every write that matches no row). */
   counts: number[];
-  index: Map<string, number>;
-  keyTypes: (LogicalType | null)[];
-  /** Where each key value sits among the staged values. */
-  keyAt: number[];
 }
+
+/** A table's pending writes: its runs in order, the newest run of each shape, and where each key was last written. */
+interface Pending {
+  runs: Run[];
+  newest: Map<string, number>;
+  /** Each key's newest run and its line there, as run × LINE + line. */
+  keys: Map<string, number>;
+  lines: number;
+}
+
+/** Runs per table before its writes are sent anyway: each costs a COPY and a merge. */
+const MAX_RUNS = 32;
+/** Lines per run fit below it (CHUNK per table), so a key's run and line are one number. */
+const LINE = 2 ** 16;
 
 export interface StagingContext {
   /** The open connection (throws when it was lost). */
@@ -87,7 +100,7 @@ export function copyInto(db: pg.Client, temp: string, text: string): Promise<voi
 }
 
 export class Stager {
-  private runs = new Map<string, Run>();
+  private pending = new Map<string, Pending>();
   /** Temporary tables by table and shape; forgotten when the table's shape changes or a transaction rolls back. */
   private stages = new Map<string, Stage>();
   /** The chunk the server is still merging: the next one is built meanwhile. Awaited before anything else is asked of the server. */
@@ -97,49 +110,41 @@ export class Stager {
 
   /** Stages one write: `values` is an upsert's row, or the key then the values of `columns` (update) or the key alone (delete). */
   async write(t: Table, kind: Kind, columns: string[], values: Stored[], synced: string): Promise<void> {
-    const run = await this.runFor(t, kind, columns);
-    this.add(run, t.spec.name, values, synced);
-    if (run.lines.length >= CHUNK) await this.send(t.spec.name, run);
-  }
-
-  /** Stages one write: its COPY line replaces any earlier write to the same key in this chunk. */
-  private add(run: Run, table: string, values: Stored[], synced: string): void {
-    const { fields, columns } = run.stage;
-    let line = "";
-    for (let i = 0; i < fields.length; i++) {
-      try {
-        line += fields[i]!(values[i] ?? null) + "\t";
-      } catch (e) {
-        if (e instanceof NulCharacterError) throw new Error(`table "${table}", column "${columns[i]!.name}"${columns[i]!.type?.type === "JSON" ? " (JSON)" : ""}: ${e.message}`);
-        throw e;
-      }
-    }
-    line += synced;
-    let key = "";
-    for (let i = 0; i < run.keyAt.length; i++) key += keyPart(run.keyTypes[i]!, values[run.keyAt[i]!] ?? null) + "\u0000";
-    const at = run.index.get(key);
-    if (at === undefined) {
-      run.index.set(key, run.lines.length);
-      run.lines.push(line);
-      run.counts.push(1);
-    } else {
-      run.lines[at] = line;
-      run.counts[at]!++;
-    }
-  }
-
-  /** The open run for this table, kind and columns; any other run on the table is sent first. */
-  private async runFor(t: Table, kind: Kind, columns: string[]): Promise<Run> {
     const table = t.spec.name;
-    const open = this.runs.get(table);
-    if (open && open.kind === kind && sameColumns(open.columns, columns)) return open;
-    if (open) await this.flush(table);
-    const stage = await this.stageFor(t, kind, columns);
-    const keyTypes = t.pk.map((c) => c.type);
-    const keyAt = kind === "upsert" ? t.pkAt : t.pk.map((_, i) => i);
-    const run: Run = { kind, columns, stage, lines: [], counts: [], index: new Map(), keyTypes, keyAt };
-    this.runs.set(table, run);
-    return run;
+    const shape = kind === "update" ? `update\u0000${columns.join("\u0000")}` : kind;
+    const key = keyOf(t, kind === "upsert" ? t.pkAt : undefined, values);
+    let p = this.pending.get(table);
+    let at = p?.newest.get(shape);
+    const held = p?.keys.get(key);
+    if (at !== undefined && held !== undefined && Math.floor(held / LINE) > at) at = undefined;
+    if (at !== undefined) {
+      // The newest run of this shape, which no later run's write to this key follows.
+      const run = p!.runs[at]!;
+      const line = lineOf(run.stage, table, values, synced);
+      if (held !== undefined && Math.floor(held / LINE) === at) {
+        const i = held % LINE;
+        run.lines[i] = line;
+        run.counts[i]!++;
+      } else {
+        p!.keys.set(key, at * LINE + run.lines.length);
+        run.lines.push(line);
+        run.counts.push(1);
+        p!.lines++;
+      }
+    } else {
+      if (p && p.runs.length >= MAX_RUNS) {
+        await this.flush(table);
+        p = undefined;
+      }
+      const stage = await this.stageFor(t, kind, columns);
+      const line = lineOf(stage, table, values, synced);
+      if (!p) this.pending.set(table, (p = { runs: [], newest: new Map(), keys: new Map(), lines: 0 }));
+      const index = p.runs.push({ kind, columns, stage, lines: [line], counts: [1] }) - 1;
+      p.newest.set(shape, index);
+      p.keys.set(key, index * LINE);
+      p.lines++;
+    }
+    if (p!.lines >= CHUNK) await this.flush(table);
   }
 
   private async stageFor(t: Table, kind: Kind, columns: string[]): Promise<Stage> {
@@ -176,7 +181,6 @@ export class Stager {
     const total = run.counts.reduce((n, c) => n + c, 0);
     run.lines = [];
     run.counts = [];
-    run.index = new Map();
     // One chunk in flight at most, so memory stays flat.
     await this.settle();
     const generation = this.cx.generation();
@@ -201,18 +205,18 @@ export class Stager {
     if (p) await p;
   }
 
-  /** Merges a table's open run into the table, so that what follows sees it. */
+  /** Merges a table's pending runs into it, in order, so that what follows sees them. */
   async flush(table: string): Promise<void> {
-    const run = this.runs.get(table);
-    if (run) {
-      this.runs.delete(table);
-      await this.send(table, run);
+    const p = this.pending.get(table);
+    if (p) {
+      this.pending.delete(table);
+      for (const run of p.runs) await this.send(table, run);
     }
     await this.settle();
   }
 
   async flushAll(): Promise<void> {
-    for (const table of [...this.runs.keys()]) await this.flush(table);
+    for (const table of [...this.pending.keys()]) await this.flush(table);
     await this.settle();
   }
 
@@ -224,7 +228,7 @@ export class Stager {
 
   /** Forgets every pending write and waits out the chunk in flight, ignoring its failure: the transaction is being rolled back. */
   async discard(): Promise<void> {
-    this.runs.clear();
+    this.pending.clear();
     await this.settle().catch(() => {});
   }
 
@@ -253,6 +257,24 @@ function mergeSql(target: string, t: Table, kind: Kind, stage: string, columns: 
   return `UPDATE ${target} AS t SET ${[`${q(DELETED)} = true`, `${q(SYNCED)} = s.${q(SYNCED)}`, ...generation].join(", ")} FROM ${s} AS s WHERE ${match}`;
 }
 
-function sameColumns(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/** A write's COPY line for its stage: the staged values, then `_fivetran_synced`. */
+function lineOf(stage: Stage, table: string, values: Stored[], synced: string): string {
+  const { fields, columns } = stage;
+  let line = "";
+  for (let i = 0; i < fields.length; i++) {
+    try {
+      line += fields[i]!(values[i] ?? null) + "\t";
+    } catch (e) {
+      if (e instanceof NulCharacterError) throw new Error(`table "${table}", column "${columns[i]!.name}"${columns[i]!.type?.type === "JSON" ? " (JSON)" : ""}: ${e.message}`);
+      throw e;
+    }
+  }
+  return line + synced;
+}
+
+/** A write's key as one string, as PostgreSQL compares it (keyPart): the values at `at` in an upsert's row, else the first ones. */
+function keyOf(t: Table, at: number[] | undefined, values: Stored[]): string {
+  let key = "";
+  for (let i = 0; i < t.pk.length; i++) key += keyPart(t.pk[i]!.type, values[at ? at[i]! : i] ?? null) + "\u0000";
+  return key;
 }
