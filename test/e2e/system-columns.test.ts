@@ -180,6 +180,60 @@ describe.each(TARGETS)("system columns on $name", (t) => {
   });
 });
 
+/** A table widened and given a column around its truncates; a sync that fails after a truncate, before its checkpoint. */
+const reshaped = `import { op } from "connector-sdk";
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"] }],
+  update(configuration: Record<string, string>) {
+    const step = configuration.step;
+    if (step === "load") for (let id = 1; id <= 5; id++) op.upsert("t", { id, v: id * 10 });
+    if (step === "reshape") {
+      op.upsert("t", { id: 1, v: 11 });
+      op.update("t", { id: 2, v: 21 });
+      op.truncate("t");
+      op.upsert("t", { id: 2, v: "twenty" });
+      op.upsert("t", { id: 3, v: 30, extra: "x" });
+      op.delete("t", { id: 4 });
+    }
+    if (step === "fail") {
+      op.truncate("t");
+      throw new Error("source failed after the truncate");
+    }
+    if (step === "again") op.upsert("t", { id: 6, v: "sixty" });
+    op.checkpoint({ step });
+  },
+};
+`;
+
+describe.each(TARGETS)("truncates and schema changes on $name", (t) => {
+  it("a widening and a new column around a truncate keep its bookkeeping; a failed sync takes back the column its truncate added", async () => {
+    const dir = makeProject({ "connector.ts": reshaped });
+    const step = async (name: string, code = 0): Promise<void> => {
+      fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ step: name }));
+      const r = await t.run(dir);
+      expect(r.exitCode, r.stderr).toBe(code);
+    };
+    await step("load");
+    await step("fail", 1);
+    // The truncate's column went with the rolled-back transaction.
+    expect(await t.columns(dir, "t")).toEqual(KEYED);
+    // An update before the truncate (on DuckDB a table changed in the transaction is rebuilt to add the column),
+    // a widening from LONG to STRING after it (a rebuild on SQLite and DuckDB), a new column.
+    await step("reshape");
+    expect(await t.columns(dir, "t")).toEqual(WITH_GENERATION([...KEYED, "extra"]).sort());
+    expect(await t.live(dir, "t")).toEqual([
+      [2, "twenty"],
+      [3, "30"],
+    ]);
+    await step("again");
+    expect(await t.live(dir, "t")).toEqual([
+      [2, "twenty"],
+      [3, "30"],
+      [6, "sixty"],
+    ]);
+  });
+});
+
 /** One table `width` data columns wide (its key included): a row, a truncate, then a second row. */
 const wide = `import { op } from "connector-sdk";
 export default {
