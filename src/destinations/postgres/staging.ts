@@ -13,7 +13,7 @@
  */
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { ColumnSpec, LogicalType, Stored, TableSpec } from "../destination.js";
+import type { ColumnSpec, Stored, TableSpec } from "../destination.js";
 import { DELETED, GENERATION, q, SYNCED } from "./schema.js";
 import { copyField, keyPart, NulCharacterError, pgType, type CopyField } from "./types.js";
 
