@@ -4,7 +4,7 @@
  * the connector catches the error, and a failed or finished sync takes no more operations.
  */
 import type { SyncSink } from "../sdk/active-sync.js";
-import { lateOperation } from "../sdk/operations.js";
+import { LateOperationError } from "../sdk/operations.js";
 import { describe, isPlainObject } from "../util/describe.js";
 import { ConnectorError, OperationError } from "../util/errors.js";
 
@@ -116,7 +116,7 @@ export class OperationSink implements SyncSink {
 
   private enter(name: OpName): void {
     if (this.failure) throw this.failure;
-    if (!this.active) throw new Error(lateOperation(name));
+    if (!this.active) throw new LateOperationError(name);
     this.operations++;
   }
 

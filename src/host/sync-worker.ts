@@ -10,12 +10,20 @@ import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { loadConnector } from "../project/loader.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
+import { ignoreLateOperations } from "../sync/traps.js";
 import { UsageError } from "../util/errors.js";
 import { configurationSecrets } from "../util/redact.js";
 import { errorInfo } from "../util/thrown.js";
 import type { WorkerInput, WorkerMessage } from "./protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+
+/**
+ * Set once the sync has ended: what the connector prints or logs after that comes from work
+ * update() did not await, which may or may not run before the worker stops. Like that work's
+ * operations, its lines are dropped, so that a run says the same every time.
+ */
+let muted = false;
 
 /**
  * Resolves once the main thread has received everything the connector wrote to stdout and
@@ -52,7 +60,7 @@ function sendStdioAsMessages(): void {
     stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
       const done = typeof encoding === "function" ? encoding : callback;
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-      if (text) post({ t: "output", stream: name, text });
+      if (text && !muted) post({ t: "output", stream: name, text });
       if (typeof done === "function") queueMicrotask(() => (done as () => void)());
       return true;
     }) as typeof stream.write;
@@ -81,7 +89,11 @@ async function main(input: WorkerInput): Promise<void> {
       stateFile: input.stateFile,
       naming: input.naming,
       liveCounts: live,
-      logger: { log: (level, message) => post({ t: "log", level, message }) },
+      logger: {
+        log: (level, message) => {
+          if (!muted) post({ t: "log", level, message });
+        },
+      },
       events: {
         ready: (inputs) => {
           // Validation may add secrets: schema defaults, or values a transform derived.
@@ -94,6 +106,7 @@ async function main(input: WorkerInput): Promise<void> {
         checkpoint: (info) => post({ t: "checkpoint", info }),
       },
     });
+    muted = true;
     sampleMemory(live);
     clearInterval(sampler);
     const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
@@ -112,6 +125,8 @@ if (parentPort) {
   const input = ((workerData as WorkerInput | undefined) ?? (await new Promise((resolve) => parentPort!.once("message", resolve)))) as WorkerInput;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
   sendStdioAsMessages();
+  // Work update() did not await may still call op.* after the sync ended, before the worker stops: never a failure then.
+  ignoreLateOperations();
   const shared = new Float64Array(input.liveCounts);
   // The traps (sync/traps.ts) turn process.exit() into a failed sync; the main thread is told too.
   const exit = process.exit.bind(process);

@@ -7,6 +7,9 @@
  * - update() awaits a promise that nothing will ever settle (in a thread of its own the
  *   event loop empties; in a shared process nothing new stays alive while it waits).
  *
+ * An operation that arrives after its sync ended (update() did not await the work that made
+ * it) is refused with a LateOperationError; its rejection fails nothing (ignoreLateOperations).
+ *
  * While a sync runs, these handlers are the only `unhandledRejection` listeners: a test
  * runner's own listener would otherwise fail the test file for a rejection the sync's
  * failure already names. They are put back when the last sync ends.
@@ -14,6 +17,7 @@
 import { formatDuration } from "../util/duration.js";
 import { SyncFailedError } from "../util/errors.js";
 import { isError, toError } from "../util/thrown.js";
+import { isLateOperation } from "../sdk/operations.js";
 
 type Listener = (...args: unknown[]) => void;
 
@@ -45,6 +49,9 @@ function failAll(error: Error): void {
 }
 
 const onRejection = (reason: unknown): void => {
+  // Work that update() did not await, refused once its sync ended: that sync's result was already settled
+  // (and warned of it), and failing whichever sync runs now would make the outcome depend on timing.
+  if (isLateOperation(reason)) return;
   const error = toError(reason, "a promise the connector did not await was rejected with a non-Error value");
   if (isError(reason)) error.message = `a promise the connector did not await was rejected: ${error.message}`;
   failAll(error);
@@ -77,6 +84,20 @@ function uninstall(): void {
   others = [];
   if (realExit) process.exit = realExit;
   realExit = undefined;
+}
+
+/**
+ * For a process or worker that hosts syncs: a rejection left by an operation refused after its
+ * sync ended is dropped, whenever it comes; any other unhandled rejection is thrown, as Node does
+ * by default. Returns the listener, to remove it.
+ */
+export function ignoreLateOperations(): Listener {
+  const listener: Listener = (reason) => {
+    if (isLateOperation(reason)) return;
+    throw reason;
+  };
+  process.on("unhandledRejection", listener);
+  return listener;
 }
 
 /** Keeps the traps installed between syncs (verify runs many): a failure between two syncs fails the next one. */
