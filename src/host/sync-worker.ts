@@ -14,6 +14,7 @@ import { ignoreLateOperations } from "../sync/traps.js";
 import { UsageError } from "../util/errors.js";
 import { configurationSecrets } from "../util/redact.js";
 import { errorInfo } from "../util/thrown.js";
+import { captureStdio } from "./stdio-capture.js";
 import type { WorkerInput, WorkerMessage } from "./protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
@@ -47,24 +48,6 @@ function flushStdio(): Promise<void> {
       }
     }
   });
-}
-
-/**
- * Sends what the connector writes to stdout and stderr (console.*) as messages on the port that
- * carries log lines: a worker's own stdio streams reach the main thread apart from its messages,
- * so a console line could otherwise overtake or trail the log lines around it.
- */
-function sendStdioAsMessages(): void {
-  for (const name of ["stdout", "stderr"] as const) {
-    const stream = process[name];
-    stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-      const done = typeof encoding === "function" ? encoding : callback;
-      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-      if (text && !muted) post({ t: "output", stream: name, text });
-      if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-      return true;
-    }) as typeof stream.write;
-  }
 }
 
 async function main(input: WorkerInput): Promise<void> {
@@ -124,7 +107,11 @@ if (parentPort) {
   // Started early (worker-start.ts), the worker gets its input as its first message.
   const input = ((workerData as WorkerInput | undefined) ?? (await new Promise((resolve) => parentPort!.once("message", resolve)))) as WorkerInput;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
-  sendStdioAsMessages();
+  // A worker's own stdio streams reach the main thread apart from its messages: sent on the port that
+  // carries log lines, a console line keeps its place among them.
+  captureStdio((stream, text) => {
+    if (!muted) post({ t: "output", stream, text });
+  });
   // Work update() did not await may still call op.* after the sync ended, before the worker stops: never a failure then.
   ignoreLateOperations();
   const shared = new Float64Array(input.liveCounts);

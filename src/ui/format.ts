@@ -1,3 +1,5 @@
+import path from "node:path";
+import type { SavedReport } from "../project/crash-reports.js";
 import type { Counts } from "../sync/counts.js";
 import type { SchemaChangeNote } from "../normalize/catalog.js";
 import { formatSize } from "../util/size.js";
@@ -97,4 +99,18 @@ export interface FailureInfo {
   cause?: FailureInfo;
   /** The trace of op.error(message, trace), shown under the message. */
   trace?: string;
+}
+
+/** What the CLI says of a crash report: where it is (`file`, as shown), or the warning that none could be written. */
+export interface CrashNotice {
+  file?: string;
+  line?: string;
+  warning?: string;
+}
+
+export function crashReportNotice(saved: SavedReport, cwd = process.cwd()): CrashNotice {
+  if (saved.file === undefined) return { warning: `could not write a crash report: ${saved.failed}` };
+  const relative = path.relative(cwd, saved.file);
+  const file = relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : saved.file;
+  return { file, line: `Crash report: ${file}${saved.instead ? ` (the project's folder could not take it: ${saved.instead})` : ""}` };
 }

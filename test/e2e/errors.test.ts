@@ -787,8 +787,19 @@ export const CATALOGUE: Case[] = [
   {
     id: "crash-report-unwritable",
     files: { ...after(`throw new TypeError("x is not a function");`), "crash-reports": "a file where the folder goes" },
+    // A temporary folder inside the project, which the test removes with it.
+    env: { TMPDIR: "tmp" },
+    setup: (d) => fs.mkdirSync(path.join(d, "tmp")),
     code: 1,
-    says: ["Warning: could not write a crash report in", "crash-reports: EEXIST", "Sync FAILED: x is not a function"],
+    says: ["Sync FAILED: x is not a function", /Crash report: tmp\/connector-crash-reports\/\S+-[0-9a-f]{8}\/\S+\.json \(the project's folder could not take it: \S+\/crash-reports: a file is in the way \(ENOTDIR\)\)/],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "crash-report-nowhere",
+    files: { ...after(`throw new TypeError("x is not a function");`), "crash-reports": "a file where the folder goes", tmp: "a file where the temporary folder goes" },
+    env: { TMPDIR: "tmp/sub" },
+    code: 1,
+    says: ["Sync FAILED: x is not a function", /Warning: could not write a crash report: \S+\/crash-reports: a file is in the way \(ENOTDIR\); tmp\/sub\/connector-crash-reports\/\S+: a file is in the way \(ENOTDIR\)/],
     keepsCheckpoint: true,
   },
   {
