@@ -77,10 +77,11 @@ export function renderPeakMemory(m: { peakHeapBytes: number; peakRssBytes: numbe
 
 /** The failure reason and the connector's own stack frames, then each cause with its frames; frames inside connector-sdk and Node are noise to a connector author. */
 export function renderFailure(error: FailureInfo, ownCode: (frame: string) => boolean): string {
+  // The frames follow the message, which may have lines of its own that look like frames.
   const frames = (e: FailureInfo): string[] =>
     (e.stack ?? "")
       .split("\n")
-      .slice(1)
+      .slice(`${e.stack}\n`.startsWith(`${e.name}: ${e.message}\n`) ? e.message.split("\n").length : 1)
       .map((l) => l.trim())
       .filter((l) => l.startsWith("at ") && !ownCode(l) && !/\(node:|^at node:/.test(l) && !l.includes("/node_modules/jiti/"));
   const trace = error.trace === undefined ? [] : error.trace.replace(/\s+$/, "").split(/\r?\n/).map((l) => `    ${l}`);

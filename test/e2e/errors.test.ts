@@ -156,6 +156,45 @@ export const CATALOGUE: Case[] = [
   { id: "schema-unknown-type", files: badSchema(`[{ table: "t", columns: { name: "VARCHAR" } }]`), code: 1, says: ['column "name": unknown type "VARCHAR"'] },
   { id: "schema-decimal-without-precision", files: badSchema(`[{ table: "t", columns: { price: "DECIMAL" } }]`), code: 1, says: ["DECIMAL needs a precision and a scale"] },
   { id: "schema-duplicate-column", files: badSchema(`[{ table: "t", columns: { createdAt: "STRING", created_at: "STRING" } }]`), code: 1, says: ['column "created_at" is declared twice'] },
+  {
+    id: "schema-many-problems",
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";
+
+export default {
+  schema: () => [
+    { table: "users", primary_key: ["id"], columns: { id: "LONG", name: "VARCHAR" } },
+    { table: "orders", primary_key: "id", columns: { price: "DECIMAL" } },
+    { table: "users" },
+  ],
+  update() { op.checkpoint({ n: 1 }); },
+};
+`,
+    },
+    code: 1,
+    says: [
+      /Sync FAILED: schema\(\) has 4 problems:\n  table "users", column "name": unknown type "VARCHAR"; the types are [^\n]+\n {6}at table "users" \(\S+\/connector\.ts:5\)\n/,
+      /\n  table "orders", column "price": DECIMAL needs a precision and a scale[^\n]+\n {6}at table "orders" \(\S+\/connector\.ts:6\)\n/,
+      /\n  table "orders": "primary_key" must be a list of column names, got "id"\n {6}at table "orders" \(\S+\/connector\.ts:6\)\n/,
+      /\n  declares table "users" twice\n {6}at table "users" \(\S+\/connector\.ts:7\)\n/,
+    ],
+  },
+  {
+    id: "schema-problem-not-placed",
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";
+const name = ["ev", "ents"].join("");
+export default {
+  schema() {
+    return [{ table: name, columns: { at: "TIMESTAMP" } }];
+  },
+  update() { op.checkpoint({ n: 1 }); },
+};
+`,
+    },
+    code: 1,
+    says: [/Sync FAILED: schema\(\) table "events", column "at": unknown type "TIMESTAMP"; [^\n]+\n {4}at schema \(\S+\/connector\.ts:4\)\n/],
+  },
   { id: "schema-primary-key-not-list", files: badSchema(`[{ table: "t", primary_key: "id" }]`), code: 1, says: ['"primary_key" must be a list of column names, got "id"'] },
   {
     id: "schema-primary-key-twice",
@@ -1146,8 +1185,9 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
         if (typeof s === "string") expect(r.stderr).toContain(s);
         else expect(r.stderr).toMatch(s);
       }
-      // No raw stack trace of connector-sdk's own code.
+      // No raw stack trace of connector-sdk's own code, nor the frames of Node's own built-ins in its place.
       expect(r.stderr).not.toContain(path.join(ROOT, "dist"));
+      if (c.id.startsWith("schema-")) expect(r.stderr).not.toContain("(<anonymous>)");
       expect(r.stderr).not.toMatch(/node_modules[\\/](jiti|commander|better-sqlite3)/);
       if (stateBefore !== undefined) expect(fs.readFileSync(stateFile, "utf8")).toBe(stateBefore);
       if (c.keepsCheckpoint) {
