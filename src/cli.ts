@@ -5,7 +5,7 @@ import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } 
 import { configurationSecrets } from "./util/redact.js";
 import { startEarly } from "./commands/early-worker.js";
 import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./commands/project-argument.js";
-import { isLateOperation } from "./sdk/operations.js";
+import { isLateOperation } from "./util/thrown.js";
 
 guardPipes();
 // A password on the command line or in CONNECTOR_DESTINATION, in whatever form (`user:…@`, `?password=…`, libpq's `password=…`), and wherever

@@ -17,16 +17,6 @@ export class LateOperationError extends Error {
   }
 }
 
-/** A LateOperationError, or an error caused by one (a connector that wrapped it), from any copy of connector-sdk. */
-export function isLateOperation(value: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let e = value; e !== null && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-    if ((e as { name?: unknown }).name === "LateOperationError") return true;
-    seen.add(e);
-  }
-  return false;
-}
-
 function sink(name: string): SyncSink {
   const sync = activeSync();
   if (!sync) throw new Error(`op.${name}() was called outside a sync. Operations only work while \`connector debug\`, runSync() or verify runs update().`);

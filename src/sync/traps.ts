@@ -16,8 +16,7 @@
  */
 import { formatDuration } from "../util/duration.js";
 import { SyncFailedError } from "../util/errors.js";
-import { isError, toError } from "../util/thrown.js";
-import { isLateOperation } from "../sdk/operations.js";
+import { isError, isLateOperation, toError } from "../util/thrown.js";
 
 type Listener = (...args: unknown[]) => void;
 

@@ -57,3 +57,16 @@ function causeMessage(e: Error): string {
   if (e.message || !(e instanceof AggregateError)) return e.message || e.name;
   return [...new Set(e.errors.map((x: unknown) => (isError(x) ? x.message : thrownText(x))))].join("; ");
 }
+
+/**
+ * A LateOperationError (an operation refused because its sync had ended: sdk/operations.ts), or an
+ * error caused by one, from any copy of connector-sdk: by name, as a copy's class is another class.
+ */
+export function isLateOperation(value: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = value; e !== null && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    if ((e as { name?: unknown }).name === "LateOperationError") return true;
+    seen.add(e);
+  }
+  return false;
+}
