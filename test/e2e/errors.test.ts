@@ -149,6 +149,29 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ["Cannot find module 'axios'", /connector\.ts:3:\d+/, "npm install axios"],
   },
+  {
+    id: "connector-python-import",
+    files: {
+      "connector.ts": `import fs from "node:fs";
+import { Connector, Operations as op, Logging as log } from "connector-sdk";
+fs.writeFileSync("top-level-ran", "");
+export default new Connector({ update() { log.info("hi"); op.checkpoint({}); } });
+`,
+    },
+    code: 2,
+    says: [
+      "Cannot load ",
+      'connector.ts:2: import { Connector, Operations as op, Logging as log } from "connector-sdk"\n  "connector-sdk" has no export "Operations": Fivetran\'s Python SDK calls op Operations\n  "connector-sdk" has no export "Logging": Fivetran\'s Python SDK calls log Logging\n  Write instead: import { Connector, op, log } from "connector-sdk";',
+    ],
+    // Said before any of the connector's code runs.
+    cleanup: (d) => expect(fs.existsSync(path.join(d, "top-level-ran"))).toBe(false),
+  },
+  {
+    id: "connector-python-module",
+    files: { "connector.ts": `import { Connector, Operations as op } from "fivetran_connector_sdk";\nexport default new Connector({ update() { op.checkpoint({}); } });\n` },
+    code: 2,
+    says: ["Cannot find module 'fivetran_connector_sdk'", `fivetran_connector_sdk is Fivetran's Python SDK. Here a connector imports from "connector-sdk": import { Connector, op, log } from "connector-sdk" (Python's Operations is op, and Logging is log).`],
+  },
   { id: "connector-throws-non-error-on-import", files: { "connector.ts": "throw { code: 42 };\nexport default { update() {} };\n" }, code: 2, says: ['its top-level code threw a non-Error value: {"code":42}'] },
   { id: "schema-not-array", files: badSchema(`{ table: "t" }`), code: 1, says: ["schema() must return an array", "got an object"] },
   { id: "schema-missing-table", files: badSchema(`[{ primary_key: ["id"] }]`), code: 1, says: ['entry 0 needs a non-empty "table" name'] },

@@ -297,6 +297,69 @@ export default {
   });
 });
 
+describe("an import of a name connector-sdk does not export", () => {
+  it("is refused when the connector loads, in the file that has it, with what to write instead; a valid port still runs", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { Connector, type TableDefinition } from "connector-sdk";
+import { syncUsers } from "./lib/users.js";
+const tables: TableDefinition[] = [{ table: "users", primary_key: ["id"] }];
+export default new Connector({ schema: () => tables, update: (c, s) => syncUsers(s) });
+`,
+      "lib/users.ts": `// Ported from Python: import * as sdk from "connector-sdk" is fine; what follows is not.
+import * as sdk from "connector-sdk";
+import connectorSdk from "connector-sdk";
+const { Logging } = require("connector-sdk");
+import { OP, conector } from "connector-sdk";
+
+export async function syncUsers(state: any) {
+  sdk.Operations.upsert("users", { id: 1 });
+  sdk.op.checkpoint(state);
+  Logging.info(String(connectorSdk) + OP + conector);
+}
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`Cannot load ${path.join(dir, "connector.ts")}: it imports names that connector-sdk does not export.`);
+    expect(r.stderr).toContain(`lib/users.ts:3: import connectorSdk from "connector-sdk"\n  "connector-sdk" has no default export: take its names, or all of them as a namespace\n  Write instead: import * as connectorSdk from "connector-sdk";`);
+    expect(r.stderr).toContain(`lib/users.ts:4: const { Logging } = require("connector-sdk")\n  "connector-sdk" has no export "Logging": Fivetran's Python SDK calls log Logging\n  Write instead: const { log: Logging } = require("connector-sdk");`);
+    expect(r.stderr).toContain(`lib/users.ts:5: import { OP, conector } from "connector-sdk"\n  "connector-sdk" has no export "OP": it is spelled op\n  "connector-sdk" has no export "conector": did you mean Connector?\n  Write instead: import { op as OP, Connector as conector } from "connector-sdk";`);
+    expect(r.stderr).toContain(`lib/users.ts:8: sdk.Operations\n  "connector-sdk" has no export "Operations": Fivetran's Python SDK calls op Operations\n  Write instead: sdk.op`);
+    expect(r.stderr).not.toContain("sdk.op\n  \"connector-sdk\" has no export \"op\"");
+    expect(r.stderr).not.toContain("Cannot read properties of undefined");
+
+    // The same port with the names fixed as told runs.
+    fs.writeFileSync(
+      path.join(dir, "lib/users.ts"),
+      `import * as sdk from "connector-sdk";
+const { log: Logging } = require("connector-sdk");
+export async function syncUsers(state: any) {
+  sdk.op.upsert("users", { id: 1 });
+  sdk.op.checkpoint(state);
+  Logging.info("done");
+}
+`,
+    );
+    const fixed = await debug(dir);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(query(dir, "SELECT id FROM users")).toEqual([{ id: 1 }]);
+  });
+
+  it("names a connector-sdk/testing name that does not exist, and leaves other packages alone", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { run_sync } from "connector-sdk/testing";
+import { something } from "zod";
+export default { update() { void run_sync; void something; op.checkpoint({}); } };
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`connector.ts:2: import { run_sync } from "connector-sdk/testing"\n  "connector-sdk/testing" has no export "run_sync": did you mean runSync?`);
+    expect(r.stderr).not.toContain("zod");
+  });
+});
+
 describe("a failed import", () => {
   it("points at the import's own line and says how to install the package", async () => {
     const dir = makeProject({
