@@ -5,7 +5,7 @@ import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } 
 import { configurationSecrets } from "./util/redact.js";
 import { startEarly } from "./commands/early-worker.js";
 import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./commands/project-argument.js";
-import { isLateOperation } from "./util/thrown.js";
+import { isAccountedFor } from "./util/thrown.js";
 
 guardPipes();
 // A password on the command line or in CONNECTOR_DESTINATION, in whatever form (`user:…@`, `?password=…`, libpq's `password=…`), and wherever
@@ -21,7 +21,7 @@ function uncaught(error: unknown): void {
 }
 // An operation refused because its sync already ended (a forgotten await; `connector test` syncs in this thread) fails nothing.
 process.on("unhandledRejection", (reason) => {
-  if (isLateOperation(reason)) return;
+  if (isAccountedFor(reason)) return;
   if (jsonLinesOn()) uncaught(reason);
   else throw reason;
 });

@@ -25,6 +25,8 @@ const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
  * operations, its lines are dropped, so that a run says the same every time.
  */
 let muted = false;
+/** The listener that lets a late operation's rejection go, until the sync ends and every stray one goes. */
+let strays: (...args: unknown[]) => void = () => {};
 
 /**
  * Resolves once the main thread has received everything the connector wrote to stdout and
@@ -90,6 +92,10 @@ async function main(input: WorkerInput): Promise<void> {
       },
     });
     muted = true;
+    // From here on, whatever work update() left behind throws comes too late to change the outcome, which is settled.
+    process.off("unhandledRejection", strays);
+    process.on("unhandledRejection", () => {});
+    process.on("uncaughtException", () => {});
     sampleMemory(live);
     clearInterval(sampler);
     const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
@@ -113,7 +119,7 @@ if (parentPort) {
     if (!muted) post({ t: "output", stream, text });
   });
   // Work update() did not await may still call op.* after the sync ended, before the worker stops: never a failure then.
-  ignoreLateOperations();
+  strays = ignoreLateOperations();
   const shared = new Float64Array(input.liveCounts);
   // The traps (sync/traps.ts) turn process.exit() into a failed sync; the main thread is told too.
   const exit = process.exit.bind(process);

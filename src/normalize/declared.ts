@@ -75,12 +75,12 @@ export class SchemaError extends OperationError {
 }
 
 /** The most problems listed; a schema() with more is wrong in some systematic way the first ones show. */
-const MAX_PROBLEMS = 50;
+export const MAX_LISTED_PROBLEMS = 50;
 
 function schemaMessage(problems: SchemaProblem[], located?: string[]): string {
   if (problems.length === 1 && !located?.[0]) return `schema() ${problems[0]!.message}`;
-  const shown = problems.slice(0, MAX_PROBLEMS).map((p, i) => `  ${p.message}${located?.[i] ? `\n      ${located[i]}` : ""}`);
-  const more = problems.length > MAX_PROBLEMS ? [`  … and ${problems.length - MAX_PROBLEMS} more`] : [];
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS).map((p, i) => `  ${p.message}${located?.[i] ? `\n      ${located[i]}` : ""}`);
+  const more = problems.length > MAX_LISTED_PROBLEMS ? [`  … and ${problems.length - MAX_LISTED_PROBLEMS} more`] : [];
   if (problems.length === 1) return `schema() ${problems[0]!.message}\n    ${located![0]}`;
   return [`schema() has ${problems.length} problems:`, ...shown, ...more].join("\n");
 }

@@ -128,11 +128,18 @@ function writeIn(dir: string, stamp: string, report: string): string {
     // Not recursive: the parent exists, and Node's recursive mkdir says ENOENT on a read-only file system.
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
-  let file = path.join(dir, `${stamp}.json`);
-  for (let n = 1; fs.existsSync(file); n++) file = path.join(dir, `${stamp}-${n}.json`);
-  fs.writeFileSync(file, report, { mode: 0o600, flag: "wx" });
-  prune(dir);
-  return file;
+  // Two runs failing in the same millisecond take the next free name.
+  for (let n = 0; ; n++) {
+    const file = path.join(dir, n === 0 ? `${stamp}.json` : `${stamp}-${n}.json`);
+    try {
+      fs.writeFileSync(file, report, { mode: 0o600, flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && n < 1000) continue;
+      throw e;
+    }
+    prune(dir);
+    return file;
+  }
 }
 
 /**

@@ -27,9 +27,12 @@ const MAX_BYTES = 1 << 20;
 const EXTENSIONS = [".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"];
 
 /** The names a module exports (`all`, types included; `values`, those that exist at run time): from its .d.ts beside it when there is one (a build), else its own text. */
-export function exportedNames(entry: string): { all: Set<string>; values: Set<string> } {
+export function exportedNames(entry: string): { all: Set<string>; values: Set<string> } | undefined {
   const declarations = entry.replace(/\.(m?js|ts)$/, ".d.ts");
-  const text = stripComments(fs.readFileSync(fs.existsSync(declarations) ? declarations : entry, "utf8"));
+  // A build without its declarations has lost the type names: then nothing can be told for certain.
+  const source = fs.existsSync(declarations) ? declarations : entry.endsWith(".ts") ? entry : undefined;
+  if (!source) return undefined;
+  const text = stripComments(fs.readFileSync(source, "utf8"));
   const all = new Set<string>();
   const values = new Set<string>();
   for (const m of text.matchAll(/\bexport\s+(type\s+)?\{([^}]*)\}/g)) {
@@ -190,7 +193,11 @@ function rewrite(use: Use, fixed: Map<string, string>): string | undefined {
  * module does not export, each with its file and line and what to write instead; empty when all are known.
  */
 export function unknownSdkImports(connectorFile: string, modules: Record<string, string>): string[] {
-  const exported = new Map(Object.entries(modules).map(([name, entry]) => [name, exportedNames(entry)]));
+  const exported = new Map<string, NonNullable<ReturnType<typeof exportedNames>>>();
+  for (const [name, entry] of Object.entries(modules)) {
+    const names = exportedNames(entry);
+    if (names) exported.set(name, names);
+  }
   const wanted = new Set(exported.keys());
   const problems: string[] = [];
   const queue = [path.resolve(connectorFile)];

@@ -13,7 +13,7 @@ import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/
 import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
-import { applySchema, parseSchema, SchemaError, type DeclaredTable } from "../normalize/declared.js";
+import { applySchema, MAX_LISTED_PROBLEMS, parseSchema, SchemaError, type DeclaredTable } from "../normalize/declared.js";
 import { Names } from "../normalize/names.js";
 import type { Naming } from "../normalize/naming.js";
 import { RowNormalizer } from "../normalize/row-normalizer.js";
@@ -211,7 +211,7 @@ export class Sync implements OperationTarget {
     } catch (e) {
       if (!(e instanceof SchemaError)) throw e;
       // Each problem with the connector's own line; no stack, whose frames would be connector-sdk's.
-      const located = new SchemaError(e.problems, locateProblems(e.problems, declared, this.o.definition.schema));
+      const located = new SchemaError(e.problems, locateProblems(e.problems.slice(0, MAX_LISTED_PROBLEMS), declared, this.o.definition.schema));
       located.stack = `${located.name}: ${located.message}`;
       throw located;
     }

@@ -8,7 +8,8 @@
  *   event loop empties; in a shared process nothing new stays alive while it waits).
  *
  * An operation that arrives after its sync ended (update() did not await the work that made
- * it) is refused with a LateOperationError; its rejection fails nothing (ignoreLateOperations).
+ * it) is refused with a LateOperationError; its rejection fails nothing, nor does one of an error
+ * that already failed its own sync (isAccountedFor).
  *
  * While a sync runs, these handlers are the only `unhandledRejection` listeners: a test
  * runner's own listener would otherwise fail the test file for a rejection the sync's
@@ -16,7 +17,7 @@
  */
 import { formatDuration } from "../util/duration.js";
 import { SyncFailedError } from "../util/errors.js";
-import { isError, isLateOperation, toError } from "../util/thrown.js";
+import { isError, isAccountedFor, toError } from "../util/thrown.js";
 
 type Listener = (...args: unknown[]) => void;
 
@@ -48,9 +49,10 @@ function failAll(error: Error): void {
 }
 
 const onRejection = (reason: unknown): void => {
-  // Work that update() did not await, refused once its sync ended: that sync's result was already settled
-  // (and warned of it), and failing whichever sync runs now would make the outcome depend on timing.
-  if (isLateOperation(reason)) return;
+  // An error that already failed or ended its own sync (an operation refused, verify's interruption, an operation after
+  // the end), carried here by a promise the connector did not await: failing whichever sync runs now would make the
+  // outcome depend on when it surfaced.
+  if (isAccountedFor(reason)) return;
   const error = toError(reason, "a promise the connector did not await was rejected with a non-Error value");
   if (isError(reason)) error.message = `a promise the connector did not await was rejected: ${error.message}`;
   failAll(error);
@@ -86,13 +88,13 @@ function uninstall(): void {
 }
 
 /**
- * For a process or worker that hosts syncs: a rejection left by an operation refused after its
- * sync ended is dropped, whenever it comes; any other unhandled rejection is thrown, as Node does
- * by default. Returns the listener, to remove it.
+ * For a process or worker that hosts syncs: a rejection of an error already accounted for (an
+ * operation refused after its sync ended, say) is dropped, whenever it comes; any other unhandled
+ * rejection is thrown, as Node does by default. Returns the listener, to remove it.
  */
 export function ignoreLateOperations(): Listener {
   const listener: Listener = (reason) => {
-    if (isLateOperation(reason)) return;
+    if (isAccountedFor(reason)) return;
     throw reason;
   };
   process.on("unhandledRejection", listener);

@@ -107,7 +107,8 @@ ${body}
   });
 
   it("ends the same way every time, whenever the work it did not await comes back: 15 runs with page delays from 0 to 42 ms, on SQLite and DuckDB", async () => {
-    // Page 1's first row comes before the first await; everything after an await comes once update() has returned.
+    // Page 1's first row comes before the first await; everything after an await comes once update() has returned,
+    // and then fails: its operations are refused, and page 2 throws.
     const files = {
       "connector.ts": `import { op, log } from "connector-sdk";
 const delay = Number(process.env.PAGE_DELAY_MS);
@@ -117,8 +118,13 @@ async function syncUsers(state: any) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     log.info(\`page \${page} fetched\`);
     console.log(\`page \${page} done\`);
-    op.upsert("users", { id: page });
-    op.checkpoint({ page });
+    try {
+      op.upsert("users", { id: page });
+      op.checkpoint({ page });
+    } catch {
+      // A connector that carries on past a refused operation, to fail later on its own.
+    }
+    if (page === 2) throw new TypeError("page 2 has no items");
   }
 }
 export default { update(configuration: any, state: any) { syncUsers(state); } };
@@ -144,10 +150,41 @@ export default { update(configuration: any, state: any) { syncUsers(state); } };
       expect(only.exit, only.stderr).toBe(0);
       expect(only.stderr).toContain(`Warning: ${lateWarning}`);
       expect(only.stderr).not.toContain("page 1");
+      expect(only.stderr).not.toContain("page 2 has no items");
       expect(only.rows.map((row) => row.id)).toEqual([0]);
       expect(only.state, "no checkpoint was committed").toBe("none");
     }
   }, 120_000);
+
+  it("connector verify: an operation of one sync's unawaited work, arriving while the next sync runs, fails neither", async () => {
+    // The work each sync leaves waits until the next sync has started, then emits while it runs: an order the timers
+    // fix (2 ms before 20 ms), with no race to win.
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+const g = globalThis as { syncs?: number };
+async function lateRow(sync: number) {
+  while ((g.syncs ?? 0) === sync) await new Promise((resolve) => setTimeout(resolve, 2));
+  op.upsert("users", { id: 99 });
+}
+export default {
+  async update() {
+    g.syncs = (g.syncs ?? 0) + 1;
+    const sync = g.syncs;
+    // A turn of the event loop, which the previous sync's work (polling every 2 ms) takes first.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    op.upsert("users", { id: 1 });
+    op.checkpoint({ done: true });
+    void lateRow(sync);
+  },
+};
+`,
+    });
+    const r = await cli(["verify", "--seed", "3", "--json"], { cwd: dir });
+    const out = JSON.parse(r.stdout) as { passed: boolean; checks: { check: string; status: string; detail: string }[] };
+    expect(out.checks.filter((c) => c.status === "fail"), r.stdout).toEqual([]);
+    expect(out.passed).toBe(true);
+    expect(r.exitCode).toBe(0);
+  });
 
   it("under runSync, an operation that arrives after update() finished throws an error that names the missing await", async () => {
     let orphan: Promise<void> | undefined;
