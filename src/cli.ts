@@ -1,15 +1,31 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
-import { guardPipes, secrets, writeErr } from "./ui/output.js";
+import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } from "./ui/output.js";
 import { configurationSecrets } from "./util/redact.js";
 import { startEarly } from "./commands/early-worker.js";
 import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./commands/project-argument.js";
+import { isAccountedFor } from "./util/thrown.js";
 
 guardPipes();
 // A password on the command line or in CONNECTOR_DESTINATION, in whatever form (`user:…@`, `?password=…`, libpq's `password=…`), and wherever
 // it was typed (`connector run postgres://…` without --destination takes it for the project folder), is hidden in everything printed.
 secrets().add(configurationSecrets(undefined, [process.env.CONNECTOR_DESTINATION ?? "", ...process.argv.slice(2)]));
+// Asked for anywhere on the line, JSON lines hold from the first byte: commander's own errors and anything uncaught included.
+if (process.argv.some((a, i) => a === "--log-format=json" || (a === "--log-format" && process.argv[i + 1] === "json"))) useJsonLines();
+
+/** An error nothing caught: said as the error boundary says it, then the process ends as Node would end it. */
+function uncaught(error: unknown): void {
+  printError(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 1);
+  process.exit(1);
+}
+// An operation refused because its sync already ended (a forgotten await; `connector test` syncs in this thread) fails nothing.
+process.on("unhandledRejection", (reason) => {
+  if (isAccountedFor(reason)) return;
+  if (jsonLinesOn()) uncaught(reason);
+  else throw reason;
+});
+if (jsonLinesOn()) process.on("uncaughtException", uncaught);
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -17,8 +33,8 @@ const program = new Command("connector")
   .description("Build, run and debug incremental data connectors locally.")
   .version(pkg.version, "-V, --version")
   .showSuggestionAfterError(true)
-  // Commander's own errors (an unknown command, say) quote what was typed: through the redactor too.
-  .configureOutput({ outputError: (text) => writeErr(text) })
+  // Commander's own errors (an unknown command, say) quote what was typed: through the redactor too, and as JSON under --log-format json.
+  .configureOutput({ outputError: (text) => (jsonLinesOn() ? printError(text.trim(), 2) : writeErr(text)) })
   .exitOverride()
   .addHelpText(
     "after",
@@ -236,15 +252,15 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (error instanceof UsageError) {
-    writeErr(`Error: ${error.message}\n`);
+    printError(`Error: ${error.message}`, 2);
     return 2;
   }
   if (error instanceof InterruptedError) return error.signal === "SIGINT" ? 130 : 143;
   if (error instanceof UnavailableError) {
-    writeErr(`Error: ${error.message}\n`);
+    printError(`Error: ${error.message}`, 1);
     return 1;
   }
-  writeErr(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  printError(`Internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 1);
   return 1;
 }
 

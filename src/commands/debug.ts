@@ -6,7 +6,7 @@ import { totalOperations } from "../sync/counts.js";
 import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
-import { CRASH_DIR, writeCrashReport } from "../project/crash-reports.js";
+import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
 import { chooseDestination } from "../project/destination-choice.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
@@ -16,7 +16,7 @@ import type { EarlyWorker } from "../host/worker-start.js";
 import { readStateFile } from "../state/state.js";
 import type { ErrorInfo, WorkerInput } from "../host/protocol.js";
 import { newLiveCounts, Slot } from "../sync/live-counts.js";
-import { elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate } from "../ui/format.js";
+import { crashReportNotice, elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate, type CrashNotice } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 import { secrets, stripEscapes } from "../ui/output.js";
@@ -89,8 +89,8 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
     untrap = run.untrap;
     const outcome = await run.outcome;
     const reason = outcome.error ? failureText(outcome.error, follow, outcome.state) : undefined;
-    if (outcome.status === "failed" && outcome.error && isCrash(outcome.error)) outcome.crashReport = reportCrash(ui, p.dir, outcome, reason!);
-    finish(ui, outcome, reason, destination.file, Boolean(opts.json), Boolean(opts.verbose));
+    const crash = outcome.status === "failed" && outcome.error && isCrash(outcome.error) ? reportCrash(p.dir, outcome, reason!) : {};
+    finish(ui, outcome, reason, destination.file, Boolean(opts.json), Boolean(opts.verbose), crash);
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {
@@ -160,32 +160,12 @@ function failureText(error: ErrorInfo, follow: FollowUp, state: object): string 
 const isCrash = (error: ErrorInfo): boolean =>
   error.name !== "ConnectorError" && error.name !== "Interrupted" && error.reloadTable === undefined;
 
-/** Writes the crash report and returns its path relative to the working directory; a report that cannot be written is only a warning. */
-function reportCrash(ui: Ui, dir: string, r: Outcome, reason: string): string | undefined {
-  try {
-    const file = writeCrashReport(
-      dir,
-      {
-        command: ["connector", ...process.argv.slice(2)],
-        error: r.error,
-        reason,
-        lastCheckpoint: r.checkpoint
-          ? { ...r.checkpoint, state: r.state, committedBy: "this run" }
-          : { seq: null, time: null, state: r.previousState, committedBy: "an earlier run" },
-        counts: r.counts,
-        warnings: r.warnings,
-        log: r.log ?? [],
-      },
-      (value) => secrets().value(value),
-    );
-    return path.relative(process.cwd(), file) || file;
-  } catch (e) {
-    ui.warn(`could not write a crash report in ${path.join(dir, CRASH_DIR)}: ${(e as Error).message}`);
-    return undefined;
-  }
+/** Writes the crash report: in the project, else in the temporary folder, else a warning saying why not. */
+function reportCrash(dir: string, r: Outcome, reason: string): CrashNotice {
+  return crashReportNotice(writeCrashReport(dir, crashDetails(r, reason), (value) => secrets().value(value)));
 }
 
-function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: string, json: boolean, verbose: boolean): void {
+function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: string, json: boolean, verbose: boolean, crash: CrashNotice): void {
   if (json) {
     // printJson hides secrets; messages also lose any terminal escapes the connector put in them.
     printJson({
@@ -200,10 +180,11 @@ function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: strin
       warehouse,
       ...(r.http ? { cassette: r.http } : {}),
       ...(r.memory ? { memory: r.memory } : {}),
-      ...(r.crashReport ? { crashReport: r.crashReport } : {}),
+      ...(crash.file ? { crashReport: crash.file } : {}),
     });
     if (reason) ui.error(`Sync FAILED: ${reason}`);
-    if (r.crashReport) ui.error(`Crash report: ${r.crashReport}`);
+    if (crash.line) ui.error(crash.line);
+    if (crash.warning) ui.warn(crash.warning);
     if (r.http?.error) ui.error(`Recording FAILED: ${r.http.error}`);
     return;
   }
@@ -229,6 +210,7 @@ function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: strin
     for (const line of r.http.lines) ui.info(line);
     if (r.http.error) ui.error(`Recording FAILED: ${r.http.error}`);
   }
-  if (r.crashReport) ui.error(`Crash report: ${r.crashReport}`);
+  if (crash.line) ui.error(crash.line);
+  if (crash.warning) ui.warn(crash.warning);
   if (r.memory) ui.info(renderPeakMemory(r.memory));
 }

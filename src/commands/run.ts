@@ -14,7 +14,9 @@ import { signalExitCode, trapSignals } from "../host/signals.js";
 import type { WorkerInput } from "../host/protocol.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { newLiveCounts } from "../sync/live-counts.js";
-import { renderFailure } from "../ui/format.js";
+import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
+import type { ErrorInfo } from "../host/protocol.js";
+import { crashReportNotice, renderFailure, type CrashNotice } from "../ui/format.js";
 import { runOutput, type RunOutput } from "../ui/run-output.js";
 import { secrets } from "../ui/output.js";
 import { followUp } from "../project/follow-up.js";
@@ -44,13 +46,8 @@ const MAX_DELAY_MS = 10 * 60_000;
 export async function run(dir: string | undefined, opts: RunOptions): Promise<void> {
   const format = opts.logFormat ?? "plain";
   if (format !== "plain" && format !== "json") throw new UsageError(`--log-format must be "plain" or "json", got ${JSON.stringify(opts.logFormat)}`);
-  const out = runOutput(format, { verbose: Boolean(opts.verbose), json: Boolean(opts.json) });
-  try {
-    await runWith(dir, opts, out);
-  } catch (e) {
-    if (e instanceof UsageError) out.error(e.message);
-    throw e;
-  }
+  // A usage error is the error boundary's to print, as a JSON line under --log-format json (cli.ts).
+  await runWith(dir, opts, runOutput(format, { verbose: Boolean(opts.verbose), json: Boolean(opts.json) }));
 }
 
 async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput): Promise<void> {
@@ -103,7 +100,8 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
       if (outcome.error?.reloadTable !== undefined) reason += `\n${renderReloadAdvice(outcome.error.reloadTable, follow, Object.keys(outcome.state).length === 0)}`;
       // A table that must be loaded again fails the same way at every attempt: it is reported at once.
       if (outcome.status === "succeeded" || outcome.signalExit || attempt === attempts || outcome.error?.reloadTable !== undefined) {
-        out.report({ outcome, reason, destination: target.location, name, attempts: attempt });
+        const crash = outcome.error && reason && isCrash(outcome.error) ? reportCrash(p.dir, outcome, reason) : undefined;
+        out.report({ outcome, reason, destination: target.location, name, attempts: attempt, crash });
         if (outcome.signalExit) throw new ExitError(outcome.signalExit);
         if (outcome.status === "failed") throw new ExitError(1);
         return;
@@ -115,6 +113,14 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
   } finally {
     release();
   }
+}
+
+/** A failure worth a crash report, as for debug: not one the connector reported with op.error, a stop the user asked for, or a table to load again (its way out is printed). */
+const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" && error.name !== "Interrupted" && error.reloadTable === undefined;
+
+/** Writes the crash report of the run's last attempt: in the project, else in the temporary folder, else a warning saying why not. */
+function reportCrash(dir: string, r: Outcome, reason: string): CrashNotice {
+  return crashReportNotice(writeCrashReport(dir, crashDetails(r, reason), (value) => secrets().value(value)));
 }
 
 /** Waits between attempts; Ctrl-C or SIGTERM ends the run at once, with the exit code of that signal. */

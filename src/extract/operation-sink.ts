@@ -4,9 +4,10 @@
  * the connector catches the error, and a failed or finished sync takes no more operations.
  */
 import type { SyncSink } from "../sdk/active-sync.js";
-import { lateOperation } from "../sdk/operations.js";
+import { LateOperationError } from "../sdk/operations.js";
 import { describe, isPlainObject } from "../util/describe.js";
 import { ConnectorError, OperationError } from "../util/errors.js";
+import { accountFor } from "../util/thrown.js";
 
 export type OpName = "upsert" | "update" | "delete" | "truncate" | "checkpoint" | "warning" | "error";
 
@@ -53,7 +54,7 @@ export class OperationSink implements SyncSink {
 
   /** Fails the sync from outside an operation: the next operation throws this error. */
   fail(error: Error): void {
-    this.failure ??= error;
+    this.failure ??= accountFor(error);
   }
 
   // The hot path: no closure per operation.
@@ -110,13 +111,13 @@ export class OperationSink implements SyncSink {
     } catch (e) {
       error = e as Error;
     }
-    this.failure = error;
+    this.failure = accountFor(error);
     throw error;
   }
 
   private enter(name: OpName): void {
     if (this.failure) throw this.failure;
-    if (!this.active) throw new Error(lateOperation(name));
+    if (!this.active) throw new LateOperationError(name);
     this.operations++;
   }
 
@@ -129,7 +130,7 @@ export class OperationSink implements SyncSink {
   }
 
   private refused(name: OpName, e: unknown): Error {
-    this.failure = e instanceof OperationError ? e : this.target.explain(name, e);
+    this.failure = accountFor(e instanceof OperationError ? e : this.target.explain(name, e));
     return this.failure;
   }
 

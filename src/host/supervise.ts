@@ -46,8 +46,6 @@ export interface Outcome {
   checkpoint?: { seq: number; time: string };
   /** The run's last log lines, for a crash report. */
   log?: string[];
-  /** The crash report written for this failure. */
-  crashReport?: string;
 }
 
 /** The sync's peak memory, as the summary ends with it (Fivetran 2.9.2). */

@@ -10,12 +10,23 @@ import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { loadConnector } from "../project/loader.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
+import { ignoreLateOperations } from "../sync/traps.js";
 import { UsageError } from "../util/errors.js";
 import { configurationSecrets } from "../util/redact.js";
 import { errorInfo } from "../util/thrown.js";
+import { captureStdio } from "./stdio-capture.js";
 import type { WorkerInput, WorkerMessage } from "./protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+
+/**
+ * Set once the sync has ended: what the connector prints or logs after that comes from work
+ * update() did not await, which may or may not run before the worker stops. Like that work's
+ * operations, its lines are dropped, so that a run says the same every time.
+ */
+let muted = false;
+/** The listener that lets a late operation's rejection go, until the sync ends and every stray one goes. */
+let strays: (...args: unknown[]) => void = () => {};
 
 /**
  * Resolves once the main thread has received everything the connector wrote to stdout and
@@ -41,24 +52,6 @@ function flushStdio(): Promise<void> {
   });
 }
 
-/**
- * Sends what the connector writes to stdout and stderr (console.*) as messages on the port that
- * carries log lines: a worker's own stdio streams reach the main thread apart from its messages,
- * so a console line could otherwise overtake or trail the log lines around it.
- */
-function sendStdioAsMessages(): void {
-  for (const name of ["stdout", "stderr"] as const) {
-    const stream = process[name];
-    stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-      const done = typeof encoding === "function" ? encoding : callback;
-      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-      if (text) post({ t: "output", stream: name, text });
-      if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-      return true;
-    }) as typeof stream.write;
-  }
-}
-
 async function main(input: WorkerInput): Promise<void> {
   const live = new Float64Array(input.liveCounts);
   // The peak memory of the summary: sampled on a timer while update() awaits, and by the sync's own steps while it computes.
@@ -81,7 +74,11 @@ async function main(input: WorkerInput): Promise<void> {
       stateFile: input.stateFile,
       naming: input.naming,
       liveCounts: live,
-      logger: { log: (level, message) => post({ t: "log", level, message }) },
+      logger: {
+        log: (level, message) => {
+          if (!muted) post({ t: "log", level, message });
+        },
+      },
       events: {
         ready: (inputs) => {
           // Validation may add secrets: schema defaults, or values a transform derived.
@@ -94,6 +91,11 @@ async function main(input: WorkerInput): Promise<void> {
         checkpoint: (info) => post({ t: "checkpoint", info }),
       },
     });
+    muted = true;
+    // From here on, whatever work update() left behind throws comes too late to change the outcome, which is settled.
+    process.off("unhandledRejection", strays);
+    process.on("unhandledRejection", () => {});
+    process.on("uncaughtException", () => {});
     sampleMemory(live);
     clearInterval(sampler);
     const summary = await http?.finish({ result, load: () => loadConnector(input.connectorFile), startState: input.state, naming: input.naming });
@@ -111,7 +113,13 @@ if (parentPort) {
   // Started early (worker-start.ts), the worker gets its input as its first message.
   const input = ((workerData as WorkerInput | undefined) ?? (await new Promise((resolve) => parentPort!.once("message", resolve)))) as WorkerInput;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
-  sendStdioAsMessages();
+  // A worker's own stdio streams reach the main thread apart from its messages: sent on the port that
+  // carries log lines, a console line keeps its place among them.
+  captureStdio((stream, text) => {
+    if (!muted) post({ t: "output", stream, text });
+  });
+  // Work update() did not await may still call op.* after the sync ended, before the worker stops: never a failure then.
+  strays = ignoreLateOperations();
   const shared = new Float64Array(input.liveCounts);
   // The traps (sync/traps.ts) turn process.exit() into a failed sync; the main thread is told too.
   const exit = process.exit.bind(process);

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { SyncFailedError, UsageError } from "../util/errors.js";
 import { loadConnector } from "../project/loader.js";
 import { connectorSecrets } from "../util/redact.js";
-import { failActiveSyncs } from "../sync/traps.js";
+import { failActiveSyncs, ignoreLateOperations } from "../sync/traps.js";
 import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { verify } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
@@ -47,6 +47,7 @@ if (parentPort) {
   process.on("uncaughtException", (e) => {
     if (!failActiveSyncs(new SyncFailedError(`the connector threw outside update(): ${e instanceof Error ? e.message : String(e)}`))) throw e;
   });
+  ignoreLateOperations();
   const exit = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {
     // Node's own exit after an error it could not hand to a listener.

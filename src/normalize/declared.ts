@@ -54,93 +54,151 @@ export function caseTwin(name: string, existing: Iterable<string>): string | und
   return undefined;
 }
 
-/** Checks what schema() returned and normalises its names; any problem names the table and the entry. */
+/** One problem of what schema() returned, with the entry it is in (when it is in one), to point at it. */
+export interface SchemaProblem {
+  message: string;
+  /** The index of the entry in schema()'s array. */
+  entry?: number;
+  /** The entry's table, as schema() wrote it. */
+  table?: string;
+}
+
+/** The problems of schema()'s array, all of them: the message lists each. `located` is set once the connector's lines are known. */
+export class SchemaError extends OperationError {
+  override name = "SchemaError";
+  constructor(
+    readonly problems: SchemaProblem[],
+    located?: string[],
+  ) {
+    super(schemaMessage(problems, located));
+  }
+}
+
+/** The most problems listed; a schema() with more is wrong in some systematic way the first ones show. */
+export const MAX_LISTED_PROBLEMS = 50;
+
+function schemaMessage(problems: SchemaProblem[], located?: string[]): string {
+  if (problems.length === 1 && !located?.[0]) return `schema() ${problems[0]!.message}`;
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS).map((p, i) => `  ${p.message}${located?.[i] ? `\n      ${located[i]}` : ""}`);
+  const more = problems.length > MAX_LISTED_PROBLEMS ? [`  … and ${problems.length - MAX_LISTED_PROBLEMS} more`] : [];
+  if (problems.length === 1) return `schema() ${problems[0]!.message}\n    ${located![0]}`;
+  return [`schema() has ${problems.length} problems:`, ...shown, ...more].join("\n");
+}
+
+/** Thrown inside parseSchema for a problem that ends the checks of its entry (or of one column); always caught there. */
+class Problem extends Error {}
+
+/** Checks what schema() returned and normalises its names; a SchemaError lists every problem, each naming its table and entry. */
 export function parseSchema(value: unknown, naming: Naming): DeclaredTable[] {
-  const fail = (msg: string): never => {
-    throw new OperationError(`schema() ${msg}`);
-  };
-  if (!Array.isArray(value)) fail(`must return an array of { table, primary_key?, columns? }, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw new SchemaError([{ message: `must return an array of { table, primary_key?, columns? }, got ${describe(value)}` }]);
+  const problems: SchemaProblem[] = [];
   const tables: DeclaredTable[] = [];
   const seen = new Map<string, { name: string; source: string }>();
   (value as unknown[]).forEach((entry, i) => {
-    if (!isPlainObject(entry)) fail(`entry ${i} must be an object, got ${describe(entry)}`);
-    const e = entry as Record<string, unknown>;
-    if (typeof e.table !== "string" || e.table.trim() === "") fail(`entry ${i} needs a non-empty "table" name, got ${describe(e.table)}`);
-    const source = e.table as string;
-    const lone = loneSurrogateInName(source);
-    if (lone) fail(`table ${JSON.stringify(source)} ${lone}`);
+    let source: string | undefined;
+    const fail = (msg: string): never => {
+      throw new Problem(msg);
+    };
+    /** Runs one check; a problem is listed and the next check runs. */
+    const check = (run: () => void): boolean => {
+      try {
+        run();
+        return true;
+      } catch (e) {
+        if (!(e instanceof Problem)) throw e;
+        problems.push({ message: e.message, entry: i, ...(source !== undefined ? { table: source } : {}) });
+        return false;
+      }
+    };
+    const e = isPlainObject(entry) ? (entry as Record<string, unknown>) : undefined;
+    if (!e) return void check(() => fail(`entry ${i} must be an object, got ${describe(entry)}`));
+    if (typeof e.table !== "string" || e.table.trim() === "") return void check(() => fail(`entry ${i} needs a non-empty "table" name, got ${describe(e.table)}`));
+    source = e.table;
+    const table = source;
+    const lone = loneSurrogateInName(table);
+    if (lone) return void check(() => fail(`table ${JSON.stringify(table)} ${lone}`));
     for (const key of Object.keys(e)) {
-      if (!["table", "primary_key", "columns"].includes(key)) fail(`table "${source}": unknown key "${key}" (the keys are table, primary_key, columns)`);
+      if (!["table", "primary_key", "columns"].includes(key)) check(() => fail(`table "${table}": unknown key "${key}" (the keys are table, primary_key, columns)`));
     }
     const name = applyNaming(naming, source, "table");
-    const problem = tableNameProblem(name);
-    if (problem) fail(`table ${JSON.stringify(source)} ${problem}`);
-    const first = seen.get(sqliteNameKey(name));
-    if (first !== undefined) {
-      if (first.name !== name) fail(`declares tables "${first.source}" and "${source}", which differ only in case; SQLite ignores case in table names, so they would be one table`);
-      fail(`declares table "${source}" twice${first.source !== source ? ` ("${first.source}" and "${source}" both become "${name}")` : ""}`);
-    }
-    seen.set(sqliteNameKey(name), { name, source });
+    const named = check(() => {
+      const problem = tableNameProblem(name);
+      if (problem) fail(`table ${JSON.stringify(table)} ${problem}`);
+      const first = seen.get(sqliteNameKey(name));
+      if (first !== undefined) {
+        if (first.name !== name) fail(`declares tables "${first.source}" and "${table}", which differ only in case; SQLite ignores case in table names, so they would be one table`);
+        fail(`declares table "${table}" twice${first.source !== table ? ` ("${first.source}" and "${table}" both become "${name}")` : ""}`);
+      }
+    });
+    if (named) seen.set(sqliteNameKey(name), { name, source });
     // Keyed as SQLite compares names; each entry keeps the key it was declared under, for messages.
     const columns = new Map<string, DeclaredColumn & { source: string }>();
     const column = (colSource: string, what: string): string => {
       const col = applyNaming(naming, colSource, "column");
       const bad = loneSurrogateInName(colSource) ?? nameProblem(col);
-      if (bad) fail(`table "${source}": ${what} ${JSON.stringify(colSource)} ${bad}`);
+      if (bad) fail(`table "${table}": ${what} ${JSON.stringify(colSource)} ${bad}`);
       return col;
     };
+    let ok = named;
     if (e.columns !== undefined) {
-      if (!isPlainObject(e.columns)) fail(`table "${source}": "columns" must be an object of column name to type, got ${describe(e.columns)}`);
-      for (const [colSource, spec] of Object.entries(e.columns as Record<string, unknown>)) {
-        if (spec === undefined) continue;
-        const col = column(colSource, "column");
-        if (isReservedColumn(col)) fail(`table "${source}": column "${colSource}" uses a reserved name (_fivetran_* and _connector_* belong to the warehouse)`);
-        const twin = columns.get(sqliteNameKey(col));
-        if (twin) {
-          if (twin.name !== col) fail(`table "${source}": columns "${twin.source}" and "${colSource}" differ only in case; SQLite ignores case in column names, so they would be one column`);
-          fail(`table "${source}": column "${col}" is declared twice${twin.source !== colSource ? `: "${twin.source}" and "${colSource}" both become "${col}"` : ""}`);
+      if (!isPlainObject(e.columns)) ok = check(() => fail(`table "${table}": "columns" must be an object of column name to type, got ${describe(e.columns)}`)) && ok;
+      else {
+        for (const [colSource, spec] of Object.entries(e.columns as Record<string, unknown>)) {
+          if (spec === undefined) continue;
+          ok =
+            check(() => {
+              const col = column(colSource, "column");
+              if (isReservedColumn(col)) fail(`table "${table}": column "${colSource}" uses a reserved name (_fivetran_* and _connector_* belong to the warehouse)`);
+              const twin = columns.get(sqliteNameKey(col));
+              if (twin) {
+                if (twin.name !== col) fail(`table "${table}": columns "${twin.source}" and "${colSource}" differ only in case; SQLite ignores case in column names, so they would be one column`);
+                fail(`table "${table}": column "${col}" is declared twice${twin.source !== colSource ? `: "${twin.source}" and "${colSource}" both become "${col}"` : ""}`);
+              }
+              let type: LogicalType;
+              try {
+                type = parseType(spec);
+              } catch (err) {
+                return fail(`table "${table}", column "${colSource}": ${(err as Error).message}`);
+              }
+              columns.set(sqliteNameKey(col), { name: col, type, pk: false, source: colSource });
+            }) && ok;
         }
-        let type: LogicalType;
-        try {
-          type = parseType(spec);
-        } catch (err) {
-          return fail(`table "${source}", column "${colSource}": ${(err as Error).message}`);
-        }
-        columns.set(sqliteNameKey(col), { name: col, type, pk: false, source: colSource });
       }
     }
     let hasPk = false;
+    const pkCols: DeclaredColumn[] = [];
     if (e.primary_key !== undefined) {
-      if (!Array.isArray(e.primary_key) || e.primary_key.some((k) => typeof k !== "string" || k === "")) {
-        fail(`table "${source}": "primary_key" must be a list of column names, got ${describe(e.primary_key)}`);
-      }
-      const keys = e.primary_key as string[];
-      if (new Set(keys).size !== keys.length) fail(`table "${source}": "primary_key" names a column twice`);
-      hasPk = keys.length > 0;
-      const pkCols: DeclaredColumn[] = [];
-      const pkSources = new Map<string, string>();
-      for (const k of keys) {
-        const col = column(k, "primary key column");
-        if (isReservedColumn(col)) fail(`table "${source}": primary key column "${k}" uses a reserved name`);
-        const key = sqliteNameKey(col);
-        const other = pkSources.get(key);
-        if (other !== undefined) {
-          if (applyNaming(naming, other, "column") !== col) fail(`table "${source}": primary key columns "${other}" and "${k}" differ only in case; SQLite ignores case in column names, so they would be one column`);
-          fail(`table "${source}": "primary_key" names column "${col}" twice ("${other}" and "${k}")`);
-        }
-        pkSources.set(key, k);
-        const existing = columns.get(key);
-        if (existing && existing.name !== col) fail(`table "${source}": primary key column "${k}" and column "${existing.source}" differ only in case; SQLite ignores case in column names, so write them the same way`);
-        const c = existing ? { name: existing.name, type: existing.type, pk: true } : { name: col, type: null, pk: true };
-        if (c.type?.type === "JSON") fail(`table "${source}": primary key column "${k}" is declared JSON, and ${JSON_KEY}`);
-        columns.delete(key);
-        pkCols.push(c);
-      }
-      tables.push({ name, source, hasPk, columns: [...pkCols, ...[...columns.values()].map(plain)] });
-      return;
+      ok =
+        check(() => {
+          if (!Array.isArray(e.primary_key) || e.primary_key.some((k) => typeof k !== "string" || k === "")) {
+            fail(`table "${table}": "primary_key" must be a list of column names, got ${describe(e.primary_key)}`);
+          }
+          const keys = e.primary_key as string[];
+          if (new Set(keys).size !== keys.length) fail(`table "${table}": "primary_key" names a column twice`);
+          hasPk = keys.length > 0;
+          const pkSources = new Map<string, string>();
+          for (const k of keys) {
+            const col = column(k, "primary key column");
+            if (isReservedColumn(col)) fail(`table "${table}": primary key column "${k}" uses a reserved name`);
+            const key = sqliteNameKey(col);
+            const other = pkSources.get(key);
+            if (other !== undefined) {
+              if (applyNaming(naming, other, "column") !== col) fail(`table "${table}": primary key columns "${other}" and "${k}" differ only in case; SQLite ignores case in column names, so they would be one column`);
+              fail(`table "${table}": "primary_key" names column "${col}" twice ("${other}" and "${k}")`);
+            }
+            pkSources.set(key, k);
+            const existing = columns.get(key);
+            if (existing && existing.name !== col) fail(`table "${table}": primary key column "${k}" and column "${existing.source}" differ only in case; SQLite ignores case in column names, so write them the same way`);
+            const c = existing ? { name: existing.name, type: existing.type, pk: true } : { name: col, type: null, pk: true };
+            if (c.type?.type === "JSON") fail(`table "${table}": primary key column "${k}" is declared JSON, and ${JSON_KEY}`);
+            pkCols.push(c);
+            columns.delete(key);
+          }
+        }) && ok;
     }
-    tables.push({ name, source, hasPk, columns: [...columns.values()].map(plain) });
+    if (ok) tables.push({ name, source, hasPk, columns: [...pkCols, ...[...columns.values()].map(plain)] });
   });
+  if (problems.length) throw new SchemaError(problems);
   return tables;
 }
 

@@ -3,6 +3,7 @@
  * unexpected error, `crash-reports/<time>.json` in the project holds what it takes to report
  * or investigate it. Only the newest KEEP stay; `connector reset` never touches them.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -45,32 +46,135 @@ export interface CrashDetails {
   log: string[];
 }
 
+/** What a failed run knows when its report is written (the outcome of host/supervise.ts). */
+export interface FailedRun {
+  error?: unknown;
+  checkpoint?: { seq: number; time: string };
+  state: unknown;
+  previousState: unknown;
+  counts: unknown;
+  warnings: string[];
+  log?: string[];
+}
+
+/** The report of a failed run, `reason` being its failure as printed. */
+export function crashDetails(r: FailedRun, reason: string, command = ["connector", ...process.argv.slice(2)]): CrashDetails {
+  return {
+    command,
+    error: r.error,
+    reason,
+    lastCheckpoint: r.checkpoint ? { ...r.checkpoint, state: r.state, committedBy: "this run" } : { seq: null, time: null, state: r.previousState, committedBy: "an earlier run" },
+    counts: r.counts,
+    warnings: r.warnings,
+    log: r.log ?? [],
+  };
+}
+
 let version: string | undefined;
 function packageVersion(): string {
   version ??= (JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
   return version;
 }
 
+/** Where a report went: the project's crash-reports/, or, when that cannot take it, a folder of the system's temporary folder. */
+export type SavedReport =
+  | { file: string; /** Why the project's folder could not take it, when the report went elsewhere. */ instead?: string }
+  | { file?: undefined; /** Why no report could be written anywhere. */ failed: string };
+
 /**
- * Writes a report (readable by its owner only: it holds states) and removes all but the newest KEEP;
- * returns its path. `redact` hides secrets in the whole report before it reaches the disk.
+ * Writes a report (readable by its owner only: it holds states) and removes all but the newest
+ * KEEP. A project folder that cannot take it (read-only, as a service's folder often is; a file
+ * named crash-reports) sends it to `<tmp>/connector-crash-reports/<project>-<hash>/`, and the
+ * result says why. `redact` hides secrets in the whole report before it reaches the disk.
  */
-export function writeCrashReport(projectDir: string, details: CrashDetails, redact: <T>(value: T) => T, now = new Date()): string {
-  const dir = path.join(projectDir, CRASH_DIR);
-  fs.mkdirSync(dir, { recursive: true });
-  const report = redact({
-    time: now.toISOString(),
-    connectorSdk: packageVersion(),
-    node: process.version,
-    platform: `${process.platform} ${process.arch} (${os.release()})`,
-    ...details,
-  });
+export function writeCrashReport(projectDir: string, details: CrashDetails, redact: <T>(value: T) => T, now = new Date()): SavedReport {
+  const report =
+    JSON.stringify(
+      redact({
+        time: now.toISOString(),
+        connectorSdk: packageVersion(),
+        node: process.version,
+        platform: `${process.platform} ${process.arch} (${os.release()})`,
+        ...details,
+      }),
+      null,
+      2,
+    ) + "\n";
   const stamp = now.toISOString().replace(/[:.]/g, "-");
-  let file = path.join(dir, `${stamp}.json`);
-  for (let n = 1; fs.existsSync(file); n++) file = path.join(dir, `${stamp}-${n}.json`);
-  fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n", { mode: 0o600, flag: "wx" });
-  prune(dir);
-  return file;
+  const own = path.join(projectDir, CRASH_DIR);
+  let instead: string;
+  try {
+    return { file: writeIn(own, stamp, report) };
+  } catch (e) {
+    instead = `${own}: ${why(e)}`;
+  }
+  const resolved = path.resolve(projectDir);
+  const hash = createHash("sha256").update(resolved).digest("hex").slice(0, 8);
+  const shared = path.join(os.tmpdir(), "connector-crash-reports");
+  const fallback = path.join(shared, `${path.basename(resolved).replace(/[^\w.-]+/g, "_") || "project"}-${hash}`);
+  try {
+    ownFolder(shared, 0o1777);
+    ownFolder(fallback, 0o700);
+    return { file: writeIn(fallback, stamp, report), instead };
+  } catch (e) {
+    return { failed: `${instead}; ${fallback}: ${why(e)}` };
+  }
+}
+
+function writeIn(dir: string, stamp: string, report: string): string {
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    // Not recursive: the parent exists, and Node's recursive mkdir says ENOENT on a read-only file system.
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  // Two runs failing in the same millisecond take the next free name.
+  for (let n = 0; ; n++) {
+    const file = path.join(dir, n === 0 ? `${stamp}.json` : `${stamp}-${n}.json`);
+    try {
+      fs.writeFileSync(file, report, { mode: 0o600, flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && n < 1000) continue;
+      throw e;
+    }
+    prune(dir);
+    return file;
+  }
+}
+
+/**
+ * A folder in the shared temporary folder: made if missing; refused if it is a link or not
+ * this user's, as another user could have put it there to read or redirect the report.
+ */
+function ownFolder(dir: string, mode: number): void {
+  try {
+    fs.mkdirSync(dir, { mode });
+    if (mode & 0o1000) fs.chmodSync(dir, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  const stat = fs.lstatSync(dir);
+  if (!stat.isDirectory()) throw Object.assign(new Error("it is not a folder"), { code: "ENOTDIR" });
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid && (mode & 0o1000) === 0) throw Object.assign(new Error(`it belongs to another user (uid ${stat.uid})`), { code: "EACCES" });
+}
+
+const WHY: Record<string, string> = {
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "the operating system does not permit it",
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EEXIST: "a file is in the way",
+  ENOTDIR: "a file is in the way",
+};
+
+/** Why a write failed, in words, with its code. */
+function why(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  // An error of the checks above says it in its own words.
+  const words = err.syscall ? WHY[err.code ?? ""] : err.message;
+  return words ? `${words} (${err.code})` : err.message;
 }
 
 /** Removes all but the newest KEEP reports; names sort by time. Files that are not reports are left alone. */

@@ -6,6 +6,7 @@ import { asDefinition, type ConnectorDefinition } from "../sdk/connector.js";
 import { UsageError } from "../util/errors.js";
 import { isError, thrownText } from "../util/thrown.js";
 import { describe } from "../util/describe.js";
+import { unknownSdkImports } from "./sdk-imports.js";
 
 /** This package's own entry points, so a connector folder without node_modules still resolves "connector-sdk". */
 function selfAliases(): Record<string, string> {
@@ -43,7 +44,11 @@ function borrowedAliases(connectorFile: string): Record<string, string> {
 
 /** Loads connector.ts/.mts/.js/.mjs through jiti and returns its connector definition. */
 export async function loadConnector(file: string): Promise<ConnectorDefinition<unknown, unknown>> {
-  const alias = { ...borrowedAliases(file), ...selfAliases() };
+  const own = selfAliases();
+  // Before any of its code runs: jiti would make a name connector-sdk lacks undefined, to fail only mid-sync.
+  const unknown = unknownSdkImports(file, own);
+  if (unknown.length) throw new UsageError(`Cannot load ${file}: it imports names that connector-sdk does not export.\n${unknown.join("\n")}`);
+  const alias = { ...borrowedAliases(file), ...own };
   // Through require, not import: importing jiti's CommonJS build from ESM makes Node scan its 190 KB for exports, at every start.
   const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
   const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false });
@@ -98,6 +103,10 @@ function missingModuleHint(e: Error, messageLines: string[], dir: string): strin
   const importer = messageLines.find((l) => l.startsWith("- "))?.slice(2);
   if (importer && (!importer.startsWith(dir + path.sep) || importer.includes(`${path.sep}node_modules${path.sep}`))) {
     hint.push(`  imported by ${path.relative(dir, importer) || importer}`);
+  }
+  if (/^fivetran[_-]connector[_-]sdk(\/|$)/.test(specifier)) {
+    hint.push(`  ${specifier} is Fivetran's Python SDK. Here a connector imports from "connector-sdk": import { Connector, op, log } from "connector-sdk" (Python's Operations is op, and Logging is log).`);
+    return hint;
   }
   if (!specifier.startsWith(".") && !path.isAbsolute(specifier)) {
     const pkg = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");

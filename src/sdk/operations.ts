@@ -5,10 +5,22 @@ export function lateOperation(name: string): string {
   return `op.${name}() was called outside a sync: update() had already finished, so this operation is lost. update() probably calls an async function without await (\`syncUsers(state)\` instead of \`await syncUsers(state)\`); await it, or return its promise.`;
 }
 
+/**
+ * What an operation throws once its sync has ended. The sync's result was settled when update()
+ * returned (with a warning when work it started was still under way), so the hosts let this
+ * error go quietly instead of failing whatever runs when it happens to arrive.
+ */
+export class LateOperationError extends Error {
+  override name = "LateOperationError";
+  constructor(opName: string) {
+    super(lateOperation(opName));
+  }
+}
+
 function sink(name: string): SyncSink {
   const sync = activeSync();
   if (!sync) throw new Error(`op.${name}() was called outside a sync. Operations only work while \`connector debug\`, runSync() or verify runs update().`);
-  if (sync.ended) throw new Error(lateOperation(name));
+  if (sync.ended) throw new LateOperationError(name);
   return sync.sink;
 }
 

@@ -13,7 +13,7 @@ import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/
 import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
-import { applySchema, parseSchema } from "../normalize/declared.js";
+import { applySchema, MAX_LISTED_PROBLEMS, parseSchema, SchemaError, type DeclaredTable } from "../normalize/declared.js";
 import { Names } from "../normalize/names.js";
 import type { Naming } from "../normalize/naming.js";
 import { RowNormalizer } from "../normalize/row-normalizer.js";
@@ -24,6 +24,7 @@ import { OperationError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import type { Counts, TableCounts } from "./counts.js";
 import { Tally } from "./tally.js";
+import { locateProblems } from "./schema-locations.js";
 
 export interface CheckpointInfo {
   seq: number;
@@ -204,7 +205,16 @@ export class Sync implements OperationTarget {
       err.message = `schema() threw: ${err.message}`;
       throw err;
     }
-    const tables = parseSchema(declared, this.o.naming);
+    let tables: DeclaredTable[];
+    try {
+      tables = parseSchema(declared, this.o.naming);
+    } catch (e) {
+      if (!(e instanceof SchemaError)) throw e;
+      // Each problem with the connector's own line; no stack, whose frames would be connector-sdk's.
+      const located = new SchemaError(e.problems, locateProblems(e.problems.slice(0, MAX_LISTED_PROBLEMS), declared, this.o.definition.schema));
+      located.stack = `${located.name}: ${located.message}`;
+      throw located;
+    }
     for (const t of tables) names.sources.claim(t.source, t.name, "schema()", true);
     for (const change of applySchema(catalog, tables)) this.schemaChanged(change);
     this.dest.commit(null, () => {});

@@ -7,13 +7,17 @@
  * - update() awaits a promise that nothing will ever settle (in a thread of its own the
  *   event loop empties; in a shared process nothing new stays alive while it waits).
  *
+ * An operation that arrives after its sync ended (update() did not await the work that made
+ * it) is refused with a LateOperationError; its rejection fails nothing, nor does one of an error
+ * that already failed its own sync (isAccountedFor).
+ *
  * While a sync runs, these handlers are the only `unhandledRejection` listeners: a test
  * runner's own listener would otherwise fail the test file for a rejection the sync's
  * failure already names. They are put back when the last sync ends.
  */
 import { formatDuration } from "../util/duration.js";
 import { SyncFailedError } from "../util/errors.js";
-import { isError, toError } from "../util/thrown.js";
+import { isError, isAccountedFor, toError } from "../util/thrown.js";
 
 type Listener = (...args: unknown[]) => void;
 
@@ -45,6 +49,10 @@ function failAll(error: Error): void {
 }
 
 const onRejection = (reason: unknown): void => {
+  // An error that already failed or ended its own sync (an operation refused, verify's interruption, an operation after
+  // the end), carried here by a promise the connector did not await: failing whichever sync runs now would make the
+  // outcome depend on when it surfaced.
+  if (isAccountedFor(reason)) return;
   const error = toError(reason, "a promise the connector did not await was rejected with a non-Error value");
   if (isError(reason)) error.message = `a promise the connector did not await was rejected: ${error.message}`;
   failAll(error);
@@ -77,6 +85,20 @@ function uninstall(): void {
   others = [];
   if (realExit) process.exit = realExit;
   realExit = undefined;
+}
+
+/**
+ * For a process or worker that hosts syncs: a rejection of an error already accounted for (an
+ * operation refused after its sync ended, say) is dropped, whenever it comes; any other unhandled
+ * rejection is thrown, as Node does by default. Returns the listener, to remove it.
+ */
+export function ignoreLateOperations(): Listener {
+  const listener: Listener = (reason) => {
+    if (isAccountedFor(reason)) return;
+    throw reason;
+  };
+  process.on("unhandledRejection", listener);
+  return listener;
 }
 
 /** Keeps the traps installed between syncs (verify runs many): a failure between two syncs fails the next one. */

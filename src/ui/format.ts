@@ -1,3 +1,5 @@
+import path from "node:path";
+import type { SavedReport } from "../project/crash-reports.js";
 import type { Counts } from "../sync/counts.js";
 import type { SchemaChangeNote } from "../normalize/catalog.js";
 import { formatSize } from "../util/size.js";
@@ -75,10 +77,11 @@ export function renderPeakMemory(m: { peakHeapBytes: number; peakRssBytes: numbe
 
 /** The failure reason and the connector's own stack frames, then each cause with its frames; frames inside connector-sdk and Node are noise to a connector author. */
 export function renderFailure(error: FailureInfo, ownCode: (frame: string) => boolean): string {
+  // The frames follow the message, which may have lines of its own that look like frames.
   const frames = (e: FailureInfo): string[] =>
     (e.stack ?? "")
       .split("\n")
-      .slice(1)
+      .slice(`${e.stack}\n`.startsWith(`${e.name}: ${e.message}\n`) ? e.message.split("\n").length : 1)
       .map((l) => l.trim())
       .filter((l) => l.startsWith("at ") && !ownCode(l) && !/\(node:|^at node:/.test(l) && !l.includes("/node_modules/jiti/"));
   const trace = error.trace === undefined ? [] : error.trace.replace(/\s+$/, "").split(/\r?\n/).map((l) => `    ${l}`);
@@ -97,4 +100,18 @@ export interface FailureInfo {
   cause?: FailureInfo;
   /** The trace of op.error(message, trace), shown under the message. */
   trace?: string;
+}
+
+/** What the CLI says of a crash report: where it is (`file`, as shown), or the warning that none could be written. */
+export interface CrashNotice {
+  file?: string;
+  line?: string;
+  warning?: string;
+}
+
+export function crashReportNotice(saved: SavedReport, cwd = process.cwd()): CrashNotice {
+  if (saved.file === undefined) return { warning: `could not write a crash report: ${saved.failed}` };
+  const relative = path.relative(cwd, saved.file);
+  const file = relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : saved.file;
+  return { file, line: `Crash report: ${file}${saved.instead ? ` (the project's folder could not take it: ${saved.instead})` : ""}` };
 }

@@ -5,6 +5,7 @@ import { stringifyExact } from "../util/exact.js";
  * reader that closes the pipe early (`| head`) ends the command quietly.
  */
 import { format } from "node:util";
+import { LineRelay } from "../util/line-relay.js";
 import { Redactor } from "../util/redact.js";
 
 const redactor = new Redactor();
@@ -59,9 +60,14 @@ export function guardPipes(): void {
   }
 }
 
+/** The streams' own write, kept when --log-format json puts a wrapper in its place. */
+const own = new Map<NodeJS.WriteStream, (text: string) => boolean>();
+
 function write(stream: NodeJS.WriteStream, text: string): void {
   if (closed.has(stream) || stream.destroyed) return;
-  stream.write(text);
+  const direct = own.get(stream);
+  if (direct) direct(text);
+  else stream.write(text);
 }
 
 /** A line of data on stdout. */
@@ -110,4 +116,59 @@ export function consoleToStderr(line: (text: string) => void): () => void {
   const saved = methods.map((m) => console[m]);
   for (const m of methods) console[m] = (...args: unknown[]) => line(format(...args));
   return () => methods.forEach((m, i) => (console[m] = saved[i]!));
+}
+
+let jsonLines = false;
+
+/** Whether --log-format json is on: every line on stdout and stderr is then a JSON object. */
+export function jsonLinesOn(): boolean {
+  return jsonLines;
+}
+
+/** One JSON line of --log-format json: its time and type first. */
+export function printEvent(type: string, fields: Record<string, unknown>): void {
+  printJsonLine({ time: new Date().toISOString(), type, ...fields });
+}
+
+/**
+ * A failure the error boundary reports (`Error: …`, `Internal error: …`) on stderr, or with
+ * --log-format json an `error` line with the exit code, like every other line of that log.
+ */
+export function printError(text: string, exitCode: number): void {
+  if (jsonLines) printEvent("error", { message: stripEscapes(text.replace(/^Error: /, "")), exitCode });
+  else writeErr(`${text}\n`);
+}
+
+/**
+ * --log-format json, for a log collector or `>> log 2>&1`: from now on, every line on both
+ * streams is a JSON object on stdout. What the CLI prints itself is already JSON; anything
+ * else that reaches process.stdout or process.stderr (commander's help, a writer thread's
+ * stray output, a library's console call) becomes a `stdout` or `stderr` line with its text,
+ * and Node's own warnings become `warning` lines. Uncaught errors are the error boundary's.
+ */
+export function useJsonLines(): void {
+  if (jsonLines) return;
+  jsonLines = true;
+  for (const [stream, type] of [
+    [process.stdout, "stdout"],
+    [process.stderr, "stderr"],
+  ] as const) {
+    own.set(stream, stream.write.bind(stream) as (text: string) => boolean);
+    const relay = new LineRelay((line) => {
+      if (line.trim()) printEvent(type, { message: stripEscapes(line) });
+    });
+    relay.release();
+    stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
+      const done = typeof encoding === "function" ? encoding : callback;
+      relay.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
+      if (typeof done === "function") queueMicrotask(() => (done as () => void)());
+      return true;
+    }) as typeof stream.write;
+    process.on("exit", () => relay.end());
+  }
+  // Node prints warnings itself unless --no-warnings took its printer away; print them as JSON instead.
+  if (process.listenerCount("warning") > 0) {
+    process.removeAllListeners("warning");
+    process.on("warning", (w: Error) => printEvent("warning", { message: stripEscapes(`${w.name}: ${w.message}`) }));
+  }
 }

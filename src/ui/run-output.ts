@@ -8,9 +8,9 @@ import type { Outcome } from "../host/supervise.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
 import type { CheckpointInfo } from "../sync/sync.js";
-import { elapsed, num, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate } from "./format.js";
+import { elapsed, num, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate, type CrashNotice } from "./format.js";
 import { Ui } from "./logger.js";
-import { printJson, printJsonLine, secrets, stripEscapes } from "./output.js";
+import { printEvent, printJson, secrets, stripEscapes } from "./output.js";
 
 export interface RunHeader {
   connector: string;
@@ -38,6 +38,8 @@ export interface FinalReport {
   destination: string;
   name: string;
   attempts: number;
+  /** Where the crash report of a failed run went, or why none was written. */
+  crash?: CrashNotice;
 }
 
 export interface RunOutput {
@@ -49,8 +51,6 @@ export interface RunOutput {
   output(line: string): void;
   retry(note: RetryNote): void;
   report(r: FinalReport): void;
-  /** A usage error (exit 2), said once more in this output's form. */
-  error(message: string): void;
   note(message: string): void;
 }
 
@@ -110,6 +110,7 @@ class Plain implements RunOutput {
     if (this.json) {
       printJson(jsonReport(r));
       if (r.reason) this.ui.error(`Sync FAILED: ${r.reason}`);
+      this.crash(r.crash);
       return;
     }
     this.ui.info("");
@@ -126,11 +127,13 @@ class Plain implements RunOutput {
       this.ui.info(this.ui.color.green(`Sync SUCCEEDED in ${elapsed(o.durationMs)}${tries}`));
     } else {
       this.ui.error(`Sync FAILED${tries}: ${r.reason}`);
+      this.crash(r.crash);
     }
   }
 
-  error(): void {
-    // The CLI's error boundary prints it.
+  private crash(notice: CrashNotice | undefined): void {
+    if (notice?.line) this.ui.error(notice.line);
+    if (notice?.warning) this.ui.warn(notice.warning);
   }
 
   note(message: string): void {
@@ -152,6 +155,7 @@ function jsonReport(r: FinalReport): Record<string, unknown> {
     destination: r.destination,
     name: r.name,
     attempts: r.attempts,
+    ...(r.crash?.file ? { crashReport: r.crash.file } : {}),
   };
 }
 
@@ -159,7 +163,7 @@ class JsonLines implements RunOutput {
   constructor(private readonly verbose: boolean) {}
 
   private line(type: string, fields: Record<string, unknown>): void {
-    printJsonLine({ time: new Date().toISOString(), type, ...fields });
+    printEvent(type, fields);
   }
 
   start(h: RunHeader, attempt: number, attempts: number): void {
@@ -193,11 +197,9 @@ class JsonLines implements RunOutput {
   }
 
   report(r: FinalReport): void {
+    if (r.crash?.line) this.line("crash-report", { file: r.crash.file, message: r.crash.line });
+    if (r.crash?.warning) this.warning(r.crash.warning);
     this.line("report", jsonReport(r));
-  }
-
-  error(message: string): void {
-    this.line("error", { message: stripEscapes(message), exitCode: 2 });
   }
 
   note(message: string): void {

@@ -57,3 +57,27 @@ function causeMessage(e: Error): string {
   if (e.message || !(e instanceof AggregateError)) return e.message || e.name;
   return [...new Set(e.errors.map((x: unknown) => (isError(x) ? x.message : thrownText(x))))].join("; ");
 }
+
+const ACCOUNTED = Symbol.for("connector-sdk.accounted-for");
+
+/** Marks an error that failed its sync already (a refused operation, verify's interruption): its rejection, wherever it surfaces, adds nothing. */
+export function accountFor(error: Error): Error {
+  Object.defineProperty(error, ACCOUNTED, { value: true, configurable: true });
+  return error;
+}
+
+/**
+ * An error the engine threw into the connector's code, which a promise the connector did not
+ * await may carry to an unhandled rejection later, when another sync runs or none does: one that
+ * already failed its own sync (accountFor), or a LateOperationError (an operation refused because
+ * its sync had ended: sdk/operations.ts), or one caused by either. From any copy of connector-sdk:
+ * by name and by a shared symbol, as a copy's class is another class.
+ */
+export function isAccountedFor(value: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = value; e !== null && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    if ((e as { name?: unknown }).name === "LateOperationError" || (e as { [ACCOUNTED]?: unknown })[ACCOUNTED] === true) return true;
+    seen.add(e);
+  }
+  return false;
+}

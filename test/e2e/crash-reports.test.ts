@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, makeProject, ROOT, startCli, waitFor } from "../helpers.js";
+import { execa } from "execa";
+import { BIN, cli, makeProject, ROOT, startCli, stripVT, tempDir, waitFor } from "../helpers.js";
 
 const SECRET = "sk-live-9f8e7d6c5b4a";
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -148,5 +149,76 @@ describe("crash reports", () => {
     expect(reset.exitCode, reset.stderr).toBe(0);
     expect(fs.existsSync(path.join(dir, "files", "warehouse.db"))).toBe(false);
     expect(reports(dir)).toEqual(kept);
+  });
+
+  /**
+   * A project folder that is read-only but for files/, as under systemd (User= without the right to write
+   * there, ReadWritePaths= for files/): a read-only bind mount in a mount namespace of its own, which stops
+   * root too, as chmod does not.
+   */
+  async function inReadOnlyProject(dir: string, args: string[], env: Record<string, string>) {
+    const script = `set -e
+mount --bind "$P" "$P"; mount -o remount,bind,ro "$P"
+mount --bind "$P/files" "$P/files"; mount -o remount,bind,rw "$P/files"
+if touch "$P/probe" 2>/dev/null; then echo "the project folder is still writable" >&2; exit 99; fi
+cd "$P"; exec node "$BIN" "$@"`;
+    const r = await execa("unshare", ["-m", "sh", "-c", script, "sh", ...args], {
+      reject: false,
+      stdin: "ignore",
+      env: { NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", P: dir, BIN, ...env },
+    });
+    return { exitCode: r.exitCode ?? -1, stdout: stripVT(String(r.stdout)), stderr: stripVT(String(r.stderr)) };
+  }
+
+  it("a read-only project folder (a service's): debug and run put the report in the temporary folder and say where, and why", async () => {
+    const dir = crashing();
+    fs.mkdirSync(path.join(dir, "files"));
+    const tmp = tempDir();
+    for (const command of [
+      ["debug", "--configuration", "conf.json"],
+      ["run", "--configuration", "conf.json", "--destination", "sqlite:files/w.db"],
+    ]) {
+      const r = await inReadOnlyProject(dir, command, { TMPDIR: tmp });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain("Sync FAILED: Cannot read properties of undefined (reading 'items')");
+      const said = /Crash report: (\S+\.json) \(the project's folder could not take it: (\S+): the file system is read-only \(EROFS\)\)/.exec(r.stderr);
+      expect(said, r.stderr).not.toBeNull();
+      expect(said![2]).toBe(path.join(dir, "crash-reports"));
+      const file = said![1]!;
+      expect(path.dirname(file)).toMatch(new RegExp(`^${tmp}/connector-crash-reports/${path.basename(dir)}-[0-9a-f]{8}$`));
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      const report = JSON.parse(fs.readFileSync(file, "utf8")) as CrashReport;
+      expect(report.command).toEqual(["connector", ...command]);
+      expect(report.error.message).toBe("Cannot read properties of undefined (reading 'items')");
+      expect(JSON.stringify(report)).not.toContain(SECRET);
+    }
+    expect(reports(dir)).toEqual([]);
+    expect(fs.readdirSync(fs.readdirSync(path.join(tmp, "connector-crash-reports")).map((d) => path.join(tmp, "connector-crash-reports", d))[0]!)).toHaveLength(2);
+
+    // --json carries the path; --log-format json says it in a line of its own.
+    const json = await inReadOnlyProject(dir, ["debug", "--configuration", "conf.json", "--json"], { TMPDIR: tmp });
+    expect((JSON.parse(json.stdout) as { crashReport: string }).crashReport).toMatch(new RegExp(`^${tmp}/connector-crash-reports/.+\\.json$`));
+    const lines = await inReadOnlyProject(dir, ["run", "--configuration", "conf.json", "--destination", "sqlite:files/w.db", "--log-format", "json"], { TMPDIR: tmp });
+    const events = lines.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; file?: string; message?: string; crashReport?: string });
+    const notice = events.find((e) => e.type === "crash-report");
+    expect(notice?.message).toContain("the file system is read-only (EROFS)");
+    expect(events.at(-1)).toMatchObject({ type: "report", crashReport: notice!.file });
+    expect(lines.stderr).toBe("");
+  });
+
+  it("connector run writes a report in the project too, but not for op.error", async () => {
+    const dir = crashing();
+    const r = await cli(["run", "--configuration", "conf.json", "--destination", "sqlite:w.db"], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    const [name] = reports(dir);
+    expect(r.stderr).toContain(`Crash report: crash-reports/${name}`);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, "crash-reports", name!), "utf8")) as CrashReport;
+    expect(report.command).toEqual(["connector", "run", "--configuration", "conf.json", "--destination", "sqlite:w.db"]);
+    expect(report.lastCheckpoint).toMatchObject({ seq: 1, committedBy: "this run", state: { cursor: "c-1", echoed: "***" } });
+
+    const clean = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.error("the source is down"); } };\n` });
+    expect((await cli(["run", "--destination", "sqlite:w.db"], { cwd: clean })).exitCode).toBe(1);
+    expect(reports(clean)).toEqual([]);
   });
 });

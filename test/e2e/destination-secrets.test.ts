@@ -73,10 +73,12 @@ describe("a destination's password in a refusal", () => {
           const ignored = source === "CONNECTOR_DESTINATION" && !form.url.includes("://") && !/^(run|debug)/.test(name);
           if (!ignored) expect(r.exitCode, where).toBe(2);
           for (const text of [r.stdout, r.stderr]) expect(leak(text, form.secret), where).toBeUndefined();
-          if (name.startsWith("run")) expect(r.stdout + r.stderr, where).toMatch(form.says);
           if (name.startsWith("run --log-format json")) {
-            for (const line of r.stdout.trim().split("\n")) expect(() => JSON.parse(line), where).not.toThrow();
-          }
+            // Every line is JSON, on stdout: the refusal is the message of its error line.
+            expect(r.stderr, where).toBe("");
+            const lines = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as { message?: string });
+            expect(lines.map((l) => l.message ?? "").join("\n"), where).toMatch(form.says);
+          } else if (name.startsWith("run")) expect(r.stdout + r.stderr, where).toMatch(form.says);
         }
       });
     }

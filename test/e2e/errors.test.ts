@@ -149,6 +149,29 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: ["Cannot find module 'axios'", /connector\.ts:3:\d+/, "npm install axios"],
   },
+  {
+    id: "connector-python-import",
+    files: {
+      "connector.ts": `import fs from "node:fs";
+import { Connector, Operations as op, Logging as log } from "connector-sdk";
+fs.writeFileSync("top-level-ran", "");
+export default new Connector({ update() { log.info("hi"); op.checkpoint({}); } });
+`,
+    },
+    code: 2,
+    says: [
+      "Cannot load ",
+      'connector.ts:2: import { Connector, Operations as op, Logging as log } from "connector-sdk"\n  "connector-sdk" has no export "Operations": Fivetran\'s Python SDK calls op Operations\n  "connector-sdk" has no export "Logging": Fivetran\'s Python SDK calls log Logging\n  Write instead: import { Connector, op, log } from "connector-sdk";',
+    ],
+    // Said before any of the connector's code runs.
+    cleanup: (d) => expect(fs.existsSync(path.join(d, "top-level-ran"))).toBe(false),
+  },
+  {
+    id: "connector-python-module",
+    files: { "connector.ts": `import { Connector, Operations as op } from "fivetran_connector_sdk";\nexport default new Connector({ update() { op.checkpoint({}); } });\n` },
+    code: 2,
+    says: ["Cannot find module 'fivetran_connector_sdk'", `fivetran_connector_sdk is Fivetran's Python SDK. Here a connector imports from "connector-sdk": import { Connector, op, log } from "connector-sdk" (Python's Operations is op, and Logging is log).`],
+  },
   { id: "connector-throws-non-error-on-import", files: { "connector.ts": "throw { code: 42 };\nexport default { update() {} };\n" }, code: 2, says: ['its top-level code threw a non-Error value: {"code":42}'] },
   { id: "schema-not-array", files: badSchema(`{ table: "t" }`), code: 1, says: ["schema() must return an array", "got an object"] },
   { id: "schema-missing-table", files: badSchema(`[{ primary_key: ["id"] }]`), code: 1, says: ['entry 0 needs a non-empty "table" name'] },
@@ -156,6 +179,45 @@ export const CATALOGUE: Case[] = [
   { id: "schema-unknown-type", files: badSchema(`[{ table: "t", columns: { name: "VARCHAR" } }]`), code: 1, says: ['column "name": unknown type "VARCHAR"'] },
   { id: "schema-decimal-without-precision", files: badSchema(`[{ table: "t", columns: { price: "DECIMAL" } }]`), code: 1, says: ["DECIMAL needs a precision and a scale"] },
   { id: "schema-duplicate-column", files: badSchema(`[{ table: "t", columns: { createdAt: "STRING", created_at: "STRING" } }]`), code: 1, says: ['column "created_at" is declared twice'] },
+  {
+    id: "schema-many-problems",
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";
+
+export default {
+  schema: () => [
+    { table: "users", primary_key: ["id"], columns: { id: "LONG", name: "VARCHAR" } },
+    { table: "orders", primary_key: "id", columns: { price: "DECIMAL" } },
+    { table: "users" },
+  ],
+  update() { op.checkpoint({ n: 1 }); },
+};
+`,
+    },
+    code: 1,
+    says: [
+      /Sync FAILED: schema\(\) has 4 problems:\n  table "users", column "name": unknown type "VARCHAR"; the types are [^\n]+\n {6}at table "users" \(\S+\/connector\.ts:5\)\n/,
+      /\n  table "orders", column "price": DECIMAL needs a precision and a scale[^\n]+\n {6}at table "orders" \(\S+\/connector\.ts:6\)\n/,
+      /\n  table "orders": "primary_key" must be a list of column names, got "id"\n {6}at table "orders" \(\S+\/connector\.ts:6\)\n/,
+      /\n  declares table "users" twice\n {6}at table "users" \(\S+\/connector\.ts:7\)\n/,
+    ],
+  },
+  {
+    id: "schema-problem-not-placed",
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";
+const name = ["ev", "ents"].join("");
+export default {
+  schema() {
+    return [{ table: name, columns: { at: "TIMESTAMP" } }];
+  },
+  update() { op.checkpoint({ n: 1 }); },
+};
+`,
+    },
+    code: 1,
+    says: [/Sync FAILED: schema\(\) table "events", column "at": unknown type "TIMESTAMP"; [^\n]+\n {4}at schema \(\S+\/connector\.ts:4\)\n/],
+  },
   { id: "schema-primary-key-not-list", files: badSchema(`[{ table: "t", primary_key: "id" }]`), code: 1, says: ['"primary_key" must be a list of column names, got "id"'] },
   {
     id: "schema-primary-key-twice",
@@ -787,8 +849,19 @@ export const CATALOGUE: Case[] = [
   {
     id: "crash-report-unwritable",
     files: { ...after(`throw new TypeError("x is not a function");`), "crash-reports": "a file where the folder goes" },
+    // A temporary folder inside the project, which the test removes with it.
+    env: { TMPDIR: "tmp" },
+    setup: (d) => fs.mkdirSync(path.join(d, "tmp")),
     code: 1,
-    says: ["Warning: could not write a crash report in", "crash-reports: EEXIST", "Sync FAILED: x is not a function"],
+    says: ["Sync FAILED: x is not a function", /Crash report: tmp\/connector-crash-reports\/\S+-[0-9a-f]{8}\/\S+\.json \(the project's folder could not take it: \S+\/crash-reports: a file is in the way \(ENOTDIR\)\)/],
+    keepsCheckpoint: true,
+  },
+  {
+    id: "crash-report-nowhere",
+    files: { ...after(`throw new TypeError("x is not a function");`), "crash-reports": "a file where the folder goes", tmp: "a file where the temporary folder goes" },
+    env: { TMPDIR: "tmp/sub" },
+    code: 1,
+    says: ["Sync FAILED: x is not a function", /Warning: could not write a crash report: \S+\/crash-reports: a file is in the way \(ENOTDIR\); tmp\/sub\/connector-crash-reports\/\S+: a file is in the way \(ENOTDIR\)/],
     keepsCheckpoint: true,
   },
   {
@@ -1131,12 +1204,17 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
       // No password of a destination URL is ever printed.
       for (const secret of ["hunter22", "wrong-pass-5", server().password]) expect(r.stdout + r.stderr).not.toContain(secret);
       expect(r.exitCode, r.stderr).toBe(c.code);
+      // Under --log-format json every line is a JSON object on stdout: what it says is in its message.
+      const jsonLines = args.some((a, i) => a === "--log-format=json" || (a === "--log-format" && args[i + 1] === "json"));
+      const said = jsonLines ? r.stdout.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { message?: string }).message ?? "").join("\n") : r.stderr;
+      if (jsonLines) expect(r.stderr).toBe("");
       for (const s of c.says) {
-        if (typeof s === "string") expect(r.stderr).toContain(s);
-        else expect(r.stderr).toMatch(s);
+        if (typeof s === "string") expect(said).toContain(s);
+        else expect(said).toMatch(s);
       }
-      // No raw stack trace of connector-sdk's own code.
+      // No raw stack trace of connector-sdk's own code, nor the frames of Node's own built-ins in its place.
       expect(r.stderr).not.toContain(path.join(ROOT, "dist"));
+      if (c.id.startsWith("schema-")) expect(r.stderr).not.toContain("(<anonymous>)");
       expect(r.stderr).not.toMatch(/node_modules[\\/](jiti|commander|better-sqlite3)/);
       if (stateBefore !== undefined) expect(fs.readFileSync(stateFile, "utf8")).toBe(stateBefore);
       if (c.keepsCheckpoint) {

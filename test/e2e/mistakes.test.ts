@@ -1,8 +1,11 @@
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { op } from "../../src/index.js";
 import { runSync } from "../../src/testing.js";
-import { cli, makeProject, query } from "../helpers.js";
+import { cli, makeProject, query, readState } from "../helpers.js";
+import { tableRows } from "../destinations.js";
 
 const debug = (dir: string, ...args: string[]) => cli(["debug", ...args], { cwd: dir });
 
@@ -101,6 +104,86 @@ ${body}
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it("ends the same way every time, whenever the work it did not await comes back: 15 runs with page delays from 0 to 42 ms, on SQLite and DuckDB", async () => {
+    // Page 1's first row comes before the first await; everything after an await comes once update() has returned,
+    // and then fails: its operations are refused, and page 2 throws.
+    const files = {
+      "connector.ts": `import { op, log } from "connector-sdk";
+const delay = Number(process.env.PAGE_DELAY_MS);
+async function syncUsers(state: any) {
+  op.upsert("users", { id: 0 });
+  for (let page = 1; page <= 3; page++) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    log.info(\`page \${page} fetched\`);
+    console.log(\`page \${page} done\`);
+    try {
+      op.upsert("users", { id: page });
+      op.checkpoint({ page });
+    } catch {
+      // A connector that carries on past a refused operation, to fail later on its own.
+    }
+    if (page === 2) throw new TypeError("page 2 has no items");
+  }
+}
+export default { update(configuration: any, state: any) { syncUsers(state); } };
+`,
+    };
+    // What varies from run to run by design: durations, memory, times of day.
+    const steady = (text: string): string =>
+      text
+        .replace(/ in \d+(\.\d+)? m?s/g, " in <t>")
+        .replace(/^Peak memory: .*$/m, "Peak memory: <m>")
+        .replace(/\d\d:\d\d:\d\d\.\d{3}/g, "<time>");
+    for (const kind of ["sqlite", "duckdb"] as const) {
+      const outcomes = new Set<string>();
+      const runs = kind === "duckdb" ? 10 : 5;
+      for (let i = 0; i < runs; i++) {
+        const dir = makeProject(files);
+        const r = await cli(["debug", "--destination", kind], { cwd: dir, env: { PAGE_DELAY_MS: String(((i * 3) % 45) + (kind === "sqlite" ? 1 : 0)) } });
+        const rows = await tableRows(dir, kind, "users", ["_fivetran_synced", "_connector_generation"]);
+        outcomes.add(JSON.stringify({ exit: r.exitCode, stdout: steady(r.stdout), stderr: steady(r.stderr.replaceAll(dir, "<dir>")), rows, state: fs.existsSync(path.join(dir, "files", "state.json")) ? readState(dir) : "none" }, null, 1));
+      }
+      expect([...outcomes], `${kind}: every run must end alike`).toHaveLength(1);
+      const only = JSON.parse([...outcomes][0]!) as { exit: number; stderr: string; rows: { id: number }[]; state: unknown };
+      expect(only.exit, only.stderr).toBe(0);
+      expect(only.stderr).toContain(`Warning: ${lateWarning}`);
+      expect(only.stderr).not.toContain("page 1");
+      expect(only.stderr).not.toContain("page 2 has no items");
+      expect(only.rows.map((row) => row.id)).toEqual([0]);
+      expect(only.state, "no checkpoint was committed").toBe("none");
+    }
+  }, 120_000);
+
+  it("connector verify: an operation of one sync's unawaited work, arriving while the next sync runs, fails neither", async () => {
+    // The work each sync leaves waits until the next sync has started, then emits while it runs: an order the timers
+    // fix (2 ms before 20 ms), with no race to win.
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+const g = globalThis as { syncs?: number };
+async function lateRow(sync: number) {
+  while ((g.syncs ?? 0) === sync) await new Promise((resolve) => setTimeout(resolve, 2));
+  op.upsert("users", { id: 99 });
+}
+export default {
+  async update() {
+    g.syncs = (g.syncs ?? 0) + 1;
+    const sync = g.syncs;
+    // A turn of the event loop, which the previous sync's work (polling every 2 ms) takes first.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    op.upsert("users", { id: 1 });
+    op.checkpoint({ done: true });
+    void lateRow(sync);
+  },
+};
+`,
+    });
+    const r = await cli(["verify", "--seed", "3", "--json"], { cwd: dir });
+    const out = JSON.parse(r.stdout) as { passed: boolean; checks: { check: string; status: string; detail: string }[] };
+    expect(out.checks.filter((c) => c.status === "fail"), r.stdout).toEqual([]);
+    expect(out.passed).toBe(true);
+    expect(r.exitCode).toBe(0);
   });
 
   it("under runSync, an operation that arrives after update() finished throws an error that names the missing await", async () => {
@@ -248,6 +331,69 @@ export default {
     const r = await debug(dir);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/Sync FAILED: sync users failed\n {4}at .*connector\.ts:9:\d+\)\n {2}Caused by: row 7 has no id\n {6}at parse .*connector\.ts:2:\d+\)\n.*\n {2}Caused by: \{"row":7\}/);
+  });
+});
+
+describe("an import of a name connector-sdk does not export", () => {
+  it("is refused when the connector loads, in the file that has it, with what to write instead; a valid port still runs", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { Connector, type TableDefinition } from "connector-sdk";
+import { syncUsers } from "./lib/users.js";
+const tables: TableDefinition[] = [{ table: "users", primary_key: ["id"] }];
+export default new Connector({ schema: () => tables, update: (c, s) => syncUsers(s) });
+`,
+      "lib/users.ts": `// Ported from Python: import * as sdk from "connector-sdk" is fine; what follows is not.
+import * as sdk from "connector-sdk";
+import connectorSdk from "connector-sdk";
+const { Logging } = require("connector-sdk");
+import { OP, conector } from "connector-sdk";
+
+export async function syncUsers(state: any) {
+  sdk.Operations.upsert("users", { id: 1 });
+  sdk.op.checkpoint(state);
+  Logging.info(String(connectorSdk) + OP + conector);
+}
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`Cannot load ${path.join(dir, "connector.ts")}: it imports names that connector-sdk does not export.`);
+    expect(r.stderr).toContain(`lib/users.ts:3: import connectorSdk from "connector-sdk"\n  "connector-sdk" has no default export: take its names, or all of them as a namespace\n  Write instead: import * as connectorSdk from "connector-sdk";`);
+    expect(r.stderr).toContain(`lib/users.ts:4: const { Logging } = require("connector-sdk")\n  "connector-sdk" has no export "Logging": Fivetran's Python SDK calls log Logging\n  Write instead: const { log: Logging } = require("connector-sdk");`);
+    expect(r.stderr).toContain(`lib/users.ts:5: import { OP, conector } from "connector-sdk"\n  "connector-sdk" has no export "OP": it is spelled op\n  "connector-sdk" has no export "conector": did you mean Connector?\n  Write instead: import { op as OP, Connector as conector } from "connector-sdk";`);
+    expect(r.stderr).toContain(`lib/users.ts:8: sdk.Operations\n  "connector-sdk" has no export "Operations": Fivetran's Python SDK calls op Operations\n  Write instead: sdk.op`);
+    expect(r.stderr).not.toContain("sdk.op\n  \"connector-sdk\" has no export \"op\"");
+    expect(r.stderr).not.toContain("Cannot read properties of undefined");
+
+    // The same port with the names fixed as told runs.
+    fs.writeFileSync(
+      path.join(dir, "lib/users.ts"),
+      `import * as sdk from "connector-sdk";
+const { log: Logging } = require("connector-sdk");
+export async function syncUsers(state: any) {
+  sdk.op.upsert("users", { id: 1 });
+  sdk.op.checkpoint(state);
+  Logging.info("done");
+}
+`,
+    );
+    const fixed = await debug(dir);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(query(dir, "SELECT id FROM users")).toEqual([{ id: 1 }]);
+  });
+
+  it("names a connector-sdk/testing name that does not exist, and leaves other packages alone", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { run_sync } from "connector-sdk/testing";
+import { something } from "zod";
+export default { update() { void run_sync; void something; op.checkpoint({}); } };
+`,
+    });
+    const r = await debug(dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`connector.ts:2: import { run_sync } from "connector-sdk/testing"\n  "connector-sdk/testing" has no export "run_sync": did you mean runSync?`);
+    expect(r.stderr).not.toContain("zod");
   });
 });
 

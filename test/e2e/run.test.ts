@@ -554,3 +554,42 @@ function writeSeed(dir: string, state: object): string {
   return file;
 }
 
+
+describe("connector run: a forgotten await", () => {
+  it("ends the same way every time in PostgreSQL, whenever the work update() did not await comes back (page delays 0 to 40 ms)", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op, log } from "connector-sdk";
+const delay = Number(process.env.PAGE_DELAY_MS);
+async function syncUsers(state: any) {
+  op.upsert("users", { id: 0 });
+  for (let page = 1; page <= 3; page++) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    log.info("page " + page);
+    try {
+      op.upsert("users", { id: page });
+      op.checkpoint({ page });
+    } catch {
+      // Carries on past the refused operation, to fail on its own below.
+    }
+    if (page === 2) throw new TypeError("page 2 has no items");
+  }
+}
+export default { update(configuration: any, state: any) { syncUsers(state); } };
+`,
+    });
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const schema = freshSchema();
+      const r = await cli(["run", "--destination", pg().url("postgres", schema)], { cwd: dir, env: { PAGE_DELAY_MS: String(i * 8) } });
+      const rows = await pg().sql(`SELECT id FROM "${schema}".users ORDER BY id`);
+      const state = await pg().sql(`SELECT count(*)::int AS n FROM "${schema}"._connector_state`);
+      outcomes.add(JSON.stringify({ exit: r.exitCode, stderr: r.stderr.replace(/ in \d+(\.\d+)? m?s/g, "").replaceAll(schema, "<schema>"), rows, state }, null, 1));
+    }
+    expect([...outcomes], "every run must end alike").toHaveLength(1);
+    const only = JSON.parse([...outcomes][0]!) as { exit: number; stderr: string; rows: unknown[] };
+    expect(only.exit, only.stderr).toBe(0);
+    expect(only.stderr).toContain("Warning: update() returned without waiting for work it started");
+    expect(only.stderr).not.toContain("page 1");
+    expect(only.rows).toHaveLength(1);
+  }, 120_000);
+});

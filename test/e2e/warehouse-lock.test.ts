@@ -82,9 +82,12 @@ describe("two projects naming one warehouse file", () => {
         for (const logFormat of ["plain", "json"]) {
           const r = await cli(["run", "--destination", destination, "--log-format", logFormat], { cwd: pb });
           expect(r.exitCode, `${destination} ${logFormat}: ${r.stderr}`).toBe(2);
-          expect(r.stderr).toMatch(REFUSED(path.resolve(destination.slice(kind.length + 1))));
-          expect(r.stderr).toContain(`from the project ${pa} (pid ${holder.child.pid}`);
-          if (logFormat === "json") expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ type: "error", exitCode: 2 });
+          // --log-format json: every line is JSON on stdout, the refusal its last, an error line.
+          const last = logFormat === "json" ? (JSON.parse(r.stdout.trim().split("\n").pop()!) as { type: string; exitCode: number; message: string }) : undefined;
+          if (last) expect(last).toMatchObject({ type: "error", exitCode: 2 });
+          const said = last ? last.message : r.stderr;
+          expect(said).toMatch(REFUSED(path.resolve(destination.slice(kind.length + 1))));
+          expect(said).toContain(`from the project ${pa} (pid ${holder.child.pid}`);
         }
       }
       // CONNECTOR_DESTINATION and destination.json name it too.
