@@ -36,6 +36,22 @@ export interface CheckpointSummary {
   state?: string;
 }
 
+/** One page of a table's rows, newest first (connector ui). */
+export interface RowPage {
+  columns: string[];
+  rows: Record<string, unknown>[];
+  /** Opaque: give it as `after` for the next page; undefined on the last page. */
+  next?: string;
+}
+
+export interface RowPageOptions {
+  limit: number;
+  /** The `next` of the previous page. */
+  after?: string;
+  /** Only rows whose first primary key column, as text, equals this. */
+  key?: string;
+}
+
 export interface WarehouseReader {
   /** Every table, with its primary key and columns, sorted by name. */
   tables(): Promise<TableSummary[]>;
@@ -43,6 +59,11 @@ export interface WarehouseReader {
   rows(table: string): Promise<Record<string, unknown>[]>;
   /** The N most recently synced rows of a table. */
   latestRows(table: string, limit: number): Promise<{ columns: string[]; rows: Record<string, unknown>[] }>;
+  /**
+   * A page of rows, newest synced first, by a keyset query on (_fivetran_synced, row id): each page is one
+   * bounded query, the table is never loaded. An unknown table is a UsageError naming it.
+   */
+  rowPage(table: string, options: RowPageOptions): Promise<RowPage>;
   /** Every checkpoint, oldest first, with every state held in memory: for short histories (tests) only. */
   checkpoints(): Promise<CheckpointRecord[]>;
   /**

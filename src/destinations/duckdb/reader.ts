@@ -88,6 +88,33 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
       const rows = await all(`SELECT ${names.map(q).join(", ")} FROM ${tableRef(table)} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ${Math.floor(limit)}`);
       return { columns: names, rows: rows.map((r) => canonical(r, types)) };
     },
+    async rowPage(table, { limit, after, key }) {
+      const columns = await known(table);
+      const types = typesOf(columns);
+      types.set(SYNCED, { type: "UTC_DATETIME" });
+      const names = [...columns.map((c) => c.name), SYNCED, DELETED];
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (after !== undefined) {
+        const [us, rowid] = JSON.parse(Buffer.from(after, "base64url").toString("utf8")) as [string, number];
+        where.push(`(epoch_us(${q(SYNCED)}) < ?::BIGINT OR (epoch_us(${q(SYNCED)}) = ?::BIGINT AND rowid < ?))`);
+        params.push(us, us, rowid);
+      }
+      const pk = columns.find((c) => c.primaryKey);
+      if (key !== undefined && pk) {
+        where.push(`CAST(${q(pk.name)} AS VARCHAR) = ?`);
+        params.push(key);
+      }
+      const rows = await all(
+        `SELECT rowid AS "__rowid", epoch_us(${q(SYNCED)})::VARCHAR AS "__us", ${names.map(q).join(", ")} FROM ${tableRef(table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ${Math.floor(limit) + 1}`,
+        params,
+      );
+      const more = rows.length > limit;
+      if (more) rows.pop();
+      const last = rows[rows.length - 1];
+      const next = more && last ? Buffer.from(JSON.stringify([String(last.__us), Number(last.__rowid)])).toString("base64url") : undefined;
+      return { columns: names, rows: rows.map(({ __rowid, __us, ...r }) => canonical(r, types)), next };
+    },
     async checkpoints(): Promise<CheckpointRecord[]> {
       const rows = await all(`SELECT seq, run, time, state::VARCHAR AS state, operations::VARCHAR AS operations FROM ${META_SCHEMA}.checkpoints ORDER BY seq`);
       return rows.map((r) => ({

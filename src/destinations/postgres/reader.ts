@@ -81,6 +81,33 @@ export async function postgresReader(o: PostgresOptions): Promise<PostgresReader
       const types = typesOf(columns);
       return { columns: names, rows: rows.map((r) => canonical(r, types)) };
     },
+    async rowPage(table, { limit, after, key }) {
+      const columns = await known(table);
+      const names = [...columns.map((c) => c.name), SYNCED, DELETED];
+      const where: string[] = [];
+      const values: unknown[] = [];
+      const us = `(extract(epoch from ${q(SYNCED)}) * 1000000)::bigint`;
+      if (after !== undefined) {
+        const [at, ctid] = JSON.parse(Buffer.from(after, "base64url").toString("utf8")) as [string, string];
+        values.push(at, ctid);
+        where.push(`(${us} < $1::bigint OR (${us} = $1::bigint AND ctid < $2::tid))`);
+      }
+      const pk = columns.find((c) => c.primaryKey);
+      if (key !== undefined && pk) {
+        values.push(key);
+        where.push(`${q(pk.name)}::text = $${values.length}`);
+      }
+      const rows = await all(
+        `SELECT ctid::text AS "__ctid", ${us}::text AS "__us", ${names.map(q).join(", ")} FROM ${ref(table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${q(SYNCED)} DESC, ctid DESC LIMIT ${Math.floor(limit) + 1}`,
+        values,
+      );
+      const more = rows.length > limit;
+      if (more) rows.pop();
+      const last = rows[rows.length - 1];
+      const next = more && last ? Buffer.from(JSON.stringify([String(last.__us), String(last.__ctid)])).toString("base64url") : undefined;
+      const types = typesOf(columns);
+      return { columns: names, rows: rows.map(({ __ctid, __us, ...r }) => canonical(r, types)), next };
+    },
     async checkpoints(): Promise<CheckpointRecord[]> {
       const rows = await all<{ seq: string; run: string; time: string; state: string; operations: string }>(
         `SELECT seq, run, time, state::text AS state, operations::text AS operations FROM ${ref(META.checkpoints)} WHERE connector = $1 ORDER BY seq`,

@@ -4,7 +4,7 @@ import { exactRow } from "../../util/exact.js";
 import { DELETED, GENERATION, q, SYNCED } from "./warehouse.js";
 
 import type { CheckpointRecord } from "../destination.js";
-import type { CheckpointSummary, ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
+import type { CheckpointSummary, ColumnSummary, RowPage, RowPageOptions, TableSummary, WarehouseReader } from "../reader.js";
 import { openReadOnly, readCheckpoints } from "./warehouse.js";
 
 /** A reader over a warehouse file, opened read-only (a read-only folder works too). */
@@ -14,6 +14,7 @@ export function sqliteReader(file: string): WarehouseReader {
     tables: async () => summarize(db),
     rows: async (table) => allRows(db, table),
     latestRows: async (table, limit) => latestRows(db, table, limit),
+    rowPage: async (table, options) => rowPage(db, table, options),
     checkpoints: async () => readCheckpoints(db) as CheckpointRecord[],
     eachCheckpoint: (options = {}) => eachCheckpoint(db, options),
     checkpoint: async (seq) => db.prepare("SELECT seq, run, time, state, operations FROM _connector_checkpoints WHERE seq = ?").get(seq) as CheckpointRecord | undefined,
@@ -92,4 +93,32 @@ export function latestRows(db: Database.Database, table: string, limit: number):
   const rows = db.prepare(`SELECT ${columns.map(q).join(", ")} FROM ${q(table)} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`).safeIntegers(true).all(limit) as Record<string, unknown>[];
   for (const row of rows) exactRow(row);
   return { columns, rows };
+}
+
+/** A page newest first: keyset on (_fivetran_synced, rowid), so page n costs what page 1 costs. */
+export function rowPage(db: Database.Database, table: string, { limit, after, key }: RowPageOptions): RowPage {
+  const { columns } = latestRows(db, table, 0);
+  const pk = db.prepare("SELECT column_name AS c FROM _connector_columns WHERE table_name = ? AND primary_key = 1 ORDER BY position LIMIT 1").get(table) as { c: string } | undefined;
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (after !== undefined) {
+    const [synced, rowid] = JSON.parse(Buffer.from(after, "base64url").toString("utf8")) as [string, number];
+    where.push(`(${q(SYNCED)} < ? OR (${q(SYNCED)} = ? AND rowid < ?))`);
+    params.push(synced, synced, rowid);
+  }
+  if (key !== undefined && pk) {
+    where.push(`CAST(${q(pk.c)} AS TEXT) = ?`);
+    params.push(key);
+  }
+  const sql = `SELECT rowid AS "__rowid", ${columns.map(q).join(", ")} FROM ${q(table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`;
+  const rows = db.prepare(sql).safeIntegers(true).all(...params, limit + 1) as Record<string, unknown>[];
+  const more = rows.length > limit;
+  if (more) rows.pop();
+  const last = rows[rows.length - 1];
+  const next = more && last ? Buffer.from(JSON.stringify([last[SYNCED], Number(last.__rowid)])).toString("base64url") : undefined;
+  for (const row of rows) {
+    delete row.__rowid;
+    exactRow(row);
+  }
+  return { columns, rows, next };
 }
