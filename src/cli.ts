@@ -248,6 +248,22 @@ program
     await inspect(args.own[0], { ...opts, project: args.dir });
   });
 
+program
+  .command("ui")
+  .description("Serve a read-only web view of the project on 127.0.0.1: checkpoints and their state diffs, tables, runs, recorded HTTP")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .addOption(new Option("--project <dir>", "alias of [project-dir]").hideHelp())
+  .option("--port <n>", "the port to serve on (default 4848; 0 takes any free port)")
+  .option("--host <address>", "the address to bind (default 127.0.0.1; another one is reachable from the network, with a warning)")
+  .option("--no-open", "print the URL only; do not open a browser")
+  .option("--destination <url>", "show a connector in PostgreSQL (or a duckdb:/sqlite: file) instead of files/ (default: $CONNECTOR_DESTINATION if it is a URL)")
+  .option("--name <name>", "with --destination: the connector's name (default: the project folder's name)")
+  .option("--state <file>", "the state file to show (default: $CONNECTOR_STATE, else files/state.json)")
+  .action(async (dir: string | undefined, opts) => {
+    const { uiCommand } = await import("./commands/ui.js");
+    await uiCommand(afterFixed([dir], 0, opts.project).dir, opts);
+  });
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

@@ -7,7 +7,7 @@ import { ROOT } from "../helpers.js";
  * The import rules of docs/architecture.md. Only runtime imports count: `import type` is
  * free, since a type costs nothing at run time and layers share their contract's types.
  */
-const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "commands", "ui", "util"];
+const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "commands", "ui", "web", "util"];
 const RULES: Record<string, string[]> = {
   util: [],
   sdk: ["util"],
@@ -20,8 +20,10 @@ const RULES: Record<string, string[]> = {
   replay: ["sdk", "normalize", "destinations", "state", "sync", "project", "util"],
   verify: ["sdk", "extract", "normalize", "destinations", "state", "sync", "replay", "util"],
   setup: ["sdk", "state", "sync", "project", "util"],
-  host: ALL.filter((f) => !["commands", "ui"].includes(f)),
+  host: ALL.filter((f) => !["commands", "ui", "web"].includes(f)),
   ui: ["util"],
+  // The web view (connector ui): reads a project like the read-only commands, renders HTML.
+  web: ["destinations", "project", "state", "replay", "util"],
   commands: ALL,
   // The three entry points: the SDK a connector imports, the testing API, and the CLI.
   "index.ts": ["sdk", "normalize", "util"],

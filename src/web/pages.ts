@@ -1,0 +1,111 @@
+/** The overview and the table pages. */
+import path from "node:path";
+import type { TableSummary } from "../destinations/reader.js";
+import { fmt, html, json, notice, raw, table, type Html } from "./html.js";
+import { collectRuns, span, totals, type RunSummary } from "./runs.js";
+import { crashReports, readState, withReader, type ProjectSource } from "./source.js";
+import { NotFound } from "./errors.js";
+import { parseJsonExact } from "../util/exact.js";
+
+const SYSTEM = new Set(["_fivetran_synced", "_fivetran_deleted", "_fivetran_id", "_connector_generation"]);
+export const PAGE_ROWS = 50;
+
+export function describeDestination(s: ProjectSource): string {
+  return s.spec.kind === "postgres" ? `PostgreSQL ${s.location}` : `${s.spec.kind === "sqlite" ? "SQLite" : "DuckDB"} ${s.location}`;
+}
+
+export function runStatus(r: RunSummary): Html {
+  return r.crash ? html`<span class="status-failed">failed</span>` : html`<span class="status-ok">committed</span>`;
+}
+
+export function opsLine(r: RunSummary): string {
+  const t = totals(r.byTable);
+  return `${fmt(t.upserts)} upserts, ${fmt(t.updates)} updates, ${fmt(t.deletes)} deletes, ${fmt(t.truncates)} truncates`;
+}
+
+export async function overview(s: ProjectSource): Promise<Html> {
+  const crashes = crashReports(s);
+  const read = await withReader(s, async (reader) => ({ tables: await reader.tables(), runs: await collectRuns(reader.eachCheckpoint(), crashes) }));
+  const state = await readState(s);
+  const runs = read.ok ? read.value.runs : await collectRuns([], crashes);
+  const last = runs[0];
+  return html`<h1>Overview</h1>
+<dl><dt>Connector</dt><dd><code>${path.relative(s.project.dir, s.connectorFile)}</code> in <code>${s.project.dir}</code></dd>
+<dt>Destination</dt><dd>${describeDestination(s)}</dd></dl>
+${read.ok ? "" : notice("warn", html`The warehouse cannot be read now: ${read.reason} The rest of the page is shown.`)}
+<h2>Last run</h2>
+${last ? lastRun(last) : html`<p class="muted">No run yet: run <code>connector debug</code>.</p>`}
+<h2>Tables</h2>
+${read.ok ? tablesTable(read.value.tables) : html`<p class="muted">Not readable now.</p>`}
+<h2>State now</h2>
+${state.ok ? (state.value === undefined ? html`<p class="muted">No state yet: the next sync starts from {}.</p>` : json(state.value)) : notice("error", state.reason)}`;
+}
+
+function lastRun(r: RunSummary): Html {
+  return html`<dl><dt>Status</dt><dd>${runStatus(r)}${r.run !== undefined ? html` · run ${r.run}` : ""}</dd>
+<dt>Checkpoints</dt><dd>${r.checkpoints ? html`${fmt(r.checkpoints)} (<a href="/checkpoints/${r.firstSeq}">${r.firstSeq}</a> to <a href="/checkpoints/${r.lastSeq}">${r.lastSeq}</a>)` : "none committed"}</dd>
+<dt>Operations</dt><dd>${opsLine(r)}</dd>
+<dt>Time</dt><dd>${r.start}${r.end !== r.start ? ` to ${r.end}` : ""}</dd>
+<dt>Duration</dt><dd>${span(r)} <span class="muted">(first to last checkpoint)</span></dd>
+<dt>Peak memory</dt><dd class="muted">not recorded by the run (see the summary printed by connector debug)</dd>
+${r.crash ? html`<dt>Error</dt><dd>${crashBlock(r)}</dd>` : ""}</dl>`;
+}
+
+export function crashBlock(r: RunSummary): Html {
+  const c = r.crash!;
+  return html`<span class="status-failed">${c.reason}</span><details><summary>crash report <code>${c.file}</code></summary>${json({ command: c.command, error: c.error, counts: c.counts, lastCheckpoint: c.lastCheckpoint })}<h3>Last log lines</h3><pre>${c.log.join("\n")}</pre></details>`;
+}
+
+function tablesTable(tables: TableSummary[]): Html {
+  if (tables.length === 0) return html`<p class="muted">No tables yet.</p>`;
+  return table(
+    ["Table", "Primary key", "Live rows", "Deleted rows", "Last synced"],
+    tables.map((t) => [html`<a href="/tables/${encodeURIComponent(t.table)}">${t.table}</a>`, t.primaryKey.join(", "), fmt(t.rows - t.deleted), fmt(t.deleted), t.lastSynced ?? "never"]),
+    { numeric: [2, 3] },
+  );
+}
+
+export async function tablePage(s: ProjectSource, name: string, query: URLSearchParams): Promise<Html> {
+  const after = query.get("after") ?? undefined;
+  const key = query.get("key") || undefined;
+  const read = await withReader(s, async (reader) => {
+    const summary = (await reader.tables()).find((t) => t.table === name);
+    if (!summary) throw new NotFound(`No table "${name}" in ${describeDestination(s)}.`);
+    return { summary, page: await reader.rowPage(name, { limit: PAGE_ROWS, after, key }) };
+  });
+  if (!read.ok) return html`<h1>${name}</h1>${notice("warn", html`The warehouse cannot be read now: ${read.reason}`)}`;
+  const { summary, page } = read.value;
+  const types = new Map(summary.columns.map((c) => [c.name, c]));
+  const columns = table(
+    ["Column", "Type", ""],
+    page.columns.map((c) => [c, types.get(c)?.type ?? (SYSTEM.has(c) ? "system" : "(untyped)"), raw([types.get(c)?.primaryKey ? '<span class="tag pk">primary key</span>' : "", SYSTEM.has(c) ? '<span class="tag">system</span>' : "", types.get(c) && !types.get(c)!.declared ? '<span class="tag">inferred</span>' : ""].join(""))]),
+  );
+  const isJson = (c: string): boolean => /^JSON/i.test(types.get(c)?.type ?? "");
+  const head = page.columns.map((c) => (types.get(c)?.primaryKey ? html`${c} <span class="tag pk">PK</span>` : SYSTEM.has(c) ? html`<span class="muted">${c}</span>` : html`${c}`));
+  const deleted = (r: Record<string, unknown>): boolean => r._fivetran_deleted === 1 || r._fivetran_deleted === true || r._fivetran_deleted === 1n;
+  const rows = page.rows.map((r) => page.columns.map((c) => cell(r[c], isJson(c))));
+  const marks = page.rows.map((r) => (deleted(r) ? "deleted" : ""));
+  const self = `/tables/${encodeURIComponent(name)}`;
+  const keep = key ? `&key=${encodeURIComponent(key)}` : "";
+  return html`<h1>${name}</h1>
+<p>${fmt(summary.rows - summary.deleted)} live rows, ${fmt(summary.deleted)} deleted · primary key ${summary.primaryKey.join(", ")} · last synced ${summary.lastSynced ?? "never"}</p>
+${summary.problems.map((p) => notice("error", p))}
+<h2>Columns</h2>${columns}
+<h2>Rows <span class="muted">(newest synced first, ${PAGE_ROWS} a page; deleted rows struck through)</span></h2>
+<form class="filter" method="get" action="${self}"><label>${summary.primaryKey[0] ?? "key"} = <input name="key" value="${key ?? ""}" aria-label="filter on the primary key"></label><button>Filter</button>${key ? html`<a href="${self}">clear</a>` : ""}</form>
+${page.rows.length ? table(head, rows, { rowClass: (i) => marks[i]! }) : html`<p class="muted">${key ? "No row with that key." : "No rows."}</p>`}
+<div class="pager">${after ? html`<a href="${self}${key ? `?key=${encodeURIComponent(key)}` : ""}">← first page</a>` : ""}${page.next ? html`<a href="${self}?after=${page.next}${raw(keep)}" rel="next" id="next-page">next page →</a>` : html`<span class="muted">last page</span>`}</div>`;
+}
+
+function cell(v: unknown, isJson: boolean): Html | string {
+  if (v === null || v === undefined) return html`<span class="muted">NULL</span>`;
+  if (Buffer.isBuffer(v)) return html`<span class="muted">&lt;${v.length} bytes&gt;</span>`;
+  if (isJson && typeof v === "string") {
+    try {
+      return json(parseJsonExact(v));
+    } catch {
+      return v;
+    }
+  }
+  return typeof v === "string" ? v : String(v);
+}
