@@ -52,14 +52,14 @@ export function page(f: Frame): string {
 }
 
 /** A semantic table; `numeric` columns are right-aligned. */
-export function table(head: (string | Html)[], rows: (string | number | Html | null | undefined)[][], options: { numeric?: number[]; caption?: string; rowClass?: (i: number) => string } = {}): Html {
+export function table(head: (string | Html)[], rows: (string | number | Html | null | undefined)[][], options: { numeric?: number[]; caption?: string; rowClass?: (i: number) => string; id?: string; className?: string } = {}): Html {
   const num = new Set(options.numeric ?? []);
   const th = head.map((h, i) => html`<th scope="col"${raw(num.has(i) ? ' class="n"' : "")}>${h}</th>`);
   const tr = rows.map((r, ri) => {
     const cls = options.rowClass?.(ri);
     return html`<tr${raw(cls ? ` class="${esc(cls)}"` : "")} tabindex="-1">${r.map((c, i) => html`<td${raw(num.has(i) ? ' class="n"' : "")}>${c}</td>`)}</tr>`;
   });
-  return html`<table>${options.caption ? html`<caption>${options.caption}</caption>` : ""}<thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return html`<table${raw(options.id ? ` id="${esc(options.id)}"` : "")}${raw(options.className ? ` class="${esc(options.className)}"` : "")}>${options.caption ? html`<caption>${options.caption}</caption>` : ""}<thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
 /** A JSON value, pretty-printed (integers beyond 2^53 exact). */

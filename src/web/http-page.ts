@@ -55,7 +55,7 @@ function exchange(x: Exchange): Html {
 
 function headers(h: Headers): Html {
   const rows = Object.entries(h).map(([k, v]) => [k, SECRET_HEADER.test(k) ? MASK : Array.isArray(v) ? v.join(", ") : v]);
-  return rows.length ? table(["Header", "Value"], rows) : html`<p class="muted">none</p>`;
+  return rows.length ? table(["Header", "Value"], rows, { className: "headers" }) : html`<p class="muted">none</p>`;
 }
 
 function body(bytes: Buffer | undefined, h: Headers): Html | string {

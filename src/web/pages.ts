@@ -8,6 +8,7 @@ import { NotFound } from "./errors.js";
 import { parseJsonExact } from "../util/exact.js";
 
 const SYSTEM = new Set(["_fivetran_synced", "_fivetran_deleted", "_fivetran_id", "_connector_generation"]);
+const SYSTEM_TYPES: Record<string, string> = { _fivetran_synced: "UTC_DATETIME", _fivetran_deleted: "BOOLEAN" };
 export const PAGE_ROWS = 50;
 
 export function describeDestination(s: ProjectSource): string {
@@ -59,9 +60,9 @@ export function crashBlock(r: RunSummary): Html {
 function tablesTable(tables: TableSummary[]): Html {
   if (tables.length === 0) return html`<p class="muted">No tables yet.</p>`;
   return table(
-    ["Table", "Primary key", "Live rows", "Deleted rows", "Last synced"],
-    tables.map((t) => [html`<a href="/tables/${encodeURIComponent(t.table)}">${t.table}</a>`, t.primaryKey.join(", "), fmt(t.rows - t.deleted), fmt(t.deleted), t.lastSynced ?? "never"]),
-    { numeric: [2, 3] },
+    ["Table", "Primary key", "Rows", "Live", "Deleted", "Last synced"],
+    tables.map((t) => [html`<a href="/tables/${encodeURIComponent(t.table)}">${t.table}</a>`, t.primaryKey.join(", "), fmt(t.rows), fmt(t.rows - t.deleted), fmt(t.deleted), t.lastSynced ?? "never"]),
+    { numeric: [2, 3, 4] },
   );
 }
 
@@ -69,16 +70,21 @@ export async function tablePage(s: ProjectSource, name: string, query: URLSearch
   const after = query.get("after") ?? undefined;
   const key = query.get("key") || undefined;
   const read = await withReader(s, async (reader) => {
-    const summary = (await reader.tables()).find((t) => t.table === name);
-    if (!summary) throw new NotFound(`No table "${name}" in ${describeDestination(s)}.`);
-    return { summary, page: await reader.rowPage(name, { limit: PAGE_ROWS, after, key }) };
+    try {
+      const page = await reader.rowPage(name, { limit: PAGE_ROWS, after, key });
+      return { page, summary: page.summary };
+    } catch (e) {
+      if (/^No table /.test((e as Error).message)) throw new NotFound(`No table "${name}" in ${describeDestination(s)}.`);
+      throw e;
+    }
   });
   if (!read.ok) return html`<h1>${name}</h1>${notice("warn", html`The warehouse cannot be read now: ${read.reason}`)}`;
   const { summary, page } = read.value;
   const types = new Map(summary.columns.map((c) => [c.name, c]));
+  const primaryKey = summary.columns.filter((c) => c.primaryKey).map((c) => c.name);
   const columns = table(
     ["Column", "Type", ""],
-    page.columns.map((c) => [c, types.get(c)?.type ?? (SYSTEM.has(c) ? "system" : "(untyped)"), raw([types.get(c)?.primaryKey ? '<span class="tag pk">primary key</span>' : "", SYSTEM.has(c) ? '<span class="tag">system</span>' : "", types.get(c) && !types.get(c)!.declared ? '<span class="tag">inferred</span>' : ""].join(""))]),
+    page.columns.map((c) => [c, types.get(c)?.type ?? SYSTEM_TYPES[c] ?? "(untyped)", raw([types.get(c)?.primaryKey ? '<span class="tag pk">primary key</span>' : "", SYSTEM.has(c) ? '<span class="tag">system</span>' : "", types.get(c) && !types.get(c)!.declared ? '<span class="tag">inferred</span>' : ""].join(""))]),
   );
   const isJson = (c: string): boolean => /^JSON/i.test(types.get(c)?.type ?? "");
   const head = page.columns.map((c) => (types.get(c)?.primaryKey ? html`${c} <span class="tag pk">PK</span>` : SYSTEM.has(c) ? html`<span class="muted">${c}</span>` : html`${c}`));
@@ -88,12 +94,11 @@ export async function tablePage(s: ProjectSource, name: string, query: URLSearch
   const self = `/tables/${encodeURIComponent(name)}`;
   const keep = key ? `&key=${encodeURIComponent(key)}` : "";
   return html`<h1>${name}</h1>
-<p>${fmt(summary.rows - summary.deleted)} live rows, ${fmt(summary.deleted)} deleted · primary key ${summary.primaryKey.join(", ")} · last synced ${summary.lastSynced ?? "never"}</p>
-${summary.problems.map((p) => notice("error", p))}
+<p><span id="counts">${fmt(summary.rows)} rows: ${fmt(summary.rows - summary.deleted)} live, ${fmt(summary.deleted)} deleted</span> · primary key ${primaryKey.join(", ")}</p>
 <h2>Columns</h2>${columns}
 <h2>Rows <span class="muted">(newest synced first, ${PAGE_ROWS} a page; deleted rows struck through)</span></h2>
-<form class="filter" method="get" action="${self}"><label>${summary.primaryKey[0] ?? "key"} = <input name="key" value="${key ?? ""}" aria-label="filter on the primary key"></label><button>Filter</button>${key ? html`<a href="${self}">clear</a>` : ""}</form>
-${page.rows.length ? table(head, rows, { rowClass: (i) => marks[i]! }) : html`<p class="muted">${key ? "No row with that key." : "No rows."}</p>`}
+<form class="filter" method="get" action="${self}"><label>${primaryKey[0] ?? "key"} = <input name="key" value="${key ?? ""}" aria-label="filter on the primary key"></label><button>Filter</button>${key ? html`<a href="${self}">clear</a>` : ""}</form>
+${page.rows.length ? table(head, rows, { rowClass: (i) => marks[i]!, id: "rows" }) : html`<p class="muted">${key ? "No row with that key." : "No rows."}</p>`}
 <div class="pager">${after ? html`<a href="${self}${key ? `?key=${encodeURIComponent(key)}` : ""}">← first page</a>` : ""}${page.next ? html`<a href="${self}?after=${page.next}${raw(keep)}" rel="next" id="next-page">next page →</a>` : html`<span class="muted">last page</span>`}</div>`;
 }
 

@@ -120,5 +120,9 @@ export function rowPage(db: Database.Database, table: string, { limit, after, ke
     delete row.__rowid;
     exactRow(row);
   }
-  return { columns, rows, next };
+  const described = (db.prepare("SELECT column_name AS name, type, declared, primary_key FROM _connector_columns WHERE table_name = ? ORDER BY position").all(table) as { name: string; type: string | null; declared: number; primary_key: number }[]).map(
+    (c): ColumnSummary => ({ name: c.name, type: c.type, declared: c.declared === 1, primaryKey: c.primary_key === 1 }),
+  );
+  const counts = db.prepare(`SELECT count(*) AS rows, coalesce(sum(${q(DELETED)}), 0) AS deleted FROM ${q(table)}`).get() as { rows: number; deleted: number };
+  return { columns, rows, next, summary: { columns: described, ...counts } };
 }

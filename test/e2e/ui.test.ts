@@ -1,0 +1,249 @@
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, makeProject, query, ROOT, startDebug, tempDir, waitFor } from "../helpers.js";
+import { launchBrowser, startUi, type RunningUi } from "../support/browser.js";
+
+/** Three checkpoints whose cursor goes 10 → 20 → 30; the second also deletes a user. */
+const CURSOR = `import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "users", primary_key: ["id"] }, { table: "events", primary_key: ["id"] }],
+  update(configuration, state: any) {
+    for (const cursor of [10, 20, 30]) {
+      if ((state.cursor ?? 0) >= cursor) continue;
+      op.upsert("users", { id: cursor, name: "user " + cursor, profile: { tags: ["a", "b"], level: cursor / 10 } });
+      op.upsert("events", { id: cursor, kind: "signup" });
+      if (cursor === 20) op.delete("users", { id: 10 });
+      op.checkpoint({ cursor });
+    }
+  },
+});
+`;
+
+/** README screenshots go to docs/images when asked for (CONNECTOR_UI_SCREENSHOTS=1), else to a temporary folder. */
+const shots = process.env.CONNECTOR_UI_SCREENSHOTS === "1" ? path.join(ROOT, "docs", "images") : tempDir("connector-shots-");
+
+let browser: BrowserContext;
+const servers: RunningUi[] = [];
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  for (const s of servers) await s.stop();
+});
+
+async function ui(dir: string, args: string[] = []): Promise<RunningUi> {
+  const s = await startUi(dir, args);
+  servers.push(s);
+  return s;
+}
+
+/** A page signed in through the printed URL (the token buys the cookie). */
+async function signedIn(s: RunningUi): Promise<Page> {
+  const page = await browser.newPage();
+  const r = await page.goto(s.url);
+  expect(r?.status()).toBe(200);
+  expect(page.url()).toBe(`${s.base}/`);
+  return page;
+}
+
+async function debugged(connector = CURSOR): Promise<string> {
+  const dir = makeProject({ "connector.ts": connector });
+  const r = await cli(["debug"], { cwd: dir });
+  expect(r.exitCode, r.stderr).toBe(0);
+  return dir;
+}
+
+/** A GET with a chosen Host header and no cookie, which a browser will not send. */
+function rawGet(base: string, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${base}${pathname}`, { headers }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+describe("connector ui", () => {
+  it("checkpoints: the timeline lists 3 checkpoints and checkpoint 2 shows the cursor going from 10 to 20", async () => {
+    const dir = await debugged();
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    await page.screenshot({ path: path.join(shots, "ui-overview.png"), fullPage: true });
+    await page.goto(`${s.base}/checkpoints`);
+    await expect.poll(() => page.locator("main tbody tr").count()).toBe(3);
+    await page.goto(`${s.base}/checkpoints/2`);
+    const change = page.locator("main tr.changed");
+    expect(await change.count()).toBe(1);
+    expect((await change.locator("td").allInnerTexts()).map((t) => t.trim())).toEqual(["cursor", "changed", "10", "20"]);
+    expect(await page.locator("main").innerText()).toContain("connector state rewind 2");
+    await page.screenshot({ path: path.join(shots, "ui-checkpoint.png"), fullPage: true });
+    await page.goto(`${s.base}/checkpoints/99`);
+    expect(await page.locator("main").innerText()).toContain('No checkpoint "99"');
+    const missing = await page.goto(`${s.base}/tables/nope`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.locator("main").innerText()).toContain('No table "nope"');
+  });
+
+  it("tables: the overview and /tables/users show the counts connector inspect shows", async () => {
+    const dir = await debugged();
+    const inspect = await cli(["inspect", "--json"], { cwd: dir });
+    const { tables } = JSON.parse(inspect.stdout) as { tables: { table: string; rows: number; deleted: number }[] };
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    for (const t of tables) {
+      const cells = (await page.locator("main tr", { has: page.locator(`a[href="/tables/${t.table}"]`) }).locator("td").allInnerTexts()).map((x) => x.trim());
+      expect(cells.slice(2, 5)).toEqual([String(t.rows), String(t.rows - t.deleted), String(t.deleted)]);
+    }
+    const users = tables.find((t) => t.table === "users")!;
+    await page.click('a[href="/tables/users"]');
+    expect(await page.locator("#counts").innerText()).toBe(`${users.rows} rows: ${users.rows - users.deleted} live, ${users.deleted} deleted`);
+    expect(await page.locator("#rows tbody tr.deleted").count()).toBe(users.deleted);
+    expect(await page.locator("main").innerText()).toContain('"tags": [');
+  });
+
+  it("paging: a table of 200,000 rows opens its first page at once, and the next page follows it", async () => {
+    const dir = await debugged(`import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "big", primary_key: ["id"] }],
+  update() {
+    for (let i = 1; i <= 200_000; i++) {
+      op.upsert("big", { id: i, v: "row " + i });
+      if (i % 50_000 === 0) op.checkpoint({ i });
+    }
+  },
+});
+`);
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    const started = Date.now();
+    await page.goto(`${s.base}/tables/big`);
+    const took = Date.now() - started;
+    const first = await page.locator("#rows tbody tr td:first-child").allInnerTexts();
+    expect(first).toHaveLength(50);
+    expect(first[0]).toBe("200000");
+    expect(took, `first page of 200,000 rows took ${took} ms`).toBeLessThan(1000);
+    await page.click("#next-page");
+    const second = await page.locator("#rows tbody tr td:first-child").allInnerTexts();
+    expect(second).toHaveLength(50);
+    expect(Number(second[0])).toBe(Number(first[49]) - 1);
+    await page.fill('input[name="key"]', "12345");
+    await page.press('input[name="key"]', "Enter");
+    expect(await page.locator("#rows tbody tr td:first-child").allInnerTexts()).toEqual(["12345"]);
+  });
+
+  it("http: an Authorization header shows as ***, and its value is in no page and no response", async () => {
+    const secret = "sk_live_9f8e7d6c5b4a";
+    const dir = await debugged();
+    const cassette = {
+      version: 1,
+      recordedWith: "test",
+      recordedAt: "2026-12-01T00:00:00.000Z",
+      interactions: [
+        {
+          run: "sync",
+          request: { method: "GET", url: "https://api.example.test/users?page=3", headers: { authorization: `Bearer ${secret}`, accept: "application/json" } },
+          response: { status: 200, headers: { "content-type": "application/json" }, body: { json: { users: [{ id: 1 }], echo: secret } } },
+        },
+      ],
+    };
+    fs.mkdirSync(path.join(dir, "fixtures", "default"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "fixtures", "default", "cassette.json"), JSON.stringify(cassette));
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    const bodies: string[] = [];
+    page.on("response", (r) => {
+      if (!r.url().endsWith("/events")) bodies.push(r.url());
+    });
+    await page.goto(`${s.base}/http`);
+    await page.click("main details summary");
+    const row = page.locator("table.headers tr", { has: page.locator("td", { hasText: /^authorization$/ }) });
+    expect((await row.locator("td").allInnerTexts())[1]).toBe("***");
+    expect(await page.locator("main").innerText()).toContain("api.example.test/users?page=3");
+    expect(await page.content()).not.toContain(secret);
+    for (const p of ["/", "/http", "/runs", "/checkpoints", "/checkpoints/1", "/tables/users"]) {
+      const r = await page.request.get(`${s.base}${p}`);
+      expect(await r.text(), p).not.toContain(secret);
+    }
+    expect(bodies.length).toBeGreaterThan(0);
+  });
+
+  it("access: no token gives 401, a foreign Host header 403", async () => {
+    const dir = await debugged();
+    const s = await ui(dir);
+    expect((await rawGet(s.base, "/")).status).toBe(401);
+    expect((await rawGet(s.base, "/checkpoints/1")).status).toBe(401);
+    expect((await rawGet(s.base, "/?token=wrong")).status).toBe(401);
+    const token = new URL(s.url).searchParams.get("token")!;
+    expect((await rawGet(s.base, `/?token=${token}`, { Host: `attacker.example:${s.port}` })).status).toBe(403);
+    const ok = await rawGet(s.base, `/?token=${token}`);
+    expect(ok.status).toBe(303);
+  });
+
+  it("offline: the browser asks nothing of any origin but the server's", async () => {
+    const dir = await debugged();
+    const s = await ui(dir);
+    const page = await browser.newPage();
+    const asked: string[] = [];
+    await page.route("**/*", (route) => {
+      asked.push(route.request().url());
+      return route.request().url().startsWith(`${s.base}/`) ? route.continue() : route.abort();
+    });
+    await page.goto(s.url);
+    for (const p of ["/tables/users", "/checkpoints", "/checkpoints/2", "/runs", "/http"]) await page.goto(`${s.base}${p}`);
+    expect(asked.length).toBeGreaterThan(6);
+    expect(asked.filter((u) => !u.startsWith(`${s.base}/`))).toEqual([]);
+    expect(asked).toContain(`${s.base}/assets/app.css`);
+  });
+
+  it("live: during a running connector debug, a new checkpoint appears in the timeline without a reload", async () => {
+    const dir = makeProject({
+      "connector.ts": `import fs from "node:fs";
+import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "users", primary_key: ["id"] }],
+  async update() {
+    op.upsert("users", { id: 1 });
+    op.checkpoint({ cursor: 1 });
+    while (!fs.existsSync("go")) await new Promise((r) => setTimeout(r, 20));
+    op.upsert("users", { id: 2 });
+    op.checkpoint({ cursor: 2 });
+  },
+});
+`,
+    });
+    const sync = startDebug(dir);
+    await waitFor(() => fs.existsSync(path.join(dir, "files", "warehouse.db")) && query(dir, "SELECT 1 FROM sqlite_master WHERE name = '_connector_checkpoints'").length === 1 && query(dir, "SELECT seq FROM _connector_checkpoints").length === 1);
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    await page.goto(`${s.base}/checkpoints`);
+    expect(await page.locator("main tbody tr").count()).toBe(1);
+    await page.waitForFunction(() => document.getElementById("live")?.textContent === "live");
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+    fs.writeFileSync(path.join(dir, "go"), "");
+    await expect.poll(() => page.locator("main tbody tr").count(), { timeout: 20_000 }).toBe(2);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    expect(await sync.exited).toBe(0);
+  });
+
+  it("a missing project or a port in use is an error with exit 2", async () => {
+    const empty = tempDir();
+    const none = await cli(["ui", "--no-open", "--port", "0"], { cwd: empty });
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain("No connector in");
+    const dir = await debugged();
+    const s = await ui(dir);
+    const busy = await cli(["ui", "--no-open", "--port", String(s.port)], { cwd: dir });
+    expect(busy.exitCode).toBe(2);
+    expect(busy.stderr).toContain(`Port ${s.port} on 127.0.0.1 is in use`);
+    const wide = await startUi(dir, ["--host", "0.0.0.0"]);
+    servers.push(wide);
+    expect(wide.stderr()).toContain("Serving on 0.0.0.0, not 127.0.0.1");
+  });
+});
