@@ -1182,6 +1182,17 @@ export default {
     code: 2,
     says: [/Nothing in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_empty yet: no connector has run there \(no _connector_columns table\)\. Run `connector run` first\./],
   },
+  // connector ui (issue 24): each fails before it serves anything.
+  { id: "ui-port-invalid", files: ok, args: ["__command__", "ui", "--no-open", "--port", "http"], code: 2, says: ['--port takes a port number from 0 to 65535 (0: any free port), got "http"'] },
+  { id: "ui-host-not-here", files: ok, args: ["__command__", "ui", "--no-open", "--port", "0", "--host", "203.0.113.7"], code: 2, says: ["Cannot serve on 203.0.113.7: it is not an address of this machine."] },
+  {
+    id: "ui-warehouse-unreadable",
+    files: { ...ok, "files/warehouse.db": "this is not a database, just some bytes ".repeat(200) },
+    args: ["__command__", "ui", "--no-open", "--port", "0"],
+    code: 2,
+    says: ["Cannot show this project:", "file is not a database"],
+  },
+  { id: "ui-no-connector", files: { "README.md": "" }, args: ["__command__", "ui", "--no-open", "--port", "0"], code: 2, says: ["No connector in"] },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
