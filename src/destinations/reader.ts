@@ -42,8 +42,8 @@ export interface RowPage {
   rows: Record<string, unknown>[];
   /** Opaque: give it as `after` for the next page; undefined on the last page. */
   next?: string;
-  /** The table's columns (data columns only) and row counts. */
-  summary: { columns: ColumnSummary[]; rows: number; deleted: number };
+  /** The table's columns (data columns only), and its row counts on the first page only (a count scans the table). */
+  summary: { columns: ColumnSummary[]; counts?: { rows: number; deleted: number } };
 }
 
 export interface RowPageOptions {

@@ -94,7 +94,7 @@ export async function tablePage(s: ProjectSource, name: string, query: URLSearch
   const self = `/tables/${encodeURIComponent(name)}`;
   const keep = key ? `&key=${encodeURIComponent(key)}` : "";
   return html`<h1>${name}</h1>
-<p><span id="counts">${fmt(summary.rows)} rows: ${fmt(summary.rows - summary.deleted)} live, ${fmt(summary.deleted)} deleted</span> · primary key ${primaryKey.join(", ")}</p>
+<p>${summary.counts ? html`<span id="counts">${fmt(summary.counts.rows)} rows: ${fmt(summary.counts.rows - summary.counts.deleted)} live, ${fmt(summary.counts.deleted)} deleted</span> · ` : ""}primary key ${primaryKey.join(", ")}</p>
 <h2>Columns</h2>${columns}
 <h2>Rows <span class="muted">(newest synced first, ${PAGE_ROWS} a page; deleted rows struck through)</span></h2>
 <form class="filter" method="get" action="${self}"><label>${primaryKey[0] ?? "key"} = <input name="key" value="${key ?? ""}" aria-label="filter on the primary key"></label><button>Filter</button>${key ? html`<a href="${self}">clear</a>` : ""}</form>

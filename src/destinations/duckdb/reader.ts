@@ -114,8 +114,9 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
       const last = rows[rows.length - 1];
       const next = more && last ? Buffer.from(JSON.stringify([String(last.__us), Number(last.__rowid)])).toString("base64url") : undefined;
       const page = { columns: names, rows: rows.map(({ __rowid, __us, ...r }) => canonical(r, types)), next };
+      if (after !== undefined) return { ...page, summary: { columns } };
       const counts = (await all(`SELECT count(*) AS n, count(*) FILTER (WHERE ${q(DELETED)}) AS d FROM ${tableRef(table)}`))[0]!;
-      return { ...page, summary: { columns, rows: Number(counts.n), deleted: Number(counts.d) } };
+      return { ...page, summary: { columns, counts: { rows: Number(counts.n), deleted: Number(counts.d) } } };
     },
     async checkpoints(): Promise<CheckpointRecord[]> {
       const rows = await all(`SELECT seq, run, time, state::VARCHAR AS state, operations::VARCHAR AS operations FROM ${META_SCHEMA}.checkpoints ORDER BY seq`);

@@ -107,8 +107,9 @@ export async function postgresReader(o: PostgresOptions): Promise<PostgresReader
       const next = more && last ? Buffer.from(JSON.stringify([String(last.__us), String(last.__ctid)])).toString("base64url") : undefined;
       const types = typesOf(columns);
       const page = { columns: names, rows: rows.map(({ __ctid, __us, ...r }) => canonical(r, types)), next };
+      if (after !== undefined) return { ...page, summary: { columns } };
       const [counts] = await all<{ n: string; d: string }>(`SELECT count(*) AS n, count(*) FILTER (WHERE ${q(DELETED)}) AS d FROM ${ref(table)}`);
-      return { ...page, summary: { columns, rows: Number(counts!.n), deleted: Number(counts!.d) } };
+      return { ...page, summary: { columns, counts: { rows: Number(counts!.n), deleted: Number(counts!.d) } } };
     },
     async checkpoints(): Promise<CheckpointRecord[]> {
       const rows = await all<{ seq: string; run: string; time: string; state: string; operations: string }>(

@@ -107,15 +107,21 @@ export function rowPage(db: Database.Database, table: string, { limit, after, ke
     params.push(synced, synced, rowid);
   }
   if (key !== undefined && pk) {
-    where.push(`CAST(${q(pk.c)} AS TEXT) = ?`);
+    // The column's affinity converts the text for the comparison, so the primary key's index serves it.
+    where.push(`${q(pk.c)} = ?`);
     params.push(key);
   }
-  const sql = `SELECT rowid AS "__rowid", ${columns.map(q).join(", ")} FROM ${q(table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`;
-  const rows = db.prepare(sql).safeIntegers(true).all(...params, limit + 1) as Record<string, unknown>[];
-  const more = rows.length > limit;
-  if (more) rows.pop();
-  const last = rows[rows.length - 1];
-  const next = more && last ? Buffer.from(JSON.stringify([last[SYNCED], Number(last.__rowid)])).toString("base64url") : undefined;
+  // The sort reads two columns per row; only the page's rows are then read whole, by rowid.
+  const sql = `SELECT rowid AS r, ${q(SYNCED)} AS s FROM ${q(table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${q(SYNCED)} DESC, rowid DESC LIMIT ?`;
+  const order = db.prepare(sql).all(...params, limit + 1) as { r: number; s: string }[];
+  const more = order.length > limit;
+  if (more) order.pop();
+  const last = order[order.length - 1];
+  const next = more && last ? Buffer.from(JSON.stringify([last.s, last.r])).toString("base64url") : undefined;
+  const byRowid = new Map<number, Record<string, unknown>>();
+  const read = db.prepare(`SELECT rowid AS "__rowid", ${columns.map(q).join(", ")} FROM ${q(table)} WHERE rowid = ?`).safeIntegers(true);
+  for (const { r } of order) byRowid.set(r, read.get(r) as Record<string, unknown>);
+  const rows = order.map(({ r }) => byRowid.get(r)!);
   for (const row of rows) {
     delete row.__rowid;
     exactRow(row);
@@ -123,6 +129,7 @@ export function rowPage(db: Database.Database, table: string, { limit, after, ke
   const described = (db.prepare("SELECT column_name AS name, type, declared, primary_key FROM _connector_columns WHERE table_name = ? ORDER BY position").all(table) as { name: string; type: string | null; declared: number; primary_key: number }[]).map(
     (c): ColumnSummary => ({ name: c.name, type: c.type, declared: c.declared === 1, primaryKey: c.primary_key === 1 }),
   );
+  if (after !== undefined) return { columns, rows, next, summary: { columns: described } };
   const counts = db.prepare(`SELECT count(*) AS rows, coalesce(sum(${q(DELETED)}), 0) AS deleted FROM ${q(table)}`).get() as { rows: number; deleted: number };
-  return { columns, rows, next, summary: { columns: described, ...counts } };
+  return { columns, rows, next, summary: { columns: described, counts } };
 }
