@@ -200,6 +200,12 @@ export default new Connector({
     expect(asked.length).toBeGreaterThan(6);
     expect(asked.filter((u) => !u.startsWith(`${s.base}/`))).toEqual([]);
     expect(asked).toContain(`${s.base}/assets/app.css`);
+    // Every asset the pages use, JavaScript and CSS together, stays under 300 KB uncompressed.
+    const assets = asked.filter((u) => u.startsWith(`${s.base}/assets/`));
+    let bytes = 0;
+    for (const u of new Set(assets)) bytes += (await (await page.request.get(u)).body()).length;
+    expect(new Set(assets).size).toBe(2);
+    expect(bytes).toBeLessThan(300 * 1024);
   });
 
   it("live: during a running connector debug, a new checkpoint appears in the timeline without a reload", async () => {
@@ -230,6 +236,34 @@ export default new Connector({
     await expect.poll(() => page.locator("main tbody tr").count(), { timeout: 20_000 }).toBe(2);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
     expect(await sync.exited).toBe(0);
+  });
+
+  it("runs: a failed run shows its error and its crash report, on the overview and in /runs", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "users", primary_key: ["id"] }],
+  update() {
+    op.upsert("users", { id: 1 });
+    op.checkpoint({ cursor: 1 });
+    throw new Error("the API answered 500 on page 3");
+  },
+});
+`,
+    });
+    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(1);
+    const report = fs.readdirSync(path.join(dir, "crash-reports"))[0]!;
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    const overview = await page.locator("main").innerText();
+    expect(overview).toMatch(/Status\s+failed · run 1/);
+    expect(overview).toContain("the API answered 500 on page 3");
+    await page.goto(`${s.base}/runs`);
+    const row = page.locator("main tbody tr").first();
+    expect(await row.locator(".status-failed").first().innerText()).toBe("failed");
+    await row.locator("summary").click();
+    expect(await row.innerText()).toContain(`crash-reports/${report}`);
+    expect(await row.innerText()).toContain("connector.ts:7");
   });
 
   it("a missing project or a port in use is an error with exit 2", async () => {
