@@ -1,6 +1,8 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, makeProject } from "../helpers.js";
+import { cli, makeProject, startDebug, waitFor } from "../helpers.js";
 import { launchBrowser, startUi, type RunningUi } from "../support/browser.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
@@ -72,5 +74,37 @@ describe("connector ui on every destination", () => {
     const page = await browser.newPage();
     await page.goto(s.url);
     expect(await page.content()).not.toContain(pg().password);
+  });
+
+  it("DuckDB held by a running sync: the page says the warehouse is in use, shows the rest, and reads it once the sync is done", async () => {
+    const dir = makeProject({
+      "connector.ts": `import fs from "node:fs";
+import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "users", primary_key: ["id"] }],
+  async update() {
+    op.upsert("users", { id: 1 });
+    op.checkpoint({ cursor: 1 });
+    fs.writeFileSync("waiting", "");
+    while (!fs.existsSync("go")) await new Promise((r) => setTimeout(r, 20));
+  },
+});
+`,
+    });
+    const sync = startDebug(dir, ["--destination", "duckdb"]);
+    await waitFor(() => fs.existsSync(path.join(dir, "waiting")));
+    const s = await startUi(dir);
+    servers.push(s);
+    const page = await browser.newPage();
+    await page.goto(s.url);
+    const main = await page.locator("main").innerText();
+    expect(main).toContain("The warehouse cannot be read now:");
+    expect(main).toContain("is in use by another process");
+    expect(main).toContain('"cursor": 1');
+    fs.writeFileSync(path.join(dir, "go"), "");
+    expect(await sync.exited, sync.stderr()).toBe(0);
+    await page.reload();
+    expect(await page.locator('a[href="/tables/users"]').count()).toBe(1);
+    expect(await page.locator("main").innerText()).not.toContain("cannot be read now");
   });
 });
