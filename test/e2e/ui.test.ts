@@ -108,7 +108,9 @@ describe("connector ui", () => {
     expect(await page.locator("main").innerText()).toContain('"tags": [');
   });
 
-  it("paging: a table of 200,000 rows opens its first page at once, and the next page follows it", async () => {
+  // The issue asks for the first page in under 1 s; the house rule forbids asserting a time in a test (the machine is shared), so the
+  // time is reported as an annotation and measured once in docs/performance.md; the test proves the page comes from one bounded query.
+  it("paging: a table of 200,000 rows opens its first page (time annotated), and the next page follows it", async ({ annotate }) => {
     const dir = await debugged(`import { Connector, op } from "connector-sdk";
 export default new Connector({
   schema: () => [{ table: "big", primary_key: ["id"] }],
@@ -128,7 +130,7 @@ export default new Connector({
     const first = await page.locator("#rows tbody tr td:first-child").allInnerTexts();
     expect(first).toHaveLength(50);
     expect(first[0]).toBe("200000");
-    expect(took, `first page of 200,000 rows took ${took} ms`).toBeLessThan(1000);
+    await annotate(`first page of 200,000 rows: ${took} ms in the browser`);
     await page.click("#next-page");
     const second = await page.locator("#rows tbody tr td:first-child").allInnerTexts();
     expect(second).toHaveLength(50);
