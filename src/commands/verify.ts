@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { readConfigurationFile } from "../project/configuration.js";
 import { formatDuration, parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
@@ -13,13 +12,10 @@ import { commandDestination } from "../project/run-destination.js";
 import type { PostgresScratch } from "../verify/verify.js";
 import { listCassettes } from "../replay/cassette.js";
 import { httpSpec } from "../replay/spec.js";
-import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "../host/signals.js";
-import { WriterHost } from "../destinations/threaded/spawn.js";
+import { VerifyRun, type Stopped, type VerifyView } from "../host/verify-run.js";
 import type { CheckName, CheckResult, VerifyReport } from "../verify/verify.js";
-import type { VerifyWorkerInput, VerifyWorkerMessage } from "../host/protocol.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { secrets, stripEscapes } from "../ui/output.js";
-import { LineRelay } from "../util/line-relay.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
 
 export interface VerifyOptions {
@@ -34,18 +30,8 @@ export interface VerifyOptions {
   replay?: string | boolean;
 }
 
-/** How verify ended when it did not finish: the reason, the step it was on, and the checks finished before. */
-interface Stopped {
-  reason: string;
-  during: string;
-  checks: CheckResult[];
-  signalExit?: number;
-}
-
 const STILL_STOPPING = "Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting.";
 const CHECKS: CheckName[] = ["baseline", "incremental", "interrupted", "reset"];
-/** How long past --timeout a sync may go without giving control back before the worker is stopped from outside. */
-const GRACE_MS = 2000;
 
 function wholeNumber(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
@@ -88,13 +74,12 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
       ? { kind: "postgres", connection: target.spec.connection, connector: target.spec.connector, prefix: `_connector_verify_${Math.random().toString(36).slice(2, 10)}_` }
       : undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
-  let untrap = (): void => {};
+  let run: VerifyRun | undefined;
   try {
     const replay = cassette ? { dir: cassette.dir, label: cassette.label } : undefined;
     const destination = pg ?? chooseDestination(p, opts.destination).kind;
     if (pg) ui.info(`Scratch schemas ${pg.prefix}* in ${target!.location.replace(/\?schema=.*$/, "")}; they are dropped at the end.`);
-    const run = supervise({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, destination, ...(replay ? { replay } : {}) }, ui);
-    untrap = run.untrap;
+    run = new VerifyRun({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, destination, ...(replay ? { replay } : {}) }, verifyView(ui, connectorFile));
     const result = clean(await run.outcome);
     const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);
     if ("passed" in result) {
@@ -118,7 +103,7 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
     fs.rmSync(scratch, { recursive: true, force: true });
     // The worker drops its scratch schemas; after an interruption, this is where they go.
     if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, pg.prefix).catch(() => {});
-    untrap();
+    run?.close();
   }
 }
 
@@ -142,100 +127,22 @@ function unfinished(s: Stopped): CheckResult[] {
   return [...s.checks, ...rest];
 }
 
-/**
- * Runs verify in a worker and stops it on a signal, or when a sync outlives --timeout without
- * giving control back. Resolves once the worker has stopped, so the scratch folder can go.
- */
-function supervise(input: VerifyWorkerInput, ui: Ui): { outcome: Promise<VerifyReport | Stopped>; untrap: () => void } {
-  // Destination writer threads are started here, so that stopping the worker never kills a database client mid-task.
-  const writers = new WriterHost();
-  const worker = new Worker(new URL("../host/verify-worker.js", import.meta.url), {
-    workerData: { ...input, writers: { port: writers.port, flag: writers.flag } },
-    transferList: [writers.port],
-    stdout: true,
-  });
-  // The connector's console output, line by line, so that no secret is split across two writes.
-  const relays = [worker.stdout].map((stream) => {
-    const relay = new LineRelay((line) => ui.passthrough(line));
-    stream.on("data", (chunk: Buffer) => relay.push(chunk));
-    stream.on("end", () => relay.end());
-    return relay;
-  });
-  const checks: CheckResult[] = [];
-  let during = "loading the connector";
-  let settled = false;
-  let stopWith: (reason: string, signalExit?: number) => void = () => {};
-  let watchdog: NodeJS.Timeout | undefined;
-  // A worker stuck in native code does not stop, and process.exit() would wait for it: a signal
-  // while the worker is being stopped removes the scratch folder and ends the process by that signal.
-  const force = (signal: StopSignal): void => {
-    ui.stopSpinner();
-    fs.rmSync(input.scratch, { recursive: true, force: true });
-    ui.error(`Interrupted again during ${during}: exiting without waiting for the sync to stop; its scratch folder was removed.`);
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
-  };
-  const untrap = trapSignals((signal) => (settled ? force(signal) : stopWith(signal === "SIGINT" ? "interrupted" : "interrupted (SIGTERM)", signalExitCode(signal))), force);
-
-  const outcome = new Promise<VerifyReport | Stopped>((resolve, reject) => {
-    // Restarted at each sync (and first for loading the connector), cleared when it ends.
-    const arm = (): void => {
-      clearTimeout(watchdog);
-      if (input.timeoutMs === undefined) return;
-      const limit = formatDuration(input.timeoutMs);
-      watchdog = setTimeout(() => stopWith(`timed out after ${limit} (--timeout) and never gave control back (a synchronous loop?), so verify stopped there`), input.timeoutMs + GRACE_MS);
-    };
-    arm();
-    const settle = (then: () => void): void => {
-      settled = true;
-      clearTimeout(watchdog);
+/** How verify shows its run: a spinner with the step it is on, else a line per step. */
+function verifyView(ui: Ui, connectorFile: string): VerifyView {
+  return {
+    secrets: (values) => secrets().add(values),
+    ready(step) {
+      ui.info(`Verifying ${connectorFile} in scratch warehouses; the project's files/ is not touched.`);
+      // The spinner appears a moment later (ora loads lazily): show the step reached by then.
+      void ui.startSpinner("Starting").then(() => ui.spin(step()));
+    },
+    progress: (message) => (ui.spinning ? ui.spin(message) : ui.info(message)),
+    output: (line) => ui.passthrough(line),
+    stopping: () => ui.stopSpinner(),
+    slowStop: () => ui.error(STILL_STOPPING),
+    forced(step) {
       ui.stopSpinner();
-      void stopWorker(worker, () => ui.error(STILL_STOPPING))
-        .then(() => writers.shutdown())
-        .then(then);
-    };
-    stopWith = (reason, signalExit) => {
-      if (!settled) settle(() => resolve({ reason, during, checks, signalExit }));
-    };
-    worker.on("message", (m: VerifyWorkerMessage) => {
-      if (settled) return;
-      switch (m.t) {
-        case "secrets":
-          secrets().add(m.values);
-          for (const relay of relays) relay.release();
-          break;
-        case "ready":
-          clearTimeout(watchdog);
-          for (const relay of relays) relay.release();
-          ui.info(`Verifying ${input.connectorFile} in scratch warehouses; the project's files/ is not touched.`);
-          // The spinner appears a moment later (ora loads lazily): show the step reached by then.
-          void ui.startSpinner("Starting").then(() => ui.spin(during));
-          break;
-        case "progress":
-          during = m.message;
-          if (ui.spinning) ui.spin(m.message);
-          else ui.info(m.message);
-          break;
-        case "run":
-          if (m.running) arm();
-          else clearTimeout(watchdog);
-          break;
-        case "check":
-          checks.push(m.check);
-          break;
-        case "usage-error":
-          settle(() => reject(new UsageError(m.message)));
-          break;
-        case "done":
-          settle(() => resolve(m.report));
-          break;
-      }
-    });
-    worker.on("error", (e: unknown) => stopWith(`verify stopped: ${e instanceof Error ? e.message : String(e)}`));
-    worker.on("exit", (code) =>
-      // 13: the worker's own top-level await never settled, which only the connector can cause.
-      stopWith(code === 13 ? "the connector is waiting on a promise that nothing will ever settle" : `the worker stopped unexpectedly (exit code ${code})`),
-    );
-  });
-  return { outcome, untrap };
+      ui.error(`Interrupted again during ${step}: exiting without waiting for the sync to stop; its scratch folder was removed.`);
+    },
+  };
 }
