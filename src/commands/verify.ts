@@ -1,19 +1,17 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { readConfigurationFile } from "../project/configuration.js";
-import { formatDuration, parseDuration } from "../util/duration.js";
+import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { namingOption } from "../normalize/naming.js";
-import { configurationFile, findConnectorFile, project } from "../project/project.js";
+import { configurationFile, findConnectorFile, project, type Project } from "../project/project.js";
 import { configurationSecrets } from "../util/redact.js";
 import { chooseDestination } from "../project/destination-choice.js";
 import { commandDestination } from "../project/run-destination.js";
-import type { PostgresScratch } from "../verify/verify.js";
 import { listCassettes } from "../replay/cassette.js";
 import { httpSpec } from "../replay/spec.js";
+import type { HttpSpec } from "../replay/run.js";
+import type { DestinationKind } from "../destinations/open.js";
 import { VerifyRun, type Stopped, type VerifyView } from "../host/verify-run.js";
-import type { CheckName, CheckResult, VerifyReport } from "../verify/verify.js";
+import type { CheckName, CheckResult, PostgresScratch, VerifyReport } from "../verify/verify.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { secrets, stripEscapes } from "../ui/output.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
@@ -58,53 +56,57 @@ export async function verifyCommand(dir: string | undefined, opts: VerifyOptions
   const configuration = configFile ? readConfigurationFile(configFile) : {};
   secrets().add(configurationSecrets(undefined, configuration));
   const cassette = httpSpec("verify", p.dir, dir !== undefined, undefined, opts.replay);
-  if (cassette) ui.info(`Every run replays HTTP from ${cassette.label}/: offline, and the same source every time.`);
-  else {
-    const names = listCassettes(p.dir);
-    if (names.length) {
-      const flag = names.includes("default") ? "--replay" : `--replay ${names[0]}`;
-      ui.info(`This project has a recorded cassette (fixtures/${names.includes("default") ? "default" : names[0]}/): \`connector verify ${flag}\` runs every check against it, offline and deterministic.`);
-    }
+  announceCassette(ui, p.dir, cassette);
+  const destination = scratchDestination(ui, p, opts);
+  const replay = cassette ? { dir: cassette.dir, label: cassette.label } : undefined;
+  const run = new VerifyRun({ connectorFile, configuration, trials, seed, naming, timeoutMs, destination, ...(replay ? { replay } : {}) }, verifyView(ui, connectorFile));
+  try {
+    report(ui, clean(await run.outcome), seed, Boolean(opts.json));
+  } finally {
+    await run.close();
   }
+}
+
+/** Says which cassette every run replays, or that the project has one that --replay would use. */
+function announceCassette(ui: Ui, dir: string, cassette: HttpSpec | undefined): void {
+  if (cassette) return ui.info(`Every run replays HTTP from ${cassette.label}/: offline, and the same source every time.`);
+  const names = listCassettes(dir);
+  if (!names.length) return;
+  const flag = names.includes("default") ? "--replay" : `--replay ${names[0]}`;
+  ui.info(`This project has a recorded cassette (fixtures/${names.includes("default") ? "default" : names[0]}/): \`connector verify ${flag}\` runs every check against it, offline and deterministic.`);
+}
+
+/** Where verify's syncs write: scratch warehouses of the chosen kind, or scratch schemas in PostgreSQL. */
+function scratchDestination(ui: Ui, p: Project, opts: VerifyOptions): DestinationKind | PostgresScratch {
   const target = commandDestination(p, opts.destination, opts.name);
   if (target?.password) secrets().add([target.password]);
-  if (target && target.spec.kind !== "postgres") throw new UsageError(`verify --destination takes sqlite, duckdb or a PostgreSQL URL; ${target.location} is a file, and verify never writes to a real warehouse file.`);
-  const pg: PostgresScratch | undefined =
-    target?.spec.kind === "postgres"
-      ? { kind: "postgres", connection: target.spec.connection, connector: target.spec.connector, prefix: `_connector_verify_${Math.random().toString(36).slice(2, 10)}_` }
-      : undefined;
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
-  let run: VerifyRun | undefined;
-  try {
-    const replay = cassette ? { dir: cassette.dir, label: cassette.label } : undefined;
-    const destination = pg ?? chooseDestination(p, opts.destination).kind;
-    if (pg) ui.info(`Scratch schemas ${pg.prefix}* in ${target!.location.replace(/\?schema=.*$/, "")}; they are dropped at the end.`);
-    run = new VerifyRun({ connectorFile, configuration, trials, seed, naming, scratch, timeoutMs, destination, ...(replay ? { replay } : {}) }, verifyView(ui, connectorFile));
-    const result = clean(await run.outcome);
-    const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);
-    if ("passed" in result) {
-      if (opts.json) printJson(result);
-      else ui.info("\n" + renderVerifyReport(result, mark));
-      if (!result.passed) throw new ExitError(1);
-      return;
-    }
-    const checks = unfinished(result);
-    const verdict = result.signalExit
-      ? `VERIFY INTERRUPTED during ${result.during} (seed ${seed}; rerun with --seed ${seed} to repeat); its scratch folder was removed.`
-      : undefined;
-    if (opts.json) {
-      printJson({ passed: false, seed, stopped: { reason: result.reason, during: result.during }, checks });
-      if (verdict) ui.error(verdict);
-    } else {
-      ui.info("\n" + renderVerifyReport({ passed: false, seed, operations: 0, checkpoints: 0, checks, trials: [] }, mark, verdict));
-    }
-    throw new ExitError(result.signalExit ?? 1);
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-    // The worker drops its scratch schemas; after an interruption, this is where they go.
-    if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, pg.prefix).catch(() => {});
-    run?.close();
+  if (!target) return chooseDestination(p, opts.destination).kind;
+  if (target.spec.kind !== "postgres") throw new UsageError(`verify --destination takes sqlite, duckdb or a PostgreSQL URL; ${target.location} is a file, and verify never writes to a real warehouse file.`);
+  const prefix = `_connector_verify_${Math.random().toString(36).slice(2, 10)}_`;
+  ui.info(`Scratch schemas ${prefix}* in ${target.location.replace(/\?schema=.*$/, "")}; they are dropped at the end.`);
+  return { kind: "postgres", connection: target.spec.connection, connector: target.spec.connector, prefix };
+}
+
+/** The report, or for a verify that did not finish, the checks it did and where it stopped; exits 1 unless it passed. */
+function report(ui: Ui, result: VerifyReport | Stopped, seed: number, json: boolean): void {
+  const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);
+  if ("passed" in result) {
+    if (json) printJson(result);
+    else ui.info("\n" + renderVerifyReport(result, mark));
+    if (!result.passed) throw new ExitError(1);
+    return;
   }
+  const checks = unfinished(result);
+  const verdict = result.signalExit
+    ? `VERIFY INTERRUPTED during ${result.during} (seed ${seed}; rerun with --seed ${seed} to repeat); its scratch folder was removed.`
+    : undefined;
+  if (json) {
+    printJson({ passed: false, seed, stopped: { reason: result.reason, during: result.during }, checks });
+    if (verdict) ui.error(verdict);
+  } else {
+    ui.info("\n" + renderVerifyReport({ passed: false, seed, operations: 0, checkpoints: 0, checks, trials: [] }, mark, verdict));
+  }
+  throw new ExitError(result.signalExit ?? 1);
 }
 
 /** Secrets hidden before a report is cut into 40-character cells, and no terminal escapes in its details. */

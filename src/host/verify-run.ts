@@ -1,10 +1,13 @@
 /**
  * `connector verify` in its worker (verify-worker.ts): the worker's messages become the command's
  * view and the report, or what is known of a verify that was stopped. The worker session
- * (worker-session.ts) owns the worker, the signals, the watchdog and the shutdown; the outcome
- * resolves once the worker has stopped, so the scratch folder can go.
+ * (worker-session.ts) owns the worker, the signals, the watchdog and the shutdown; this run owns
+ * the scratch folder (and PostgreSQL scratch schemas), which `close()` removes once the worker has
+ * stopped, or a second signal removes before the process ends.
  */
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { formatDuration } from "../util/duration.js";
 import { UsageError } from "../util/errors.js";
 import type { CheckResult, VerifyReport } from "../verify/verify.js";
@@ -37,6 +40,9 @@ export interface VerifyView {
   forced(step: string): void;
 }
 
+/** What verify is asked to do; the run adds the scratch folder. */
+export type VerifyPlan = Omit<VerifyWorkerInput, "scratch" | "writers">;
+
 const VERIFY_WORKER = new URL("./verify-worker.js", import.meta.url);
 /** How long past --timeout a sync may go without giving control back before the worker is stopped from outside. */
 const GRACE_MS = 2000;
@@ -48,11 +54,13 @@ export class VerifyRun {
   private readonly checks: CheckResult[] = [];
   private during = "loading the connector";
   private report?: VerifyReport;
+  private readonly input: VerifyWorkerInput;
 
   constructor(
-    private readonly input: VerifyWorkerInput,
+    plan: VerifyPlan,
     private readonly view: VerifyView,
   ) {
+    const input = (this.input = { ...plan, scratch: fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-")) });
     this.session = new WorkerSession<VerifyWorkerMessage>({
       script: VERIFY_WORKER,
       input,
@@ -64,19 +72,32 @@ export class VerifyRun {
         stopping: () => view.stopping(),
         slowStop: () => view.slowStop(),
         forced: () => {
-          fs.rmSync(input.scratch, { recursive: true, force: true });
+          this.removeScratch();
           view.forced(this.during);
         },
       },
     });
     this.session.onMessage((m) => this.handle(m));
-    this.session.start();
+    try {
+      this.session.start();
+    } catch (e) {
+      this.removeScratch();
+      throw e;
+    }
     this.outcome = this.session.settled.then((ending) => this.conclude(ending));
   }
 
-  /** Stops listening for signals: call it once the command has cleaned up. */
-  close(): void {
+  /** Removes the scratch folder and schemas, then stops listening for signals: call it once the outcome is reported. */
+  async close(): Promise<void> {
+    this.removeScratch();
+    // The worker drops its scratch schemas; after an interruption, this is where they go.
+    const { destination } = this.input;
+    if (typeof destination === "object") await (await import("../destinations/postgres/admin.js")).dropSchemas(destination.connection, destination.prefix).catch(() => {});
     this.session.close();
+  }
+
+  private removeScratch(): void {
+    fs.rmSync(this.input.scratch, { recursive: true, force: true });
   }
 
   private handle(m: VerifyWorkerMessage): void {
