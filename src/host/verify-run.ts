@@ -30,7 +30,7 @@ export interface VerifyView {
   ready(step: () => string): void;
   /** The step verify is on now. */
   progress(message: string): void;
-  /** A line the connector wrote to its stdout. */
+  /** A line the connector wrote to its stdout or stderr (secrets not yet hidden). */
   output(line: string): void;
   /** verify is being stopped: stop anything live on the terminal. */
   stopping(): void;
@@ -64,7 +64,8 @@ export class VerifyRun {
     this.session = new WorkerSession<VerifyWorkerMessage>({
       script: VERIFY_WORKER,
       input,
-      stderr: false,
+      // As in debug: console.error passes the secret redactor too, instead of reaching the terminal raw.
+      stderr: true,
       // The watchdog runs while a sync runs (and first while the connector loads), from "run" to "run".
       timeoutMs: input.timeoutMs === undefined ? undefined : input.timeoutMs + GRACE_MS,
       hooks: {
