@@ -11,8 +11,9 @@ import { chooseDestination } from "../project/destination-choice.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
-import { DEFAULT_MEMORY_LIMIT, supervise, type Outcome, type SyncView } from "../host/supervise.js";
-import type { EarlyWorker } from "../host/worker-start.js";
+import { SyncRun } from "../host/sync-run.js";
+import type { Outcome, SyncView } from "../host/sync-view.js";
+import { DEFAULT_MEMORY_LIMIT, type EarlyWorker } from "../host/worker-start.js";
 import { readStateFile } from "../state/state.js";
 import type { ErrorInfo, WorkerInput } from "../host/protocol.js";
 import { newLiveCounts, Slot } from "../sync/live-counts.js";
@@ -58,7 +59,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
   const resetHint = `connector reset${follow.dir}${follow.reset}`;
   const destination = chooseDestination(p, opts.destination);
   const release = lockProjectAndWarehouses(p, "debug", [destination.file]);
-  let untrap = (): void => {};
+  let run: SyncRun | undefined;
   try {
     const configuration = configFile ? readConfigurationFile(configFile) : {};
     // Known before anything is printed; the worker adds the values the schema marks secret.
@@ -85,8 +86,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
       for (const w of warnings) ui.warn(w);
     };
-    const run = supervise(input, debugView(ui, input, header, Boolean(opts.json)), { timeoutMs, release, memoryLimit, early });
-    untrap = run.untrap;
+    run = new SyncRun(input, debugView(ui, input, header, Boolean(opts.json)), { timeoutMs, release, memoryLimit, early });
     const outcome = await run.outcome;
     const reason = outcome.error ? failureText(outcome.error, follow, outcome.state) : undefined;
     const crash = outcome.status === "failed" && outcome.error && isCrash(outcome.error) ? reportCrash(p.dir, outcome, reason!) : {};
@@ -95,7 +95,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {
     release();
-    untrap();
+    run?.close();
   }
 }
 

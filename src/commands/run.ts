@@ -9,8 +9,10 @@ import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { connectorName, runDestination } from "../project/run-destination.js";
-import { DEFAULT_MEMORY_LIMIT, supervise, type Outcome, type SyncView } from "../host/supervise.js";
-import { signalExitCode, trapSignals } from "../host/signals.js";
+import { SyncRun } from "../host/sync-run.js";
+import type { Outcome, SyncView } from "../host/sync-view.js";
+import { waitUnlessStopped } from "../host/signals.js";
+import { DEFAULT_MEMORY_LIMIT } from "../host/worker-start.js";
 import type { WorkerInput } from "../host/protocol.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { newLiveCounts } from "../sync/live-counts.js";
@@ -89,12 +91,12 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
         liveCounts: newLiveCounts(),
       };
       out.start(header, attempt, attempts);
-      const sync = supervise(input, runView(out, state, keepsState), { timeoutMs, release, memoryLimit });
+      const sync = new SyncRun(input, runView(out, state, keepsState), { timeoutMs, release, memoryLimit });
       let outcome: Outcome;
       try {
         outcome = await sync.outcome;
       } finally {
-        sync.untrap();
+        sync.close();
       }
       let reason = outcome.error ? renderFailure(outcome.error, (frame) => OWN_CODE.some((d) => frame.includes(d))) : undefined;
       if (outcome.error?.reloadTable !== undefined) reason += `\n${renderReloadAdvice(outcome.error.reloadTable, follow, Object.keys(outcome.state).length === 0)}`;
@@ -108,7 +110,7 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
       }
       const delayMs = Math.min(baseDelay * 2 ** (attempt - 1), MAX_DELAY_MS);
       out.retry({ attempt, attempts, reason: reason ?? "failed", delayMs });
-      await backOff(delayMs);
+      await waitUnlessStopped(delayMs);
     }
   } finally {
     release();
@@ -121,22 +123,6 @@ const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" &
 /** Writes the crash report of the run's last attempt: in the project, else in the temporary folder, else a warning saying why not. */
 function reportCrash(dir: string, r: Outcome, reason: string): CrashNotice {
   return crashReportNotice(writeCrashReport(dir, crashDetails(r, reason), (value) => secrets().value(value)));
-}
-
-/** Waits between attempts; Ctrl-C or SIGTERM ends the run at once, with the exit code of that signal. */
-function backOff(ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      untrap();
-      resolve();
-    }, ms);
-    const stop = (signal: "SIGINT" | "SIGTERM"): void => {
-      clearTimeout(timer);
-      untrap();
-      reject(new ExitError(signalExitCode(signal)));
-    };
-    const untrap = trapSignals(stop, stop);
-  });
 }
 
 function runView(out: RunOutput, state: StateObject, keepsState: boolean): SyncView {

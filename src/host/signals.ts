@@ -1,3 +1,5 @@
+import { ExitError } from "../util/errors.js";
+
 export type StopSignal = "SIGINT" | "SIGTERM";
 
 /** The exit code of a run stopped by a signal, as a shell reports it: 128 + the signal number. */
@@ -42,4 +44,20 @@ export function stopWorker(worker: { terminate(): Promise<number> }, slow: () =>
   const timer = setTimeout(slow, SLOW_STOP_MS);
   const done = (): void => clearTimeout(timer);
   return worker.terminate().then(done, done);
+}
+
+/** Waits `ms`; Ctrl-C or SIGTERM ends the wait at once, rejecting with the exit code of that signal. */
+export function waitUnlessStopped(ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      untrap();
+      resolve();
+    }, ms);
+    const stop = (signal: StopSignal): void => {
+      clearTimeout(timer);
+      untrap();
+      reject(new ExitError(signalExitCode(signal)));
+    };
+    const untrap = trapSignals(stop, stop);
+  });
 }

@@ -27,7 +27,7 @@ export class EarlyWorker {
   constructor(readonly memoryLimit: number) {
     this.worker = new Worker(SYNC_WORKER, { stdout: true, stderr: true, resourceLimits: resourceLimits(memoryLimit) });
     // Until the command takes it, the worker neither keeps the process alive nor ends it with an error
-    // event: a worker that failed to start is started again by supervise(), which reports why.
+    // event: a worker that failed to start is started again by the worker session (worker-session.ts), which reports why.
     this.worker.unref();
     this.worker.on("error", this.fail);
     this.worker.on("exit", this.fail);

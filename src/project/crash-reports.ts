@@ -46,7 +46,7 @@ export interface CrashDetails {
   log: string[];
 }
 
-/** What a failed run knows when its report is written (the outcome of host/supervise.ts). */
+/** What a failed run knows when its report is written (the outcome of host/sync-run.ts). */
 export interface FailedRun {
   error?: unknown;
   checkpoint?: { seq: number; time: string };

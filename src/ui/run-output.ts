@@ -4,7 +4,7 @@
  * `--log-format json`, one JSON object per line on stdout for every log line, warning,
  * checkpoint, attempt and the final report. Secrets are hidden in both.
  */
-import type { Outcome } from "../host/supervise.js";
+import type { Outcome } from "../host/sync-view.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
 import type { CheckpointInfo } from "../sync/sync.js";

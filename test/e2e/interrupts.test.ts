@@ -148,7 +148,7 @@ export default {
 `;
 
   // docs/architecture.md: the state file lags the data only after a crash of the whole process. The SQLite
-  // destination commits in the worker, so supervise() reads the checkpoint this run committed last once the worker
+  // destination commits in the worker, so the sync run (host/sync-run.ts) reads the checkpoint this run committed last once the worker
   // has stopped. Before it did, 15 of 19 SIGINTs and SIGTERMs at random moments of a run that checkpoints every 74
   // operations left state.json one checkpoint behind the warehouse.
   it("leaves state.json at the checkpoint the warehouse committed last", async () => {

@@ -112,6 +112,15 @@ describe("secrets are never printed", () => {
     expectHidden([text, json]);
   });
 
+  it("verify: console output on stdout and stderr passes the redactor, as in debug", async () => {
+    const dir = makeProject(plain(`console.log("console.log " + token);
+    console.error("console.error " + JSON.stringify({ quoted }));`));
+    const text = await cli(["verify", "--trials", "1", "--seed", "1"], { cwd: dir });
+    expect(text.exitCode, text.stderr).toBe(0);
+    for (const line of ["console.log ***", 'console.error {"quoted":"***"}']) expect(text.stderr).toContain(line);
+    expectHidden([text]);
+  });
+
   it("a secret stored in state: warned about, then hidden in every run and every state command", async () => {
     const state = `{ n: 1, token, blob: JSON.stringify({ quoted }), padding: "x".repeat(380) + long }`;
     const dir = makeProject(plain("", state));

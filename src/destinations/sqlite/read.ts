@@ -38,7 +38,7 @@ export function readCheckpoints(db: Database.Database): CheckpointRow[] {
 
 /**
  * The newest checkpoint a run committed after `afterSeq`, read once the worker that committed it has been
- * stopped (host/supervise.ts); undefined when there is none, or the file cannot be read. It only reads, but
+ * stopped (host/sync-run.ts); undefined when there is none, or the file cannot be read. It only reads, but
  * opens the file writable, so that closing the last connection removes the -wal and -shm files as usual.
  */
 export function lastCheckpointOfRun(file: string, run: number, afterSeq: number): CheckpointRow | undefined {
