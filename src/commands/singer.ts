@@ -1,0 +1,8 @@
+import { ExitError } from "../util/errors.js";
+import { singerTap, type SingerOptions } from "../engines/singer.js";
+
+/** `connector singer`: the engine writes the messages; a non-zero code ends the process with it. */
+export async function singer(dir: string | undefined, opts: SingerOptions): Promise<void> {
+  const code = await singerTap(dir, opts);
+  if (code !== 0) throw new ExitError(code);
+}
