@@ -68,3 +68,11 @@ export function writeStderr(text: string): void {
     // stderr closed: nothing else to tell.
   }
 }
+
+/**
+ * The engine's work is done and its output written: if something the connector left behind (a timer, a socket)
+ * keeps the process alive, it ends anyway a second later, as the engines wait for the process, not for its output.
+ */
+export function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 1000).unref();
+}

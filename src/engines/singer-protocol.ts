@@ -16,6 +16,8 @@ export class SingerMessages implements Protocol {
   private readonly prefixes = new Map<string, string>();
   private readonly versions = new Map<string, number>();
   private lastVersion = 0;
+  private extractedMs = -1;
+  private extracted = "";
 
   constructor(
     private readonly out: MessageOut,
@@ -40,7 +42,9 @@ export class SingerMessages implements Protocol {
 
   private tail(table: string): string {
     const v = this.versions.get(table);
-    return `,"time_extracted":"${new Date().toISOString()}"${v === undefined ? "" : `,"version":${v}`}}`;
+    const now = Date.now();
+    if (now !== this.extractedMs) this.extracted = new Date((this.extractedMs = now)).toISOString();
+    return `,"time_extracted":"${this.extracted}"${v === undefined ? "" : `,"version":${v}`}}`;
   }
 
   record(table: string, open: string): void {
