@@ -15,9 +15,9 @@ export const AB_DELETED = "_ab_cdc_deleted_at";
 
 export const logMessage = (level: LogLevel, message: string): object => ({ type: "LOG", log: { level, message } });
 
-export const errorTrace = (message: string, failure: FailureType, internal?: string): object => ({
+export const errorTrace = (message: string, failure: FailureType, stack?: string): object => ({
   type: "TRACE",
-  trace: { type: "ERROR", emitted_at: Date.now(), error: { message, failure_type: failure, ...(internal ? { internal_message: internal } : {}) } },
+  trace: { type: "ERROR", emitted_at: Date.now(), error: { message, failure_type: failure, ...(stack ? { stack_trace: stack } : {}) } },
 });
 
 export const streamStatus = (name: string, status: StreamStatus): object => ({

@@ -3,12 +3,14 @@
  * stdout carries one AirbyteMessage per line and nothing else; what anyone else prints
  * becomes a LOG message. A failure is a TRACE ERROR and a non-zero exit code.
  */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { namingOption } from "../normalize/naming.js";
 import { formSecrets, resolveForm } from "../setup/form.js";
 import { runSetupTests, DEFAULT_TEST_TIMEOUT_MS } from "../setup/setup-tests.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import type { LogLevel as OurLevel } from "../sdk/active-sync.js";
-import { UsageError } from "../util/errors.js";
+import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import { readAirbyteState, readConfiguredCatalog } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
@@ -47,8 +49,8 @@ class Session {
   /** A TRACE ERROR for the failure, and its exit code. */
   fail(error: unknown): number {
     const message = this.out.redactor.text(failureText(error));
-    const stack = error instanceof Error && error.stack && !(error instanceof UsageError) ? this.out.redactor.text(error.stack) : undefined;
-    this.send(errorTrace(message, failureType(error), stack));
+    const stack = connectorStack(error);
+    this.send(errorTrace(message, failureType(error), stack === undefined ? undefined : this.out.redactor.text(stack)));
     return exitCodeOf(error);
   }
 
@@ -62,6 +64,17 @@ class Session {
     this.out.end();
     return code;
   }
+}
+
+const OWN_CODE = path.resolve(fileURLToPath(import.meta.url), "../..");
+
+/** The connector's own stack, for internal_message: none for our errors, and without our frames for its own. */
+function connectorStack(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error instanceof UsageError) return undefined;
+  const trace = (error as { trace?: unknown }).trace;
+  if (error instanceof SyncFailedError) return typeof trace === "string" ? trace : undefined;
+  const lines = (error.stack ?? "").split("\n").filter((l) => !l.includes(OWN_CODE) && !l.includes("(node:"));
+  return lines.length > 1 ? lines.join("\n") : undefined;
 }
 
 function needFile(value: string | undefined, flag: string): string {
