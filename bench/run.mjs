@@ -18,7 +18,7 @@ const flag = (name, fallback) => {
 };
 const scale = Number(flag("scale", "1"));
 const runs = Number(flag("runs", "3"));
-const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9,W9B").split(",");
+const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9,W9B,W11").split(",");
 const json = args.includes("--json");
 const n = (x) => Math.max(1, Math.round(x * scale));
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
@@ -32,6 +32,21 @@ function measure(cmd, argv) {
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed (${r.status}):\n${r.stderr}`);
   const rss = /BENCH (\d+)/.exec(r.stderr ?? "");
   return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : undefined };
+}
+
+/** measure(), with the command's stdout going to /dev/null rather than into this process. */
+function measureToNull(cmd, argv) {
+  const out = fs.openSync("/dev/null", "w");
+  try {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(TIME ?? cmd, TIME ? ["-f", "BENCH %M", cmd, ...argv] : argv, { encoding: "utf8", stdio: ["ignore", out, "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed (${r.status}):\n${r.stderr}`);
+    const rss = /BENCH (\d+)/.exec(r.stderr ?? "");
+    return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : undefined };
+  } finally {
+    fs.closeSync(out);
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -158,6 +173,30 @@ if (only.includes("W9") || only.includes("W9B")) {
   }
 }
 
+// W11: `connector airbyte read` of W1's rows into /dev/null, against `connector debug` of the same rows, alternating in the
+// same run; and the read's peak RSS at a tenth of the rows, for a flat memory.
+if (only.includes("W11")) {
+  const catalog = path.join(PROJECT, "catalog.json");
+  fs.writeFileSync(catalog, JSON.stringify({ streams: [{ stream: { name: "items", json_schema: {}, supported_sync_modes: ["incremental"] }, sync_mode: "incremental", destination_sync_mode: "append_dedup" }] }));
+  const read = (rows) => {
+    const dir = project({ rows, every: n(10_000), declared: true });
+    return measureToNull("node", [BIN, "airbyte", "read", dir, "--config", path.join(dir, "configuration.json"), "--catalog", catalog]);
+  };
+  const airbyte = [];
+  const debug = [];
+  for (let i = 0; i < runs; i++) {
+    airbyte.push(read(rowsW));
+    const dir = project({ rows: rowsW, every: n(10_000), declared: true });
+    debug.push(measure("node", [BIN, "debug", dir, "--json"]));
+    fs.rmSync(path.join(dir, "files"), { recursive: true, force: true });
+  }
+  const a = median(airbyte.map((m) => m.seconds));
+  const d = median(debug.map((m) => m.seconds));
+  const small = read(Math.max(1, Math.round(rowsW / 10)));
+  const rss = median(airbyte.map((m) => m.rssMB ?? 0));
+  results.W11 = { airbyteSeconds: a, debugSeconds: d, ratio: d / a, airbyteOpsPerSec: rowsW / a, debugOpsPerSec: rowsW / d, airbyteRssMB: rss, rssTenthMB: small.rssMB ?? 0, rssGrowth: rss / (small.rssMB || rss) };
+}
+
 const goals = {
   W1: (r) => r.ratio >= 0.9,
   W2: (r) => r.ratio >= 0.75,
@@ -168,6 +207,7 @@ const goals = {
   W7: (r) => r.rssMB < 300 && r.rssGrowth <= 1.3,
   W9: (r) => r.ratio >= 0.7,
   W9B: (r) => r.ratio <= 2.0,
+  W11: (r) => r.ratio >= 1.0 && r.rssGrowth <= 1.3,
 };
 
 const fmt = (x, d = 2) => x.toFixed(d);
@@ -193,6 +233,11 @@ if (results.W9B) {
   const r = results.W9B;
   const what = `PostgreSQL (connector run): ${k(rowsW9B)} upserts with an update every 11, against the upserts alone`;
   lines.push(["W9B", what, `mixed: ${fmt(r.mixedSeconds)} s (${k(r.mixedOpsPerSec)} ops/s)`, `upserts only: ${fmt(r.upsertSeconds)} s (${k(r.upsertOpsPerSec)} ops/s)`, `${fmt(r.ratio)} (mixed ÷ upserts)`, "≤ 2.00", goals.W9B(r) ? "yes" : "no"]);
+}
+if (results.W11) {
+  const r = results.W11;
+  const what = `connector airbyte read of W1's ${k(rowsW)} rows into /dev/null, against connector debug of the same rows`;
+  lines.push(["W11", what, `${fmt(r.airbyteSeconds)} s (${k(r.airbyteOpsPerSec)} ops/s), peak RSS ${fmt(r.airbyteRssMB, 0)} MB`, `debug: ${fmt(r.debugSeconds)} s (${k(r.debugOpsPerSec)} ops/s)`, `${fmt(r.ratio)} (debug ÷ airbyte); RSS ${fmt(r.rssGrowth)} × a tenth's`, "≥ 1.00, RSS ≤ 1.3 ×", goals.W11(r) ? "yes" : "no"]);
 }
 if (results.W5) {
   const r = results.W5;

@@ -264,6 +264,52 @@ program
     await uiCommand(afterFixed([dir], 0, opts.project).dir, opts);
   });
 
+// Engines (issue 23): the connector as an Airbyte source, a Singer tap, and the files that package it (docs/engines.md).
+const airbyteCommand = program.command("airbyte").description("Run the connector as an Airbyte source: spec, check, discover, read (one AirbyteMessage per line on stdout)");
+const airbyteVerb = (verb: "spec" | "check" | "discover" | "read", description: string): Command => {
+  const c = airbyteCommand
+    .command(verb)
+    .description(description)
+    .argument("[project-dir]", "the connector's folder (default: the working directory)")
+    .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"));
+  if (verb !== "spec") c.option("--config <file>", "the configuration, as JSON (required)");
+  if (verb === "read") c.option("--catalog <file>", "the configured catalog (required)").option("--state <file>", "a state a previous read emitted: the list of state messages, or the legacy object");
+  return c.action(async (dir: string | undefined, opts) => {
+    const { airbyte } = await import("./commands/airbyte.js");
+    await airbyte(verb, dir, opts);
+  });
+};
+airbyteVerb("spec", "Print the connection specification (the configuration's JSON Schema, secrets marked airbyte_secret)");
+airbyteVerb("check", "Validate the configuration and run the setup tests: CONNECTION_STATUS SUCCEEDED or FAILED");
+airbyteVerb("discover", "Print the catalog: one stream per table that schema() declares");
+airbyteVerb("read", "Sync the streams the configured catalog selects: RECORD, STATE (GLOBAL) and TRACE messages");
+
+program
+  .command("singer")
+  .description("Run the connector as a Singer tap: SCHEMA, RECORD, STATE and ACTIVATE_VERSION messages on stdout; --discover, --about")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--config <file>", "the configuration, as JSON")
+  .option("--state <file>", "a state: the value of the last STATE message a run emitted")
+  .option("--catalog <file>", "a catalog (from --discover) whose metadata selects the streams")
+  .option("--discover", "print the catalog")
+  .option("--about", "print the tap's name, version, capabilities and settings")
+  .option("--format <format>", "with --about: json or markdown (default: markdown)")
+  .addOption(new Option("--naming <style>", "table and column naming: fivetran or source (default: $CONNECTOR_NAMING, else fivetran)"))
+  .action(async (dir: string | undefined, opts) => {
+    const { singer } = await import("./commands/singer.js");
+    await singer(dir, opts);
+  });
+
+program
+  .command("build")
+  .description("Write the files that package the connector for an engine: build/airbyte/ (Docker image), build/singer/ (tap executable, meltano.yml) or build/docker/ (connector run)")
+  .argument("[project-dir]", "the connector's folder (default: the working directory)")
+  .option("--target <target>", "airbyte, singer or docker (required)")
+  .action(async (dir: string | undefined, opts) => {
+    const { build } = await import("./commands/build.js");
+    await build(dir, opts);
+  });
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof ExitError) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

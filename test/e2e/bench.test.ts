@@ -23,5 +23,9 @@ it("npm run bench's harness runs every workload at a tiny scale and reports each
   for (const key of ["nodeMs", "debugMs", "helpMs", "debugRatio", "helpRatio"]) expect(results.W6[key], key).toBeGreaterThan(0);
   expect(results.W7).toMatchObject({ checkpoints: 10, checkpoints1k: 1 });
   for (const key of ["seconds", "rssMB", "rss1kMB"]) expect(results.W7[key], key).toBeGreaterThan(0);
+  // W11: airbyte read against debug of the same rows, and the read's memory at a tenth of them.
+  for (const key of ["airbyteSeconds", "debugSeconds", "airbyteRssMB", "rssTenthMB"]) expect(results.W11[key], key).toBeGreaterThan(0);
+  expect(results.W11.ratio).toBeCloseTo(results.W11.debugSeconds / results.W11.airbyteSeconds, 10);
   expect(results.W7.rssGrowth).toBeCloseTo(results.W7.rssMB / results.W7.rss1kMB, 10);
-});
+  // Some thirty processes, PostgreSQL's start included: more than the default minute on a busy machine.
+}, 300_000);

@@ -7,7 +7,7 @@ import { ROOT } from "../helpers.js";
  * The import rules of docs/architecture.md. Only runtime imports count: `import type` is
  * free, since a type costs nothing at run time and layers share their contract's types.
  */
-const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "commands", "ui", "web", "util"];
+const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "engines", "commands", "ui", "web", "util"];
 const RULES: Record<string, string[]> = {
   util: [],
   sdk: ["util"],
@@ -20,7 +20,9 @@ const RULES: Record<string, string[]> = {
   replay: ["sdk", "normalize", "destinations", "state", "sync", "project", "util"],
   verify: ["sdk", "extract", "normalize", "destinations", "state", "sync", "replay", "util"],
   setup: ["sdk", "state", "sync", "project", "util"],
-  host: ALL.filter((f) => !["commands", "ui", "web"].includes(f)),
+  host: ALL.filter((f) => !["commands", "ui", "web", "engines"].includes(f)),
+  // The engines run the sync into a message-stream destination, and own stdout while they do (host's stdio capture).
+  engines: ["sdk", "normalize", "state", "sync", "project", "setup", "host", "util"],
   ui: ["util"],
   // The web view (connector ui): reads a project like the read-only commands, renders HTML.
   web: ["destinations", "project", "state", "replay", "util"],

@@ -1,0 +1,30 @@
+/** How a failure is classed for the engines: the input's fault, a passing network fault, or a fault of the connector. */
+import { UnavailableError, UsageError } from "../util/errors.js";
+import type { FailureType } from "./airbyte-protocol.js";
+
+const TRANSIENT = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|UND_ERR_\w+)$/;
+
+export function failureType(error: unknown): FailureType {
+  if (error instanceof UsageError) return "config_error";
+  if (error instanceof UnavailableError) return "transient_error";
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && TRANSIENT.test(code)) return "transient_error";
+    if (e.name === "TimeoutError" || e.message === "fetch failed") return "transient_error";
+  }
+  return "system_error";
+}
+
+/** The exit code of a failure: 2 for unusable input, as everywhere in the CLI, else 1. */
+export const exitCodeOf = (error: unknown): number => (error instanceof UsageError ? 2 : 1);
+
+/** The message and its causes on one line. */
+export function failureText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const text = e instanceof Error ? e.message : String(e);
+    if (text && !parts.includes(text)) parts.push(text);
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(": caused by ");
+}

@@ -1,0 +1,8 @@
+/**
+ * engines: the connector as an Airbyte source and a Singer tap (docs/engines.md): the sync of
+ * `connector debug` run into a message-stream destination, the protocols' messages, our 14
+ * types as JSON Schema, and the files `connector build` writes. May import: sdk, normalize,
+ * state, sync, project, setup, host, util.
+ */
+export { airbyteCheck, airbyteDiscover, airbyteRead, airbyteSpec, type AirbyteOptions } from "./airbyte.js";
+export { singerTap, type SingerOptions } from "./singer.js";
