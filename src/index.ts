@@ -1,6 +1,6 @@
 export { Connector } from "./sdk/connector.js";
 export type { ColumnType, Configuration, ConnectorDefinition, State, TableDefinition, UpdateResult } from "./sdk/connector.js";
-export type { ConditionalFields, DropdownChoice, DropdownField, FormField, SetupForm, SetupTest, TextField, ToggleField, VisibilityCondition } from "./setup/form.js";
+export type { ConditionalFields, DropdownChoice, DropdownField, FormField, SetupForm, SetupTest, TextField, ToggleField, VisibilityCondition } from "./sdk/form-types.js";
 export { op } from "./sdk/operations.js";
 export type { CheckpointState, Register } from "./sdk/operations.js";
 export { log } from "./sdk/log.js";

@@ -17,7 +17,7 @@ import type { WorkerInput } from "../host/protocol.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { newLiveCounts } from "../sync/live-counts.js";
 import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
-import type { ErrorInfo } from "../host/protocol.js";
+import type { ErrorInfo } from "../util/thrown.js";
 import { crashReportNotice, renderFailure, type CrashNotice } from "../ui/format.js";
 import { runOutput, type RunOutput } from "../ui/run-output.js";
 import { secrets } from "../ui/output.js";

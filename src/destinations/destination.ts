@@ -9,66 +9,10 @@
  *   (`threaded/`), which presents it to the engine as a `Destination` (DuckDB, PostgreSQL).
  */
 import type { LogicalType, Stored } from "../normalize/types.js";
+import type { ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog } from "../normalize/schema-change.js";
 
-export type { LogicalType, Stored };
-
-/** A column as the catalog records it; `type` is null only for a declared key column whose type comes from its first value. */
-export interface ColumnSpec {
-  name: string;
-  type: LogicalType | null;
-  declared: boolean;
-  pk: boolean;
-}
-
-/** A table as the catalog records it: its data columns in catalog order (the order of a row's values). */
-export interface TableSpec {
-  name: string;
-  columns: ColumnSpec[];
-  /** No declared primary key: the first column is `_fivetran_id`, a hash of the row. */
-  keyless: boolean;
-}
-
-/** What the normalizer decided about the schema, for the destination to carry out in the open transaction. */
-export type SchemaChange =
-  | { kind: "createTable"; table: TableSpec }
-  | { kind: "addColumn"; table: string; column: ColumnSpec }
-  /** The column's type becomes known, or is now declared. */
-  | { kind: "setType"; table: string; column: string; type: LogicalType; declared: boolean }
-  /** A widening: every stored value is converted as if the column had had `to` from the start (README, The warehouse). */
-  | { kind: "changeType"; table: string; column: string; type: LogicalType; declared: boolean }
-  | { kind: "dropTable"; table: string }
-  /** The name the connector gave a table before normalisation; `fresh` starts the table's list again. */
-  | { kind: "tableSource"; table: string; source: string; fresh: boolean };
-
-/** The checkpoint row that commits with the rows before it: `_connector_checkpoints` in every destination. */
-export interface CheckpointRecord {
-  seq: number;
-  run: number;
-  time: string;
-  /** The state, serialised. */
-  state: string;
-  /** Operations per table since the previous checkpoint, serialised. */
-  operations: string;
-}
-
-/** What a destination holds at the start of a sync. */
-export interface StoredCatalog {
-  tables: TableSpec[];
-  /** The names each table was filled from in earlier syncs. */
-  sources: Record<string, string[]>;
-  /** The last committed checkpoint's seq, 0 for none. */
-  lastSeq: number;
-  /**
-   * This sync's run number: above every run that committed anything (a checkpoint, or the final
-   * commit of a successful run), so generations only grow.
-   */
-  run: number;
-  /**
-   * The state the last committed checkpoint wrote, serialised, from a destination that keeps
-   * it (`capabilities.stateInDestination`); null before the first checkpoint.
-   */
-  state?: string | null;
-}
+// The normalizer's decisions, which every destination carries out.
+export type { LogicalType, Stored, ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog };
 
 /** What a commit reports back: updates that matched no row, per table. */
 export interface CommitResult {

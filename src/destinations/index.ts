@@ -4,7 +4,7 @@
  * reads one back. SQLite is called inline; DuckDB (and other asynchronous clients) run in a
  * writer thread behind `threaded/`. `open.ts` builds one from a spec. docs/architecture.md
  * says how to add one. May import: normalize, util.
+ *
+ * This file only describes the folder: each module is imported from its own file.
  */
-export type { AsyncDestination, CheckpointRecord, Destination, SchemaChange, StoredCatalog, TableSpec, WriteOp } from "./destination.js";
-export type { WarehouseReader } from "./reader.js";
-export { createDestination, openReader, type DestinationKind, type DestinationSpec } from "./open.js";
+export {};

@@ -7,6 +7,7 @@ import type { SchemaChangeNote } from "../normalize/catalog.js";
 import type { HttpSpec, HttpSummary } from "../replay/run.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
+import type { ErrorInfo } from "../util/thrown.js";
 import type { CheckResult, PostgresScratch, VerifyReport } from "../verify/verify.js";
 
 export interface WorkerInput {
@@ -29,18 +30,6 @@ export interface WorkerInput {
 export interface WriterChannel {
   port: MessagePort;
   flag: SharedArrayBuffer;
-}
-
-export interface ErrorInfo {
-  name: string;
-  message: string;
-  stack?: string;
-  /** The error's `cause`, and so on down the chain: "fetch failed" is caused by "connect ECONNREFUSED …". */
-  cause?: ErrorInfo;
-  /** The trace the connector gave op.error(message, trace). */
-  trace?: string;
-  /** The table to load again from the start, the way out of this failure (ReloadTableError). */
-  reloadTable?: string;
 }
 
 export type WorkerMessage =

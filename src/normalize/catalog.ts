@@ -4,7 +4,7 @@
  * Every change to it is also sent to the destination as a SchemaChange value, in order,
  * so the destination never needs to be asked what a table looks like.
  */
-import type { ColumnSpec, SchemaChange, StoredCatalog, TableSpec } from "../destinations/destination.js";
+import type { ColumnSpec, SchemaChange, StoredCatalog, TableSpec } from "./schema-change.js";
 import type { Coercer, LogicalType, Stored } from "./types.js";
 
 export const SYNCED = "_fivetran_synced";

@@ -1,4 +1,4 @@
-import type { SetupForm } from "../setup/form.js";
+import type { SetupForm } from "./form-types.js";
 import type { StandardSchemaV1 } from "../util/standard-schema.js";
 import type { DataType } from "../normalize/types.js";
 

@@ -6,7 +6,7 @@
 import type { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { formatDuration } from "../util/duration.js";
-import type { ErrorInfo } from "../host/protocol.js";
+import type { ErrorInfo } from "../util/thrown.js";
 
 export const DEFAULT_TEST_TIMEOUT_MS = 30_000;
 

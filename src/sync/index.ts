@@ -5,6 +5,7 @@
  * together, then the state is persisted); `traps.ts` turns a connector's stray rejections,
  * process.exit() and endless waits into a failed sync. May import: sdk, extract,
  * normalize, destinations, state, util.
+ *
+ * This file only describes the folder: each module is imported from its own file.
  */
-export { runConnectorSync, type SyncOutcome, type SyncRequest } from "./run-sync.js";
-export type { CheckpointInfo, SyncEvents, SyncResult } from "./sync.js";
+export {};

@@ -1,6 +1,20 @@
 import { inspect, types } from "node:util";
 import { SyncFailedError } from "./errors.js";
-import type { ErrorInfo } from "../host/protocol.js";
+
+/** An error as plain data, to cross a thread: the sync worker's to the main thread, a writer thread's to the connector's. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  /** The error's `cause`, and so on down the chain: "fetch failed" is caused by "connect ECONNREFUSED …". */
+  cause?: ErrorInfo;
+  /** The trace the connector gave op.error(message, trace). */
+  trace?: string;
+  /** The table to load again from the start, the way out of this failure (ReloadTableError). */
+  reloadTable?: string;
+  /** A database client's error code (SQLITE_FULL, 23505, …). */
+  code?: string;
+}
 
 const MAX_VALUE_TEXT = 200;
 /** Causes beyond this depth are left out; a chain that long is a loop or noise. */

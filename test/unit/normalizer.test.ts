@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SchemaChange } from "../../src/destinations/destination.js";
+import type { SchemaChange } from "../../src/normalize/schema-change.js";
 import { Catalog } from "../../src/normalize/catalog.js";
 import { applySchema, parseSchema } from "../../src/normalize/declared.js";
 import { Names } from "../../src/normalize/names.js";

@@ -1,6 +1,7 @@
 /** What the connector's thread and a destination's writer thread send each other. */
 import type { MessagePort } from "node:worker_threads";
 import type { CheckpointRecord, CommitResult, FinishResult, StoredCatalog, WriteOp } from "../destination.js";
+import type { ErrorInfo } from "../../util/thrown.js";
 
 /** The shared Int32Array's slots. */
 export const Slot = {
@@ -34,13 +35,6 @@ export type ToWriter =
   | { t: "close" }
   /** After the failed slot is set: asks for the error that set it. */
   | { t: "failure" };
-
-export interface ErrorInfo {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-}
 
 export type FromWriter =
   | { t: "opened"; catalog: StoredCatalog }

@@ -8,7 +8,8 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, FinishResult, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
-import { Slot, SLOTS, type ErrorInfo, type FromWriter, type ToWriter } from "./protocol.js";
+import { Slot, SLOTS, type FromWriter, type ToWriter } from "./protocol.js";
+import type { ErrorInfo } from "../../util/thrown.js";
 import { spawnWriter, type SpawnedWriter } from "./spawn.js";
 
 const BATCH_OPS = 2048;

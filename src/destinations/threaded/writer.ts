@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { AsyncDestination, CheckpointRecord } from "../destination.js";
-import { Slot, type ErrorInfo, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
+import { Slot, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
+import type { ErrorInfo } from "../../util/thrown.js";
 
 const input = workerData as WriterInput;
 const signals = new Int32Array(input.signals);
