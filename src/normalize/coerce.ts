@@ -5,8 +5,8 @@
  */
 import { describe, spell, withArticle } from "../util/describe.js";
 import { coerceNaiveDate, coerceNaiveDateTime, coerceUtcDateTime, isoDate } from "./coerce-datetime.js";
-import { INT64_MAX, INT64_MIN, isUnsafeInteger } from "./infer.js";
 import { checkJsonText, checkText } from "./lone-surrogates.js";
+import { INT64_MAX, INT64_MIN, isBytes, isJsonContainer, isUnsafeInteger, unsupported } from "./values.js";
 import { CoercionError, type Coercer, type DataType, type LogicalType, type Stored } from "./types.js";
 
 /** Converts a value into the exact stored form of a logical type, or throws a CoercionError saying why not. */
@@ -173,35 +173,10 @@ function toText(value: unknown): string {
  */
 export const sourceText: (value: unknown) => string = toText;
 
-/** An Array or an object literal: what JSON holds. */
-export function isJsonContainer(value: object): boolean {
-  if (Array.isArray(value)) return true;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Bytes: a Buffer, any typed array or DataView (its bytes), or an ArrayBuffer. */
-export function isBytes(value: unknown): value is ArrayBufferView | ArrayBuffer {
-  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
-}
-
 function bytesOf(value: ArrayBufferView | ArrayBuffer): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof ArrayBuffer) return Buffer.from(value);
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-/** Why a value has no faithful form in the warehouse, and what to pass instead. */
-export function unsupported(value: unknown, at = "the value"): string {
-  if (typeof value === "function") return `${at} is a function, which has no faithful form in the warehouse; call it, or leave the key out`;
-  if (typeof value === "symbol") return `${at} is a symbol (${value.toString()}), which has no faithful form in the warehouse; pass a string`;
-  if (typeof value === "number") return `${at} is ${value}, which JSON cannot hold; send null or a string instead`;
-  if (value instanceof Map) return `${at} is a Map, which JSON would store as {}; pass Object.fromEntries(map) (or [...map] for keys that are not strings)`;
-  if (value instanceof Set) return `${at} is a Set, which JSON would store as {}; pass [...set]`;
-  if (value instanceof Promise) return `${at} is a Promise; await it before passing the value (a forgotten await?)`;
-  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || "class";
-  const hint = typeof (value as { toJSON?: unknown }).toJSON === "function" ? "pass value.toJSON() to store what it returns" : "pass a plain object, a string or a number made from it";
-  return `${at} is ${withArticle(name)} instance, which has no faithful form in the warehouse; ${hint}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The conversion of stored values on a widening, the same for every destination. */
 import { describe } from "../util/describe.js";
 import { coercerFor } from "./coerce.js";
-import { isUnsafeInteger } from "./infer.js";
+import { isUnsafeInteger } from "./values.js";
 import { CoercionError, formatType, sqliteClass, type LogicalType, type Stored } from "./types.js";
 
 /**

@@ -1,12 +1,8 @@
 /** The type of an undeclared column, from its values (DESIGN section 4, README "Types"), and how it widens. */
 import { CoercionError, type DataType, type LogicalType } from "./types.js";
-import { isBytes, isJsonContainer, unsupported } from "./coerce.js";
+import { INT64_MAX, INT64_MIN, isBytes, isJsonContainer, isUnsafeInteger, unsupported } from "./values.js";
 import { inDateRange } from "./coerce-datetime.js";
 
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
-const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 /** The most digits an inferred DECIMAL keeps; a longer bigint is inferred STRING. */
 const INFERRED_DECIMAL_DIGITS = 38;
 
@@ -22,10 +18,6 @@ const INFERRED = {
 } satisfies Record<string, LogicalType>;
 
 /** Whether a value is an integer beyond ±(2^53 - 1), which a DOUBLE cannot hold exactly. */
-export function isUnsafeInteger(value: unknown): boolean {
-  return typeof value === "bigint" && (value < SAFE_MIN || value > SAFE_MAX);
-}
-
 /**
  * The type an undeclared column gets from a non-null value (DESIGN section 4, README "Types"); undefined
  * for null. A value with no faithful form (a Map, a function...) is a CoercionError. Shared objects: read, never change.

@@ -1,7 +1,8 @@
 /**
  * Turns one operation's data into stored values in catalog order: each key resolved to its
  * column (created when new), each value inferred, widened to and coerced into the column's
- * type. Schema changes go through the catalog, which sends them to the destination first.
+ * type, after Names checked that no two keys of the data become one column. Schema changes go
+ * through the catalog, which sends them to the destination first.
  * The hot path allocates nothing per row: the row buffer and the resolved keys are reused.
  */
 import { OperationError } from "../util/errors.js";
@@ -12,7 +13,8 @@ import { hashPairs } from "./row-hash.js";
 import { coercerFor, sourceText } from "./coerce.js";
 import { CoercionError, formatType, type LogicalType, type Stored } from "./types.js";
 import { describe } from "../util/describe.js";
-import { fitsInferred, inferType, isUnsafeInteger, widen } from "./infer.js";
+import { fitsInferred, inferType, widen } from "./infer.js";
+import { isUnsafeInteger } from "./values.js";
 
 export interface NormalizerHooks {
   /** A table was created, a column added or widened. */
@@ -31,7 +33,7 @@ export interface UpdateRow {
 export class RowNormalizer {
   constructor(
     readonly catalog: Catalog,
-    readonly names: Names,
+    private readonly names: Names,
     private readonly hooks: NormalizerHooks,
   ) {}
 
@@ -40,6 +42,7 @@ export class RowNormalizer {
    * before that names a declared column takes the fast path: its cached converter, with no type to decide.
    */
   upsert(name: string, d: Record<string, unknown>): Table {
+    this.names.data(name, d, "upsert");
     const t = this.catalog.tables.get(name) ?? this.createFromRow(name, d);
     const row = t.row;
     const width = t.order.length;
@@ -86,6 +89,7 @@ export class RowNormalizer {
 
   /** The columns and values an update sets, and its key; undefined when the table does not exist. */
   update(name: string, d: Record<string, unknown>): UpdateRow | undefined {
+    this.names.data(name, d, "update");
     const t = this.catalog.tables.get(name);
     if (!t) return undefined;
     const key = this.keyValues(t, d, "update");
@@ -107,6 +111,7 @@ export class RowNormalizer {
 
   /** The key of a delete; undefined when the table does not exist. */
   deleteKey(name: string, d: Record<string, unknown>): Stored[] | undefined {
+    this.names.data(name, d, "delete");
     const t = this.catalog.tables.get(name);
     return t ? this.keyValues(t, d, "delete") : undefined;
   }

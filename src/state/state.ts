@@ -100,6 +100,14 @@ function nestingDepth(value: unknown): number {
   return deepest;
 }
 
+/** A deep copy of a JSON state; the original if it holds something structuredClone refuses. */
+export function copyState(state: StateObject): StateObject {
+  try {
+    return structuredClone(state);
+  } catch {
+    return state;
+  }
+}
 
 export function formatBytes(n: number): string {
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;

@@ -7,6 +7,9 @@
  * - update() awaits a promise that nothing will ever settle (in a thread of its own the
  *   event loop empties; in a shared process nothing new stays alive while it waits).
  *
+ * And what update() leaves behind when it returns: work it started but did not await (the
+ * forgotten-await warnings), and values a generator yields, which the engine drains and drops.
+ *
  * An operation that arrives after its sync ended (update() did not await the work that made
  * it) is refused with a LateOperationError; its rejection fails nothing, nor does one of an error
  * that already failed its own sync (isAccountedFor).
@@ -15,6 +18,7 @@
  * runner's own listener would otherwise fail the test file for a rejection the sync's
  * failure already names. They are put back when the last sync ends.
  */
+import { describe } from "../util/describe.js";
 import { formatDuration } from "../util/duration.js";
 import { SyncFailedError } from "../util/errors.js";
 import { isError, isAccountedFor, toError } from "../util/thrown.js";
@@ -153,24 +157,73 @@ const PLUMBING = new Set(["PipeWrap", "TTYWrap", "Timeout", "Immediate"]);
  * cannot tell, and does not guess.
  */
 function watchForStall(sync: Trappable): NodeJS.Timeout | undefined {
-  if (![...resources().keys()].every((kind) => PLUMBING.has(kind))) return undefined;
+  if (![...activeResources().keys()].every((kind) => PLUMBING.has(kind))) return undefined;
   let baseline = new Map<string, number>();
   let quiet = 0;
   const timer = setInterval(() => {
-    const now = resources();
+    const now = activeResources();
     let grown = false;
     for (const [kind, n] of now) if (n > (baseline.get(kind) ?? 0)) grown = true;
     quiet = grown ? 0 : quiet + 1;
     if (quiet >= 10) sync.fail(new SyncFailedError(NEVER_SETTLES));
   }, 200);
   // Taken after the timer above exists, which is then part of it.
-  baseline = resources();
+  baseline = activeResources();
   return timer;
 }
 
-function resources(): Map<string, number> {
+/** The process's active resources by kind (timers, sockets, file requests…), to see what a stretch of code left running. */
+export function activeResources(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * The warning for work still under way that update() started (a socket, a timer, a file read) but
+ * did not wait for: the mark of a forgotten await. A connector with nothing to do leaves none, and
+ * a synchronous update() (no promise, no generator) has nothing it could still be waiting for.
+ */
+export function forgottenAwait(before: Map<string, number>, returned: unknown, operations: number): string | undefined {
+  if (!startedSince(before)) return undefined;
+  if (operations === 0) {
+    return "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).";
+  }
+  if (!isAsyncResult(returned)) {
+    return "update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it: `async update(configuration, state) { await syncUsers(state); }`, not `syncUsers(state)`.";
+  }
+  return undefined;
+}
+
+function startedSince(before: Map<string, number>): boolean {
+  for (const [kind, n] of activeResources()) if (n > (before.get(kind) ?? 0)) return true;
+  return false;
+}
+
+/** A promise or a generator: what an update() that waits for its work returns. */
+function isAsyncResult(result: unknown): boolean {
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return false;
+  return typeof (result as { then?: unknown }).then === "function" || Symbol.asyncIterator in result || Symbol.iterator in result;
+}
+
+/**
+ * Waits for what update() returned: a promise is awaited, a generator run to its end. What a
+ * generator yields is dropped, so a dlt-style `yield row` loads nothing: `warn` hears of each
+ * value other than undefined (`yield op.upsert(…)` yields undefined).
+ */
+export async function drain(result: unknown, warn: (message: string) => void): Promise<void> {
+  const yielded = (value: unknown): void =>
+    warn(`update() yielded ${describe(value)}, which is not loaded: the engine runs a generator to its end but drops what it yields. Emit a row with op.upsert(table, row), and the state with op.checkpoint(state).`);
+  if (result && typeof result === "object") {
+    if (Symbol.asyncIterator in result) {
+      for await (const value of result as AsyncIterable<unknown>) if (value !== undefined) yielded(value);
+      return;
+    }
+    if (Symbol.iterator in result && typeof (result as { next?: unknown }).next === "function") {
+      for (const value of result as Iterable<unknown>) if (value !== undefined) yielded(value);
+      return;
+    }
+  }
+  await result;
 }
 

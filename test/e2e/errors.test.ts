@@ -933,6 +933,12 @@ export default {
     code: 0,
     says: ["Warning: update() returned without waiting for work it started (a timer, a request, a file read) that is still under way, so what that work emits later is lost. If it calls an async function, await it"],
   },
+  {
+    id: "update-yields-a-row",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { *update() { yield { id: 1 }; op.checkpoint({ n: 1 }); } };\n` },
+    code: 0,
+    says: ["Warning: update() yielded an object, which is not loaded: the engine runs a generator to its end but drops what it yields. Emit a row with op.upsert(table, row), and the state with op.checkpoint(state)."],
+  },
   { id: "init-target-is-file", files: { f: "a file" }, args: ["__command__", "init", "f"], code: 2, says: ["/f is a file, not a folder. Give connector init the name of a new or empty folder for the project."] },
   { id: "init-under-a-file", files: { f: "a file" }, args: ["__command__", "init", "f/sub"], code: 2, says: [/Cannot create \S+\/f\/sub: \S+\/f is a file, not a folder\./] },
   { id: "init-cannot-create", files: {}, args: ["__command__", "init", "/proc/x"], code: 2, says: ["Cannot create /proc/x: the file system refuses to create it there (ENOENT). Choose a folder you can write to."] },

@@ -109,3 +109,29 @@ describe("runSync turns a connector's faults into a failed sync", () => {
     expect(e.result.state).toEqual({ n: 1 });
   });
 });
+
+describe("runSync warns of what a generator update() yields (update-yields-a-row)", () => {
+  it("a dlt-style `yield row` loads nothing, and says so once; `yield op.upsert(…)` yields undefined and warns of nothing", async () => {
+    const dropped = await runSync({
+      *update() {
+        yield { id: 1, name: "ada" };
+        yield { id: 2, name: "alan" };
+        op.checkpoint({ page: 1 });
+      },
+    });
+    expect(dropped.tables()).toEqual([]);
+    const warned = dropped.warnings.filter((w) => w.startsWith("update() yielded"));
+    expect(warned).toEqual([expect.stringContaining("update() yielded an object, which is not loaded")]);
+    expect(warned[0]).toContain("op.upsert(table, row)");
+    dropped.close();
+    const emitted = await runSync({
+      async *update() {
+        yield op.upsert("users", { id: 1 });
+        yield op.checkpoint({ page: 1 });
+      },
+    });
+    expect(emitted.rows("users").map((r) => r.id)).toEqual([1]);
+    expect(emitted.warnings).toEqual([]);
+    emitted.close();
+  });
+});
