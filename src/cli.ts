@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } from "./ui/output.js";
-import { configurationSecrets } from "./util/redact.js";
+import { configurationSecrets } from "./util/secrets.js";
 import { startEarly } from "./commands/early-worker.js";
 import { afterFixed, lastIfProject, STATE_ARGUMENTS, type Split } from "./commands/project-argument.js";
 import { isAccountedFor } from "./util/thrown.js";

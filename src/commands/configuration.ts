@@ -8,7 +8,7 @@ import { fieldSecrets, resolveForm, type ResolvedForm } from "../setup/form.js";
 import { buildConfiguration, fieldProblems, fillForm, presetValues, type Answers, type Ask } from "../setup/form-values.js";
 import { loadConnector } from "../project/loader.js";
 import { configurationFile, findConnectorFile, project, type Project } from "../project/project.js";
-import { connectorSecrets } from "../util/redact.js";
+import { connectorSecrets } from "../util/secrets.js";
 import { DEFAULT_TEST_TIMEOUT_MS, runSetupTests } from "../setup/setup-tests.js";
 import { validateWith } from "../util/standard-schema.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";

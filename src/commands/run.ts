@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readConfigurationFile } from "../project/configuration.js";
-import { configurationSecrets } from "../util/redact.js";
+import { configurationSecrets } from "../util/secrets.js";
 import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";

@@ -6,7 +6,7 @@ import { parseJsonExact } from "../util/exact.js";
 import { loadConnector } from "../project/loader.js";
 import { configurationFile, findConnectorFile, project, requireFilesDir, requireProjectDir, stateSource } from "../project/project.js";
 import { checkpointState, checkStateValue, roundedWarning, StateStore, unsafeIntegers } from "../project/state-store.js";
-import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../util/redact.js";
+import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../util/secrets.js";
 import { validateWith } from "../util/standard-schema.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt } from "../state/edit.js";
 import { formatBytes, isPlainObject, readStateFile, StateValueError, type StateObject } from "../state/state.js";

@@ -3,7 +3,7 @@ import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, type Project } from "../project/project.js";
-import { configurationSecrets } from "../util/redact.js";
+import { configurationSecrets } from "../util/secrets.js";
 import { chooseDestination } from "../project/destination-choice.js";
 import { commandDestination } from "../project/run-destination.js";
 import { listCassettes } from "../replay/cassette.js";

@@ -4,7 +4,7 @@
  * meltano.yml entry for Meltano. Pure text from the project's name, version and settings.
  */
 import { createHash } from "node:crypto";
-import type { JsonSchema } from "../util/redact.js";
+import type { JsonSchema } from "../util/secrets.js";
 
 export interface BuildInput {
   /** The project's name: package.json's, else the folder's. */

@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import { captureStdio } from "../host/stdio-capture.js";
 import { LineRelay } from "../util/line-relay.js";
-import { Redactor } from "../util/redact.js";
+import { Redactor } from "../util/redactor.js";
 
 const realWriteSync = fs.writeSync;
 const FLUSH_AT = 1 << 16;

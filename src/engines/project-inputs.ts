@@ -10,7 +10,7 @@ import { prepareInputs } from "../sync/inputs.js";
 import { isPlainObject } from "../util/describe.js";
 import { UsageError } from "../util/errors.js";
 import { decodeTextFile, jsonErrorLocation } from "../util/json.js";
-import { configurationSecrets } from "../util/redact.js";
+import { configurationSecrets } from "../util/secrets.js";
 import { toError } from "../util/thrown.js";
 import { declaredStream, type StreamShape } from "./json-schema.js";
 

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { resolveForm, type Field } from "../setup/form.js";
 import { isPlainObject } from "../util/describe.js";
-import { isMarked, isSecretKey, jsonSchemaOf, type JsonSchema } from "../util/redact.js";
+import { isMarked, isSecretKey, jsonSchemaOf, type JsonSchema } from "../util/secrets.js";
 import type { EngineProject } from "./project-inputs.js";
 
 const DRAFT_07 = "http://json-schema.org/draft-07/schema#";

@@ -12,7 +12,7 @@ import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { ignoreLateOperations } from "../sync/traps.js";
 import { UsageError } from "../util/errors.js";
-import { configurationSecrets } from "../util/redact.js";
+import { configurationSecrets } from "../util/secrets.js";
 import { errorInfo } from "../util/thrown.js";
 import { captureStdio } from "./stdio-capture.js";
 import type { WorkerInput, WorkerMessage } from "./protocol.js";

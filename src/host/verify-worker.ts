@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { SyncFailedError, UsageError } from "../util/errors.js";
 import { loadConnector } from "../project/loader.js";
-import { connectorSecrets } from "../util/redact.js";
+import { connectorSecrets } from "../util/secrets.js";
 import { failActiveSyncs, ignoreLateOperations } from "../sync/traps.js";
 import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { verify } from "../verify/verify.js";

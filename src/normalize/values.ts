@@ -27,6 +27,13 @@ export function isBytes(value: unknown): value is ArrayBufferView | ArrayBuffer 
   return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
 }
 
+/** The bytes of a bytes value, without a copy. */
+export function bytesOf(value: ArrayBufferView | ArrayBuffer): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
 /** Why a value has no faithful form in the warehouse, and what to pass instead. */
 export function unsupported(value: unknown, at = "the value"): string {
   if (typeof value === "function") return `${at} is a function, which has no faithful form in the warehouse; call it, or leave the key out`;

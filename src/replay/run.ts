@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { secretValues } from "../util/redact.js";
+import { secretValues } from "../util/secrets.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import type { SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";

@@ -5,7 +5,7 @@
  * enum, boolean, and the secret marks (`.meta({ secret: true })`).
  */
 import type { Field, JsonType } from "./form.js";
-import { isMarked, isSecretKey, jsonSchemaOf, resolveRef, type JsonSchema } from "../util/redact.js";
+import { isMarked, isSecretKey, jsonSchemaOf, resolveRef, type JsonSchema } from "../util/secrets.js";
 import { isPlainObject } from "../state/state.js";
 
 const JSON_TYPES: readonly string[] = ["string", "number", "integer", "boolean", "object", "array"];

@@ -4,11 +4,11 @@
  * holds the checks of a declared form (its public types are sdk/form-types.ts); form-schema.ts derives a form
  * from a configuration schema, and form-values.ts turns answers into a configuration.
  */
-import type { Configuration, ConnectorDefinition } from "../sdk/connector.js";
-import type { DropdownChoice, FormField, SetupForm } from "../sdk/form-types.js";
+import type { ConnectorDefinition } from "../sdk/connector.js";
+import type { DropdownChoice } from "../sdk/form-types.js";
 import { UsageError } from "../util/errors.js";
 import { fieldsFromSchema } from "./form-schema.js";
-import { isSecretKey } from "../util/redact.js";
+import { isSecretKey } from "../util/secrets.js";
 import { isPlainObject } from "../state/state.js";
 import { describe } from "../util/describe.js";
 

@@ -1,7 +1,7 @@
 /** Fivetran's rule for a configuration when the connector declares no schema for it. */
 import { describe, isPlainObject, withArticle } from "../util/describe.js";
 import { UsageError } from "../util/errors.js";
-import { isSecretKey } from "../util/redact.js";
+import { isSecretKey } from "../util/secrets.js";
 
 export const MAX_CONFIGURATION_KEYS = 100;
 

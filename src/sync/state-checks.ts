@@ -6,7 +6,7 @@
 import { StateLints } from "../state/lints.js";
 import { formatBytes, serializeState, StateValueError, STATE_WARN_BYTES, type StateObject } from "../state/state.js";
 import { OperationError } from "../util/errors.js";
-import { secretValues } from "../util/redact.js";
+import { secretValues } from "../util/secrets.js";
 
 export type CheckState = (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
 

@@ -6,7 +6,7 @@ import { stringifyExact } from "../util/exact.js";
  */
 import { format } from "node:util";
 import { LineRelay } from "../util/line-relay.js";
-import { Redactor } from "../util/redact.js";
+import { Redactor } from "../util/redactor.js";
 
 const redactor = new Redactor();
 

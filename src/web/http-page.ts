@@ -2,7 +2,7 @@
 import path from "node:path";
 import { listCassettes, readCassette, type Exchange, type Headers } from "../replay/cassette.js";
 import { credentialsOf, responseCredentials } from "../replay/redact.js";
-import { MASK } from "../util/redact.js";
+import { MASK } from "../util/redactor.js";
 import { esc, fmt, html, json, notice, table, type Html } from "./html.js";
 import type { ProjectSource } from "./source.js";
 

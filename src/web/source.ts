@@ -9,7 +9,8 @@ import { projectWarehouse } from "../project/destination-choice.js";
 import { configurationFile, findConnectorFile, type Project } from "../project/project.js";
 import { StateStore } from "../project/state-store.js";
 import type { StateObject, StateSource } from "../state/state.js";
-import { configurationSecrets, Redactor } from "../util/redact.js";
+import { configurationSecrets } from "../util/secrets.js";
+import { Redactor } from "../util/redactor.js";
 
 export interface ProjectSource {
   project: Project;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { jsonErrorLocation } from "../../src/util/json.js";
-import { configurationSecrets, connectorSecrets, isSecretKey, Redactor, secretsBySchema } from "../../src/util/redact.js";
+import { configurationSecrets, connectorSecrets, isSecretKey, secretsBySchema } from "../../src/util/secrets.js";
+import { Redactor } from "../../src/util/redactor.js";
 import { stripEscapes } from "../../src/ui/output.js";
 import { LineRelay } from "../../src/util/line-relay.js";
 

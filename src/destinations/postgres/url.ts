@@ -6,7 +6,7 @@
 import os from "node:os";
 import { UsageError } from "../../util/errors.js";
 import { maskKeyValueSecrets } from "../../util/key-value-secrets.js";
-import { isSecretKey } from "../../util/redact.js";
+import { isSecretKey } from "../../util/secrets.js";
 
 export interface PgConnection {
   host: string;

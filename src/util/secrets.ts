@@ -1,23 +1,12 @@
 /**
- * Secrets: which configuration values are secret, and a redactor that replaces them with
- * `***` in any text or JSON value before it is printed. The UI layer applies it at the
- * output boundary, so a new message is covered without anyone remembering to.
- *
- * One file of about 350 lines, on purpose: what counts as a secret and how each form of it
- * (escaped, encoded, cut, split over lines) is hidden must change together, and the CLI
- * loads this at start-up, before any other module it could lean on.
+ * Finding secrets: which values of a configuration are credentials. By key (api_key, client_secret,
+ * everything under `credentials: {…}`), by the marks of its JSON Schema (`secret`, `writeOnly`,
+ * `format: "password"`), and inside values: URL passwords, connection-string passwords
+ * (key-value-secrets.ts) and JSON text. redactor.ts hides what this finds.
  */
 import { validateWith, type StandardSchemaV1 } from "./standard-schema.js";
 import { keyValueSecrets } from "./key-value-secrets.js";
-
-/** A plain object, as JSON.parse makes them (not imported from state.ts, to keep the CLI's start-up light). */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-export const MASK = "***";
+import { isPlainObject } from "./describe.js";
 
 /** Shorter values (and blank ones) are never redacted: they are no credential, and hiding them would garble the output. */
 export const MIN_SECRET_LENGTH = 4;
@@ -45,7 +34,7 @@ const DESCRIPTOR = new Set([
 const NOT_A_SECRET = new Set(["true", "false", "yes", "no", "null", "none", "on", "off", "enabled", "disabled", "undefined"]);
 
 /** A key's words: split at `_`, `-`, `.`, spaces and camelCase, lower-cased. `APIKey` → api, key. */
-export function keyWords(key: string): string[] {
+function keyWords(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
@@ -73,7 +62,7 @@ function collectAll(value: unknown, out: Set<string>, depth = 0): void {
 }
 
 /** The values under secret-looking keys, at any depth: everything under `credentials: {…}` is secret. */
-export function secretsByKey(configuration: unknown, out = new Set<string>(), depth = 0): Set<string> {
+function secretsByKey(configuration: unknown, out = new Set<string>(), depth = 0): Set<string> {
   if (depth > 100 || configuration === null || typeof configuration !== "object") return out;
   for (const [k, v] of Object.entries(configuration)) {
     if (isSecretKey(k)) {
@@ -228,7 +217,7 @@ export function configurationSecrets(schema: unknown, ...values: unknown[]): str
 }
 
 /** Shorter values, or blank ones, would match by chance all over the output. */
-const longEnough = (s: string): boolean => s.trim().length >= MIN_SECRET_LENGTH;
+export const longEnough = (s: string): boolean => s.trim().length >= MIN_SECRET_LENGTH;
 
 /** Whether a schema could mark any value of this configuration secret that its keys do not already make secret. */
 export function mayHoldUnmarkedSecrets(configuration: unknown): boolean {
@@ -250,119 +239,6 @@ export async function connectorSecrets(schema: StandardSchemaV1<unknown, unknown
     }
   }
   return configurationSecrets(schema, configuration, validated);
-}
-
-const TRUNCATION = /…|\.\.\./g;
-/** At least this much of a secret, cut by a truncation mark (… or ...), is hidden too. */
-const MIN_FRAGMENT = 3;
-
-/** The escapes util.inspect (console.log of an object) writes for control characters. */
-const INSPECT_ESCAPES: Record<string, string> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
-
-/**
- * A string as util.inspect writes it between the given quotes, without them: backslashes,
- * that quote and control characters escaped. It quotes with ', or " or ` when the text holds
- * a ', so all three forms can appear, inside a longer string too.
- */
-function inspectForm(secret: string, quote: string): string {
-  return secret.replace(/[\u0000-\u001f\u007f-\u009f\\'"`]/g, (c) => {
-    if (c === "\\" || c === quote) return "\\" + c;
-    if ("'\"`".includes(c)) return c;
-    return INSPECT_ESCAPES[c] ?? "\\x" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0");
-  });
-}
-
-/** How a secret can appear in text: as is, JSON-escaped (once or twice), as util.inspect quotes it, URL-encoded, and line by line when it spans lines. */
-function variants(secret: string): string[] {
-  const out = new Set([secret]);
-  let escaped = secret;
-  for (let i = 0; i < 2; i++) {
-    escaped = JSON.stringify(escaped).slice(1, -1);
-    out.add(escaped);
-  }
-  // util.inspect of the secret, and of JSON text that holds it (console.log({ body: JSON.stringify(configuration) })).
-  const once = JSON.stringify(secret).slice(1, -1);
-  for (const quote of ["'", '"', "`"]) for (const form of [secret, once]) out.add(inspectForm(form, quote));
-  out.add(encodeURIComponent(secret));
-  if (secret.includes("\n")) for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line.trim());
-  return [...out];
-}
-
-/** Replaces every known secret with `***` in text and in JSON values. */
-export class Redactor {
-  private secrets = new Set<string>();
-  private patterns: string[] = [];
-
-  constructor(secrets: Iterable<string> = []) {
-    this.add(secrets);
-  }
-
-  add(secrets: Iterable<string>): void {
-    const before = this.secrets.size;
-    for (const s of secrets) if (longEnough(s)) this.secrets.add(s);
-    if (this.secrets.size === before) return;
-    const all = new Set<string>();
-    for (const s of this.secrets) for (const v of variants(s)) all.add(v);
-    this.patterns = [...all].sort((a, b) => b.length - a.length);
-  }
-
-  get size(): number {
-    return this.secrets.size;
-  }
-
-  text(text: string): string {
-    if (this.patterns.length === 0 || text.length === 0) return text;
-    let out = text;
-    for (const p of this.patterns) if (out.includes(p)) out = out.split(p).join(MASK);
-    return this.fragments(out);
-  }
-
-  /** A deep copy with every string (and object key) redacted, and every number that equals a secret replaced. */
-  value<T>(value: T): T {
-    if (this.patterns.length === 0) return value;
-    return this.walk(value, 0) as T;
-  }
-
-  private walk(value: unknown, depth: number): unknown {
-    if (typeof value === "string") return this.text(value);
-    if (typeof value === "number" || typeof value === "bigint") return this.secrets.has(String(value)) ? MASK : value;
-    if (value === null || typeof value !== "object" || depth > 2000) return value;
-    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
-    if (!isPlainObject(value)) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.text(k), this.walk(v, depth + 1)]));
-  }
-
-  /** A secret cut by truncation ("tok_9f8e7…", or "...e7d6c" at the start of a cut) leaves a fragment next to the mark: hide it. */
-  private fragments(text: string): string {
-    if (!text.includes("…") && !text.includes("...")) return text;
-    const cuts: [number, number][] = [];
-    for (const m of text.matchAll(TRUNCATION)) {
-      const start = m.index!;
-      const end = start + m[0].length;
-      for (const p of this.patterns) {
-        const before = longest(p.length - 1, (k) => start - k >= 0 && text[start - k] === p[0] && text.slice(start - k, start) === p.slice(0, k));
-        if (before >= MIN_FRAGMENT) cuts.push([start - before, start]);
-        const after = longest(p.length - 1, (k) => text[end] === p[p.length - k] && text.slice(end, end + k) === p.slice(p.length - k));
-        if (after >= MIN_FRAGMENT) cuts.push([end, end + after]);
-      }
-    }
-    if (cuts.length === 0) return text;
-    cuts.sort((a, b) => b[0] - a[0]);
-    let out = text;
-    let limit = Infinity;
-    for (const [from, to] of cuts) {
-      const until = Math.min(to, limit);
-      if (from >= until) continue;
-      out = out.slice(0, from) + MASK + out.slice(until);
-      limit = from;
-    }
-    return out;
-  }
-}
-
-function longest(max: number, fits: (k: number) => boolean): number {
-  for (let k = max; k >= MIN_FRAGMENT; k--) if (fits(k)) return k;
-  return 0;
 }
 
 /**
