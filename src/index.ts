@@ -8,4 +8,3 @@ export { DATA_TYPES } from "./normalize/types.js";
 export type { DataType } from "./normalize/types.js";
 export type { JsonValue } from "./state/state.js";
 export type { StandardSchemaV1, InferOutput } from "./util/standard-schema.js";
-export type { Counts, TableCounts } from "./sync/counts.js";

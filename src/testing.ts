@@ -141,3 +141,5 @@ export async function verifyConnector<C, S>(connector: Connector<C, S> | Connect
 export type { CheckResult, Difference, VerifyReport } from "./verify/verify.js";
 export type { ReplayOption } from "./replay/run.js";
 export type { MatchIgnore } from "./replay/match.js";
+export type { Counts, TableCounts } from "./sync/counts.js";
+export type { Naming, StateObject };

@@ -124,7 +124,7 @@ function floatFromText(text: string, name: string): number {
 const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** Canonical DECIMAL text: no leading zeros, exactly `scale` fraction digits, rejecting anything that would lose digits. */
-export function coerceDecimal(value: unknown, precision: number, scale: number): string {
+function coerceDecimal(value: unknown, precision: number, scale: number): string {
   let text: string;
   if (typeof value === "bigint") text = value.toString();
   else if (typeof value === "number") {

@@ -129,12 +129,12 @@ function realPath(file: string): string | undefined {
 }
 
 /** The file that carries the OS lock. It stays in files/ between runs; deleting it by hand clears a lock. */
-export function guardFile(file: string): string {
+function guardFile(file: string): string {
   return `${file}.db`;
 }
 
 /** The holder named in a lock file, or undefined if there is none or it cannot be read. */
-export function readLock(file: string): LockInfo | undefined {
+function readLock(file: string): LockInfo | undefined {
   try {
     const v = JSON.parse(fs.readFileSync(file, "utf8")) as LockInfo;
     return typeof v.pid === "number" ? v : undefined;
@@ -209,7 +209,7 @@ function waitForNote(file: string): LockInfo | undefined {
 }
 
 /** Whether the process a lock file names is still that process: alive, same boot, same start time. */
-export function isRunning(info: LockInfo): boolean {
+function isRunning(info: LockInfo): boolean {
   if (info.bootId && bootId() && info.bootId !== bootId()) return false;
   try {
     process.kill(info.pid, 0);

@@ -35,7 +35,7 @@ function failureText(e: ErrorInfo): string {
 }
 
 /** Runs one test to its end, its failure, or the timeout. */
-export function runSetupTest(input: SetupTestInput, timeoutMs: number, attach?: (stdout: Readable, stderr: Readable) => void): Promise<SetupTestResult> {
+function runSetupTest(input: SetupTestInput, timeoutMs: number, attach?: (stdout: Readable, stderr: Readable) => void): Promise<SetupTestResult> {
   const exit = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(new URL("./setup-test-worker.js", import.meta.url), { workerData: { ...input, exit: exit.buffer }, stdout: true, stderr: true });
   attach?.(worker.stdout, worker.stderr);

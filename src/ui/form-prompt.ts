@@ -18,7 +18,7 @@ export function offered(field: Field, initial: string | undefined, fromCurrent: 
 }
 
 /** The lines before a question: its help, and a dropdown's numbered choices. */
-export function questionHelp(field: Field): string[] {
+function questionHelp(field: Field): string[] {
   const lines: string[] = [];
   if (field.description) lines.push(`  ${field.description}`);
   if (field.kind === "dropdown" && field.choices) {

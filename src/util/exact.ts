@@ -8,7 +8,7 @@ const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A bigint read from SQLite as a number when a number holds it exactly, else as the bigint. */
-export function exactInteger(v: bigint): number | bigint {
+function exactInteger(v: bigint): number | bigint {
   return v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
 }
 

@@ -50,7 +50,7 @@ export function allRows(db: Database.Database, table: string): Record<string, un
 }
 
 /** Every user table with its key, row counts, columns and last sync time, and any duplicate or NULL primary keys. */
-export function summarize(db: Database.Database): TableSummary[] {
+function summarize(db: Database.Database): TableSummary[] {
   const cols = db.prepare("SELECT table_name, column_name, type, declared, primary_key FROM _connector_columns ORDER BY table_name, position").all() as {
     table_name: string;
     column_name: string;

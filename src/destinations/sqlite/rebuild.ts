@@ -16,7 +16,7 @@ import type { Warehouse } from "./warehouse.js";
 const ready = new WeakSet<Database.Database>();
 
 /** SQL functions for rebuilds: connector_convert(value, from, to) and connector_row_id(column, type, value, ...). */
-export function registerFunctions(db: Database.Database): void {
+function registerFunctions(db: Database.Database): void {
 if (ready.has(db)) return;
   const types = new Map<string, LogicalType | null>();
   const typeOf = (text: unknown): LogicalType | null => {
