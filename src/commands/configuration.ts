@@ -173,7 +173,6 @@ async function runTests(ui: Ui, p: Project, connectorFile: string, def: Connecto
   } else checkPlainConfiguration(configuration, file);
 
   ui.info(`Running the setup tests of ${shown(connectorFile)} against ${shown(file)}:`);
-  const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : ui.color.red(s));
   const results = await runSetupTests({ connectorFile, configuration }, form.tests, timeoutMs, {
     // What a test writes goes to stderr, line by line through the output boundary.
     attach: (...streams) => {
@@ -184,7 +183,7 @@ async function runTests(ui: Ui, p: Project, connectorFile: string, def: Connecto
         stream.on("end", () => relay.end());
       }
     },
-    finished: (r) => ui.info(renderSetupTestLine(r, mark)),
+    finished: (r) => ui.info(renderSetupTestLine(r, ui.status)),
   });
   const report: SetupTestReport = { passed: results.every((r) => r.status === "pass"), configuration: file, tests: results };
   if (opts.json) printJson(report);

@@ -199,7 +199,7 @@ function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: strin
   for (const w of r.warnings.slice(r.inputWarnings ?? 0)) ui.warn(w);
   if (r.status === "succeeded") {
     ui.info(`State: ${truncate(JSON.stringify(secrets().value(r.state)), 400)}`);
-    ui.info(ui.color.green(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));
+    ui.info(ui.status(`Sync SUCCEEDED in ${elapsed(r.durationMs)}`));
   } else {
     ui.error(`Sync FAILED: ${reason}`);
     if (r.counts.truncates > 0) {

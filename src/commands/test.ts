@@ -54,8 +54,7 @@ export async function testCommand(name: string | undefined, opts: TestOptions): 
   if (opts.json) printJson(report);
   else {
     const pkOf = (t: string): string[] => expected?.tables[t]?.primaryKey ?? run.outcome?.tables[t]?.primaryKey ?? [];
-    const mark = (s: string): string => (s.includes("PASSED") ? ui.color.green(s) : ui.color.red(s));
-    ui.info(renderTestReport(report, pkOf, mark));
+    ui.info(renderTestReport(report, pkOf, ui.status));
   }
   if (!report.passed) throw new ExitError(1);
 }

@@ -89,10 +89,9 @@ function scratchDestination(ui: Ui, p: Project, opts: VerifyOptions): Destinatio
 
 /** The report, or for a verify that did not finish, the checks it did and where it stopped; exits 1 unless it passed. */
 function report(ui: Ui, result: VerifyReport | Stopped, seed: number, json: boolean): void {
-  const mark = (s: string): string => (s === "PASS" ? ui.color.green(s) : s === "FAIL" ? ui.color.red(s) : s === "WARN" ? ui.color.yellow(s) : s);
   if ("passed" in result) {
     if (json) printJson(result);
-    else ui.info("\n" + renderVerifyReport(result, mark));
+    else ui.info("\n" + renderVerifyReport(result, ui.status));
     if (!result.passed) throw new ExitError(1);
     return;
   }
@@ -104,7 +103,7 @@ function report(ui: Ui, result: VerifyReport | Stopped, seed: number, json: bool
     printJson({ passed: false, seed, stopped: { reason: result.reason, during: result.during }, checks });
     if (verdict) ui.error(verdict);
   } else {
-    ui.info("\n" + renderVerifyReport({ passed: false, seed, operations: 0, checkpoints: 0, checks, trials: [] }, mark, verdict));
+    ui.info("\n" + renderVerifyReport({ passed: false, seed, operations: 0, checkpoints: 0, checks, trials: [] }, ui.status, verdict));
   }
   throw new ExitError(result.signalExit ?? 1);
 }

@@ -33,6 +33,13 @@ export class Ui {
     if (!this.options.json) this.write(text);
   }
 
+  /** A verdict in its colour: green for PASS, PASSED or SUCCEEDED, red for FAIL or FAILED, yellow for WARN; other text as it is. */
+  readonly status = (text: string): string => {
+    const word = /\b(PASS|PASSED|SUCCEEDED|FAIL|FAILED|WARN)\b/.exec(text)?.[1];
+    if (word === undefined) return text;
+    return word === "WARN" ? this.color.yellow(text) : word.startsWith("FAIL") ? this.color.red(text) : this.color.green(text);
+  };
+
   warn(text: string): void {
     this.write(this.color.yellow(`Warning: ${text}`));
   }
