@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers.js";
 
 /**
- * The import rules of docs/architecture.md. Only runtime imports count: `import type` is
- * free, since a type costs nothing at run time and layers share their contract's types.
+ * The import rules of docs/architecture.md. Runtime imports count everywhere; `import type`
+ * counts too in the bottom layers (util, sdk, normalize), whose types must not come from
+ * above: a type costs nothing at run time, but an arrow back up costs a reader a cycle.
  */
 const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "engines", "commands", "ui", "web", "util"];
 const RULES: Record<string, string[]> = {
@@ -32,6 +33,15 @@ const RULES: Record<string, string[]> = {
   "testing.ts": ["sdk", "sync", "verify", "destinations", "replay", "normalize", "state", "util"],
   "cli.ts": ["commands", "ui", "util"],
 };
+/** The layers whose type imports obey the rules too, and what their types may use beyond their runtime rule. */
+const TYPES_COUNT: Record<string, string[]> = {
+  util: [],
+  // A connector declares its columns with normalize's DataType.
+  sdk: ["normalize"],
+  normalize: [],
+};
+/** No source file is longer than this: a longer one holds more than one job. */
+const MAX_LINES = 300;
 /** Named exceptions, each with its reason. */
 const EXCEPTIONS: Record<string, string[]> = {
   // The regression report prints rows by the outcome's own key format.
@@ -51,10 +61,14 @@ const files = (dir: string): string[] =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
 const layerOf = (rel: string): string => (rel.includes("/") ? rel.split("/")[0]! : rel);
 
-/** The runtime imports of a file: static, re-exports and dynamic, without `import type` and all-type braces. */
-function runtimeImports(text: string): string[] {
+/** The runtime imports of a file: static, re-exports and dynamic, without `import type` and all-type braces (with them, when `types` is set). */
+function runtimeImports(text: string, types = false): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?([^;]*?)\s+from\s+"([^"]+)"/gm)) {
+    if (types) {
+      out.push(m[3]!);
+      continue;
+    }
     if (m[1]) continue;
     const braces = /^\{([^}]*)\}$/.exec(m[2]!.trim());
     if (braces && braces[1]!.split(",").every((n) => !n.trim() || n.trim().startsWith("type "))) continue;
@@ -81,8 +95,9 @@ describe("the layers of src/ (docs/architecture.md)", () => {
     const broken: string[] = [];
     for (const rel of all) {
       const layer = layerOf(rel);
-      const allowed = new Set([layer, ...RULES[layer]!, ...(EXCEPTIONS[rel] ?? [])]);
-      for (const spec of runtimeImports(fs.readFileSync(path.join(SRC, rel), "utf8"))) {
+      const types = TYPES_COUNT[layer];
+      const allowed = new Set([layer, ...RULES[layer]!, ...(EXCEPTIONS[rel] ?? []), ...(types ?? [])]);
+      for (const spec of runtimeImports(fs.readFileSync(path.join(SRC, rel), "utf8"), types !== undefined)) {
         if (spec.startsWith(".")) {
           const target = path.relative(SRC, path.resolve(SRC, path.dirname(rel), spec));
           const to = layerOf(target).replace(/\.js$/, ".ts");
@@ -98,6 +113,20 @@ describe("the layers of src/ (docs/architecture.md)", () => {
   });
 
   it("the rules catch a broken import", () => {
-    expect(runtimeImports('import { op } from "../sdk/operations.js";\nimport type { X } from "../cli.js";\nimport { type Y } from "../ui/a.js";')).toEqual(["../sdk/operations.js"]);
+    const text = 'import { op } from "../sdk/operations.js";\nimport type { X } from "../cli.js";\nimport { type Y } from "../ui/a.js";';
+    expect(runtimeImports(text)).toEqual(["../sdk/operations.js"]);
+    expect(runtimeImports(text, true)).toEqual(["../sdk/operations.js", "../cli.js", "../ui/a.js"]);
+  });
+
+  it(`no file of src/ is longer than ${MAX_LINES} lines`, () => {
+    const long = all.map((rel) => [rel, fs.readFileSync(path.join(SRC, rel), "utf8").split("\n").length - 1] as const).filter(([, n]) => n > MAX_LINES);
+    expect(long.map(([rel, n]) => `${rel}: ${n} lines`)).toEqual([]);
+  });
+
+  it("a folder's index.ts holds only its comment: no re-exports, each module is imported from its own file", () => {
+    for (const layer of new Set(all.filter((f) => f.includes("/")).map(layerOf))) {
+      const text = fs.readFileSync(path.join(SRC, layer, "index.ts"), "utf8");
+      expect(text.replace(/^\/\*\*[\s\S]*?\*\/\n/, "").trim(), `${layer}/index.ts`).toMatch(/^(export \{\};)?$/);
+    }
   });
 });
