@@ -2,7 +2,8 @@
  * The public types of a setup form (`form` of a connector definition): what a connector
  * author writes. Checked and resolved by setup/form.ts.
  */
-import type { Configuration } from "./connector.js";
+/** The configuration a form fills without a schema: connector.ts's Configuration, restated so the two files do not import each other. */
+type Configuration = Record<string, string>;
 
 /** The names a field may take: the configuration's keys when a schema types it, else any string. */
 export type FieldName<C> = string extends keyof C ? string : Extract<keyof C, string>;

@@ -118,6 +118,36 @@ describe("the layers of src/ (docs/architecture.md)", () => {
     expect(runtimeImports(text, true)).toEqual(["../sdk/operations.js", "../cli.js", "../ui/a.js"]);
   });
 
+  it("no cycle of imports crosses folders, types included", () => {
+    const edges = new Map<string, string[]>();
+    for (const rel of all) {
+      const text = fs.readFileSync(path.join(SRC, rel), "utf8");
+      const local = runtimeImports(text, true).filter((s) => s.startsWith("."));
+      edges.set(rel, local.map((s) => path.relative(SRC, path.resolve(SRC, path.dirname(rel), s)).replace(/\.js$/, ".ts")));
+    }
+    // Tarjan's strongly connected components: each holds the files of one cycle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const crossing: string[][] = [];
+    const visit = (v: string): void => {
+      index.set(v, index.size);
+      low.set(v, index.get(v)!);
+      stack.push(v);
+      for (const w of edges.get(v) ?? []) {
+        if (!index.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+      if (low.get(v) !== index.get(v)) return;
+      const scc = stack.splice(stack.indexOf(v));
+      if (new Set(scc.map(layerOf)).size > 1) crossing.push(scc.sort());
+    };
+    for (const rel of all) if (!index.has(rel)) visit(rel);
+    expect(crossing).toEqual([]);
+  });
+
   it(`no file of src/ is longer than ${MAX_LINES} lines`, () => {
     const long = all.map((rel) => [rel, fs.readFileSync(path.join(SRC, rel), "utf8").split("\n").length - 1] as const).filter(([, n]) => n > MAX_LINES);
     expect(long.map(([rel, n]) => `${rel}: ${n} lines`)).toEqual([]);
