@@ -5,7 +5,8 @@ import { project, requireFilesDir, requireProjectDir, stateSource } from "../pro
 import { Ui } from "../ui/logger.js";
 import { secrets, writeOut } from "../ui/output.js";
 import { UsageError } from "../util/errors.js";
-import { projectSource, startServer } from "../web/index.js";
+import { startServer } from "../web/server.js";
+import { projectSource } from "../web/source.js";
 
 export interface UiOptions {
   project?: string;

@@ -3,6 +3,7 @@
  * `connector debug` run into a message-stream destination, the protocols' messages, our 14
  * types as JSON Schema, and the files `connector build` writes. May import: sdk, normalize,
  * state, sync, project, setup, host, util.
+ *
+ * This file only describes the folder: each module is imported from its own file.
  */
-export { airbyteCheck, airbyteDiscover, airbyteRead, airbyteSpec, type AirbyteOptions } from "./airbyte.js";
-export { singerTap, type SingerOptions } from "./singer.js";
+export {};

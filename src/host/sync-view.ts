@@ -5,7 +5,7 @@ import type { SchemaChangeNote } from "../normalize/catalog.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { HttpSummary } from "../replay/run.js";
 import type { StateObject } from "../state/state.js";
-import type { ErrorInfo } from "./protocol.js";
+import type { ErrorInfo } from "../util/thrown.js";
 import type { EarlyWorker } from "./worker-start.js";
 
 export interface Outcome {
