@@ -8,6 +8,8 @@ import { configurationFile, findConnectorFile, project, requireFilesDir, require
 import { checkpointState, checkStateValue, roundedWarning, StateStore, unsafeIntegers } from "../project/state-store.js";
 import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../util/secrets.js";
 import { validateWith } from "../util/standard-schema.js";
+import path from "node:path";
+import { didYouMean, undeclaredKeys } from "../state/schema-keys.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt } from "../state/edit.js";
 import { formatBytes, isPlainObject, readStateFile, StateValueError, type StateObject } from "../state/state.js";
 import { commandDestination } from "../project/run-destination.js";
@@ -131,6 +133,9 @@ async function checkAgainstSchema(c: Context, state: StateObject): Promise<void>
   if (!def.state) return;
   const r = await validateWith(def.state, state);
   if (!r.ok) throw new UsageError(`The new state does not match the connector's state schema:\n  ${r.problems.join("\n  ")}`);
+  for (const u of undeclaredKeys(def.state, state, r.value)) {
+    c.ui.warn(`key "${u.key}" is not declared by the state schema of ${path.basename(file)}${didYouMean(u)}, so update() will not see it, and the connector's next checkpoint will fail on it if it keeps it.`);
+  }
 }
 
 export async function stateSet(pathText: string | undefined, valueText: string | undefined, opts: StateOptions): Promise<void> {

@@ -83,7 +83,7 @@ async function main(input: WorkerInput): Promise<void> {
         ready: (inputs) => {
           // Validation may add secrets: schema defaults, or values a transform derived.
           post({ t: "secrets", values: configurationSecrets(definition.configuration, inputs.configuration) });
-          post({ t: "ready", warnings: inputs.warnings, ...(destination.capabilities.stateInDestination ? { state: inputs.state } : {}) });
+          post({ t: "ready", warnings: inputs.warnings, ...(destination.capabilities.stateInDestination ? { state: inputs.stored } : {}) });
         },
         opened: (info) => post({ t: "opened", ...info }),
         warning: (message) => post({ t: "warning", message }),

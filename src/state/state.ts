@@ -1,3 +1,4 @@
+import { shellArg } from "../util/shell.js";
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../util/errors.js";
@@ -135,7 +136,9 @@ export function readStateFile(source: StateSource, resetHint: string | null, par
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !source.explicit) return {};
-    if (code === "ENOENT") throw new UsageError(`${resetHint === null ? "File" : "State file"} not found: ${source.file}`);
+    if (code === "ENOENT" && resetHint === null) throw new UsageError(`File not found: ${source.file}`);
+    // A mistyped path must not start a full sync from {}; an empty state is asked for by creating the file.
+    if (code === "ENOENT") throw new UsageError(`State file not found: ${source.file}. A state file you name must exist; to start from an empty state, create it holding {}: echo '{}' > ${shellArg(source.file)}`);
     throw new UsageError(`Cannot read ${resetHint === null ? "" : "state file "}${source.file}: ${(e as Error).message}`);
   }
   // Windows editors save a byte-order mark, and PowerShell UTF-16; JSON.parse would call either an invisible "Unexpected token".

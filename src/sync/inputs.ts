@@ -3,10 +3,13 @@ import type { ConnectorDefinition } from "../sdk/connector.js";
 import { UsageError } from "../util/errors.js";
 import { formatIssue, validateWith, type StandardSchemaV1 } from "../util/standard-schema.js";
 import { isPlainObject, type StateObject } from "../state/state.js";
+import { didYouMean, undeclaredKeys } from "../state/schema-keys.js";
 
 export interface PreparedInputs {
   configuration: unknown;
   state: StateObject;
+  /** The state as it was stored, before the state schema's defaults: what "Previous state" shows. */
+  stored: StateObject;
   warnings: string[];
   checkState?: (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
 }
@@ -45,22 +48,25 @@ export async function prepareInputs(def: ConnectorDefinition<unknown, unknown>, 
       throw new UsageError(`The saved state${where} does not match the connector's state schema:\n  ${r.problems.join("\n  ")}\nFix the file, or start over with \`${src.resetHint}\`.`);
     }
     if (!isPlainObject(r.value)) throw new UsageError("The connector's state schema must produce an object.");
-    for (const key of Object.keys(rawState)) {
-      if (!(key in r.value)) {
-        warnings.push(
-          `saved state key "${key}" is not in the connector's state schema, so update() will not see it. If the key was renamed, the new key starts from its default and may trigger a full re-sync.`,
-        );
-      }
+    for (const u of undeclaredKeys(schema, rawState, r.value)) {
+      warnings.push(
+        `saved state key "${u.key}" is not in the connector's state schema${didYouMean(u)}, so update() will not see it. If the key was renamed, the new key starts from its default and may trigger a full re-sync.`,
+      );
     }
     state = r.value as StateObject;
     checkState = (value) => checkSync(schema, value);
   }
-  return { configuration, state, warnings, checkState };
+  return { configuration, state, stored: rawState, warnings, checkState };
 }
 
 function checkSync(schema: StandardSchemaV1<unknown, unknown>, value: unknown): { ok: true; value: unknown } | { ok: false; problems: string[] } {
   const result = schema["~standard"].validate(value);
   if (result instanceof Promise) return { ok: false, problems: ["the state schema is asynchronous; checkpoints need a synchronous schema"] };
-  if (!result.issues) return { ok: true, value: result.value };
+  if (!result.issues) {
+    // The schema drops a key it does not declare, and a default may fill the declared one: the committed state would restart the sync on every run.
+    const undeclared = isPlainObject(value) ? undeclaredKeys(schema, value, result.value) : [];
+    if (undeclared.length === 0) return { ok: true, value: result.value };
+    return { ok: false, problems: undeclared.map((u) => `key "${u.key}" is not declared by the state schema, which would drop it${didYouMean(u)}`) };
+  }
   return { ok: false, problems: result.issues.map(formatIssue) };
 }

@@ -44,8 +44,25 @@ export function thrownText(value: unknown): string {
 export function toError(value: unknown, what = "the connector threw a non-Error value"): Error {
   if (isError(value)) return value;
   const error = new SyncFailedError(`${what}: ${thrownText(value)}`);
-  error.stack = `${error.name}: ${error.message}`;
+  const place = throwSite(value);
+  error.stack = `${error.name}: ${error.message}${place ? `\n    at ${place}` : ""}`;
   return error;
+}
+
+/** Where non-Error values were thrown, as sync/throw-sites.ts saw them: objects by identity, the last primitive by value. */
+const objectSites = new WeakMap<object, string>();
+let lastPrimitive: { value: unknown; place: string } | undefined;
+(globalThis as Record<symbol, unknown>)[Symbol.for("connector-sdk.throw-site")] = (value: object, place: string): void => {
+  objectSites.set(value, place);
+};
+
+export function noteThrowSite(value: unknown, place: string): void {
+  lastPrimitive = { value, place };
+}
+
+function throwSite(value: unknown): string | undefined {
+  if ((typeof value === "object" && value !== null) || typeof value === "function") return objectSites.get(value);
+  return lastPrimitive && Object.is(lastPrimitive.value, value) ? lastPrimitive.place : undefined;
 }
 
 /** An error as the sync worker sends it to the main thread, with its chain of causes (`new Error(msg, { cause })`). */

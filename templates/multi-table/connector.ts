@@ -23,7 +23,8 @@ export default new Connector({
       op.upsert("companies", company);
       companiesCursor = company.updated_at;
     }
-    op.checkpoint({ companies_cursor: companiesCursor, departments });
+    // A checkpoint that commits nothing and moves no cursor would only clutter `connector state history`.
+    if (companiesCursor !== state.companies_cursor) op.checkpoint({ companies_cursor: companiesCursor, departments });
 
     // Children can change while their parent does not, so every parent is visited,
     // each from its own cursor, with a checkpoint after each parent.
@@ -33,6 +34,7 @@ export default new Connector({
         op.upsert("departments", department);
         cursor = department.updated_at;
       }
+      if (cursor === departments[company.id]) continue;
       departments[company.id] = cursor;
       op.checkpoint({ companies_cursor: companiesCursor, departments });
       log.debug(`departments of ${company.id} synced up to ${cursor}`);

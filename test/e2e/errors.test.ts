@@ -116,7 +116,7 @@ export const CATALOGUE: Case[] = [
   { id: "state-corrupt", files: { ...ok, "files/state.json": '{"cursor": ' }, code: 2, says: ["State file", "is not valid JSON", "connector reset"] },
   { id: "state-empty", files: { ...ok, "files/state.json": "" }, code: 2, says: ["is empty; it must hold a JSON object", "connector reset"] },
   { id: "state-not-object", files: { ...ok, "files/state.json": '["a"]' }, code: 2, says: ["must hold a JSON object, found an array", "connector reset"] },
-  { id: "state-missing-file", files: ok, args: ["--state", "gone.json"], code: 2, says: ["State file not found", "gone.json"] },
+  { id: "state-missing-file", files: ok, args: ["--state", "gone.json"], code: 2, says: ["State file not found", "gone.json", "to start from an empty state, create it holding {}: echo '{}' >"] },
   { id: "state-missing-env", files: ok, env: { CONNECTOR_STATE: "/nonexistent/state.json" }, code: 2, says: ["State file not found: /nonexistent/state.json"] },
   { id: "warehouse-random-bytes", files: { ...ok, "files/warehouse.db": "this is not a database, just some bytes ".repeat(200) }, code: 2, says: ["warehouse.db", "file is not a database", "connector reset"] },
   {
@@ -1199,6 +1199,21 @@ export default {
     says: ["Cannot show this project:", "file is not a database"],
   },
   { id: "ui-no-connector", files: { "README.md": "" }, args: ["__command__", "ui", "--no-open", "--port", "0"], code: 2, says: ["No connector in"] },
+  // issue 25: the state schema's undeclared keys, a missing --state file's way out, a thrown value placed.
+  {
+    id: "checkpoint-undeclared-key",
+    files: { "connector.ts": `import { Connector, op } from "connector-sdk";\nimport { z } from "zod";\nexport default new Connector({ state: z.object({ last_updated_at: z.string().default("2000-01-01") }), update() { op.checkpoint({ last_updated: "2024-01-01" }); } });\n` },
+    code: 1,
+    says: [`op.checkpoint: the state does not match the connector's state schema:`, `key "last_updated" is not declared by the state schema, which would drop it (did you mean "last_updated_at"?)`],
+  },
+  {
+    id: "state-set-undeclared-key",
+    files: { "connector.ts": `import { Connector, op } from "connector-sdk";\nimport { z } from "zod";\nexport default new Connector({ state: z.object({ cursor: z.string().default("") }), update(c, s) { op.checkpoint(s); } });\n` },
+    args: ["__command__", "state", "set", "note", "hello"],
+    code: 0,
+    says: [`Warning: key "note" is not declared by the state schema of connector.ts (did you mean "cursor"?), so update() will not see it`],
+  },
+  { id: "update-throws-string", files: after(`throw "API returned garbage";`), code: 1, says: ['Sync FAILED: the connector threw a non-Error value: "API returned garbage"', /at update \(.*connector\.ts:\d+\)/], keepsCheckpoint: true },
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {

@@ -593,3 +593,19 @@ export default { update(configuration: any, state: any) { syncUsers(state); } };
     expect(only.rows).toHaveLength(1);
   }, 120_000);
 });
+
+describe("connector run: the previous state", () => {
+  it("is printed as debug prints it: the state as stored, not the state schema's defaults (issue 25)", async () => {
+    const url = pg().url("postgres", freshSchema());
+    const dir = makeProject({
+      "connector.ts": `import { Connector, op } from "connector-sdk";\nimport { z } from "zod";\nexport default new Connector({\n  state: z.object({ cursor: z.string().default("2000-01-01") }),\n  update(c, state) { op.checkpoint({ cursor: state.cursor === "2000-01-01" ? "2024-01-01" : state.cursor }); },\n});\n`,
+    });
+    const first = await cli(["run", "--destination", url], { cwd: dir });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain("Previous state: {}");
+    const debug = await cli(["debug"], { cwd: dir });
+    expect(debug.stderr).toContain("Previous state:\n{}");
+    const second = await cli(["run", "--destination", url], { cwd: dir });
+    expect(second.stderr).toContain(`Previous state: {"cursor":"2024-01-01"}`);
+  });
+});
