@@ -5,7 +5,7 @@
  * - `setup`: the README's set-up commands (their scripts exist; the sync of the bundled example runs);
  * - `sh`: run by bash, with `connector` on the PATH, in an empty folder;
  * - `connector`: saved as connector.ts of a fresh project, typechecked, then synced twice by `connector debug`;
- * - `typecheck`: saved as example.ts beside the README's connector, and typechecked.
+ * - `typecheck`: saved as example.ts (beside the README's connector when it imports ./connector.js), and typechecked.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -78,7 +78,10 @@ async function helpTree(pathTo: string[] = []): Promise<HelpCommand[]> {
 function cliSections(): Map<string, { flags: Set<string>; subcommands: Set<string> }> {
   const sections = new Map<string, { flags: Set<string>; subcommands: Set<string> }>();
   let current: { flags: Set<string>; subcommands: Set<string> } | undefined;
+  let table = "";
   for (const line of read("docs/cli.md").split("\n")) {
+    const header = line.match(/^\| ([a-z ]+) \|/);
+    if (header && !line.includes("`")) table = header[1]!;
     const heading = line.match(/^## connector ([a-z-]+)$/);
     if (heading) sections.set(heading[1]!, (current = { flags: new Set(), subcommands: new Set() }));
     else if (/^## /.test(line)) current = undefined;
@@ -86,7 +89,7 @@ function cliSections(): Map<string, { flags: Set<string>; subcommands: Set<strin
     if (current && cell) {
       const flags = cell[1]!.match(/(?<![\w-])--?[A-Za-z][\w-]*/g);
       if (flags) for (const f of flags) current.flags.add(f);
-      else if (/^[a-z]+$/.test(cell[1]!)) current.subcommands.add(cell[1]!);
+      else if (table === "subcommand") current.subcommands.add(cell[1]!);
     }
   }
   return sections;
@@ -196,7 +199,8 @@ describe("runnable examples", () => {
           expect(r.exitCode, r.stderr).toBe(0);
         }
       } else if (example.kind === "typecheck") {
-        const dir = typecheckProject({ "connector.ts": README_CONNECTOR!.code, "example.ts": example.code });
+        const beside = example.code.includes(`from "./connector.js"`) ? { "connector.ts": README_CONNECTOR!.code } : {};
+        const dir = typecheckProject({ ...beside, "example.ts": example.code });
         expect(await typecheck(dir)).toBe("");
       } else {
         throw new Error(`unknown runnable kind "${example.kind}" at ${example.page}:${example.line}`);
