@@ -56,7 +56,8 @@ export async function prepareInputs(def: ConnectorDefinition<unknown, unknown>, 
     state = r.value as StateObject;
     checkState = (value) => checkSync(schema, value);
   }
-  return { configuration, state, stored: rawState, warnings, checkState };
+  // A copy: without a schema, update() receives rawState itself, and may change it.
+  return { configuration, state, stored: structuredClone(rawState), warnings, checkState };
 }
 
 function checkSync(schema: StandardSchemaV1<unknown, unknown>, value: unknown): { ok: true; value: unknown } | { ok: false; problems: string[] } {

@@ -263,13 +263,14 @@ describe("a thrown value that is not an Error", () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('Sync FAILED: the connector threw a non-Error value: {"code":42,"reason":"quota"}');
     const json = await debug(dir, "--json");
-    expect(report(json.stdout).error).toBe('the connector threw a non-Error value: {"code":42,"reason":"quota"}');
+    // Its first line; under it, as under an Error's, the place it was thrown.
+    expect(report(json.stdout).error!.split("\n")[0]).toBe('the connector threw a non-Error value: {"code":42,"reason":"quota"}');
   });
 
   it("cuts a long value to 200 characters", async () => {
     const dir = makeProject({ "connector.ts": `export default { update() { throw { detail: "x".repeat(500) }; } };\n` });
     const r = await debug(dir, "--json");
-    const error = report(r.stdout).error!;
+    const error = report(r.stdout).error!.split("\n")[0]!;
     const value = error.slice("the connector threw a non-Error value: ".length);
     expect(value).toHaveLength(200);
     expect(value.startsWith('{"detail":"xxx')).toBe(true);
