@@ -112,7 +112,8 @@ const CASES: Case[] = [
     files: { "connector.ts": `export default { update() { throw { code: 42 }; } };\n` },
     args: ["run", "--destination", "sqlite:w.db", "--log-format", "json"],
     code: 1,
-    has: [{ type: "report", status: "failed", error: 'the connector threw a non-Error value: {"code":42}' }],
+    // Its first line, then, as under an Error, the place it was thrown.
+    has: [{ type: "report", status: "failed", error: expect.stringMatching(/^the connector threw a non-Error value: \{"code":42\}\n {4}at update \(.*connector\.ts:1\)$/) as unknown as string }],
   },
   {
     name: "a connector that prints: console, file descriptors 1 and 2, child processes, Node warnings",
