@@ -51,7 +51,7 @@ export default new Connector({
           op.upsert("users", user);
           cursor = { updated_at: user.updated_at, id: user.id };
         }
-        if (page.data.length > 0) op.checkpoint(cursor);
+        op.checkpoint(cursor);
         if (!page.has_more) break;
       }
     } finally {
