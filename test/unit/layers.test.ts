@@ -8,10 +8,11 @@ import { ROOT } from "../helpers.js";
  * counts too in the bottom layers (util, sdk, normalize), whose types must not come from
  * above: a type costs nothing at run time, but an arrow back up costs a reader a cycle.
  */
-const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "engines", "commands", "ui", "web", "util"];
+const ALL = ["sdk", "http", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "engines", "commands", "ui", "web", "util"];
 const RULES: Record<string, string[]> = {
   util: [],
   sdk: ["util"],
+  http: ["sdk", "util"],
   extract: ["sdk", "util"],
   normalize: ["util"],
   destinations: ["normalize", "util"],
