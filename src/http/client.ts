@@ -166,7 +166,7 @@ export class RestClient {
         await this.retry(attempt, `${shown} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
         continue;
       }
-      const response = wrap(res, bytes, u, this.shown(url));
+      const response = wrap(res, bytes, u, shown);
       if (res.status === 401 && withAuth && !renewed && (await this.auth.renew())) {
         renewed = true;
         attempt--;

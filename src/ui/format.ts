@@ -32,7 +32,7 @@ export function renderProgressTable(c: Counts): string {
 
 /** What connector-sdk/http did: one line under the progress table. */
 export function renderHttpCounts(h: NonNullable<Counts["http"]>): string {
-  return `HTTP: ${num(h.requests)} request(s), ${num(h.retries)} retried, ${elapsed(h.waited_ms)} waited, ${formatSize(h.bytes)} received`;
+  return `HTTP: ${num(h.requests)} request(s), ${num(h.retries)} retried, ${elapsed(h.waited_ms)} waited, ${num(h.bytes)} bytes received`;
 }
 
 export function renderAligned(header: string[], rows: string[][], rightAlign: (col: number) => boolean = () => false): string {
