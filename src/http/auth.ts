@@ -1,5 +1,5 @@
 /** The five auth types: each adds its credential to a request; the OAuth2 ones fetch and refresh tokens. */
-import { httpRuntime } from "../sdk/http-hooks.js";
+import { httpRuntime, secretStore } from "../sdk/http-hooks.js";
 import type { AuthOptions, RestResponse } from "./options.js";
 import { HttpRequestError, quoteBody } from "./retry.js";
 import { seal, sealKey, unseal, type SealKey } from "./token-seal.js";
@@ -59,8 +59,8 @@ class OAuth2 implements Authorizer {
     if (o.type === "oauth2-refresh-token") {
       runtime.secret(o.refreshToken);
       this.sealKey = sealKey([o.tokenUrl, o.clientId, o.clientSecret ?? "", o.refreshToken]);
-      const kept = runtime.store.get(this.sealKey.id);
-      const rotated = kept === undefined ? undefined : unseal(this.sealKey, kept);
+      const kept = secretStore().get(this.sealKey.id);
+      const rotated = kept === undefined ? undefined : unseal(this.sealKey, kept.value);
       if (rotated) runtime.secret(rotated);
       this.refreshToken = rotated ?? o.refreshToken;
     }
@@ -119,7 +119,7 @@ class OAuth2 implements Authorizer {
       this.refreshToken = body.refresh_token;
       runtime.secret(body.refresh_token);
       // Kept before the new token is used at all: the provider may have invalidated the old one already.
-      if (!runtime.replay) runtime.store.put(this.sealKey!.id, seal(this.sealKey!, body.refresh_token));
+      if (!runtime.replay) secretStore().put(this.sealKey!.id, { value: seal(this.sealKey!, body.refresh_token), at: Date.now() });
     }
   }
 }

@@ -7,34 +7,29 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { SecretStore } from "../sdk/http-hooks.js";
-
-interface Entry {
-  sealed: string;
-  at: number;
-}
+import type { Sealed, SecretStore } from "../sdk/http-hooks.js";
 
 export class FileSecretStore implements SecretStore {
   constructor(readonly file: string) {}
 
-  private read(): Record<string, Entry> {
+  private read(): Record<string, Sealed> {
     try {
       const v = JSON.parse(fs.readFileSync(this.file, "utf8")) as unknown;
-      return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Entry>) : {};
+      return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Sealed>) : {};
     } catch {
       return {};
     }
   }
 
-  get(key: string): string | undefined {
+  get(key: string): Sealed | undefined {
     const e = this.read()[key];
-    return typeof e?.sealed === "string" ? e.sealed : undefined;
+    return typeof e?.value === "string" && typeof e.at === "number" ? e : undefined;
   }
 
   /** Written through a temporary file, synced, then renamed: the old or the new file, never half of one. */
-  put(key: string, sealed: string): void {
+  put(key: string, sealed: Sealed): void {
     const all = this.read();
-    all[key] = { sealed, at: Date.now() };
+    all[key] = sealed;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, "w", 0o600);

@@ -6,7 +6,7 @@
  * its own copy of connector-sdk still reaches the sync of the CLI that runs it.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { HttpCounts } from "./http-hooks.js";
+import type { HttpCounts, SecretStore } from "./http-hooks.js";
 
 export interface SyncSink {
   upsert(table: string, data: unknown): void;
@@ -35,6 +35,8 @@ export interface ActiveSync {
   fail(error: Error): void;
   /** What connector-sdk/http requested in this sync, for its summary. */
   http?: HttpCounts;
+  /** Sealed secrets (rotated refresh tokens): kept at once in the side store, committed with the next checkpoint. */
+  secrets?: SecretStore;
 }
 
 interface Registry {

@@ -18,12 +18,18 @@ export function emptyHttpCounts(): HttpCounts {
   return { requests: 0, retries: 0, waited_ms: 0, bytes: 0 };
 }
 
-/** Sealed values by key: a rotated refresh token, encrypted by the client that uses it. */
+/** A value sealed by the client that uses it (a rotated refresh token), and when it was obtained (ms since 1970). */
+export interface Sealed {
+  value: string;
+  at: number;
+}
+
+/** Sealed values by key. */
 export interface SecretStore {
   /** The newest value kept under this key, if any. */
-  get(key: string): string | undefined;
-  /** Keeps the value at once, where a crash cannot lose it, and has it committed with the next checkpoint. */
-  put(key: string, sealed: string): void;
+  get(key: string): Sealed | undefined;
+  /** Keeps the value at once, where a crash cannot lose it (and, in a sync, commits it with the next checkpoint). */
+  put(key: string, sealed: Sealed): void;
 }
 
 export interface HttpRuntime {
@@ -37,11 +43,11 @@ export interface HttpRuntime {
 const KEY = Symbol.for("connector-sdk.http-runtime");
 
 class MemoryStore implements SecretStore {
-  private readonly values = new Map<string, string>();
-  get(key: string): string | undefined {
+  private readonly values = new Map<string, Sealed>();
+  get(key: string): Sealed | undefined {
     return this.values.get(key);
   }
-  put(key: string, sealed: string): void {
+  put(key: string, sealed: Sealed): void {
     this.values.set(key, sealed);
   }
 }
@@ -50,6 +56,11 @@ class MemoryStore implements SecretStore {
 export function httpRuntime(): HttpRuntime {
   const g = globalThis as { [KEY]?: HttpRuntime };
   return (g[KEY] ??= { replay: false, secret: () => {}, store: new MemoryStore() });
+}
+
+/** Where the calling code's sealed values are kept: its sync's store (side store and destination), else this thread's. */
+export function secretStore(): SecretStore {
+  return activeSync()?.secrets ?? httpRuntime().store;
 }
 
 /** The counts of the sync the calling code belongs to (none outside a sync). */
