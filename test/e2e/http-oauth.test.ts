@@ -4,6 +4,9 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, makeProject, query, startCli, waitFor } from "../helpers.js";
 import { rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
+import { freshSchema, usePostgres } from "../support/use-postgres.js";
+
+const pg = usePostgres();
 
 /**
  * OAuth2 with a token endpoint that rotates the refresh token on every call and refuses an old
@@ -148,4 +151,26 @@ describe("oauth2-refresh-token with rotation", () => {
     }
     expect(fs.readFileSync(path.join(dir, "files/warehouse.db")).includes(Buffer.from(issued.at(-2)!))).toBe(false);
   });
+});
+
+describe("the rotated refresh token committed with the checkpoint, on every destination", () => {
+  for (const kind of ["duckdb", "postgres"] as const) {
+    it(`${kind}: a run with no side store (another machine) takes the rotated token from the destination`, async () => {
+      const first = token("rt");
+      const { issued, state, api } = await rotatingApi(first);
+      const dir = makeProject({ "connector.ts": CONNECTOR });
+      fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ base_url: api.url, token_url: `${api.url}/token`, client_id: "client-1", client_secret: "s3cret-client", refresh_token: first }));
+      const destination = kind === "duckdb" ? "duckdb:out/w.duckdb" : pg().url("postgres", freshSchema("oauth"));
+      let printed = "";
+      for (let i = 0; i < 3; i++) {
+        const r = await cli(["run", "--destination", destination], { cwd: dir });
+        printed += r.stdout + r.stderr;
+        expect(r.exitCode, r.stderr).toBe(0);
+        // Only the destination's copy is left for the next run.
+        fs.rmSync(path.join(dir, "files/http-secrets.json"));
+      }
+      expect(state.refused).toBe(0);
+      for (const secret of issued.slice(1)) expect(printed).not.toContain(secret);
+    });
+  }
 });

@@ -267,15 +267,15 @@ export class Warehouse {
 
   /** connector-sdk/http's sealed secrets, in the checkpoint's transaction; the table is made by the first one. */
   recordSecrets(json: string): void {
-    this.db.exec("CREATE TABLE IF NOT EXISTS _connector_secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL, at INTEGER NOT NULL)");
-    const put = this.db.prepare("INSERT INTO _connector_secrets (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at");
+    this.db.exec("CREATE TABLE IF NOT EXISTS _connector_secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL, obtained_at INTEGER NOT NULL)");
+    const put = this.db.prepare("INSERT INTO _connector_secrets (key, value, obtained_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, obtained_at = excluded.obtained_at");
     for (const [key, s] of Object.entries(JSON.parse(json) as Record<string, StoredSecret>)) put.run(key, s.value, s.at);
   }
 
   storedSecrets(): Record<string, StoredSecret> {
     const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_connector_secrets'").get();
     if (!exists) return {};
-    const rows = this.db.prepare("SELECT key, value, at FROM _connector_secrets").all() as { key: string; value: string; at: number }[];
+    const rows = this.db.prepare("SELECT key, value, obtained_at AS at FROM _connector_secrets").all() as { key: string; value: string; at: number }[];
     return Object.fromEntries(rows.map((r) => [r.key, { value: r.value, at: r.at }]));
   }
 
