@@ -175,7 +175,8 @@ export class RestClient {
       }
       const decided = this.options.retry?.when?.(response);
       const retried = decided ?? this.statuses.has(res.status);
-      if (!retried && res.status < 400) return { response, bytes };
+      // A token request's refusal is explained by the auth, which knows what to do about it.
+      if (!retried && (res.status < 400 || !withAuth)) return { response, bytes };
       const what = `${shown} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
       if (!retried) throw new HttpRequestError(`${what}, not retried (a ${res.status} fails at once): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
       if (attempt >= this.attempts) throw new HttpRequestError(`${what} after ${attempt} attempt(s) (retry.attempts: ${this.attempts}): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
