@@ -89,7 +89,7 @@ export class RestClient {
     for (let n = 1; ; n++) {
       const { response } = await this.send("GET", url, headers, undefined, true);
       const body = response.json();
-      const items = itemsOf(body, o.items, this.shown(url)) as T[];
+      const items = itemsOf(body, o.items, () => this.shown(url)) as T[];
       if (!pager) {
         const found = detectPaginator(response, body);
         if (found) {
@@ -137,13 +137,15 @@ export class RestClient {
 
   private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean): Promise<{ response: RestResponse; bytes: Buffer }> {
     let renewed = false;
-    const shown = `${method} ${this.shown(url)}`;
+    // Made only for a message: most requests need none.
+    let text: string | undefined;
+    const shown = (): string => (text ??= `${method} ${this.shown(url)}`);
     for (let attempt = 1; ; attempt++) {
       const h = new Headers(headers);
       const u = new URL(url);
       if (withAuth) await this.auth.apply(u, h);
       const wait = this.limiter.reserve(u.host);
-      if (wait > 0) await this.pause(wait, `${shown}: rate limit of ${this.options.rateLimit!.requestsPerSecond} requests a second for ${u.host}`, "debug");
+      if (wait > 0) await this.pause(wait, `${shown()}: rate limit of ${this.options.rateLimit!.requestsPerSecond} requests a second for ${u.host}`, "debug");
       await this.limiter.slot();
       let res: Response | undefined;
       let bytes: Buffer | undefined;
@@ -162,22 +164,22 @@ export class RestClient {
         counts.bytes += bytes?.length ?? 0;
       }
       if (failure !== undefined || !res || !bytes) {
-        if (attempt >= this.attempts) throw new HttpRequestError(`${shown} failed after ${attempt} attempt(s) (retry.attempts): ${failure}`, method, this.shown(url), undefined, attempt);
-        await this.retry(attempt, `${shown} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
+        if (attempt >= this.attempts) throw new HttpRequestError(`${shown()} failed after ${attempt} attempt(s) (retry.attempts): ${failure}`, method, this.shown(url), undefined, attempt);
+        await this.retry(attempt, `${shown()} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
         continue;
       }
       const response = wrap(res, bytes, u, shown);
       if (res.status === 401 && withAuth && !renewed && (await this.auth.renew())) {
         renewed = true;
         attempt--;
-        log.info(`${shown} answered 401: fetched a new access token, trying again.`);
+        log.info(`${shown()} answered 401: fetched a new access token, trying again.`);
         continue;
       }
       const decided = this.options.retry?.when?.(response);
       const retried = decided ?? this.statuses.has(res.status);
       // A token request's refusal is explained by the auth, which knows what to do about it.
       if (!retried && (res.status < 400 || !withAuth)) return { response, bytes };
-      const what = `${shown} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+      const what = `${shown()} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
       if (!retried) throw new HttpRequestError(`${what}, not retried (a ${res.status} fails at once): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
       if (attempt >= this.attempts) throw new HttpRequestError(`${what} after ${attempt} attempt(s) (retry.attempts: ${this.attempts}): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
       const after = retryAfterMs(res.headers.get("retry-after"));
@@ -193,7 +195,7 @@ export class RestClient {
   }
 }
 
-function wrap(res: Response, bytes: Buffer, url: URL, shown: string): RestResponse {
+function wrap(res: Response, bytes: Buffer, url: URL, shown: () => string): RestResponse {
   let text: string | undefined;
   return {
     status: res.status,
@@ -204,7 +206,7 @@ function wrap(res: Response, bytes: Buffer, url: URL, shown: string): RestRespon
       try {
         return JSON.parse((text ??= bytes.toString("utf8"))) as T;
       } catch {
-        throw new HttpBodyError(`The body of ${shown} is not JSON (content type: ${res.headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
+        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${res.headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
       }
     },
   };

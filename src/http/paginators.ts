@@ -120,13 +120,13 @@ export function detectPaginator(response: RestResponse, body: unknown): Paginato
 const LIST_FIELDS = ["data", "items", "results", "records", "entries", "values", "rows"];
 
 /** The page's items: at `path`, or the body itself when it is a list, or its one list field. */
-export function itemsOf(body: unknown, path: string | undefined, url: string): unknown[] {
+export function itemsOf(body: unknown, path: string | undefined, shownUrl: () => string): unknown[] {
   if (path !== undefined) {
     const v = atPath(body, path);
     if (Array.isArray(v)) return v;
     const near = keysNear(body, path);
     const what = v === undefined ? "is missing" : `holds ${v === null ? "null" : typeof v}, not a list`;
-    throw new HttpBodyError(`The items path "${path}" ${what} in the body of ${url}; ${near.at} has the keys: ${near.keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
+    throw new HttpBodyError(`The items path "${path}" ${what} in the body of ${shownUrl()}; ${near.at} has the keys: ${near.keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
   }
   if (Array.isArray(body)) return body;
   if (body !== null && typeof body === "object") {
@@ -135,5 +135,5 @@ export function itemsOf(body: unknown, path: string | undefined, url: string): u
     if (lists.length === 1) return lists[0]![1] as unknown[];
   }
   const keys = body !== null && typeof body === "object" ? Object.keys(body) : [];
-  throw new HttpBodyError(`Cannot tell where the items are in the body of ${url}: it is ${Array.isArray(body) ? "a list" : body === null ? "null" : typeof body} with the keys: ${keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
+  throw new HttpBodyError(`Cannot tell where the items are in the body of ${shownUrl()}: it is ${Array.isArray(body) ? "a list" : body === null ? "null" : typeof body} with the keys: ${keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
 }
