@@ -161,3 +161,14 @@ describe("resume", () => {
     expect(query(dir, "SELECT id, name FROM items ORDER BY id")).toEqual(SOURCE);
   });
 });
+
+describe("the rest-api template", () => {
+  it("passes connector verify with 20 random crash points", async () => {
+    const dir = path.join(makeProject({}), "rest");
+    expect((await cli(["init", dir, "--template", "rest-api"], { cwd: path.dirname(dir) })).exitCode).toBe(0);
+    const r = await cli(["verify", "--trials", "20"], { cwd: dir });
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/interrupted\s+PASS\s+20 syncs aborted at random operations resumed to the baseline/);
+    expect(r.stdout + r.stderr).toContain("VERIFY PASSED");
+  });
+});
