@@ -94,14 +94,15 @@ const REQUIRED: Record<string, string[]> = {
 };
 
 function checkTyped(what: "auth" | "paginator", value: unknown, types: readonly string[]): void {
+  const an = what === "auth" ? "an" : "a";
   const o = value as Record<string, unknown> | null;
   if (o === null || typeof o !== "object" || !types.includes(o.type as string)) {
     const got = o !== null && typeof o === "object" ? JSON.stringify(o.type ?? null) : JSON.stringify(o);
-    throw new HttpOptionError(`RestClient option ${what}.type: ${got} is not a ${what} type. Valid types: ${types.join(", ")}.`);
+    throw new HttpOptionError(`RestClient option ${what}.type: ${got} is not ${an} ${what} type. Valid types: ${types.join(", ")}.`);
   }
   for (const key of REQUIRED[o.type as string]!) {
     const v = o[key];
-    if (v === undefined || v === null || v === "") throw new HttpOptionError(`RestClient option ${what}.${key} is missing: a ${what} of type "${o.type}" needs ${REQUIRED[o.type as string]!.join(", ")}.`);
+    if (v === undefined || v === null || v === "") throw new HttpOptionError(`RestClient option ${what}.${key} is missing: ${an} ${what} of type "${o.type}" needs ${REQUIRED[o.type as string]!.join(", ")}.`);
   }
   if (o.type === "api-key" && o.in !== undefined && o.in !== "header" && o.in !== "query") {
     throw new HttpOptionError(`RestClient option auth.in: ${JSON.stringify(o.in)} is not valid. Valid values: header, query.`);

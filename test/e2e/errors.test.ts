@@ -1314,9 +1314,9 @@ export default {
   const pages = (o: string) => `for await (const page of api.paginate("/items", ${o})) op.upsert("items", { n: page.number })`;
   return [
     one("http-unknown-paginator", `paginator: { type: "scroll" }`, get, () => json([]), ['RestClient option paginator.type: "scroll" is not a paginator type. Valid types: next-url, link-header, cursor, offset, page.']),
-    one("http-unknown-auth", `auth: { type: "digest" }`, get, () => json([]), ['RestClient option auth.type: "digest" is not a auth type. Valid types: bearer, api-key, basic, oauth2-client-credentials, oauth2-refresh-token.']),
+    one("http-unknown-auth", `auth: { type: "digest" }`, get, () => json([]), ['RestClient option auth.type: "digest" is not an auth type. Valid types: bearer, api-key, basic, oauth2-client-credentials, oauth2-refresh-token.']),
     one("http-missing-option", `auth: { type: "oauth2-client-credentials", clientId: "c", clientSecret: "s3cret-value" }`, get, () => json([]), [
-      'RestClient option auth.tokenUrl is missing: a auth of type "oauth2-client-credentials" needs tokenUrl, clientId, clientSecret.',
+      'RestClient option auth.tokenUrl is missing: an auth of type "oauth2-client-credentials" needs tokenUrl, clientId, clientSecret.',
     ]),
     one("http-bad-option", `retry: { attempts: 0 }`, get, () => json([]), ["RestClient option retry.attempts: 0 is not a positive whole number."]),
     one("http-gave-up", `retry: { attempts: 2, baseDelayMs: 1 }`, get, () => ({ status: 503, body: "down for maintenance" }), [

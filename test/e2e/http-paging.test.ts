@@ -123,8 +123,8 @@ describe("paginate()", () => {
     expect(r.stderr).toMatch(/RestClient option paginator\.type: "scroll" is not a paginator type\. Valid types: next-url, link-header, cursor, offset, page\./);
     const dir = project(a.url, `{}`);
     for (const [auth, message] of [
-      [`{ type: "digest" }`, /RestClient option auth\.type: "digest" is not a auth type\. Valid types: bearer, api-key, basic, oauth2-client-credentials, oauth2-refresh-token\./],
-      [`{ type: "oauth2-refresh-token", clientId: "c", refreshToken: "r" }`, /RestClient option auth\.tokenUrl is missing: a auth of type "oauth2-refresh-token" needs tokenUrl, clientId, refreshToken\./],
+      [`{ type: "digest" }`, /RestClient option auth\.type: "digest" is not an auth type\. Valid types: bearer, api-key, basic, oauth2-client-credentials, oauth2-refresh-token\./],
+      [`{ type: "oauth2-refresh-token", clientId: "c", refreshToken: "r" }`, /RestClient option auth\.tokenUrl is missing: an auth of type "oauth2-refresh-token" needs tokenUrl, clientId, refreshToken\./],
     ] as const) {
       fs.writeFileSync(path.join(dir, "connector.ts"), fs.readFileSync(path.join(dir, "connector.ts"), "utf8").replace(/baseUrl: configuration\.base_url(, auth: .*?)? \}\);/, `baseUrl: configuration.base_url, auth: ${auth} as never });`));
       r = await cli(["debug"], { cwd: dir });
