@@ -16,7 +16,7 @@ async function startServer(total) {
 
 /** One side's pass over every page, in this process: seconds and items seen. */
 export async function pass(kind, url) {
-  const { RestClient } = await import(path.join(HERE, "..", "dist", "http", "index.js"));
+  const { RestClient } = await import(path.join(HERE, "..", "dist", "http.js"));
   const started = process.hrtime.bigint();
   let items = 0;
   if (kind === "client") {

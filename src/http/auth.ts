@@ -1,5 +1,6 @@
 /** The five auth types: each adds its credential to a request; the OAuth2 ones fetch and refresh tokens. */
-import { httpRuntime, secretStore } from "../sdk/http-hooks.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
+import { secretStore } from "./runtime.js";
 import type { AuthOptions, RestResponse } from "./options.js";
 import { HttpRequestError, quoteBody } from "./retry.js";
 import { seal, sealKey, unseal, type SealKey } from "./token-seal.js";

@@ -3,8 +3,9 @@
  * retries, Retry-After, a rate limit per host, a cap on requests in flight, auth, and paging.
  */
 import { log } from "../sdk/log.js";
-import { httpCounts, httpRuntime } from "../sdk/http-hooks.js";
-import { isSecretKey } from "../util/redact.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
+import { httpCounts } from "./runtime.js";
+import { isSecretKey } from "../util/secrets.js";
 import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";

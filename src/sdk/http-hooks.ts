@@ -4,8 +4,6 @@
  * whether this thread replays a cassette (no real waiting then), how to hide a credential
  * obtained at run time from every output, and where a rotated refresh token is kept.
  */
-import { activeSync } from "./active-sync.js";
-
 /** The HTTP counts of a run's summary and of `--json`. */
 export interface HttpCounts {
   requests: number;
@@ -56,14 +54,4 @@ class MemoryStore implements SecretStore {
 export function httpRuntime(): HttpRuntime {
   const g = globalThis as { [KEY]?: HttpRuntime };
   return (g[KEY] ??= { replay: false, secret: () => {}, store: new MemoryStore() });
-}
-
-/** Where the calling code's sealed values are kept: its sync's store (side store and destination), else this thread's. */
-export function secretStore(): SecretStore {
-  return activeSync()?.secrets ?? httpRuntime().store;
-}
-
-/** The counts of the sync the calling code belongs to (none outside a sync). */
-export function httpCounts(): HttpCounts | undefined {
-  return activeSync()?.http;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Connector, op } from "../../src/index.js";
-import { RestClient, type RestClientOptions } from "../../src/http/index.js";
+import { RestClient, type RestClientOptions } from "../../src/http.js";
 import { backoffMs, retryAfterMs } from "../../src/http/retry.js";
 import { linkNext } from "../../src/http/paginators.js";
 import { runSync, SyncError } from "../../src/testing.js";

@@ -29,8 +29,9 @@ const RULES: Record<string, string[]> = {
   // The web view (connector ui): reads a project like the read-only commands, renders HTML.
   web: ["destinations", "project", "state", "replay", "util"],
   commands: ALL,
-  // The three entry points: the SDK a connector imports, the testing API, and the CLI.
+  // The entry points: the SDK a connector imports, its HTTP client (connector-sdk/http), the testing API, and the CLI.
   "index.ts": ["sdk", "normalize", "util"],
+  "http.ts": ["http", "sdk", "util"],
   "testing.ts": ["sdk", "sync", "verify", "destinations", "replay", "normalize", "state", "util"],
   "cli.ts": ["commands", "ui", "util"],
 };
