@@ -18,7 +18,7 @@ const flag = (name, fallback) => {
 };
 const scale = Number(flag("scale", "1"));
 const runs = Number(flag("runs", "3"));
-const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9,W9B,W11").split(",");
+const only = flag("only", "W1,W1B,W2,W3,W4,W5,W6,W7,W8,W9,W9B,W10,W11").split(",");
 const json = args.includes("--json");
 const n = (x) => Math.max(1, Math.round(x * scale));
 const TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
@@ -197,7 +197,19 @@ if (only.includes("W11")) {
   results.W11 = { airbyteSeconds: a, debugSeconds: d, ratio: d / a, airbyteOpsPerSec: rowsW / a, debugOpsPerSec: rowsW / d, airbyteRssMB: rss, rssTenthMB: small.rssMB ?? 0, rssGrowth: rss / (small.rssMB || rss) };
 }
 
+// W10: RestClient against a raw fetch loop over the same pages of a local API (bench/http.mjs),
+// and the peak RSS of paging 1,000,000 items against 100,000.
+if (only.includes("W10")) {
+  const { w10, pagingRss } = await import("./http.mjs");
+  results.W10 = await w10(n(20_000), runs);
+  const small = await pagingRss(n(100_000));
+  const big = await pagingRss(n(1_000_000));
+  results.W10M = { rss100kMB: small.rssMB, rss1MMB: big.rssMB, rssGrowth: big.rssMB / small.rssMB, seconds1M: big.seconds };
+}
+
 const goals = {
+  W10: (r) => r.ratio >= 0.95,
+  W10M: (r) => r.rssGrowth <= 1.2,
   W1: (r) => r.ratio >= 0.9,
   W2: (r) => r.ratio >= 0.75,
   W3: (r) => r.ratio >= 0.75,
@@ -252,6 +264,13 @@ if (results.W6) {
 if (results.W7) {
   const r = results.W7;
   lines.push(["W7", `${k(r.checkpoints)} checkpoints, each with a 50 KB state`, `peak RSS ${fmt(r.rssMB, 0)} MB (${fmt(r.seconds, 1)} s)`, `${k(r.checkpoints1k)} checkpoints: ${fmt(r.rss1kMB, 0)} MB`, `${fmt(r.rssGrowth)} ×`, "< 300 MB, ≤ 1.3 ×", goals.W7(r) ? "yes" : "no"]);
+}
+
+if (results.W10) {
+  const r = results.W10;
+  lines.push(["W10", `RestClient.paginate over ${k(r.items)} items, 100 a page, against a raw fetch loop`, `${fmt(r.engineSeconds)} s (${k(r.engineOpsPerSec)} items/s)`, `${fmt(r.rawSeconds)} s (${k(r.rawOpsPerSec)} items/s)`, fmt(r.ratio), "≥ 0.95", goals.W10(r) ? "yes" : "no"]);
+  const m = results.W10M;
+  lines.push(["W10", `RestClient paging ${k(n(1_000_000))} items (${fmt(m.seconds1M, 1)} s)`, `peak RSS ${fmt(m.rss1MMB, 0)} MB`, `${k(n(100_000))} items: ${fmt(m.rss100kMB, 0)} MB`, `${fmt(m.rssGrowth)} ×`, "≤ 1.2 ×", goals.W10M(m) ? "yes" : "no"]);
 }
 
 fs.rmSync(PROJECT, { recursive: true, force: true });

@@ -173,6 +173,7 @@ function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: strin
       status: r.status,
       ...(reason ? { error: stripEscapes(reason) } : {}),
       counts: r.counts,
+      ...(r.counts.http ? { http: r.counts.http } : {}),
       previousState: r.previousState,
       state: r.state,
       warnings: r.warnings.map((w) => stripEscapes(w)),

@@ -9,10 +9,10 @@
  *   (`threaded/`), which presents it to the engine as a `Destination` (DuckDB, PostgreSQL).
  */
 import type { LogicalType, Stored } from "../normalize/types.js";
-import type { ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog } from "../normalize/schema-change.js";
+import type { ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog, StoredSecret } from "../normalize/schema-change.js";
 
 // The normalizer's decisions, which every destination carries out.
-export type { LogicalType, Stored, ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog };
+export type { LogicalType, Stored, ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog, StoredSecret };
 
 /** What a commit reports back: updates that matched no row, per table. */
 export interface CommitResult {

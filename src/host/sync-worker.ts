@@ -15,6 +15,8 @@ import { UsageError } from "../util/errors.js";
 import { configurationSecrets } from "../util/secrets.js";
 import { errorInfo } from "../util/thrown.js";
 import { captureStdio } from "./stdio-capture.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
+import { FileSecretStore, httpSecretsFile } from "../project/http-secrets.js";
 import type { WorkerInput, WorkerMessage } from "./protocol.js";
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
@@ -58,6 +60,10 @@ async function main(input: WorkerInput): Promise<void> {
   const sampler = setInterval(() => sampleMemory(live), 100);
   sampler.unref();
   try {
+    // connector-sdk/http: a token it obtains is hidden like a configured secret; a rotated refresh token is kept in the project.
+    const runtime = httpRuntime();
+    runtime.secret = (value) => post({ t: "secrets", values: [value] });
+    runtime.store = new FileSecretStore(httpSecretsFile(input.connectorFile));
     // Before the connector loads, so that requests made at import time are recorded or replayed too.
     const http = input.http ? (await import("../replay/run.js")).startWorkerHttp(input.http, input.configuration) : undefined;
     const definition = await loadConnector(input.connectorFile);

@@ -12,10 +12,17 @@ import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
 import { verify } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 
+import { httpRuntime } from "../sdk/http-hooks.js";
+import { FileSecretStore, httpSecretsFile } from "../project/http-secrets.js";
+
 const post = (m: VerifyWorkerMessage): void => parentPort!.postMessage(m);
 
 async function main(input: VerifyWorkerInput): Promise<void> {
   try {
+    // connector-sdk/http: obtained tokens hidden, a rotated refresh token kept in the project (as sync-worker.ts).
+    const runtime = httpRuntime();
+    runtime.secret = (value) => post({ t: "secrets", values: [value] });
+    runtime.store = new FileSecretStore(httpSecretsFile(input.connectorFile));
     // A connector that does not load fails before any scratch run starts.
     const definition = await loadConnector(input.connectorFile);
     post({ t: "secrets", values: await connectorSecrets(definition.configuration, input.configuration) });

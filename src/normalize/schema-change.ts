@@ -43,6 +43,17 @@ export interface CheckpointRecord {
   state: string;
   /** Operations per table since the previous checkpoint, serialised. */
   operations: string;
+  /**
+   * Sealed secrets obtained since the previous checkpoint (connector-sdk/http's rotated refresh
+   * tokens), serialised as { key: { value, at } }: upserted into `_connector_secrets` in the same transaction.
+   */
+  secrets?: string;
+}
+
+/** A row of `_connector_secrets`: a sealed value and when it was obtained. */
+export interface StoredSecret {
+  value: string;
+  at: number;
 }
 
 /** What a destination holds at the start of a sync. */
@@ -62,4 +73,6 @@ export interface StoredCatalog {
    * it (`capabilities.stateInDestination`); null before the first checkpoint.
    */
   state?: string | null;
+  /** `_connector_secrets`, by key. */
+  secrets?: Record<string, StoredSecret>;
 }

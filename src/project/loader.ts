@@ -17,7 +17,7 @@ function selfAliases(): Record<string, string> {
     }
     throw new Error(`connector-sdk is missing its own ${base} entry point`);
   };
-  return { "connector-sdk/testing": pick("testing"), "connector-sdk": pick("index") };
+  return { "connector-sdk/testing": pick("testing"), "connector-sdk/http": pick("http"), "connector-sdk": pick("index") };
 }
 
 /**

@@ -8,6 +8,7 @@ import { ClientRequestInterceptor } from "@mswjs/interceptors/ClientRequest";
 import { FetchInterceptor } from "@mswjs/interceptors/fetch";
 import { SyncFailedError } from "../util/errors.js";
 import { activeSync } from "../sdk/active-sync.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
 import type { Exchange, Headers } from "./cassette.js";
 import { Matcher, TRANSPORT_HEADERS, type MatchIgnore, type Shape } from "./match.js";
 import { Redactor } from "./redact.js";
@@ -195,6 +196,8 @@ export function installHttp(o: HttpOptions): HttpSession {
   listen(httpInterceptor, false);
   fetchInterceptor.apply();
   httpInterceptor.apply();
+  // connector-sdk/http then counts its back-off and rate-limit waits without sleeping them.
+  httpRuntime().replay = o.mode === "replay";
   const restoreSockets =
     o.mode === "replay"
       ? refuseSockets((target, via) => {
@@ -219,6 +222,7 @@ export function installHttp(o: HttpOptions): HttpSession {
         await Promise.allSettled(pending);
         fetchInterceptor.dispose();
         httpInterceptor.dispose();
+        httpRuntime().replay = false;
         restoreSockets();
         // A request that never got a response (a network error) has nothing to replay.
         return exchanges.filter((x): x is Exchange => x !== undefined && x.response.status > 0);

@@ -6,6 +6,7 @@
  * its own copy of connector-sdk still reaches the sync of the CLI that runs it.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { HttpCounts, SecretStore } from "./http-hooks.js";
 
 export interface SyncSink {
   upsert(table: string, data: unknown): void;
@@ -32,6 +33,10 @@ export interface ActiveSync {
   ended: boolean;
   /** Fails the sync, even if the connector catches the error it is given (a replayed request with no recording, say). */
   fail(error: Error): void;
+  /** What connector-sdk/http requested in this sync, for its summary. */
+  http?: HttpCounts;
+  /** Sealed secrets (rotated refresh tokens): kept at once in the side store, committed with the next checkpoint. */
+  secrets?: SecretStore;
 }
 
 interface Registry {

@@ -1,3 +1,5 @@
+import type { HttpCounts } from "../sdk/http-hooks.js";
+
 /** Operations on one table. */
 export interface TableCounts {
   upserts: number;
@@ -16,6 +18,8 @@ export interface Counts extends TableCounts {
    * run's truncates and those an earlier failed run committed. Empty when the sync failed.
    */
   truncatedRows: Record<string, number>;
+  /** What connector-sdk/http requested, when the connector used it. */
+  http?: HttpCounts;
 }
 
 export type OpKind = keyof TableCounts;

@@ -6,6 +6,8 @@
  */
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
+import { emptyHttpCounts, httpRuntime } from "../sdk/http-hooks.js";
+import { CheckpointSecrets } from "./checkpoint-secrets.js";
 import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
@@ -89,6 +91,8 @@ export class Sync implements OperationTarget {
   private readonly dest: Destination;
   private readonly startState: StateObject;
   private readonly stateChecks: StateChecks;
+  private readonly http = emptyHttpCounts();
+  private sealed?: CheckpointSecrets;
   private committedState: StateObject;
   private names!: Names;
   private normalizer!: RowNormalizer;
@@ -121,9 +125,10 @@ export class Sync implements OperationTarget {
 
   async run(): Promise<SyncResult> {
     this.startedAt = Date.now();
-    const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e) };
+    const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e), http: this.http };
     // A destination that cannot be opened (someone else's file, a locked database) is a usage error, not a failed sync.
     const stored = this.o.opened ?? this.dest.open();
+    active.secrets = this.sealed = new CheckpointSecrets(httpRuntime().store, { ...stored.secrets });
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     this.o.events?.opened?.({ run: stored.run, lastSeq: stored.lastSeq });
@@ -188,7 +193,7 @@ export class Sync implements OperationTarget {
     return {
       status,
       error,
-      counts: this.tally.counts,
+      counts: this.http.requests ? { ...this.tally.counts, http: { ...this.http } } : this.tally.counts,
       previousState: this.startState,
       state: this.committedState,
       warnings: this.warnings.list,
@@ -265,7 +270,8 @@ export class Sync implements OperationTarget {
     this.tally.checkpoint();
     this.sink.checkpoints++;
     // The state is persisted only once the destination says the commit is durable.
-    this.dest.commit({ seq, run: this.runNumber, time, state: json, operations: JSON.stringify(operations) }, (r) => {
+    const secrets = this.sealed?.take();
+    this.dest.commit({ seq, run: this.runNumber, time, state: json, operations: JSON.stringify(operations), ...(secrets ? { secrets } : {}) }, (r) => {
       this.noted(r.unmatchedUpdates);
       this.committedState = persisted;
       if (this.o.stateFile) {

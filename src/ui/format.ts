@@ -26,7 +26,13 @@ export function renderProgressTable(c: Counts): string {
     ["SchemaChanges", c.schemaChanges],
     ["Checkpoints", c.checkpoints],
   ];
-  return ["SYNC PROGRESS:", "Operation       | Calls", "----------------+------------", ...rows.map(([k, v]) => `${k.padEnd(16)}| ${num(v)}`)].join("\n");
+  const table = ["SYNC PROGRESS:", "Operation       | Calls", "----------------+------------", ...rows.map(([k, v]) => `${k.padEnd(16)}| ${num(v)}`)].join("\n");
+  return c.http ? `${table}\n\n${renderHttpCounts(c.http)}` : table;
+}
+
+/** What connector-sdk/http did: one line under the progress table. */
+export function renderHttpCounts(h: NonNullable<Counts["http"]>): string {
+  return `HTTP: ${num(h.requests)} request(s), ${num(h.retries)} retried, ${elapsed(h.waited_ms)} waited, ${num(h.bytes)} bytes received`;
 }
 
 export function renderAligned(header: string[], rows: string[][], rightAlign: (col: number) => boolean = () => false): string {

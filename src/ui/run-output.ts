@@ -147,6 +147,7 @@ function jsonReport(r: FinalReport): Record<string, unknown> {
     status: o.status,
     ...(r.reason ? { error: stripEscapes(r.reason) } : {}),
     counts: o.counts,
+    ...(o.counts.http ? { http: o.counts.http } : {}),
     previousState: o.previousState,
     state: o.state,
     warnings: o.warnings.map((w) => stripEscapes(w)),

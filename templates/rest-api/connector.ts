@@ -1,4 +1,5 @@
 import { Connector, log, op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
 import { z } from "zod";
 import { startFixtureServer } from "./server.js";
 
@@ -9,11 +10,6 @@ interface User {
   updated_at: string;
 }
 
-interface Page {
-  data: User[];
-  has_more: boolean;
-}
-
 export default new Connector({
   configuration: z.object({
     // Empty: the connector serves fixtures/users.json itself, so it runs offline.
@@ -21,11 +17,13 @@ export default new Connector({
     api_key: z.string().default(""),
     page_size: z.coerce.number().int().positive().default(4),
   }),
-  // A compound cursor: several users share an updated_at, so the timestamp alone cannot
-  // say which of them the last page already delivered. The id breaks the tie.
+  // A compound cursor: several users share an updated_at, so the timestamp alone cannot say
+  // which of them the last page already delivered. The id breaks the tie. `page` is where an
+  // unfinished listing goes on (page.resume), null once it reached the end.
   state: z.object({
     updated_at: z.string().default("2000-01-01T00:00:00Z"),
     id: z.number().int().default(0),
+    page: z.record(z.string(), z.union([z.string(), z.number()])).nullable().default(null),
   }),
   schema: () => [
     { table: "users", primary_key: ["id"], columns: { id: "LONG", login: "STRING", plan: "STRING", updated_at: "UTC_DATETIME" } },
@@ -35,24 +33,25 @@ export default new Connector({
     const baseUrl = configuration.base_url || fixture!.url;
     if (fixture) log.info(`No base_url configured: serving the bundled fixtures at ${baseUrl}`);
     try {
+      // Retries (429, 5xx, network errors, Retry-After), paging and the bearer token are the client's.
+      const api = new RestClient({
+        baseUrl,
+        ...(configuration.api_key ? { auth: { type: "bearer" as const, token: configuration.api_key } } : {}),
+        retry: { attempts: 5, maxDelayMs: 30_000 },
+      });
+      const pages = api.paginate<User>("/users", {
+        query: { updated_since: state.updated_at, after_id: state.id, limit: configuration.page_size },
+        items: "data",
+        paginator: { type: "cursor", path: "next_cursor", param: "cursor" },
+        resume: state.page,
+      });
       let cursor = { updated_at: state.updated_at, id: state.id };
-      for (;;) {
-        const url = new URL("/users", baseUrl);
-        url.searchParams.set("updated_since", cursor.updated_at);
-        url.searchParams.set("after_id", String(cursor.id));
-        url.searchParams.set("limit", String(configuration.page_size));
-        const response = await fetch(url, {
-          headers: configuration.api_key ? { authorization: `Bearer ${configuration.api_key}` } : {},
-          signal: AbortSignal.timeout(30_000),
-        });
-        if (!response.ok) throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`);
-        const page = (await response.json()) as Page;
-        for (const user of page.data) {
+      for await (const page of pages) {
+        for (const user of page.items) {
           op.upsert("users", user);
           cursor = { updated_at: user.updated_at, id: user.id };
         }
-        op.checkpoint(cursor);
-        if (!page.has_more) break;
+        op.checkpoint({ ...cursor, page: page.resume });
       }
     } finally {
       await fixture?.close();

@@ -27,5 +27,9 @@ it("npm run bench's harness runs every workload at a tiny scale and reports each
   for (const key of ["airbyteSeconds", "debugSeconds", "airbyteRssMB", "rssTenthMB"]) expect(results.W11[key], key).toBeGreaterThan(0);
   expect(results.W11.ratio).toBeCloseTo(results.W11.debugSeconds / results.W11.airbyteSeconds, 10);
   expect(results.W7.rssGrowth).toBeCloseTo(results.W7.rssMB / results.W7.rss1kMB, 10);
+  // W10: RestClient against a raw fetch loop, and the peak RSS of long paging.
+  expect(results.W10).toMatchObject({ items: 10, engineSeconds: expect.any(Number), rawSeconds: expect.any(Number) });
+  expect(results.W10.ratio).toBeCloseTo(results.W10.rawSeconds / results.W10.engineSeconds, 10);
+  for (const key of ["rss100kMB", "rss1MMB"]) expect(results.W10M[key], key).toBeGreaterThan(0);
   // Some thirty processes, PostgreSQL's start included: more than the default minute on a busy machine.
 }, 300_000);

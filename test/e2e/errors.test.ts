@@ -7,6 +7,7 @@ import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
 import pg from "pg";
 import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
 import { usePostgres } from "../support/use-postgres.js";
+import { scriptedApi, type Reply, type ScriptedApi, type Seen } from "../http-api.js";
 
 /** A throwaway PostgreSQL server for the `run-*` rows: `__pg__` in their arguments is its host:port, `__pgpw__` its superuser's password. */
 const server = usePostgres();
@@ -1214,6 +1215,9 @@ export default {
     says: [`Warning: key "note" is not declared by the state schema of connector.ts (did you mean "cursor"?), so update() will not see it`],
   },
   { id: "update-throws-string", files: after(`throw "API returned garbage";`), code: 1, says: ['Sync FAILED: the connector threw a non-Error value: "API returned garbage"', /at update \(.*connector\.ts:\d+\)/], keepsCheckpoint: true },
+
+  // connector-sdk/http (issue 22): a RestClient made or used against a local API scripted to fail.
+  ...httpCases(),
 ];
 
 describe("the bad-input catalogue (docs/errors.md)", () => {
@@ -1293,4 +1297,76 @@ export default {
 };
 `,
   };
+}
+
+/** The errors of connector-sdk/http: each case's connector makes a RestClient with `options` and runs `call`, against an API answering `script`. */
+function httpCases(): Case[] {
+  const servers = new Map<string, ScriptedApi>();
+  const one = (id: string, options: string, call: string, script: (r: Seen) => Reply, says: (string | RegExp)[]): Case => ({
+    id,
+    files: {
+      "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, ${options} } as never);
+    ${call};
+    op.checkpoint({ n: 1 });
+  },
+};
+`,
+    },
+    setup: async (d) => {
+      const a = await scriptedApi(script);
+      servers.set(d, a);
+      fs.writeFileSync(path.join(d, "configuration.json"), JSON.stringify({ base_url: a.url, token_url: `${a.url}/token` }));
+    },
+    cleanup: (d) => void servers.get(d)?.close(),
+    code: 1,
+    says,
+  });
+  const json = (body: unknown): Reply => ({ body });
+  const get = `await api.get("/items")`;
+  const pages = (o: string) => `for await (const page of api.paginate("/items", ${o})) op.upsert("items", { n: page.number })`;
+  return [
+    one("http-unknown-paginator", `paginator: { type: "scroll" }`, get, () => json([]), ['RestClient option paginator.type: "scroll" is not a paginator type. Valid types: next-url, link-header, cursor, offset, page.']),
+    one("http-unknown-auth", `auth: { type: "digest" }`, get, () => json([]), ['RestClient option auth.type: "digest" is not an auth type. Valid types: bearer, api-key, basic, oauth2-client-credentials, oauth2-refresh-token.']),
+    one("http-missing-option", `auth: { type: "oauth2-client-credentials", clientId: "c", clientSecret: "s3cret-value" }`, get, () => json([]), [
+      'RestClient option auth.tokenUrl is missing: an auth of type "oauth2-client-credentials" needs tokenUrl, clientId, clientSecret.',
+    ]),
+    one("http-bad-option", `retry: { attempts: 0 }`, get, () => json([]), ["RestClient option retry.attempts: 0 is not a positive whole number."]),
+    one("http-gave-up", `retry: { attempts: 2, baseDelayMs: 1 }`, get, () => ({ status: 503, body: "down for maintenance" }), [
+      /GET http:\/\/127\.0\.0\.1:\d+\/items answered 503 Service Unavailable after 2 attempt\(s\) \(retry\.attempts: 2\): "down for maintenance"/,
+    ]),
+    one("http-not-retried", ``, `await api.get("/items", { query: { api_key: "k-123456789" } })`, () => ({ status: 403, body: { error: "forbidden" } }), [
+      /GET http:\/\/127\.0\.0\.1:\d+\/items\?api_key=\*\*\* answered 403 Forbidden, not retried \(a 403 fails at once\)/,
+    ]),
+    one("http-network-error", `retry: { attempts: 2, baseDelayMs: 1 }`, get, () => ({ drop: true }), [
+      /GET http:\/\/127\.0\.0\.1:\d+\/items failed after 2 attempt\(s\) \(retry\.attempts\): fetch failed \(/,
+    ]),
+    one("http-not-json", ``, get, () => ({ body: "<html>Sign in</html>", headers: { "content-type": "text/html" } }), [
+      /The body of GET http:\/\/127\.0\.0\.1:\d+\/items is not JSON \(content type: text\/html\): "<html>Sign in<\/html>"/,
+    ]),
+    one("http-items-missing", ``, pages(`{ items: "data.users" }`), () => json({ data: { people: [] }, total: 0 }), [
+      /The items path "data\.users" is missing in the body of http:\/\/127\.0\.0\.1:\d+\/items; data has the keys: people\. Set items to the dotted path of the list\./,
+    ]),
+    one("http-items-unknown", ``, pages(`{}`), () => json({ a: [1], b: [2] }), [/Cannot tell where the items are in the body of .*\/items: it is object with the keys: a, b\. Set items to the dotted path of the list\./]),
+    one("http-paging-loop", ``, pages(`{ paginator: { type: "next-url", path: "next" } }`), () => json({ data: [1], next: "/items" }), [
+      /The next-url paginator gave the same URL again after page 1 of .*\/items: paging would never end\. Check the paginator's path\./,
+    ]),
+    one(
+      "http-token-refused",
+      `auth: { type: "oauth2-refresh-token", tokenUrl: configuration.token_url, clientId: "c", refreshToken: "rt-revoked-123456" }`,
+      get,
+      () => ({ status: 400, body: { error: "invalid_grant" } }),
+      [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 400: .*invalid_grant.*put a new one in the configuration \(refreshToken\)/],
+    ),
+    one(
+      "http-token-no-access-token",
+      `auth: { type: "oauth2-client-credentials", tokenUrl: configuration.token_url, clientId: "c", clientSecret: "s3cret-value" }`,
+      get,
+      () => json({ token: "x" }),
+      [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered without an access_token \(keys: token\)\./],
+    ),
+  ];
 }

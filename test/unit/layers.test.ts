@@ -8,10 +8,11 @@ import { ROOT } from "../helpers.js";
  * counts too in the bottom layers (util, sdk, normalize), whose types must not come from
  * above: a type costs nothing at run time, but an arrow back up costs a reader a cycle.
  */
-const ALL = ["sdk", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "engines", "commands", "ui", "web", "util"];
+const ALL = ["sdk", "http", "extract", "normalize", "destinations", "state", "sync", "verify", "replay", "project", "setup", "host", "engines", "commands", "ui", "web", "util"];
 const RULES: Record<string, string[]> = {
   util: [],
   sdk: ["util"],
+  http: ["sdk", "util"],
   extract: ["sdk", "util"],
   normalize: ["util"],
   destinations: ["normalize", "util"],
@@ -28,8 +29,9 @@ const RULES: Record<string, string[]> = {
   // The web view (connector ui): reads a project like the read-only commands, renders HTML.
   web: ["destinations", "project", "state", "replay", "util"],
   commands: ALL,
-  // The three entry points: the SDK a connector imports, the testing API, and the CLI.
+  // The entry points: the SDK a connector imports, its HTTP client (connector-sdk/http), the testing API, and the CLI.
   "index.ts": ["sdk", "normalize", "util"],
+  "http.ts": ["http", "sdk", "util"],
   "testing.ts": ["sdk", "sync", "verify", "destinations", "replay", "normalize", "state", "util"],
   "cli.ts": ["commands", "ui", "util"],
 };

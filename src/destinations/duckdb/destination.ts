@@ -13,6 +13,7 @@ import { cannotOpen } from "./in-use.js";
 import { addGeneration, applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
+import { recordSecrets, storedSecrets } from "./secrets.js";
 
 export interface DuckDbOptions {
   file: string;
@@ -71,10 +72,11 @@ export class DuckDbDestination implements AsyncDestination {
     for (const r of (await this.con.runAndReadAll(`SELECT table_name, source_name FROM ${META_SCHEMA}.table_sources`)).getRowObjects()) {
       (sources[String(r.table_name)] ??= []).push(String(r.source_name));
     }
+    const secrets = await storedSecrets(this.con);
     await this.con.run("BEGIN TRANSACTION");
     this.run = Number(last.run) + 1;
     this.gen = generation(this.run, 0);
-    return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.seq), run: this.run };
+    return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.seq), run: this.run, secrets };
   }
 
   private async ensureOurs(): Promise<void> {
@@ -196,6 +198,7 @@ export class DuckDbDestination implements AsyncDestination {
     await this.flushAll();
     if (checkpoint) {
       await this.con.run(`INSERT INTO ${META_SCHEMA}.checkpoints VALUES (?, ?, ?, ?, ?)`, [checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations]);
+      if (checkpoint.secrets) await recordSecrets(this.con, checkpoint.secrets);
     }
     await this.con.run("COMMIT");
     this.dirty.clear();

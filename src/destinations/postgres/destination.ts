@@ -17,6 +17,7 @@ import { connect, connectionError, describeQueryError, locationOf, lostConnectio
 import { addGeneration, applySchemaChange, generatedTables, type SchemaContext } from "./schema-changes.js";
 import { DELETED, ensureMetadata, GENERATION, GENERATION_SHIFT, lockConnector, META, q, readCatalog, recordCheckpoint } from "./schema.js";
 import { describeTable, Stager, type StagingContext, type Table } from "./staging.js";
+import { recordSecrets, storedSecrets } from "./secrets.js";
 
 export function createDestination(o: PostgresOptions): AsyncDestination {
   return new PostgresDestination(o);
@@ -109,8 +110,9 @@ export class PostgresDestination implements AsyncDestination {
       const sources: Record<string, string[]> = {};
       const found = await this.db.query<{ table_name: string; source_name: string }>(`SELECT table_name, source_name FROM ${this.meta("sources")} WHERE connector = $1`, [this.name]);
       for (const r of found.rows) (sources[r.table_name] ??= []).push(r.source_name);
+      const secrets = await storedSecrets(this.db, this.schema, this.name);
       await this.db.query("BEGIN");
-      return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.rows[0]!.seq), run: this.run, state: row.state };
+      return { tables: [...this.tables.values()].map((t) => t.spec), sources, lastSeq: Number(last.rows[0]!.seq), run: this.run, state: row.state, secrets };
     } catch (e) {
       const code = (e as { code?: string }).code;
       const failure = code === "42501" || code === "3D000" || code === "28P01" ? connectionError(e, this.o.connection, this.schema) : e;
@@ -208,6 +210,7 @@ export class PostgresDestination implements AsyncDestination {
   async commit(checkpoint: CheckpointRecord | null): Promise<CommitResult> {
     await this.stager.flushAll();
     if (checkpoint) await recordCheckpoint(this.db, this.schema, this.name, checkpoint);
+    if (checkpoint?.secrets) await recordSecrets(this.db, this.schema, this.name, checkpoint.secrets);
     await this.db.query("COMMIT");
     await this.db.query("BEGIN");
     const result = { unmatchedUpdates: this.unmatched };

@@ -35,7 +35,7 @@ export class SqliteDestination implements Destination {
     const tables = [...this.w.tables.values()].map((t) => ({ name: t.name, keyless: t.keyless, columns: t.order.map((c) => ({ name: c.name, type: c.type, declared: c.declared, pk: c.pk })) }));
     this.run = this.w.nextRun();
     this.w.generation = generation(this.run, 0);
-    return { tables, sources: this.w.tableSources(), lastSeq: this.w.lastCheckpointSeq(), run: this.run };
+    return { tables, sources: this.w.tableSources(), lastSeq: this.w.lastCheckpointSeq(), run: this.run, secrets: this.w.storedSecrets() };
   }
 
   private table(name: string): Table {
@@ -142,6 +142,7 @@ export class SqliteDestination implements Destination {
   commit(checkpoint: CheckpointRecord | null, committed: (result: CommitResult) => void): void {
     this.flush();
     if (checkpoint) this.w.recordCheckpoint(checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations);
+    if (checkpoint?.secrets) this.w.recordSecrets(checkpoint.secrets);
     this.w.commit();
     const result = { unmatchedUpdates: this.unmatched };
     this.unmatched = {};

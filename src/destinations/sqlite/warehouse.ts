@@ -5,6 +5,7 @@ import { DELETED, FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalo
 import { formatType, parseType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
+import type { StoredSecret } from "../destination.js";
 import { createTableSql, METADATA_SQL, newTable, pkWhere, q, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
 import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, tooManyColumns, warehouseProblem } from "./file.js";
 import { rebuildTable, repair } from "./rebuild.js";
@@ -262,6 +263,20 @@ export class Warehouse {
   recordCheckpoint(seq: number, run: number, time: string, state: string, operations: string): void {
     this.insertCheckpoint ??= this.db.prepare("INSERT INTO _connector_checkpoints (seq, run, time, state, operations) VALUES (?, ?, ?, ?, ?)");
     this.insertCheckpoint.run(seq, run, time, state, operations);
+  }
+
+  /** connector-sdk/http's sealed secrets, in the checkpoint's transaction; the table is made by the first one. */
+  recordSecrets(json: string): void {
+    this.db.exec("CREATE TABLE IF NOT EXISTS _connector_secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL, obtained_at INTEGER NOT NULL)");
+    const put = this.db.prepare("INSERT INTO _connector_secrets (key, value, obtained_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, obtained_at = excluded.obtained_at");
+    for (const [key, s] of Object.entries(JSON.parse(json) as Record<string, StoredSecret>)) put.run(key, s.value, s.at);
+  }
+
+  storedSecrets(): Record<string, StoredSecret> {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_connector_secrets'").get();
+    if (!exists) return {};
+    const rows = this.db.prepare("SELECT key, value, obtained_at AS at FROM _connector_secrets").all() as { key: string; value: string; at: number }[];
+    return Object.fromEntries(rows.map((r) => [r.key, { value: r.value, at: r.at }]));
   }
 
   rows(table: string): Record<string, unknown>[] {

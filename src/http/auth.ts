@@ -1,0 +1,126 @@
+/** The five auth types: each adds its credential to a request; the OAuth2 ones fetch and refresh tokens. */
+import { httpRuntime } from "../sdk/http-hooks.js";
+import { secretStore } from "./runtime.js";
+import type { AuthOptions, RestResponse } from "./options.js";
+import { HttpRequestError, quoteBody } from "./retry.js";
+import { seal, sealKey, unseal, type SealKey } from "./token-seal.js";
+
+/** Sends a token request with the client's retries, without auth. */
+export type TokenSender = (url: string, form: URLSearchParams) => Promise<{ response: RestResponse; bytes: Buffer }>;
+
+export interface Authorizer {
+  apply(url: URL, headers: Headers): Promise<void>;
+  /** After a 401: fetches a new access token; false when that cannot help. */
+  renew(): Promise<boolean>;
+  /** Query parameters that hold a credential, hidden in messages. */
+  readonly queryNames: string[];
+}
+
+const NONE: Authorizer = { apply: async () => {}, renew: async () => false, queryNames: [] };
+
+export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Authorizer {
+  if (!auth) return NONE;
+  const runtime = httpRuntime();
+  switch (auth.type) {
+    case "bearer":
+      runtime.secret(auth.token);
+      return { ...NONE, apply: async (_, h) => h.set("authorization", `Bearer ${auth.token}`) };
+    case "api-key":
+      runtime.secret(auth.value);
+      if (auth.in === "query") return { ...NONE, queryNames: [auth.name], apply: async (u) => u.searchParams.set(auth.name, auth.value) };
+      return { ...NONE, apply: async (_, h) => h.set(auth.name, auth.value) };
+    case "basic": {
+      runtime.secret(auth.password);
+      const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
+      runtime.secret(value.slice(6));
+      return { ...NONE, apply: async (_, h) => h.set("authorization", value) };
+    }
+    case "oauth2-client-credentials":
+    case "oauth2-refresh-token":
+      return new OAuth2(auth, send);
+  }
+}
+
+/** Refresh this long before expiry, or a tenth of the token's life if that is shorter. */
+const EARLY_MS = 60_000;
+
+class OAuth2 implements Authorizer {
+  readonly queryNames: string[] = [];
+  private access?: { token: string; expiresAt: number };
+  private pending?: Promise<void>;
+  private refreshToken?: string;
+  private readonly sealKey?: SealKey;
+
+  constructor(
+    private readonly o: Extract<AuthOptions, { type: "oauth2-client-credentials" | "oauth2-refresh-token" }>,
+    private readonly send: TokenSender,
+  ) {
+    const runtime = httpRuntime();
+    if (o.clientSecret) runtime.secret(o.clientSecret);
+    if (o.type === "oauth2-refresh-token") {
+      runtime.secret(o.refreshToken);
+      this.sealKey = sealKey([o.tokenUrl, o.clientId, o.clientSecret ?? "", o.refreshToken]);
+      const kept = secretStore().get(this.sealKey.id);
+      const rotated = kept === undefined ? undefined : unseal(this.sealKey, kept.value);
+      if (rotated) runtime.secret(rotated);
+      this.refreshToken = rotated ?? o.refreshToken;
+    }
+  }
+
+  async apply(_: URL, headers: Headers): Promise<void> {
+    if (!this.access || Date.now() >= this.access.expiresAt) await this.fetchToken();
+    headers.set("authorization", `Bearer ${this.access!.token}`);
+  }
+
+  async renew(): Promise<boolean> {
+    await this.fetchToken();
+    return true;
+  }
+
+  /** One token request at a time: concurrent requests wait for the same one. */
+  private fetchToken(): Promise<void> {
+    this.pending ??= this.tokenRequest().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async tokenRequest(): Promise<void> {
+    const o = this.o;
+    const form = new URLSearchParams();
+    if (o.type === "oauth2-refresh-token") {
+      form.set("grant_type", "refresh_token");
+      form.set("refresh_token", this.refreshToken!);
+    } else {
+      form.set("grant_type", "client_credentials");
+      if (o.scope) form.set("scope", o.scope);
+    }
+    form.set("client_id", o.clientId);
+    if (o.clientSecret) form.set("client_secret", o.clientSecret);
+    const { response, bytes } = await this.send(o.tokenUrl, form);
+    if (response.status < 200 || response.status >= 300) {
+      const hint =
+        o.type === "oauth2-refresh-token"
+          ? " The refresh token was refused: if it was revoked or has expired, put a new one in the configuration (refreshToken); a new configured token replaces any rotated one kept by earlier runs."
+          : " Check clientId, clientSecret and scope.";
+      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status}: ${quoteBody(bytes)}.${hint}`, "POST", o.tokenUrl, response.status, 1, response);
+    }
+    let body: { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
+    try {
+      body = response.json();
+    } catch {
+      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(bytes)}`, "POST", o.tokenUrl, response.status, 1, response);
+    }
+    if (typeof body.access_token !== "string" || !body.access_token) {
+      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered without an access_token (keys: ${Object.keys(body ?? {}).join(", ") || "none"}).`, "POST", o.tokenUrl, response.status, 1, response);
+    }
+    const runtime = httpRuntime();
+    runtime.secret(body.access_token);
+    const lifeMs = typeof body.expires_in === "number" || typeof body.expires_in === "string" ? Number(body.expires_in) * 1000 : NaN;
+    this.access = { token: body.access_token, expiresAt: Number.isFinite(lifeMs) && lifeMs > 0 ? Date.now() + lifeMs - Math.min(EARLY_MS, lifeMs / 10) : Infinity };
+    if (o.type === "oauth2-refresh-token" && typeof body.refresh_token === "string" && body.refresh_token && body.refresh_token !== this.refreshToken) {
+      this.refreshToken = body.refresh_token;
+      runtime.secret(body.refresh_token);
+      // Kept before the new token is used at all: the provider may have invalidated the old one already.
+      if (!runtime.replay) secretStore().put(this.sealKey!.id, { value: seal(this.sealKey!, body.refresh_token), at: Date.now() });
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * RestClient: requests through the global fetch (so record and replay see every try), with
+ * retries, Retry-After, a rate limit per host, a cap on requests in flight, auth, and paging.
+ */
+import { log } from "../sdk/log.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
+import { httpCounts } from "./runtime.js";
+import { isSecretKey } from "../util/secrets.js";
+import { authorizer, type Authorizer } from "./auth.js";
+import { Limiter } from "./limiter.js";
+import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
+import { detectPaginator, itemsOf, makePaginator, type Paginator } from "./paginators.js";
+import {
+  backoffMs,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BASE_DELAY_MS,
+  DEFAULT_MAX_DELAY_MS,
+  describeNetworkError,
+  HttpBodyError,
+  HttpRequestError,
+  quoteBody,
+  RETRY_STATUSES,
+  retryAfterMs,
+  sleep,
+} from "./retry.js";
+
+/** One page of paginate(). */
+export interface Page<T = unknown> {
+  items: T[];
+  /** The parsed body. */
+  body: unknown;
+  response: RestResponse;
+  /** A JSON value that restarts paging at the next page (pass it as `resume`); null after the last page. */
+  resume: Record<string, string | number> | null;
+  /** 1 for the first page this call read. */
+  number: number;
+}
+
+type Body = string | Uint8Array | URLSearchParams | undefined;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class RestClient {
+  private readonly auth: Authorizer;
+  private readonly limiter: Limiter;
+  private readonly attempts: number;
+  private readonly maxDelayMs: number;
+  private readonly baseDelayMs: number;
+  private readonly statuses: Set<number>;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: RestClientOptions = {}) {
+    checkClientOptions(options);
+    this.attempts = options.retry?.attempts ?? DEFAULT_ATTEMPTS;
+    this.maxDelayMs = options.retry?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    this.baseDelayMs = options.retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+    this.statuses = new Set(options.retry?.statuses ?? RETRY_STATUSES);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.limiter = new Limiter(options.rateLimit, options.concurrency ?? Infinity);
+    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), new Headers({ "content-type": "application/x-www-form-urlencoded", accept: "application/json" }), form.toString(), false));
+  }
+
+  /** GET, and the parsed JSON body. */
+  async get<T = unknown>(path: string, o: { query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
+    return (await this.request({ method: "GET", path, ...o })).json<T>();
+  }
+
+  /** Any request; a status that is neither retried nor below 400 throws HttpRequestError. */
+  async request(o: RequestOptions): Promise<RestResponse> {
+    const headers = this.headers(o.headers);
+    let body: Body;
+    if (o.body === undefined || typeof o.body === "string" || o.body instanceof Uint8Array || o.body instanceof URLSearchParams) body = o.body as Body;
+    else {
+      body = JSON.stringify(o.body);
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    }
+    return (await this.send((o.method ?? "GET").toUpperCase(), this.url(o.path, o.query), headers, body, true)).response;
+  }
+
+  /** Pages through a list, one page at a time; see docs/http.md for the paginators and `resume`. */
+  async *paginate<T = unknown>(path: string, o: PaginateOptions = {}): AsyncGenerator<Page<T>> {
+    checkPaginator(o.paginator);
+    const spec: PaginatorOptions | undefined = o.paginator ?? this.options.paginator;
+    let pager: Paginator | undefined = spec ? makePaginator(spec) : undefined;
+    const resume = o.resume !== null && typeof o.resume === "object" && !Array.isArray(o.resume) ? (o.resume as Record<string, unknown>) : undefined;
+    let url = this.url(path, o.query);
+    if (pager) url = pager.first(url, resume);
+    else if (typeof resume?.url === "string") url = new URL(resume.url);
+    const headers = this.headers(o.headers);
+    for (let n = 1; ; n++) {
+      const { response } = await this.send("GET", url, headers, undefined, true);
+      const body = response.json();
+      const items = itemsOf(body, o.items, () => this.shown(url)) as T[];
+      if (!pager) {
+        const found = detectPaginator(response, body);
+        if (found) {
+          pager = makePaginator(found);
+          log.debug(`Paging ${this.shown(url)} by ${found.type === "link-header" ? "its Link header" : `the next URL in ${(found as { path: string }).path}`}.`);
+        } else log.info(`Paging not detected for ${this.shown(url)} (no Link header and no next URL in the body): took one page. Pass a paginator to page through it.`);
+      }
+      const step = pager && items.length > 0 ? pager.next(url, response, body, items.length) : null;
+      if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
+      if (step && step.url.href === url.href) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
+      if (step && "url" in step.resume) step.resume.url = step.url.href;
+      yield { items, body, response, resume: step ? step.resume : null, number: n };
+      if (!step) return;
+      url = step.url;
+    }
+  }
+
+  private headers(extra?: Record<string, string>): Headers {
+    const h = new Headers({ accept: "application/json", ...this.options.headers, ...extra });
+    return h;
+  }
+
+  private url(path: string, query?: Query): URL {
+    const base = this.options.baseUrl;
+    const url = /^https?:\/\//i.test(path) || !base ? new URL(path) : new URL(`${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  /** The URL as messages show it: credential query parameters hidden. */
+  private shown(url: URL): string {
+    const copy = new URL(url);
+    for (const [k] of url.searchParams) if (this.auth.queryNames.includes(k) || isSecretKey(k)) copy.searchParams.set(k, "***");
+    copy.username = copy.password = "";
+    return decodeURI(copy.href);
+  }
+
+  private async pause(ms: number, why: string, level: "warning" | "debug"): Promise<void> {
+    const replay = httpRuntime().replay;
+    const counts = httpCounts();
+    if (counts && !replay) counts.waited_ms += ms;
+    log[level](`${why}; waiting ${ms} ms${replay ? " (replay: not waited)" : ""}.`);
+    if (!replay) await sleep(ms);
+  }
+
+  private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean): Promise<{ response: RestResponse; bytes: Buffer }> {
+    let renewed = false;
+    // Made only for a message: most requests need none.
+    let text: string | undefined;
+    const shown = (): string => (text ??= `${method} ${this.shown(url)}`);
+    for (let attempt = 1; ; attempt++) {
+      const h = new Headers(headers);
+      const u = new URL(url);
+      if (withAuth) await this.auth.apply(u, h);
+      const wait = this.limiter.reserve(u.host);
+      if (wait > 0) await this.pause(wait, `${shown()}: rate limit of ${this.options.rateLimit!.requestsPerSecond} requests a second for ${u.host}`, "debug");
+      await this.limiter.slot();
+      let res: Response | undefined;
+      let bytes: Buffer | undefined;
+      let failure: string | undefined;
+      try {
+        res = await fetch(u, { method, headers: h, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        bytes = Buffer.from(await res.arrayBuffer());
+      } catch (e) {
+        failure = describeNetworkError(e, this.timeoutMs);
+      } finally {
+        this.limiter.release();
+      }
+      const counts = httpCounts();
+      if (counts) {
+        counts.requests++;
+        counts.bytes += bytes?.length ?? 0;
+      }
+      if (failure !== undefined || !res || !bytes) {
+        if (attempt >= this.attempts) throw new HttpRequestError(`${shown()} failed after ${attempt} attempt(s) (retry.attempts): ${failure}`, method, this.shown(url), undefined, attempt);
+        await this.retry(attempt, `${shown()} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
+        continue;
+      }
+      const response = wrap(res, bytes, u, shown);
+      if (res.status === 401 && withAuth && !renewed && (await this.auth.renew())) {
+        renewed = true;
+        attempt--;
+        log.info(`${shown()} answered 401: fetched a new access token, trying again.`);
+        continue;
+      }
+      const decided = this.options.retry?.when?.(response);
+      const retried = decided ?? this.statuses.has(res.status);
+      // A token request's refusal is explained by the auth, which knows what to do about it.
+      if (!retried && (res.status < 400 || !withAuth)) return { response, bytes };
+      const what = `${shown()} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+      if (!retried) throw new HttpRequestError(`${what}, not retried (a ${res.status} fails at once): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
+      if (attempt >= this.attempts) throw new HttpRequestError(`${what} after ${attempt} attempt(s) (retry.attempts: ${this.attempts}): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
+      const after = retryAfterMs(res.headers.get("retry-after"));
+      const delay = after !== undefined ? Math.min(after, this.maxDelayMs) : backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
+      await this.retry(attempt, `${what}${after !== undefined ? ` with Retry-After ${res.headers.get("retry-after")}` : ""}`, delay);
+    }
+  }
+
+  private async retry(attempt: number, why: string, delay: number): Promise<void> {
+    const counts = httpCounts();
+    if (counts) counts.retries++;
+    await this.pause(delay, `${why}; retry ${attempt} of ${this.attempts - 1}`, "warning");
+  }
+}
+
+function wrap(res: Response, bytes: Buffer, url: URL, shown: () => string): RestResponse {
+  let text: string | undefined;
+  return {
+    status: res.status,
+    headers: res.headers,
+    url: url.href,
+    text: () => (text ??= bytes.toString("utf8")),
+    json<T>(): T {
+      try {
+        return JSON.parse((text ??= bytes.toString("utf8"))) as T;
+      } catch {
+        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${res.headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
+      }
+    },
+  };
+}

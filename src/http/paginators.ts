@@ -1,0 +1,139 @@
+/**
+ * The five paginators. Each turns the URL of the page just read and its response into the
+ * next page's URL, or null when paging is done, with a JSON `resume` naming that next page.
+ */
+import { atPath, keysNear } from "./json-path.js";
+import { HttpOptionError, type PaginatorOptions, type RestResponse } from "./options.js";
+import { HttpBodyError } from "./retry.js";
+
+export interface Step {
+  url: URL;
+  resume: Record<string, string | number>;
+}
+
+export interface Paginator {
+  readonly type: PaginatorOptions["type"];
+  /** The first page's URL: from the start, or from a checkpointed `resume`. */
+  first(url: URL, resume: Record<string, unknown> | undefined): URL;
+  next(url: URL, response: RestResponse, body: unknown, items: number): Step | null;
+}
+
+/** The `next` link of an RFC 8288 Link header. */
+export function linkNext(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (m && /;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2]!)) return m[1];
+  }
+  return undefined;
+}
+
+const urlStep = (from: URL, next: unknown): Step | null => {
+  if (typeof next !== "string" || next === "") return null;
+  const url = new URL(next, from);
+  return { url, resume: { url: url.href } };
+};
+
+const resumeUrl = (url: URL, resume: Record<string, unknown> | undefined): URL => (typeof resume?.url === "string" ? new URL(resume.url) : url);
+
+export function makePaginator(p: PaginatorOptions): Paginator {
+  switch (p.type) {
+    case "next-url":
+      return { type: p.type, first: resumeUrl, next: (url, _, body) => urlStep(url, atPath(body, p.path)) };
+    case "link-header":
+      return { type: p.type, first: resumeUrl, next: (url, response) => urlStep(url, linkNext(response.headers.get("link"))) };
+    case "cursor":
+      return {
+        type: p.type,
+        first(url, resume) {
+          if (resume?.cursor !== undefined) url.searchParams.set(p.param, String(resume.cursor));
+          return url;
+        },
+        next(url, _, body) {
+          const cursor = atPath(body, p.path);
+          if (cursor === undefined || cursor === null || cursor === "" || cursor === false) return null;
+          const next = new URL(url);
+          next.searchParams.set(p.param, String(cursor));
+          return { url: next, resume: { cursor: String(cursor) } };
+        },
+      };
+    case "offset": {
+      const param = p.param ?? "offset";
+      const limitParam = p.limitParam ?? "limit";
+      return {
+        type: p.type,
+        first(url, resume) {
+          url.searchParams.set(param, String(typeof resume?.offset === "number" ? resume.offset : (p.start ?? 0)));
+          url.searchParams.set(limitParam, String(p.limit));
+          return url;
+        },
+        next(url, _, body, items) {
+          const offset = Number(url.searchParams.get(param)) + p.limit;
+          if (items < p.limit) return null;
+          const total = p.totalPath ? Number(atPath(body, p.totalPath)) : NaN;
+          if (Number.isFinite(total) && offset >= total) return null;
+          const next = new URL(url);
+          next.searchParams.set(param, String(offset));
+          return { url: next, resume: { offset } };
+        },
+      };
+    }
+    case "page": {
+      const param = p.param ?? "page";
+      const start = p.start ?? 1;
+      return {
+        type: p.type,
+        first(url, resume) {
+          url.searchParams.set(param, String(typeof resume?.page === "number" ? resume.page : start));
+          return url;
+        },
+        next(url, _, body) {
+          const page = Number(url.searchParams.get(param)) + 1;
+          const total = p.totalPagesPath ? Number(atPath(body, p.totalPagesPath)) : NaN;
+          if (Number.isFinite(total) && page - start >= total) return null;
+          const next = new URL(url);
+          next.searchParams.set(param, String(page));
+          return { url: next, resume: { page } };
+        },
+      };
+    }
+    default:
+      throw new HttpOptionError(`unknown paginator ${JSON.stringify((p as { type: unknown }).type)}`);
+  }
+}
+
+/** Body fields that hold the next page's URL, as APIs commonly name them. */
+const NEXT_FIELDS = ["next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "links.next", "_links.next.href", "paging.next", "pagination.next", "meta.next"];
+
+/** A paginator read off the first response: a Link header, or a next-URL field in the body. */
+export function detectPaginator(response: RestResponse, body: unknown): PaginatorOptions | undefined {
+  if (linkNext(response.headers.get("link"))) return { type: "link-header" };
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  for (const path of NEXT_FIELDS) {
+    const v = atPath(body, path);
+    if (typeof v === "string" && /^(https?:\/\/|\/|\?)/.test(v)) return { type: "next-url", path };
+  }
+  return undefined;
+}
+
+/** List fields that commonly hold a page's items. */
+const LIST_FIELDS = ["data", "items", "results", "records", "entries", "values", "rows"];
+
+/** The page's items: at `path`, or the body itself when it is a list, or its one list field. */
+export function itemsOf(body: unknown, path: string | undefined, shownUrl: () => string): unknown[] {
+  if (path !== undefined) {
+    const v = atPath(body, path);
+    if (Array.isArray(v)) return v;
+    const near = keysNear(body, path);
+    const what = v === undefined ? "is missing" : `holds ${v === null ? "null" : typeof v}, not a list`;
+    throw new HttpBodyError(`The items path "${path}" ${what} in the body of ${shownUrl()}; ${near.at} has the keys: ${near.keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
+  }
+  if (Array.isArray(body)) return body;
+  if (body !== null && typeof body === "object") {
+    for (const key of LIST_FIELDS) if (Array.isArray((body as Record<string, unknown>)[key])) return (body as Record<string, unknown[]>)[key]!;
+    const lists = Object.entries(body).filter(([, v]) => Array.isArray(v));
+    if (lists.length === 1) return lists[0]![1] as unknown[];
+  }
+  const keys = body !== null && typeof body === "object" ? Object.keys(body) : [];
+  throw new HttpBodyError(`Cannot tell where the items are in the body of ${shownUrl()}: it is ${Array.isArray(body) ? "a list" : body === null ? "null" : typeof body} with the keys: ${keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
+}

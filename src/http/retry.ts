@@ -1,0 +1,62 @@
+/** What is retried, how long to wait, and the error raised when the client gives up. */
+import type { RestResponse } from "./options.js";
+
+export const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
+export const DEFAULT_ATTEMPTS = 5;
+export const DEFAULT_MAX_DELAY_MS = 60_000;
+export const DEFAULT_BASE_DELAY_MS = 1_000;
+/** How much of a failed response's body an error quotes. */
+export const BODY_QUOTE_BYTES = 500;
+
+/** Exponential back-off with full jitter: a uniform wait between 0 and min(cap, base × 2^(try − 1)). */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(random() * ceiling);
+}
+
+/** Retry-After as seconds or as an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/** A request the client gave up on, or one that failed at once (any 4xx that is not retried). */
+export class HttpRequestError extends Error {
+  override name = "HttpRequestError";
+  constructor(
+    message: string,
+    readonly method: string,
+    readonly url: string,
+    readonly status: number | undefined,
+    readonly attempts: number,
+    readonly response?: RestResponse,
+  ) {
+    super(message);
+  }
+}
+
+/** A body that is not JSON where JSON was expected. */
+export class HttpBodyError extends Error {
+  override name = "HttpBodyError";
+}
+
+export function quoteBody(bytes: Buffer): string {
+  if (bytes.length === 0) return "(empty body)";
+  const cut = bytes.subarray(0, BODY_QUOTE_BYTES).toString("utf8").replace(/\uFFFD+$/, "");
+  return JSON.stringify(cut) + (bytes.length > BODY_QUOTE_BYTES ? ` (first ${BODY_QUOTE_BYTES} of ${bytes.length} bytes)` : "");
+}
+
+export function describeNetworkError(e: unknown, timeoutMs: number): string {
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === "TimeoutError" || err?.name === "AbortError") return `no answer within ${timeoutMs} ms (timeoutMs)`;
+  const cause = err?.cause?.code ?? err?.cause?.message;
+  return cause ? `${err.message ?? "network error"} (${cause})` : (err?.message ?? String(e));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}

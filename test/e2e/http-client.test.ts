@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Connector, op } from "../../src/index.js";
+import { RestClient, type RestClientOptions } from "../../src/http.js";
+import { backoffMs, retryAfterMs } from "../../src/http/retry.js";
+import { linkNext } from "../../src/http/paginators.js";
+import { runSync, SyncError } from "../../src/testing.js";
+import { scriptedApi, type Reply, type ScriptedApi, type Seen } from "../http-api.js";
+
+/** connector-sdk/http in-process (runSync): auth types, 401 refresh, concurrency and the rate limit, and the pure parts. */
+
+const apis: ScriptedApi[] = [];
+afterEach(async () => {
+  for (const a of apis.splice(0)) await a.close();
+});
+
+async function api(script: (r: Seen) => Reply | Promise<Reply>): Promise<ScriptedApi> {
+  const a = await scriptedApi(script);
+  apis.push(a);
+  return a;
+}
+
+/** Runs `body` with a RestClient as a connector's update(), and the sync's result. */
+async function sync(options: RestClientOptions, body: (client: RestClient) => Promise<void>) {
+  const connector = new Connector({
+    async update() {
+      await body(new RestClient(options));
+      op.checkpoint({ done: true });
+    },
+  });
+  try {
+    const r = await runSync(connector, {});
+    r.close();
+    return { status: "succeeded", counts: r.counts, error: undefined };
+  } catch (e) {
+    if (!(e instanceof SyncError)) throw e;
+    e.result.close();
+    return { status: "failed", counts: e.result.counts, error: e as Error };
+  }
+}
+
+describe("auth", () => {
+  it("sends each auth type as its scheme says, and keeps an api-key in the query out of page URLs", async () => {
+    const a = await api((r) => (r.path === "/token" ? { body: { access_token: "at-client-credentials", expires_in: 3600 } } : { body: [] }));
+    const seen = () => a.log.at(-1)!;
+    await sync({ baseUrl: a.url, auth: { type: "bearer", token: "tok-123456" } }, (c) => c.get("/x").then(() => {}));
+    expect(seen().headers.authorization).toBe("Bearer tok-123456");
+    await sync({ baseUrl: a.url, auth: { type: "api-key", name: "X-Api-Key", value: "key-123456" } }, (c) => c.get("/x").then(() => {}));
+    expect(seen().headers["x-api-key"]).toBe("key-123456");
+    await sync({ baseUrl: a.url, auth: { type: "api-key", name: "key", value: "key-123456", in: "query" } }, (c) => c.get("/x").then(() => {}));
+    expect(seen().query.key).toBe("key-123456");
+    await sync({ baseUrl: a.url, auth: { type: "basic", username: "ada", password: "pw-123456" } }, (c) => c.get("/x").then(() => {}));
+    expect(seen().headers.authorization).toBe(`Basic ${Buffer.from("ada:pw-123456").toString("base64")}`);
+    await sync({ baseUrl: a.url, auth: { type: "oauth2-client-credentials", tokenUrl: `${a.url}/token`, clientId: "cid", clientSecret: "cs-123456", scope: "read" } }, (c) => c.get("/x").then(() => {}));
+    const token = a.log.at(-2)!;
+    expect(Object.fromEntries(new URLSearchParams(token.body))).toEqual({ grant_type: "client_credentials", scope: "read", client_id: "cid", client_secret: "cs-123456" });
+    expect(seen().headers.authorization).toBe("Bearer at-client-credentials");
+  });
+
+  it("fetches a new access token once when a request is answered 401, and fails on a second 401", async () => {
+    let issued = 0;
+    const a = await api((r) => {
+      if (r.path === "/token") return { body: { access_token: `at-${++issued}`, expires_in: 3600 } };
+      return r.headers.authorization === "Bearer at-2" && r.path === "/ok" ? { body: { ok: true } } : { status: 401, body: { error: "expired" } };
+    });
+    const options: RestClientOptions = { baseUrl: a.url, auth: { type: "oauth2-client-credentials", tokenUrl: `${a.url}/token`, clientId: "c", clientSecret: "cs-123456" } };
+    const ok = await sync(options, async (c) => {
+      expect(await c.get("/ok")).toEqual({ ok: true });
+    });
+    expect(ok.status).toBe("succeeded");
+    expect(a.log.map((s) => s.path)).toEqual(["/token", "/ok", "/token", "/ok"]);
+    const failed = await sync(options, (c) => c.get("/never").then(() => {}));
+    expect(failed.status).toBe("failed");
+    expect(failed.error?.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/never answered 401 Unauthorized, not retried/);
+    expect(a.log.slice(4).map((s) => s.path)).toEqual(["/token", "/never", "/token", "/never"]);
+  });
+});
+
+describe("limits", () => {
+  it("keeps at most `concurrency` requests in flight", async () => {
+    // Requests are held; whenever two are held, the oldest is answered soon after, and once all eight came, the rest. A client
+    // that sends more than two at once shows three or more in flight here.
+    let inFlight = 0;
+    let most = 0;
+    let received = 0;
+    const held: (() => void)[] = [];
+    const a = await api(async () => {
+      most = Math.max(most, ++inFlight);
+      received++;
+      const answered = new Promise<void>((resolve) => held.push(resolve));
+      if (received === 8) for (const release of held.splice(0)) release();
+      // A moment later, so that a client sending more would have sent them by then.
+      else if (held.length >= 2) setTimeout(() => held.shift()?.(), 50);
+      await answered;
+      inFlight--;
+      return { body: { ok: true } };
+    });
+    const r = await sync({ baseUrl: a.url, concurrency: 2 }, async (c) => {
+      await Promise.all(Array.from({ length: 8 }, (_, i) => c.get(`/x/${i}`)));
+    });
+    expect(r.status).toBe("succeeded");
+    expect(a.log).toHaveLength(8);
+    expect(most).toBe(2);
+    expect(r.counts.http).toMatchObject({ requests: 8, retries: 0 });
+  });
+
+  it("holds requests beyond the rate limit for their turn, and counts the wait", async () => {
+    const a = await api(() => ({ body: {} }));
+    const r = await sync({ baseUrl: a.url, rateLimit: { requestsPerSecond: 20 } }, async (c) => {
+      await Promise.all(Array.from({ length: 4 }, (_, i) => c.get(`/x/${i}`)));
+    });
+    expect(r.status).toBe("succeeded");
+    // Three of the four waited their turn: 50, 100 and 150 ms at 20 a second.
+    expect(r.counts.http!.waited_ms).toBeGreaterThanOrEqual(250);
+    expect(a.log.at(-1)!.at - a.log[0]!.at).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe("the pure parts", () => {
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(retryAfterMs("3")).toBe(3000);
+    expect(retryAfterMs("0")).toBe(0);
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(retryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", now)).toBe(10_000);
+    expect(retryAfterMs("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
+    expect(retryAfterMs("soon")).toBeUndefined();
+    expect(retryAfterMs(null)).toBeUndefined();
+  });
+
+  it("backs off with full jitter under a doubling ceiling, capped at maxDelayMs", () => {
+    expect(backoffMs(1, 1000, 60_000, () => 0.999)).toBe(999);
+    expect(backoffMs(4, 1000, 60_000, () => 1)).toBe(8000);
+    expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
+    expect(backoffMs(3, 1000, 60_000, () => 0)).toBe(0);
+  });
+
+  it("finds rel=next among the links of an RFC 8288 Link header", () => {
+    expect(linkNext('<https://a/x?p=1>; rel="prev", <https://a/x?p=3>; rel="next"')).toBe("https://a/x?p=3");
+    expect(linkNext("<https://a/x?p=3>; rel=next")).toBe("https://a/x?p=3");
+    expect(linkNext('<https://a/x?p=9>; rel="last"')).toBeUndefined();
+    expect(linkNext(null)).toBeUndefined();
+  });
+});
