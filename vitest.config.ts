@@ -21,9 +21,9 @@ const SEQUENTIAL = [
 const common = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
-  pool: "forks",
+  pool: "forks" as const,
   setupFiles: ["test/setup.ts"],
-} as const;
+};
 
 export default defineConfig({
   test: {
