@@ -85,8 +85,8 @@ export function logicalTypes(dir: string, table: string): Record<string, string 
 }
 
 /** Starts `connector debug` in the background, for tests that signal, kill or race it. */
-export function startDebug(dir: string, args: string[] = []) {
-  const child = spawn("node", [BIN, "debug", ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+export function startDebug(dir: string, args: string[] = [], env: Record<string, string> = {}) {
+  const child = spawn("node", [BIN, "debug", ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...env } });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));

@@ -8,9 +8,12 @@ import pg from "pg";
 import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
 import { usePostgres } from "../support/use-postgres.js";
 import { scriptedApi, type Reply, type ScriptedApi, type Seen } from "../http-api.js";
+import { loadConnector } from "../../src/project/loader.js";
+import type { Naming } from "../../src/normalize/naming.js";
+import { runSync, SyncError } from "../../src/testing.js";
 
-/** A throwaway PostgreSQL server for the `run-*` rows: `__pg__` in their arguments is its host:port, `__pgpw__` its superuser's password. */
-const server = usePostgres();
+/** The test server for the `run-*` rows, in a database of this file's own (t_errors): `__pg__` in their arguments is its host:port, `__pgpw__` its superuser's password. */
+const server = usePostgres("errors");
 const withServer = (text: string): string => text.replaceAll("__pg__", `${server().host}:${server().port}`).replaceAll("__pgpw__", server().password);
 
 /** A connector that commits row 1 and state {n: 1} before it runs `body`: nothing committed may be lost. */
@@ -1005,14 +1008,14 @@ export default {
   {
     id: "run-schema-reserved",
     files: ok,
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=pg_data"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=pg_data"],
     code: 2,
     says: ['--destination: the schema name "pg_data" starts with pg_, which PostgreSQL reserves for its system schemas; choose another name with ?schema= (such as ?schema=data)'],
   },
   {
     id: "run-password-env-unset",
     files: ok,
-    setup: (d) => fs.writeFileSync(path.join(d, "destination.json"), JSON.stringify({ url: `postgres://postgres@${server().host}:${server().port}/postgres?schema=cat_pw_env`, password_env: "NO_SUCH_PASSWORD_VAR" })),
+    setup: (d) => fs.writeFileSync(path.join(d, "destination.json"), JSON.stringify({ url: `postgres://postgres@${server().host}:${server().port}/${server().database}?schema=cat_pw_env`, password_env: "NO_SUCH_PASSWORD_VAR" })),
     args: ["__command__", "run", "--retries", "2"],
     env: { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" },
     code: 2,
@@ -1021,24 +1024,24 @@ export default {
   {
     id: "run-password-missing",
     files: ok,
-    args: ["__command__", "run", "--destination", "postgres://postgres@__pg__/postgres?schema=cat_no_pw", "--retries", "2"],
+    args: ["__command__", "run", "--destination", "postgres://postgres@__pg__/t_errors?schema=cat_no_pw", "--retries", "2"],
     env: { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" },
     code: 2,
     says: [
-      /Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) asks for a password, and none was given\. The password comes from the URL \(postgres:\/\/postgres:<password>@…, percent-encoded\), else the variable that destination\.json's password_env names, else PGPASSWORD, else ~\/\.pgpass; none of them holds one\./,
+      /Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "t_errors", user "postgres"\) asks for a password, and none was given\. The password comes from the URL \(postgres:\/\/postgres:<password>@…, percent-encoded\), else the variable that destination\.json's password_env names, else PGPASSWORD, else ~\/\.pgpass; none of them holds one\./,
     ],
   },
   {
     id: "run-schema-nul",
     files: ok,
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=a%00b", "--retries", "2"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=a%00b", "--retries", "2"],
     code: 2,
     says: ['--destination: the schema name "a\\u0000b" holds a NUL character (%00), which PostgreSQL cannot hold in a name; remove it from the URL'],
   },
   {
     id: "run-destination-not-utf8",
     files: ok,
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=a%FFb"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=a%FFb"],
     code: 2,
     says: ['--destination: the value of "schema" is not valid percent-encoded UTF-8 text; PostgreSQL names are UTF-8, so encode each character as its UTF-8 bytes (ü is %C3%BC)'],
   },
@@ -1081,16 +1084,16 @@ export default {
   {
     id: "run-password-authentication-failed",
     files: ok,
-    args: ["__command__", "run", "--destination", "postgres://postgres:wrong-pass-5@__pg__/postgres"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:wrong-pass-5@__pg__/t_errors"],
     code: 2,
-    says: [/PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) refused the login: password authentication failed for user "postgres"\. Check the user and the password/],
+    says: [/PostgreSQL at 127\.0\.0\.1:\d+ \(database "t_errors", user "postgres"\) refused the login: password authentication failed for user "postgres"\. Check the user and the password/],
   },
   {
     id: "run-ssl-not-supported",
     files: ok,
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?sslmode=require"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?sslmode=require"],
     code: 2,
-    says: [/Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "postgres", user "postgres"\) does not accept SSL connections, and the URL's sslmode \(or PGSSLMODE\) requires SSL\. Use sslmode=disable or sslmode=prefer to connect without SSL, or turn SSL on in the server\./],
+    says: [/Error: PostgreSQL at 127\.0\.0\.1:\d+ \(database "t_errors", user "postgres"\) does not accept SSL connections, and the URL's sslmode \(or PGSSLMODE\) requires SSL\. Use sslmode=disable or sslmode=prefer to connect without SSL, or turn SSL on in the server\./],
   },
   {
     id: "run-database-missing",
@@ -1106,43 +1109,43 @@ export default {
       await server().sql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'catalogue') THEN CREATE ROLE catalogue LOGIN PASSWORD 'hunter22'; END IF; END $$");
       await server().sql("CREATE SCHEMA IF NOT EXISTS locked");
     },
-    args: ["__command__", "run", "--destination", "postgres://catalogue:hunter22@__pg__/postgres?schema=locked"],
+    args: ["__command__", "run", "--destination", "postgres://catalogue:hunter22@__pg__/t_errors?schema=locked"],
     code: 2,
-    says: [/\(database "postgres", user "catalogue"\): permission denied for schema locked\. The user needs USAGE and CREATE on schema "locked" \(GRANT USAGE, CREATE ON SCHEMA "locked" TO "catalogue"\)/],
+    says: [/\(database "t_errors", user "catalogue"\): permission denied for schema locked\. The user needs USAGE and CREATE on schema "locked" \(GRANT USAGE, CREATE ON SCHEMA "locked" TO "catalogue"\)/],
   },
   {
     id: "run-lock-held",
     files: ok,
     setup: () => holdLock("cat_lock", "held"),
     cleanup: () => releaseLocks(),
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_lock", "--name", "held"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_lock", "--name", "held"],
     code: 2,
-    says: [/Another run of connector "held" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_lock: another session \(backend pid \d+.*\) holds its lock\. Wait for it to finish; two runs of one connector at once would interleave their checkpoints\. If that run's machine is gone, end its session: SELECT pg_terminate_backend\(\d+\);/],
+    says: [/Another run of connector "held" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_lock: another session \(backend pid \d+.*\) holds its lock\. Wait for it to finish; two runs of one connector at once would interleave their checkpoints\. If that run's machine is gone, end its session: SELECT pg_terminate_backend\(\d+\);/],
   },
   {
     id: "state-edit-while-running",
     files: ok,
     setup: () => holdLock("cat_edit", "held"),
     cleanup: () => releaseLocks(),
-    args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_edit", "--name", "held"],
+    args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_edit", "--name", "held"],
     code: 2,
-    says: [/Connector "held" is running in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_edit: another session .* holds its lock\. Wait for the run to finish, then try again\./],
+    says: [/Connector "held" is running in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_edit: another session .* holds its lock\. Wait for the run to finish, then try again\./],
   },
   {
     id: "state-set-unknown-connector",
     files: after(""),
     setup: (d) => priorRun(d, "cat_names", ["--name", "first"]),
-    args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_names", "--name", "frist"],
+    args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_names", "--name", "frist"],
     code: 2,
-    says: [/No state for connector "frist" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_names: it holds the state of "first"\. Check --name \(the default is the project folder's name\), or seed a first run with `connector run --state <file>`\./],
+    says: [/No state for connector "frist" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_names: it holds the state of "first"\. Check --name \(the default is the project folder's name\), or seed a first run with `connector run --state <file>`\./],
   },
   {
     id: "run-table-of-another-connector",
     files: after(""),
     setup: (d) => priorRun(d, "cat_owner", ["--name", "first"]),
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_owner", "--name", "second"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_owner", "--name", "second"],
     code: 1,
-    says: [/table "t" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_owner belongs to connector "first"\. Connectors that share a schema need different table names; give this one its own schema \(\?schema=…\)\./],
+    says: [/table "t" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_owner belongs to connector "first"\. Connectors that share a schema need different table names; give this one its own schema \(\?schema=…\)\./],
   },
   {
     id: "run-table-not-made-by-connector",
@@ -1150,44 +1153,44 @@ export default {
     setup: async () => {
       await server().sql("CREATE SCHEMA IF NOT EXISTS cat_theirs; CREATE TABLE IF NOT EXISTS cat_theirs.t (id int)");
     },
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_theirs"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_theirs"],
     code: 1,
-    says: [/a table "t" already exists in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_theirs, and connector-sdk did not make it for connector ".*"\. Drop or rename it, or write to another schema/],
+    says: [/a table "t" already exists in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_theirs, and connector-sdk did not make it for connector ".*"\. Drop or rename it, or write to another schema/],
   },
   {
     id: "run-name-too-long",
     files: after(`op.upsert("t", { id: 2, ${"c".repeat(64)}: 1 });`),
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_long"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_long"],
     code: 1,
     says: [`the column name "${"c".repeat(64)}" in table "t" is 64 bytes long, and PostgreSQL keeps only the first 63 bytes of a name (it would cut it silently, and two long names could become one). Give it a shorter name in the connector.`],
   },
   {
     id: "run-nul-character",
     files: after(`op.upsert("t", { id: 2, v: "a\\u0000b" }); op.checkpoint({ n: 2 });`),
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_nul"],
     code: 1,
     says: ['table "t", column "v": the value holds a NUL character (\\u0000), which PostgreSQL cannot store in text; remove it in the connector (value.replaceAll("\\u0000", ""))'],
   },
   {
     id: "run-nul-in-json",
     files: after(`op.upsert("t", { id: 2, doc: { tags: ["ok", "a\\u0000b"] } }); op.checkpoint({ n: 2 });`, `[{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }]`),
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul_json"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_nul_json"],
     code: 1,
     says: ['table "t", column "doc" (JSON): value.tags[1] holds a NUL character (\\u0000), which PostgreSQL cannot store in jsonb; remove it in the connector (replaceAll("\\u0000", "") on that string)'],
   },
   {
     id: "run-nul-in-json-key",
     files: after(`op.upsert("t", { id: 2, doc: { "k\\u0000": 1 } }); op.checkpoint({ n: 2 });`, `[{ table: "t", primary_key: ["id"], columns: { id: "INT", doc: "JSON" } }]`),
-    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_nul_key"],
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_nul_key"],
     code: 1,
     says: ['table "t", column "doc" (JSON): the key "k\\u0000" in the value holds a NUL character (\\u0000), which PostgreSQL cannot store in jsonb; remove it from the key in the connector'],
   },
   {
     id: "inspect-destination-empty",
     files: ok,
-    args: ["__command__", "inspect", "--destination", "postgres://postgres:__pgpw__@__pg__/postgres?schema=cat_empty"],
+    args: ["__command__", "inspect", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_empty"],
     code: 2,
-    says: [/Nothing in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=cat_empty yet: no connector has run there \(no _connector_columns table\)\. Run `connector run` first\./],
+    says: [/Nothing in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_empty yet: no connector has run there \(no _connector_columns table\)\. Run `connector run` first\./],
   },
   // connector ui (issue 24): each fails before it serves anything.
   { id: "ui-port-invalid", files: ok, args: ["__command__", "ui", "--no-open", "--port", "http"], code: 2, says: ['--port takes a port number from 0 to 65535 (0: any free port), got "http"'] },
@@ -1229,6 +1232,10 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
   });
 
   for (const c of CATALOGUE) {
+    if (inProcess(c)) {
+      it(`${c.id}: exit ${c.code} (in-process, through runSync)`, () => engineRow(c));
+      if (!SPAWNED_SAMPLES.has(c.id)) continue;
+    }
     it(`${c.id}: exit ${c.code}`, async (t) => {
       const dir = makeProject(c.files);
       if (c.cleanup) t.onTestFinished(() => c.cleanup!(dir));
@@ -1261,11 +1268,80 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
   }
 });
 
+/**
+ * The engine's refusals (rows op-*, schema-*, checkpoint-*, naming-*, update-*, table-*) come from
+ * extract/, normalize/ and sync/, which runSync() runs in this process through the same
+ * runConnectorSync as `connector debug`: each is proved there, with the same message, in
+ * milliseconds instead of a spawned CLI. What the CLI adds (the exit code's mapping, the
+ * "Sync FAILED:" and "Warning:" prefixes, no stack trace of its own, no secret) is proved by
+ * the rows about the CLI itself, and by one spawned sample of the engine rows per exit code.
+ */
+const ENGINE = /^(op|schema|checkpoint|naming|update|table)-/;
+/**
+ * Engine rows that stay spawned: their text is the CLI's rendering (a cause chain, the schema's
+ * source locations, the way out with `connector reset --table`), their heuristic watches the
+ * process's own handles (a test runner has its own), or they send a million operations, which a
+ * worker runs faster than runSync's shared mode.
+ */
+const RENDERED_BY_CLI = new Set([
+  "update-error-with-cause",
+  "schema-many-problems",
+  "schema-problem-not-placed",
+  "schema-type-change-value-does-not-fit",
+  "schema-type-changed",
+  "naming-source-existing-table-case",
+  "update-emits-nothing",
+  "update-returned-before-its-work",
+  "op-truncate-too-many",
+]);
+const inProcess = (c: Case): boolean =>
+  ENGINE.test(c.id) && !RENDERED_BY_CLI.has(c.id) && (c.code === 0 || c.code === 1) && !c.env && !c.interrupts && !c.args?.some((a, i) => a.startsWith("-") && !(a === "--naming" && c.args?.[i + 1]));
+/** One engine row per exit code also runs through the spawned CLI. */
+const SPAWNED_SAMPLES = new Set(["op-empty-table-name", "op-warning-many-messages"]);
+
+/** An engine row in-process: the connector loaded as the CLI loads it, synced by runSync() into the project's files/, the same texts asserted. */
+async function engineRow(c: Case): Promise<void> {
+  const dir = makeProject(c.files);
+  await c.setup?.(dir);
+  const file = (name: string): unknown => (fs.existsSync(path.join(dir, name)) ? JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) : undefined);
+  const naming = c.args?.[c.args.indexOf("--naming") + 1] as Naming | undefined;
+  fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+  const definition = await loadConnector(path.join(dir, "connector.ts"));
+  const outcome = await runSync(definition, {
+    warehouse: path.join(dir, "files", "warehouse.db"),
+    state: (file("files/state.json") ?? {}) as Record<string, unknown>,
+    configuration: file("configuration.json") ?? {},
+    ...(naming ? { naming } : {}),
+  }).then(
+    (result) => ({ result, error: undefined }),
+    (error: unknown) => {
+      if (!(error instanceof SyncError)) throw error;
+      return { result: error.result, error };
+    },
+  );
+  try {
+    // Exit 1 is a failed sync, exit 0 a successful one.
+    expect(outcome.error === undefined ? 0 : 1, outcome.error?.message).toBe(c.code);
+    const said = [outcome.error?.message ?? "", ...outcome.result.warnings].join("\n");
+    for (const s of c.says) {
+      if (s === "Sync SUCCEEDED") expect(outcome.error).toBeUndefined();
+      else if (typeof s === "string") expect(said).toContain(s.replace(/^(Sync FAILED|Warning): /, ""));
+      else expect(said).toMatch(s);
+    }
+    if (c.keepsCheckpoint) {
+      expect(outcome.result.state).toEqual({ n: 1 });
+      expect(outcome.result.rows("t").map((r) => ({ id: r.id }))).toEqual([{ id: 1 }]);
+    }
+  } finally {
+    outcome.result.close();
+  }
+}
+
 /** Sessions that hold a connector's advisory lock, as a run in progress would. */
 const holders: pg.Client[] = [];
 
 async function holdLock(schema: string, name: string): Promise<void> {
-  const client = new pg.Client({ host: server().host, port: server().port, user: "postgres", password: server().password, database: "postgres" });
+  const client = new pg.Client({ host: server().host, port: server().port, user: "postgres", password: server().password, database: server().database });
   await client.connect();
   holders.push(client);
   await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [`connector-sdk/${schema}/${name}`]);
@@ -1277,7 +1353,7 @@ function releaseLocks(): void {
 
 /** A successful `connector run` into a schema of the test server, before the case's own run. */
 const priorRun = (dir: string, schema: string, args: string[] = []): void => {
-  execFileSync("node", [BIN, "run", "--destination", server().url("postgres", schema), ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "" } });
+  execFileSync("node", [BIN, "run", "--destination", server().url(server().database, schema), ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "" } });
 };
 
 /** As after(), then logs "spinning" and runs `body`, which never returns: for the Ctrl-C rows. */

@@ -9,7 +9,7 @@ import { freshSchema, usePostgres } from "../support/use-postgres.js";
 // destination and clears the cursor, a misspelt table name is pointed out, and the summary says
 // which schema changes it counted.
 
-const pg = usePostgres();
+const pg = usePostgres("guidance");
 const everything = (r: CliResult): string => r.stdout + r.stderr;
 
 /** employees from source.json, a cursor on id; salary's declared type comes from SALARY_TYPE. */
@@ -103,7 +103,7 @@ describe("the way out of a declared type change (item 16)", () => {
   it("PostgreSQL: the way out names the same destination and --name with the password hidden, and following it reloads the table there, not in files/", async () => {
     const dir = makeProject({ "connector.ts": EMPLOYEES, "source.json": SOURCE });
     const schema = freshSchema("typechange");
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const first = await cli(["run", "--destination", url, "--name", "staff"], { cwd: dir });
     expect(first.exitCode, first.stderr).toBe(0);
     for (const json of [false, true]) {
@@ -111,7 +111,7 @@ describe("the way out of a declared type change (item 16)", () => {
       expect(failed.exitCode).toBe(1);
       expect(everything(failed)).not.toContain(pg().password);
       const text = json ? (JSON.parse(failed.stdout) as { error: string }).error : failed.stderr;
-      const hidden = `postgres://postgres:***@127.0.0.1:${pg().port}/postgres?schema=${schema}`;
+      const hidden = `postgres://postgres:***@127.0.0.1:${pg().port}/${pg().database}?schema=${schema}`;
       expect(wayOut(text)).toEqual([
         ["reset", "--destination", hidden, "--name", "staff", "--table", "employees"],
         ["state", "show", "--destination", hidden, "--name", "staff"],
@@ -248,7 +248,7 @@ describe("the schema changes the summary counts (item 23)", () => {
 
   it("run lists them in its plain output and in --json, on PostgreSQL too", async () => {
     const dir = makeProject({ "connector.ts": CHANGES });
-    const plain = await cli(["run", "--destination", pg().url("postgres", freshSchema("changes"))], { cwd: dir });
+    const plain = await cli(["run", "--destination", pg().url(pg().database, freshSchema("changes"))], { cwd: dir });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.stderr).toMatch(/^Schema changes:\nTable\s+Column\s+Old type\s+New type\n[- ]+\nt\s+\(new table\)\nt\s+v\s+LONG\s+DOUBLE\n/m);
     const json = await cli(["run", "--destination", `sqlite:${path.join(tempDir(), "w.db")}`, "--json"], { cwd: dir });

@@ -70,10 +70,10 @@ async function sync(spec: DestinationSpec, syncs: Op[][][]): Promise<{ rows: unk
   }
 }
 
-const pg = usePostgres();
+const pg = usePostgres("operation_order");
 const postgres = (): DestinationSpec => ({
   kind: "postgres",
-  connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password },
+  connection: { host: pg().host, port: pg().port, database: pg().database, user: pg().user, password: pg().password },
   schema: freshSchema("order"),
   connector: "order",
 });

@@ -5,6 +5,7 @@ import { execSync, spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, readState, ROOT, startDebug, tempDir, waitFor } from "../helpers.js";
+import { mountsRun } from "../support/expected.js";
 
 const counting = `import { op } from "connector-sdk";
 export default {
@@ -200,23 +201,12 @@ describe("a warehouse that another program is writing to", () => {
   }, 60_000);
 });
 
-function canMount(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = tempDir("mount-probe-");
-  try {
-    execSync(`mount -t tmpfs -o size=1m tmpfs ${probe} && umount ${probe}`, { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readOnly(folder: string): () => void {
   execSync(`mount --bind ${folder} ${folder} && mount -o remount,ro,bind ${folder}`);
   return () => execSync(`umount ${folder}`);
 }
 
-describe.skipIf(!canMount())("read-only folders and full disks (mounts; needs root)", () => {
+describe.skipIf(!mountsRun("test/e2e/paths.test.ts"))("read-only folders and full disks (mounts; needs root)", () => {
   it("on a read-only files/, inspect and state history, show and diff still read the warehouse", async () => {
     const dir = await synced();
     const files = path.join(dir, "files");

@@ -6,22 +6,23 @@ import { until, usePostgres } from "../support/use-postgres.js";
 // Exactly once: `connector run` into PostgreSQL, killed with SIGKILL at seeded checkpoints.
 // The state is committed in the same transaction as the rows, so after any kill the rows
 // equal exactly what the stored state says, and a resume emits only what is left.
-const TOTAL = 50_000;
-const EVERY = 1_000;
+// 50 checkpoints (the same seeded kill points as with 1,000 rows each) with half the rows.
+const TOTAL = 25_000;
+const EVERY = 500;
 const TRIALS = 10;
 
 describe("connector run into PostgreSQL survives SIGKILL", () => {
-  const pg = usePostgres();
+  const pg = usePostgres("postgres_crash");
   const seed = Number(process.env.CRASH_SEED ?? 20261126);
 
   it(`${TRIALS} seeded SIGKILL trials (seed ${seed}): the rows equal exactly the checkpoint in _connector_state, and a resume converges to the source with no replay and no duplicate`, async () => {
     const rand = mulberry32(seed);
     const dir = fixtureProject("crash");
-    const env = { CRASH_TOTAL: String(TOTAL) };
+    const env = { CRASH_TOTAL: String(TOTAL), CRASH_EVERY: String(EVERY) };
     const seen = new Set<string>();
     for (let trial = 0; trial < TRIALS; trial++) {
       const schema = `crash_${trial}`;
-      const url = pg().url("postgres", schema);
+      const url = pg().url(pg().database, schema);
       // Killed as soon as a seeded checkpoint is reported (0: as soon as the run starts).
       const after = Math.floor(rand() * (TOTAL / EVERY));
       const run = startCli(dir, ["run", "--destination", url, "--name", "crash"], env);
@@ -33,7 +34,7 @@ describe("connector run into PostgreSQL survives SIGKILL", () => {
       }
       const where = `trial ${trial}, killed after checkpoint ${after} was reported (seed ${seed})`;
       // The killed run's backend ends when the server sees its connection close; then its lock is free.
-      await until(async () => (await pg().sql("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'connector run%'")).length === 0);
+      await until(async () => (await pg().sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'connector run%'")).length === 0);
 
       const stored = await pg().sql<{ state: { emitted: number } | null; seq: string }>(`SELECT state, seq FROM ${schema}._connector_state`).catch(() => []);
       const emitted = stored[0]?.state?.emitted ?? 0;

@@ -9,12 +9,12 @@ import { freshSchema, usePostgres } from "../support/use-postgres.js";
 // `connector run` into a real PostgreSQL server. What differs from SQLite is PostgreSQL's
 // own types: boolean, bigint, numeric(p,s), timestamptz, bytea, jsonb.
 
-const pg = usePostgres();
+const pg = usePostgres("postgres_examples");
 
 /** One project's runs into one fresh schema, under one connector name. */
 function target(dir: string) {
   const schema = freshSchema("ex");
-  const url = pg().url("postgres", schema);
+  const url = pg().url(pg().database, schema);
   return {
     schema,
     run: (...args: string[]): Promise<CliResult> => cli(["run", "--destination", url, "--name", "example", ...args], { cwd: dir }),
@@ -146,7 +146,7 @@ describe("ports of Fivetran's self-contained examples, into PostgreSQL", () => {
     const [utc] = await t.sql("SELECT _utc = '2007-12-03T10:15:30.123Z'::timestamptz AS same FROM $schema.specified");
     expect(utc).toEqual({ same: true });
     // Read back through the reader, every value is the canonical stored form the other destinations give.
-    const inspect = await cli(["inspect", "specified", "--destination", pg().url("postgres", t.schema), "--name", "example", "--json"], { cwd: process.cwd() });
+    const inspect = await cli(["inspect", "specified", "--destination", pg().url(pg().database, t.schema), "--name", "example", "--json"], { cwd: process.cwd() });
     expect(inspect.exitCode, inspect.stderr).toBe(0);
     expect(JSON.parse(inspect.stdout)[0]).toMatchObject({
       _bool: 1,
@@ -240,7 +240,7 @@ describe("state validation scenarios, into PostgreSQL", () => {
     expect(progress(idle.stderr, "Upserts")).toBe(0);
     expect(await contents()).toEqual(afterIncremental);
 
-    const reset = await cli(["reset", "--destination", pg().url("postgres", t.schema), "--name", "example", "--yes"], { cwd: dir });
+    const reset = await cli(["reset", "--destination", pg().url(pg().database, t.schema), "--name", "example", "--yes"], { cwd: dir });
     expect(reset.exitCode, reset.stderr).toBe(0);
     const resync = await t.run();
     expect(resync.exitCode).toBe(0);

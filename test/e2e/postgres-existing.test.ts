@@ -1,18 +1,19 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { cli, fixtureProject } from "../helpers.js";
+import { usePostgres } from "../support/use-postgres.js";
 
 // Against a server you already have: TEST_DATABASE_URL=postgres://user:password@host:5432/db npm test.
-// The test works in a schema of its own, and drops it afterwards. Without the variable it is
-// skipped, and its title says so.
-const url = process.env.TEST_DATABASE_URL;
-const note = url ? "" : " (skipped: TEST_DATABASE_URL is not set; set it to a postgres:// URL to run this against an existing server)";
-if (!url) console.warn(`Note: test/e2e/postgres-existing.test.ts is skipped: TEST_DATABASE_URL is not set. The other PostgreSQL tests use a throwaway server of their own.`);
+// Without it, against the test run's own server (test/support/global-postgres.ts), so it never
+// skips. The test works in a schema of its own, and drops it afterwards.
+const given = process.env.TEST_DATABASE_URL;
+const shared = given ? undefined : usePostgres("postgres_existing");
 
-describe.skipIf(!url)(`connector run against the server in TEST_DATABASE_URL${note}`, () => {
+describe(`connector run against an existing server (${given ? "TEST_DATABASE_URL" : "the test run's server; set TEST_DATABASE_URL for another"})`, () => {
   it("syncs, resumes from the stored state, and leaves nothing behind", async () => {
+    const url = given ?? shared!().url();
     const schema = `connector_sdk_test_${process.pid}_${Date.now()}`;
-    const destination = `${url}${url!.includes("?") ? "&" : "?"}schema=${schema}`;
+    const destination = `${url}${url.includes("?") ? "&" : "?"}schema=${schema}`;
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -20,7 +21,7 @@ describe.skipIf(!url)(`connector run against the server in TEST_DATABASE_URL${no
       for (const n of [1, 2]) {
         const r = await cli(["run", "--destination", destination, "--name", "existing"], { cwd: dir });
         expect(r.exitCode, r.stderr).toBe(0);
-        expect(r.stdout + r.stderr).not.toContain(new URL(url!).password || "\u0000");
+        expect(r.stdout + r.stderr).not.toContain(new URL(url).password || "\u0000");
         const state = await client.query(`SELECT state FROM "${schema}"._connector_state WHERE connector = 'existing'`);
         expect(state.rows).toEqual([{ state: { cursor: n } }]);
       }

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { cli, makeProject, type CliResult } from "../helpers.js";
 import { freshSchema, until, usePostgres } from "../support/use-postgres.js";
 
-const server = usePostgres();
+const server = usePostgres("postgres_login", { ownServer: true });
 const OK = { "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` };
 /** No password from the environment of whoever runs the tests: none in PGPASSWORD, no ~/.pgpass. */
 const NO_PASSWORD = { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" };

@@ -11,7 +11,7 @@ import { freshSchema, usePostgres } from "../support/use-postgres.js";
 // destination's reader, give the same logical types and the same canonical values. The
 // PostgreSQL destination runs in a writer thread, so the built package (dist/) is used.
 
-const pg = usePostgres();
+const pg = usePostgres("postgres_types");
 type Dist = {
   open: typeof import("../../src/destinations/open.js");
   sync: typeof import("../../src/sync/run-sync.js");
@@ -109,7 +109,7 @@ describe("PostgreSQL stores what SQLite stores (property, seeded)", () => {
       const cut = 1 + Math.floor(rand() * (rows.length - 1));
       const batches = [cut, rows.length];
       const sqlite: Spec = { kind: "sqlite", file: path.join(dir, `case-${c}.db`) };
-      const postgres: Spec = { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("w"), connector: "w" };
+      const postgres: Spec = { kind: "postgres", connection: { host: pg().host, port: pg().port, database: pg().database, user: pg().user, password: pg().password }, schema: freshSchema("w"), connector: "w" };
       await syncInto(d, sqlite, rows, batches);
       await syncInto(d, postgres, rows, batches);
       const expected = await contents(d, sqlite);
@@ -131,7 +131,7 @@ describe("PostgreSQL stores what SQLite stores (property, seeded)", () => {
     const results = [];
     for (const spec of [
       { kind: "sqlite", file: path.join(dir, "declared.db") },
-      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("d"), connector: "d" },
+      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: pg().database, user: pg().user, password: pg().password }, schema: freshSchema("d"), connector: "d" },
     ] as Spec[]) {
       await syncInto(d, spec, rows, [rows.length], before);
       await syncInto(d, spec, [], [0], after);
@@ -155,7 +155,7 @@ describe("date-times below a microsecond", () => {
     const results = [];
     for (const spec of [
       { kind: "duckdb", file: path.join(dir, "micros.duckdb") },
-      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("us"), connector: "us" },
+      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: pg().database, user: pg().user, password: pg().password }, schema: freshSchema("us"), connector: "us" },
     ] as Spec[]) {
       const r = await d.sync.runConnectorSync({
         definition: {
@@ -194,7 +194,7 @@ describe("JSON in PostgreSQL's jsonb", () => {
     const texts = [];
     for (const spec of [
       { kind: "sqlite", file: path.join(dir, "json.db") },
-      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: "postgres", user: pg().user, password: pg().password }, schema: freshSchema("js"), connector: "js" },
+      { kind: "postgres", connection: { host: pg().host, port: pg().port, database: pg().database, user: pg().user, password: pg().password }, schema: freshSchema("js"), connector: "js" },
     ] as Spec[]) {
       await syncInto(d, spec, [{ id: 1, doc }], [1], { doc: "JSON" });
       texts.push((await contents(d, spec)).rows[0]!.doc);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cli, makeProject, tempDir } from "../helpers.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
-const pg = usePostgres();
+const pg = usePostgres("replay_offline");
 
 /** Replay is offline: a socket beside HTTP never reaches a server (issue 20, item 7). */
 
@@ -151,7 +151,7 @@ describe("a replay refuses every connection beside HTTP, naming its host and por
       "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: unknown, state: { n?: number }) { for (let i = (state.n ?? 0) + 1; i <= 3; i++) { op.upsert("t", { id: i }); op.checkpoint({ n: i }); } } };\n`,
       "fixtures/default/cassette.json": JSON.stringify({ version: 1, recordedWith: "test", recordedAt: "2024-01-01T00:00:00.000Z", interactions: [] }),
     });
-    const r = await cli(["verify", "--replay", "--destination", pg().url("postgres", freshSchema("offline")), "--trials", "2", "--seed", "3"], { cwd: dir });
+    const r = await cli(["verify", "--replay", "--destination", pg().url(pg().database, freshSchema("offline")), "--trials", "2", "--seed", "3"], { cwd: dir });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain("Replay is offline");
   }, 120_000);

@@ -13,7 +13,7 @@ const OK = { "connector.ts": `export default { update() {} };\n` };
 // destination comes from, state in the destination, the advisory lock, connection errors,
 // retries, the output formats, and the commands that read or edit a PostgreSQL connector.
 
-const pg = usePostgres();
+const pg = usePostgres("run");
 const running: ReturnType<typeof startCli>[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
@@ -55,10 +55,10 @@ describe("connector run: where the data goes", () => {
   it("writes the rows and the state into PostgreSQL, with no state file; the next run resumes from the stored state", async () => {
     const dir = cursorProject(5);
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const first = await cli(["run", "--destination", url, "--name", "shop"], { cwd: dir });
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stderr).toContain(`Destination: postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema} (from --destination)`);
+    expect(first.stderr).toContain(`Destination: postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema} (from --destination)`);
     expect(first.stderr).toContain("State: kept in the destination (_connector_state)");
     expect(first.stderr).toMatch(/Checkpoint 1: committed 2 operation\(s\); state \{"last":2\}/);
     expect(first.stderr).toContain("Sync SUCCEEDED");
@@ -72,7 +72,7 @@ describe("connector run: where the data goes", () => {
     const report = JSON.parse(second.stdout);
     expect(report).toMatchObject({ status: "succeeded", previousState: { last: 5 }, state: { last: 7 }, name: "shop", attempts: 1 });
     expect(report.counts.upserts).toBe(2);
-    expect(report.destination).toBe(`postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema}`);
+    expect(report.destination).toBe(`postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema}`);
     expect(await rowsOf(schema)).toHaveLength(7);
     const history = await pg().sql(`SELECT seq::int, run::int, state FROM "${schema}"._connector_checkpoints WHERE connector = 'shop' ORDER BY seq`);
     expect(history.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5]);
@@ -90,7 +90,7 @@ describe("connector run: where the data goes", () => {
   it("takes the destination from --destination, else CONNECTOR_DESTINATION, else destination.json; the password from PGPASSWORD or password_env", async () => {
     const dir = cursorProject(2);
     const [a, b, c] = [freshSchema(), freshSchema(), freshSchema()];
-    const noPassword = (schema: string) => `postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema}`;
+    const noPassword = (schema: string) => `postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema}`;
     fs.writeFileSync(path.join(dir, "destination.json"), JSON.stringify({ url: noPassword(c), password_env: "WAREHOUSE_PASSWORD" }));
     const env = { CONNECTOR_DESTINATION: noPassword(b), PGPASSWORD: pg().password, WAREHOUSE_PASSWORD: pg().password };
     const byFlag = await cli(["run", "--destination", noPassword(a)], { cwd: dir, env });
@@ -153,7 +153,7 @@ describe("connector run: where the data goes", () => {
 describe("connector run: several connectors in one schema, one run at a time", () => {
   it("connectors told apart by --name (or the folder's name) share a schema; a table of another connector is refused", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const orders = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("orders", { id: 1 }); op.checkpoint({ o: 1 }); } };\n` });
     const users = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("users", { id: 1 }); op.checkpoint({ u: 1 }); } };\n` });
     expect((await cli(["run", "--destination", url, "--name", "orders"], { cwd: orders })).exitCode).toBe(0);
@@ -168,30 +168,30 @@ describe("connector run: several connectors in one schema, one run at a time", (
     // The users connector, run under the orders connector's name, would write orders' state; as "other", it may not take users' table.
     const clash = await cli(["run", "--destination", url, "--name", "other"], { cwd: users });
     expect(clash.exitCode).toBe(1);
-    expect(clash.stderr).toContain(`table "users" in postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema} belongs to connector "${path.basename(users)}"`);
+    expect(clash.stderr).toContain(`table "users" in postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema} belongs to connector "${path.basename(users)}"`);
     await pg().sql(`CREATE TABLE "${schema}".mine (id int)`);
     const theirs = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("mine", { id: 1 }); op.checkpoint({}); } };\n` });
     const taken = await cli(["run", "--destination", url], { cwd: theirs });
     expect(taken.exitCode).toBe(1);
-    expect(taken.stderr).toContain(`a table "mine" already exists in postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema}, and connector-sdk did not make it`);
+    expect(taken.stderr).toContain(`a table "mine" already exists in postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema}, and connector-sdk did not make it`);
   });
 
   it("two connectors that make the same table at the same moment: the one that commits second is told so", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("clash", { id: 1 }); op.checkpoint({}); } };\n` });
     expect((await cli(["run", "--destination", url, "--name", "warmup"], { cwd: makeProject(OK) })).exitCode).toBe(0);
     // Another session makes the table and holds its transaction open, as a connector starting at the same time would.
-    const other = new pgClient({ host: pg().host, port: pg().port, user: "postgres", password: pg().password, database: "postgres" });
+    const other = new pgClient({ host: pg().host, port: pg().port, user: "postgres", password: pg().password, database: pg().database });
     await other.connect();
     try {
       await other.query(`BEGIN; CREATE TABLE "${schema}".clash (id int)`);
       const run = startCli(dir, ["run", "--destination", url]);
       running.push(run);
-      await until(async () => (await pg().sql("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'connector run %' AND wait_event_type = 'Lock'")).length > 0);
+      await until(async () => (await pg().sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'connector run %' AND wait_event_type = 'Lock'")).length > 0);
       await other.query("COMMIT");
       expect(await run.exited).toBe(1);
-      expect(run.stderr()).toContain(`a table "clash" was made in postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema} by another session while this one was making it (another connector writing the same table?). Connectors that share a schema need different table names.`);
+      expect(run.stderr()).toContain(`a table "clash" was made in postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema} by another session while this one was making it (another connector writing the same table?). Connectors that share a schema need different table names.`);
     } finally {
       await other.end();
     }
@@ -199,7 +199,7 @@ describe("connector run: several connectors in one schema, one run at a time", (
 
   it("a second concurrent run of one connector is refused with exit 2 by the advisory lock; another connector runs meanwhile; the lock goes with the first run", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const dir = makeProject({
       "connector.ts": `import { op, log } from "connector-sdk";
 const table = process.env.TABLE ?? "t";
@@ -216,7 +216,7 @@ export default { async update(configuration, state) {
     await waitFor(() => first.stderr().includes("holding"));
     const second = await cli(["run", "--destination", url, "--name", "slow"], { cwd: dir, env: { QUICK: "1" } });
     expect(second.exitCode).toBe(2);
-    expect(second.stderr).toMatch(/Error: Another run of connector "slow" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=s_\d+: another session \(backend pid \d+, user "postgres", "connector run slow".*\) holds its lock\. Wait for it to finish/);
+    expect(second.stderr).toMatch(/Error: Another run of connector "slow" is writing to postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_run\?schema=s_\d+: another session \(backend pid \d+, user "postgres", "connector run slow".*\) holds its lock\. Wait for it to finish/);
     const other = await cli(["run", "--destination", url, "--name", "fast"], { cwd: dir, env: { QUICK: "1", TABLE: "fast_t" } });
     expect(other.exitCode, other.stderr).toBe(0);
     // The state edits wait for the lock too.
@@ -246,7 +246,7 @@ describe("connector run: connection errors name host, port, database and user, n
   it("connection refused, password authentication failed, database does not exist, permission denied for schema", async () => {
     const dir = cursorProject(1);
     const port = pg().port;
-    await pg().sql("CREATE ROLE etl LOGIN PASSWORD 'etl-secret-77'");
+    await pg().sql("CREATE ROLE run_etl LOGIN PASSWORD 'etl-secret-77'");
     await pg().sql("CREATE SCHEMA locked");
     const refused = await closedPort();
     const cases: [string, number, string][] = [
@@ -256,19 +256,19 @@ describe("connector run: connection errors name host, port, database and user, n
         `Sync FAILED: Cannot connect to PostgreSQL at 127.0.0.1:${refused} (database "postgres", user "postgres"): connection refused (ECONNREFUSED). Is the server running and listening on 127.0.0.1:${refused}?`,
       ],
       [
-        `postgres://etl:wrong-password-1@127.0.0.1:${port}/postgres`,
+        `postgres://run_etl:wrong-password-1@127.0.0.1:${port}/${pg().database}`,
         2,
-        `Error: PostgreSQL at 127.0.0.1:${port} (database "postgres", user "etl") refused the login: password authentication failed for user "etl". Check the user and the password (in the URL, the variable that destination.json's password_env names, or PGPASSWORD).`,
+        `Error: PostgreSQL at 127.0.0.1:${port} (database "${pg().database}", user "run_etl") refused the login: password authentication failed for user "run_etl". Check the user and the password (in the URL, the variable that destination.json's password_env names, or PGPASSWORD).`,
       ],
       [
-        `postgres://etl:etl-secret-77@127.0.0.1:${port}/nowhere`,
+        `postgres://run_etl:etl-secret-77@127.0.0.1:${port}/nowhere`,
         2,
-        `Error: PostgreSQL at 127.0.0.1:${port} (database "nowhere", user "etl"): database "nowhere" does not exist. Create it (CREATE DATABASE "nowhere") or fix the database in the URL.`,
+        `Error: PostgreSQL at 127.0.0.1:${port} (database "nowhere", user "run_etl"): database "nowhere" does not exist. Create it (CREATE DATABASE "nowhere") or fix the database in the URL.`,
       ],
       [
-        `postgres://etl:etl-secret-77@127.0.0.1:${port}/postgres?schema=locked`,
+        `postgres://run_etl:etl-secret-77@127.0.0.1:${port}/${pg().database}?schema=locked`,
         2,
-        `Error: PostgreSQL at 127.0.0.1:${port} (database "postgres", user "etl"): permission denied for schema locked. The user needs USAGE and CREATE on schema "locked" (GRANT USAGE, CREATE ON SCHEMA "locked" TO "etl"), or CREATE on the database to make the schema; or choose another schema with ?schema=.`,
+        `Error: PostgreSQL at 127.0.0.1:${port} (database "${pg().database}", user "run_etl"): permission denied for schema locked. The user needs USAGE and CREATE on schema "locked" (GRANT USAGE, CREATE ON SCHEMA "locked" TO "run_etl"), or CREATE on the database to make the schema; or choose another schema with ?schema=.`,
       ],
     ];
     for (const [url, code, message] of cases) {
@@ -286,7 +286,7 @@ describe("connector run: connection errors name host, port, database and user, n
 
   it("--retries retries a failed sync with back-off from the last committed checkpoint, logging each attempt", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const dir = makeProject({
       "connector.ts": `import fs from "node:fs";
 import { op } from "connector-sdk";
@@ -311,7 +311,7 @@ export default { update(configuration, state) {
     expect(await pg().sql(`SELECT count(*)::int AS n FROM "${schema}".t`)).toEqual([{ n: 6 }]);
 
     fs.rmSync(path.join(dir, "failed-once"));
-    const lines = await cli(["run", "--destination", pg().url("postgres", freshSchema()), "--retries", "1", "--retry-delay", "10ms", "--log-format", "json"], { cwd: dir });
+    const lines = await cli(["run", "--destination", pg().url(pg().database, freshSchema()), "--retries", "1", "--retry-delay", "10ms", "--log-format", "json"], { cwd: dir });
     expect(lines.exitCode).toBe(0);
     const events = lines.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(["start", "ready", "checkpoint", "checkpoint", "checkpoint", "retry", "start", "ready", "checkpoint", "checkpoint", "checkpoint", "report"]);
@@ -336,7 +336,7 @@ export default { update(configuration, state) {
 describe("connector run: a connection lost mid-sync", () => {
   it("fails the attempt with the server's reason; --retries resumes from the last checkpoint", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const dir = makeProject({
       "connector.ts": `import fs from "node:fs";
 import { op, log } from "connector-sdk";
@@ -355,10 +355,10 @@ export default { async update(configuration, state) {
     // "holding" can come before checkpoint 1 has committed: the writer commits in the background.
     await waitFor(async () => JSON.stringify(await storedState(schema, path.basename(dir)).catch(() => null)) === '{"n":1}');
     // The server ends the session (a restart, a failover, pg_terminate_backend).
-    await pg().sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'connector run %'");
+    await pg().sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'connector run %'");
     fs.writeFileSync(path.join(dir, "go"), "");
     expect(await run.exited, run.stderr()).toBe(0);
-    expect(run.stderr()).toMatch(/Attempt 1 of 2 FAILED: (op\.checkpoint: )?the postgres destination postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=s_\d+ failed( while committing)?: the connection to PostgreSQL at 127\.0\.0\.1:\d+ was lost: (terminating connection due to administrator command|Connection terminated unexpectedly)/);
+    expect(run.stderr()).toMatch(/Attempt 1 of 2 FAILED: (op\.checkpoint: )?the postgres destination postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_run\?schema=s_\d+ failed( while committing)?: the connection to PostgreSQL at 127\.0\.0\.1:\d+ was lost: (terminating connection due to administrator command|Connection terminated unexpectedly)/);
     expect(run.stderr()).toContain('Previous state: {"n":1}');
     expect(await storedState(schema, path.basename(dir))).toEqual({ n: 2 });
     expect(await pg().sql(`SELECT count(*)::int AS n FROM "${schema}".t`)).toEqual([{ n: 2 }]);
@@ -377,7 +377,7 @@ export default { schema: () => [{ table: "t", primary_key: ["id"] }], update() {
 } };
 `,
     });
-    const r = await cli(["run", "--destination", pg().url("postgres", schema), "--log-format", "json"], { cwd: dir });
+    const r = await cli(["run", "--destination", pg().url(pg().database, schema), "--log-format", "json"], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -395,7 +395,7 @@ export default { schema: () => [{ table: "t", primary_key: ["id"] }], update() {
 describe("inspect, state, reset and verify on a connector in PostgreSQL", () => {
   it("inspect shows its tables; state show/set/history; reset --table keeps the state; reset drops it all; verify leaves no scratch schema", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const dir = cursorProject(4);
     const flags = ["--destination", url, "--name", "shop"];
     expect((await cli(["run", ...flags], { cwd: dir })).exitCode).toBe(0);
@@ -414,7 +414,7 @@ describe("inspect, state, reset and verify on a connector in PostgreSQL", () => 
     expect(JSON.parse(history.stdout).map((h: { seq: number }) => h.seq)).toEqual([1, 2, 3]);
     const set = await cli(["state", "set", "last", "1", ...flags], { cwd: dir });
     expect(set.exitCode, set.stderr).toBe(0);
-    expect(set.stderr).toContain(`Set last to 1 in the state of connector "shop" in postgres://postgres@127.0.0.1:${pg().port}/postgres?schema=${schema}.`);
+    expect(set.stderr).toContain(`Set last to 1 in the state of connector "shop" in postgres://postgres@127.0.0.1:${pg().port}/${pg().database}?schema=${schema}.`);
     const rerun = await cli(["run", ...flags], { cwd: dir });
     expect(rerun.stderr).toContain('Previous state: {"last":1}');
     expect(rerun.stderr).toMatch(/^Upserts\s+\| 3$/m);
@@ -462,7 +462,7 @@ export default {
 };
 `,
     });
-    const verify = await cli(["verify", "--destination", pg().url("postgres", freshSchema("vj")), "--trials", "2", "--seed", "11"], { cwd: dir });
+    const verify = await cli(["verify", "--destination", pg().url(pg().database, freshSchema("vj")), "--trials", "2", "--seed", "11"], { cwd: dir });
     expect(verify.exitCode, verify.stderr).toBe(0);
     expect(verify.stderr).toMatch(/^baseline\s+PASS\s+two historical syncs agree/m);
     expect(verify.stderr).toContain("VERIFY PASSED");
@@ -473,7 +473,7 @@ export default {
 describe("schema changes and truncates in PostgreSQL", () => {
   it("adds columns, widens with the SQLite rules, refuses a key change with the same message, and names over 63 bytes", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const connector = (body: string, key = "id") => `import { op } from "connector-sdk";
 export default { schema: () => [{ table: "t", primary_key: ["${key}"] }], update() { ${body} op.checkpoint({}); } };
 `;
@@ -511,7 +511,7 @@ export default { schema: () => [{ table: "t", primary_key: ["${key}"] }], update
 
   it("a truncate is deferred: a failed sync leaves the rows live; the next successful sync marks what was written before it", async () => {
     const schema = freshSchema();
-    const url = pg().url("postgres", schema);
+    const url = pg().url(pg().database, schema);
     const dir = makeProject({
       "connector.ts": `import fs from "node:fs";
 import { op } from "connector-sdk";
@@ -580,7 +580,7 @@ export default { update(configuration: any, state: any) { syncUsers(state); } };
     const outcomes = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const schema = freshSchema();
-      const r = await cli(["run", "--destination", pg().url("postgres", schema)], { cwd: dir, env: { PAGE_DELAY_MS: String(i * 8) } });
+      const r = await cli(["run", "--destination", pg().url(pg().database, schema)], { cwd: dir, env: { PAGE_DELAY_MS: String(i * 8) } });
       const rows = await pg().sql(`SELECT id FROM "${schema}".users ORDER BY id`);
       const state = await pg().sql(`SELECT count(*)::int AS n FROM "${schema}"._connector_state`);
       outcomes.add(JSON.stringify({ exit: r.exitCode, stderr: r.stderr.replace(/ in \d+(\.\d+)? m?s/g, "").replaceAll(schema, "<schema>"), rows, state }, null, 1));

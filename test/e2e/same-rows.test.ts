@@ -12,7 +12,7 @@ import { freshSchema, usePostgres } from "../support/use-postgres.js";
 // writes. Each ends the same way everywhere: the same rows, or the same error with nothing
 // written after the last checkpoint.
 
-const pg = usePostgres();
+const pg = usePostgres("same_rows");
 
 type Row = Record<string, unknown>;
 type Split = "one batch" | "a checkpoint after each";
@@ -196,9 +196,9 @@ const TARGETS: Target[] = [
     name: "postgres",
     run: async (dir) => {
       const schema = freshSchema("rows");
-      const result = await cli(["run", "--destination", pg().url("postgres", schema), "--name", "rows"], { cwd: dir });
-      const { host, port, user, password } = pg();
-      return { result, spec: { kind: "postgres", connection: { host, port, database: "postgres", user, password }, schema, connector: "rows" } };
+      const result = await cli(["run", "--destination", pg().url(pg().database, schema), "--name", "rows"], { cwd: dir });
+      const { host, port, user, password, database } = pg();
+      return { result, spec: { kind: "postgres", connection: { host, port, database, user, password }, schema, connector: "rows" } };
     },
   },
 ];

@@ -36,7 +36,7 @@ interface Target {
   live(dir: string, table: string): Promise<[number, string][]>;
 }
 
-const pg = usePostgres();
+const pg = usePostgres("system_columns");
 
 async function duck<T>(dir: string, fn: (con: import("@duckdb/node-api").DuckDBConnection) => Promise<T>, readOnly = true): Promise<T> {
   const instance = await DuckDBInstance.create(path.join(dir, "files", "warehouse.duckdb"), readOnly ? { access_mode: "READ_ONLY" } : {});
@@ -85,7 +85,7 @@ const TARGETS: Target[] = [
   },
   {
     name: "PostgreSQL",
-    run: (dir) => cli(["run", "--destination", pg().url("postgres", schemaOf(dir))], { cwd: dir }),
+    run: (dir) => cli(["run", "--destination", pg().url(pg().database, schemaOf(dir))], { cwd: dir }),
     columns: async (dir, table) =>
       (await pg().sql<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY column_name", [schemaOf(dir), table])).map((r) => r.c).sort(),
     sql: async (dir, text) => {

@@ -20,7 +20,7 @@ export default new Connector({
 });
 `;
 
-const pg = usePostgres();
+const pg = usePostgres("ui_destinations");
 let browser: BrowserContext;
 const servers: RunningUi[] = [];
 beforeAll(async () => {
@@ -65,7 +65,7 @@ describe("connector ui on every destination", () => {
 
   it("PostgreSQL: shows the tables and the checkpoints of a connector run --destination, and hides the password", async () => {
     const dir = makeProject({ "connector.ts": CONNECTOR });
-    const url = pg().url("postgres", freshSchema("ui"));
+    const url = pg().url(pg().database, freshSchema("ui"));
     const r = await cli(["run", "--destination", url, "--name", "shop"], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
     await showsTablesAndCheckpoints(dir, ["--destination", url, "--name", "shop"], /PostgreSQL postgres:\/\//);

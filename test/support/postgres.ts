@@ -15,15 +15,21 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 
-export interface TestServer {
+/** Where a running server listens, and its superuser's login: what `globalSetup` hands to the test files. */
+export interface ServerAddress {
   host: string;
   port: number;
   /** The superuser, `postgres`, and its password. */
   user: string;
   password: string;
+}
+
+export interface TestServer extends ServerAddress {
+  /** The database that `url()` and `sql()` use when given none: `postgres`, or the test file's own. */
+  database: string;
   /** A URL for the superuser and a database, with `?schema=` when given. */
   url(database?: string, schema?: string, user?: string, password?: string): string;
-  /** Runs SQL as the superuser in a database (default `postgres`). */
+  /** Runs SQL as the superuser in a database (default: `database`). */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[], database?: string): Promise<T[]>;
   /** Makes a fresh database and returns its name. */
   createDatabase(prefix?: string): Promise<string>;
@@ -118,25 +124,7 @@ export async function startPostgres(): Promise<TestServer> {
         if (attempt >= 3) throw e;
       }
     }
-    const host = "127.0.0.1";
-    const url = (database = "postgres", schema?: string, user = "postgres", password = PASSWORD): string =>
-      `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}${schema ? `?schema=${encodeURIComponent(schema)}` : ""}`;
-    const sql = async <T,>(text: string, params: unknown[] = [], database = "postgres"): Promise<T[]> => {
-      const client = new pg.Client({ host, port, user: "postgres", password: PASSWORD, database });
-      await client.connect();
-      try {
-        return (await client.query(text, params)).rows as T[];
-      } finally {
-        await client.end();
-      }
-    };
-    let databases = 0;
-    const createDatabase = async (prefix = "db"): Promise<string> => {
-      const name = `${prefix}_${process.pid}_${++databases}`;
-      await sql(`CREATE DATABASE "${name}"`);
-      return name;
-    };
-    return { host, port, user: "postgres", password: PASSWORD, url, sql, createDatabase, stop };
+    return { ...connect({ host: "127.0.0.1", port, user: "postgres", password: PASSWORD }), stop };
   } catch (e) {
     let log = "";
     try {
@@ -147,4 +135,28 @@ export async function startPostgres(): Promise<TestServer> {
     stop();
     throw new Error(`${(e as Error).message}${log ? `\nserver log:\n${log}` : ""}`);
   }
+}
+
+let databases = 0;
+
+/** URL and SQL helpers for a server that runs elsewhere (started by `globalSetup`), defaulting to `database`; `stop()` does nothing. */
+export function connect(address: ServerAddress, database = "postgres"): TestServer {
+  const { host, port, user, password } = address;
+  const url = (db = database, schema?: string, login = user, secret = password): string =>
+    `postgres://${encodeURIComponent(login)}:${encodeURIComponent(secret)}@${host}:${port}/${encodeURIComponent(db)}${schema ? `?schema=${encodeURIComponent(schema)}` : ""}`;
+  const sql = async <T,>(text: string, params: unknown[] = [], db = database): Promise<T[]> => {
+    const client = new pg.Client({ host, port, user, password, database: db });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  const createDatabase = async (prefix = "db"): Promise<string> => {
+    const name = `${prefix}_${process.pid}_${++databases}`;
+    await sql(`CREATE DATABASE "${name}"`, [], "postgres");
+    return name;
+  };
+  return { host, port, user, password, database, url, sql, createDatabase, stop: () => {} };
 }

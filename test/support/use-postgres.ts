@@ -1,13 +1,38 @@
-/** One throwaway PostgreSQL server per test file: started before its tests, stopped and removed after them, even when they fail. */
-import { afterAll, beforeAll } from "vitest";
-import { startPostgres, type TestServer } from "./postgres.js";
+/**
+ * PostgreSQL for a test file. One server serves the whole run: `test/support/global-postgres.ts`
+ * (vitest's globalSetup) starts it and provides its address, and each file takes a fresh
+ * database of its own, dropped after its tests. A file that changes the server itself
+ * (pg_hba.conf, say) asks for a server of its own instead.
+ */
+import { afterAll, beforeAll, inject } from "vitest";
+import { connect, startPostgres, type TestServer } from "./postgres.js";
 
-export function usePostgres(): () => TestServer {
+export interface UsePostgresOptions {
+  /** A server of this file's own, started before its tests and stopped after them, for files that change the server's configuration. */
+  ownServer?: boolean;
+}
+
+/** The shared server with a fresh database `t_<name>` for this file (or a server of its own); `url()` and `sql()` default to that database. */
+export function usePostgres(name: string, options: UsePostgresOptions = {}): () => TestServer {
   let server: TestServer | undefined;
+  const database = `t_${name.replace(/\W/g, "_")}`;
   beforeAll(async () => {
-    server = await startPostgres();
+    if (options.ownServer) {
+      server = await startPostgres();
+      return;
+    }
+    const shared = inject("postgres");
+    if (!shared.address) throw new Error(shared.problem ?? "the PostgreSQL test server did not start");
+    const admin = connect(shared.address);
+    await admin.sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.sql(`CREATE DATABASE "${database}"`);
+    server = connect(shared.address, database);
   }, 120_000);
-  afterAll(() => server?.stop());
+  afterAll(async () => {
+    if (options.ownServer) return server?.stop();
+    // WITH (FORCE): a backend a killed run left behind must not keep the database alive.
+    if (server) await connect(server).sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  });
   return () => {
     if (!server) throw new Error("the PostgreSQL test server is not running");
     return server;

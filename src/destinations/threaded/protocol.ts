@@ -24,6 +24,14 @@ export interface WriterInput {
   port: MessagePort;
 }
 
+/**
+ * Between the thread that started a writer and the writer itself (its parentPort): a new
+ * destination for a writer whose last one closed cleanly ("idle"), an order to end, and
+ * the writer's answers.
+ */
+export type ToWriterThread = { t: "session"; input: WriterInput } | { t: "abort" };
+export type FromWriterThread = { t: "idle" } | { t: "aborted"; committed?: CheckpointRecord };
+
 export type ToWriter =
   | { t: "open" }
   | { t: "write"; batch: WriteOp[] }

@@ -9,30 +9,67 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { CheckpointRecord } from "../destination.js";
-import type { WriterInput } from "./protocol.js";
+import type { FromWriterThread, ToWriterThread, WriterInput } from "./protocol.js";
 
 export interface SpawnedWriter {
   port: MessagePort;
-  /** Ends the writer without waiting, when it was started here. */
-  release(): void;
+  /** The destination is done with its writer: `clean` when its database closed cleanly, so the writer may serve the next one; otherwise it is ended. */
+  release(clean: boolean): void;
 }
 
 type Spawner = (module: string, options: unknown, signals: SharedArrayBuffer) => SpawnedWriter;
 
 const writerUrl = new URL("./writer.js", import.meta.url);
 
-function startWriter(module: string, options: unknown, signals: SharedArrayBuffer, port: MessagePort): Worker {
-  const input: WriterInput = { module, options, signals, port };
-  return new Worker(writerUrl, { workerData: input, transferList: [port] });
+/**
+ * Writer threads whose last destination closed cleanly, ready for the next one (writer.ts says
+ * why). Syncs run one after another (verify's dozen, a test's runSync calls), so one idle
+ * writer is kept; a second one is told to end.
+ */
+class IdleWriters {
+  private readonly idle: Worker[] = [];
+
+  /** A writer for this input: an idle one, or a new thread. `started` runs once for a new thread. */
+  take(input: WriterInput, started: (worker: Worker) => void): Worker {
+    const reused = this.idle.pop();
+    if (reused) {
+      reused.postMessage({ t: "session", input } satisfies ToWriterThread, [input.port]);
+      return reused;
+    }
+    const worker = new Worker(writerUrl, { workerData: input, transferList: [input.port] });
+    worker.on("message", (m: FromWriterThread) => {
+      if (m.t !== "idle") return;
+      // An idle writer never holds the process open.
+      worker.unref();
+      if (this.idle.length === 0) this.idle.push(worker);
+      else worker.postMessage({ t: "abort" } satisfies ToWriterThread);
+    });
+    worker.once("exit", () => this.forget(worker));
+    started(worker);
+    return worker;
+  }
+
+  forget(worker: Worker): void {
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
 }
 
 /** Starts the writer in this thread. */
+const ownWriters = new IdleWriters();
 const local: Spawner = (module, options, signals) => {
   const { port1, port2 } = new MessageChannel();
-  const worker = startWriter(module, options, signals, port2);
+  const worker = ownWriters.take({ module, options, signals, port: port2 }, () => {});
   worker.unref();
-  // The writer ends by itself once closed; an unclosed writer would keep the thread alive.
-  return { port: port1, release: () => void worker.terminate() };
+  // The writer ends by itself when its database did not close cleanly; an unclosed writer would keep the thread alive.
+  return {
+    port: port1,
+    release: (clean) => {
+      if (clean) return;
+      ownWriters.forget(worker);
+      void worker.terminate();
+    },
+  };
 };
 
 let spawner: Spawner = local;
@@ -67,6 +104,7 @@ export function spawnWritersThrough(control: MessagePort, flag: SharedArrayBuffe
 /** The main thread's side: starts the writers a worker asks for, and stops them gently. */
 export class WriterHost {
   private readonly writers = new Set<Worker>();
+  private readonly pool = new IdleWriters();
   /** The last checkpoint each writer committed, as it said when it ended. */
   private readonly committed: CheckpointRecord[] = [];
   readonly flag = new SharedArrayBuffer(4);
@@ -81,12 +119,15 @@ export class WriterHost {
     this.own.on("message", (m: SpawnRequest) => {
       if (m.t !== "spawn-writer") return;
       const { port1: mine, port2: theirs } = new MessageChannel();
-      const worker = startWriter(m.module, m.options, m.signals, mine);
-      this.writers.add(worker);
-      worker.on("message", (w: { t?: string; committed?: CheckpointRecord }) => {
-        if (w.t === "aborted" && w.committed) this.committed.push(w.committed);
+      const worker = this.pool.take({ module: m.module, options: m.options, signals: m.signals, port: mine }, (started) => {
+        this.writers.add(started);
+        started.on("message", (w: FromWriterThread) => {
+          if (w.t === "aborted" && w.committed) this.committed.push(w.committed);
+        });
+        started.once("exit", () => this.writers.delete(started));
       });
-      worker.once("exit", () => this.writers.delete(worker));
+      // Busy again: a writer with a destination keeps the process alive until it is closed or shut down.
+      worker.ref();
       this.own.postMessage({ port: theirs }, [theirs]);
       Atomics.add(signal, 0, 1);
       Atomics.notify(signal, 0);
@@ -108,7 +149,7 @@ export class WriterHost {
             clearTimeout(timer);
             resolve();
           });
-          w.postMessage({ t: "abort" });
+          w.postMessage({ t: "abort" } satisfies ToWriterThread);
         }),
     );
     await Promise.all(exits);

@@ -142,13 +142,14 @@ export class ThreadedDestination implements Destination {
 
   close(): void {
     if (this.closed) return;
+    let clean = false;
     try {
       this.batch = [];
-      if (Atomics.load(this.signals, Slot.gone) === 0) this.request({ t: "close" });
+      if (Atomics.load(this.signals, Slot.gone) === 0) clean = this.request({ t: "close" }).t === "closed";
     } finally {
       this.closed = true;
       this.port.close();
-      this.writer.release();
+      this.writer.release(clean);
     }
   }
 

@@ -2,15 +2,17 @@
  * The writer thread: it owns an asynchronous destination client and applies what the
  * connector's thread sends, in order. The connector's thread blocks on the shared slots
  * at checkpoints, so every reply is posted first and signalled second.
+ *
+ * One destination at a time is a session. After a session's destination closes cleanly the
+ * thread says it is idle and waits for the next one (spawn.ts hands it out again), because
+ * starting a thread and importing a database client is the larger cost of a short sync:
+ * DuckDB's client is 1.7 MB of JavaScript, compiled again in every new thread, which made
+ * each of `connector verify`'s dozen syncs on DuckDB pay about half a second of CPU.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { AsyncDestination, CheckpointRecord } from "../destination.js";
-import { Slot, type FromWriter, type ToWriter, type WriterInput } from "./protocol.js";
+import { Slot, type FromWriter, type FromWriterThread, type ToWriter, type ToWriterThread, type WriterInput } from "./protocol.js";
 import type { ErrorInfo } from "../../util/thrown.js";
-
-const input = workerData as WriterInput;
-const signals = new Int32Array(input.signals);
-const port = input.port;
 
 const errorInfo = (e: unknown): ErrorInfo => {
   const err = e instanceof Error ? e : new Error(String(e));
@@ -18,144 +20,186 @@ const errorInfo = (e: unknown): ErrorInfo => {
   return { name: err.name, message: err.message, stack: err.stack, ...(typeof code === "string" ? { code } : {}) };
 };
 
-function signal(slot: number): void {
-  Atomics.add(signals, slot, 1);
-  Atomics.notify(signals, slot);
-}
+const toParent = (m: FromWriterThread): void => parentPort?.postMessage(m);
 
-function reply(m: FromWriter): void {
-  port.postMessage(m);
-  signal(Slot.replies);
-}
+class Session {
+  private readonly signals: Int32Array;
+  private readonly port: MessagePort;
+  private destination: AsyncDestination | undefined;
+  private failure: ErrorInfo | undefined;
+  /** The last checkpoint this session committed: told to the thread that started the writer when it is aborted. */
+  private lastCommitted: CheckpointRecord | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private ending = false;
 
-let destination: AsyncDestination | undefined;
-let failure: ErrorInfo | undefined;
-/** The last checkpoint this writer committed: told to the thread that started it when it is aborted. */
-let lastCommitted: CheckpointRecord | undefined;
+  constructor(private readonly input: WriterInput) {
+    this.signals = new Int32Array(input.signals);
+    this.port = input.port;
+    this.port.on("message", (m: ToWriter) => {
+      this.queue = this.queue.then(() => this.handle(m));
+    });
+    // The connector's thread is gone: its end of the channel closed.
+    this.port.on("close", () => this.abort());
+  }
 
-function fail(e: unknown): ErrorInfo {
-  failure ??= errorInfo(destination?.describeError ? destination.describeError(e) : e);
-  Atomics.store(signals, Slot.failed, 1);
-  return failure;
-}
+  private signal(slot: number): void {
+    Atomics.add(this.signals, slot, 1);
+    Atomics.notify(this.signals, slot);
+  }
 
-async function handle(m: ToWriter): Promise<void> {
-  switch (m.t) {
-    case "open":
-      try {
-        const mod = (await import(input.module)) as { createDestination(options: unknown): AsyncDestination };
-        destination = mod.createDestination(input.options);
-        reply({ t: "opened", catalog: await destination.open() });
-      } catch (e) {
-        reply({ t: "error", error: fail(e) });
+  private reply(m: FromWriter): void {
+    this.port.postMessage(m);
+    this.signal(Slot.replies);
+  }
+
+  fail(e: unknown): ErrorInfo {
+    this.failure ??= errorInfo(this.destination?.describeError ? this.destination.describeError(e) : e);
+    Atomics.store(this.signals, Slot.failed, 1);
+    return this.failure;
+  }
+
+  /** Tells the connector's thread that this writer is gone, so that it stops waiting. */
+  gone(): void {
+    Atomics.store(this.signals, Slot.gone, 1);
+    Atomics.notify(this.signals, Slot.replies);
+    Atomics.notify(this.signals, Slot.done);
+  }
+
+  private async handle(m: ToWriter): Promise<void> {
+    const destination = this.destination;
+    switch (m.t) {
+      case "open":
+        try {
+          const mod = (await import(this.input.module)) as { createDestination(options: unknown): AsyncDestination };
+          this.destination = mod.createDestination(this.input.options);
+          this.reply({ t: "opened", catalog: await this.destination.open() });
+        } catch (e) {
+          this.reply({ t: "error", error: this.fail(e) });
+        }
+        return;
+      case "write":
+        try {
+          if (!this.failure) await destination!.write(m.batch);
+        } catch (e) {
+          this.fail(e);
+        }
+        this.signal(Slot.done);
+        return;
+      case "commit":
+        if (this.failure) return this.reply({ t: "error", error: this.failure });
+        try {
+          const result = await destination!.commit(m.checkpoint);
+          if (m.checkpoint) this.lastCommitted = m.checkpoint;
+          this.reply({ t: "committed", result });
+        } catch (e) {
+          this.reply({ t: "error", error: this.fail(e) });
+        }
+        return;
+      case "probe":
+        if (this.failure) return this.reply({ t: "error", error: this.failure });
+        try {
+          this.reply({ t: "probed", unsafe: await destination!.holdsUnsafeIntegers(m.table, m.column) });
+        } catch (e) {
+          this.reply({ t: "error", error: this.fail(e) });
+        }
+        return;
+      case "finish":
+        if (this.failure) return this.reply({ t: "error", error: this.failure });
+        try {
+          this.reply({ t: "finished", result: await destination!.finish() });
+        } catch (e) {
+          this.reply({ t: "error", error: this.fail(e) });
+        }
+        return;
+      case "failure":
+        this.reply({ t: "error", error: this.failure ?? { name: "Error", message: "the destination's writer reported no error" } });
+        return;
+      case "rollback":
+        try {
+          await destination?.rollback();
+          this.reply({ t: "rolledBack" });
+        } catch (e) {
+          this.reply({ t: "error", error: errorInfo(e) });
+        }
+        return;
+      case "close": {
+        this.ending = true;
+        let clean = false;
+        try {
+          await destination?.close();
+          clean = true;
+          this.reply({ t: "closed" });
+        } catch (e) {
+          this.reply({ t: "error", error: errorInfo(e) });
+        }
+        this.port.close();
+        // A writer whose database closed cleanly holds nothing: it may serve the next destination. Otherwise it ends.
+        if (clean) idle();
+        return;
       }
-      return;
-    case "write":
+    }
+  }
+
+  /**
+   * From the thread that started this writer, when the thread using it was stopped from outside
+   * (or when that thread is gone: its end of the channel closes): finish the task in flight,
+   * discard what is not committed, close the database, end. The last commit may never have
+   * reached the stopped thread, which persists the state only on that acknowledgement: it is
+   * sent to the thread that started this writer instead.
+   */
+  abort(): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.queue = this.queue.then(async () => {
       try {
-        if (!failure) await destination!.write(m.batch);
-      } catch (e) {
-        fail(e);
+        await this.destination?.rollback();
+      } catch {
+        // The transaction goes with the connection.
       }
-      signal(Slot.done);
-      return;
-    case "commit":
-      if (failure) return reply({ t: "error", error: failure });
       try {
-        const result = await destination!.commit(m.checkpoint);
-        if (m.checkpoint) lastCommitted = m.checkpoint;
-        reply({ t: "committed", result });
-      } catch (e) {
-        reply({ t: "error", error: fail(e) });
+        await this.destination?.close();
+      } finally {
+        this.port.close();
+        toParent({ t: "aborted", committed: this.lastCommitted });
+        process.exit(0);
       }
-      return;
-    case "probe":
-      if (failure) return reply({ t: "error", error: failure });
-      try {
-        reply({ t: "probed", unsafe: await destination!.holdsUnsafeIntegers(m.table, m.column) });
-      } catch (e) {
-        reply({ t: "error", error: fail(e) });
-      }
-      return;
-    case "finish":
-      if (failure) return reply({ t: "error", error: failure });
-      try {
-        reply({ t: "finished", result: await destination!.finish() });
-      } catch (e) {
-        reply({ t: "error", error: fail(e) });
-      }
-      return;
-    case "failure":
-      reply({ t: "error", error: failure ?? { name: "Error", message: "the destination's writer reported no error" } });
-      return;
-    case "rollback":
-      try {
-        await destination?.rollback();
-        reply({ t: "rolledBack" });
-      } catch (e) {
-        reply({ t: "error", error: errorInfo(e) });
-      }
-      return;
-    case "close":
-      ending = true;
-      try {
-        await destination?.close();
-        reply({ t: "closed" });
-      } catch (e) {
-        reply({ t: "error", error: errorInfo(e) });
-      }
-      port.close();
-      return;
+    });
   }
 }
 
-let queue: Promise<void> = Promise.resolve();
-port.on("message", (m: ToWriter) => {
-  queue = queue.then(() => handle(m));
-});
+let current: Session | undefined;
 
-// From the thread that started this writer, when the thread using it was stopped from outside
-// (or when that thread is gone: its end of the channel closes): finish the task in flight,
-// discard what is not committed, close the database, end. The last commit may never have
-// reached the stopped thread, which persists the state only on that acknowledgement: it is
-// sent to the thread that started this writer instead.
-let ending = false;
-function abort(): void {
-  if (ending) return;
-  ending = true;
-  queue = queue.then(async () => {
-    try {
-      await destination?.rollback();
-    } catch {
-      // The transaction goes with the connection.
-    }
-    try {
-      await destination?.close();
-    } finally {
-      port.close();
-      parentPort?.postMessage({ t: "aborted", committed: lastCommitted });
+function begin(input: WriterInput): void {
+  current = new Session(input);
+  // While a session runs, its port keeps this thread alive; the parent's port must not.
+  parentPort?.unref();
+}
+
+function idle(): void {
+  current = undefined;
+  // Kept alive for the next session; the thread that started this writer unrefs it, so an idle writer never holds a process open.
+  parentPort?.ref();
+  toParent({ t: "idle" });
+}
+
+parentPort?.on("message", (m: ToWriterThread) => {
+  if (m.t === "session") begin(m.input);
+  else if (m.t === "abort") {
+    if (current) current.abort();
+    else {
+      toParent({ t: "aborted" });
       process.exit(0);
     }
-  });
-}
-parentPort?.on("message", (m: { t?: string }) => {
-  if (m.t === "abort") abort();
+  }
 });
-port.on("close", abort);
-parentPort?.unref();
 
-const gone = (): void => {
-  Atomics.store(signals, Slot.gone, 1);
-  Atomics.notify(signals, Slot.replies);
-  Atomics.notify(signals, Slot.done);
+process.on("exit", () => current?.gone());
+const crash = (e: unknown): void => {
+  current?.fail(e);
+  current?.gone();
+  process.exit(1);
 };
-process.on("exit", gone);
-process.on("uncaughtException", (e) => {
-  fail(e);
-  gone();
-  process.exit(1);
-});
-process.on("unhandledRejection", (e) => {
-  fail(e);
-  gone();
-  process.exit(1);
-});
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
+begin(workerData as WriterInput);
