@@ -329,6 +329,29 @@ export default new Connector({
     expect(s.stderr()).toBe("");
   });
 
+  it("a checkpoint that changes 1,200 paths of its state shows the first 1,000 and says how to print the rest", async () => {
+    const dir = await debugged(`import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "t", primary_key: ["id"] }],
+  update() {
+    for (const c of [1, 2]) {
+      op.upsert("t", { id: c });
+      op.checkpoint(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => ["k" + i, i + c])));
+    }
+  },
+});
+`);
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    await page.goto(`${s.base}/checkpoints/2`);
+    expect(await page.locator("main tr.changed").count()).toBe(1000);
+    expect(await page.locator("main caption").first().innerText()).toBe("1,200 paths changed; the first 1,000 are shown");
+    expect(await page.locator("main").innerText()).toContain("200 more paths changed; connector state diff 1 2 prints them all.");
+    const all = await cli(["state", "diff", "1", "2"], { cwd: dir });
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect(all.stdout).toContain("k1199");
+  });
+
   it("a missing project or a port in use is an error with exit 2", async () => {
     const empty = tempDir();
     const none = await cli(["ui", "--no-open", "--port", "0"], { cwd: empty });
