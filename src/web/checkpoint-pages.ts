@@ -80,20 +80,25 @@ export async function checkpointPage(s: ProjectSource, seqText: string): Promise
 <dt>Compared with</dt><dd>${previous ? html`<a href="/checkpoints/${previous.seq}">checkpoint ${previous.seq}</a>` : "{} (the first checkpoint)"}</dd></dl>
 <nav class="pager">${previous ? html`<a href="/checkpoints/${previous.seq}" rel="prev">← ${previous.seq}</a>` : ""}<a href="/checkpoints/${cp.seq + 1}" rel="next">${cp.seq + 1} →</a></nav>
 <h2>What changed in the state</h2>
-${changes.length ? diffTable(changes) : html`<p class="muted">The state did not change.</p>`}
+${changes.length ? diffTable(changes, previous ? `connector state diff ${previous.seq} ${cp.seq}${dir}` : undefined) : html`<p class="muted">The state did not change.</p>`}
 <h2>Return to this checkpoint</h2>
 <p>This page changes nothing. To make the next sync start from this checkpoint's state, run in the project folder:</p>
 <pre><code>connector state rewind ${cp.seq}${dir}</code></pre>
 <h2>State at this checkpoint</h2>${json(state)}`;
 }
 
-function diffTable(changes: StateChange[]): Html {
+/** Paths a diff shows: a state that changes in tens of thousands of places would make a page of megabytes. */
+export const DIFF_ROWS = 1000;
+
+function diffTable(changes: StateChange[], command: string | undefined): Html {
   const show = (v: JsonValue | undefined): Html | string => (v === undefined ? "" : typeof v === "object" && v !== null ? json(v) : html`<code>${JSON.stringify(v)}</code>`);
-  return table(
+  const shown = changes.slice(0, DIFF_ROWS);
+  const rest = changes.length - shown.length;
+  return html`${table(
     ["Path", "Change", "Before", "After"],
-    changes.map((c) => [html`<code>${c.path}</code>`, c.kind, show(c.before), show(c.after)]),
-    { rowClass: (i) => changes[i]!.kind, caption: `${changes.length} path${changes.length === 1 ? "" : "s"} changed` },
-  );
+    shown.map((c) => [html`<code>${c.path}</code>`, c.kind, show(c.before), show(c.after)]),
+    { rowClass: (i) => shown[i]!.kind, caption: `${fmt(changes.length)} path${changes.length === 1 ? "" : "s"} changed${rest ? `; the first ${fmt(DIFF_ROWS)} are shown` : ""}` },
+  )}${rest ? notice("info", command ? html`${fmt(rest)} more paths changed; <code>${command}</code> prints them all.` : html`${fmt(rest)} more paths: the whole state is below.`) : ""}`;
 }
 
 export async function runsPage(s: ProjectSource): Promise<Html> {

@@ -3,8 +3,8 @@ import path from "node:path";
 import { listCassettes, readCassette, type Exchange, type Headers } from "../replay/cassette.js";
 import { credentialsOf, responseCredentials } from "../replay/redact.js";
 import { MASK } from "../util/redactor.js";
-import { esc, fmt, html, json, notice, table, type Html } from "./html.js";
-import type { ProjectSource } from "./source.js";
+import { fmt, html, json, notice, table, type Html } from "./html.js";
+import { hideSecrets, type ProjectSource } from "./source.js";
 
 /** Headers shown as *** whatever their value. */
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|api[-_]?key|token|secret|password|signature|session|credential|auth/i;
@@ -16,7 +16,7 @@ export function learnCassetteSecrets(s: ProjectSource): void {
     try {
       const exchanges = readCassette(path.join(s.project.dir, "fixtures", name));
       const found = [...responseCredentials(exchanges), ...exchanges.flatMap((x) => credentialsOf(x.request))];
-      s.redactor.add([...found, ...found.map(esc)]);
+      hideSecrets(s.redactor, found);
     } catch {
       // An unreadable cassette is reported on the page.
     }

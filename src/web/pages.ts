@@ -4,7 +4,7 @@ import type { TableSummary } from "../destinations/reader.js";
 import { fmt, html, json, notice, raw, table, type Html } from "./html.js";
 import { collectRuns, span, totals, type RunSummary } from "./runs.js";
 import { crashReports, readState, withReader, type ProjectSource } from "./source.js";
-import { NotFound } from "./errors.js";
+import { BadRequest, NotFound } from "./errors.js";
 import { parseJsonExact } from "../util/exact.js";
 
 const SYSTEM = new Set(["_fivetran_synced", "_fivetran_deleted", "_fivetran_id", "_connector_generation"]);
@@ -69,12 +69,16 @@ function tablesTable(tables: TableSummary[]): Html {
 export async function tablePage(s: ProjectSource, name: string, query: URLSearchParams): Promise<Html> {
   const after = query.get("after") ?? undefined;
   const key = query.get("key") || undefined;
+  const stale = new BadRequest(`This page's link (?after=…) was not made by this server, or was cut: open the first page of ${name} again.`);
+  if (after !== undefined && !isCursor(after)) throw stale;
   const read = await withReader(s, async (reader) => {
     try {
       const page = await reader.rowPage(name, { limit: PAGE_ROWS, after, key });
       return { page, summary: page.summary };
     } catch (e) {
       if (/^No table /.test((e as Error).message)) throw new NotFound(`No table "${name}" in ${describeDestination(s)}.`);
+      // A cursor of the right shape whose values this destination cannot compare (a PostgreSQL timestamp that is no timestamp).
+      if (after !== undefined) throw stale;
       throw e;
     }
   });
@@ -100,6 +104,16 @@ export async function tablePage(s: ProjectSource, name: string, query: URLSearch
 <form class="filter" method="get" action="${self}"><label>${primaryKey[0] ?? "key"} = <input name="key" value="${key ?? ""}" aria-label="filter on the primary key"></label><button>Filter</button>${key ? html`<a href="${self}">clear</a>` : ""}</form>
 ${page.rows.length ? table(head, rows, { rowClass: (i) => marks[i]!, id: "rows" }) : html`<p class="muted">${key ? "No row with that key." : "No rows."}</p>`}
 <div class="pager">${after ? html`<a href="${self}${key ? `?key=${encodeURIComponent(key)}` : ""}">← first page</a>` : ""}${page.next ? html`<a href="${self}?after=${page.next}${raw(keep)}" rel="next" id="next-page">next page →</a>` : html`<span class="muted">last page</span>`}</div>`;
+}
+
+/** A row page's cursor as every reader makes it: base64url of a JSON pair of strings and numbers. */
+function isCursor(after: string): boolean {
+  try {
+    const pair = JSON.parse(Buffer.from(after, "base64url").toString("utf8")) as unknown;
+    return Array.isArray(pair) && pair.length === 2 && pair.every((v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v)));
+  } catch {
+    return false;
+  }
 }
 
 function cell(v: unknown, isJson: boolean): Html | string {

@@ -8,7 +8,7 @@ import http from "node:http";
 import os from "node:os";
 import { CSS, JS } from "./assets.js";
 import { checkpointPage, runsPage, timeline } from "./checkpoint-pages.js";
-import { NotFound } from "./errors.js";
+import { BadRequest, NotFound } from "./errors.js";
 import { esc, html, page, type Html } from "./html.js";
 import { httpPage, learnCassetteSecrets } from "./http-page.js";
 import { Live } from "./live.js";
@@ -55,6 +55,15 @@ function cookie(header: string | undefined, name: string): string | undefined {
   return undefined;
 }
 
+/** A route's parameter; a malformed %-escape is the request's fault, not the server's. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequest(`The address holds a malformed %-escape: ${segment}`);
+  }
+}
+
 export async function startServer(source: ProjectSource, options: UiServerOptions): Promise<UiServer> {
   const token = randomBytes(24).toString("base64url");
   learnCassetteSecrets(source);
@@ -87,6 +96,11 @@ export async function startServer(source: ProjectSource, options: UiServerOption
         res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8" }).end(`Forbidden: the Host header ${esc(req.headers.host ?? "(none)")} is not this server's address.\n`);
         return;
       }
+      // Before the token is looked at: a POST carrying it must not buy a cookie either.
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { ...SECURITY_HEADERS, Allow: "GET, HEAD" }).end();
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://local");
       const given = url.searchParams.get("token");
       if (given !== null && same(given, token)) {
@@ -97,10 +111,6 @@ export async function startServer(source: ProjectSource, options: UiServerOption
       const held = cookie(req.headers.cookie, cookieName);
       if (held === undefined || !same(held, token)) {
         problem(res, 401, "Not signed in", "Open the URL that `connector ui` printed: it carries the token that lets this browser in.");
-        return;
-      }
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        res.writeHead(405, { Allow: "GET, HEAD" }).end();
         return;
       }
       const p = url.pathname;
@@ -115,17 +125,18 @@ export async function startServer(source: ProjectSource, options: UiServerOption
         if (p === "/http") return send(res, 200, "text/html; charset=utf-8", frame("/http", "HTTP", httpPage(source)));
         const table = /^\/tables\/([^/]+)$/.exec(p);
         if (table) {
-          const name = decodeURIComponent(table[1]!);
+          const name = decodeSegment(table[1]!);
           return send(res, 200, "text/html; charset=utf-8", frame("/", name, await tablePage(source, name, q)));
         }
         const cp = /^\/checkpoints\/([^/]+)$/.exec(p);
         if (cp) {
-          const seq = decodeURIComponent(cp[1]!);
+          const seq = decodeSegment(cp[1]!);
           return send(res, 200, "text/html; charset=utf-8", frame("/checkpoints", `Checkpoint ${seq}`, await checkpointPage(source, seq)));
         }
         problem(res, 404, "Not found", `There is no page ${p}.`);
       } catch (e) {
         if (e instanceof NotFound) problem(res, 404, "Not found", e.message);
+        else if (e instanceof BadRequest) problem(res, 400, "Bad request", e.message);
         else problem(res, 500, "Cannot show this page", e instanceof Error ? e.message : String(e));
       }
     })();

@@ -11,6 +11,7 @@ import { StateStore } from "../project/state-store.js";
 import type { StateObject, StateSource } from "../state/state.js";
 import { configurationSecrets } from "../util/secrets.js";
 import { Redactor } from "../util/redactor.js";
+import { esc } from "./html.js";
 
 export interface ProjectSource {
   project: Project;
@@ -26,14 +27,31 @@ export interface ProjectSource {
 export function projectSource(project: Project, state: StateSource, target?: { spec: DestinationSpec; location: string; password?: string }): ProjectSource {
   const spec = target?.spec ?? projectWarehouse(project);
   const pg = spec.kind === "postgres" ? { options: spec, location: target!.location } : undefined;
-  const redactor = new Redactor(target?.password ? [target.password] : []);
+  const redactor = new Redactor();
+  if (target?.password) hideSecrets(redactor, [target.password]);
   try {
     const file = configurationFile(project, undefined);
-    if (file) redactor.add(configurationSecrets(undefined, readConfigurationFile(file)));
+    if (file) hideSecrets(redactor, configurationSecrets(undefined, readConfigurationFile(file)));
   } catch {
     // No configuration file, or one that does not parse: nothing of it to hide.
   }
   return { project, connectorFile: findConnectorFile(project), spec, location: target?.location ?? path.relative(project.dir, spec.kind === "postgres" ? "" : spec.file), store: new StateStore(project, state, pg), redactor };
+}
+
+/**
+ * Teaches the redactor the secrets as a page holds them: the redactor reads the finished HTML, where
+ * a secret with & < > " or ' is escaped (and, inside shown JSON, JSON-escaped first).
+ */
+export function hideSecrets(redactor: Redactor, secrets: Iterable<string>): void {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    let form = secret;
+    for (let i = 0; i < 3; i++) {
+      forms.add(form).add(esc(form));
+      form = JSON.stringify(form).slice(1, -1);
+    }
+  }
+  redactor.add(forms);
 }
 
 /** What a read gave: its value, or why the warehouse could not be read (missing, locked by a sync, damaged), said plainly. */

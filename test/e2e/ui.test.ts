@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -266,6 +267,89 @@ export default new Connector({
     await row.locator("summary").click();
     expect(await row.innerText()).toContain(`crash-reports/${report}`);
     expect(await row.innerText()).toContain("connector.ts:7");
+  });
+
+  it("hostile input: names, rows and state are shown as text, a secret with & < \" is masked, odd addresses get 400 or 404, and nothing in the project changes", async () => {
+    const secret = `s3cr&t<"pa55'>`;
+    const dir = makeProject({
+      "configuration.json": JSON.stringify({ api_key: secret }),
+      "connector.ts": `import { Connector, op } from "connector-sdk";
+const X = "<script>window.pwned = 1</script><img src=x onerror=alert(1)>";
+export default new Connector({
+  update(configuration: any) {
+    for (const t of ["my table", "a/b", "ünï", "x<img src=x onerror=alert(2)>", "t".repeat(120)]) op.upsert(t, { id: 1, [X]: X, j: { [X]: X } });
+    op.upsert("users", { id: 1, echo: configuration.api_key });
+    op.checkpoint({ token: configuration.api_key, [X]: X });
+  },
+});
+`,
+    });
+    expect((await cli(["debug", "--naming", "source"], { cwd: dir })).exitCode).toBe(0);
+    const snapshot = (): string[] =>
+      (fs.readdirSync(dir, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(dir, f)).isFile() && !/-(wal|shm)$/.test(f))
+        .map((f) => `${f} ${fs.statSync(path.join(dir, f)).mtimeMs} ${createHash("sha1").update(fs.readFileSync(path.join(dir, f))).digest("hex")}`)
+        .sort();
+    const before = snapshot();
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    const alerts: string[] = [];
+    page.on("dialog", (d) => {
+      alerts.push(d.message());
+      void d.dismiss();
+    });
+    const links = await page.locator("main table a").evaluateAll((as) => as.map((a) => [a.textContent!, a.getAttribute("href")!]));
+    expect(links.map(([name]) => name).sort()).toEqual(["a/b", "my table", "t".repeat(120), "users", "x<img src=x onerror=alert(2)>", "ünï"]);
+    const seen: string[] = [];
+    for (const [name, href] of [...links, ["", "/checkpoints/1"], ["", "/checkpoints"], ["", "/runs"], ["", "/http"], ["", "/"]]) {
+      const r = await page.goto(`${s.base}${href}`);
+      expect(r?.status(), href).toBe(200);
+      if (name) expect(await page.locator("main h1").innerText()).toBe(name);
+      seen.push(await page.content(), await r!.text());
+    }
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(alerts).toEqual([]);
+    expect(seen.join("\n")).toContain("onerror=alert(1)&gt;");
+    for (const text of seen) expect(text).not.toMatch(/pa55/);
+    // An address the server cannot read is the request's fault (400), never a server error.
+    for (const bad of ["/tables/%E0%A4", "/tables/%", "/checkpoints/%ZZ", "/tables/users?after=garbage", `/tables/users?after=${Buffer.from("[1]").toString("base64url")}`]) {
+      const r = await page.request.get(`${s.base}${bad}`);
+      expect(r.status(), bad).toBe(400);
+      expect(await r.text()).not.toMatch(/URI malformed|JSON/);
+    }
+    for (const seq of ["0", "-1", "99999999999999999999", "abc", "1e3"]) expect((await page.request.get(`${s.base}/checkpoints/${seq}`)).status(), seq).toBe(404);
+    // Only GET and HEAD: a POST that carries the token buys no cookie.
+    const token = new URL(s.url).searchParams.get("token")!;
+    const post = await page.request.post(`${s.base}/?token=${token}`, { maxRedirects: 0 });
+    expect(post.status()).toBe(405);
+    expect(post.headers()["set-cookie"]).toBeUndefined();
+    expect((await page.request.fetch(`${s.base}/`, { method: "DELETE" })).status()).toBe(405);
+    expect(snapshot()).toEqual(before);
+    expect(s.stdout()).not.toMatch(/pa55/);
+    expect(s.stderr()).toBe("");
+  });
+
+  it("a checkpoint that changes 1,200 paths of its state shows the first 1,000 and says how to print the rest", async () => {
+    const dir = await debugged(`import { Connector, op } from "connector-sdk";
+export default new Connector({
+  schema: () => [{ table: "t", primary_key: ["id"] }],
+  update() {
+    for (const c of [1, 2]) {
+      op.upsert("t", { id: c });
+      op.checkpoint(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => ["k" + i, i + c])));
+    }
+  },
+});
+`);
+    const s = await ui(dir);
+    const page = await signedIn(s);
+    await page.goto(`${s.base}/checkpoints/2`);
+    expect(await page.locator("main tr.changed").count()).toBe(1000);
+    expect(await page.locator("main caption").first().innerText()).toBe("1,200 paths changed; the first 1,000 are shown");
+    expect(await page.locator("main").innerText()).toContain("200 more paths changed; connector state diff 1 2 prints them all.");
+    const all = await cli(["state", "diff", "1", "2"], { cwd: dir });
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect(all.stdout).toContain("k1199");
   });
 
   it("a missing project or a port in use is an error with exit 2", async () => {
