@@ -12,7 +12,7 @@ import { runConnectorSync } from "../sync/run-sync.js";
 import type { LogLevel as OurLevel } from "../sdk/active-sync.js";
 import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
-import { readAirbyteState, readConfiguredCatalog } from "./airbyte-inputs.js";
+import { readAirbyteState, readConfiguredCatalog, type AirbyteState } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
 import { exitCodeOf, failureText, failureType } from "./failure.js";
 import { streamSchema } from "./json-schema.js";
@@ -153,7 +153,8 @@ export function airbyteRead(dir: string | undefined, opts: AirbyteOptions): Prom
     const known = (await declaredStreams(ep, await validConfiguration(ep, configuration, file), naming)).map((t) => t.name);
     const catalogFile = needFile(opts.catalog, "--catalog");
     const configured = readConfiguredCatalog(catalogFile, known);
-    let state = opts.state ? readAirbyteState(opts.state, known) : {};
+    const given: AirbyteState = opts.state ? readAirbyteState(opts.state, known) : { state: {} };
+    let state = given.state;
     const modes = new Set(configured.map((c) => c.syncMode));
     if (modes.size > 1) {
       throw new UsageError(
@@ -162,6 +163,15 @@ export function airbyteRead(dir: string | undefined, opts: AirbyteOptions): Prom
     }
     if (modes.has("full_refresh") && Object.keys(state).length) {
       s.log("INFO", "Every configured stream is full_refresh: the given state is not used, and the read starts from the beginning.");
+      state = {};
+    }
+    // One state covers every stream it lists: a stream added to the catalog since has never been read, and resuming would skip its past.
+    const added = given.streams && Object.keys(state).length ? configured.map((c) => c.name).filter((n) => !given.streams!.includes(n)) : [];
+    if (added.length) {
+      s.log(
+        "WARN",
+        `The state does not cover ${added.map((n) => `"${n}"`).join(", ")}, newly selected, and this connector keeps one state for all its streams: the read starts from the beginning for every selected stream, so that no row of the new stream(s) is skipped.`,
+      );
       state = {};
     }
     const selected = new Set(configured.map((c) => c.name));

@@ -185,11 +185,30 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   it("a state far in the future emits no record", async () => {
     const { dir } = shop();
     write(dir, "catalog.json", configured(await discover(dir)));
-    write(dir, "state.json", [{ type: "GLOBAL", global: { shared_state: { seq: 9_000_000_000 }, stream_states: [{ stream_descriptor: { name: "customers" }, stream_state: {} }] } }]);
+    write(dir, "state.json", [{ type: "GLOBAL", global: { shared_state: { seq: 9_000_000_000 }, stream_states: [{ stream_descriptor: { name: "customers" }, stream_state: {} }, { stream_descriptor: { name: "orders" }, stream_state: {} }] } }]);
     const r = await read(dir, ["--state", "state.json"]);
     expect(r.exitCode).toBe(0);
     expect(records(r.messages)).toEqual([]);
     expect(r.messages.filter((m) => m.trace?.stream_status?.status === "COMPLETE")).toHaveLength(2);
+  });
+
+  it("a stream added to the catalog after a read: the next read starts over rather than skip the new stream's past", async () => {
+    const { dir } = shop();
+    const catalog = await discover(dir);
+    write(dir, "catalog.json", configured(catalog, ["customers"]));
+    const first = await read(dir);
+    write(dir, "state.json", [states(first.messages).at(-1)]);
+    write(dir, "catalog.json", configured(catalog));
+    const second = await read(dir, ["--state", "state.json"]);
+    expect(second.exitCode).toBe(0);
+    expect(invalidMessages(second.messages)).toEqual([]);
+    // Every order of the 40 events, not only those after the state.
+    expect(records(second.messages).filter((rec) => rec.stream === "orders")).toHaveLength(12);
+    expect(second.messages.some((m) => m.type === "LOG" && m.log.level === "WARN" && m.log.message.includes('does not cover "orders"'))).toBe(true);
+    // Dropping a stream keeps the state: only the records after it.
+    write(dir, "state.json", [states(second.messages).at(-1)]);
+    write(dir, "catalog.json", configured(catalog, ["orders"]));
+    expect(records((await read(dir, ["--state", "state.json"])).messages)).toEqual([]);
   });
 
   it("a catalog that selects one of two streams emits only that one, and says how many operations it dropped", async () => {
