@@ -14,7 +14,7 @@ import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import { readAirbyteState, readConfiguredCatalog, type AirbyteState } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
-import { exitCodeOf, failureText, failureType } from "./failure.js";
+import { exitCodeOf, failureText, failureType, trapUncaught } from "./failure.js";
 import { streamSchema } from "./json-schema.js";
 import { MessageOut } from "./message-out.js";
 import { declaredStreams, loadProject, readConfiguration, validConfiguration, type EngineProject } from "./project-inputs.js";
@@ -33,9 +33,20 @@ const LEVELS: Record<OurLevel, LogLevel> = { DEBUG: "DEBUG", INFO: "INFO", WARNI
 /** One command's stdout: messages, and everything else as LOG lines. */
 class Session {
   readonly out = new MessageOut();
+  private ended = false;
 
   constructor() {
     this.out.capture((stream, line) => this.log(stream === "stderr" ? "WARN" : "INFO", line));
+    trapUncaught((e) => {
+      if (this.ended) {
+        // The command's answer is written: the exception is only told.
+        this.log("WARN", `the connector threw after the command ended: ${failureText(e)}`);
+        return this.out.flush();
+      }
+      const code = this.fail(e);
+      this.out.end();
+      process.exit(code);
+    });
   }
 
   send(message: object, now = false): void {
@@ -61,6 +72,7 @@ class Session {
     } catch (e) {
       code = this.fail(e);
     }
+    this.ended = true;
     this.out.end();
     return code;
   }

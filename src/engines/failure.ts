@@ -1,5 +1,6 @@
 /** How a failure is classed for the engines: the input's fault, a passing network fault, or a fault of the connector. */
-import { UnavailableError, UsageError } from "../util/errors.js";
+import { failActiveSyncs } from "../sync/traps.js";
+import { SyncFailedError, UnavailableError, UsageError } from "../util/errors.js";
 import type { FailureType } from "./airbyte-protocol.js";
 
 const TRANSIENT = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|ENETUNREACH|EHOSTUNREACH|UND_ERR_\w+)$/;
@@ -27,4 +28,17 @@ export function failureText(error: unknown): string {
     if (!(e instanceof Error)) break;
   }
   return parts.join(": caused by ");
+}
+
+/**
+ * An exception the connector throws outside update() (in a timer or a callback) fails the sync in progress, as in
+ * verify; with no sync in progress it goes to `otherwise`. Without this, Node would print it, secrets and all, on
+ * stderr and end the process with no message for the engine.
+ */
+export function trapUncaught(otherwise: (error: unknown) => void): void {
+  process.on("uncaughtException", (e) => {
+    const error = new SyncFailedError(`the connector threw outside update(): ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof Error && e.stack) (error as { trace?: string }).trace = e.stack;
+    if (!failActiveSyncs(error)) otherwise(e);
+  });
 }
