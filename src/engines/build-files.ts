@@ -17,6 +17,8 @@ export interface BuildInput {
   settings: JsonSchema;
   /** This CLI's bin/connector.js, the tap script's last resort. */
   cliBin: string;
+  /** A connector without a configuration schema: the keys of its configuration.json, which its spec lists (spec.ts). */
+  exampleKeys?: string[];
 }
 
 /** Where the image holds the project, and the command its entrypoint runs. */
@@ -45,15 +47,29 @@ COPY . .
 `;
 }
 
-/** Keeps local state, warehouses and installed modules out of the image. */
+/**
+ * configuration.json holds live credentials and stays out of the image (DOCKERIGNORE); a connector without a
+ * configuration schema gets its keys, with empty values, so that \`spec\` still lists them.
+ */
+function exampleKeys(b: BuildInput): string {
+  if (!b.exampleKeys?.length) return "";
+  const blank = JSON.stringify(Object.fromEntries(b.exampleKeys.map((k) => [k, ""])));
+  return `# configuration.json's keys without their values, for \`spec\`: the file itself, with its secrets, is not copied.
+RUN printf '%s\\n' ${shellQuote(blank)} > configuration.json
+`;
+}
+
+/** Keeps local state, warehouses, installed modules and the local configuration's live credentials out of the image. */
 export const DOCKERIGNORE = `node_modules
 files
 build
 .git
+configuration.json
+.env
 `;
 
 export function airbyteDockerfile(b: BuildInput): string {
-  return `${imageBase(b, `the ${b.name} connector as an Airbyte source`)}ENV AIRBYTE_ENTRYPOINT="${IMAGE_CONNECTOR} airbyte"
+  return `${imageBase(b, `the ${b.name} connector as an Airbyte source`)}${exampleKeys(b)}ENV AIRBYTE_ENTRYPOINT="${IMAGE_CONNECTOR} airbyte"
 ENTRYPOINT ["${IMAGE_CONNECTOR}", "airbyte"]
 LABEL io.airbyte.name="airbyte/source-${slug(b.name)}"
 LABEL io.airbyte.version="${b.version}"
