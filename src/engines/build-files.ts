@@ -25,7 +25,8 @@ export interface BuildInput {
 export const IMAGE_DIR = "/connector";
 export const IMAGE_CONNECTOR = `${IMAGE_DIR}/node_modules/.bin/connector`;
 
-const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "connector";
+/** A name as Docker repositories, tap executables and Meltano plugin names take it: lower case, dashes. */
+export const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "connector";
 
 /** A stable UUID for the connector's Airbyte definition, from its name (a version 5 style hash). */
 function definitionId(name: string): string {

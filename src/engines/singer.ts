@@ -21,6 +21,7 @@ import { MessageOut, writeStderr } from "./message-out.js";
 import { asConnectorConfiguration, declaredStreams, loadProject, readConfiguration, readJsonFile, validConfiguration, type EngineProject } from "./project-inputs.js";
 import { SDC_DELETED, SingerMessages } from "./singer-protocol.js";
 import { configurationSpec } from "./spec.js";
+import { slug } from "./build-files.js";
 import { StreamDestination } from "./stream-destination.js";
 
 export interface SingerOptions {
@@ -147,7 +148,8 @@ export function readSingerState(file: string): StateObject {
 
 function about(out: MessageOut, ep: EngineProject, format: string | undefined): void {
   const info = {
-    name: `tap-${ep.name}`,
+    // The name `connector build --target singer` gives the tap and its meltano.yml plugin.
+    name: `tap-${slug(ep.name)}`,
     description: ep.description,
     version: ep.version,
     sdk_version: `connector-sdk ${SDK_VERSION}`,

@@ -78,6 +78,10 @@ describe("connector build", () => {
     expect(Object.keys(spec.properties)).toEqual(["api_key", "region"]);
     expect(spec.properties.api_key.airbyte_secret).toBe(true);
     expect(dockerfile).toMatch(/^LABEL io\.airbyte\.name="airbyte\/source-my-shop"$/m);
+    // The tap's --about names it as the singer target names its executable and meltano.yml plugin.
+    expect((await cli(["build", "--target", "singer"], { cwd: dir })).exitCode).toBe(0);
+    expect(read(path.join(dir, "build", "singer"), "meltano.yml")).toContain("- name: tap-my-shop\n");
+    expect(JSON.parse((await cli(["singer", "--about", "--format", "json"], { cwd: dir })).stdout).name).toBe("tap-my-shop");
   });
 
   it("--target singer: an executable tap-<name> that runs connector singer on the project, and a meltano.yml extractor", async () => {
