@@ -14,7 +14,7 @@ import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import { readAirbyteState, readConfiguredCatalog, type AirbyteState } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
-import { exitCodeOf, failureText, failureType, trapUncaught } from "./failure.js";
+import { exitCodeOf, failureText, failureType, trapSignals, trapUncaught } from "./failure.js";
 import { streamSchema } from "./json-schema.js";
 import { MessageOut } from "./message-out.js";
 import { declaredStreams, loadProject, readConfiguration, validConfiguration, type EngineProject } from "./project-inputs.js";
@@ -44,6 +44,13 @@ class Session {
         return this.out.flush();
       }
       const code = this.fail(e);
+      this.out.end();
+      process.exit(code);
+    });
+    trapSignals((e) => {
+      if (this.ended) return process.exit(exitCodeOf(e));
+      const code = this.fail(e);
+      this.ended = true;
       this.out.end();
       process.exit(code);
     });
