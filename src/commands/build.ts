@@ -17,6 +17,7 @@ export async function build(dir: string | undefined, opts: { target?: string }):
   const ep = await loadProject(dir);
   const sdk = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string };
   const b: files.BuildInput = { name: ep.name, version: ep.version, description: ep.description, sdkVersion: sdk.version, settings: configurationSpec(ep), cliBin: path.join(PACKAGE_ROOT, "bin", "connector.js") };
+  if (!ep.definition.configuration) b.exampleKeys = Object.keys((b.settings.properties ?? {}) as object);
   const out = path.join(ep.p.dir, "build", opts.target);
   const written: Record<string, string> =
     opts.target === "airbyte"

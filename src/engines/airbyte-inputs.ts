@@ -39,17 +39,23 @@ export function readConfiguredCatalog(file: string, known: readonly string[]): C
   return out;
 }
 
+/** A state file's content: our state, and the streams its GLOBAL message lists (undefined for the legacy shapes, which list none). */
+export interface AirbyteState {
+  state: StateObject;
+  streams?: string[];
+}
+
 /**
  * Our state from a state file: the array of state messages the platform passes (one GLOBAL
  * message, as we write), a single such message, or the legacy object (the state itself, or
  * `{ "type": "LEGACY", "data": … }`).
  */
-export function readAirbyteState(file: string, known: readonly string[]): StateObject {
+export function readAirbyteState(file: string, known: readonly string[]): AirbyteState {
   const raw = readJsonFile(file, "state");
   const refuse = (why: string): UsageError =>
     new UsageError(`The state file ${file} cannot be used: ${why}. Pass a state this connector's \`connector airbyte read\` emitted, or no --state to start over.`);
   if (Array.isArray(raw)) {
-    if (raw.length === 0) return {};
+    if (raw.length === 0) return { state: {} };
     const globals = raw.filter((m) => isPlainObject(m) && m.type === "GLOBAL");
     const other = raw.find((m) => !(isPlainObject(m) && m.type === "GLOBAL"));
     if (other !== undefined) throw refuse(`it holds ${stateKind(other)}, and this connector writes only one GLOBAL state`);
@@ -60,11 +66,11 @@ export function readAirbyteState(file: string, known: readonly string[]): StateO
   if (raw.type === "GLOBAL") return fromGlobal(raw, refuse, known);
   if (raw.type === "LEGACY") {
     if (!isPlainObject(raw.data)) throw refuse(`its LEGACY state's "data" is ${describe(raw.data)}, not an object`);
-    return raw.data as StateObject;
+    return { state: raw.data as StateObject };
   }
   if (raw.type === "STREAM" || (typeof raw.type === "string" && ("stream" in raw || "global" in raw))) throw refuse(`it holds ${stateKind(raw)}, and this connector writes only one GLOBAL state`);
   // The legacy form: the state object itself.
-  return raw as StateObject;
+  return { state: raw as StateObject };
 }
 
 function stateKind(m: unknown): string {
@@ -76,7 +82,7 @@ function stateKind(m: unknown): string {
   return typeof m.type === "string" ? `a state of type ${m.type}` : `a message without a state type (${describe(m)})`;
 }
 
-function fromGlobal(m: Record<string, unknown>, refuse: (why: string) => UsageError, known: readonly string[]): StateObject {
+function fromGlobal(m: Record<string, unknown>, refuse: (why: string) => UsageError, known: readonly string[]): AirbyteState {
   const g = m.global;
   if (!isPlainObject(g)) throw refuse(`its GLOBAL state has no "global" object`);
   if (!Array.isArray(g.stream_states)) throw refuse(`its GLOBAL state has no "stream_states" list`);
@@ -85,7 +91,8 @@ function fromGlobal(m: Record<string, unknown>, refuse: (why: string) => UsageEr
   if (strange.length) throw refuse(`its GLOBAL state names streams this connector does not have (${strange.map((n) => JSON.stringify(n ?? null)).join(", ")}), so it was written by another connector`);
   const foreign = g.stream_states.find((s: unknown) => isPlainObject(s) && s.stream_state !== undefined && !(isPlainObject(s.stream_state) && Object.keys(s.stream_state).length === 0));
   if (foreign) throw refuse(`its GLOBAL state has per-stream states, which this connector never writes, so it was written by another connector`);
-  if (g.shared_state === undefined) return {};
+  const streams = names as string[];
+  if (g.shared_state === undefined) return { state: {}, streams };
   if (!isPlainObject(g.shared_state)) throw refuse(`its shared_state is ${describe(g.shared_state)}, not an object`);
-  return g.shared_state as StateObject;
+  return { state: g.shared_state as StateObject, streams };
 }

@@ -12,9 +12,9 @@ import { runConnectorSync } from "../sync/run-sync.js";
 import type { LogLevel as OurLevel } from "../sdk/active-sync.js";
 import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
-import { readAirbyteState, readConfiguredCatalog } from "./airbyte-inputs.js";
+import { readAirbyteState, readConfiguredCatalog, type AirbyteState } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
-import { exitCodeOf, failureText, failureType } from "./failure.js";
+import { exitCodeOf, failureText, failureType, trapSignals, trapUncaught } from "./failure.js";
 import { streamSchema } from "./json-schema.js";
 import { MessageOut } from "./message-out.js";
 import { declaredStreams, loadProject, readConfiguration, validConfiguration, type EngineProject } from "./project-inputs.js";
@@ -33,9 +33,27 @@ const LEVELS: Record<OurLevel, LogLevel> = { DEBUG: "DEBUG", INFO: "INFO", WARNI
 /** One command's stdout: messages, and everything else as LOG lines. */
 class Session {
   readonly out = new MessageOut();
+  private ended = false;
 
   constructor() {
     this.out.capture((stream, line) => this.log(stream === "stderr" ? "WARN" : "INFO", line));
+    trapUncaught((e) => {
+      if (this.ended) {
+        // The command's answer is written: the exception is only told.
+        this.log("WARN", `the connector threw after the command ended: ${failureText(e)}`);
+        return this.out.flush();
+      }
+      const code = this.fail(e);
+      this.out.end();
+      process.exit(code);
+    });
+    trapSignals((e) => {
+      if (this.ended) return process.exit(exitCodeOf(e));
+      const code = this.fail(e);
+      this.ended = true;
+      this.out.end();
+      process.exit(code);
+    });
   }
 
   send(message: object, now = false): void {
@@ -61,6 +79,7 @@ class Session {
     } catch (e) {
       code = this.fail(e);
     }
+    this.ended = true;
     this.out.end();
     return code;
   }
@@ -153,7 +172,8 @@ export function airbyteRead(dir: string | undefined, opts: AirbyteOptions): Prom
     const known = (await declaredStreams(ep, await validConfiguration(ep, configuration, file), naming)).map((t) => t.name);
     const catalogFile = needFile(opts.catalog, "--catalog");
     const configured = readConfiguredCatalog(catalogFile, known);
-    let state = opts.state ? readAirbyteState(opts.state, known) : {};
+    const given: AirbyteState = opts.state ? readAirbyteState(opts.state, known) : { state: {} };
+    let state = given.state;
     const modes = new Set(configured.map((c) => c.syncMode));
     if (modes.size > 1) {
       throw new UsageError(
@@ -162,6 +182,15 @@ export function airbyteRead(dir: string | undefined, opts: AirbyteOptions): Prom
     }
     if (modes.has("full_refresh") && Object.keys(state).length) {
       s.log("INFO", "Every configured stream is full_refresh: the given state is not used, and the read starts from the beginning.");
+      state = {};
+    }
+    // One state covers every stream it lists: a stream added to the catalog since has never been read, and resuming would skip its past.
+    const added = given.streams && Object.keys(state).length ? configured.map((c) => c.name).filter((n) => !given.streams!.includes(n)) : [];
+    if (added.length) {
+      s.log(
+        "WARN",
+        `The state does not cover ${added.map((n) => `"${n}"`).join(", ")}, newly selected, and this connector keeps one state for all its streams: the read starts from the beginning for every selected stream, so that no row of the new stream(s) is skipped.`,
+      );
       state = {};
     }
     const selected = new Set(configured.map((c) => c.name));

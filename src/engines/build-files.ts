@@ -17,13 +17,16 @@ export interface BuildInput {
   settings: JsonSchema;
   /** This CLI's bin/connector.js, the tap script's last resort. */
   cliBin: string;
+  /** A connector without a configuration schema: the keys of its configuration.json, which its spec lists (spec.ts). */
+  exampleKeys?: string[];
 }
 
 /** Where the image holds the project, and the command its entrypoint runs. */
 export const IMAGE_DIR = "/connector";
 export const IMAGE_CONNECTOR = `${IMAGE_DIR}/node_modules/.bin/connector`;
 
-const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "connector";
+/** A name as Docker repositories, tap executables and Meltano plugin names take it: lower case, dashes. */
+export const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "connector";
 
 /** A stable UUID for the connector's Airbyte definition, from its name (a version 5 style hash). */
 function definitionId(name: string): string {
@@ -45,15 +48,29 @@ COPY . .
 `;
 }
 
-/** Keeps local state, warehouses and installed modules out of the image. */
+/**
+ * configuration.json holds live credentials and stays out of the image (DOCKERIGNORE); a connector without a
+ * configuration schema gets its keys, with empty values, so that \`spec\` still lists them.
+ */
+function exampleKeys(b: BuildInput): string {
+  if (!b.exampleKeys?.length) return "";
+  const blank = JSON.stringify(Object.fromEntries(b.exampleKeys.map((k) => [k, ""])));
+  return `# configuration.json's keys without their values, for \`spec\`: the file itself, with its secrets, is not copied.
+RUN printf '%s\\n' ${shellQuote(blank)} > configuration.json
+`;
+}
+
+/** Keeps local state, warehouses, installed modules and the local configuration's live credentials out of the image. */
 export const DOCKERIGNORE = `node_modules
 files
 build
 .git
+configuration.json
+.env
 `;
 
 export function airbyteDockerfile(b: BuildInput): string {
-  return `${imageBase(b, `the ${b.name} connector as an Airbyte source`)}ENV AIRBYTE_ENTRYPOINT="${IMAGE_CONNECTOR} airbyte"
+  return `${imageBase(b, `the ${b.name} connector as an Airbyte source`)}${exampleKeys(b)}ENV AIRBYTE_ENTRYPOINT="${IMAGE_CONNECTOR} airbyte"
 ENTRYPOINT ["${IMAGE_CONNECTOR}", "airbyte"]
 LABEL io.airbyte.name="airbyte/source-${slug(b.name)}"
 LABEL io.airbyte.version="${b.version}"

@@ -15,12 +15,13 @@ import { runConnectorSync } from "../sync/run-sync.js";
 import { describe, isPlainObject } from "../util/describe.js";
 import { UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
-import { exitCodeOf, failureText } from "./failure.js";
+import { exitCodeOf, failureText, trapUncaught } from "./failure.js";
 import { streamSchema, type StreamShape } from "./json-schema.js";
 import { MessageOut, writeStderr } from "./message-out.js";
 import { asConnectorConfiguration, declaredStreams, loadProject, readConfiguration, readJsonFile, validConfiguration, type EngineProject } from "./project-inputs.js";
 import { SDC_DELETED, SingerMessages } from "./singer-protocol.js";
 import { configurationSpec } from "./spec.js";
+import { slug } from "./build-files.js";
 import { StreamDestination } from "./stream-destination.js";
 
 export interface SingerOptions {
@@ -42,6 +43,14 @@ export async function singerTap(dir: string | undefined, opts: SingerOptions): P
   out.capture((_stream, line) => writeStderr(line));
   const log = (level: string, message: string): void => writeStderr(`${level} ${out.redactor.text(message)}`);
   let code = 0;
+  let ended = false;
+  trapUncaught((e) => {
+    log(ended ? "WARNING" : "CRITICAL", `the connector threw${ended ? " after the tap ended" : ""}: ${failureText(e)}`);
+    if (!ended) {
+      out.end();
+      process.exit(1);
+    }
+  });
   try {
     if (opts.format !== undefined && !opts.about) throw new UsageError("--format goes with --about.");
     const ep = await loadProject(dir);
@@ -59,6 +68,7 @@ export async function singerTap(dir: string | undefined, opts: SingerOptions): P
     log("CRITICAL", failureText(e));
     code = exitCodeOf(e);
   }
+  ended = true;
   out.end();
   return code;
 }
@@ -138,7 +148,8 @@ export function readSingerState(file: string): StateObject {
 
 function about(out: MessageOut, ep: EngineProject, format: string | undefined): void {
   const info = {
-    name: `tap-${ep.name}`,
+    // The name `connector build --target singer` gives the tap and its meltano.yml plugin.
+    name: `tap-${slug(ep.name)}`,
     description: ep.description,
     version: ep.version,
     sdk_version: `connector-sdk ${SDK_VERSION}`,

@@ -5,7 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, fixtureProject, ROOT, tempDir } from "../helpers.js";
+import { spawn } from "node:child_process";
+import { BIN, cli, fixtureProject, ROOT, tempDir } from "../helpers.js";
 import { invalidMessages, lines, newAjv, records, states, type Message } from "../engines/engines.js";
 
 async function airbyte(args: string[], cwd: string): Promise<{ exitCode: number; messages: Message[]; stderr: string }> {
@@ -185,11 +186,59 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   it("a state far in the future emits no record", async () => {
     const { dir } = shop();
     write(dir, "catalog.json", configured(await discover(dir)));
-    write(dir, "state.json", [{ type: "GLOBAL", global: { shared_state: { seq: 9_000_000_000 }, stream_states: [{ stream_descriptor: { name: "customers" }, stream_state: {} }] } }]);
+    write(dir, "state.json", [{ type: "GLOBAL", global: { shared_state: { seq: 9_000_000_000 }, stream_states: [{ stream_descriptor: { name: "customers" }, stream_state: {} }, { stream_descriptor: { name: "orders" }, stream_state: {} }] } }]);
     const r = await read(dir, ["--state", "state.json"]);
     expect(r.exitCode).toBe(0);
     expect(records(r.messages)).toEqual([]);
     expect(r.messages.filter((m) => m.trace?.stream_status?.status === "COMPLETE")).toHaveLength(2);
+  });
+
+  it("SIGTERM (a cancelled job) mid-read: INCOMPLETE statuses, a transient TRACE ERROR, exit 143, and a resume from the last STATE emits the rest once", async () => {
+    const { dir } = shop();
+    write(dir, "catalog.json", configured(await discover(dir)));
+    write(dir, "slow.json", { api_key: "sk-live-9f8e7d6c5b4a", every: "2", slow_ms: "50" });
+    const child = spawn("node", [BIN, "airbyte", "read", "--config", "slow.json", "--catalog", "catalog.json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d));
+    // Stopped once the second STATE is out, while update() waits between checkpoints.
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      if (!child.killed && (out.match(/"type":"STATE"/g) ?? []).length >= 2) child.kill("SIGTERM");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(code).toBe(143);
+    expect(err).toBe("");
+    const messages = lines(out);
+    expect(invalidMessages(messages)).toEqual([]);
+    expect(messages.at(-1)!.trace.error).toMatchObject({ message: expect.stringContaining("interrupted by SIGTERM"), failure_type: "transient_error" });
+    expect(messages.filter((m) => m.trace?.stream_status?.status === "INCOMPLETE")).toHaveLength(2);
+    const lastState = states(messages).at(-1)!;
+    const covered = messages.slice(0, messages.findLastIndex((m) => m.type === "STATE"));
+    write(dir, "state.json", [lastState]);
+    const rest = await read(dir, ["--state", "state.json"], "slow.json");
+    expect(rest.exitCode).toBe(0);
+    const all = await read(dir, [], "slow.json");
+    expect([...ids(covered), ...ids(rest.messages)]).toEqual(ids(all.messages));
+  });
+
+  it("a stream added to the catalog after a read: the next read starts over rather than skip the new stream's past", async () => {
+    const { dir } = shop();
+    const catalog = await discover(dir);
+    write(dir, "catalog.json", configured(catalog, ["customers"]));
+    const first = await read(dir);
+    write(dir, "state.json", [states(first.messages).at(-1)]);
+    write(dir, "catalog.json", configured(catalog));
+    const second = await read(dir, ["--state", "state.json"]);
+    expect(second.exitCode).toBe(0);
+    expect(invalidMessages(second.messages)).toEqual([]);
+    // Every order of the 40 events, not only those after the state.
+    expect(records(second.messages).filter((rec) => rec.stream === "orders")).toHaveLength(12);
+    expect(second.messages.some((m) => m.type === "LOG" && m.log.level === "WARN" && m.log.message.includes('does not cover "orders"'))).toBe(true);
+    // Dropping a stream keeps the state: only the records after it.
+    write(dir, "state.json", [states(second.messages).at(-1)]);
+    write(dir, "catalog.json", configured(catalog, ["orders"]));
+    expect(records((await read(dir, ["--state", "state.json"])).messages)).toEqual([]);
   });
 
   it("a catalog that selects one of two streams emits only that one, and says how many operations it dropped", async () => {

@@ -51,8 +51,37 @@ describe("connector build", () => {
     const [command, ...args] = jsonForm(dockerfile, "ENTRYPOINT").map((a) => a.replace(/^\/connector/, workdir));
     const spec = lines(execFileSync(command!, [...args, "spec"], { cwd: workdir, encoding: "utf8" }));
     expect(spec[0]!.spec.connectionSpecification.properties.api_key.airbyte_secret).toBe(true);
-    const check = lines(execFileSync(command!, [...args, "check", "--config", "configuration.json"], { cwd: workdir, encoding: "utf8" }));
+    // The local configuration.json, with its live API key, stays out of the image: Airbyte passes the configuration.
+    expect(fs.existsSync(path.join(workdir, "configuration.json"))).toBe(false);
+    const secrets = tempDir();
+    fs.writeFileSync(path.join(secrets, "config.json"), read(dir, "configuration.json"));
+    const check = lines(execFileSync(command!, [...args, "check", "--config", path.join(secrets, "config.json")], { cwd: workdir, encoding: "utf8" }));
     expect(check.at(-1)).toEqual({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
+  });
+
+  it("--target airbyte, a connector without a configuration schema: the image's spec lists configuration.json's keys, never its values", async () => {
+    const dir = path.join(tempDir(), "My Shop");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "connector.ts"), 'export default { update() {} };\n');
+    fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ api_key: "sk-live-in-the-image", region: "eu" }));
+    expect((await cli(["build", "--target", "airbyte"], { cwd: dir })).exitCode).toBe(0);
+    const dockerfile = read(path.join(dir, "build", "airbyte"), "Dockerfile");
+    expect(dockerfile).not.toContain("sk-live-in-the-image");
+    const workdir = imageLayout(dir, read(path.join(dir, "build", "airbyte"), "Dockerfile.dockerignore"));
+    // The Dockerfile's RUN that writes the keys, run in the image's layout.
+    const run = /^RUN (printf .*)$/m.exec(dockerfile)![1]!;
+    execFileSync("sh", ["-c", run], { cwd: workdir });
+    const [command, ...args] = jsonForm(dockerfile, "ENTRYPOINT").map((a) => a.replace(/^\/connector/, workdir));
+    const out = execFileSync(command!, [...args, "spec"], { cwd: workdir, encoding: "utf8" });
+    expect(out).not.toContain("sk-live-in-the-image");
+    const spec = lines(out)[0]!.spec.connectionSpecification;
+    expect(Object.keys(spec.properties)).toEqual(["api_key", "region"]);
+    expect(spec.properties.api_key.airbyte_secret).toBe(true);
+    expect(dockerfile).toMatch(/^LABEL io\.airbyte\.name="airbyte\/source-my-shop"$/m);
+    // The tap's --about names it as the singer target names its executable and meltano.yml plugin.
+    expect((await cli(["build", "--target", "singer"], { cwd: dir })).exitCode).toBe(0);
+    expect(read(path.join(dir, "build", "singer"), "meltano.yml")).toContain("- name: tap-my-shop\n");
+    expect(JSON.parse((await cli(["singer", "--about", "--format", "json"], { cwd: dir })).stdout).name).toBe("tap-my-shop");
   });
 
   it("--target singer: an executable tap-<name> that runs connector singer on the project, and a meltano.yml extractor", async () => {

@@ -28,6 +28,13 @@ export default {
 };
 `;
 
+const SECRET = "sk-live-9f8e7d6c5b4a";
+const CONFIG = JSON.stringify({ api_key: SECRET });
+// An exception in a timer, outside update()'s flow, whose message holds the API key.
+const TIMER_THROWS = `const key = (arguments[0] as { api_key: string }).api_key;
+    setTimeout(() => { throw new Error("late boom with " + key); }, 1);
+    await new Promise((r) => setTimeout(r, 2000));`;
+
 export const ENGINE_CATALOGUE: EngineCase[] = [
   { id: "airbyte-config-flag-missing", args: ["airbyte", "discover"], code: 2, failure: "config_error", says: ["--config <file> is required."] },
   { id: "airbyte-config-missing", args: ["airbyte", "read", "--config", "nope.json", "--catalog", "catalog.json"], code: 2, failure: "config_error", says: ["The configuration file nope.json does not exist."] },
@@ -79,11 +86,20 @@ export const ENGINE_CATALOGUE: EngineCase[] = [
     says: ['op.update("customers") changes only some columns of a row, which the Airbyte protocol cannot carry', 'op.upsert("customers", row)'],
   },
   { id: "airbyte-connector-throws", args: read(), files: { "connector.ts": connector('throw new Error("the API answered 500");'), "configuration.json": "{}" }, code: 1, failure: "system_error", says: ["the API answered 500"] },
+  {
+    id: "airbyte-throws-in-timer",
+    args: read(),
+    files: { "connector.ts": connector(TIMER_THROWS), "configuration.json": CONFIG },
+    code: 1,
+    failure: "system_error",
+    says: ["the connector threw outside update(): late boom with ***"],
+  },
   { id: "airbyte-network", args: read(), files: { "connector.ts": connector('await fetch("http://127.0.0.1:9/items");'), "configuration.json": "{}" }, code: 1, failure: "transient_error", says: ["fetch failed"] },
   { id: "singer-state-airbyte", args: ["singer", "--state", "state.json"], files: { "state.json": "[]" }, code: 2, says: ["CRITICAL The state file state.json cannot be used: it holds a list (an Airbyte state?)"] },
   { id: "singer-catalog-unknown-stream", args: ["singer", "--catalog", "catalog.json"], files: { "catalog.json": '{"streams": [{"tap_stream_id": "invoices"}]}' }, code: 2, says: ['CRITICAL The catalog file catalog.json lists the stream "invoices", which this connector does not have.'] },
   { id: "singer-format-without-about", args: ["singer", "--format", "json"], code: 2, says: ["CRITICAL --format goes with --about."] },
   { id: "singer-partial-update", args: ["singer"], files: { "connector.ts": connector('op.upsert("customers", { id: 1 }); op.update("customers", { id: 1 });'), "configuration.json": "{}" }, code: 1, says: ['CRITICAL op.update("customers") changes only some columns of a row, which the Singer protocol cannot carry'] },
+  { id: "singer-throws-in-timer", args: ["singer"], files: { "connector.ts": connector(TIMER_THROWS), "configuration.json": CONFIG }, code: 1, says: ["CRITICAL the connector threw outside update(): late boom with ***"] },
 ];
 
 describe("the engines' catalogue (docs/errors.md)", () => {
@@ -99,6 +115,7 @@ describe("the engines' catalogue (docs/errors.md)", () => {
       for (const [name, text] of Object.entries(c.files ?? {})) fs.writeFileSync(path.join(dir, name), text);
       const r = await cli(c.args, { cwd: dir, stripFinalNewline: false });
       expect(r.exitCode, r.stdout + r.stderr).toBe(c.code);
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
       if (c.args[0] === "airbyte") {
         const messages = lines(r.stdout);
         expect(invalidMessages(messages)).toEqual([]);
