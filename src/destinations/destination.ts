@@ -95,7 +95,6 @@ export interface Destination {
 export interface AsyncDestination {
   readonly kind: string;
   readonly location: string;
-  readonly capabilities: DestinationCapabilities;
   open(): Promise<StoredCatalog>;
   /** Applies writes in order. */
   write(batch: WriteOp[]): Promise<void>;

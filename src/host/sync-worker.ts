@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createDestination } from "../destinations/open.js";
-import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
+import { spawnWritersThrough } from "../destinations/open.js";
 import { loadConnector } from "../project/loader.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
