@@ -5,6 +5,7 @@ import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project } from "../project/project.js";
 import { cassetteDir } from "../replay/cassette.js";
 import { scratchKind } from "../project/destination.js";
+import { destinationOf } from "../destinations/registry.js";
 import { compareOutcomes, writeOutcome, type Outcome } from "../replay/outcome.js";
 import { loadOffline, openReplay, readOutcome, replayOutcome } from "../replay/run.js";
 import { cassetteLabel } from "../replay/spec.js";
@@ -41,7 +42,7 @@ export async function testCommand(name: string | undefined, opts: TestOptions): 
   const destination = scratchKind(p);
   // A connector that does not load is a usage error, before anything is replayed; it loads offline, as the replay runs.
   await loadOffline(label, () => loadConnector(connectorFile));
-  ui.info(`Replaying ${label} into a scratch warehouse, from the recorded start state ${JSON.stringify(expected?.startState ?? {})}; the project's files/ is not touched.`);
+  ui.info(`Replaying ${label} into a scratch ${destinationOf(destination).label} warehouse, from the recorded start state ${JSON.stringify(expected?.startState ?? {})}; the project's files/ is not touched.`);
   void ui.startSpinner("replaying");
   const run = await replayOutcome({ load: () => loadConnector(connectorFile), configuration, startState: expected?.startState ?? {}, source, naming, destination }).finally(() => ui.stopSpinner());
   const report: TestReport = { passed: false, cassette: label, requests: { recorded: run.recorded, served: run.served } };
