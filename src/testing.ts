@@ -4,6 +4,7 @@ import { runConnectorSync } from "./sync/run-sync.js";
 import type { ReplayOption } from "./replay/run.js";
 import type { Naming } from "./normalize/naming.js";
 import { isPlainObject, type StateObject } from "./state/state.js";
+import { MemoryStateStore } from "./state/store.js";
 import { verify, type VerifyReport } from "./verify/verify.js";
 import { inProcessWarehouse } from "./destinations/open.js";
 
@@ -71,6 +72,8 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   const source = replayModule?.replayFromOption(options.replay!);
   const warehouse = inProcessWarehouse(options.warehouse);
   const { destination } = warehouse;
+  // The state of each committed checkpoint, in memory: what the result returns.
+  const store = new MemoryStateStore();
   // Collected here: the sync keeps only the last state.
   const checkpoints: StateObject[] = [];
   const keep = options.keepCheckpoints ?? true;
@@ -83,6 +86,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
       state: rawState,
       sources: { resetHint: "runSync({ state: {} })" },
       destination,
+      stateStore: store,
       naming: options.naming ?? "fivetran",
       events: keep ? { checkpoint: (c) => checkpoints.push(c.state) } : undefined,
       shared: true,
@@ -95,7 +99,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
     await http?.stop();
   }
   const result: RunSyncResult = {
-    state: r.state,
+    state: (await store.load()) ?? r.state,
     checkpoints,
     counts: r.counts,
     warnings: r.warnings,
