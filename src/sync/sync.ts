@@ -8,6 +8,7 @@ import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
 import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
+import { Limits } from "../normalize/limits.js";
 import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
 import { applySchema } from "../normalize/declared.js";
 import { Names } from "../normalize/names.js";
@@ -134,7 +135,7 @@ export class Sync implements OperationTarget {
         `this sync starts from the state in ${this.o.stateStore.where}, but ${this.dest.location} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,
       );
     }
-    const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column));
+    const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column), new Limits(this.dest.capabilities));
     const names = (this.names = new Names(this.o.naming, catalog, (key, message) => this.warnings.once(key, message)));
     this.normalizer = new RowNormalizer(catalog, names, { schemaChanged: (c) => this.schemaChanged(c), warnOnce: (k, m) => this.warnings.once(k, m) });
     try {

@@ -14,12 +14,12 @@ export interface DuckdbSpec {
   file: string;
 }
 
-const capabilities: DestinationCapabilities = { maxIdentifierLength: 255, maxColumns: 10_000, caseInsensitiveNames: true };
+const capabilities: DestinationCapabilities = { label: "DuckDB", maxIdentifierLength: 255, maxColumns: 10_000 };
 const files = ({ file }: { file: string }): string[] => [file, `${file}.wal`];
 
 export const duckdb: DestinationModule<DuckdbSpec> = {
   kind: "duckdb",
-  label: "DuckDB",
+  label: capabilities.label,
   note: "DuckDB, schema tester",
   capabilities,
   form: "duckdb:<file>",

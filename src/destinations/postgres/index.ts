@@ -13,14 +13,15 @@ import { locationOf, MAX_IDENTIFIER_BYTES, parsePostgresUrl, type PostgresOption
 
 export type PostgresSpec = { kind: "postgres" } & PostgresOptions;
 
-const capabilities: DestinationCapabilities = { maxIdentifierLength: MAX_IDENTIFIER_BYTES, maxColumns: 1597, caseInsensitiveNames: false, stateInDestination: true };
+/** PostgreSQL's limits: NAMEDATALEN - 1 bytes a name, which it cuts silently; MaxHeapAttributeNumber columns. */
+const capabilities: DestinationCapabilities = { label: "PostgreSQL", maxIdentifierLength: MAX_IDENTIFIER_BYTES, cutsLongNames: true, maxColumns: 1600, stateInDestination: true };
 
 /** verify's scratch schemas: `_connector_verify_<id>_<name>`, all dropped at the end. */
 const scratchPrefix = (id: string): string => `_connector_verify_${id}_`;
 
 export const postgres: DestinationModule<PostgresSpec> = {
   kind: "postgres",
-  label: "PostgreSQL",
+  label: capabilities.label,
   capabilities,
   form: "postgres://user@host:5432/database?schema=name",
   parse(text, { from, name, passwordEnv }) {

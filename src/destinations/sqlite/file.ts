@@ -8,7 +8,7 @@ import type { DestinationCapabilities } from "../destination.js";
 export const MAX_COLUMNS = 2000;
 
 /** What SQLite holds: declared once, for the module (index.ts) and the destination. Names have no practical length limit. */
-export const CAPABILITIES: DestinationCapabilities = { maxIdentifierLength: 1_000_000, maxColumns: MAX_COLUMNS, caseInsensitiveNames: true };
+export const CAPABILITIES: DestinationCapabilities = { label: "SQLite", maxIdentifierLength: 1_000_000, maxColumns: MAX_COLUMNS };
 
 /** A table that would pass SQLite's column limit, counting the system column a truncate adds (ddl.ts SYSTEM_COLUMNS). */
 export const tooManyColumns = (what: string): Error =>

@@ -20,7 +20,7 @@ export interface SqliteSpec {
 
 export const sqlite: DestinationModule<SqliteSpec> = {
   kind: "sqlite",
-  label: "SQLite",
+  label: CAPABILITIES.label,
   capabilities: CAPABILITIES,
   form: "sqlite:<file>",
   parse: (text, context) => parseFileUrl("sqlite", "db", text, context),
