@@ -67,7 +67,7 @@ export class ConnectorState {
 }
 
 /** The state file, or with a destination (--destination) the state that destination keeps; one that keeps none is refused. */
-export function connectorState(p: Project, source: StateSource, target?: RunTarget): ConnectorState {
+export function connectorState(p: Project, source: StateSource, target?: Pick<RunTarget, "spec" | "location">): ConnectorState {
   if (!target) return new ConnectorState(p, new FileStateStore(source, (purpose) => acquireLock(p.lockFile, purpose)), projectWarehouse(p), false);
   const keeper = destinationOf(target.spec);
   if (!keeper.stateStore) {
