@@ -114,7 +114,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const place = { dir: scratch, id: target.id ?? "", ...(target.beside ? { beside: target.beside } : {}) };
   const specOf = (name: string): DestinationSpec => {
     const spec = kind.scratch(place, name);
-    if (!spec) throw new UsageError(`verify takes no scratch warehouse of ${kind.label} beside ${target.beside ? kind.location(target.beside) : "nothing"}`);
+    if (!spec) throw new Error(`verify takes no scratch warehouse of ${kind.label} beside ${target.beside ? kind.location(target.beside) : "nothing"}`);
     return spec;
   };
   const run = async (name: string, state: StateObject, abortBeforeOperation?: number) => runOnce(o, specOf(name), state, abortBeforeOperation);
