@@ -1,22 +1,24 @@
 /**
  * The destinations, one line each: adding one is a folder `destinations/<kind>/` whose
- * index.ts exports its DestinationModule, and its line here. Everything outside
- * `destinations/` reaches a destination through this table and `open.ts`, by what a module
- * declares, never by its name.
+ * index.ts exports its DestinationModule, and its entry here (the import and the line in the
+ * table; the spec types follow from it). Everything outside `destinations/` reaches a
+ * destination through this table and `open.ts`, by what a module declares, never by its name.
  */
 import type { DestinationModule } from "./module.js";
-import { duckdb, type DuckdbSpec } from "./duckdb/index.js";
-import { postgres, type PostgresSpec } from "./postgres/index.js";
-import { sqlite, type SqliteSpec } from "./sqlite/index.js";
-
-export type DestinationSpec = SqliteSpec | DuckdbSpec | PostgresSpec;
-export type DestinationKind = DestinationSpec["kind"];
+import { duckdb } from "./duckdb/index.js";
+import { postgres } from "./postgres/index.js";
+import { sqlite } from "./sqlite/index.js";
 
 export const DESTINATIONS = {
   sqlite,
   duckdb,
   postgres,
-} satisfies { [K in DestinationKind]: DestinationModule<Extract<DestinationSpec, { kind: K }>> };
+} satisfies Record<string, DestinationModule<{ kind: string }>>;
+
+type SpecOf<M> = M extends DestinationModule<infer S> ? S : never;
+/** What a destination is, as its module parses it: `{ kind, … }`. */
+export type DestinationSpec = { [K in keyof typeof DESTINATIONS]: SpecOf<(typeof DESTINATIONS)[K]> & { kind: K } }[keyof typeof DESTINATIONS];
+export type DestinationKind = DestinationSpec["kind"];
 
 /** The module of a spec's kind. */
 export function destinationOf<S extends DestinationSpec>(spec: S | S["kind"]): DestinationModule<S> {
