@@ -4,8 +4,9 @@ import { runConnectorSync } from "./sync/run-sync.js";
 import type { ReplayOption } from "./replay/run.js";
 import type { Naming } from "./normalize/naming.js";
 import { isPlainObject, type StateObject } from "./state/state.js";
+import { MemoryStateStore } from "./state/store.js";
 import { verify, type VerifyReport } from "./verify/verify.js";
-import { SqliteDestination } from "./destinations/sqlite/destination.js";
+import { inProcessWarehouse } from "./destinations/open.js";
 
 /** Inputs of runSync(). */
 export interface RunSyncOptions {
@@ -69,7 +70,10 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   // Loaded only when asked for: the interception library is not needed by every test.
   const replayModule = options.replay === undefined ? undefined : await import("./replay/run.js");
   const source = replayModule?.replayFromOption(options.replay!);
-  const destination = new SqliteDestination(options.warehouse ?? ":memory:");
+  const warehouse = inProcessWarehouse(options.warehouse);
+  const { destination } = warehouse;
+  // The state of each committed checkpoint, in memory: what the result returns.
+  const store = new MemoryStateStore();
   // Collected here: the sync keeps only the last state.
   const checkpoints: StateObject[] = [];
   const keep = options.keepCheckpoints ?? true;
@@ -82,6 +86,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
       state: rawState,
       sources: { resetHint: "runSync({ state: {} })" },
       destination,
+      stateStore: store,
       naming: options.naming ?? "fivetran",
       events: keep ? { checkpoint: (c) => checkpoints.push(c.state) } : undefined,
       shared: true,
@@ -93,14 +98,13 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   } finally {
     await http?.stop();
   }
-  const warehouse = destination.warehouse;
   const result: RunSyncResult = {
-    state: r.state,
+    state: (await store.load()) ?? r.state,
     checkpoints,
     counts: r.counts,
     warnings: r.warnings,
     rows: (table) => warehouse.rows(table),
-    tables: () => [...warehouse.tables.keys()].sort(),
+    tables: () => warehouse.tables(),
     close: () => destination.close(),
   };
   if (r.status === "failed") throw new SyncError(r.error?.message ?? "sync failed", result, { cause: r.error });

@@ -7,7 +7,7 @@ import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
 import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
-import { chooseDestination } from "../project/destination-choice.js";
+import { chooseDestination, describeWarehouse, destinationFiles } from "../project/destination.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
@@ -59,7 +59,8 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
   const follow = followUp({ dir, state: stateSrc });
   const resetHint = `connector reset${follow.dir}${follow.reset}`;
   const destination = chooseDestination(p, opts.destination);
-  const release = lockProjectAndWarehouses(p, "debug", [destination.file]);
+  const warehouse = describeWarehouse(destination);
+  const release = lockProjectAndWarehouses(p, "debug", destinationFiles(destination).slice(0, 1));
   let run: SyncRun | undefined;
   try {
     const configuration = configFile ? readConfigurationFile(configFile) : {};
@@ -81,7 +82,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
     const header = (warnings: string[]): void => {
       ui.info(`Connector: ${connectorFile}`);
       ui.info(`Configuration: ${configFile ?? "none ({})"}`);
-      ui.info(`Warehouse: ${destination.file}${destination.kind === "duckdb" ? " (DuckDB, schema tester)" : ""}`);
+      ui.info(`Warehouse: ${warehouse.location}${warehouse.note ? ` (${warehouse.note})` : ""}`);
       ui.info(`State file: ${stateSrc.file}`);
       ui.info(`Previous state:\n${JSON.stringify(state, null, 2)}`);
       if (http) ui.info(http.mode === "record" ? `Recording every HTTP request to ${http.label}/` : `Replaying HTTP from ${http.label}/: no request goes to the network`);
@@ -91,7 +92,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
     const outcome = await run.outcome;
     const reason = outcome.error ? failureText(outcome.error, follow, outcome.state) : undefined;
     const crash = outcome.status === "failed" && outcome.error && isCrash(outcome.error) ? reportCrash(p.dir, outcome, reason!) : {};
-    finish(ui, outcome, reason, destination.file, Boolean(opts.json), Boolean(opts.verbose), crash);
+    finish(ui, outcome, reason, warehouse.location, Boolean(opts.json), Boolean(opts.verbose), crash);
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
   } finally {

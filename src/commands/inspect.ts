@@ -1,8 +1,8 @@
 import { ExitError, UsageError } from "../util/errors.js";
 import { jsonSafe } from "../util/exact.js";
 import { openReader } from "../destinations/open.js";
-import { projectWarehouse } from "../project/destination-choice.js";
-import { commandDestination } from "../project/run-destination.js";
+import { projectWarehouse } from "../project/destination.js";
+import { commandDestination } from "../project/destination.js";
 import { project, requireFilesDir, requireProjectDir } from "../project/project.js";
 import { num, renderAligned, truncate } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";

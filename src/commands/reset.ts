@@ -3,13 +3,12 @@ import path from "node:path";
 import { UsageError } from "../util/errors.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
 import { project, requireProjectDir, stateSource } from "../project/project.js";
-import { deleteTargets, dropTables, resetTargets, resolveTables } from "../project/reset.js";
-import { createDestination, type FileDestinationSpec } from "../destinations/open.js";
-import { KINDS, projectWarehouse, warehouseFile, warehouseFiles } from "../project/destination-choice.js";
+import { deleteTargets, dropTables, presentKinds, resetTargets, resolveTables } from "../project/reset.js";
+import { createDestination } from "../destinations/open.js";
+import { destinationOf, type DestinationSpec } from "../destinations/registry.js";
+import { commandDestination, destinationFiles, isProjectWarehouse, projectWarehouse, warehouseFiles } from "../project/destination.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
-import { commandDestination, type RunTarget } from "../project/run-destination.js";
-import type { PostgresOptions } from "../destinations/postgres/url.js";
 import { secrets } from "../ui/output.js";
 
 export interface ResetOptions {
@@ -30,12 +29,17 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
   }
   const target = commandDestination(p, opts.destination, opts.name);
   if (target?.password) secrets().add([target.password]);
-  if (target?.spec.kind === "postgres") return resetPostgres(ui, target, target.spec, opts.table, Boolean(opts.yes));
+  // A destination that resets a connector itself (a server shared by connectors) does, under its own lock.
+  const resets = target && destinationOf(target.spec).reset;
+  if (target && resets) {
+    const yes = Boolean(opts.yes);
+    return resets(target.spec, target.location, { tables: opts.table, resolve: resolveTables, say: (text) => ui.info(text), confirm: async () => yes || confirm("Continue?") });
+  }
   // A file destination (`connector run --destination sqlite:…` or duckdb:…) is reset like the project's own warehouse, with its state file.
   const warehouse = target?.spec;
-  const next = warehouse && warehouse.file !== warehouseFile(p, warehouse.kind) ? "`connector run`" : "`connector debug`";
+  const next = warehouse && !isProjectWarehouse(p, warehouse) ? "`connector run`" : "`connector debug`";
   // The warehouse files too: another project's \`connector run\` may be writing to them.
-  const files = warehouse ? [warehouse.file] : opts.table?.length ? [projectWarehouse(p).file] : presentWarehouses(p);
+  const files = warehouse ? destinationFiles(warehouse).slice(0, 1) : opts.table?.length ? warehouseFile(projectWarehouse(p)) : presentWarehouses(p);
   const release = lockProjectAndWarehouses(p, "reset", files);
   try {
     if (opts.table?.length) await resetTables(ui, warehouse ?? projectWarehouse(p), opts.table, state.file, Boolean(opts.yes), next);
@@ -46,9 +50,12 @@ export async function reset(dir: string | undefined, opts: ResetOptions): Promis
 }
 
 /** The warehouse of each kind that has any file in files/: what a full reset deletes. */
-const presentWarehouses = (p: ReturnType<typeof project>): string[] => KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f))).map((k) => warehouseFile(p, k));
+const presentWarehouses = (p: ReturnType<typeof project>): string[] => presentKinds(p).map((k) => warehouseFiles(p, k)[0]!);
 
-async function resetAll(ui: Ui, p: ReturnType<typeof project>, warehouse: FileDestinationSpec | undefined, stateFile: string, yes: boolean, next: string): Promise<void> {
+/** The main file of a warehouse, which the lock covers. */
+const warehouseFile = (spec: DestinationSpec): string[] => destinationFiles(spec).slice(0, 1);
+
+async function resetAll(ui: Ui, p: ReturnType<typeof project>, warehouse: DestinationSpec | undefined, stateFile: string, yes: boolean, next: string): Promise<void> {
   const targets = resetTargets(p, stateFile, warehouse);
   const present = targets.filter((t) => t.exists);
   const shown = (file: string): string => path.relative(process.cwd(), file) || file;
@@ -67,8 +74,9 @@ async function resetAll(ui: Ui, p: ReturnType<typeof project>, warehouse: FileDe
   ui.info(`Reset done: the next ${next} is a historical sync from {}.`);
 }
 
-async function resetTables(ui: Ui, spec: FileDestinationSpec, names: string[], stateFile: string, yes: boolean, next: string): Promise<void> {
-  if (!fs.existsSync(spec.file)) throw new UsageError(`No warehouse at ${spec.file}: there are no tables to reset.`);
+async function resetTables(ui: Ui, spec: DestinationSpec, names: string[], stateFile: string, yes: boolean, next: string): Promise<void> {
+  const [file] = destinationFiles(spec);
+  if (file !== undefined && !fs.existsSync(file)) throw new UsageError(`No warehouse at ${file}: there are no tables to reset.`);
   const destination = createDestination(spec);
   try {
     const catalog = destination.open();
@@ -87,31 +95,4 @@ async function resetTables(ui: Ui, spec: FileDestinationSpec, names: string[], s
   } finally {
     destination.close();
   }
-}
-
-/** A connector in PostgreSQL: its tables, metadata, state and history are dropped, under its lock; other connectors in the schema are untouched. */
-async function resetPostgres(ui: Ui, target: RunTarget, o: PostgresOptions, names: string[] | undefined, yes: boolean): Promise<void> {
-  const { connectorTables, dropConnector, withConnectorLock } = await import("../destinations/postgres/admin.js");
-  await withConnectorLock(o, "reset", async (client) => {
-    const known = await connectorTables(client, o);
-    const tables = names?.length ? resolveTables(known, names) : undefined;
-    const what = tables
-      ? `the tables ${tables.join(", ")} of connector "${o.connector}" in ${target.location} (the state and the other tables are kept)`
-      : `connector "${o.connector}" in ${target.location}: ${known.length ? `its tables ${known.join(", ")}, ` : ""}its state and its checkpoint history (other connectors in the schema are untouched)`;
-    ui.info(`This drops ${what}.`);
-    if (!yes && !(await confirm("Continue?"))) {
-      ui.info("Reset cancelled; nothing was dropped.");
-      return;
-    }
-    await dropConnector(client, o, tables);
-    if (tables) {
-      ui.info(`Dropped ${tables.join(", ")}.`);
-      ui.info(
-        `The stored state still holds the cursor for ${tables.length > 1 ? "these tables" : "this table"}, so the next run resumes from it and will not reload the dropped rows. ` +
-          `Remove that cursor first, for example with \`connector state unset <key> --destination <url> --name ${o.connector}\`.`,
-      );
-    } else {
-      ui.info(`Reset done: the next \`connector run\` of "${o.connector}" is a historical sync from {}.`);
-    }
-  });
 }

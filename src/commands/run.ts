@@ -8,7 +8,8 @@ import { parseSize } from "../util/size.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
-import { connectorName, runDestination } from "../project/run-destination.js";
+import { connectorName, destinationFiles, runDestination } from "../project/destination.js";
+import { destinationOf } from "../destinations/registry.js";
 import { SyncRun } from "../host/sync-run.js";
 import type { Outcome, SyncView } from "../host/sync-view.js";
 import { waitUnlessStopped } from "../host/signals.js";
@@ -67,12 +68,13 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
   const configFile = configurationFile(p, opts.configuration);
   const configuration = configFile ? readConfigurationFile(configFile) : {};
   secrets().add(configurationSecrets(undefined, configuration));
-  const keepsState = target.spec.kind === "postgres";
+  const kind = destinationOf(target.spec);
+  const keepsState = Boolean(kind.capabilities.stateInDestination);
   const stateSrc = keepsState ? (opts.state !== undefined || process.env.CONNECTOR_STATE ? stateSource(p, opts.state) : undefined) : stateSource(p, opts.state);
   const follow = followUp({ dir, state: stateSrc, target, name });
   const resetHint = `connector reset${follow.dir}${follow.reset}`;
-  // A file destination: the project's lock (its state file) and the file's (any project may name it). PostgreSQL: the advisory lock the destination takes.
-  const release = target.spec.kind === "postgres" ? () => {} : lockProjectAndWarehouses(p, "run", [target.spec.file]);
+  // A file destination: the project's lock (its state file) and the file's (any project may name it). A destination with its own lock (PostgreSQL's advisory lock) takes it itself.
+  const release = kind.ownLock ? () => {} : lockProjectAndWarehouses(p, "run", destinationFiles(target.spec).slice(0, 1));
   const header = { connector: connectorFile, name, destination: target.location, from: target.from, configuration: configFile, stateFile: keepsState ? undefined : stateSrc?.file };
   const attempts = retries + 1;
   try {

@@ -5,14 +5,14 @@ import { UsageError } from "../util/errors.js";
 import { parseJsonExact } from "../util/exact.js";
 import { loadConnector } from "../project/loader.js";
 import { configurationFile, findConnectorFile, project, requireFilesDir, requireProjectDir, stateSource } from "../project/project.js";
-import { checkpointState, checkStateValue, roundedWarning, StateStore, unsafeIntegers } from "../project/state-store.js";
+import { checkpointState, checkStateValue, connectorState, roundedWarning, unsafeIntegers, type ConnectorState } from "../project/state-store.js";
 import { configurationSecrets, connectorSecrets, mayHoldUnmarkedSecrets } from "../util/secrets.js";
 import { validateWith } from "../util/standard-schema.js";
 import path from "node:path";
 import { didYouMean, undeclaredKeys } from "../state/schema-keys.js";
 import { diffStates, formatPath, parseCliValue, parsePath, setAt, unsetAt } from "../state/edit.js";
 import { formatBytes, isPlainObject, readStateFile, StateValueError, type StateObject } from "../state/state.js";
-import { commandDestination } from "../project/run-destination.js";
+import { commandDestination } from "../project/destination.js";
 import { num, renderAligned } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { consoleToStderr, printJsonArray, secrets, writeErr, writeOut } from "../ui/output.js";
@@ -30,7 +30,7 @@ export interface StateOptions {
 
 interface Context {
   ui: Ui;
-  store: StateStore;
+  store: ConnectorState;
 }
 
 function context(opts: StateOptions): Context {
@@ -38,10 +38,8 @@ function context(opts: StateOptions): Context {
   requireProjectDir(p);
   requireFilesDir(p);
   const target = commandDestination(p, opts.destination, opts.name);
-  if (target && target.spec.kind !== "postgres") throw new UsageError(`connector state works on a state file or a PostgreSQL destination; for ${target.location}, the state is the file --state names (default files/state.json).`);
   if (target?.password) secrets().add([target.password]);
-  const pg = target?.spec.kind === "postgres" ? { options: target.spec, location: target.location } : undefined;
-  return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), store: new StateStore(p, stateSource(p, opts.state), pg) };
+  return { ui: new Ui({ json: Boolean(opts.json), verbose: false }), store: connectorState(p, stateSource(p, opts.state), target) };
 }
 
 export async function stateShow(opts: StateOptions): Promise<void> {
@@ -49,7 +47,7 @@ export async function stateShow(opts: StateOptions): Promise<void> {
   const { store } = c;
   const state = await store.read();
   if (!(await store.exists())) {
-    c.ui.info(store.pg ? `No state yet for connector "${store.pg.options.connector}" in ${store.pg.location}: the next run is a first run from {}.` : `No state file at ${store.source.file} yet: the next sync is a first run from {}.`);
+    c.ui.info(store.store.absent);
   }
   const rounded = unsafeIntegers(state);
   if (rounded.length) c.ui.warn(roundedWarning(rounded));
@@ -96,7 +94,7 @@ export async function stateDiff(a: string | undefined, b: string | undefined, op
     } else {
       from = { label: `checkpoint ${a}`, state: (await checkpointState(reader, a)).state };
     }
-    const to = b === undefined ? { label: c.store.pg ? c.store.where : `the state file ${c.store.source.file}`, state: await c.store.read() } : { label: `checkpoint ${b}`, state: (await checkpointState(reader, b)).state };
+    const to = b === undefined ? { label: c.store.label, state: await c.store.read() } : { label: `checkpoint ${b}`, state: (await checkpointState(reader, b)).state };
     return { from, to };
   });
   const changes = diffStates(from.state, to.state);
@@ -199,7 +197,7 @@ export async function stateRewind(seqText: string, opts: StateOptions): Promise<
   }
   const total = Object.values(later.replay).reduce((n, t) => n + totalOperations(t), 0);
   c.ui.info(
-    `The next \`connector ${c.store.pg ? "run" : "debug"}\` replays what checkpoints ${later.first} to ${later.last} committed (${plural(num(total), "operation")}): ${describeOps(later.replay)}. ` +
+    `The next \`connector ${c.store.inDestination ? "run" : "debug"}\` replays what checkpoints ${later.first} to ${later.last} committed (${plural(num(total), "operation")}): ${describeOps(later.replay)}. ` +
       "The rows stay in the warehouse meanwhile; replaying them is harmless, as every operation is idempotent.",
   );
 }

@@ -4,6 +4,8 @@ import { loadConnector } from "../project/loader.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project } from "../project/project.js";
 import { cassetteDir } from "../replay/cassette.js";
+import { scratchKind } from "../project/destination.js";
+import { destinationOf } from "../destinations/registry.js";
 import { compareOutcomes, writeOutcome, type Outcome } from "../replay/outcome.js";
 import { loadOffline, openReplay, readOutcome, replayOutcome } from "../replay/run.js";
 import { cassetteLabel } from "../replay/spec.js";
@@ -36,11 +38,13 @@ export async function testCommand(name: string | undefined, opts: TestOptions): 
   }
   // Name tables as the recording did, unless told otherwise.
   const naming = opts.naming !== undefined || !expected ? namingOption(opts.naming) : (expected.naming ?? "fivetran");
+  // Into a scratch warehouse of the project's kind (CONNECTOR_DESTINATION, or the one it has): outcome.json is the same for every destination.
+  const destination = scratchKind(p);
   // A connector that does not load is a usage error, before anything is replayed; it loads offline, as the replay runs.
   await loadOffline(label, () => loadConnector(connectorFile));
-  ui.info(`Replaying ${label} into a scratch warehouse, from the recorded start state ${JSON.stringify(expected?.startState ?? {})}; the project's files/ is not touched.`);
+  ui.info(`Replaying ${label} into a scratch ${destinationOf(destination).label} warehouse, from the recorded start state ${JSON.stringify(expected?.startState ?? {})}; the project's files/ is not touched.`);
   void ui.startSpinner("replaying");
-  const run = await replayOutcome({ load: () => loadConnector(connectorFile), configuration, startState: expected?.startState ?? {}, source, naming }).finally(() => ui.stopSpinner());
+  const run = await replayOutcome({ load: () => loadConnector(connectorFile), configuration, startState: expected?.startState ?? {}, source, naming, destination }).finally(() => ui.stopSpinner());
   const report: TestReport = { passed: false, cassette: label, requests: { recorded: run.recorded, served: run.served } };
   if (!run.outcome) {
     report.error = run.result.error?.message ?? "the sync failed";

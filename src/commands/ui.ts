@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { openReader } from "../destinations/open.js";
-import { commandDestination } from "../project/run-destination.js";
+import { commandDestination } from "../project/destination.js";
 import { project, requireFilesDir, requireProjectDir, stateSource } from "../project/project.js";
 import { Ui } from "../ui/logger.js";
 import { secrets, writeOut } from "../ui/output.js";

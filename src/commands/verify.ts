@@ -4,14 +4,13 @@ import { ExitError, UsageError } from "../util/errors.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, type Project } from "../project/project.js";
 import { configurationSecrets } from "../util/secrets.js";
-import { chooseDestination } from "../project/destination-choice.js";
-import { commandDestination } from "../project/run-destination.js";
+import { commandDestination, PROJECT_KINDS, scratchKind } from "../project/destination.js";
+import { allDestinations, destinationOf } from "../destinations/registry.js";
 import { listCassettes } from "../replay/cassette.js";
 import { httpSpec } from "../replay/spec.js";
 import type { HttpSpec } from "../replay/run.js";
-import type { DestinationKind } from "../destinations/open.js";
 import { VerifyRun, type Stopped, type VerifyView } from "../host/verify-run.js";
-import type { CheckName, CheckResult, PostgresScratch, VerifyReport } from "../verify/verify.js";
+import type { CheckName, CheckResult, ScratchTarget, VerifyReport } from "../verify/verify.js";
 import { printJson, Ui } from "../ui/logger.js";
 import { secrets, stripEscapes } from "../ui/output.js";
 import { renderVerifyReport } from "../ui/verify-report.js";
@@ -76,15 +75,20 @@ function announceCassette(ui: Ui, dir: string, cassette: HttpSpec | undefined): 
   ui.info(`This project has a recorded cassette (fixtures/${names.includes("default") ? "default" : names[0]}/): \`connector verify ${flag}\` runs every check against it, offline and deterministic.`);
 }
 
-/** Where verify's syncs write: scratch warehouses of the chosen kind, or scratch schemas in PostgreSQL. */
-function scratchDestination(ui: Ui, p: Project, opts: VerifyOptions): DestinationKind | PostgresScratch {
+/** Where verify's syncs write: scratch warehouses of the chosen kind, or beside a destination named with --destination that takes them (a server: a scratch schema per sync). */
+function scratchDestination(ui: Ui, p: Project, opts: VerifyOptions): ScratchTarget {
   const target = commandDestination(p, opts.destination, opts.name);
   if (target?.password) secrets().add([target.password]);
-  if (!target) return chooseDestination(p, opts.destination).kind;
-  if (target.spec.kind !== "postgres") throw new UsageError(`verify --destination takes sqlite, duckdb or a PostgreSQL URL; ${target.location} is a file, and verify never writes to a real warehouse file.`);
-  const prefix = `_connector_verify_${Math.random().toString(36).slice(2, 10)}_`;
-  ui.info(`Scratch schemas ${prefix}* in ${target.location.replace(/\?schema=.*$/, "")}; they are dropped at the end.`);
-  return { kind: "postgres", connection: target.spec.connection, connector: target.spec.connector, prefix };
+  if (!target) return { kind: scratchKind(p, opts.destination) };
+  const kind = destinationOf(target.spec);
+  const place = { dir: "", id: Math.random().toString(36).slice(2, 10), beside: target.spec };
+  if (!kind.scratch(place, "baseline")) {
+    const servers = allDestinations().filter((m) => !m.projectFile).map((m) => `a ${m.label} URL`);
+    throw new UsageError(`verify --destination takes ${PROJECT_KINDS.join(", ")} or ${servers.join(" or ")}; ${target.location} is a file, and verify never writes to a real warehouse file.`);
+  }
+  const note = kind.scratchNote?.(place);
+  if (note) ui.info(note);
+  return { kind: kind.kind, beside: target.spec, id: place.id };
 }
 
 /** The report, or for a verify that did not finish, the checks it did and where it stopped; exits 1 unless it passed. */

@@ -8,6 +8,7 @@
  * - `AsyncDestination` runs in a writer thread behind a bounded channel
  *   (`threaded/`), which presents it to the engine as a `Destination` (DuckDB, PostgreSQL).
  */
+import type { NameLimits } from "../normalize/limits.js";
 import type { LogicalType, Stored } from "../normalize/types.js";
 import type { ColumnSpec, TableSpec, SchemaChange, CheckpointRecord, StoredCatalog, StoredSecret } from "../normalize/schema-change.js";
 
@@ -36,13 +37,11 @@ export interface FinishResult {
   truncated: Record<string, number>;
 }
 
-export interface DestinationCapabilities {
-  /** Longest table or column name, in UTF-8 bytes. */
-  maxIdentifierLength: number;
-  /** Most columns in one table, system columns included. */
-  maxColumns: number;
-  /** `Users` and `users` name one table (SQLite, DuckDB). */
-  caseInsensitiveNames: boolean;
+/**
+ * What a destination can hold, declared once by its module (`destinations/<kind>/index.ts`) and
+ * enforced by normalize (normalize/limits.ts) before any schema change reaches the destination.
+ */
+export interface DestinationCapabilities extends NameLimits {
   /**
    * The destination keeps the connector's state itself, written by commit(checkpoint) in the
    * same transaction as the rows, and returned by open() (PostgreSQL). No state file is used.
@@ -95,7 +94,6 @@ export interface Destination {
 export interface AsyncDestination {
   readonly kind: string;
   readonly location: string;
-  readonly capabilities: DestinationCapabilities;
   open(): Promise<StoredCatalog>;
   /** Applies writes in order. */
   write(batch: WriteOp[]): Promise<void>;

@@ -1,55 +1,29 @@
-/** Chooses and builds a destination from its description. */
+/** Builds and reads a destination from its spec, through the module of its kind (registry.ts). */
 import type { Destination } from "./destination.js";
 import type { WarehouseReader } from "./reader.js";
-import { SqliteDestination } from "./sqlite/destination.js";
-import { sqliteReader } from "./sqlite/inspect.js";
-import { ThreadedDestination } from "./threaded/threaded-destination.js";
-import { locationOf, type PostgresOptions } from "./postgres/url.js";
+import type { LiveWarehouse } from "./module.js";
+import { liveWarehouse } from "./sqlite/index.js";
+import { destinationOf, type DestinationKind, type DestinationSpec } from "./registry.js";
 
-/** A warehouse in a file: the kinds `connector debug` writes into files/. */
-export type FileDestinationSpec =
-  /** `:memory:` for a warehouse that lives as long as the process. */
-  | { kind: "sqlite"; file: string }
-  | { kind: "duckdb"; file: string };
-
-export type DestinationSpec =
-  | FileDestinationSpec
-  /** A schema in a PostgreSQL database, shared by connectors told apart by `connector` (connector run). */
-  | ({ kind: "postgres" } & PostgresOptions);
+export type { DestinationKind, DestinationSpec };
+/** The writer threads of asynchronous destinations, started by the main thread for a worker (host/). */
+export { spawnWritersThrough, WriterHost } from "./threaded/spawn.js";
 
 export function createDestination(spec: DestinationSpec): Destination {
-  switch (spec.kind) {
-    case "sqlite":
-      return new SqliteDestination(spec.file);
-    case "duckdb":
-      return new ThreadedDestination({
-        kind: "duckdb",
-        location: spec.file,
-        capabilities: { maxIdentifierLength: 255, maxColumns: 10_000, caseInsensitiveNames: true },
-        module: new URL("./duckdb/destination.js", import.meta.url).href,
-        options: { file: spec.file },
-      });
-    case "postgres":
-      return new ThreadedDestination({
-        kind: "postgres",
-        location: locationOf(spec.connection, spec.schema),
-        capabilities: { maxIdentifierLength: 63, maxColumns: 1597, caseInsensitiveNames: false, stateInDestination: true },
-        module: new URL("./postgres/destination.js", import.meta.url).href,
-        options: { connection: spec.connection, schema: spec.schema, connector: spec.connector } satisfies PostgresOptions,
-      });
-  }
+  return destinationOf(spec).create(spec);
 }
 
-export type DestinationKind = FileDestinationSpec["kind"];
-
-/** A reader over what a destination holds (inspect, state, verify). */
+/** A reader over what a destination holds (inspect, state, verify, connector test). */
 export async function openReader(spec: DestinationSpec): Promise<WarehouseReader> {
-  switch (spec.kind) {
-    case "sqlite":
-      return sqliteReader(spec.file);
-    case "duckdb":
-      return (await import("./duckdb/reader.js")).duckdbReader(spec.file);
-    case "postgres":
-      return (await import("./postgres/reader.js")).postgresReader(spec);
-  }
+  return destinationOf(spec).openReader(spec);
+}
+
+/** A warehouse that lives as long as the process, for a run whose rows nobody reads (a recording's incremental probe). */
+export function memoryDestination(): Destination {
+  return inProcessWarehouse().destination;
+}
+
+/** runSync()'s warehouse: a file, or memory by default, whose rows the caller reads while it stays open, synchronously, in its own thread. */
+export function inProcessWarehouse(file = ":memory:"): LiveWarehouse {
+  return liveWarehouse(file);
 }

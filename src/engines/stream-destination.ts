@@ -30,7 +30,7 @@ export interface Protocol {
 
 export class StreamDestination implements Destination {
   readonly kind = "stream";
-  readonly capabilities = { maxIdentifierLength: 1 << 20, maxColumns: 1 << 20, caseInsensitiveNames: false };
+  readonly capabilities = { label: "A message stream", maxIdentifierLength: 1 << 20, maxColumns: 1 << 20 };
   readonly location: string;
   private readonly tables = new Map<string, RowJson>();
   /** Operations on tables the engine did not select, per table. */

@@ -1,6 +1,6 @@
 /** What the main thread and the sync worker of `connector debug` send each other; no runtime imports, so the main thread stays light. */
 import type { MessagePort } from "node:worker_threads";
-import type { DestinationKind, DestinationSpec } from "../destinations/open.js";
+import type { DestinationSpec } from "../destinations/registry.js";
 import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
 import type { SchemaChangeNote } from "../normalize/catalog.js";
@@ -8,7 +8,7 @@ import type { HttpSpec, HttpSummary } from "../replay/run.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
 import type { ErrorInfo } from "../util/thrown.js";
-import type { CheckResult, PostgresScratch, VerifyReport } from "../verify/verify.js";
+import type { CheckResult, ScratchTarget, VerifyReport } from "../verify/verify.js";
 
 export interface WorkerInput {
   connectorFile: string;
@@ -63,7 +63,7 @@ export interface VerifyWorkerInput {
   /** Serve every run's HTTP from this cassette (connector verify --replay). */
   replay?: { dir: string; label: string };
   /** The kind of scratch warehouse, or scratch schemas in PostgreSQL. */
-  destination: DestinationKind | PostgresScratch;
+  destination: ScratchTarget;
   writers?: WriterChannel;
 }
 

@@ -10,10 +10,11 @@ import type { SchemaChangeNote } from "../normalize/catalog.js";
 import { formatDuration } from "../util/duration.js";
 import { UsageError } from "../util/errors.js";
 import { errorInfo, isError, toError } from "../util/thrown.js";
-import { writeStateFile, type StateObject } from "../state/state.js";
+import type { StateObject } from "../state/state.js";
+import { FileStateStore } from "../state/store.js";
 import type { CheckpointRecord } from "../destinations/destination.js";
 import { readLiveCounts, Slot } from "../sync/live-counts.js";
-import { lastCheckpointOfRun } from "../destinations/sqlite/read.js";
+import { destinationOf } from "../destinations/registry.js";
 import { LogTail } from "../project/crash-reports.js";
 import { formatSize } from "../util/size.js";
 import type { WorkerInput, WorkerMessage } from "./protocol.js";
@@ -147,16 +148,23 @@ export class SyncRun {
 
   /**
    * Checkpoints committed whose acknowledgement the stopped worker never handled (a connector that does
-   * not give control back, a signal, a timeout, the memory limit): a writer thread's last one, and for
-   * SQLite, which commits in the worker itself, one the live count has and this thread never heard of.
+   * not give control back, a signal, a timeout, the memory limit): a writer thread's last one, and for a
+   * destination that commits in the worker itself (SQLite), one the live count has and this thread never
+   * heard of, which the destination's module recovers.
    */
   private adoptUnacknowledged(committed: CheckpointRecord[]): void {
     for (const record of committed) this.adopt(record);
     const { destination } = this.input;
-    if (this.opened && destination.kind === "sqlite" && this.live[Slot.checkpoints]! > this.checkpoints) {
-      const last = lastCheckpointOfRun(destination.file, this.opened.run, this.checkpoint?.seq ?? this.opened.lastSeq);
+    const recover = destinationOf(destination).recoverLastCheckpoint;
+    if (this.opened && recover && this.live[Slot.checkpoints]! > this.checkpoints) {
+      const last = recover(destination, this.opened.run, this.checkpoint?.seq ?? this.opened.lastSeq);
       if (last) this.adopt(last);
     }
+  }
+
+  /** Where the state of an adopted checkpoint goes: the state file; nothing where the destination committed it with the rows. */
+  private get store(): FileStateStore | undefined {
+    return this.input.stateFile ? new FileStateStore({ file: this.input.stateFile, explicit: false }) : undefined;
   }
 
   /** Persists the state of a checkpoint the worker committed but never acknowledged, so that the state file and the summary match the destination. */
@@ -164,7 +172,7 @@ export class SyncRun {
     if (this.checkpoint && record.seq <= this.checkpoint.seq) return;
     const state = JSON.parse(record.state) as StateObject;
     try {
-      if (this.input.stateFile) writeStateFile(this.input.stateFile, state);
+      this.store?.committed(state);
     } catch {
       return; // The state file then lags the data by this checkpoint, which a resume replays harmlessly.
     }

@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createDestination } from "../destinations/open.js";
-import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
+import { FileStateStore } from "../state/store.js";
+import { spawnWritersThrough } from "../destinations/open.js";
 import { loadConnector } from "../project/loader.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
@@ -77,7 +78,7 @@ async function main(input: WorkerInput): Promise<void> {
       state: input.state,
       sources: { configurationFile: input.configurationFile, stateFile: input.stateFile, resetHint: input.resetHint },
       destination,
-      stateFile: input.stateFile,
+      ...(input.stateFile ? { stateStore: new FileStateStore({ file: input.stateFile, explicit: false }) } : {}),
       naming: input.naming,
       liveCounts: live,
       logger: {

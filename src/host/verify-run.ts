@@ -2,7 +2,7 @@
  * `connector verify` in its worker (verify-worker.ts): the worker's messages become the command's
  * view and the report, or what is known of a verify that was stopped. The worker session
  * (worker-session.ts) owns the worker, the signals, the watchdog and the shutdown; this run owns
- * the scratch folder (and PostgreSQL scratch schemas), which `close()` removes once the worker has
+ * the scratch folder (and scratch warehouses beside a server, PostgreSQL's schemas), which `close()` removes once the worker has
  * stopped, or a second signal removes before the process ends.
  */
 import fs from "node:fs";
@@ -13,6 +13,7 @@ import { UsageError } from "../util/errors.js";
 import type { CheckResult, VerifyReport } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 import { WorkerSession, type Ending, type StopReason } from "./worker-session.js";
+import { destinationOf } from "../destinations/registry.js";
 
 /** How verify ended when it did not finish: the reason, the step it was on, and the checks finished before. */
 export interface Stopped {
@@ -92,8 +93,8 @@ export class VerifyRun {
   async close(): Promise<void> {
     this.removeScratch();
     // The worker drops its scratch schemas; after an interruption, this is where they go.
-    const { destination } = this.input;
-    if (typeof destination === "object") await (await import("../destinations/postgres/admin.js")).dropSchemas(destination.connection, destination.prefix).catch(() => {});
+    const { destination, scratch } = this.input;
+    if (destination.beside) await destinationOf(destination.kind).dropScratch({ dir: scratch, id: destination.id ?? "", beside: destination.beside }).catch(() => {});
     this.session.close();
   }
 

@@ -8,7 +8,7 @@ import { SyncFailedError, UsageError } from "../util/errors.js";
 import { loadConnector } from "../project/loader.js";
 import { connectorSecrets } from "../util/secrets.js";
 import { failActiveSyncs, ignoreLateOperations } from "../sync/traps.js";
-import { spawnWritersThrough } from "../destinations/threaded/spawn.js";
+import { spawnWritersThrough } from "../destinations/open.js";
 import { verify } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 

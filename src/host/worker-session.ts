@@ -7,7 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { CheckpointRecord } from "../destinations/destination.js";
-import { WriterHost } from "../destinations/threaded/spawn.js";
+import { WriterHost } from "../destinations/open.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { LineRelay } from "../util/line-relay.js";
 import { signalExitCode, stopWorker, trapSignals, type StopSignal } from "./signals.js";

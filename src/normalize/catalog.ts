@@ -5,6 +5,7 @@
  * so the destination never needs to be asked what a table looks like.
  */
 import type { ColumnSpec, SchemaChange, StoredCatalog, TableSpec } from "./schema-change.js";
+import type { Limits } from "./limits.js";
 import type { Coercer, LogicalType, Stored } from "./types.js";
 
 export const SYNCED = "_fivetran_synced";
@@ -63,6 +64,8 @@ export class Catalog {
     private readonly send: (change: SchemaChange) => void,
     /** Asks the destination whether an integer column holds values beyond 2^53. */
     private readonly probeUnsafe: (table: string, column: string) => boolean,
+    /** The destination's declared limits; none checks nothing (a test's catalog). */
+    private readonly limits?: Limits,
   ) {
     for (const spec of stored.tables) this.remember(spec);
     this.sources = new Map(Object.entries(stored.sources));
@@ -80,12 +83,14 @@ export class Catalog {
     const keyless = !columns.some((c) => c.pk);
     const all = keyless ? [{ name: FIVETRAN_ID, type: { type: "STRING" } as LogicalType, declared: false, pk: true }, ...columns] : columns;
     const spec: TableSpec = { name, keyless, columns: all.map((c) => ({ name: c.name, type: c.type, declared: c.declared, pk: c.pk })) };
+    this.limits?.table(spec);
     this.send({ kind: "createTable", table: spec });
     return this.remember(spec);
   }
 
   addColumn(t: Table, c: Omit<ColumnInput, "pk">): Column {
     const spec: ColumnSpec = { name: c.name, type: c.type, declared: c.declared, pk: false };
+    this.limits?.column(t.name, c.name, t.order.length);
     this.send({ kind: "addColumn", table: t.name, column: spec });
     return push(t, { ...spec });
   }

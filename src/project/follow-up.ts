@@ -7,7 +7,8 @@
 import path from "node:path";
 import type { StateSource } from "../state/state.js";
 import { shellArg } from "../util/shell.js";
-import type { RunTarget } from "./run-destination.js";
+import type { RunTarget } from "./destination.js";
+import { destinationOf } from "../destinations/registry.js";
 
 export interface FollowUp {
   /** The project folder, as an argument with its leading space; empty for the working directory. */
@@ -41,8 +42,9 @@ export function followUp(s: FollowUpSource, env: NodeJS.ProcessEnv = process.env
   const t = s.target;
   if (!t) return { dir, reset: state, state };
   const fromFile = t.from !== "--destination" && t.from !== "CONNECTOR_DESTINATION";
-  if (t.spec.kind !== "postgres") {
-    const destination = fromFile ? shown(t.from) : `${t.spec.kind}:${shown(t.spec.file)}`;
+  const urlOf = destinationOf(t.spec).url;
+  if (urlOf) {
+    const destination = fromFile ? shown(t.from) : urlOf(t.spec, shown);
     return { dir, reset: ` --destination ${shellArg(destination)}${state}`, state };
   }
   // A password from PGPASSWORD stays there; one that was in the URL is shown as *** in its place.

@@ -3,8 +3,8 @@ import { UsageError } from "../util/errors.js";
 import { normalizeName } from "../normalize/naming.js";
 import type { Project } from "./project.js";
 import type { Destination } from "../destinations/destination.js";
-import { fileWithSidecars, KINDS, warehouseFiles } from "./destination-choice.js";
-import type { FileDestinationSpec } from "../destinations/open.js";
+import { destinationFiles, PROJECT_KINDS, warehouseFiles } from "./destination.js";
+import { DEFAULT_KIND, type DestinationSpec } from "../destinations/registry.js";
 import { leftoverTempFiles } from "../state/state.js";
 
 export interface ResetTarget {
@@ -14,15 +14,18 @@ export interface ResetTarget {
 
 /**
  * What a full reset deletes: the state file, the temp files an interrupted write of it left, and the warehouse
- * (SQLite or DuckDB; the project's own, or the file `warehouse` names) with its sidecars, nothing else.
+ * (the project's own, of each kind it has, or the file `warehouse` names) with its sidecars, nothing else.
  */
-export function resetTargets(p: Project, stateFile: string, warehouse?: FileDestinationSpec): ResetTarget[] {
-  // The files of each kind of warehouse the project has (any of them left behind), else SQLite's, named as absent.
-  const kinds = KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f)));
-  const warehouses = warehouse ? fileWithSidecars(warehouse) : (kinds.length ? kinds : (["sqlite"] as const)).flatMap((k) => warehouseFiles(p, k));
+export function resetTargets(p: Project, stateFile: string, warehouse?: DestinationSpec): ResetTarget[] {
+  // The files of each kind of warehouse the project has (any of them left behind), else the default kind's, named as absent.
+  const kinds = presentKinds(p);
+  const warehouses = warehouse ? destinationFiles(warehouse) : (kinds.length ? kinds : [DEFAULT_KIND]).flatMap((k) => warehouseFiles(p, k));
   const leftovers = leftoverTempFiles(stateFile, true);
   return [stateFile, ...leftovers, ...new Set(warehouses)].map((file) => ({ file, exists: fs.existsSync(file) }));
 }
+
+/** The kinds of warehouse of which the project has any file in files/. */
+export const presentKinds = (p: Project) => PROJECT_KINDS.filter((k) => warehouseFiles(p, k).some((f) => fs.existsSync(f)));
 
 export function deleteTargets(targets: ResetTarget[]): string[] {
   const deleted: string[] = [];

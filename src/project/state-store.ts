@@ -1,65 +1,53 @@
 /**
- * Where `connector state` reads and writes a connector's state: the project's state file, or
- * the state a PostgreSQL destination keeps for the connector. Checkpoints come from the
- * project's warehouse or from that destination. Edits run under the matching lock.
+ * Where `connector state` reads and writes a connector's state: a StateStore (the project's
+ * state file, or the one a destination that keeps the state provides). Checkpoints come from
+ * the project's warehouse or from that destination. Edits run under the store's lock.
  */
-import fs from "node:fs";
-import type pg from "pg";
 import type { CheckpointRecord } from "../destinations/destination.js";
 import { openReader } from "../destinations/open.js";
-import type { PostgresOptions } from "../destinations/postgres/url.js";
 import type { WarehouseReader } from "../destinations/reader.js";
+import { allDestinations, destinationOf, type DestinationSpec } from "../destinations/registry.js";
 import { formatPath } from "../state/edit.js";
-import { isPlainObject, readStateFile, serializeState, StateValueError, writeStateFile, type StateObject, type StateSource } from "../state/state.js";
+import { isPlainObject, serializeState, StateValueError, type StateObject, type StateSource } from "../state/state.js";
+import { FileStateStore, type StateStore } from "../state/store.js";
 import { UsageError } from "../util/errors.js";
-import { parseJsonExact } from "../util/exact.js";
-import { projectWarehouse } from "./destination-choice.js";
+import { projectWarehouse, type RunTarget } from "./destination.js";
 import { acquireLock } from "./lock.js";
 import type { Project } from "./project.js";
 
-export class StateStore {
-  /** While an edit holds the connector's lock in PostgreSQL: its connection. */
-  private client: pg.Client | undefined;
-
+/** The state `connector state` shows and edits, where it is kept, and the checkpoints beside it. */
+export class ConnectorState {
   constructor(
     readonly project: Project,
-    readonly source: StateSource,
-    /** A PostgreSQL destination (--destination), which keeps the state itself. */
-    readonly pg?: { options: PostgresOptions; location: string },
+    readonly store: StateStore,
+    /** Where the checkpoints are: the project's warehouse, or the destination that keeps the state. */
+    private readonly checkpoints: DestinationSpec,
+    /** The destination keeps the state (a server shared by connectors), so `connector run` is what syncs it. */
+    readonly inDestination: boolean,
   ) {}
 
-  /** Where the state is, for messages. */
   get where(): string {
-    return this.pg ? `the state of connector "${this.pg.options.connector}" in ${this.pg.location}` : this.source.file;
+    return this.store.where;
+  }
+
+  /** The state to compare with, for people. */
+  get label(): string {
+    return this.inDestination ? this.store.where : `the state file ${this.store.where}`;
   }
 
   /** The state, with integers beyond 2^53 read exactly, so showing or editing it never changes their digits. */
   async read(): Promise<StateObject> {
-    if (!this.pg) return readStateFile(this.source, "connector reset", parseJsonExact);
-    const text = await this.stored();
-    return text === null ? {} : (parseJsonExact(text) as StateObject);
+    return (await this.store.load()) ?? {};
   }
 
   /** Whether there is any state yet. */
   async exists(): Promise<boolean> {
-    return this.pg ? (await this.stored()) !== null : fs.existsSync(this.source.file);
+    return (await this.store.load()) !== undefined;
   }
 
-  private async stored(): Promise<string | null> {
-    const admin = await import("../destinations/postgres/admin.js");
-    if (this.client) return admin.readStoredState(this.client, this.pg!.options);
-    const { connect } = await import("../destinations/postgres/connection.js");
-    const client = await connect(this.pg!.options, "state");
-    try {
-      return await admin.readStoredState(client, this.pg!.options);
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-
-  /** Runs `read` on the project's warehouse (or the PostgreSQL destination), read-only, and closes it. */
+  /** Runs `read` on the warehouse that holds the checkpoints, read-only, and closes it. */
   async withReader<T>(read: (reader: WarehouseReader) => Promise<T>): Promise<T> {
-    const reader = await openReader(this.pg ? { kind: "postgres", ...this.pg.options } : projectWarehouse(this.project));
+    const reader = await openReader(this.checkpoints);
     try {
       return await read(reader);
     } finally {
@@ -67,36 +55,26 @@ export class StateStore {
     }
   }
 
-  /** Runs an edit under the project lock (or the connector's lock in PostgreSQL), so it never races a sync that is writing the same state. */
-  async locked<T>(edit: () => Promise<T>): Promise<T> {
-    if (this.pg) {
-      const { withConnectorLock } = await import("../destinations/postgres/admin.js");
-      return withConnectorLock(this.pg.options, "state", async (client) => {
-        this.client = client;
-        try {
-          return await edit();
-        } finally {
-          this.client = undefined;
-        }
-      });
-    }
-    const release = acquireLock(this.project.lockFile, "state");
-    try {
-      return await edit();
-    } finally {
-      release();
-    }
+  /** Runs an edit under the lock of the state (the project's, or the connector's in the destination), so it never races a sync that writes it. */
+  locked<T>(edit: () => Promise<T>): Promise<T> {
+    return this.store.lock("state", edit);
   }
 
   /** Writes a new state atomically, inside `locked`. */
-  async write(next: StateObject): Promise<void> {
-    if (this.pg && this.client) {
-      const { writeStoredState } = await import("../destinations/postgres/admin.js");
-      await writeStoredState(this.client, this.pg.options, serializeState(next, { bigints: true }));
-    } else {
-      writeStateFile(this.source.file, next);
-    }
+  write(next: StateObject): Promise<void> {
+    return this.store.save(next);
   }
+}
+
+/** The state file, or with a destination (--destination) the state that destination keeps; one that keeps none is refused. */
+export function connectorState(p: Project, source: StateSource, target?: Pick<RunTarget, "spec" | "location">): ConnectorState {
+  if (!target) return new ConnectorState(p, new FileStateStore(source, (purpose) => acquireLock(p.lockFile, purpose)), projectWarehouse(p), false);
+  const keeper = destinationOf(target.spec);
+  if (!keeper.stateStore) {
+    const keepers = allDestinations().filter((m) => m.stateStore).map((m) => m.label);
+    throw new UsageError(`connector state works on a state file or a ${keepers.join(" or ")} destination; for ${target.location}, the state is the file --state names (default files/state.json).`);
+  }
+  return new ConnectorState(p, keeper.stateStore(target.spec, target.location), target.spec, true);
 }
 
 /** Refuses a state that is not plain JSON or is too large to keep. */

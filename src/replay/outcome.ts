@@ -11,7 +11,7 @@ import { UsageError } from "../util/errors.js";
 import { jsonErrorLocation } from "../util/json.js";
 import type { Naming } from "../normalize/naming.js";
 import type { JsonValue, StateObject } from "../state/state.js";
-import { DELETED, q, type Warehouse } from "../destinations/sqlite/warehouse.js";
+import type { WarehouseReader } from "../destinations/reader.js";
 import type { Redactor } from "./redact.js";
 
 export const OUTCOME_FILE = "outcome.json";
@@ -41,28 +41,40 @@ export interface Outcome {
   tables: Record<string, TableOutcome>;
 }
 
-const plain = (v: unknown): unknown => (Buffer.isBuffer(v) ? `base64:${v.toString("base64")}` : typeof v === "bigint" ? v.toString() : v);
+/** A value as outcome.json holds it: the same for every destination, and as the first recordings (SQLite) wrote it. */
+const plain = (column: string, v: unknown): unknown => {
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return `base64:${Buffer.from(v).toString("base64")}`;
+  // The first recordings read integers beyond 2^53 as the nearest double; a recorded outcome keeps replaying equal.
+  if (typeof v === "bigint") return Number(v);
+  if (column === DELETED && typeof v === "boolean") return v ? 1 : 0;
+  return v;
+};
 
-/** Reads the outcome of a finished sync from its warehouse; secrets in rows and states become [REDACTED]. */
-export function snapshotOutcome(w: Warehouse, run: { startState: StateObject; checkpoints: StateObject[]; state: StateObject; naming: Naming }, redactor: Redactor): Outcome {
+const DELETED = "_fivetran_deleted";
+
+/** Reads the outcome of a finished sync from its warehouse, through any destination's reader; secrets in rows and states become [REDACTED]. */
+export async function snapshotOutcome(
+  reader: WarehouseReader,
+  run: { startState: StateObject; checkpoints: StateObject[]; state: StateObject; naming: Naming },
+  redactor: Redactor,
+): Promise<Outcome> {
   const clean = <T>(v: T): T => JSON.parse(redactor.text(JSON.stringify(v))) as T;
   const tables: Record<string, TableOutcome> = {};
-  for (const name of [...w.tables.keys()].sort()) {
-    const t = w.tables.get(name)!;
-    const count = (w.db.prepare(`SELECT count(*) AS n FROM ${q(name)}`).get() as { n: number }).n;
+  for (const t of (await reader.tables()).sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0))) {
+    const all = await reader.rows(t.table);
+    const count = all.length;
     const hash = createHash("sha256");
     const rows: Row[] = [];
-    const stmt = w.db.prepare(`SELECT * FROM ${q(name)} ORDER BY ${t.pk.map((c) => q(c.name)).join(", ")}`);
     // Keys first, then the data columns in the warehouse's order, then _fivetran_deleted: the same for every row.
-    const columns = [...t.pk.map((c) => c.name), ...t.order.filter((c) => !c.pk).map((c) => c.name), DELETED];
-    for (const raw of stmt.iterate() as Iterable<Row>) {
+    const columns = [...t.primaryKey, ...t.columns.filter((c) => !c.primaryKey).map((c) => c.name), DELETED];
+    for (const raw of all) {
       const row: Row = {};
-      for (const k of columns) row[k] = plain(raw[k]);
+      for (const k of columns) row[k] = plain(k, raw[k]);
       const line = redactor.text(JSON.stringify(row));
       hash.update(line + "\n");
       if (count <= FULL_ROWS_LIMIT) rows.push(JSON.parse(line) as Row);
     }
-    tables[name] = { primaryKey: t.pk.map((c) => c.name), count, ...(count <= FULL_ROWS_LIMIT ? { rows } : { hash: `sha256:${hash.digest("hex")}` }) };
+    tables[t.table] = { primaryKey: t.primaryKey, count, ...(count <= FULL_ROWS_LIMIT ? { rows } : { hash: `sha256:${hash.digest("hex")}` }) };
   }
   return {
     version: OUTCOME_VERSION,

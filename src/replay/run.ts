@@ -12,7 +12,9 @@ import type { SyncResult } from "../sync/sync.js";
 import type { Naming } from "../normalize/naming.js";
 import type { LogSink } from "../sdk/active-sync.js";
 import type { StateObject } from "../state/state.js";
-import { SqliteDestination } from "../destinations/sqlite/destination.js";
+import type { Destination } from "../destinations/destination.js";
+import { memoryDestination, openReader } from "../destinations/open.js";
+import { DEFAULT_KIND, destinationOf, type DestinationKind } from "../destinations/registry.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { readCassette, swapInto, writeCassette, type Exchange } from "./cassette.js";
 import { installHttp, offlineMessage, OfflineConnectionError, redactExchanges, type HttpSession } from "./http.js";
@@ -65,24 +67,24 @@ export async function loadOffline<T>(label: string, load: () => Promise<T>): Pro
 
 const quiet: LogSink = { log: () => {} };
 
-/** One sync of a freshly loaded connector into a SQLite warehouse left open for reading, with HTTP already intercepted. */
+/** One sync of a freshly loaded connector, with HTTP already intercepted; the destination is closed at the end. */
 async function syncOnce(
   load: () => Promise<ConnectorDefinition<unknown, unknown>>,
   configuration: unknown,
   state: StateObject,
-  destination: SqliteDestination,
+  destination: () => Destination,
   naming: Naming,
 ): Promise<SyncResult & { checkpoints: StateObject[] }> {
   const checkpoints: StateObject[] = [];
+  const definition = await load();
   const result = await runConnectorSync({
-    definition: await load(),
+    definition,
     configuration,
     state,
-    destination,
+    destination: destination(),
     naming,
     logger: quiet,
     events: { checkpoint: (c) => checkpoints.push(c.state) },
-    keepOpen: true,
   });
   return { ...result, checkpoints };
 }
@@ -105,21 +107,27 @@ export async function replayOutcome(o: {
   startState: StateObject;
   source: ReplaySource;
   naming: Naming;
+  /** The kind of scratch warehouse: the project's. */
+  destination?: DestinationKind;
 }): Promise<ReplayedRun> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "connector-replay-"));
   const http = startReplay(o.source, o.configuration);
-  const destination = new SqliteDestination(path.join(scratch, "warehouse.db"));
+  const spec = destinationOf(o.destination ?? DEFAULT_KIND).scratch({ dir: scratch, id: String(process.pid) }, "warehouse")!;
   try {
-    const result = await syncOnce(o.load, o.configuration, o.startState, destination, o.naming);
-    const warehouse = destination.warehouse;
-    const outcome =
-      result.status === "succeeded"
-        ? snapshotOutcome(warehouse, { startState: o.startState, checkpoints: result.checkpoints, state: result.state, naming: o.naming }, new Redactor(secretValues(o.configuration)))
-        : undefined;
+    const result = await syncOnce(o.load, o.configuration, o.startState, () => destinationOf(spec).create(spec), o.naming);
+    let outcome: Outcome | undefined;
+    if (result.status === "succeeded") {
+      const reader = await openReader(spec);
+      try {
+        const run = { startState: o.startState, checkpoints: result.checkpoints, state: result.state, naming: o.naming };
+        outcome = await snapshotOutcome(reader, run, new Redactor(secretValues(o.configuration)));
+      } finally {
+        await reader.close();
+      }
+    }
     return { result, outcome, served: http.served, recorded: o.source.exchanges.length };
   } finally {
     await http.stop();
-    destination.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -156,14 +164,12 @@ export async function finishRecording(o: {
   }
   const secrets = secretValues(o.configuration);
   const probe = installHttp({ mode: "record", secrets, serve: exchanges, run: "incremental" });
-  const memory = new SqliteDestination(":memory:");
   let incremental: Exchange[] = [];
   try {
-    const again = await syncOnce(o.load, o.configuration, o.result.state, memory, o.naming);
+    const again = await syncOnce(o.load, o.configuration, o.result.state, memoryDestination, o.naming);
     if (again.status === "failed") summary.warnings.push(`the incremental re-run from the final state failed (${again.error?.message}); \`connector verify --replay\` may find requests it did not record.`);
   } finally {
     incremental = await probe.stop();
-    memory.close();
   }
 
   const fresh = `${path.join(path.dirname(o.dir), "." + path.basename(o.dir))}.recording-${process.pid}`;

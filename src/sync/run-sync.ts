@@ -10,6 +10,7 @@ import type { Destination, StoredCatalog } from "../destinations/destination.js"
 import type { OperationSink } from "../extract/operation-sink.js";
 import type { Naming } from "../normalize/naming.js";
 import type { StateObject } from "../state/state.js";
+import { FileStateStore, type StateStore } from "../state/store.js";
 import { prepareInputs, type InputSources, type PreparedInputs } from "./inputs.js";
 import { Sync, type SyncEvents, type SyncResult } from "./sync.js";
 import { trapped } from "./traps.js";
@@ -31,8 +32,8 @@ export interface SyncRequest {
   sources?: InputSources;
   /** Not yet opened; closed at the end unless `keepOpen`. */
   destination: Destination;
-  /** Rewritten atomically after every committed checkpoint. */
-  stateFile?: string;
+  /** Where each committed checkpoint's state goes: the state file, or memory (runSync). Unused where the destination keeps the state. */
+  stateStore?: StateStore;
   naming?: Naming;
   events?: SyncEvents & {
     /** The inputs passed their checks; the sync is about to start. */
@@ -88,8 +89,8 @@ export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
       state: inputs.state,
       destination: req.destination,
       opened,
-      stateFile: opened ? undefined : req.stateFile,
-      stateFileHeld: Object.keys(req.state ?? {}).length > 0,
+      stateStore: opened ? undefined : req.stateStore,
+      stateFileHeld: req.stateStore instanceof FileStateStore && Object.keys(req.state ?? {}).length > 0,
       naming: req.naming ?? "fivetran",
       events: req.events,
       logger: req.logger,

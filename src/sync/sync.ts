@@ -10,13 +10,15 @@ import { emptyHttpCounts, httpRuntime } from "../sdk/http-hooks.js";
 import { CheckpointSecrets } from "./checkpoint-secrets.js";
 import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
+import { Limits } from "../normalize/limits.js";
 import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
 import { applySchema } from "../normalize/declared.js";
 import { Names } from "../normalize/names.js";
 import type { Naming } from "../normalize/naming.js";
 import { RowNormalizer } from "../normalize/row-normalizer.js";
 import { OPS_WITHOUT_CHECKPOINT } from "../state/lints.js";
-import { copyState, writeStateFile, type StateObject } from "../state/state.js";
+import { copyState, type StateObject } from "../state/state.js";
+import type { StateStore } from "../state/store.js";
 import { OperationError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import type { Counts, TableCounts } from "./counts.js";
@@ -53,8 +55,8 @@ export interface SyncOptions {
   /** Opened when the sync starts, unless `opened` says what it held when it was opened already. */
   destination: Destination;
   opened?: StoredCatalog;
-  /** Rewritten atomically after every committed checkpoint; none for in-memory runs. */
-  stateFile?: string;
+  /** Where each committed checkpoint's state goes (the state file, memory); none where the destination commits it with the rows. */
+  stateStore?: StateStore;
   /** The state file held a state: `state` is not only the state schema's defaults. */
   stateFileHeld?: boolean;
   naming: Naming;
@@ -132,13 +134,13 @@ export class Sync implements OperationTarget {
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     this.o.events?.opened?.({ run: stored.run, lastSeq: stored.lastSeq });
-    if (this.o.stateFile && this.o.stateFileHeld && stored.lastSeq === 0) {
+    if (this.o.stateStore && this.o.stateFileHeld && stored.lastSeq === 0) {
       // A state file left from another warehouse (debug's, or one deleted since): the rows before its cursor are missing here.
       this.warnings.add(
-        `this sync starts from the state in ${this.o.stateFile}, but ${this.dest.location} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,
+        `this sync starts from the state in ${this.o.stateStore.where}, but ${this.dest.location} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,
       );
     }
-    const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column));
+    const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column), new Limits(this.dest.capabilities));
     const names = (this.names = new Names(this.o.naming, catalog, (key, message) => this.warnings.once(key, message)));
     this.normalizer = new RowNormalizer(catalog, names, { schemaChanged: (c) => this.schemaChanged(c), warnOnce: (k, m) => this.warnings.once(k, m) });
     try {
@@ -274,11 +276,11 @@ export class Sync implements OperationTarget {
     this.dest.commit({ seq, run: this.runNumber, time, state: json, operations: JSON.stringify(operations), ...(secrets ? { secrets } : {}) }, (r) => {
       this.noted(r.unmatchedUpdates);
       this.committedState = persisted;
-      if (this.o.stateFile) {
+      if (this.o.stateStore) {
         try {
-          writeStateFile(this.o.stateFile, persisted);
+          this.o.stateStore.committed(persisted);
         } catch (e) {
-          throw new OperationError(`checkpoint ${seq} is committed to the warehouse, but the state file ${this.o.stateFile} could not be written: ${(e as Error).message}`);
+          throw new OperationError(`checkpoint ${seq} is committed to the warehouse, but the state file ${this.o.stateStore.where} could not be written: ${(e as Error).message}`);
         }
       }
       // Nothing keeps the info: a long run's states would pile up (the history is in _connector_checkpoints).

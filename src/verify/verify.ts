@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ConnectorDefinition } from "../sdk/connector.js";
-import { createDestination, openReader, type DestinationKind, type DestinationSpec } from "../destinations/open.js";
-import type { PgConnection } from "../destinations/postgres/url.js";
+import { createDestination, openReader } from "../destinations/open.js";
+import { DEFAULT_KIND, destinationOf, type DestinationKind, type DestinationSpec } from "../destinations/registry.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import { emptyCounts } from "../sync/counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
@@ -34,8 +34,8 @@ export interface VerifyOptions {
   replay?: ReplaySource;
   /** Fails a sync that runs longer than this (ms); an update() that never returns otherwise holds verify forever. */
   timeoutMs?: number;
-  /** The kind of scratch warehouse: the project's destination. Default sqlite. Or PostgreSQL: a scratch schema per sync. */
-  destination?: DestinationKind | PostgresScratch;
+  /** The kind of scratch warehouse (the project's; by default SQLite's), or scratch warehouses beside a server the user named. */
+  destination?: ScratchTarget;
   /** Runs in a test runner's process, shared with other work. */
   shared?: boolean;
   /** An empty folder for the scratch warehouses; by default one is made in the temp dir. Removed at the end either way. */
@@ -89,12 +89,13 @@ export interface VerifyReport {
   trials: TrialResult[];
 }
 
-/** Scratch schemas in a PostgreSQL database, named `<prefix><sync>`, all dropped at the end. */
-export interface PostgresScratch {
-  kind: "postgres";
-  connection: PgConnection;
-  connector: string;
-  prefix: string;
+/** Where verify's scratch warehouses go: files of a kind in the scratch folder, or beside a destination the user named (PostgreSQL: a schema per sync). */
+export interface ScratchTarget {
+  kind: DestinationKind;
+  /** `verify --destination <url>`: the destination beside which the scratch warehouses go, all dropped at the end. */
+  beside?: DestinationSpec;
+  /** Tells this verify's scratch warehouses apart in a shared server. */
+  id?: string;
 }
 
 /**
@@ -108,10 +109,14 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const rand = mulberry32(seed);
   const say = o.progress ?? (() => {});
   const scratch = o.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
-  const ext = o.destination === "duckdb" ? "duckdb" : "db";
-  const pg = typeof o.destination === "object" ? o.destination : undefined;
-  const specOf = (name: string): DestinationSpec =>
-    pg ? { kind: "postgres", connection: pg.connection, schema: `${pg.prefix}${name.replace(/-/g, "_")}`, connector: pg.connector } : { kind: (o.destination as DestinationKind | undefined) ?? "sqlite", file: path.join(scratch, `${name}.${ext}`) };
+  const target = o.destination ?? { kind: DEFAULT_KIND };
+  const kind = destinationOf(target.kind);
+  const place = { dir: scratch, id: target.id ?? "", ...(target.beside ? { beside: target.beside } : {}) };
+  const specOf = (name: string): DestinationSpec => {
+    const spec = kind.scratch(place, name);
+    if (!spec) throw new Error(`verify takes no scratch warehouse of ${kind.label} beside ${target.beside ? kind.location(target.beside) : "nothing"}`);
+    return spec;
+  };
   const run = async (name: string, state: StateObject, abortBeforeOperation?: number) => runOnce(o, specOf(name), state, abortBeforeOperation);
   const checks = reported(o.onCheck);
   const trialResults: TrialResult[] = [];
@@ -200,8 +205,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     );
 
     say("reset: a historical sync after a reset");
-    for (const f of fs.readdirSync(scratch)) if (f.startsWith("baseline.")) fs.rmSync(path.join(scratch, f), { force: true });
-    if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, `${pg.prefix}baseline`);
+    await kind.dropScratch(place, "baseline");
     const reset = await run("baseline", {});
     checks.push(outcome("reset", reset.result, diff(baseline, reset.snapshot, unstable), "a run after a reset equals the baseline"));
 
@@ -216,7 +220,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   } finally {
     release();
     fs.rmSync(scratch, { recursive: true, force: true });
-    if (pg) await (await import("../destinations/postgres/admin.js")).dropSchemas(pg.connection, pg.prefix);
+    await kind.dropScratch(place);
   }
 }
 
@@ -268,13 +272,14 @@ async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObj
   }
   await synced?.();
   const none = { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
-  if (spec.kind !== "postgres" && !fs.existsSync(spec.file)) return none;
+  // A scratch warehouse the sync never got to make: no file, or (a server) a schema the reader refuses.
+  const file = destinationOf(spec).files?.(spec)[0];
+  if (file !== undefined && !fs.existsSync(file)) return none;
   let reader: WarehouseReader;
   try {
     reader = await openReader(spec);
   } catch (e) {
-    // A scratch schema the sync never got to make.
-    if (spec.kind === "postgres" && e instanceof UsageError) return none;
+    if (file === undefined && e instanceof UsageError) return none;
     throw e;
   }
   try {

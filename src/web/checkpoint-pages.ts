@@ -74,7 +74,7 @@ export async function checkpointPage(s: ProjectSource, seqText: string): Promise
   const state = parseJsonExact(cp.state) as JsonValue;
   const before = previous ? (parseJsonExact(previous.state) as JsonValue) : {};
   const changes = diffStates(before, state);
-  const dir = s.spec.kind === "postgres" ? ` --destination '${s.location}'` : "";
+  const dir = s.store.inDestination ? ` --destination '${s.location}'` : "";
   return html`<h1>Checkpoint ${cp.seq}</h1>
 <dl><dt>Time</dt><dd>${cp.time}</dd><dt>Run</dt><dd>${cp.run}</dd><dt>Operations</dt><dd>${opsCell(cp.operations)}</dd>
 <dt>Compared with</dt><dd>${previous ? html`<a href="/checkpoints/${previous.seq}">checkpoint ${previous.seq}</a>` : "{} (the first checkpoint)"}</dd></dl>

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type http from "node:http";
 import { CRASH_DIR } from "../project/crash-reports.js";
+import { destinationFiles } from "../project/destination.js";
 import { withReader, type ProjectSource } from "./source.js";
 
 const EVERY_MS = 500;
@@ -65,13 +66,15 @@ export class Live {
 
   private async signature(): Promise<string> {
     const s = this.source;
-    const files = [s.store.source.file, path.join(s.project.dir, CRASH_DIR)];
+    const files = [s.stateFile, path.join(s.project.dir, CRASH_DIR)];
     let db = "";
-    if (s.spec.kind === "postgres") {
+    // A warehouse in files changes them; a server is asked for its last checkpoint.
+    const own = destinationFiles(s.spec);
+    if (own.length === 0) {
       const r = await withReader(s, async (reader) => JSON.stringify(await reader.checkpointRange()));
       db = r.ok ? r.value : r.reason;
     } else {
-      files.push(s.spec.file, `${s.spec.file}-wal`, `${s.spec.file}.wal`);
+      files.push(...own);
     }
     return db + files.map((f) => {
       try {

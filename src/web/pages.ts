@@ -1,6 +1,7 @@
 /** The overview and the table pages. */
 import path from "node:path";
 import type { TableSummary } from "../destinations/reader.js";
+import { destinationOf } from "../destinations/registry.js";
 import { fmt, html, json, notice, raw, table, type Html } from "./html.js";
 import { collectRuns, span, totals, type RunSummary } from "./runs.js";
 import { crashReports, readState, withReader, type ProjectSource } from "./source.js";
@@ -12,7 +13,7 @@ const SYSTEM_TYPES: Record<string, string> = { _fivetran_synced: "UTC_DATETIME",
 export const PAGE_ROWS = 50;
 
 export function describeDestination(s: ProjectSource): string {
-  return s.spec.kind === "postgres" ? `PostgreSQL ${s.location}` : `${s.spec.kind === "sqlite" ? "SQLite" : "DuckDB"} ${s.location}`;
+  return `${destinationOf(s.spec).label} ${s.location}`;
 }
 
 export function runStatus(r: RunSummary): Html {

@@ -5,9 +5,10 @@ import { openReader, type DestinationSpec } from "../destinations/open.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import { readConfigurationFile } from "../project/configuration.js";
 import { CRASH_DIR } from "../project/crash-reports.js";
-import { projectWarehouse } from "../project/destination-choice.js";
+import { projectWarehouse } from "../project/destination.js";
 import { configurationFile, findConnectorFile, type Project } from "../project/project.js";
-import { StateStore } from "../project/state-store.js";
+import { connectorState, type ConnectorState } from "../project/state-store.js";
+import { destinationOf } from "../destinations/registry.js";
 import type { StateObject, StateSource } from "../state/state.js";
 import { configurationSecrets } from "../util/secrets.js";
 import { Redactor } from "../util/redactor.js";
@@ -19,14 +20,17 @@ export interface ProjectSource {
   spec: DestinationSpec;
   /** The destination as a person reads it: a file, or a PostgreSQL schema (no password). */
   location: string;
-  store: StateStore;
+  store: ConnectorState;
+  /** The state file the project's syncs write (unused where the destination keeps the state). */
+  stateFile: string;
   /** Hides the configuration's secrets (and the destination's password) in everything served. */
   redactor: Redactor;
 }
 
 export function projectSource(project: Project, state: StateSource, target?: { spec: DestinationSpec; location: string; password?: string }): ProjectSource {
   const spec = target?.spec ?? projectWarehouse(project);
-  const pg = spec.kind === "postgres" ? { options: spec, location: target!.location } : undefined;
+  // The state is where the destination keeps it, else in the state file.
+  const keeper = target && destinationOf(target.spec).stateStore ? target : undefined;
   const redactor = new Redactor();
   if (target?.password) hideSecrets(redactor, [target.password]);
   try {
@@ -35,7 +39,8 @@ export function projectSource(project: Project, state: StateSource, target?: { s
   } catch {
     // No configuration file, or one that does not parse: nothing of it to hide.
   }
-  return { project, connectorFile: findConnectorFile(project), spec, location: target?.location ?? path.relative(project.dir, spec.kind === "postgres" ? "" : spec.file), store: new StateStore(project, state, pg), redactor };
+  const location = target?.location ?? path.relative(project.dir, destinationOf(spec).location(spec));
+  return { project, connectorFile: findConnectorFile(project), spec, location, store: connectorState(project, state, keeper), stateFile: state.file, redactor };
 }
 
 /**

@@ -1164,6 +1164,14 @@ export default {
     code: 1,
     says: [`the column name "${"c".repeat(64)}" in table "t" is 64 bytes long, and PostgreSQL keeps only the first 63 bytes of a name (it would cut it silently, and two long names could become one). Give it a shorter name in the connector.`],
   },
+  // The limit DuckDB declares (destinations/duckdb/index.ts), enforced by normalize before DuckDB sees the name.
+  {
+    id: "duckdb-name-too-long",
+    files: after(`op.upsert("t", { id: 2, ${"c".repeat(256)}: 1 });`),
+    env: { CONNECTOR_DESTINATION: "duckdb" },
+    code: 1,
+    says: [`the column name "${"c".repeat(256)}" in table "t" is 256 bytes long, and DuckDB takes names of at most 255 bytes. Give it a shorter name in the connector.`],
+  },
   {
     id: "run-nul-character",
     files: after(`op.upsert("t", { id: 2, v: "a\\u0000b" }); op.checkpoint({ n: 2 });`),

@@ -249,6 +249,23 @@ describe("connector debug --record and --replay", () => {
     expect((await cli(["test"], { cwd: dir })).exitCode).toBe(0);
   });
 
+  it("connector test replays into a scratch warehouse of the project's kind: a DuckDB project passes against the outcome recorded on SQLite, and a changed row fails it", async () => {
+    const { dir } = await recorded();
+    // A DuckDB project: its SQLite warehouse gone, DuckDB chosen.
+    for (const f of fs.readdirSync(path.join(dir, "files"))) if (f.startsWith("warehouse.db")) fs.rmSync(path.join(dir, "files", f));
+    const duckdb = { env: { CONNECTOR_DESTINATION: "duckdb" } };
+    const passed = await cli(["test"], { cwd: dir, ...duckdb });
+    expect(passed.exitCode, passed.stderr).toBe(0);
+    expect(passed.stderr).toContain("Replaying fixtures/default into a scratch DuckDB warehouse");
+    expect(passed.stderr).toContain("TEST PASSED");
+    // Binary values, NULLs and _fivetran_deleted come back from DuckDB in the form outcome.json holds (SQLite's).
+    fs.writeFileSync(path.join(dir, "connector.ts"), CONNECTOR.replace('op.upsert("items", item);', 'op.upsert("items", item.id === 2 ? { ...item, name: "renamed" } : item);'));
+    const failed = await cli(["test", "--json"], { cwd: dir, ...duckdb });
+    expect(failed.exitCode).toBe(1);
+    expect(JSON.parse(failed.stdout).regression.tables).toMatchObject([{ table: "items", changed: 1, changedRows: [{ key: "id=2", columns: { name: { expected: "item 2", got: "renamed" } } }] }]);
+    expect(fs.existsSync(path.join(dir, "files", "warehouse.duckdb"))).toBe(false);
+  });
+
   it("a request with no recorded match fails the sync, naming the request, the closest recorded one and the difference", async () => {
     const { dir } = await recorded();
     fs.writeFileSync(path.join(dir, "connector.ts"), CONNECTOR.replace("&limit=2&", "&limit=3&"));

@@ -15,7 +15,8 @@ const RULES: Record<string, string[]> = {
   http: ["sdk", "util"],
   extract: ["sdk", "util"],
   normalize: ["util"],
-  destinations: ["normalize", "util"],
+  // state: a destination that keeps the connector's state provides its StateStore (state/store.ts).
+  destinations: ["normalize", "state", "util"],
   state: ["util"],
   sync: ["sdk", "extract", "normalize", "destinations", "state", "util"],
   project: ["sdk", "normalize", "destinations", "state", "util"],
@@ -165,5 +166,60 @@ describe("the layers of src/ (docs/architecture.md)", () => {
       const text = fs.readFileSync(path.join(SRC, layer, "index.ts"), "utf8");
       expect(text.replace(/^\/\*\*[\s\S]*?\*\/\n/, "").trim(), `${layer}/index.ts`).toMatch(/^(export \{\};)?$/);
     }
+  });
+});
+
+/**
+ * docs/architecture.md, "Adding a destination": a destination is its folder and one line of
+ * destinations/registry.ts. Outside destinations/, no file imports a destination's folder or
+ * compares with a destination's name: it asks the module (registry.ts) what it declares.
+ */
+describe("the destinations are reached through their modules only", () => {
+  const all = files(SRC).map((f) => path.relative(SRC, f));
+  const kinds = fs
+    .readdirSync(path.join(SRC, "destinations"), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(SRC, "destinations", e.name, "index.ts")))
+    .map((e) => e.name);
+  const outside = all.filter((rel) => layerOf(rel) !== "destinations");
+
+  it("every folder of destinations/ but threaded/ is a destination whose index.ts exports its module, and has its line in the registry", () => {
+    const registry = fs.readFileSync(path.join(SRC, "destinations", "registry.ts"), "utf8");
+    expect(kinds.sort()).toEqual(["duckdb", "postgres", "sqlite"]);
+    for (const kind of kinds) {
+      expect(fs.readFileSync(path.join(SRC, "destinations", kind, "index.ts"), "utf8")).toMatch(new RegExp(`export const ${kind}: DestinationModule<`));
+      expect(registry).toMatch(new RegExp(`^  ${kind},$`, "m"));
+    }
+  });
+
+  it("no file outside destinations/ imports a destination's folder (or threaded/), even for a type", () => {
+    const broken: string[] = [];
+    for (const rel of outside) {
+      const text = fs.readFileSync(path.join(SRC, rel), "utf8");
+      for (const m of text.matchAll(/(?:from\s+|import\()"(\.[^"]+)"/g)) {
+        const target = path.relative(SRC, path.resolve(SRC, path.dirname(rel), m[1]!));
+        if (/^destinations\/[^/]+\//.test(target)) broken.push(`${rel} imports ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it("no file outside destinations/ compares with a destination's name", () => {
+    const names = kinds.map((k) => `"${k}"`).join("|");
+    const comparison = new RegExp(`(?:[=!]==?\\s*(?:${names}))|(?:(?:${names})\\s*[=!]==?)|case\\s+(?:${names})\\s*:`);
+    const broken = outside.flatMap((rel) =>
+      fs
+        .readFileSync(path.join(SRC, rel), "utf8")
+        .split("\n")
+        .flatMap((line, i) => (comparison.test(line) ? [`${rel}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  it("the checks catch a kind named outside destinations/", () => {
+    const names = kinds.map((k) => `"${k}"`).join("|");
+    const comparison = new RegExp(`(?:[=!]==?\\s*(?:${names}))|(?:(?:${names})\\s*[=!]==?)|case\\s+(?:${names})\\s*:`);
+    expect(comparison.test('if (spec.kind === "postgres") {')).toBe(true);
+    expect(comparison.test('  case "sqlite":')).toBe(true);
+    expect(comparison.test('if (kind.ownLock) {')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { locationOf, parsePostgresUrl, redactUrl } from "../../src/destinations/postgres/url.js";
-import { parseKind } from "../../src/project/destination-choice.js";
+import { parseKind } from "../../src/project/destination.js";
 import { copyField, keyPart, pgType } from "../../src/destinations/postgres/types.js";
 import { toCanonical } from "../../src/destinations/postgres/values.js";
 import { parseType } from "../../src/normalize/types.js";

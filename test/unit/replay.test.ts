@@ -9,6 +9,7 @@ import { compareOutcomes, snapshotOutcome, type Outcome } from "../../src/replay
 import { Redactor } from "../../src/replay/redact.js";
 import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
 import { upsertSql } from "../../src/destinations/sqlite/ddl.js";
+import { openReader } from "../../src/destinations/open.js";
 import { runSync, SyncError, verifyConnector } from "../../src/testing.js";
 import { tempDir } from "../helpers.js";
 
@@ -197,8 +198,10 @@ describe("redaction", () => {
 });
 
 describe("the expected outcome", () => {
-  function warehouseWith(rows: number, name = "item"): Warehouse {
-    const w = Warehouse.open(":memory:");
+  /** A SQLite warehouse file with `rows` items, closed: snapshotOutcome reads it back through its reader, as connector test does. */
+  function warehouseWith(rows: number, name = "item"): string {
+    const file = path.join(tempDir(), "warehouse.db");
+    const w = Warehouse.open(file);
     w.begin();
     const t = w.createTable("items", [
       { name: "id", type: { type: "LONG" }, declared: true, pk: true },
@@ -207,12 +210,20 @@ describe("the expected outcome", () => {
     const upsert = w.db.prepare(upsertSql(t, 0, 1));
     for (let i = 1; i <= rows; i++) upsert.run(new Date().toISOString(), i, `${name} ${i}`);
     w.commit();
-    return w;
+    w.close();
+    return file;
   }
-  const snap = (w: Warehouse): Outcome => snapshotOutcome(w, { startState: {}, checkpoints: [{ n: 1 }], state: { n: 1 }, naming: "fivetran" }, new Redactor(["item 3"]));
+  const snap = async (file: string): Promise<Outcome> => {
+    const reader = await openReader({ kind: "sqlite", file });
+    try {
+      return await snapshotOutcome(reader, { startState: {}, checkpoints: [{ n: 1 }], state: { n: 1 }, naming: "fivetran" }, new Redactor(["item 3"]));
+    } finally {
+      await reader.close();
+    }
+  };
 
-  it("keeps every row of a small table, sorted by key, without _fivetran_synced and without secrets", () => {
-    const o = snap(warehouseWith(3));
+  it("keeps every row of a small table, sorted by key, without _fivetran_synced and without secrets", async () => {
+    const o = await snap(warehouseWith(3));
     expect(o.tables.items).toEqual({
       primaryKey: ["id"],
       count: 3,
@@ -224,12 +235,12 @@ describe("the expected outcome", () => {
     });
   });
 
-  it("keeps only a count and a hash of a table over 1000 rows, and still notices a change in it", () => {
-    const a = snap(warehouseWith(1001));
+  it("keeps only a count and a hash of a table over 1000 rows, and still notices a change in it", async () => {
+    const a = await snap(warehouseWith(1001));
     expect(a.tables.items!.rows).toBeUndefined();
     expect(a.tables.items!.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(compareOutcomes(a, snap(warehouseWith(1001))).passed).toBe(true);
-    const changed = compareOutcomes(a, snap(warehouseWith(1001, "Item")));
+    expect(compareOutcomes(a, await snap(warehouseWith(1001))).passed).toBe(true);
+    const changed = compareOutcomes(a, await snap(warehouseWith(1001, "Item")));
     expect(changed.passed).toBe(false);
     expect(changed.tables[0]).toMatchObject({ table: "items", hashOnly: true, expectedCount: 1001, gotCount: 1001 });
   });

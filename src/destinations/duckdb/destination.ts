@@ -25,7 +25,6 @@ export function createDestination(o: DuckDbOptions): AsyncDestination {
 
 export class DuckDbDestination implements AsyncDestination {
   readonly kind = "duckdb";
-  readonly capabilities = { maxIdentifierLength: 255, maxColumns: 10_000, caseInsensitiveNames: true };
   private instance: DuckDBInstance | undefined;
   private con!: DuckDBConnection;
   private stager!: Stager;

@@ -25,7 +25,6 @@ export function createDestination(o: PostgresOptions): AsyncDestination {
 
 export class PostgresDestination implements AsyncDestination {
   readonly kind = "postgres";
-  readonly capabilities = { maxIdentifierLength: 63, maxColumns: 1597, caseInsensitiveNames: false, stateInDestination: true };
   readonly location: string;
   private client: pg.Client | undefined;
   private readonly schema: string;

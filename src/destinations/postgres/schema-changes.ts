@@ -7,26 +7,13 @@ import type pg from "pg";
 import { convertStored } from "../../normalize/convert.js";
 import { formatType } from "../../normalize/types.js";
 import type { ColumnSpec, LogicalType, SchemaChange, TableSpec } from "../destination.js";
-import { checkIdentifier, DELETED, GENERATION, type META, q, SYNCED } from "./schema.js";
+import { DELETED, GENERATION, type META, q, SYNCED } from "./schema.js";
 import { columnOf, copyInto, type Table } from "./staging.js";
 import { copyField, pgType } from "./types.js";
 import { toCanonical } from "./values.js";
 
 /** Rows fetched at a time when a widening converts a column. */
 const FETCH = 5000;
-/** PostgreSQL's limit of columns in a table (MaxHeapAttributeNumber). */
-const MAX_COLUMNS = 1600;
-/** The system columns a table may have: `_connector_generation` counts before a truncate adds it, so that a truncate always has room for it. */
-const SYSTEM_COLUMNS = 3;
-
-/** Refuses a table of `data` data columns that would leave no room for every system column. */
-function checkRoom(data: number, what: () => string): void {
-  if (data + SYSTEM_COLUMNS <= MAX_COLUMNS) return;
-  throw new Error(
-    `${what()}: PostgreSQL allows at most ${MAX_COLUMNS.toLocaleString("en-US")} columns in a table, counting ${SYNCED}, ${DELETED} and ${GENERATION} (which op.truncate adds). Split the data over several tables, or keep rarely used fields together in one JSON column.`,
-  );
-}
-
 export interface SchemaContext {
   /** The open connection (throws when it was lost). */
   readonly db: pg.Client;
@@ -56,8 +43,6 @@ export async function applySchemaChange(cx: SchemaContext, change: SchemaChange)
       return;
     case "addColumn": {
       const t = cx.table(change.table);
-      checkIdentifier(change.column.name, "column", change.table);
-      checkRoom(t.spec.columns.length + 1, () => `table "${change.table}" has no room for column "${change.column.name}"`);
       await cx.db.query(`ALTER TABLE ${cx.ref(change.table)} ADD COLUMN ${q(change.column.name)} ${pgType(change.column.type)}`);
       await insertColumn(cx, change.table, change.column, t.spec.columns.length);
       cx.remember({ ...t.spec, columns: [...t.spec.columns, { ...change.column }] });
@@ -90,9 +75,6 @@ export async function applySchemaChange(cx: SchemaContext, change: SchemaChange)
 }
 
 async function createTable(cx: SchemaContext, spec: TableSpec): Promise<void> {
-  checkIdentifier(spec.name, "table");
-  for (const c of spec.columns) checkIdentifier(c.name, "column", spec.name);
-  checkRoom(spec.columns.length, () => `table "${spec.name}" would have ${(spec.columns.length + SYSTEM_COLUMNS).toLocaleString("en-US")} columns`);
   const owner = await cx.db.query<{ connector: string }>(`SELECT connector FROM ${cx.meta("columns")} WHERE table_name = $1 AND connector <> $2 LIMIT 1`, [spec.name, cx.name]);
   if (owner.rows[0]) {
     throw new Error(

@@ -8,7 +8,6 @@ import type pg from "pg";
 import { parseType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import type { CheckpointRecord, TableSpec } from "../destination.js";
-import { MAX_IDENTIFIER_BYTES } from "./url.js";
 
 export const SYNCED = "_fivetran_synced";
 export const DELETED = "_fivetran_deleted";
@@ -69,16 +68,6 @@ export async function ensureMetadata(client: pg.Client, schema: string): Promise
     await client.query("ROLLBACK").catch(() => {});
     throw e;
   }
-}
-
-/** A name PostgreSQL would cut silently: refused, with what to do. */
-export function checkIdentifier(name: string, what: string, table?: string): void {
-  const bytes = Buffer.byteLength(name);
-  if (bytes <= MAX_IDENTIFIER_BYTES) return;
-  const where = table ? ` in table "${table}"` : "";
-  throw new Error(
-    `the ${what} name "${name}"${where} is ${bytes} bytes long, and PostgreSQL keeps only the first ${MAX_IDENTIFIER_BYTES} bytes of a name (it would cut it silently, and two long names could become one). Give it a shorter name in the connector.`,
-  );
 }
 
 /**

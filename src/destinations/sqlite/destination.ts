@@ -6,14 +6,14 @@
  */
 import { generation, type CheckpointRecord, type CommitResult, type Destination, type FinishResult, type SchemaChange, type StoredCatalog } from "../destination.js";
 import type { Stored } from "../../normalize/types.js";
-import { MAX_COLUMNS } from "./file.js";
+import { CAPABILITIES } from "./file.js";
 import { applyTruncates, recordTruncate } from "./truncates.js";
 import { UpsertBatch } from "./upsert-batch.js";
 import { type Table, Warehouse } from "./warehouse.js";
 
 export class SqliteDestination implements Destination {
   readonly kind = "sqlite";
-  readonly capabilities = { maxIdentifierLength: 1_000_000, maxColumns: MAX_COLUMNS, caseInsensitiveNames: true };
+  readonly capabilities = CAPABILITIES;
   private w!: Warehouse;
   private unmatched: Record<string, number> = {};
   private lastName = "";

@@ -2,9 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "../../util/errors.js";
+import type { DestinationCapabilities } from "../destination.js";
 
 /** SQLite's default SQLITE_MAX_COLUMN, which better-sqlite3 keeps. */
 export const MAX_COLUMNS = 2000;
+
+/** What SQLite holds: declared once, for the module (index.ts) and the destination. Names have no practical length limit. */
+export const CAPABILITIES: DestinationCapabilities = { label: "SQLite", maxIdentifierLength: 1_000_000, maxColumns: MAX_COLUMNS };
 
 /** A table that would pass SQLite's column limit, counting the system column a truncate adds (ddl.ts SYSTEM_COLUMNS). */
 export const tooManyColumns = (what: string): Error =>

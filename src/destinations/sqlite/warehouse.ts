@@ -7,7 +7,7 @@ import { UsageError } from "../../util/errors.js";
 import { exactRow } from "../../util/exact.js";
 import type { StoredSecret } from "../destination.js";
 import { createTableSql, METADATA_SQL, newTable, pkWhere, q, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
-import { checkOursReadOnly, isBusy, lockedBy, MAX_COLUMNS, notOurs, tooManyColumns, warehouseProblem } from "./file.js";
+import { checkOursReadOnly, isBusy, lockedBy, notOurs, tooManyColumns, warehouseProblem } from "./file.js";
 import { rebuildTable, repair } from "./rebuild.js";
 
 export { DELETED, FIVETRAN_ID, GENERATION, SYNCED, q };
@@ -139,7 +139,7 @@ export class Warehouse {
       if (col.pk) t.pk.push(col);
     }
     t.keyless = columns.some((c) => c.name === FIVETRAN_ID);
-    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + SYSTEM_COLUMNS.length).toLocaleString("en-US")} columns`, t.order.length);
+    this.ddl(createTableSql(t), () => `table "${name}" would have ${(t.order.length + SYSTEM_COLUMNS.length).toLocaleString("en-US")} columns`);
     const insert = this.db.prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, ?, ?)");
     for (const c of t.order) insert.run(name, c.name, c.type ? formatType(c.type) : null, c.declared ? 1 : 0, c.pk ? 1 : 0, c.index);
     this.tables.set(name, t);
@@ -148,7 +148,7 @@ export class Warehouse {
 
   addColumn(t: Table, c: Omit<Column, "index" | "pk">): Column {
     const col: Column = { ...c, pk: false, index: t.order.length };
-    this.ddl(`ALTER TABLE ${q(t.name)} ADD COLUMN ${q(col.name)} ${col.type ? sqliteClass(col.type.type) : ""}`, () => `table "${t.name}" has no room for column "${col.name}"`, t.order.length + 1);
+    this.ddl(`ALTER TABLE ${q(t.name)} ADD COLUMN ${q(col.name)} ${col.type ? sqliteClass(col.type.type) : ""}`, () => `table "${t.name}" has no room for column "${col.name}"`);
     this.db
       .prepare("INSERT INTO _connector_columns (table_name, column_name, type, declared, primary_key, position) VALUES (?, ?, ?, ?, 0, ?)")
       .run(t.name, col.name, col.type ? formatType(col.type) : null, col.declared ? 1 : 0, col.index);
@@ -191,11 +191,10 @@ export class Warehouse {
   }
 
   /**
-   * Runs CREATE or ALTER TABLE for a table of `data` data columns. The limit counts every system column, the one a
-   * truncate adds too, so that a truncate never finds the table full; SQLite's own error would name a scratch table.
+   * Runs CREATE or ALTER TABLE. Normalize refuses a table past the declared column limit (normalize/limits.ts) first;
+   * SQLite's own error, should it come, would name a scratch table, so it is said as normalize says it.
    */
-  private ddl(sql: string, what: () => string, data: number): void {
-    if (data + SYSTEM_COLUMNS.length > MAX_COLUMNS) throw tooManyColumns(what());
+  private ddl(sql: string, what: () => string): void {
     try {
       this.db.exec(sql);
     } catch (e) {
