@@ -25,7 +25,7 @@ import type { Counts, TableCounts } from "./counts.js";
 import { Tally } from "./tally.js";
 import { SyncedClock } from "./synced-clock.js";
 import { declaredTables } from "./declared-schema.js";
-import { activeResources, drain, forgottenAwait } from "./traps.js";
+import { drain, forgottenAwait, watchUpdate } from "./traps.js";
 import { SyncWarnings } from "./warnings.js";
 import { StateChecks, type CheckState } from "./state-checks.js";
 
@@ -146,7 +146,7 @@ export class Sync implements OperationTarget {
     try {
       await runInSync(active, () => this.applyDeclaredSchema(catalog, names));
       this.sink.start();
-      const before = activeResources();
+      const before = watchUpdate();
       let returned: unknown;
       const yielded = (message: string): void => this.warnings.once("update-yields", message);
       await Promise.race([runInSync(active, () => drain((returned = this.o.definition.update(this.o.configuration, this.o.state)), yielded)), this.stopped]);

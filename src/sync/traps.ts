@@ -179,14 +179,46 @@ export function activeResources(): Map<string, number> {
   return counts;
 }
 
+/** What was running when update() was called, and whether the event loop has turned since (a setImmediate ran). */
+export interface UpdateWatch {
+  before: Map<string, number>;
+  turned(): boolean;
+}
+
+/** Called just before update(): the baseline forgottenAwait() compares with. */
+export function watchUpdate(): UpdateWatch {
+  let turned = false;
+  const tick = setImmediate(() => (turned = true));
+  // Taken after the tick exists, which is then part of it.
+  const before = activeResources();
+  return {
+    before,
+    turned: () => {
+      clearImmediate(tick);
+      return turned;
+    },
+  };
+}
+
+/**
+ * What a request that was awaited to its end can leave behind: the client's idle keep-alive socket,
+ * a server the connector closed (a fixture) and its connections while they close. No work under way.
+ */
+const AFTER_A_REQUEST = new Set(["TCPSocketWrap", "TLSWrap", "TCPServerWrap", "CloseReq", "Immediate"]);
+
 /**
  * The warning for work still under way that update() started (a socket, a timer, a file read) but
  * did not wait for: the mark of a forgotten await. A connector with nothing to do leaves none, and
  * a synchronous update() (no promise, no generator) has nothing it could still be waiting for.
+ * An async update() that emitted nothing is not warned about when it waited on the event loop (a
+ * forgotten await settles before the loop turns) and left only what an awaited request leaves.
  */
-export function forgottenAwait(before: Map<string, number>, returned: unknown, operations: number): string | undefined {
-  if (!startedSince(before)) return undefined;
+export function forgottenAwait(watch: UpdateWatch, returned: unknown, operations: number): string | undefined {
+  const turned = watch.turned();
+  const started = startedSince(watch.before);
+  if (started.length === 0) return undefined;
   if (operations === 0) {
+    if (isAsyncResult(returned) && turned && started.every((kind) => AFTER_A_REQUEST.has(kind))) return undefined;
     return "update() finished without a single operation or checkpoint. If it calls an async function, await it (`await syncUsers(state)`, not `syncUsers(state)`): without await the sync ends before that function emits anything. If the source had nothing new, end update() with op.checkpoint(state).";
   }
   if (!isAsyncResult(returned)) {
@@ -195,9 +227,9 @@ export function forgottenAwait(before: Map<string, number>, returned: unknown, o
   return undefined;
 }
 
-function startedSince(before: Map<string, number>): boolean {
-  for (const [kind, n] of activeResources()) if (n > (before.get(kind) ?? 0)) return true;
-  return false;
+/** The kinds of resource there are more of now than in `before`. */
+function startedSince(before: Map<string, number>): string[] {
+  return [...activeResources()].filter(([kind, n]) => n > (before.get(kind) ?? 0)).map(([kind]) => kind);
 }
 
 /** A promise or a generator: what an update() that waits for its work returns. */

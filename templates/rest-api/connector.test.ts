@@ -27,7 +27,7 @@ describe("rest-api connector", () => {
   });
   afterAll(() => server.close());
 
-  it("pages through the API, checkpointing the compound cursor of each page's last user, and an incremental run syncs nothing again", async () => {
+  it("pages through the API, checkpointing the compound cursor of each page's last user, and an incremental run syncs nothing again, commits no checkpoint and warns of nothing", async () => {
     const configuration = { base_url: server.url, page_size: "4" };
     const first = await runSync(connector, { configuration });
     expect(first.rows("users").map((u) => u.id)).toEqual(ids(users));
@@ -41,6 +41,8 @@ describe("rest-api connector", () => {
     const second = await runSync(connector, { configuration, state: first.state });
     expect(second.counts.upserts).toBe(0);
     expect(second.state).toEqual(first.state);
+    expect(second.checkpoints).toEqual([]);
+    expect(second.warnings).toEqual([]);
     second.close();
   });
 

@@ -46,12 +46,16 @@ export default new Connector({
         resume: state.page,
       });
       let cursor = { updated_at: state.updated_at, id: state.id };
+      let at = state.page;
       for await (const page of pages) {
         for (const user of page.items) {
           op.upsert("users", user);
           cursor = { updated_at: user.updated_at, id: user.id };
         }
+        // A page that brought nothing and moved nothing (a run with nothing new) has no checkpoint to commit.
+        if (page.items.length === 0 && JSON.stringify(page.resume) === JSON.stringify(at)) continue;
         op.checkpoint({ ...cursor, page: page.resume });
+        at = page.resume;
       }
     } finally {
       await fixture?.close();

@@ -106,6 +106,32 @@ ${body}
     }
   });
 
+  it("an async update() that emitted nothing is quiet when it awaited its requests, and warned about when it forgot an await", async () => {
+    const http = await import("node:http");
+    const server = http.createServer((_req, res) => res.end("[]"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = JSON.stringify(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
+      const later = `async function syncUsers() { await new Promise((r) => setTimeout(r, 50)); op.checkpoint({ n: 1 }); }`;
+      const cases: [string, string[]][] = [
+        // A source with nothing new: the request was awaited, and its keep-alive socket stays open.
+        [`export default { async update() { const rows = await (await fetch(${url})).json(); for (const r of rows) op.upsert("u", r); } };`, []],
+        [`${later}\nexport default { async update() { syncUsers(); } };`, [warning]],
+        [`${later}\nexport default { async update() { await (await fetch(${url})).json(); syncUsers(); } };`, [warning]],
+      ];
+      for (const [body, expected] of cases) {
+        const dir = makeProject({ "connector.mjs": `import { op } from "connector-sdk";\n${body}\n` });
+        const r = await debug(dir, "--json");
+        expect(r.exitCode, r.stderr).toBe(0);
+        const warnings = report(r.stdout).warnings;
+        expect(warnings.map((w) => (w.startsWith(warning) ? warning : w)), body).toEqual(expected);
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("ends the same way every time, whenever the work it did not await comes back: 15 runs with page delays from 0 to 42 ms, on SQLite and DuckDB", async () => {
     // Page 1's first row comes before the first await; everything after an await comes once update() has returned,
     // and then fails: its operations are refused, and page 2 throws.
