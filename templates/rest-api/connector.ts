@@ -45,7 +45,10 @@ export default new Connector({
         paginator: { type: "cursor", path: "next_cursor", param: "cursor" },
         resume: state.page,
       });
-      let cursor = { updated_at: state.updated_at, id: state.id };
+      // The listing's query stays as it began until the listing ends, so a resumed page asks
+      // exactly what the interrupted run would have asked; the cursor moves on at the end.
+      const start = { updated_at: state.updated_at, id: state.id };
+      let cursor = start;
       let at = state.page;
       for await (const page of pages) {
         for (const user of page.items) {
@@ -54,7 +57,7 @@ export default new Connector({
         }
         // A page that brought nothing and moved nothing (a run with nothing new) has no checkpoint to commit.
         if (page.items.length === 0 && JSON.stringify(page.resume) === JSON.stringify(at)) continue;
-        op.checkpoint({ ...cursor, page: page.resume });
+        op.checkpoint(page.resume === null ? { ...cursor, page: null } : { ...start, page: page.resume });
         at = page.resume;
       }
     } finally {
