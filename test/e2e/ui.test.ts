@@ -102,6 +102,18 @@ describe("connector ui", () => {
       const cells = (await page.locator("main tr", { has: page.locator(`a[href="/tables/${t.table}"]`) }).locator("td").allInnerTexts()).map((x) => x.trim());
       expect(cells.slice(2, 5)).toEqual([String(t.rows), String(t.rows - t.deleted), String(t.deleted)]);
     }
+    // The last run, from its record: succeeded, its operations per table, its duration and peak memory.
+    expect(await page.locator("main").innerText()).toMatch(/Status\s+succeeded · run 1/);
+    const perTable = await page.locator("#run-tables tbody tr").evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+    expect(perTable.sort()).toEqual([["events", "3", "0", "0", "0"], ["users", "3", "0", "1", "0"]]);
+    expect(await page.locator("#run-memory").innerText()).toMatch(/ RSS, /);
+    await page.goto(`${s.base}/runs`);
+    const run = (await page.locator("main tbody tr").first().locator("td").allInnerTexts()).map((x) => x.trim());
+    expect(run[1]).toBe("succeeded");
+    expect(run[5]).toMatch(/^\d+ ms$|^\d+\.\d s$/);
+    expect(run[6]).toMatch(/ RSS, /);
+    expect(run[7]).toBe("6 upserts, 0 updates, 1 deletes, 0 truncates");
+    await page.goto(`${s.base}/`);
     const users = tables.find((t) => t.table === "users")!;
     await page.click('a[href="/tables/users"]');
     expect(await page.locator("#counts").innerText()).toBe(`${users.rows} rows: ${users.rows - users.deleted} live, ${users.deleted} deleted`);
@@ -261,6 +273,11 @@ export default new Connector({
     const overview = await page.locator("main").innerText();
     expect(overview).toMatch(/Status\s+failed · run 1/);
     expect(overview).toContain("the API answered 500 on page 3");
+    // The run record of files/runs.jsonl: the duration and peak memory connector debug measured.
+    const record = JSON.parse(fs.readFileSync(path.join(dir, "files", "runs.jsonl"), "utf8").trim()) as { durationMs: number };
+    expect(await page.locator("#run-duration").innerText()).toContain("connector debug");
+    expect(await page.locator("#run-memory").innerText()).toMatch(/^\d+(\.\d)? [KMG]B RSS, \d+(\.\d)? [KMG]B heap$/);
+    expect(record.durationMs).toBeGreaterThan(0);
     await page.goto(`${s.base}/runs`);
     const row = page.locator("main tbody tr").first();
     expect(await row.locator(".status-failed").first().innerText()).toBe("failed");
