@@ -48,6 +48,21 @@ describe("run records (files/runs.jsonl)", () => {
     expect(fs.readdirSync(path.join(dir, "files")).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
 
+  it("connector run records each attempt, with the destination it wrote to", async () => {
+    const dir = makeProject({ "connector.ts": CONNECTOR, "configuration.json": JSON.stringify({ api_key: SECRET }) });
+    const first = await cli(["run", "--destination", "sqlite:out/w.db"], { cwd: dir });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const failed = await cli(["run", "--destination", "sqlite:out/w.db", "--retries", "1", "--retry-delay", "1ms"], { cwd: dir });
+    expect(failed.exitCode).toBe(1);
+    const records = readRunRecords(dir);
+    expect(records.map((r) => [r.command, r.status, r.attempt, r.destination.location])).toEqual([
+      ["run", "succeeded", 1, path.join("out", "w.db")],
+      ["run", "failed", 1, path.join("out", "w.db")],
+      ["run", "failed", 2, path.join("out", "w.db")],
+    ]);
+    expect(fs.readFileSync(path.join(dir, "files", RUNS_FILE), "utf8")).not.toContain(SECRET);
+  });
+
   it("keeps only the newest runs, and skips a damaged line", () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, "files"));
