@@ -8,6 +8,7 @@ import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
 import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
 import { chooseDestination, describeWarehouse, destinationFiles } from "../project/destination.js";
+import { projectRelative, recordedDestination, runRecord, saveRunRecord } from "../project/run-records.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
 import { namingOption } from "../normalize/naming.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
@@ -91,7 +92,11 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
     run = new SyncRun(input, debugView(ui, input, header, Boolean(opts.json)), { timeoutMs, release, memoryLimit, early });
     const outcome = await run.outcome;
     const reason = outcome.error ? failureText(outcome.error, follow, outcome.state) : undefined;
-    const crash = outcome.status === "failed" && outcome.error && isCrash(outcome.error) ? reportCrash(p.dir, outcome, reason!) : {};
+    const saved = outcome.status === "failed" && outcome.error && isCrash(outcome.error) ? writeCrashReport(p.dir, crashDetails(outcome, reason!), (value) => secrets().value(value)) : undefined;
+    const crash = saved ? crashReportNotice(saved) : {};
+    const crashReport = saved?.file === undefined ? undefined : projectRelative(p.dir, saved.file);
+    const recorded = saveRunRecord(p.dir, runRecord(outcome, { command: "debug", destination: recordedDestination(p.dir, destination), crashReport }, (value) => secrets().value(value)));
+    if (recorded.warning) ui.warn(recorded.warning);
     finish(ui, outcome, reason, warehouse.location, Boolean(opts.json), Boolean(opts.verbose), crash);
     if (outcome.signalExit) throw new ExitError(outcome.signalExit);
     if (outcome.status === "failed" || outcome.http?.error) throw new ExitError(1);
@@ -161,11 +166,6 @@ function failureText(error: ErrorInfo, follow: FollowUp, state: object): string 
 /** A failure worth a crash report: not one the connector reported with op.error, a stop the user asked for, or a table to load again (its way out is printed). */
 const isCrash = (error: ErrorInfo): boolean =>
   error.name !== "ConnectorError" && error.name !== "Interrupted" && error.reloadTable === undefined;
-
-/** Writes the crash report: in the project, else in the temporary folder, else a warning saying why not. */
-function reportCrash(dir: string, r: Outcome, reason: string): CrashNotice {
-  return crashReportNotice(writeCrashReport(dir, crashDetails(r, reason), (value) => secrets().value(value)));
-}
 
 function finish(ui: Ui, r: Outcome, reason: string | undefined, warehouse: string, json: boolean, verbose: boolean, crash: CrashNotice): void {
   if (json) {

@@ -18,8 +18,9 @@ import type { WorkerInput } from "../host/protocol.js";
 import { readStateFile, type StateObject } from "../state/state.js";
 import { newLiveCounts } from "../sync/live-counts.js";
 import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
+import { projectRelative, recordedDestination, runRecord, saveRunRecord } from "../project/run-records.js";
 import type { ErrorInfo } from "../util/thrown.js";
-import { crashReportNotice, renderFailure, type CrashNotice } from "../ui/format.js";
+import { crashReportNotice, renderFailure } from "../ui/format.js";
 import { runOutput, type RunOutput } from "../ui/run-output.js";
 import { secrets } from "../ui/output.js";
 import { followUp } from "../project/follow-up.js";
@@ -104,12 +105,15 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
       if (outcome.error?.reloadTable !== undefined) reason += `\n${renderReloadAdvice(outcome.error.reloadTable, follow, Object.keys(outcome.state).length === 0)}`;
       // A table that must be loaded again fails the same way at every attempt: it is reported at once.
       if (outcome.status === "succeeded" || outcome.signalExit || attempt === attempts || outcome.error?.reloadTable !== undefined) {
-        const crash = outcome.error && reason && isCrash(outcome.error) ? reportCrash(p.dir, outcome, reason) : undefined;
+        const saved = outcome.error && reason && isCrash(outcome.error) ? writeCrashReport(p.dir, crashDetails(outcome, reason), (value) => secrets().value(value)) : undefined;
+        const crash = saved ? crashReportNotice(saved) : undefined;
+        record(p.dir, outcome, attempt, target, saved?.file, out);
         out.report({ outcome, reason, destination: target.location, name, attempts: attempt, crash });
         if (outcome.signalExit) throw new ExitError(outcome.signalExit);
         if (outcome.status === "failed") throw new ExitError(1);
         return;
       }
+      record(p.dir, outcome, attempt, target, undefined, out);
       const delayMs = Math.min(baseDelay * 2 ** (attempt - 1), MAX_DELAY_MS);
       out.retry({ attempt, attempts, reason: reason ?? "failed", delayMs });
       await waitUnlessStopped(delayMs);
@@ -122,9 +126,13 @@ async function runWith(dir: string | undefined, opts: RunOptions, out: RunOutput
 /** A failure worth a crash report, as for debug: not one the connector reported with op.error, a stop the user asked for, or a table to load again (its way out is printed). */
 const isCrash = (error: ErrorInfo): boolean => error.name !== "ConnectorError" && error.name !== "Interrupted" && error.reloadTable === undefined;
 
-/** Writes the crash report of the run's last attempt: in the project, else in the temporary folder, else a warning saying why not. */
-function reportCrash(dir: string, r: Outcome, reason: string): CrashNotice {
-  return crashReportNotice(writeCrashReport(dir, crashDetails(r, reason), (value) => secrets().value(value)));
+/** Adds the attempt to the project's run records (files/runs.jsonl), for `connector ui`; a folder that cannot take it is a warning. */
+function record(dir: string, outcome: Outcome, attempt: number, target: ReturnType<typeof runDestination>, crashFile: string | undefined, out: RunOutput): void {
+  // A server is named as `connector ui --destination` names it, so the view finds its runs.
+  const destination = destinationFiles(target.spec).length ? recordedDestination(dir, target.spec) : { kind: target.spec.kind, location: target.location };
+  const crashReport = crashFile === undefined ? undefined : projectRelative(dir, crashFile);
+  const saved = saveRunRecord(dir, runRecord(outcome, { command: "run", destination, attempt, crashReport }, (value) => secrets().value(value)));
+  if (saved.warning) out.warning(saved.warning);
 }
 
 function runView(out: RunOutput, state: StateObject, keepsState: boolean): SyncView {

@@ -179,10 +179,10 @@ export class SyncRun {
     this.counted(JSON.parse(record.operations) as Record<string, TableCounts>, state, record);
   }
 
-  private extras(): Pick<Outcome, "schemaChanges" | "inputWarnings" | "checkpoint" | "log" | "memory"> {
+  private extras(): Pick<Outcome, "schemaChanges" | "inputWarnings" | "checkpoint" | "log" | "memory" | "run"> {
     const { live, options } = this;
     const memory = { peakHeapBytes: live[Slot.peakHeap]!, peakRssBytes: live[Slot.peakRss]!, limitBytes: options.memoryLimit };
-    return { schemaChanges: this.schemaChanges, inputWarnings: this.inputWarnings, checkpoint: this.checkpoint, log: this.tail.all, memory };
+    return { schemaChanges: this.schemaChanges, inputWarnings: this.inputWarnings, checkpoint: this.checkpoint, log: this.tail.all, memory, run: this.opened?.run };
   }
 
   /**

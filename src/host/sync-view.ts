@@ -27,6 +27,8 @@ export interface Outcome {
   memory?: MemoryReport;
   /** The last checkpoint this run committed, if any; its state is `state`. */
   checkpoint?: { seq: number; time: string };
+  /** The run number the destination gave this sync, once it was opened. */
+  run?: number;
   /** The run's last log lines, for a crash report. */
   log?: string[];
 }

@@ -22,6 +22,10 @@ export type Headers = Record<string, string | string[]>;
 export interface Interaction {
   /** Which run made the request: the recorded sync, or the incremental re-run from its final state. */
   run: "sync" | "incremental";
+  /** How many checkpoints the run had emitted when the request was made (absent in cassettes recorded before it was kept). Never matched. */
+  afterCheckpoints?: number;
+  /** From the request to the response's headers, in ms (absent in older cassettes). Never matched. */
+  durationMs?: number;
   request: { method: string; url: string; headers: Headers; body?: StoredBody };
   response: { status: number; statusText?: string; headers: Headers; body?: StoredBody };
 }
@@ -36,6 +40,8 @@ export interface CassetteFile {
 /** An exchange in memory, bodies as bytes. */
 export interface Exchange {
   run: Interaction["run"];
+  afterCheckpoints?: number;
+  durationMs?: number;
   request: { method: string; url: string; headers: Headers; body?: Buffer };
   response: { status: number; statusText?: string; headers: Headers; body?: Buffer };
 }
@@ -130,6 +136,7 @@ export function writeCassette(dir: string, exchanges: Exchange[], recordedWith: 
     const n = String(i + 1).padStart(4, "0");
     return {
       run: x.run,
+      ...timing(x),
       request: {
         method: x.request.method,
         url: x.request.url,
@@ -185,10 +192,17 @@ export function readCassette(dir: string): Exchange[] {
     }
     return {
       run: x.run === "incremental" ? "incremental" : "sync",
+      ...timing(x),
       request: { method: x.request.method, url: x.request.url, headers: x.request.headers ?? {}, body: loadBody(x.request.body, dir, where) },
       response: { status: x.response.status, statusText: x.response.statusText, headers: x.response.headers ?? {}, body: loadBody(x.response.body, dir, where) },
     };
   });
+}
+
+/** The optional place and timing of an exchange, kept only when they are whole numbers. */
+export function timing(x: { afterCheckpoints?: unknown; durationMs?: unknown }): Pick<Exchange, "afterCheckpoints" | "durationMs"> {
+  const ok = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 0;
+  return { ...(ok(x.afterCheckpoints) ? { afterCheckpoints: x.afterCheckpoints } : {}), ...(ok(x.durationMs) ? { durationMs: x.durationMs } : {}) };
 }
 
 /** Replaces a folder by another in two renames, so a reader never sees half of each. */

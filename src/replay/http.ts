@@ -9,7 +9,7 @@ import { FetchInterceptor } from "@mswjs/interceptors/fetch";
 import { SyncFailedError } from "../util/errors.js";
 import { activeSync } from "../sdk/active-sync.js";
 import { httpRuntime } from "../sdk/http-hooks.js";
-import type { Exchange, Headers } from "./cassette.js";
+import { timing, type Exchange, type Headers } from "./cassette.js";
 import { Matcher, TRANSPORT_HEADERS, type MatchIgnore, type Shape } from "./match.js";
 import { Redactor } from "./redact.js";
 import { refuseSockets } from "./offline.js";
@@ -135,12 +135,15 @@ export function installHttp(o: HttpOptions): HttpSession {
   const httpInterceptor = new ClientRequestInterceptor();
   const exchanges: (Exchange | undefined)[] = [];
   const byId = new Map<string, number>();
+  const startedAt = new Map<string, number>();
   const pending: Promise<unknown>[] = [];
   const unmatched: UnmatchedRequestError[] = [];
   const matcher = o.mode === "replay" ? new Matcher(o.exchanges, o.ignore, redactor) : o.serve?.length ? new Matcher(o.serve, {}, redactor) : undefined;
 
   const listen = (interceptor: FetchInterceptor | ClientRequestInterceptor, viaFetch: boolean): void => {
     interceptor.on("request", async ({ request, requestId, controller }) => {
+      const started = performance.now();
+      const afterCheckpoints = activeSync()?.checkpoints?.();
       const raw = {
         method: request.method,
         url: request.url,
@@ -162,12 +165,14 @@ export function installHttp(o: HttpOptions): HttpSession {
         return;
       }
       byId.set(requestId, exchanges.length);
-      exchanges.push({ run: o.run ?? "sync", request: raw, response: { status: 0, headers: {} } });
+      startedAt.set(requestId, started);
+      exchanges.push({ run: o.run ?? "sync", ...(afterCheckpoints === undefined ? {} : { afterCheckpoints }), request: raw, response: { status: 0, headers: {} } });
     });
     if (o.mode === "record") {
       interceptor.on("response", ({ response, isMockedResponse, requestId }) => {
         const at = byId.get(requestId);
         if (isMockedResponse || at === undefined) return;
+        const durationMs = Math.round(performance.now() - (startedAt.get(requestId) ?? performance.now()));
         let copy: Response;
         try {
           copy = response.clone();
@@ -182,6 +187,7 @@ export function installHttp(o: HttpOptions): HttpSession {
               const drop = decoded ? TRANSFER_HEADERS : new Set([...TRANSFER_HEADERS].filter((h) => h !== "content-encoding"));
               const x = exchanges[at]!;
               x.response = { status: response.status, statusText: response.statusText || undefined, headers: headersOf(response.headers, drop), body: bytes };
+              x.durationMs = durationMs;
             },
             () => {
               // The connector gave up on the body half-way: there is nothing whole to replay.
@@ -235,5 +241,5 @@ export function installHttp(o: HttpOptions): HttpSession {
 /** The exchanges as they will be written: credentials and secret configuration values replaced by [REDACTED]. `secrets` should include the responses' credentials (responseCredentials). */
 export function redactExchanges(exchanges: Exchange[], secrets: string[]): Exchange[] {
   const r = new Redactor(secrets);
-  return exchanges.map((x) => ({ run: x.run, request: r.request(x.request), response: r.response(x.response) }));
+  return exchanges.map((x) => ({ run: x.run, ...timing(x), request: r.request(x.request), response: r.response(x.response) }));
 }

@@ -37,6 +37,8 @@ export interface ActiveSync {
   http?: HttpCounts;
   /** Sealed secrets (rotated refresh tokens): kept at once in the side store, committed with the next checkpoint. */
   secrets?: SecretStore;
+  /** How many checkpoints this sync has emitted so far: a recorded HTTP exchange notes it. */
+  checkpoints?: () => number;
 }
 
 interface Registry {

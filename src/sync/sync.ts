@@ -127,7 +127,7 @@ export class Sync implements OperationTarget {
 
   async run(): Promise<SyncResult> {
     this.startedAt = Date.now();
-    const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e), http: this.http };
+    const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e), http: this.http, checkpoints: () => this.tally.counts.checkpoints };
     // A destination that cannot be opened (someone else's file, a locked database) is a usage error, not a failed sync.
     const stored = this.o.opened ?? this.dest.open();
     active.secrets = this.sealed = new CheckpointSecrets(httpRuntime().store, { ...stored.secrets });

@@ -5,9 +5,9 @@ import type { JsonValue } from "../state/state.js";
 import { parseJsonExact } from "../util/exact.js";
 import { NotFound } from "./errors.js";
 import { fmt, html, json, notice, table, type Html } from "./html.js";
-import { crashBlock, describeDestination, opsLine, runStatus } from "./pages.js";
+import { describeDestination, errorCell, opsLine, peakMemory, runStatus } from "./pages.js";
 import { addOps, collectRuns, span, type OpCounts } from "./runs.js";
-import { crashReports, withReader, type ProjectSource } from "./source.js";
+import { crashReports, runRecords, withReader, type ProjectSource } from "./source.js";
 
 /** Checkpoints a timeline page shows. */
 export const TIMELINE_PAGE = 200;
@@ -103,13 +103,14 @@ function diffTable(changes: StateChange[], command: string | undefined): Html {
 
 export async function runsPage(s: ProjectSource): Promise<Html> {
   const crashes = crashReports(s);
-  const read = await withReader(s, async (reader) => collectRuns(reader.eachCheckpoint(), crashes));
-  const runs = read.ok ? read.value : await collectRuns([], crashes);
+  const records = runRecords(s);
+  const read = await withReader(s, async (reader) => collectRuns(reader.eachCheckpoint(), crashes, records));
+  const runs = read.ok ? read.value : await collectRuns([], crashes, records);
   return html`<h1>Runs</h1>
 ${read.ok ? "" : notice("warn", html`The warehouse cannot be read now: ${read.reason} Only the crash reports are listed.`)}
 ${runs.length === 0 ? html`<p class="muted">No runs yet.</p>` : table(
-  ["Run", "Status", "Checkpoints", "From", "To", "Duration", "Operations", "Error"],
-  runs.map((r) => [r.run ?? "—", runStatus(r), r.checkpoints ? html`<a href="/checkpoints/${r.firstSeq}">${r.firstSeq}</a>–<a href="/checkpoints/${r.lastSeq}">${r.lastSeq}</a>` : "none", r.start, r.end, span(r), opsLine(r), r.crash ? crashBlock(r) : ""]),
+  ["Run", "Status", "Checkpoints", "From", "To", "Duration", "Peak memory", "Operations", "Error"],
+  runs.map((r) => [r.run ?? "—", runStatus(r), r.checkpoints ? html`<a href="/checkpoints/${r.firstSeq}">${r.firstSeq}</a>–<a href="/checkpoints/${r.lastSeq}">${r.lastSeq}</a>` : "none", r.start, r.end, span(r), peakMemory(r), opsLine(r), errorCell(r)]),
   { numeric: [0] },
 )}`;
 }

@@ -42,11 +42,30 @@ function cassette(s: ProjectSource, name: string): Html {
     ["the incremental re-run from its final state", exchanges.filter((x) => x.run === "incremental")],
   ];
   return html`<h2 id="cassette-${name}">fixtures/${name} <span class="muted">(${fmt(exchanges.length)} exchanges)</span></h2>
-${groups.filter(([, xs]) => xs.length).map(([label, xs]) => html`<h3>During ${label}</h3>${table(
-    ["#", "Method", "URL", "Status", "Exchange"],
-    xs.map((x, i) => [i + 1, x.request.method, x.request.url, `${x.response.status}${x.response.statusText ? ` ${x.response.statusText}` : ""}`, exchange(x)]),
-    { numeric: [0] },
-  )}`)}`;
+${groups.filter(([, xs]) => xs.length).map(([label, xs]) => html`<h3>During ${label}</h3>${byCheckpoint(xs).map(([heading, part]) => html`${heading === undefined ? "" : html`<h4 class="checkpoint-group">${heading}</h4>`}${table(
+    ["#", "Method", "URL", "Status", "Time", "Exchange"],
+    part.map(({ x, n }) => [n, x.request.method, x.request.url, `${x.response.status}${x.response.statusText ? ` ${x.response.statusText}` : ""}`, x.durationMs === undefined ? "—" : `${fmt(x.durationMs)} ms`, exchange(x)]),
+    { numeric: [0, 4] },
+  )}`)}`)}`;
+}
+
+/**
+ * A run's exchanges split by the checkpoint they preceded, in order; one untitled group for a
+ * cassette recorded before exchanges kept their place (afterCheckpoints absent).
+ */
+function byCheckpoint(xs: Exchange[]): [string | undefined, { x: Exchange; n: number }[]][] {
+  if (xs.every((x) => x.afterCheckpoints === undefined)) return [[undefined, xs.map((x, i) => ({ x, n: i + 1 }))]];
+  const groups: [string | undefined, { x: Exchange; n: number }[]][] = [];
+  let current: number | undefined | null = null;
+  xs.forEach((x, i) => {
+    if (x.afterCheckpoints !== current || groups.length === 0) {
+      current = x.afterCheckpoints;
+      const k = x.afterCheckpoints;
+      groups.push([k === undefined ? "Place not recorded" : k === 0 ? "Before checkpoint 1 of the run" : `After checkpoint ${k}, before checkpoint ${k + 1} (if any)`, []]);
+    }
+    groups[groups.length - 1]![1].push({ x, n: i + 1 });
+  });
+  return groups;
 }
 
 function exchange(x: Exchange): Html {

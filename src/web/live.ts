@@ -8,6 +8,7 @@ import path from "node:path";
 import type http from "node:http";
 import { CRASH_DIR } from "../project/crash-reports.js";
 import { destinationFiles } from "../project/destination.js";
+import { runsFile } from "../project/run-records.js";
 import { withReader, type ProjectSource } from "./source.js";
 
 const EVERY_MS = 500;
@@ -66,7 +67,7 @@ export class Live {
 
   private async signature(): Promise<string> {
     const s = this.source;
-    const files = [s.stateFile, path.join(s.project.dir, CRASH_DIR)];
+    const files = [s.stateFile, path.join(s.project.dir, CRASH_DIR), runsFile(s.project.dir)];
     let db = "";
     // A warehouse in files changes them; a server is asked for its last checkpoint.
     const own = destinationFiles(s.spec);

@@ -4,7 +4,8 @@ import type { TableSummary } from "../destinations/reader.js";
 import { destinationOf } from "../destinations/registry.js";
 import { fmt, html, json, notice, raw, table, type Html } from "./html.js";
 import { collectRuns, span, totals, type RunSummary } from "./runs.js";
-import { crashReports, readState, withReader, type ProjectSource } from "./source.js";
+import { crashReports, readState, runRecords, withReader, type ProjectSource } from "./source.js";
+import { formatSize } from "../util/size.js";
 import { BadRequest, NotFound } from "./errors.js";
 import { parseJsonExact } from "../util/exact.js";
 
@@ -17,19 +18,21 @@ export function describeDestination(s: ProjectSource): string {
 }
 
 export function runStatus(r: RunSummary): Html {
+  if (r.record) return r.record.status === "failed" ? html`<span class="status-failed">failed</span>` : html`<span class="status-ok">succeeded</span>`;
   return r.crash ? html`<span class="status-failed">failed</span>` : html`<span class="status-ok">committed</span>`;
 }
 
 export function opsLine(r: RunSummary): string {
-  const t = totals(r.byTable);
+  const t = r.record ? r.record.counts : totals(r.byTable);
   return `${fmt(t.upserts)} upserts, ${fmt(t.updates)} updates, ${fmt(t.deletes)} deletes, ${fmt(t.truncates)} truncates`;
 }
 
 export async function overview(s: ProjectSource): Promise<Html> {
   const crashes = crashReports(s);
-  const read = await withReader(s, async (reader) => ({ tables: await reader.tables(), runs: await collectRuns(reader.eachCheckpoint(), crashes) }));
+  const records = runRecords(s);
+  const read = await withReader(s, async (reader) => ({ tables: await reader.tables(), runs: await collectRuns(reader.eachCheckpoint(), crashes, records) }));
   const state = await readState(s);
-  const runs = read.ok ? read.value.runs : await collectRuns([], crashes);
+  const runs = read.ok ? read.value.runs : await collectRuns([], crashes, records);
   const last = runs[0];
   return html`<h1>Overview</h1>
 <dl><dt>Connector</dt><dd><code>${path.relative(s.project.dir, s.connectorFile)}</code> in <code>${s.project.dir}</code></dd>
@@ -46,11 +49,29 @@ ${state.ok ? (state.value === undefined ? html`<p class="muted">No state yet: th
 function lastRun(r: RunSummary): Html {
   return html`<dl><dt>Status</dt><dd>${runStatus(r)}${r.run !== undefined ? html` · run ${r.run}` : ""}</dd>
 <dt>Checkpoints</dt><dd>${r.checkpoints ? html`${fmt(r.checkpoints)} (<a href="/checkpoints/${r.firstSeq}">${r.firstSeq}</a> to <a href="/checkpoints/${r.lastSeq}">${r.lastSeq}</a>)` : "none committed"}</dd>
-<dt>Operations</dt><dd>${opsLine(r)}</dd>
+<dt>Operations</dt><dd>${opsLine(r)}${r.record ? byTable(r.record) : ""}</dd>
 <dt>Time</dt><dd>${r.start}${r.end !== r.start ? ` to ${r.end}` : ""}</dd>
-<dt>Duration</dt><dd>${span(r)} <span class="muted">(first to last checkpoint)</span></dd>
-<dt>Peak memory</dt><dd class="muted">not recorded by the run (see the summary printed by connector debug)</dd>
-${r.crash ? html`<dt>Error</dt><dd>${crashBlock(r)}</dd>` : ""}</dl>`;
+<dt>Duration</dt><dd id="run-duration">${span(r)}${r.record ? html` <span class="muted">(connector ${r.record.command}${r.record.attempt ? `, attempt ${r.record.attempt}` : ""})</span>` : html` <span class="muted">(first to last checkpoint)</span>`}</dd>
+<dt>Peak memory</dt><dd id="run-memory">${peakMemory(r)}</dd>
+${r.crash || r.record?.error ? html`<dt>Error</dt><dd>${errorCell(r)}</dd>` : ""}</dl>`;
+}
+
+export function peakMemory(r: RunSummary): Html | string {
+  const rec = r.record;
+  if (rec?.peakRssBytes === undefined) return html`<span class="muted">not recorded (the run has no record in files/runs.jsonl)</span>`;
+  return `${formatSize(rec.peakRssBytes)} RSS${rec.peakHeapBytes ? `, ${formatSize(rec.peakHeapBytes)} heap` : ""}`;
+}
+
+export function errorCell(r: RunSummary): Html | string {
+  if (r.crash) return crashBlock(r);
+  const e = r.record?.error;
+  return e ? html`<span class="status-failed">${e.name}: ${e.message}</span>` : "";
+}
+
+function byTable(rec: NonNullable<RunSummary["record"]>): Html {
+  const rows = Object.entries(rec.byTable).map(([t, c]) => [t, fmt(c.upserts), fmt(c.updates), fmt(c.deletes), fmt(c.truncates)]);
+  if (rows.length === 0) return html``;
+  return html`${table(["Table", "Upserts", "Updates", "Deletes", "Truncates"], rows, { numeric: [1, 2, 3, 4], id: "run-tables" })}${rec.moreTables ? html`<p class="muted">and ${fmt(rec.moreTables)} more tables</p>` : ""}`;
 }
 
 export function crashBlock(r: RunSummary): Html {

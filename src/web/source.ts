@@ -5,7 +5,8 @@ import { openReader, type DestinationSpec } from "../destinations/open.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import { readConfigurationFile } from "../project/configuration.js";
 import { CRASH_DIR } from "../project/crash-reports.js";
-import { projectWarehouse } from "../project/destination.js";
+import { destinationFiles, projectWarehouse } from "../project/destination.js";
+import { readRunRecords, type RunRecord } from "../project/run-records.js";
 import { configurationFile, findConnectorFile, type Project } from "../project/project.js";
 import { connectorState, type ConnectorState } from "../project/state-store.js";
 import { destinationOf } from "../destinations/registry.js";
@@ -114,4 +115,13 @@ export function crashReports(source: ProjectSource): CrashReport[] {
     }
   }
   return out;
+}
+
+/** The run records (files/runs.jsonl) of the destination this view shows, oldest first. */
+export function runRecords(source: ProjectSource): RunRecord[] {
+  const { spec, project } = source;
+  const file = destinationFiles(spec)[0];
+  const mine = (r: RunRecord): boolean =>
+    r.destination?.kind === spec.kind && (file === undefined ? r.destination.location === source.location : path.resolve(project.dir, r.destination.location) === path.resolve(file));
+  return readRunRecords(project.dir).filter(mine);
 }

@@ -45,7 +45,7 @@ const files = (dir: string): string[] =>
 
 /** The project is exactly at checkpoint 1: state, rows, the checkpoint log, a clean warehouse, no lock. */
 function atFirstCheckpoint(dir: string): void {
-  expect(files(dir)).toEqual(["state.json", "warehouse.db"]);
+  expect(files(dir)).toEqual(["runs.jsonl", "state.json", "warehouse.db"]);
   expect(readState(dir)).toEqual({ n: 1 });
   expect(query(dir, "SELECT id FROM t")).toEqual([{ id: 1 }]);
   expect(query(dir, "SELECT max(seq) AS seq FROM _connector_checkpoints")).toEqual([{ seq: 1 }]);

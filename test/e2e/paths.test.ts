@@ -212,7 +212,7 @@ describe.skipIf(!mountsRun("test/e2e/paths.test.ts"))("read-only folders and ful
     const files = path.join(dir, "files");
     const unmount = readOnly(files);
     try {
-      expect(listing(files)).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "state.json", "warehouse.db"]);
+      expect(listing(files)).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "runs.jsonl", "state.json", "warehouse.db"]);
       const inspect = await cli(["inspect", "--json"], { cwd: dir });
       expect(inspect.exitCode, inspect.stderr).toBe(0);
       expect(JSON.parse(inspect.stdout).tables.map((t: { table: string; rows: number }) => [t.table, t.rows])).toEqual([["t", 3]]);
@@ -224,7 +224,7 @@ describe.skipIf(!mountsRun("test/e2e/paths.test.ts"))("read-only folders and ful
       const diff = await cli(["state", "diff", "1"], { cwd: dir });
       expect(diff.exitCode, diff.stderr).toBe(0);
       expect(diff.stdout).toContain("~ n: 1 → 3");
-      expect(listing(files)).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "state.json", "warehouse.db"]);
+      expect(listing(files)).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "runs.jsonl", "state.json", "warehouse.db"]);
     } finally {
       unmount();
     }

@@ -31,7 +31,7 @@ describe("connector reset", () => {
     expect(r.stderr).toContain("Deleted files/state.json");
     expect(r.stderr).toContain("Deleted files/warehouse.db-wal");
     expect(r.stderr).toContain("Not present, nothing to delete: files/warehouse.db-shm");
-    expect(fs.readdirSync(path.join(dir, "files")).sort()).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "notes.txt"]); // the locks stay: see README, The project lock
+    expect(fs.readdirSync(path.join(dir, "files")).sort()).toEqual([".connector.lock.db", ".warehouse.db.lock.db", "notes.txt", "runs.jsonl"]); // the run records and the locks stay: see README, The project lock
     expect(exists(dir, "connector.ts")).toBe(true);
   });
 

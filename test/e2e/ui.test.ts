@@ -102,6 +102,18 @@ describe("connector ui", () => {
       const cells = (await page.locator("main tr", { has: page.locator(`a[href="/tables/${t.table}"]`) }).locator("td").allInnerTexts()).map((x) => x.trim());
       expect(cells.slice(2, 5)).toEqual([String(t.rows), String(t.rows - t.deleted), String(t.deleted)]);
     }
+    // The last run, from its record: succeeded, its operations per table, its duration and peak memory.
+    expect(await page.locator("main").innerText()).toMatch(/Status\s+succeeded · run 1/);
+    const perTable = await page.locator("#run-tables tbody tr").evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+    expect(perTable.sort()).toEqual([["events", "3", "0", "0", "0"], ["users", "3", "0", "1", "0"]]);
+    expect(await page.locator("#run-memory").innerText()).toMatch(/ RSS, /);
+    await page.goto(`${s.base}/runs`);
+    const run = (await page.locator("main tbody tr").first().locator("td").allInnerTexts()).map((x) => x.trim());
+    expect(run[1]).toBe("succeeded");
+    expect(run[5]).toMatch(/^\d+ ms$|^\d+\.\d s$/);
+    expect(run[6]).toMatch(/ RSS, /);
+    expect(run[7]).toBe("6 upserts, 0 updates, 1 deletes, 0 truncates");
+    await page.goto(`${s.base}/`);
     const users = tables.find((t) => t.table === "users")!;
     await page.click('a[href="/tables/users"]');
     expect(await page.locator("#counts").innerText()).toBe(`${users.rows} rows: ${users.rows - users.deleted} live, ${users.deleted} deleted`);
@@ -175,6 +187,60 @@ export default new Connector({
       expect(await r.text(), p).not.toContain(secret);
     }
     expect(bodies.length).toBeGreaterThan(0);
+  });
+
+  it("http: a recorded run's exchanges are grouped by the checkpoint they preceded, with their time; the cassette still replays, and so does one without those fields", async () => {
+    const api = http.createServer((req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: req.url })));
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+      const dir = makeProject({
+        "connector.ts": `import { Connector, op } from "connector-sdk";
+const get = async (p: string) => (await (await fetch("${base}" + p)).json()) as { path: string };
+export default new Connector({
+  schema: () => [{ table: "pages", primary_key: ["path"] }],
+  async update() {
+    op.upsert("pages", await get("/a"));
+    op.checkpoint({ step: 1 });
+    op.upsert("pages", await get("/b"));
+    op.upsert("pages", await get("/c"));
+    op.checkpoint({ step: 2 });
+    op.upsert("pages", await get("/d"));
+  },
+});
+`,
+      });
+      const rec = await cli(["debug", "--record"], { cwd: dir });
+      expect(rec.exitCode, rec.stderr).toBe(0);
+      const file = path.join(dir, "fixtures", "default", "cassette.json");
+      const cassette = JSON.parse(fs.readFileSync(file, "utf8")) as { interactions: { run: string; afterCheckpoints?: number; durationMs?: number; request: { url: string } }[] };
+      const synced = cassette.interactions.filter((x) => x.run === "sync");
+      expect(synced.map((x) => [new URL(x.request.url).pathname, x.afterCheckpoints])).toEqual([["/a", 0], ["/b", 1], ["/c", 1], ["/d", 2]]);
+      for (const x of synced) expect(typeof x.durationMs).toBe("number");
+      const s = await ui(dir);
+      const page = await signedIn(s);
+      await page.goto(`${s.base}/http`);
+      expect(await page.locator("h4.checkpoint-group").allInnerTexts()).toEqual(["Before checkpoint 1 of the run", "After checkpoint 1, before checkpoint 2 (if any)", "After checkpoint 2, before checkpoint 3 (if any)"]);
+      const groupRows = await page.locator("h4.checkpoint-group + table").evaluateAll((ts) => ts.map((t) => t.querySelectorAll(":scope > tbody > tr").length));
+      expect(groupRows).toEqual([1, 2, 1]);
+      expect((await page.locator("main tbody tr").first().locator("td").allInnerTexts())[4]).toMatch(/^\d+ ms$/);
+      await api.close();
+      // The recorded cassette replays offline; so does the same cassette in the older format, without the new fields.
+      expect((await cli(["debug", "--replay"], { cwd: dir })).exitCode).toBe(0);
+      for (const x of cassette.interactions) {
+        delete x.afterCheckpoints;
+        delete x.durationMs;
+      }
+      fs.writeFileSync(file, JSON.stringify(cassette));
+      const old = await cli(["test"], { cwd: dir });
+      expect(old.exitCode, old.stdout + old.stderr).toBe(0);
+      await page.goto(`${s.base}/http`);
+      expect(await page.locator("h4.checkpoint-group").count()).toBe(0);
+      expect(await page.locator("main tr:has(details)").count()).toBe(4);
+    } finally {
+      api.closeAllConnections();
+      api.close();
+    }
   });
 
   it("access: no token gives 401, a foreign Host header 403", async () => {
@@ -261,6 +327,11 @@ export default new Connector({
     const overview = await page.locator("main").innerText();
     expect(overview).toMatch(/Status\s+failed · run 1/);
     expect(overview).toContain("the API answered 500 on page 3");
+    // The run record of files/runs.jsonl: the duration and peak memory connector debug measured.
+    const record = JSON.parse(fs.readFileSync(path.join(dir, "files", "runs.jsonl"), "utf8").trim()) as { durationMs: number };
+    expect(await page.locator("#run-duration").innerText()).toContain("connector debug");
+    expect(await page.locator("#run-memory").innerText()).toMatch(/^\d+(\.\d)? [KMG]B RSS, \d+(\.\d)? [KMG]B heap$/);
+    expect(record.durationMs).toBeGreaterThan(0);
     await page.goto(`${s.base}/runs`);
     const row = page.locator("main tbody tr").first();
     expect(await row.locator(".status-failed").first().innerText()).toBe("failed");
