@@ -14,7 +14,6 @@ import { FileStateStore, type StateStore } from "../state/store.js";
 import { prepareInputs, type InputSources, type PreparedInputs } from "./inputs.js";
 import { Sync, type SyncEvents, type SyncResult } from "./sync.js";
 import { trapped } from "./traps.js";
-import { watchThrowSites } from "./throw-sites.js";
 import { emptyCounts } from "./counts.js";
 import { UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
@@ -58,7 +57,6 @@ export interface SyncOutcome extends SyncResult {
 /** Validates the inputs (a UsageError when they are unusable), then runs the sync; a failed sync resolves with status "failed". */
 export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
   let closeAtEnd = !req.keepOpen;
-  const unwatch = watchThrowSites();
   try {
     // A destination that keeps the state is opened first, for the state to start from. One that cannot be
     // used as given (its lock held, bad credentials) is a usage error; one that cannot be reached, a failed sync.
@@ -101,7 +99,6 @@ export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
     const result = await trapped(sync, () => sync.run(), { timeoutMs: req.timeoutMs, shared: req.shared });
     return { ...result, previousState: inputs.stored, warnings: [...inputs.warnings, ...result.warnings], inputWarnings: inputs.warnings.length };
   } finally {
-    unwatch();
     if (closeAtEnd) req.destination.close();
   }
 }

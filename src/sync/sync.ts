@@ -20,7 +20,7 @@ import { OPS_WITHOUT_CHECKPOINT } from "../state/lints.js";
 import { copyState, type StateObject } from "../state/state.js";
 import type { StateStore } from "../state/store.js";
 import { OperationError } from "../util/errors.js";
-import { toError } from "../util/thrown.js";
+import { placeThrown, toError } from "./throw-sites.js";
 import type { Counts, TableCounts } from "./counts.js";
 import { Tally } from "./tally.js";
 import { SyncedClock } from "./synced-clock.js";
@@ -168,7 +168,7 @@ export class Sync implements OperationTarget {
       this.warnings.report();
       return this.result("succeeded");
     } catch (e) {
-      const error = this.sink.failed ?? toError(e);
+      const error = this.sink.failed ?? toError(placeThrown(this.o.definition.update, e));
       try {
         this.dest.rollback();
       } catch {

@@ -1,78 +1,32 @@
 /**
  * Where a non-Error value was thrown. `throw "API returned garbage"` carries no stack, so the
- * failure could name no file or line. While a sync runs, the inspector pauses on each throw
- * (in this thread only), notes the place of any value that is not an Error, and resumes at once;
- * toError() then names that place. An Error thrown is left alone: it has its own stack.
+ * failure could name no file or line. It is looked up once the sync has failed: in the file that
+ * defines update(), the one `throw` of that literal (or, for any value, the file's one `throw`
+ * that is not `throw new …`). toError() then names that place. Watching every throw through the
+ * inspector while the sync runs would find more, but a worker with the Debugger enabled takes the
+ * whole process down when it runs out of memory (--memory-limit), crash report and all.
  */
-import { Session } from "node:inspector";
-import { fileURLToPath } from "node:url";
-import { noteThrowSite } from "../util/thrown.js";
+import fs from "node:fs";
+import { isError, noteThrowSite, toError } from "../util/thrown.js";
+import { functionPlace } from "./schema-locations.js";
 
-interface Paused {
-  params: {
-    reason: string;
-    data?: { type?: string; subtype?: string; className?: string; value?: unknown; objectId?: string; unserializableValue?: string };
-    callFrames: { functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }[];
-  };
-}
+export { toError };
 
-let watchers = 0;
-let session: Session | undefined;
-
-/** Starts watching (nested calls share one session); the returned function stops. */
-export function watchThrowSites(): () => void {
-  if (watchers++ === 0) session = start();
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (--watchers === 0) {
-      try {
-        session?.disconnect();
-      } catch {
-        // already gone
-      }
-      session = undefined;
-    }
-  };
-}
-
-function start(): Session | undefined {
-  const s = new Session();
-  const scripts = new Map<string, string>();
+/** Notes where update() threw `value`, when its file says so unambiguously; returns the value. */
+export function placeThrown(update: unknown, value: unknown): unknown {
+  if (isError(value)) return value;
+  const fn = functionPlace(update);
+  if (!fn) return value;
+  let lines: string[];
   try {
-    s.connect();
+    lines = fs.readFileSync(fn.file, "utf8").split("\n");
   } catch {
-    return undefined; // another debugger holds this thread
+    return value;
   }
-  s.on("Debugger.scriptParsed", (m: { params: { scriptId: string; url: string } }) => {
-    if (m.params.url) scripts.set(m.params.scriptId, m.params.url);
-  });
-  s.on("Debugger.paused", (m: Paused) => {
-    try {
-      const { reason, data, callFrames } = m.params;
-      const frame = callFrames[0];
-      if ((reason === "exception" || reason === "promiseRejection") && frame && data && data.subtype !== "error") {
-        const url = scripts.get(frame.location.scriptId);
-        if (url && !url.startsWith("node:")) {
-          const file = url.startsWith("file:") ? fileURLToPath(url) : url;
-          const place = `${frame.functionName || "<anonymous>"} (${file}:${frame.location.lineNumber + 1})`;
-          if (data.objectId) {
-            s.post("Runtime.callFunctionOn", {
-              objectId: data.objectId,
-              functionDeclaration: `function (place) { globalThis[Symbol.for("connector-sdk.throw-site")]?.(this, place); }`,
-              arguments: [{ value: place }],
-            });
-          } else if (data.unserializableValue === undefined) {
-            noteThrowSite(data.type === "undefined" ? undefined : data.value, place);
-          }
-        }
-      }
-    } finally {
-      s.post("Debugger.resume");
-    }
-  });
-  s.post("Debugger.enable");
-  s.post("Debugger.setPauseOnExceptions", { state: "all" });
-  return s;
+  const throws = lines.flatMap((line, i) => (/\bthrow\b(?!\s+new\b)/.test(line) && !/^\s*(\/\/|\*)/.test(line) ? [i + 1] : []));
+  const forms = typeof value === "string" ? [JSON.stringify(value), `'${value}'`, `\`${value}\``] : [];
+  const literal = throws.filter((n) => forms.some((f) => lines[n - 1]!.includes(f)));
+  const line = literal.length === 1 ? literal[0] : throws.length === 1 ? throws[0] : undefined;
+  if (line !== undefined) noteThrowSite(value, `update (${fn.file}:${line})`);
+  return value;
 }

@@ -49,15 +49,13 @@ export function toError(value: unknown, what = "the connector threw a non-Error 
   return error;
 }
 
-/** Where non-Error values were thrown, as sync/throw-sites.ts saw them: objects by identity, the last primitive by value. */
+/** Where non-Error values were thrown, as sync/throw-sites.ts found them: objects by identity, the last primitive by value. */
 const objectSites = new WeakMap<object, string>();
 let lastPrimitive: { value: unknown; place: string } | undefined;
-(globalThis as Record<symbol, unknown>)[Symbol.for("connector-sdk.throw-site")] = (value: object, place: string): void => {
-  objectSites.set(value, place);
-};
 
 export function noteThrowSite(value: unknown, place: string): void {
-  lastPrimitive = { value, place };
+  if ((typeof value === "object" && value !== null) || typeof value === "function") objectSites.set(value, place);
+  else lastPrimitive = { value, place };
 }
 
 function throwSite(value: unknown): string | undefined {

@@ -1301,7 +1301,7 @@ const RENDERED_BY_CLI = new Set([
   "update-emits-nothing",
   "update-returned-before-its-work",
   "op-truncate-too-many",
-  "update-throws-string", // the place of a thrown non-Error comes from the sync worker's inspector (sync/throw-sites.ts)
+  "update-throws-string", // the place of a thrown non-Error: the in-process run reads its stack differently
 ]);
 const inProcess = (c: Case): boolean =>
   ENGINE.test(c.id) && !RENDERED_BY_CLI.has(c.id) && (c.code === 0 || c.code === 1) && !c.env && !c.interrupts && !c.args?.some((a, i) => a.startsWith("-") && !(a === "--naming" && c.args?.[i + 1]));
