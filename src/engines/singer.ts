@@ -13,9 +13,9 @@ import { formSecrets } from "../setup/form.js";
 import type { StateObject } from "../state/state.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { describe, isPlainObject } from "../util/describe.js";
-import { UsageError } from "../util/errors.js";
+import { InterruptedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
-import { exitCodeOf, failureText, trapUncaught } from "./failure.js";
+import { exitCodeOf, failureText, trapSignals, trapUncaught } from "./failure.js";
 import { streamSchema, type StreamShape } from "./json-schema.js";
 import { MessageOut, writeStderr } from "./message-out.js";
 import { asConnectorConfiguration, declaredStreams, loadProject, readConfiguration, readJsonFile, validConfiguration, type EngineProject } from "./project-inputs.js";
@@ -50,6 +50,12 @@ export async function singerTap(dir: string | undefined, opts: SingerOptions): P
       out.end();
       process.exit(1);
     }
+  });
+  // SIGTERM (Meltano cancelling a run) or Ctrl-C fails the sync in progress; between syncs it ends the tap.
+  trapSignals((e) => {
+    log("CRITICAL", failureText(e));
+    if (!ended) out.end();
+    process.exit(exitCodeOf(e));
   });
   try {
     if (opts.format !== undefined && !opts.about) throw new UsageError("--format goes with --about.");
@@ -98,7 +104,7 @@ async function sync(
     return 0;
   }
   log("CRITICAL", failureText(toError(outcome.error)));
-  return 1;
+  return outcome.error instanceof InterruptedError ? exitCodeOf(outcome.error) : 1;
 }
 
 /** A stream as `--discover` lists it, selected, with its key in the metadata. */

@@ -2,7 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, fixtureProject } from "../helpers.js";
+import { spawn } from "node:child_process";
+import { BIN, cli, fixtureProject } from "../helpers.js";
 import { lines, newAjv, type Message } from "../engines/engines.js";
 
 async function tap(args: string[], cwd: string): Promise<{ exitCode: number; messages: Message[]; stdout: string; stderr: string }> {
@@ -93,6 +94,33 @@ describe("Singer battery (engines-shop)", () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toBe("");
     expect(refused.stderr).toMatch(/CRITICAL The state file airbyte\.json cannot be used: it holds a list/);
+  });
+
+  it("SIGTERM (Meltano cancelling a run) mid-sync: a CRITICAL line naming the signal, exit 143, and a re-run from the last STATE gives the rest once", async () => {
+    const dir = fixtureProject("engines-shop");
+    write(dir, "slow.json", { api_key: "sk-live-9f8e7d6c5b4a", every: "2", slow_ms: "50" });
+    const child = spawn("node", [BIN, "singer", "--config", "slow.json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d));
+    // Stopped once the second STATE is out, while update() waits between checkpoints.
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      if (!child.killed && (out.match(/"type":"STATE"/g) ?? []).length >= 2) child.kill("SIGTERM");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(code).toBe(143);
+    expect(err).toMatch(/CRITICAL interrupted by SIGTERM: resume from the last STATE/);
+    expect(err + out).not.toContain("sk-live-9f8e7d6c5b4a");
+    const messages = lines(out);
+    const last = messages.findLastIndex((m) => m.type === "STATE");
+    write(dir, "state.json", messages[last]!.value);
+    const rest = await tap(["--config", "slow.json", "--state", "state.json"], dir);
+    expect(rest.exitCode).toBe(0);
+    const all = await tap(["--config", "slow.json"], dir);
+    // A delete's _sdc_deleted_at is the time it was read: compared as "deleted".
+    const ids = (ms: Message[]) => ms.filter((m) => m.type === "RECORD").map((m) => `${m.stream}:${m.record.id}:${m.record.version}:${m.record._sdc_deleted_at ? "deleted" : "live"}`);
+    expect([...ids(messages.slice(0, last)), ...ids(rest.messages)]).toEqual(ids(all.messages));
   });
 
   it("--about --format json has name, description, version, capabilities and settings with the secret marked", async () => {
