@@ -51,7 +51,7 @@ const cases: Record<string, { table: string; key: string; rows: number; upserts?
     key: "id",
     rows: 10,
     change: (dir) => editJson<Rec[]>(path.join(dir, "fixtures/users.json"), (users) => Object.assign(users.find((u) => u.id === 2)!, { plan: "enterprise", updated_at: "2024-07-01T00:00:00Z" })),
-    after: { upserts: 1, state: (s) => expect(s).toEqual({ updated_at: "2024-07-01T00:00:00Z", id: 2 }) },
+    after: { upserts: 1, state: (s) => expect(s).toEqual({ updated_at: "2024-07-01T00:00:00Z", id: 2, page: null }) },
   },
 };
 
