@@ -6,7 +6,7 @@ import { cli, makeProject, query, startCli, waitFor } from "../helpers.js";
 import { rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
-const pg = usePostgres();
+const pg = usePostgres("http_oauth");
 
 /**
  * OAuth2 with a token endpoint that rotates the refresh token on every call and refuses an old
