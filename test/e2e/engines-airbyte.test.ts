@@ -5,9 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { BIN, cli, fixtureProject, ROOT, tempDir } from "../helpers.js";
-import { invalidMessages, lines, newAjv, records, states, type Message } from "../engines/engines.js";
+import { cli, fixtureProject, ROOT, tempDir } from "../helpers.js";
+import { invalidMessages, lines, newAjv, records, signalAfterStates, states, type Message } from "../engines/engines.js";
 
 async function airbyte(args: string[], cwd: string): Promise<{ exitCode: number; messages: Message[]; stderr: string }> {
   const r = await cli(["airbyte", ...args], { cwd, stripFinalNewline: false });
@@ -197,16 +196,8 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
     const { dir } = shop();
     write(dir, "catalog.json", configured(await discover(dir)));
     write(dir, "slow.json", { api_key: "sk-live-9f8e7d6c5b4a", every: "2", slow_ms: "50" });
-    const child = spawn("node", [BIN, "airbyte", "read", "--config", "slow.json", "--catalog", "catalog.json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d));
     // Stopped once the second STATE is out, while update() waits between checkpoints.
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-      if (!child.killed && (out.match(/"type":"STATE"/g) ?? []).length >= 2) child.kill("SIGTERM");
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    const { code, out, err } = await signalAfterStates(["airbyte", "read", "--config", "slow.json", "--catalog", "catalog.json"], dir, 2);
     expect(code).toBe(143);
     expect(err).toBe("");
     const messages = lines(out);

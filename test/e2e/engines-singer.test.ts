@@ -2,9 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { BIN, cli, fixtureProject } from "../helpers.js";
-import { lines, newAjv, type Message } from "../engines/engines.js";
+import { cli, fixtureProject } from "../helpers.js";
+import { lines, newAjv, signalAfterStates, type Message } from "../engines/engines.js";
 
 async function tap(args: string[], cwd: string): Promise<{ exitCode: number; messages: Message[]; stdout: string; stderr: string }> {
   const r = await cli(["singer", ...args], { cwd, stripFinalNewline: false });
@@ -99,16 +98,8 @@ describe("Singer battery (engines-shop)", () => {
   it("SIGTERM (Meltano cancelling a run) mid-sync: a CRITICAL line naming the signal, exit 143, and a re-run from the last STATE gives the rest once", async () => {
     const dir = fixtureProject("engines-shop");
     write(dir, "slow.json", { api_key: "sk-live-9f8e7d6c5b4a", every: "2", slow_ms: "50" });
-    const child = spawn("node", [BIN, "singer", "--config", "slow.json"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d));
     // Stopped once the second STATE is out, while update() waits between checkpoints.
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-      if (!child.killed && (out.match(/"type":"STATE"/g) ?? []).length >= 2) child.kill("SIGTERM");
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    const { code, out, err } = await signalAfterStates(["singer", "--config", "slow.json"], dir, 2);
     expect(code).toBe(143);
     expect(err).toMatch(/CRITICAL interrupted by SIGTERM: resume from the last STATE/);
     expect(err + out).not.toContain("sk-live-9f8e7d6c5b4a");

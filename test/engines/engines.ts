@@ -1,7 +1,9 @@
 /** Helpers of the engine tests: ajv with the protocol's formats, message parsing, a deduplicating destination in SQLite. */
+import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { Ajv, type ValidateFunction } from "ajv";
 import { AIRBYTE_MESSAGE } from "./airbyte-message-schema.js";
+import { BIN } from "../helpers.js";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // RFC 3339 with an offset, or Airbyte's timestamp_without_timezone (no offset).
@@ -77,4 +79,18 @@ export class DedupDestination {
   close(): void {
     this.db.close();
   }
+}
+
+/** Runs `connector <args>` and sends it `signal` once `states` STATE messages are out (no sleep): its exit code and both streams. */
+export async function signalAfterStates(args: string[], cwd: string, states: number, signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn("node", [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => (err += d));
+  child.stdout.on("data", (d: Buffer) => {
+    out += d;
+    if (!child.killed && (out.match(/"type":"STATE"/g) ?? []).length >= states) child.kill(signal);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  return { code, out, err };
 }
