@@ -27,4 +27,6 @@ export const log = {
   fine: (message: unknown): void => emit("DEBUG", message),
   /** Alias of `error`, for code ported from the Python SDK. */
   severe: (message: unknown, error?: unknown): void => emit("ERROR", message, error),
+  /** Alias of `error`, for code ported from the Python SDK (2.8.2 and later). */
+  critical: (message: unknown, error?: unknown): void => emit("ERROR", message, error),
 };

@@ -216,12 +216,13 @@ describe("connector debug: output", () => {
   });
 
   it("shows log.debug only with --verbose; log lines carry time and level", async () => {
-    const dir = makeProject({ "connector.ts": simple(`log.debug("dbg-line"); log.fine("fine-line"); log.info("info-line"); log.warning("warn-line"); log.severe("severe-line"); op.checkpoint({});`) });
+    const dir = makeProject({ "connector.ts": simple(`log.debug("dbg-line"); log.fine("fine-line"); log.info("info-line"); log.warning("warn-line"); log.severe("severe-line"); log.critical("critical-line"); op.checkpoint({});`) });
     const quiet = await cli(["debug"], { cwd: dir });
     expect(quiet.stderr).not.toContain("dbg-line");
     expect(quiet.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO    info-line$/m);
     expect(quiet.stderr).toMatch(/WARNING warn-line/);
     expect(quiet.stderr).toMatch(/ERROR   severe-line/);
+    expect(quiet.stderr).toMatch(/ERROR   critical-line/);
     const loud = await cli(["debug", "--verbose"], { cwd: dir });
     expect(loud.stderr).toMatch(/DEBUG   dbg-line/);
     expect(loud.stderr).toMatch(/DEBUG   fine-line/);
