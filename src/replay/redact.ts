@@ -9,6 +9,7 @@
  * replay serves those responses redacted, so the requests it makes carry the same [REDACTED].
  */
 import type { Exchange, Headers } from "./cassette.js";
+import { base64Forms } from "../util/redactor.js";
 
 export const REDACTED = "[REDACTED]";
 
@@ -47,6 +48,8 @@ export class Redactor {
       forms.add(new URLSearchParams({ s }).toString().slice(2));
       forms.add(JSON.stringify(s).slice(1, -1));
       forms.add(Buffer.from(s).toString("base64"));
+      // Base64 inside a longer encoded text too (`base64("user:" + secret)` in a header of any name, or echoed in a body).
+      for (const f of base64Forms(s)) forms.add(f);
     }
     // Longest first, so a secret that contains another is replaced whole.
     this.needles = [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);

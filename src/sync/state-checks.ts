@@ -7,11 +7,12 @@ import { StateLints } from "../state/lints.js";
 import { formatBytes, serializeState, StateValueError, STATE_WARN_BYTES, type StateObject } from "../state/state.js";
 import { OperationError } from "../util/errors.js";
 import { secretValues } from "../util/secrets.js";
+import { Redactor } from "../util/redactor.js";
 
 export type CheckState = (state: unknown) => { ok: true; value: unknown } | { ok: false; problems: string[] };
 
 export class StateChecks {
-  private readonly secrets: string[];
+  private readonly secrets: Redactor;
   private readonly lints: StateLints;
 
   constructor(
@@ -21,7 +22,7 @@ export class StateChecks {
     private readonly warnOnce: (key: string, message: string) => void,
     private readonly checkState?: CheckState,
   ) {
-    this.secrets = secretValues(configuration, configurationSchema);
+    this.secrets = new Redactor(secretValues(configuration, configurationSchema));
     this.lints = new StateLints(startState);
   }
 
@@ -41,8 +42,9 @@ export class StateChecks {
     const persisted = JSON.parse(json) as StateObject;
     const bytes = Buffer.byteLength(json);
     if (bytes > STATE_WARN_BYTES) this.warnOnce("state-size", `the state is ${formatBytes(bytes)}, over 1 MB; keep cursors in state, not lists of processed records (the limit is 10 MB).`);
-    for (const secret of this.secrets) {
-      if (json.includes(secret)) this.warnOnce("state-secret", "the state contains a value of a secret-looking configuration key (token, key, secret, password); never store credentials in state.");
+    // In any form the output hides: escaped in JSON, URL-encoded in a next-page URL, base64…
+    if (this.secrets.holds(json)) {
+      this.warnOnce("state-secret", "the state contains a value of a secret-looking configuration key (token, key, secret, password); never store credentials in state.");
     }
     for (const lint of this.lints.checkpoint(seq, persisted, bytes, pendingOps)) this.warnOnce(lint.key, lint.message);
     return { json, persisted };

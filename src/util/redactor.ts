@@ -41,14 +41,40 @@ function variants(secret: string): string[] {
   const once = JSON.stringify(secret).slice(1, -1);
   for (const quote of ["'", '"', "`"]) for (const form of [secret, once]) out.add(inspectForm(form, quote));
   out.add(encodeURIComponent(secret));
+  // A query string built with URLSearchParams or url.searchParams (as connector-sdk/http does) writes a space as + and escapes !'()~ too.
+  out.add(new URLSearchParams({ s: secret }).toString().slice(2));
   if (secret.includes("\n")) for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line.trim());
   return [...out];
+}
+
+/** Base64 text shorter than this is not looked for: it would match ordinary words. */
+const MIN_BASE64 = 8;
+
+/**
+ * A secret base64-encoded (and base64url), alone or inside a longer encoded text such as
+ * `Basic base64(user:password)`: there its encoding depends on how many bytes precede it
+ * (mod 3), so the part that only its own bytes decide is looked for at each of the three offsets.
+ * A few bytes at either end, which share a base64 character with their neighbours, may stay visible.
+ */
+export function base64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const out: string[] = [];
+  const alone = bytes.toString("base64");
+  out.push(alone, alone.replace(/=+$/, ""));
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    out.push(encoded.slice(offset === 0 ? 0 : 4, Math.floor((offset + bytes.length) / 3) * 4));
+  }
+  const forms = out.filter((f) => f.length >= MIN_BASE64);
+  return [...new Set(forms.flatMap((f) => [f, f.replace(/\+/g, "-").replace(/\//g, "_")]))];
 }
 
 /** Replaces every known secret with `***` in text and in JSON values. */
 export class Redactor {
   private secrets = new Set<string>();
   private patterns: string[] = [];
+  /** The patterns a truncation may cut: base64 forms start and end anywhere in a word, so they are left out. */
+  private cuttable: string[] = [];
 
   constructor(secrets: Iterable<string> = []) {
     this.add(secrets);
@@ -60,11 +86,18 @@ export class Redactor {
     if (this.secrets.size === before) return;
     const all = new Set<string>();
     for (const s of this.secrets) for (const v of variants(s)) all.add(v);
+    this.cuttable = [...all].sort((a, b) => b.length - a.length);
+    for (const s of this.secrets) for (const v of base64Forms(s)) all.add(v);
     this.patterns = [...all].sort((a, b) => b.length - a.length);
   }
 
   get size(): number {
     return this.secrets.size;
+  }
+
+  /** Whether the text holds a secret in any of its forms (a truncated one aside). */
+  holds(text: string): boolean {
+    return this.patterns.some((p) => text.includes(p));
   }
 
   text(text: string): string {
@@ -96,7 +129,7 @@ export class Redactor {
     for (const m of text.matchAll(TRUNCATION)) {
       const start = m.index!;
       const end = start + m[0].length;
-      for (const p of this.patterns) {
+      for (const p of this.cuttable) {
         const before = longest(p.length - 1, (k) => start - k >= 0 && text[start - k] === p[0] && text.slice(start - k, start) === p.slice(0, k));
         if (before >= MIN_FRAGMENT) cuts.push([start - before, start]);
         const after = longest(p.length - 1, (k) => text[end] === p[p.length - k] && text.slice(end, end + k) === p.slice(p.length - k));

@@ -219,3 +219,37 @@ describe("maskKeyValueSecrets and redactUrl: a destination's password in every f
     expect(redactUrl("host=db password=hunter22")).toBe("host=db password=***");
   });
 });
+
+describe("Redactor: a secret URL-encoded by URLSearchParams, or base64-encoded (attack branch)", () => {
+  const secret = "s3cr3t!(pass) word~42";
+  const r = new Redactor([secret]);
+
+  it("hides the form URLSearchParams writes: a space as +, !'()~ escaped", () => {
+    const url = new URL("https://api.example.com/x");
+    url.searchParams.set("q", secret);
+    expect(r.text(url.toString())).toBe("https://api.example.com/x?q=***");
+  });
+
+  it("hides it base64 and base64url, alone and after a prefix of any length", () => {
+    expect(r.text(`seed ${Buffer.from(secret).toString("base64")}`)).toBe("seed ***");
+    expect(r.text(`seed ${Buffer.from(secret).toString("base64url")}`)).toBe("seed ***");
+    for (const prefix of ["", "a", "ab", "abc", "user:"]) {
+      const encoded = Buffer.from(prefix + secret).toString("base64");
+      const out = r.text(`Basic ${encoded}`);
+      expect(out).toContain("***");
+      // At most the groups that hold the prefix and the last bytes are left.
+      expect(out.length).toBeLessThanOrEqual("Basic ".length + Math.ceil(prefix.length / 3) * 4 + 4 + 3 + 4);
+    }
+  });
+
+  it("looks for no base64 shorter than 8 characters, which ordinary words could match", () => {
+    const short = new Redactor(["abcd"]);
+    expect(short.text("YWJjZA==")).toBe("***");
+    expect(short.text("YWJjZA")).toBe("YWJjZA");
+  });
+
+  it("says whether a text holds a secret in any form", () => {
+    expect(r.holds(JSON.stringify({ next: `https://x/?q=${new URLSearchParams({ q: secret }).toString().slice(2)}` }))).toBe(true);
+    expect(r.holds('{"cursor":"2024-01-01"}')).toBe(false);
+  });
+});
