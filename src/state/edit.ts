@@ -29,6 +29,20 @@ export function formatPath(parts: PathPart[]): string {
     .join("");
 }
 
+/**
+ * A key of the state's own: `__proto__`, `constructor` or `toString` name no value of a state
+ * unless it holds them, and reading or writing them as plain properties would reach
+ * Object.prototype (`state set __proto__.x 1` changed every object of the process, and no state).
+ */
+function ownValue(node: object, key: PathPart): JsonValue | undefined {
+  return Object.hasOwn(node, key) ? (node as Record<string | number, JsonValue>)[key] : undefined;
+}
+
+function putOwn(node: object, key: PathPart, value: JsonValue): void {
+  if (Array.isArray(node)) (node as JsonValue[])[key as number] = value;
+  else Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** Returns a copy of the state with the value at the path set, creating objects on the way. */
 export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): StateObject {
   checkGaps(state, parts);
@@ -37,11 +51,10 @@ export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): 
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i]!;
     listKey(node, parts, i);
-    const container = node as Record<string | number, JsonValue>;
-    let next = container[key];
+    let next = ownValue(node as object, key);
     if (next === undefined || next === null || typeof next !== "object") {
       next = typeof parts[i + 1] === "number" ? [] : {};
-      container[key] = next;
+      putOwn(node as object, key, next);
     }
     node = next;
   }
@@ -51,7 +64,7 @@ export function setAt(state: StateObject, parts: PathPart[], value: JsonValue): 
     // Setting items[5] of a shorter list fills the gap with null: JSON has no holes.
     while (node.length < last) node.push(null);
   }
-  (node as Record<string | number, JsonValue>)[last] = value;
+  putOwn(node as object, last, value);
   return copy;
 }
 
@@ -93,7 +106,7 @@ function checkGaps(state: StateObject, parts: PathPart[]): void {
       }
       next = node[key];
     } else if (node !== null && typeof node === "object" && !Array.isArray(node)) {
-      next = node[String(key)];
+      next = ownValue(node, String(key));
     }
     made = next === undefined || next === null || typeof next !== "object";
     node = made ? (typeof parts[i + 1] === "number" ? [] : {}) : next!;
@@ -106,10 +119,10 @@ export function unsetAt(state: StateObject, parts: PathPart[]): { state: StateOb
   let node: JsonValue | undefined = copy;
   for (const key of parts.slice(0, -1)) {
     if (node === null || typeof node !== "object") return { state: copy, removed: false };
-    node = (node as Record<string | number, JsonValue>)[key];
+    node = ownValue(node, key);
   }
   const last = parts[parts.length - 1]!;
-  if (node === null || typeof node !== "object" || !(last in node)) return { state: copy, removed: false };
+  if (node === null || typeof node !== "object" || !Object.hasOwn(node, last)) return { state: copy, removed: false };
   if (Array.isArray(node) && typeof last === "number") node.splice(last, 1);
   else delete (node as Record<string, JsonValue>)[last];
   return { state: copy, removed: true };
