@@ -92,6 +92,8 @@ function coerceFloat(value: unknown, name: "FLOAT" | "DOUBLE"): number {
   } else if (typeof value === "string" && FLOAT_TEXT.test(value.trim())) n = floatFromText(value.trim(), name);
   else throw new CoercionError(`${name} needs a number or a decimal numeric string, got ${describe(value)}`);
   if (Number.isNaN(n)) throw new CoercionError(`${name} got NaN, which SQLite cannot store; send null instead`);
+  // -0 is 0: SQLite and PostgreSQL (through node-postgres) store 0, and DuckDB would keep -0 alone.
+  if (n === 0) n = 0;
   if (name !== "FLOAT") return n;
   // FLOAT is 32-bit in Fivetran's protocol and in its destinations (DuckDB FLOAT, PostgreSQL REAL): the
   // warehouse stores what production will hold (the normalizer warns when that differs from what was
