@@ -78,7 +78,7 @@ export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
         state = JSON.parse(opened.state) as StateObject;
       }
     }
-    const inputs = await prepareInputs(req.definition, req.configuration ?? {}, state, req.sources ?? { resetHint: "connector reset" });
+    const inputs = await prepareInputs(req.definition, req.configuration === undefined ? {} : req.configuration, state, req.sources ?? { resetHint: "connector reset" });
     inputs.warnings.unshift(...seeded);
     req.events?.ready?.(inputs);
     const sync = new Sync({
