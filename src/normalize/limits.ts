@@ -15,6 +15,8 @@ export interface NameLimits {
   cutsLongNames?: boolean;
   /** Most columns in one table, system columns included (a truncate's _connector_generation too). */
   maxColumns: number;
+  /** Column names the destination keeps for itself and refuses in a table (PostgreSQL's xmin, ctid…). */
+  reservedColumns?: readonly string[];
 }
 
 /** The system columns a table may hold: `_connector_generation` counts before a truncate adds it, so that a truncate always has room for it. */
@@ -37,7 +39,12 @@ export class Limits {
   }
 
   private name(name: string, what: string, table?: string): void {
-    const { maxIdentifierLength: max, label, cutsLongNames } = this.capabilities;
+    const { maxIdentifierLength: max, label, cutsLongNames, reservedColumns } = this.capabilities;
+    if (what === "column" && reservedColumns?.includes(name)) {
+      throw new Error(
+        `the column name "${name}" in table "${table}" is one of ${label}'s system columns (${reservedColumns.join(", ")}), which it refuses in a table. Give it another name in the connector ("${name}_", say).`,
+      );
+    }
     const bytes = Buffer.byteLength(name);
     if (bytes <= max) return;
     const where = table ? ` in table "${table}"` : "";

@@ -1227,6 +1227,15 @@ export default {
   },
   { id: "update-throws-string", files: after(`throw "API returned garbage";`), code: 1, says: ['Sync FAILED: the connector threw a non-Error value: "API returned garbage"', /at update \(.*connector\.ts:\d+\)/], keepsCheckpoint: true },
 
+  // Found by the adversarial tester (attack branch).
+  {
+    id: "run-system-column",
+    files: after(`op.upsert("t", { id: 2, xmin: 1 }); op.checkpoint({ n: 2 });`),
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_xmin"],
+    code: 1,
+    says: ['the column name "xmin" in table "t" is one of PostgreSQL\'s system columns (tableoid, xmin, cmin, xmax, cmax, ctid), which it refuses in a table. Give it another name in the connector ("xmin_", say).'],
+  },
+
   // connector-sdk/http (issue 22): a RestClient made or used against a local API scripted to fail.
   ...httpCases(),
 ];

@@ -14,7 +14,16 @@ import { locationOf, MAX_IDENTIFIER_BYTES, parsePostgresUrl, type PostgresOption
 export type PostgresSpec = { kind: "postgres" } & PostgresOptions;
 
 /** PostgreSQL's limits: NAMEDATALEN - 1 bytes a name, which it cuts silently; MaxHeapAttributeNumber columns. */
-const capabilities: DestinationCapabilities = { label: "PostgreSQL", maxIdentifierLength: MAX_IDENTIFIER_BYTES, cutsLongNames: true, maxColumns: 1600, stateInDestination: true };
+/** The system columns every PostgreSQL table has: a column of the same name is refused ("conflicts with a system column name"). */
+const SYSTEM_COLUMNS = ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"];
+const capabilities: DestinationCapabilities = {
+  label: "PostgreSQL",
+  maxIdentifierLength: MAX_IDENTIFIER_BYTES,
+  cutsLongNames: true,
+  maxColumns: 1600,
+  stateInDestination: true,
+  reservedColumns: SYSTEM_COLUMNS,
+};
 
 /** verify's scratch schemas: `_connector_verify_<id>_<name>`, all dropped at the end. */
 const scratchPrefix = (id: string): string => `_connector_verify_${id}_`;
