@@ -21,8 +21,9 @@ export function exactRow<T extends Record<string, unknown>>(row: T): T {
   return row;
 }
 
-/** A stored value as JSON can show it: bytes as { base64 }, bigints kept for stringifyExact. */
+/** A stored value as JSON can show it: bytes as { base64 }, bigints kept for stringifyExact, ±Infinity as text (JSON.stringify would print null, which is another value). */
 export function jsonSafe(v: unknown): unknown {
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
   return Buffer.isBuffer(v) ? { base64: v.toString("base64") } : v;
 }
 

@@ -28,3 +28,28 @@ describe("-0 in a DOUBLE or FLOAT column", () => {
     ]);
   });
 });
+
+const INFINITE = `import { op } from "connector-sdk";
+export default {
+  schema: () => [{ table: "t", primary_key: ["id"], columns: { id: "INT", d: "DOUBLE", f: "FLOAT" } }],
+  update() {
+    op.upsert("t", { id: 1, d: Infinity, f: -Infinity });
+    op.upsert("t", { id: 2, d: null, f: 1.5 });
+    op.checkpoint({});
+  },
+};
+`;
+
+describe("±Infinity in connector inspect --json", () => {
+  it.each(["sqlite", "duckdb"])("is the text Infinity, not null, which is a missing value (%s)", async (destination) => {
+    const dir = makeProject({ "connector.ts": INFINITE });
+    expect((await cli(["debug", "--destination", destination], { cwd: dir })).exitCode).toBe(0);
+    const r = await cli(["inspect", "t", "--json"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as Record<string, unknown>[]).map(({ id, d, f }) => ({ id, d, f }));
+    expect(rows.sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+      { id: 1, d: "Infinity", f: "-Infinity" },
+      { id: 2, d: null, f: 1.5 },
+    ]);
+  });
+});
