@@ -61,6 +61,9 @@ function parseDestination(text: string, from: string, name: string, base: string
   throw new UsageError(`${from} must be a destination URL (${FORMS}) or a destination JSON file, got ${JSON.stringify(redactUrl(value))}${keywords}`);
 }
 
+/** A name an environment variable can have in a shell. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** destination.json: { "url": "postgres://…", "password_env": "VARIABLE" }. */
 function readDestinationFile(file: string, name: string, env: NodeJS.ProcessEnv = process.env): RunTarget {
   let text: string;
@@ -83,6 +86,10 @@ function readDestinationFile(file: string, name: string, env: NodeJS.ProcessEnv 
   }
   if (typeof o.url !== "string" || !o.url.trim()) throw new UsageError(`${file} needs a "url": ${FORMS}`);
   if (o.password_env !== undefined && (typeof o.password_env !== "string" || !o.password_env)) throw new UsageError(`${file}: "password_env" must name an environment variable`);
+  // A password typed where its variable's name belongs must not be printed back as an unset variable's name.
+  if (typeof o.password_env === "string" && !ENV_NAME.test(o.password_env)) {
+    throw new UsageError(`${file}: "password_env" holds the name of the environment variable that holds the password (letters, digits and _, such as WAREHOUSE_PASSWORD), and its value is no such name (not shown, in case it is the password itself: put that in the variable)`);
+  }
   const variable = o.password_env as string | undefined;
   return parseDestination(o.url, file, name, path.dirname(file), variable ? { variable, value: env[variable] || undefined } : undefined);
 }

@@ -1235,6 +1235,23 @@ export default {
     code: 1,
     says: ['the column name "xmin" in table "t" is one of PostgreSQL\'s system columns (tableoid, xmin, cmin, xmax, cmax, ctid), which it refuses in a table. Give it another name in the connector ("xmin_", say).'],
   },
+  {
+    id: "run-password-env-not-a-name",
+    files: ok,
+    setup: (d) => fs.writeFileSync(path.join(d, "destination.json"), JSON.stringify({ url: `postgres://postgres@${server().host}:${server().port}/${server().database}?schema=cat_pw_typo`, password_env: "hunter22!x" })),
+    args: ["__command__", "run"],
+    code: 2,
+    says: ['destination.json: "password_env" holds the name of the environment variable that holds the password (letters, digits and _, such as WAREHOUSE_PASSWORD), and its value is no such name (not shown, in case it is the password itself: put that in the variable)'],
+  },
+  {
+    id: "run-password-env-lowercase",
+    files: ok,
+    setup: (d) => fs.writeFileSync(path.join(d, "destination.json"), JSON.stringify({ url: `postgres://postgres@${server().host}:${server().port}/${server().database}?schema=cat_pw_lower`, password_env: "hunter22" })),
+    args: ["__command__", "run"],
+    env: { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" },
+    code: 2,
+    says: ["else the variable that destination.json's password_env names (which is not set), else PGPASSWORD"],
+  },
 
   // connector-sdk/http (issue 22): a RestClient made or used against a local API scripted to fail.
   ...httpCases(),

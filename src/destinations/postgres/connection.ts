@@ -112,7 +112,8 @@ const askedForPassword = (e: unknown): boolean => {
 
 /** Every place a password may come from, in the order they are tried (README, "Run it in production"). */
 export function missingPassword(c: PgConnection): UsageError {
-  const variable = c.passwordEnv ? ` (${c.passwordEnv}, which is not set)` : "";
+  // Named only in the conventional form (WAREHOUSE_PASSWORD): anything else may be a password typed where the name belongs.
+  const variable = c.passwordEnv ? (/^[A-Z_][A-Z0-9_]*$/.test(c.passwordEnv) ? ` (${c.passwordEnv}, which is not set)` : " (which is not set)") : "";
   return new UsageError(
     `${describeTarget(c)} asks for a password, and none was given. The password comes from the URL (postgres://${encodeURIComponent(c.user)}:<password>@…, percent-encoded), ` +
       `else the variable that destination.json's password_env names${variable}, else PGPASSWORD, else ~/.pgpass; none of them holds one.`,
