@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } from "./ui/output.js";
-import { configurationSecrets } from "./util/secrets.js";
+import { configurationSecrets, isSecretKey } from "./util/secrets.js";
 import { airbyteCommand, buildCommand, singerCommand } from "./cli/engine-commands.js";
 import { configurationCommand, initCommand, inspectCommand, linkCommand, uiCommand } from "./cli/project-commands.js";
 import { stateCommand } from "./cli/state-commands.js";
@@ -13,8 +13,21 @@ guardPipes();
 // A password on the command line or in CONNECTOR_DESTINATION, in whatever form (`user:…@`, `?password=…`, libpq's `password=…`), and wherever
 // it was typed (`connector run postgres://…` without --destination takes it for the project folder), is hidden in everything printed.
 secrets().add(configurationSecrets(undefined, [process.env.CONNECTOR_DESTINATION ?? "", ...process.argv.slice(2)]));
+secrets().add(flagSecrets(process.argv.slice(2)));
 // Asked for anywhere on the line, JSON lines hold from the first byte: commander's own errors and anything uncaught included.
 if (process.argv.some((a, i) => a === "--log-format=json" || (a === "--log-format" && process.argv[i + 1] === "json"))) useJsonLines();
+
+/** The value of a flag no command has but a newcomer types (`--password=…`, `--api-key …`): commander's error quotes the flag, value and all. */
+function flagSecrets(args: string[]): string[] {
+  const out: string[] = [];
+  args.forEach((a, i) => {
+    const m = /^--?([^=\s]+)(?:=([\s\S]*))?$/.exec(a);
+    if (!m || !isSecretKey(m[1]!)) return;
+    const value = m[2] ?? args[i + 1];
+    if (value !== undefined && !value.startsWith("-")) out.push(value);
+  });
+  return out;
+}
 
 /** An error nothing caught: said as the error boundary says it, then the process ends as Node would end it. */
 function uncaught(error: unknown): void {

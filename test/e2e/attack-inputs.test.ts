@@ -16,3 +16,13 @@ describe("a configuration.json that is not an object", () => {
     expect(r.stderr).not.toContain("Sync SUCCEEDED");
   });
 });
+
+describe("a password given as a flag no command has", () => {
+  it.each(["--password=S3cret-Pw9", "--api-key=S3cret-Pw9"])("%s is refused without showing the value (commander quoted it)", async (flag) => {
+    const dir = makeProject({ "connector.ts": CONNECTOR });
+    const r = await cli(["run", "--destination", "postgres://u@127.0.0.1:1/db", flag], { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown option");
+    expect(r.stdout + r.stderr).not.toContain("S3cret-Pw9");
+  });
+});
