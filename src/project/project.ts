@@ -68,7 +68,27 @@ export function findConnectorFile(p: Project): string {
     const file = path.join(p.dir, name);
     if (fs.existsSync(file)) return file;
   }
-  throw new UsageError(`No connector in ${p.dir}: expected one of ${CONNECTOR_FILES.join(", ")}. Run \`connector init\` to start one.`);
+  throw new UsageError(`No connector in ${p.dir}: expected one of ${CONNECTOR_FILES.join(", ")}.${nearMiss(p.dir) || " Run `connector init` to start one."}`);
+}
+
+/** The file a newcomer may have meant: another case (which macOS finds and Linux does not), another extension, or one in src/. */
+function nearMiss(dir: string): string {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return "";
+  }
+  const cased = names.find((n) => (CONNECTOR_FILES as readonly string[]).includes(n.toLowerCase()));
+  if (cased) return ` ${cased} is there, but file names are case-sensitive here: rename it ${cased.toLowerCase()}.`;
+  if (names.includes("connector.py")) return " connector.py is there: that is a connector for Fivetran's Python SDK; port it to connector.ts (docs/porting-from-python.md).";
+  const other = names.find((n) => /^connector\.[A-Za-z]+$/.test(n));
+  if (other) return ` ${other} is there, but only those extensions are loaded: rename it.`;
+  for (const sub of ["src", "lib"]) {
+    const inside = CONNECTOR_FILES.find((n) => fs.existsSync(path.join(dir, sub, n)));
+    if (inside) return ` ${sub}/${inside} is there: the connector file goes in the project's folder itself.`;
+  }
+  return "";
 }
 
 /** Whether a folder holds a connector file: how a positional argument is told to be a project folder. */

@@ -1252,6 +1252,12 @@ export default {
     code: 2,
     says: ["else the variable that destination.json's password_env names (which is not set), else PGPASSWORD"],
   },
+  {
+    id: "connector-near-miss",
+    files: { "Connector.ts": ok["connector.ts"] },
+    code: 2,
+    says: ["No connector in", "Connector.ts is there, but file names are case-sensitive here: rename it connector.ts."],
+  },
 
   // connector-sdk/http (issue 22): a RestClient made or used against a local API scripted to fail.
   ...httpCases(),
