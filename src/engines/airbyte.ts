@@ -18,6 +18,7 @@ import { exitCodeOf, failureText, failureType, trapSignals, trapUncaught } from 
 import { streamSchema } from "./json-schema.js";
 import { MessageOut } from "./message-out.js";
 import { declaredStreams, loadProject, readConfiguration, validConfiguration, type EngineProject } from "./project-inputs.js";
+import { RotatingConfiguration, unplaced, watchHttp } from "./rotation.js";
 import { configurationSpec } from "./spec.js";
 import { StreamDestination } from "./stream-destination.js";
 
@@ -104,8 +105,14 @@ function needFile(value: string | undefined, flag: string): string {
 async function withConfiguration(s: Session, dir: string | undefined, opts: AirbyteOptions): Promise<{ ep: EngineProject; file: string; configuration: unknown }> {
   const ep = await loadProject(dir);
   const file = needFile(opts.config, "--config");
-  const { configuration, secrets } = readConfiguration(ep, file);
+  const { configuration, secrets, raw } = readConfiguration(ep, file);
   s.out.redactor.add([...secrets, ...formSecrets(ep.definition, configuration)]);
+  // A rotated refresh token goes to the platform at once, in the configuration it gave: it keeps it for the next run.
+  const rotating = new RotatingConfiguration(raw);
+  watchHttp(s.out.redactor, (old, next) => {
+    if (rotating.rotate(old, next) === 0) return s.log("WARN", unplaced("it serves this read only"));
+    s.send({ type: "CONTROL", control: { type: "CONNECTOR_CONFIG", emitted_at: Date.now(), connectorConfig: { config: rotating.value } } }, true);
+  });
   return { ep, file, configuration };
 }
 

@@ -20,6 +20,7 @@ import { streamSchema, type StreamShape } from "./json-schema.js";
 import { MessageOut, writeStderr } from "./message-out.js";
 import { asConnectorConfiguration, declaredStreams, loadProject, readConfiguration, readJsonFile, validConfiguration, type EngineProject } from "./project-inputs.js";
 import { SDC_DELETED, SingerMessages } from "./singer-protocol.js";
+import { singerRotation } from "./rotation.js";
 import { configurationSpec } from "./spec.js";
 import { slug } from "./build-files.js";
 import { StreamDestination } from "./stream-destination.js";
@@ -63,8 +64,9 @@ export async function singerTap(dir: string | undefined, opts: SingerOptions): P
     if (opts.about) about(out, ep, opts.format);
     else {
       const file = opts.config ?? configurationFile(ep.p, undefined);
-      const { configuration, secrets } = file ? readConfiguration(ep, file) : { configuration: asConnectorConfiguration(ep.definition, {}, "(none)"), secrets: [] };
+      const { configuration, secrets, raw } = file ? readConfiguration(ep, file) : { configuration: asConnectorConfiguration(ep.definition, {}, "(none)"), secrets: [], raw: {} };
       out.redactor.add([...secrets, ...formSecrets(ep.definition, configuration)]);
+      singerRotation(out.redactor, file, raw, ep.connectorFile, (message) => log("WARNING", message));
       const naming = namingOption(opts.naming);
       const streams = await declaredStreams(ep, await validConfiguration(ep, configuration, file ?? "(none)"), naming);
       if (opts.discover) out.line(JSON.stringify({ streams: streams.map(catalogEntry) }, null, 2));
