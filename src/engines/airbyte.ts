@@ -14,6 +14,7 @@ import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import { readAirbyteState, readConfiguredCatalog, type AirbyteState } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
+import { engineStreams } from "./catalog-streams.js";
 import { exitCodeOf, failureText, failureType, trapSignals, trapUncaught } from "./failure.js";
 import { streamSchema } from "./json-schema.js";
 import { MessageOut } from "./message-out.js";
@@ -154,7 +155,7 @@ export function airbyteDiscover(dir: string | undefined, opts: AirbyteOptions): 
   const s = new Session();
   return s.run(async () => {
     const { ep, file, configuration } = await withConfiguration(s, dir, opts);
-    const streams = await declaredStreams(ep, await validConfiguration(ep, configuration, file), namingOption(opts.naming));
+    const streams = await engineStreams(ep, await validConfiguration(ep, configuration, file), namingOption(opts.naming), "airbyte");
     s.send({
       type: "CATALOG",
       catalog: {
@@ -176,7 +177,7 @@ export function airbyteRead(dir: string | undefined, opts: AirbyteOptions): Prom
   return s.run(async () => {
     const { ep, file, configuration } = await withConfiguration(s, dir, opts);
     const naming = namingOption(opts.naming);
-    const known = (await declaredStreams(ep, await validConfiguration(ep, configuration, file), naming)).map((t) => t.name);
+    const known = (await engineStreams(ep, await validConfiguration(ep, configuration, file), naming, "airbyte")).map((t) => t.name);
     const catalogFile = needFile(opts.catalog, "--catalog");
     const configured = readConfiguredCatalog(catalogFile, known);
     const given: AirbyteState = opts.state ? readAirbyteState(opts.state, known) : { state: {} };
