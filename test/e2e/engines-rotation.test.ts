@@ -47,14 +47,18 @@ async function rotatingApi(firstRefresh: string) {
 // No configuration schema: the connector sees flat strings, so `credentials` arrives as JSON text, while the engine's configuration keeps its object.
 const CONNECTOR = `import { Connector, op } from "connector-sdk";
 import { RestClient } from "connector-sdk/http";
+const client = (configuration) => {
+  const credentials = JSON.parse(configuration.credentials);
+  return new RestClient({
+    baseUrl: configuration.base_url,
+    auth: { type: "oauth2-refresh-token", tokenUrl: configuration.token_url, clientId: configuration.client_id, clientSecret: credentials.client_secret, refreshToken: credentials.refresh_token },
+  });
+};
 export default new Connector({
   schema: () => [{ table: "items", primary_key: ["id"] }],
+  form: { tests: { "Test connection": async (configuration) => { await client(configuration).get("/items", { query: { page: "1" } }); } } },
   async update(configuration, state) {
-    const credentials = JSON.parse(configuration.credentials);
-    const api = new RestClient({
-      baseUrl: configuration.base_url,
-      auth: { type: "oauth2-refresh-token", tokenUrl: configuration.token_url, clientId: configuration.client_id, clientSecret: credentials.client_secret, refreshToken: credentials.refresh_token },
-    });
+    const api = client(configuration);
     for await (const page of api.paginate("/items", { items: "data", paginator: { type: "page", totalPagesPath: "pages" }, resume: state.page })) {
       for (const item of page.items) op.upsert("items", item);
       op.checkpoint({ page: page.resume });
@@ -109,6 +113,28 @@ describe("rotated refresh tokens under the engines", () => {
     }
     expect(state.refused).toBe(0);
     for (const t of issued) expect(printed).not.toContain(t);
+  });
+
+  it("airbyte check: a rotation in the setup test (its own worker) is a CONTROL message too, and the read goes on from it", async () => {
+    const first = token("rt");
+    const { api, issued, state } = await rotatingApi(first);
+    const dir = makeProject({ "connector.ts": CONNECTOR });
+    const secrets = tempDir();
+    const given = configuration(api.url, first);
+    fs.writeFileSync(path.join(secrets, "config.json"), JSON.stringify(given));
+    fs.writeFileSync(path.join(secrets, "catalog.json"), JSON.stringify(CATALOG));
+    const check = await cli(["airbyte", "check", "--config", path.join(secrets, "config.json")], { cwd: dir, stripFinalNewline: false });
+    expect(check.exitCode).toBe(0);
+    const messages = lines(check.stdout);
+    expect(messages.filter((m) => !airbyteMessage(m))).toEqual([]);
+    expect(messages.at(-1)).toEqual({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
+    const control = messages.find((m) => m.type === "CONTROL")?.control as Message | undefined;
+    expect(control?.connectorConfig.config).toEqual({ ...given, credentials: { ...given.credentials, refresh_token: state.refresh } });
+    fs.writeFileSync(path.join(secrets, "config.json"), JSON.stringify(control!.connectorConfig.config));
+    const read = await cli(["airbyte", "read", "--config", path.join(secrets, "config.json"), "--catalog", path.join(secrets, "catalog.json")], { cwd: dir, stripFinalNewline: false });
+    expect(read.exitCode, read.stdout).toBe(0);
+    expect(state.refused).toBe(0);
+    for (const t of issued) expect(outsideControl(check.stdout + read.stdout) + check.stderr + read.stderr).not.toContain(t);
   });
 
   it("singer: each rotation is written into the --config file, owner-only; a Meltano run from the original configuration finds the sealed token", async () => {
