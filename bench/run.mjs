@@ -174,7 +174,8 @@ if (only.includes("W9") || only.includes("W9B")) {
 }
 
 // W11: `connector airbyte read` of W1's rows into /dev/null, against `connector debug` of the same rows, alternating in the
-// same run; and the read's peak RSS at a tenth of the rows, for a flat memory.
+// same run; and the read's peak RSS at five times the rows, for a flat memory (as W5: at a tenth of the rows the heap
+// has not reached its working size yet, so that comparison measures V8's sizing, not rows kept).
 if (only.includes("W11")) {
   const catalog = path.join(PROJECT, "catalog.json");
   fs.writeFileSync(catalog, JSON.stringify({ streams: [{ stream: { name: "items", json_schema: {}, supported_sync_modes: ["incremental"] }, sync_mode: "incremental", destination_sync_mode: "append_dedup" }] }));
@@ -192,9 +193,9 @@ if (only.includes("W11")) {
   }
   const a = median(airbyte.map((m) => m.seconds));
   const d = median(debug.map((m) => m.seconds));
-  const small = read(Math.max(1, Math.round(rowsW / 10)));
+  const big = read(rowsW * 5);
   const rss = median(airbyte.map((m) => m.rssMB ?? 0));
-  results.W11 = { airbyteSeconds: a, debugSeconds: d, ratio: d / a, airbyteOpsPerSec: rowsW / a, debugOpsPerSec: rowsW / d, airbyteRssMB: rss, rssTenthMB: small.rssMB ?? 0, rssGrowth: rss / (small.rssMB || rss) };
+  results.W11 = { airbyteSeconds: a, debugSeconds: d, ratio: d / a, airbyteOpsPerSec: rowsW / a, debugOpsPerSec: rowsW / d, airbyteRssMB: rss, rss5xMB: big.rssMB ?? 0, rssGrowth: (big.rssMB ?? rss) / rss };
 }
 
 // W10: RestClient against a raw fetch loop over the same pages of a local API (bench/http.mjs),
@@ -249,7 +250,7 @@ if (results.W9B) {
 if (results.W11) {
   const r = results.W11;
   const what = `connector airbyte read of W1's ${k(rowsW)} rows into /dev/null, against connector debug of the same rows`;
-  lines.push(["W11", what, `${fmt(r.airbyteSeconds)} s (${k(r.airbyteOpsPerSec)} ops/s), peak RSS ${fmt(r.airbyteRssMB, 0)} MB`, `debug: ${fmt(r.debugSeconds)} s (${k(r.debugOpsPerSec)} ops/s)`, `${fmt(r.ratio)} (debug ÷ airbyte); RSS ${fmt(r.rssGrowth)} × a tenth's`, "≥ 1.00, RSS ≤ 1.3 ×", goals.W11(r) ? "yes" : "no"]);
+  lines.push(["W11", what, `${fmt(r.airbyteSeconds)} s (${k(r.airbyteOpsPerSec)} ops/s), peak RSS ${fmt(r.airbyteRssMB, 0)} MB`, `debug: ${fmt(r.debugSeconds)} s (${k(r.debugOpsPerSec)} ops/s)`, `${fmt(r.ratio)} (debug ÷ airbyte); RSS at ${k(rowsW * 5)} rows ${fmt(r.rss5xMB, 0)} MB, ${fmt(r.rssGrowth)} ×`, "≥ 1.00, RSS ≤ 1.3 ×", goals.W11(r) ? "yes" : "no"]);
 }
 if (results.W5) {
   const r = results.W5;

@@ -20,7 +20,7 @@ export function airbyteCommand(program: Command): void {
   };
   verb("spec", "Print the connection specification (the configuration's JSON Schema, secrets marked airbyte_secret)");
   verb("check", "Validate the configuration and run the setup tests: CONNECTION_STATUS SUCCEEDED or FAILED");
-  verb("discover", "Print the catalog: one stream per table that schema() declares");
+  verb("discover", "Print the catalog: one stream per table that schema() declares, else that the warehouse holds");
   verb("read", "Sync the streams the configured catalog selects: RECORD, STATE (GLOBAL) and TRACE messages");
 }
 

@@ -14,10 +14,12 @@ import { SyncFailedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
 import { readAirbyteState, readConfiguredCatalog, type AirbyteState } from "./airbyte-inputs.js";
 import { AB_DELETED, AirbyteRecords, connectionStatus, errorTrace, logMessage, streamStatus, type LogLevel } from "./airbyte-protocol.js";
+import { engineStreams } from "./catalog-streams.js";
 import { exitCodeOf, failureText, failureType, trapSignals, trapUncaught } from "./failure.js";
 import { streamSchema } from "./json-schema.js";
 import { MessageOut } from "./message-out.js";
 import { declaredStreams, loadProject, readConfiguration, validConfiguration, type EngineProject } from "./project-inputs.js";
+import { RotatingConfiguration, unplaced, watchHttp } from "./rotation.js";
 import { configurationSpec } from "./spec.js";
 import { StreamDestination } from "./stream-destination.js";
 
@@ -104,8 +106,14 @@ function needFile(value: string | undefined, flag: string): string {
 async function withConfiguration(s: Session, dir: string | undefined, opts: AirbyteOptions): Promise<{ ep: EngineProject; file: string; configuration: unknown }> {
   const ep = await loadProject(dir);
   const file = needFile(opts.config, "--config");
-  const { configuration, secrets } = readConfiguration(ep, file);
+  const { configuration, secrets, raw } = readConfiguration(ep, file);
   s.out.redactor.add([...secrets, ...formSecrets(ep.definition, configuration)]);
+  // A rotated refresh token goes to the platform at once, in the configuration it gave: it keeps it for the next run.
+  const rotating = new RotatingConfiguration(raw);
+  watchHttp(s.out.redactor, (old, next) => {
+    if (rotating.rotate(old, next) === 0) return s.log("WARN", unplaced("it serves this read only"));
+    s.send({ type: "CONTROL", control: { type: "CONNECTOR_CONFIG", emitted_at: Date.now(), connectorConfig: { config: rotating.value } } }, true);
+  });
   return { ep, file, configuration };
 }
 
@@ -147,7 +155,7 @@ export function airbyteDiscover(dir: string | undefined, opts: AirbyteOptions): 
   const s = new Session();
   return s.run(async () => {
     const { ep, file, configuration } = await withConfiguration(s, dir, opts);
-    const streams = await declaredStreams(ep, await validConfiguration(ep, configuration, file), namingOption(opts.naming));
+    const streams = await engineStreams(ep, await validConfiguration(ep, configuration, file), namingOption(opts.naming), "airbyte");
     s.send({
       type: "CATALOG",
       catalog: {
@@ -169,7 +177,7 @@ export function airbyteRead(dir: string | undefined, opts: AirbyteOptions): Prom
   return s.run(async () => {
     const { ep, file, configuration } = await withConfiguration(s, dir, opts);
     const naming = namingOption(opts.naming);
-    const known = (await declaredStreams(ep, await validConfiguration(ep, configuration, file), naming)).map((t) => t.name);
+    const known = (await engineStreams(ep, await validConfiguration(ep, configuration, file), naming, "airbyte")).map((t) => t.name);
     const catalogFile = needFile(opts.catalog, "--catalog");
     const configured = readConfiguredCatalog(catalogFile, known);
     const given: AirbyteState = opts.state ? readAirbyteState(opts.state, known) : { state: {} };

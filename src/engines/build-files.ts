@@ -19,6 +19,10 @@ export interface BuildInput {
   cliBin: string;
   /** A connector without a configuration schema: the keys of its configuration.json, which its spec lists (spec.ts). */
   exampleKeys?: string[];
+  /** The folder written (build/<target>), relative to the project, with `/`. */
+  folder: string;
+  /** connector-sdk packed into that folder (sdk-pack.ts), for the Dockerfiles. */
+  sdkTarball?: string;
 }
 
 /** Where the image holds the project, and the command its entrypoint runs. */
@@ -36,14 +40,18 @@ function definitionId(name: string): string {
 
 /** The first half of both Dockerfiles: the official Node 20 image, the project's production dependencies and connector-sdk. */
 function imageBase(b: BuildInput, purpose: string): string {
+  const tarball = `${b.folder}/${b.sdkTarball}`;
   return `# Written by \`connector build\`: ${purpose}.
-# Build from the project folder: docker build -f build/<target>/Dockerfile -t <image> .
+# Build from the project folder: docker build -f ${b.folder}/Dockerfile -t <image> .
 FROM node:20-slim
 WORKDIR ${IMAGE_DIR}
 COPY package*.json ./
-# The project's production dependencies, then connector-sdk itself (the CLI that runs the connector).
+# connector-sdk ${b.sdkVersion} itself (the CLI that runs the connector), packed by \`connector build\` from the copy that built
+# this: no registry needs to know it.
+COPY ${tarball} ${tarball}
+# The project's production dependencies, then connector-sdk from its tarball.
 RUN npm install --omit=dev --no-audit --no-fund \\
- && npm install --omit=dev --no-save --no-audit --no-fund connector-sdk@${b.sdkVersion}
+ && npm install --omit=dev --no-save --no-audit --no-fund ./${tarball}
 COPY . .
 `;
 }
@@ -60,10 +68,14 @@ RUN printf '%s\\n' ${shellQuote(blank)} > configuration.json
 `;
 }
 
-/** Keeps local state, warehouses, installed modules and the local configuration's live credentials out of the image. */
-export const DOCKERIGNORE = `node_modules
+/**
+ * Keeps local state, warehouses, installed modules, other builds and the local configuration's live credentials
+ * out of the image; this build's folder goes in (the packed connector-sdk, the frozen streams).
+ */
+export const dockerignore = (b: BuildInput): string => `node_modules
 files
-build
+build/*
+!${b.folder}
 .git
 configuration.json
 .env

@@ -82,11 +82,11 @@ export function asConnectorConfiguration(def: ConnectorDefinition<unknown, unkno
   return flat;
 }
 
-/** Reads and converts the configuration file; its secrets are returned for masking. */
-export function readConfiguration(ep: EngineProject, file: string): { configuration: unknown; secrets: string[] } {
+/** Reads and converts the configuration file; its secrets are returned for masking, and the file's content as the engine gave it. */
+export function readConfiguration(ep: EngineProject, file: string): { configuration: unknown; secrets: string[]; raw: unknown } {
   const raw = readJsonFile(file, "configuration");
   const configuration = asConnectorConfiguration(ep.definition, raw, file);
-  return { configuration, secrets: configurationSecrets(ep.definition.configuration, raw, configuration) };
+  return { configuration, secrets: configurationSecrets(ep.definition.configuration, raw, configuration), raw };
 }
 
 /** The configuration after the connector's schema (a UsageError listing each problem when it refuses it). */

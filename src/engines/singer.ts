@@ -15,11 +15,13 @@ import { runConnectorSync } from "../sync/run-sync.js";
 import { describe, isPlainObject } from "../util/describe.js";
 import { InterruptedError, UsageError } from "../util/errors.js";
 import { toError } from "../util/thrown.js";
+import { engineStreams } from "./catalog-streams.js";
 import { exitCodeOf, failureText, trapSignals, trapUncaught } from "./failure.js";
 import { streamSchema, type StreamShape } from "./json-schema.js";
 import { MessageOut, writeStderr } from "./message-out.js";
 import { asConnectorConfiguration, declaredStreams, loadProject, readConfiguration, readJsonFile, validConfiguration, type EngineProject } from "./project-inputs.js";
 import { SDC_DELETED, SingerMessages } from "./singer-protocol.js";
+import { singerRotation } from "./rotation.js";
 import { configurationSpec } from "./spec.js";
 import { slug } from "./build-files.js";
 import { StreamDestination } from "./stream-destination.js";
@@ -63,10 +65,13 @@ export async function singerTap(dir: string | undefined, opts: SingerOptions): P
     if (opts.about) about(out, ep, opts.format);
     else {
       const file = opts.config ?? configurationFile(ep.p, undefined);
-      const { configuration, secrets } = file ? readConfiguration(ep, file) : { configuration: asConnectorConfiguration(ep.definition, {}, "(none)"), secrets: [] };
+      const { configuration, secrets, raw } = file ? readConfiguration(ep, file) : { configuration: asConnectorConfiguration(ep.definition, {}, "(none)"), secrets: [], raw: {} };
       out.redactor.add([...secrets, ...formSecrets(ep.definition, configuration)]);
+      singerRotation(out.redactor, file, raw, ep.connectorFile, (message) => log("WARNING", message));
       const naming = namingOption(opts.naming);
-      const streams = await declaredStreams(ep, await validConfiguration(ep, configuration, file ?? "(none)"), naming);
+      const valid = await validConfiguration(ep, configuration, file ?? "(none)");
+      // Without --discover or --catalog no stream list is needed: a connector without schema() emits what it syncs.
+      const streams = opts.discover || opts.catalog ? await engineStreams(ep, valid, naming, "singer") : await declaredStreams(ep, valid, naming);
       if (opts.discover) out.line(JSON.stringify({ streams: streams.map(catalogEntry) }, null, 2));
       else code = await sync(out, log, ep, { configuration, file, naming, streams, opts });
     }

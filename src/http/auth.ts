@@ -44,6 +44,24 @@ export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Au
 /** Refresh this long before expiry, or a tenth of the token's life if that is shorter. */
 const EARLY_MS = 60_000;
 
+/**
+ * The newest refresh token kept for the configured one. A token written back into a configuration (an engine's)
+ * is configured in turn and keeps its own successor, so the chain is followed: a run from the original
+ * configuration still finds the newest token.
+ */
+function newestToken(o: { tokenUrl: string; clientId: string; clientSecret?: string; refreshToken: string }, first: SealKey): string {
+  let token = o.refreshToken;
+  let key = first;
+  for (let hop = 0; hop < 64; hop++) {
+    const kept = secretStore().get(key.id);
+    const next = kept === undefined ? undefined : unseal(key, kept.value);
+    if (!next || next === token) break;
+    token = next;
+    key = sealKey([o.tokenUrl, o.clientId, o.clientSecret ?? "", token]);
+  }
+  return token;
+}
+
 class OAuth2 implements Authorizer {
   readonly queryNames: string[] = [];
   private access?: { token: string; expiresAt: number };
@@ -60,10 +78,8 @@ class OAuth2 implements Authorizer {
     if (o.type === "oauth2-refresh-token") {
       runtime.secret(o.refreshToken);
       this.sealKey = sealKey([o.tokenUrl, o.clientId, o.clientSecret ?? "", o.refreshToken]);
-      const kept = secretStore().get(this.sealKey.id);
-      const rotated = kept === undefined ? undefined : unseal(this.sealKey, kept.value);
-      if (rotated) runtime.secret(rotated);
-      this.refreshToken = rotated ?? o.refreshToken;
+      this.refreshToken = newestToken(o, this.sealKey);
+      if (this.refreshToken !== o.refreshToken) runtime.secret(this.refreshToken);
     }
   }
 
@@ -117,10 +133,14 @@ class OAuth2 implements Authorizer {
     const lifeMs = typeof body.expires_in === "number" || typeof body.expires_in === "string" ? Number(body.expires_in) * 1000 : NaN;
     this.access = { token: body.access_token, expiresAt: Number.isFinite(lifeMs) && lifeMs > 0 ? Date.now() + lifeMs - Math.min(EARLY_MS, lifeMs / 10) : Infinity };
     if (o.type === "oauth2-refresh-token" && typeof body.refresh_token === "string" && body.refresh_token && body.refresh_token !== this.refreshToken) {
+      const previous = this.refreshToken!;
       this.refreshToken = body.refresh_token;
       runtime.secret(body.refresh_token);
       // Kept before the new token is used at all: the provider may have invalidated the old one already.
-      if (!runtime.replay) secretStore().put(this.sealKey!.id, { value: seal(this.sealKey!, body.refresh_token), at: Date.now() });
+      if (!runtime.replay) {
+        secretStore().put(this.sealKey!.id, { value: seal(this.sealKey!, body.refresh_token), at: Date.now() });
+        runtime.rotated?.(previous, body.refresh_token, o.refreshToken);
+      }
     }
   }
 }

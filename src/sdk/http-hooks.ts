@@ -36,6 +36,12 @@ export interface HttpRuntime {
   /** Hides a credential obtained at run time (an access token, a rotated refresh token) from every output. */
   secret(value: string): void;
   store: SecretStore;
+  /**
+   * Told when the provider replaced a refresh token (after it is kept in the store, before the new one is used):
+   * an engine host hands the new token to its platform (Airbyte's CONTROL message, a Singer tap's config file).
+   * `configured` is the token the connector passed, which `previous` replaced if a kept token was newer.
+   */
+  rotated?: (previous: string, next: string, configured: string) => void;
 }
 
 const KEY = Symbol.for("connector-sdk.http-runtime");

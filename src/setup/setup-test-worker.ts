@@ -1,7 +1,8 @@
 /** The worker thread of one setup test: loads the connector, validates the configuration as update() would get it, and runs the test. */
 import { parentPort, workerData } from "node:worker_threads";
 import { loadConnector } from "../project/loader.js";
-import type { SetupTestInput, SetupTestMessage } from "./setup-tests.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
+import type { SetupHttpMessage, SetupTestInput, SetupTestMessage } from "./setup-tests.js";
 import { validateWith } from "../util/standard-schema.js";
 import { errorInfo, toError } from "../util/thrown.js";
 
@@ -46,6 +47,10 @@ async function main(input: SetupTestInput): Promise<SetupTestMessage> {
 
 if (parentPort) {
   const input = workerData as SetupTestInput;
+  const runtime = httpRuntime();
+  const tell = (m: SetupHttpMessage): void => parentPort!.postMessage(m);
+  runtime.secret = (value) => tell({ t: "secret", value });
+  runtime.rotated = (previous, next, configured) => tell({ t: "rotated", previous, next, configured });
   const exit = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {
     const shared = new Int32Array(input.exit!);

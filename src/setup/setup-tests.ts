@@ -5,6 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
+import { httpRuntime } from "../sdk/http-hooks.js";
 import { formatDuration } from "../util/duration.js";
 import type { ErrorInfo } from "../util/thrown.js";
 
@@ -26,6 +27,8 @@ export interface SetupTestInput {
 }
 
 export type SetupTestMessage = { t: "pass" } | { t: "fail"; error: ErrorInfo };
+/** connector-sdk/http in the worker: a credential it obtained, a refresh token the provider rotated (for this thread's hooks). */
+export type SetupHttpMessage = { t: "secret"; value: string } | { t: "rotated"; previous: string; next: string; configured: string };
 
 /** "message: cause: cause", as a test failure reads best on one line. */
 function failureText(e: ErrorInfo): string {
@@ -52,7 +55,12 @@ function runSetupTest(input: SetupTestInput, timeoutMs: number, attach?: (stdout
       () => finish({ status: "fail", message: `did not finish within ${formatDuration(timeoutMs)} (--timeout); give its network calls a timeout of their own` }),
       timeoutMs,
     );
-    worker.on("message", (m: SetupTestMessage) => finish(m.t === "pass" ? { status: "pass" } : { status: "fail", message: failureText(m.error) }));
+    worker.on("message", (m: SetupTestMessage | SetupHttpMessage) => {
+      // The test's HTTP client hides what it obtains, and hands a rotated token on, through this thread's hooks (an engine's).
+      if (m.t === "secret") return httpRuntime().secret(m.value);
+      if (m.t === "rotated") return httpRuntime().rotated?.(m.previous, m.next, m.configured);
+      finish(m.t === "pass" ? { status: "pass" } : { status: "fail", message: failureText(m.error) });
+    });
     worker.on("error", (e: unknown) => finish({ status: "fail", message: `threw outside the test: ${e instanceof Error ? e.message : String(e)}` }));
     worker.on("exit", () =>
       finish({

@@ -9,17 +9,43 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { cli, fixtureProject, ROOT, tempDir } from "../helpers.js";
-import { lines } from "../engines/engines.js";
+import { lines, type Message } from "../engines/engines.js";
 
 const read = (dir: string, file: string): string => fs.readFileSync(path.join(dir, file), "utf8");
 
-/** The project as `COPY package*.json`, `npm install … connector-sdk` and `COPY . .` leave it in WORKDIR, minus the .dockerignore entries. */
-function imageLayout(project: string, dockerignore: string): string {
+/** Whether a .dockerignore excludes a path (relative, with /): the last pattern that matches it or a folder above it decides. */
+function ignoredBy(dockerignore: string): (rel: string) => boolean {
+  const rules = dockerignore
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const negated = line.startsWith("!");
+      const pattern = negated ? line.slice(1) : line;
+      return { negated, re: new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`) };
+    });
+  return (rel) => {
+    const parts = rel.split("/");
+    let out = false;
+    for (const r of rules) if (parts.some((_, i) => r.re.test(parts.slice(0, i + 1).join("/")))) out = !r.negated;
+    return out;
+  };
+}
+
+/**
+ * The project as the Dockerfile leaves it in WORKDIR: `COPY . .` minus the .dockerignore entries, and connector-sdk
+ * installed from the tarball the Dockerfile names (its own dependencies, which npm would fetch, are this checkout's).
+ */
+function imageLayout(project: string, dockerfile: string, dockerignore: string): string {
   const workdir = path.join(tempDir(), "connector");
-  const ignored = dockerignore.split("\n").filter(Boolean);
-  fs.cpSync(project, workdir, { recursive: true, filter: (src) => !ignored.includes(path.relative(project, src).split(path.sep)[0]!) });
-  fs.mkdirSync(path.join(workdir, "node_modules", ".bin"), { recursive: true });
-  fs.symlinkSync(ROOT, path.join(workdir, "node_modules", "connector-sdk"));
+  const ignored = ignoredBy(dockerignore);
+  fs.cpSync(project, workdir, { recursive: true, filter: (src) => src === project || !ignored(path.relative(project, src).split(path.sep).join("/")) });
+  const tarball = /^ && npm install --omit=dev --no-save --no-audit --no-fund \.\/(\S+\.tgz)$/m.exec(dockerfile)![1]!;
+  expect(dockerfile).toContain(`\nCOPY ${tarball} ${tarball}\n`);
+  const sdk = path.join(workdir, "node_modules", "connector-sdk");
+  fs.mkdirSync(sdk, { recursive: true });
+  execFileSync("tar", ["-xzf", path.join(workdir, tarball), "-C", sdk, "--strip-components=1"]);
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(sdk, "node_modules"));
+  fs.mkdirSync(path.join(workdir, "node_modules", ".bin"));
   fs.symlinkSync("../connector-sdk/bin/connector.js", path.join(workdir, "node_modules", ".bin", "connector"));
   return workdir;
 }
@@ -36,7 +62,12 @@ describe("connector build", () => {
     const dockerfile = read(out, "Dockerfile");
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
     expect(dockerfile).toMatch(/^WORKDIR \/connector$/m);
-    expect(dockerfile).toMatch(/npm install --omit=dev .*\n.*npm install --omit=dev --no-save .*connector-sdk@0\.1\.0/);
+    // connector-sdk from the tarball packed into the build, never from a registry.
+    expect(dockerfile).toContain("\nCOPY build/airbyte/connector-sdk-0.1.0.tgz build/airbyte/connector-sdk-0.1.0.tgz\n");
+    expect(dockerfile).toContain("\nRUN npm install --omit=dev --no-audit --no-fund \\\n && npm install --omit=dev --no-save --no-audit --no-fund ./build/airbyte/connector-sdk-0.1.0.tgz\nCOPY . .\n");
+    expect(dockerfile).not.toContain("connector-sdk@");
+    const packed = execFileSync("tar", ["-tzf", path.join(out, "connector-sdk-0.1.0.tgz")], { encoding: "utf8" }).split("\n");
+    expect(packed).toEqual(expect.arrayContaining(["package/package.json", "package/bin/connector.js", "package/dist/cli.js"]));
     expect(dockerfile).toMatch(/^ENV AIRBYTE_ENTRYPOINT="\/connector\/node_modules\/\.bin\/connector airbyte"$/m);
     expect(jsonForm(dockerfile, "ENTRYPOINT")).toEqual(["/connector/node_modules/.bin/connector", "airbyte"]);
     expect(dockerfile).toMatch(/^LABEL io\.airbyte\.name="airbyte\/source-engines-shop"$/m);
@@ -46,8 +77,8 @@ describe("connector build", () => {
     expect(readme).toContain("docker build -f build/airbyte/Dockerfile -t airbyte/source-engines-shop:1.2.3 .");
     expect(readme).toContain("Add a new Docker connector");
 
-    const workdir = imageLayout(dir, read(out, "Dockerfile.dockerignore"));
-    expect(fs.existsSync(path.join(workdir, "build"))).toBe(false);
+    const workdir = imageLayout(dir, dockerfile, read(out, "Dockerfile.dockerignore"));
+    expect(fs.readdirSync(path.join(workdir, "build"))).toEqual(["airbyte"]);
     const [command, ...args] = jsonForm(dockerfile, "ENTRYPOINT").map((a) => a.replace(/^\/connector/, workdir));
     const spec = lines(execFileSync(command!, [...args, "spec"], { cwd: workdir, encoding: "utf8" }));
     expect(spec[0]!.spec.connectionSpecification.properties.api_key.airbyte_secret).toBe(true);
@@ -59,15 +90,26 @@ describe("connector build", () => {
     expect(check.at(-1)).toEqual({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
   });
 
-  it("--target airbyte, a connector without a configuration schema: the image's spec lists configuration.json's keys, never its values", async () => {
+  it("--target airbyte, a connector without a configuration schema or schema(): the image's spec lists configuration.json's keys, never its values, and it discovers the streams debug saw", async () => {
     const dir = path.join(tempDir(), "My Shop");
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "connector.ts"), 'export default { update() {} };\n');
+    fs.writeFileSync(path.join(dir, "connector.ts"), 'import { op } from "connector-sdk";\nexport default { update() { op.upsert("orders", { id: 1, amount: 2.5 }); op.checkpoint({}); } };\n');
     fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ api_key: "sk-live-in-the-image", region: "eu" }));
+    // No schema() and no warehouse: an image that could discover no stream is refused.
+    const refused = await cli(["build", "--target", "airbyte"], { cwd: dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("This connector has no schema(), so its streams are the tables `connector debug` wrote, and the project has no warehouse yet, so the image could discover no stream. Declare the tables in schema(), or run `connector debug` first.");
+    expect(fs.existsSync(path.join(dir, "build"))).toBe(false);
+
+    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    const local = lines((await cli(["airbyte", "discover", "--config", "configuration.json"], { cwd: dir, stripFinalNewline: false })).stdout).at(-1)!;
+    expect(local.catalog.streams.map((st: Message) => [st.name, st.source_defined_primary_key, Object.keys(st.json_schema.properties)])).toEqual([["orders", [["_fivetran_id"]], ["_fivetran_id", "id", "amount", "_ab_cdc_deleted_at"]]]);
     expect((await cli(["build", "--target", "airbyte"], { cwd: dir })).exitCode).toBe(0);
     const dockerfile = read(path.join(dir, "build", "airbyte"), "Dockerfile");
     expect(dockerfile).not.toContain("sk-live-in-the-image");
-    const workdir = imageLayout(dir, read(path.join(dir, "build", "airbyte"), "Dockerfile.dockerignore"));
+    expect(JSON.parse(read(path.join(dir, "build", "airbyte"), "streams.json")).streams.map((st: Message) => st.name)).toEqual(["orders"]);
+    const workdir = imageLayout(dir, dockerfile, read(path.join(dir, "build", "airbyte"), "Dockerfile.dockerignore"));
+    expect(fs.existsSync(path.join(workdir, "files"))).toBe(false);
     // The Dockerfile's RUN that writes the keys, run in the image's layout.
     const run = /^RUN (printf .*)$/m.exec(dockerfile)![1]!;
     execFileSync("sh", ["-c", run], { cwd: workdir });
@@ -77,10 +119,16 @@ describe("connector build", () => {
     const spec = lines(out)[0]!.spec.connectionSpecification;
     expect(Object.keys(spec.properties)).toEqual(["api_key", "region"]);
     expect(spec.properties.api_key.airbyte_secret).toBe(true);
+    // Without the warehouse, the image discovers the streams the build froze: the same catalog.
+    const secrets = tempDir();
+    fs.writeFileSync(path.join(secrets, "config.json"), read(dir, "configuration.json"));
+    const discovered = lines(execFileSync(command!, [...args, "discover", "--config", path.join(secrets, "config.json")], { cwd: workdir, encoding: "utf8" })).at(-1)!;
+    expect(discovered).toEqual(local);
     expect(dockerfile).toMatch(/^LABEL io\.airbyte\.name="airbyte\/source-my-shop"$/m);
     // The tap's --about names it as the singer target names its executable and meltano.yml plugin.
     expect((await cli(["build", "--target", "singer"], { cwd: dir })).exitCode).toBe(0);
     expect(read(path.join(dir, "build", "singer"), "meltano.yml")).toContain("- name: tap-my-shop\n");
+    expect(fs.existsSync(path.join(dir, "build", "singer", "streams.json"))).toBe(true);
     expect(JSON.parse((await cli(["singer", "--about", "--format", "json"], { cwd: dir })).stdout).name).toBe("tap-my-shop");
   });
 
@@ -109,7 +157,7 @@ describe("connector build", () => {
     expect(dockerfile).toMatch(/CONNECTOR_CONFIGURATION[\s\S]*CONNECTOR_DESTINATION[\s\S]*PGPASSWORD/);
     const entrypoint = jsonForm(dockerfile, "ENTRYPOINT");
     expect(entrypoint).toEqual(["/connector/node_modules/.bin/connector", "run", "/connector"]);
-    const workdir = imageLayout(dir, read(path.join(dir, "build", "docker"), "Dockerfile.dockerignore"));
+    const workdir = imageLayout(dir, dockerfile, read(path.join(dir, "build", "docker"), "Dockerfile.dockerignore"));
     const secrets = tempDir();
     fs.writeFileSync(path.join(secrets, "config.json"), read(dir, "configuration.json"));
     const warehouse = path.join(tempDir(), "w.db");

@@ -94,6 +94,16 @@ export const AIRBYTE_MESSAGE = {
         },
       },
     },
+    // AirbyteControlMessage: a source's updated configuration (a rotated refresh token).
+    control: {
+      type: "object",
+      required: ["type", "emitted_at"],
+      properties: {
+        type: { enum: ["CONNECTOR_CONFIG"] },
+        emitted_at: { type: "number" },
+        connectorConfig: { type: "object", required: ["config"], properties: { config: { type: "object" } } },
+      },
+    },
   },
   // Each type carries its own body.
   allOf: [
@@ -104,6 +114,8 @@ export const AIRBYTE_MESSAGE = {
     { if: { properties: { type: { const: "CONNECTION_STATUS" } } }, then: { required: ["connectionStatus"] } },
     { if: { properties: { type: { const: "CATALOG" } } }, then: { required: ["catalog"] } },
     { if: { properties: { type: { const: "TRACE" } } }, then: { required: ["trace"] } },
+    { if: { properties: { type: { const: "CONTROL" } } }, then: { required: ["control"] } },
+    { if: { properties: { control: { properties: { type: { const: "CONNECTOR_CONFIG" } } } } }, then: { properties: { control: { required: ["connectorConfig"] } } } },
     { if: { properties: { trace: { properties: { type: { const: "ERROR" } } } } }, then: { properties: { trace: { required: ["error"] } } } },
     { if: { properties: { trace: { properties: { type: { const: "STREAM_STATUS" } } } } }, then: { properties: { trace: { required: ["stream_status"] } } } },
     { if: { properties: { state: { properties: { type: { const: "GLOBAL" } } } } }, then: { properties: { state: { required: ["global"] } } } },
