@@ -58,11 +58,11 @@ export async function w10(total = 20_000, runs = 3) {
   }
 }
 
-/** Peak RSS (MB) of a fresh process that pages through `total` items with RestClient. */
-export async function pagingRss(total) {
+/** Peak RSS (MB) of a fresh process that pages through `total` items with RestClient (or, with kind "raw", the raw fetch loop). */
+export async function pagingRss(total, kind = "client") {
   const server = await startServer(total);
   try {
-    const child = fork(fileURLToPath(import.meta.url), ["--child", server.url, String(total)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    const child = fork(fileURLToPath(import.meta.url), ["--child", server.url, String(total), kind], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
     const result = await new Promise((resolve, reject) => {
       child.once("message", resolve);
       child.once("exit", (code) => code !== 0 && reject(new Error(`paging child exited ${code}`)));
@@ -75,8 +75,8 @@ export async function pagingRss(total) {
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--child") {
-  const [url, total] = [argv[1], Number(argv[2])];
-  const r = await pass("client", url);
+  const [url, total, kind] = [argv[1], Number(argv[2]), argv[3] ?? "client"];
+  const r = await pass(kind, url);
   if (r.items !== total) throw new Error(`saw ${r.items} of ${total}`);
   process.send({ seconds: r.seconds, rssMB: process.resourceUsage().maxRSS / 1024 }, () => process.exit(0));
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {

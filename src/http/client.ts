@@ -151,12 +151,17 @@ export class RestClient {
       let res: Response | undefined;
       let bytes: Buffer | undefined;
       let failure: string | undefined;
+      // One controller and a timer cleared once the body is read: an AbortSignal.timeout() would keep
+      // each request's fetch state alive until its timeout fired, so memory grew with the request rate.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new DOMException("The request timed out", "TimeoutError")), this.timeoutMs);
       try {
-        res = await fetch(u, { method, headers: h, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        res = await fetch(u, { method, headers: h, body, signal: abort.signal });
         bytes = Buffer.from(await res.arrayBuffer());
       } catch (e) {
         failure = describeNetworkError(e, this.timeoutMs);
       } finally {
+        clearTimeout(timer);
         this.limiter.release();
       }
       const counts = httpCounts();
