@@ -201,18 +201,20 @@ export class RestClient {
   }
 }
 
+/** The response as the client hands it on: its status, headers and bytes, not fetch's Response, which holds the whole exchange's state. */
 function wrap(res: Response, bytes: Buffer, url: URL, shown: () => string): RestResponse {
+  const { status, headers } = res;
   let text: string | undefined;
   return {
-    status: res.status,
-    headers: res.headers,
+    status,
+    headers,
     url: url.href,
     text: () => (text ??= bytes.toString("utf8")),
     json<T>(): T {
       try {
         return JSON.parse((text ??= bytes.toString("utf8"))) as T;
       } catch {
-        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${res.headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
+        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
       }
     },
   };
