@@ -1,5 +1,6 @@
 // W10: RestClient (connector-sdk/http) against a raw fetch loop making the same requests, over
-// a local API in another process; and the peak RSS of paging 1,000,000 items against 100,000.
+// a local API in another process; and the peak RSS of paging 1,000,000 items against 100,000, for
+// the client and for the raw loop (whose own growth is fetch's and V8's, not the client's).
 // Standalone: node bench/http.mjs [--items 20000] [--runs 3] [--memory]
 import { fork } from "node:child_process";
 import path from "node:path";
@@ -24,9 +25,13 @@ export async function pass(kind, url) {
     for await (const page of api.paginate("/items", { items: "data", paginator: { type: "page", totalPagesPath: "pages" } })) items += page.items.length;
   } else {
     for (let page = 1; ; page++) {
-      const res = await fetch(`${url}/items?page=${page}`, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
+      // A timeout as the client has one: a cleared timer (AbortSignal.timeout() would keep each request's state for 30 s).
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 30_000);
+      const res = await fetch(`${url}/items?page=${page}`, { headers: { accept: "application/json" }, signal: abort.signal });
       if (!res.ok) throw new Error(`raw loop: ${res.status}`);
       const body = await res.json();
+      clearTimeout(timer);
       items += body.data.length;
       if (body.data.length === 0 || page >= body.pages) break;
     }
@@ -58,11 +63,11 @@ export async function w10(total = 20_000, runs = 3) {
   }
 }
 
-/** Peak RSS (MB) of a fresh process that pages through `total` items with RestClient. */
-export async function pagingRss(total) {
+/** Peak RSS (MB) of a fresh process that pages through `total` items with RestClient (or, with kind "raw", the raw fetch loop). */
+export async function pagingRss(total, kind = "client") {
   const server = await startServer(total);
   try {
-    const child = fork(fileURLToPath(import.meta.url), ["--child", server.url, String(total)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    const child = fork(fileURLToPath(import.meta.url), ["--child", server.url, String(total), kind], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
     const result = await new Promise((resolve, reject) => {
       child.once("message", resolve);
       child.once("exit", (code) => code !== 0 && reject(new Error(`paging child exited ${code}`)));
@@ -75,8 +80,8 @@ export async function pagingRss(total) {
 
 const argv = process.argv.slice(2);
 if (argv[0] === "--child") {
-  const [url, total] = [argv[1], Number(argv[2])];
-  const r = await pass("client", url);
+  const [url, total, kind] = [argv[1], Number(argv[2]), argv[3] ?? "client"];
+  const r = await pass(kind, url);
   if (r.items !== total) throw new Error(`saw ${r.items} of ${total}`);
   process.send({ seconds: r.seconds, rssMB: process.resourceUsage().maxRSS / 1024 }, () => process.exit(0));
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -84,8 +89,10 @@ if (argv[0] === "--child") {
   const r = await w10(Number(flag("items", "20000")), Number(flag("runs", "3")));
   console.log(JSON.stringify({ W10: r }));
   if (argv.includes("--memory")) {
-    const small = await pagingRss(100_000);
-    const big = await pagingRss(1_000_000);
-    console.log(JSON.stringify({ W10M: { rss100kMB: small.rssMB, rss1MMB: big.rssMB, growth: big.rssMB / small.rssMB, seconds1M: big.seconds } }));
+    for (const kind of ["client", "raw"]) {
+      const small = await pagingRss(100_000, kind);
+      const big = await pagingRss(1_000_000, kind);
+      console.log(JSON.stringify({ W10M: { kind, rss100kMB: small.rssMB, rss1MMB: big.rssMB, growth: big.rssMB / small.rssMB, seconds1M: big.seconds } }));
+    }
   }
 }

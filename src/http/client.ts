@@ -151,12 +151,17 @@ export class RestClient {
       let res: Response | undefined;
       let bytes: Buffer | undefined;
       let failure: string | undefined;
+      // One controller and a timer cleared once the body is read: an AbortSignal.timeout() would keep
+      // each request's fetch state alive until its timeout fired, so memory grew with the request rate.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new DOMException("The request timed out", "TimeoutError")), this.timeoutMs);
       try {
-        res = await fetch(u, { method, headers: h, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        res = await fetch(u, { method, headers: h, body, signal: abort.signal });
         bytes = Buffer.from(await res.arrayBuffer());
       } catch (e) {
         failure = describeNetworkError(e, this.timeoutMs);
       } finally {
+        clearTimeout(timer);
         this.limiter.release();
       }
       const counts = httpCounts();
@@ -196,18 +201,20 @@ export class RestClient {
   }
 }
 
+/** The response as the client hands it on: its status, headers and bytes, not fetch's Response, which holds the whole exchange's state. */
 function wrap(res: Response, bytes: Buffer, url: URL, shown: () => string): RestResponse {
+  const { status, headers } = res;
   let text: string | undefined;
   return {
-    status: res.status,
-    headers: res.headers,
+    status,
+    headers,
     url: url.href,
     text: () => (text ??= bytes.toString("utf8")),
     json<T>(): T {
       try {
         return JSON.parse((text ??= bytes.toString("utf8"))) as T;
       } catch {
-        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${res.headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
+        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
       }
     },
   };

@@ -62,7 +62,7 @@ export function serializeState(state: unknown, options: { bigints?: boolean } = 
     if (value === null) return;
     const obj = value as object;
     if (seen.has(obj)) throw new StateValueError(`${at} refers back to one of its parents (a cycle)`);
-    if (depth > MAX_STATE_DEPTH) throw new StateValueError(`${tooDeep} (at ${at.length > 80 ? at.slice(0, 80) + "…" : at})`);
+    if (depth > MAX_STATE_DEPTH) throw new StateValueError(`${tooDeep()} (at ${at.length > 80 ? at.slice(0, 80) + "…" : at})`);
     seen.add(obj);
     if (Array.isArray(obj)) {
       for (let i = 0; i < obj.length; i++) walk(obj[i], pathOf(at, i), depth + 1);
@@ -86,7 +86,8 @@ export function serializeState(state: unknown, options: { bigints?: boolean } = 
   return text;
 }
 
-const tooDeep = `the state is nested more than ${MAX_STATE_DEPTH.toLocaleString("en-US")} levels deep; a state holds cursors, not trees`;
+// Made when needed: the first toLocaleString() of a process sets up ICU number formatting (tens of ms at startup).
+const tooDeep = (): string => `the state is nested more than ${MAX_STATE_DEPTH.toLocaleString("en-US")} levels deep; a state holds cursors, not trees`;
 
 /** How deep objects and arrays nest, counted without recursion, so that any parsed JSON can be measured. */
 function nestingDepth(value: unknown): number {
@@ -155,7 +156,7 @@ export function readStateFile(source: StateSource, resetHint: string | null, par
   if (!isPlainObject(parsed)) {
     throw new UsageError(`${label} must hold a JSON object, found ${Array.isArray(parsed) ? "an array" : describe(parsed)}. ${fix}`);
   }
-  if (nestingDepth(parsed) > MAX_STATE_DEPTH) throw new UsageError(`${label}: ${tooDeep}. ${fix}`);
+  if (nestingDepth(parsed) > MAX_STATE_DEPTH) throw new UsageError(`${label}: ${tooDeep()}. ${fix}`);
   const infinite = nonFinite(parsed);
   if (infinite) {
     throw new UsageError(`${label}: ${infinite} is a number beyond the largest double (about ±1.8e308), which JavaScript reads as Infinity and no checkpoint can hold. Store it as a string. ${fix}`);

@@ -4,7 +4,8 @@ import type { Counts } from "../sync/counts.js";
 import type { SchemaChangeNote } from "../normalize/catalog.js";
 import { formatSize } from "../util/size.js";
 
-export const num = (n: number): string => n.toLocaleString("en-US");
+// Whole numbers grouped by hand: the first toLocaleString() of a process sets up ICU (tens of ms), and most commands print a count.
+export const num = (n: number): string => (Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ",") : n.toLocaleString("en-US"));
 
 export function elapsed(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
