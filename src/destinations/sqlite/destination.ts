@@ -25,10 +25,10 @@ export class SqliteDestination implements Destination {
 
   constructor(readonly location: string) {}
 
-  /** The open warehouse, for the readers that share this connection (runSync's rows()). */
-  get warehouse(): Warehouse {
+  /** The open connection, for a reader that shares it (a warehouse in memory has no other). */
+  get db(): Warehouse["db"] {
     if (this.held.length > 0) this.flush();
-    return this.w;
+    return this.w.db;
   }
 
   open(): StoredCatalog {
