@@ -83,6 +83,11 @@ export interface DestinationModule<Spec extends { kind: string }> {
    * for a destination that commits in the connector's thread, which may stop between a commit and its acknowledgement.
    */
   recoverLastCheckpoint?(spec: Spec, run: number, after: number): CheckpointRecord | undefined;
+  /**
+   * Refuses, with a UsageError naming the holder, while another process holds the warehouse open by a lock of
+   * the database's own that the project lock does not see (a DuckDB shell): reset asks before deleting its files.
+   */
+  refuseInUse?(spec: Spec): Promise<void>;
   /** A warehouse of this kind held in memory (the default kind's: open.ts memoryWarehouse). */
   memory?(): MemoryWarehouse;
 }
