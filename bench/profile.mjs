@@ -10,7 +10,6 @@ const rows = Number(process.argv[2] ?? 1_000_000);
 const declared = process.argv[3] ?? "true";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-profile-"));
 const started = performance.now();
-const r = await runSync(connector, { configuration: { rows: String(rows), every: process.argv[4] ?? "10000", declared }, warehouse: path.join(dir, "w.db") });
-r.close();
+await runSync(connector, { configuration: { rows: String(rows), every: process.argv[4] ?? "10000", declared }, warehouse: path.join(dir, "w.db"), keepRows: false });
 console.log(`${rows} rows in ${((performance.now() - started) / 1000).toFixed(2)} s`);
 fs.rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import type { Naming } from "./normalize/naming.js";
 import { isPlainObject, type StateObject } from "./state/state.js";
 import { MemoryStateStore } from "./state/store.js";
 import { verify, type VerifyReport } from "./verify/verify.js";
-import { inProcessWarehouse } from "./destinations/open.js";
+import { readBack } from "./destinations/open.js";
+import type { WarehouseReader } from "./destinations/reader.js";
+import { DEFAULT_KIND, destinationForms, parseDestinationUrl, type DestinationSpec } from "./destinations/registry.js";
+import { redactUrl } from "./util/redact-url.js";
+import { isError } from "./util/thrown.js";
 
 /** Inputs of runSync(). */
 export interface RunSyncOptions {
@@ -14,8 +18,15 @@ export interface RunSyncOptions {
   configuration?: unknown;
   /** The state to start from. Default {}: a historical sync. */
   state?: Record<string, unknown>;
-  /** A warehouse file to sync into; default an in-memory warehouse. */
+  /** A SQLite warehouse file to sync into; default a warehouse in memory. */
   warehouse?: string;
+  /**
+   * Any destination, as `connector run --destination` takes it: `sqlite:<file>`, `duckdb:<file>` or
+   * `postgres://user@host/database?schema=name` (a file relative to the working directory). Not with `warehouse`.
+   */
+  destination?: string;
+  /** The connector's name in a shared destination (PostgreSQL), which keeps each connector's state apart; default "runSync". */
+  name?: string;
   naming?: Naming;
   /**
    * Serve every HTTP request (fetch, node:http, node:https) from a recorded cassette, e.g.
@@ -29,9 +40,14 @@ export interface RunSyncOptions {
    * states) can pass false; `state` still holds the last one.
    */
   keepCheckpoints?: boolean;
+  /**
+   * Read every table back once the sync is over, for rows() and tables() (default true). The rows are
+   * held in memory, so a sync of millions of rows (a profile, say) can pass false; rows() and tables() then throw.
+   */
+  keepRows?: boolean;
 }
 
-/** What runSync() resolves to; the warehouse stays open until close(). */
+/** What runSync() resolves to. The warehouse is read back, every table, once the sync is over, and closed. */
 export interface RunSyncResult {
   /** The last committed state: pass it as `state` to run an incremental sync. */
   state: StateObject;
@@ -43,6 +59,7 @@ export interface RunSyncResult {
   rows(table: string): Record<string, unknown>[];
   /** The names of the tables in the warehouse. */
   tables(): string[];
+  /** Nothing is left open: the warehouse was closed once its rows were read. Kept for the tests that call it. */
   close(): void;
 }
 
@@ -70,8 +87,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   // Loaded only when asked for: the interception library is not needed by every test.
   const replayModule = options.replay === undefined ? undefined : await import("./replay/run.js");
   const source = replayModule?.replayFromOption(options.replay!);
-  const warehouse = inProcessWarehouse(options.warehouse);
-  const { destination } = warehouse;
+  const { destination, read } = readBack(targetOf(options));
   // The state of each committed checkpoint, in memory: what the result returns.
   const store = new MemoryStateStore();
   // Collected here: the sync keeps only the last state.
@@ -98,17 +114,57 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
   } finally {
     await http?.stop();
   }
+  const failed = r.status === "failed";
+  // A failed sync's warehouse may be out of reach (a server that refused it): its rows() then says why.
+  const tables =
+    options.keepRows === false
+      ? new Error("runSync() was given keepRows: false, so it read no rows back")
+      : await readAll(read).catch((e: unknown) => {
+          if (failed) return isError(e) ? e : new Error(String(e));
+          throw e;
+        });
+  if (options.keepRows === false) destination.close();
   const result: RunSyncResult = {
     state: (await store.load()) ?? r.state,
     checkpoints,
     counts: r.counts,
     warnings: r.warnings,
-    rows: (table) => warehouse.rows(table),
-    tables: () => warehouse.tables(),
-    close: () => destination.close(),
+    rows: (table) => {
+      if (tables instanceof Error) throw tables;
+      const rows = tables.get(table);
+      if (!rows) throw new Error(`no table ${JSON.stringify(table)} in the warehouse; the tables are: ${[...tables.keys()].join(", ") || "(none)"}`);
+      return rows.map((row) => ({ ...row }));
+    },
+    tables: () => {
+      if (tables instanceof Error) throw tables;
+      return [...tables.keys()];
+    },
+    close: () => {},
   };
-  if (r.status === "failed") throw new SyncError(r.error?.message ?? "sync failed", result, { cause: r.error });
+  if (failed) throw new SyncError(r.error?.message ?? "sync failed", result, { cause: r.error });
   return result;
+}
+
+/** The destination runSync() writes to: `destination`'s URL, `warehouse`'s SQLite file, or none (memory). */
+function targetOf(options: RunSyncOptions): DestinationSpec | undefined {
+  if (options.destination !== undefined && options.warehouse !== undefined) throw new TypeError("runSync(): give `destination` or `warehouse`, not both");
+  const url = options.destination ?? (options.warehouse === undefined || options.warehouse === ":memory:" ? undefined : `${DEFAULT_KIND}:${options.warehouse}`);
+  if (url === undefined) return undefined;
+  const parsed = parseDestinationUrl(url, { from: "runSync()'s destination", name: options.name ?? "runSync", base: process.cwd() });
+  if (!parsed) throw new TypeError(`runSync(): destination must be a destination URL (${destinationForms()}), got ${JSON.stringify(redactUrl(url))}`);
+  return parsed.spec;
+}
+
+/** Every table's rows, read through the destination's own reader: what rows() and tables() answer from, the same on every destination. */
+async function readAll(read: () => Promise<WarehouseReader>): Promise<Map<string, Record<string, unknown>[]>> {
+  const reader = await read();
+  try {
+    const tables = new Map<string, Record<string, unknown>[]>();
+    for (const t of await reader.tables()) tables.set(t.table, await reader.rows(t.table));
+    return tables;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Inputs of verifyConnector(). */

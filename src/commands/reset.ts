@@ -6,7 +6,7 @@ import { project, requireProjectDir, stateSource } from "../project/project.js";
 import { deleteTargets, dropTables, presentKinds, resetTargets, resolveTables } from "../project/reset.js";
 import { createDestination } from "../destinations/open.js";
 import { destinationOf, type DestinationSpec } from "../destinations/registry.js";
-import { commandDestination, destinationFiles, isProjectWarehouse, projectWarehouse, warehouseFiles } from "../project/destination.js";
+import { commandDestination, destinationFiles, isProjectWarehouse, projectSpec, projectWarehouse, warehouseFiles } from "../project/destination.js";
 import { Ui } from "../ui/logger.js";
 import { canPrompt, confirm } from "../ui/prompt.js";
 import { secrets } from "../ui/output.js";
@@ -65,6 +65,8 @@ async function resetAll(ui: Ui, p: ReturnType<typeof project>, warehouse: Destin
     ui.info(`Nothing to reset: the next ${next} is already a first run.`);
     return;
   }
+  // A database's own lock (a DuckDB shell holding the file) is one the project lock does not see.
+  for (const spec of warehouse ? [warehouse] : presentKinds(p).map((k) => projectSpec(p, k))) await destinationOf(spec).refuseInUse?.(spec);
   ui.info(`This deletes:\n${present.map((t) => `  ${shown(t.file)}`).join("\n")}`);
   if (!yes && !(await confirm("Continue?"))) {
     ui.info("Reset cancelled; nothing was deleted.");

@@ -49,6 +49,25 @@ export interface DestinationCapabilities extends NameLimits {
   stateInDestination?: boolean;
 }
 
+/**
+ * A destination's own failure, raised by the destination from its database client's error (a
+ * full disk, a broken constraint, a lost connection): `subject` says which destination failed
+ * ("the warehouse <file>", "the duckdb destination <url>"), the message says why in the client's
+ * words. The sync adds the operation (sync/sync.ts explain), so nothing above destinations/
+ * reads a client's error codes.
+ */
+export class DestinationError extends Error {
+  override name = "DestinationError";
+  readonly subject: string;
+  /** The client's error code (SQLITE_FULL, 23505, …), when it has one. */
+  readonly code?: string;
+  constructor(message: string, o: { subject: string; code?: string | undefined }) {
+    super(message);
+    this.subject = o.subject;
+    if (o.code !== undefined) this.code = o.code;
+  }
+}
+
 /** One write, as the channel carries it to an asynchronous destination. Values are in catalog order. */
 export type WriteOp =
   | { op: "upsert"; table: string; row: Stored[]; synced: string }

@@ -83,14 +83,20 @@ export interface DestinationModule<Spec extends { kind: string }> {
    * for a destination that commits in the connector's thread, which may stop between a commit and its acknowledgement.
    */
   recoverLastCheckpoint?(spec: Spec, run: number, after: number): CheckpointRecord | undefined;
+  /**
+   * Refuses, with a UsageError naming the holder, while another process holds the warehouse open by a lock of
+   * the database's own that the project lock does not see (a DuckDB shell): reset asks before deleting its files.
+   */
+  refuseInUse?(spec: Spec): Promise<void>;
+  /** A warehouse of this kind held in memory (the default kind's: open.ts memoryWarehouse). */
+  memory?(): MemoryWarehouse;
 }
 
-/** A destination open in the caller's thread whose rows can be read synchronously while it stays open (runSync()). */
-export interface LiveWarehouse {
+/** A warehouse in this process's memory, gone once closed: runSync()'s default, and a recording's incremental probe. */
+export interface MemoryWarehouse {
   destination: Destination;
-  /** Every row of a table, ordered by primary key, with the system columns; exact for 64-bit integers. */
-  rows(table: string): Record<string, unknown>[];
-  tables(): string[];
+  /** A reader over the destination's own connection, the only one that sees its rows; closing it closes the destination. */
+  reader(): WarehouseReader;
 }
 
 /** What `connector reset` hands a destination that resets itself: the tables named, and how to speak and ask. */

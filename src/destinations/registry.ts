@@ -4,7 +4,7 @@
  * table; the spec types follow from it). Everything outside `destinations/` reaches a
  * destination through this table and `open.ts`, by what a module declares, never by its name.
  */
-import type { DestinationModule } from "./module.js";
+import type { DestinationModule, ParseContext, Parsed } from "./module.js";
 import { duckdb } from "./duckdb/index.js";
 import { postgres } from "./postgres/index.js";
 import { sqlite } from "./sqlite/index.js";
@@ -30,3 +30,15 @@ export const allDestinations = (): DestinationModule<DestinationSpec>[] => Objec
 
 /** A project's warehouse when nothing chose one, and the scratch warehouse of verify and `connector test`. */
 export const DEFAULT_KIND: DestinationKind = "sqlite";
+
+/** A destination URL (`sqlite:<file>`, `postgres://…`) as the module of its kind parses it; undefined when no kind takes it. */
+export function parseDestinationUrl(text: string, context: ParseContext): Parsed<DestinationSpec> | undefined {
+  for (const m of allDestinations()) {
+    const parsed = m.parse(text.trim(), context);
+    if (parsed) return parsed;
+  }
+  return undefined;
+}
+
+/** How each kind's URL is written, for messages: the server first, then the files. */
+export const destinationForms = (): string => ((forms) => `${forms.slice(0, -1).join(", ")} or ${forms.at(-1)}`)(allDestinations().map((m) => m.form).reverse());

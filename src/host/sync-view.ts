@@ -1,23 +1,14 @@
 /** What a command sees of one sync run in the sync worker (sync-run.ts): its view while it runs, and its outcome. */
-import type { Counts } from "../sync/counts.js";
-import type { CheckpointInfo } from "../sync/sync.js";
-import type { SchemaChangeNote } from "../normalize/catalog.js";
+import type { CheckpointInfo, SyncResult } from "../sync/sync.js";
 import type { LogLevel } from "../sdk/active-sync.js";
 import type { HttpSummary } from "../replay/run.js";
 import type { StateObject } from "../state/state.js";
 import type { ErrorInfo } from "../util/thrown.js";
 import type { EarlyWorker } from "./worker-start.js";
 
-export interface Outcome {
-  status: "succeeded" | "failed";
+/** A sync's result (sync/sync.ts) as it crosses from the worker: its error as data, and what the run around it adds. */
+export interface Outcome extends Omit<SyncResult, "error" | "operations"> {
   error?: ErrorInfo;
-  counts: Counts;
-  previousState: StateObject;
-  state: StateObject;
-  warnings: string[];
-  /** The schema changes counted, in order. */
-  schemaChanges: SchemaChangeNote[];
-  durationMs: number;
   /** Set when the run was stopped by a signal: the exit code to use. */
   signalExit?: number;
   /** How many of the warnings came from checking the inputs, and were printed before the run. */

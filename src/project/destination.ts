@@ -13,7 +13,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { allDestinations, DEFAULT_KIND, destinationOf, type DestinationKind, type DestinationSpec } from "../destinations/registry.js";
+import { allDestinations, DEFAULT_KIND, destinationForms, destinationOf, parseDestinationUrl, type DestinationKind, type DestinationSpec } from "../destinations/registry.js";
 import { UsageError } from "../util/errors.js";
 import { jsonErrorLocation } from "../util/json.js";
 import { redactUrl } from "../util/redact-url.js";
@@ -32,7 +32,7 @@ export interface RunTarget {
 export const DESTINATION_FILE = "destination.json";
 
 /** The URL forms, for messages: the server first, then the files. */
-const FORMS = ((forms) => `${forms.slice(0, -1).join(", ")} or ${forms.at(-1)}`)(allDestinations().map((m) => m.form).reverse());
+const FORMS = destinationForms();
 
 /** The kinds that keep a warehouse in the project's files/: what `connector debug --destination` takes. */
 export const PROJECT_KINDS: readonly DestinationKind[] = allDestinations()
@@ -52,10 +52,8 @@ export function connectorName(p: Project, flag: string | undefined): string {
 /** Parses one destination URL; `base` is the folder a relative file is resolved against. */
 function parseDestination(text: string, from: string, name: string, base: string, passwordEnv?: { variable: string; value?: string }): RunTarget {
   const value = text.trim();
-  for (const m of allDestinations()) {
-    const parsed = m.parse(value, { from, name, base, passwordEnv });
-    if (parsed) return { ...parsed, from };
-  }
+  const parsed = parseDestinationUrl(value, { from, name, base, passwordEnv });
+  if (parsed) return { ...parsed, from };
   if (value.toLowerCase().endsWith(".json")) return readDestinationFile(path.resolve(base, value), name);
   const keywords = /^\s*[a-z_]+\s*=/i.test(value) ? `; libpq's keyword form (host=… dbname=…) is not taken: write it as a URL` : "";
   throw new UsageError(`${from} must be a destination URL (${FORMS}) or a destination JSON file, got ${JSON.stringify(redactUrl(value))}${keywords}`);

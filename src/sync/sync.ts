@@ -8,7 +8,7 @@ import type { ConnectorDefinition } from "../sdk/connector.js";
 import { runInSync, type ActiveSync, type LogSink, type SyncSink } from "../sdk/active-sync.js";
 import { emptyHttpCounts, httpRuntime } from "../sdk/http-hooks.js";
 import { CheckpointSecrets } from "./checkpoint-secrets.js";
-import { TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
+import { DestinationError, TRUNCATES_PER_RUN, type Destination, type StoredCatalog } from "../destinations/destination.js";
 import { OperationSink, type OperationTarget, type OpName } from "../extract/operation-sink.js";
 import { Limits } from "../normalize/limits.js";
 import { Catalog, type SchemaChangeNote } from "../normalize/catalog.js";
@@ -134,12 +134,7 @@ export class Sync implements OperationTarget {
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     this.o.events?.opened?.({ run: stored.run, lastSeq: stored.lastSeq });
-    if (this.o.stateStore && this.o.stateFileHeld && stored.lastSeq === 0) {
-      // A state file left from another warehouse (debug's, or one deleted since): the rows before its cursor are missing here.
-      this.warnings.add(
-        `this sync starts from the state in ${this.o.stateStore.where}, but ${this.dest.location} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,
-      );
-    }
+    if (this.o.stateStore && this.o.stateFileHeld && stored.lastSeq === 0) this.warnings.stateWithoutRows(this.o.stateStore.where, this.dest.location);
     const catalog = new Catalog(stored, (change) => this.dest.apply(change), (table, column) => this.dest.holdsUnsafeIntegers(table, column), new Limits(this.dest.capabilities));
     const names = (this.names = new Names(this.o.naming, catalog, (key, message) => this.warnings.once(key, message)));
     this.normalizer = new RowNormalizer(catalog, names, { schemaChanged: (c) => this.schemaChanged(c), warnOnce: (k, m) => this.warnings.once(k, m) });
@@ -288,13 +283,11 @@ export class Sync implements OperationTarget {
     });
   }
 
-  /** Turns what a destination call threw into the error that fails the sync: database and file-system errors say what failed but not where, so name the destination. */
+  /** Turns what an operation threw into the error that fails the sync: a destination's own failure names the destination. */
   explain(name: OpName | "commit", e: unknown): Error {
     const err = toError(e);
-    const code = (err as { code?: unknown }).code;
     const [op, during] = name === "commit" ? ["", " while committing"] : [`op.${name}: `, ""];
-    if (typeof code === "string" && code.startsWith("SQLITE_")) return new OperationError(`${op}the warehouse ${this.dest.location} failed${during}: ${err.message} (${code})`);
-    if (err.name === "DestinationError") return new OperationError(`${op}the ${this.dest.kind} destination ${this.dest.location} failed${during}: ${err.message}`);
+    if (err instanceof DestinationError) return new OperationError(`${op}${err.subject} failed${during}: ${err.message}`);
     return name === "commit" ? err : new OperationError(`${op}${err.message}`);
   }
 }

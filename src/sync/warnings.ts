@@ -44,6 +44,13 @@ export class SyncWarnings {
     this.add(message);
   }
 
+  /** A state file left from another warehouse (debug's, or one deleted since): the rows before its cursor are missing here. */
+  stateWithoutRows(stateFile: string, destination: string): void {
+    this.add(
+      `this sync starts from the state in ${stateFile}, but ${destination} holds no checkpoint yet, so what the source gave before that state is not loaded into it. To load everything, start from an empty state (\`connector reset\`, or --state with a new file).`,
+    );
+  }
+
   /** The end of the sync: the summed warnings. */
   report(): void {
     for (const [table, n] of this.noMatch) {

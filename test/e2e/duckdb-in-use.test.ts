@@ -1,5 +1,5 @@
 // A DuckDB warehouse that another process holds open (a DuckDB shell, a script, another sync):
-// DuckDB lets no second process open it. debug, run and inspect all say so with exit 2, the
+// DuckDB lets no second process open it. debug, run, inspect and reset all say so with exit 2, the
 // holder named, and write no crash report, as nothing failed in the connector.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -36,7 +36,7 @@ const inUse = (file: string, pid: number): string =>
   `The warehouse ${file} is in use by another process (${process.execPath}, pid ${pid}): a sync, \`connector inspect\` or a DuckDB shell. DuckDB lets no other process open it meanwhile; try again when that one has finished.`;
 
 describe("a DuckDB warehouse another process holds open", () => {
-  it("debug, run and inspect refuse it with exit 2 and the same message, write no crash report, and leave state and rows as they were", async () => {
+  it("debug, run, inspect and reset refuse it with exit 2 and the same message, write no crash report, and leave state and rows as they were", async () => {
     const dir = makeProject(CONNECTOR);
     const first = await cli(["debug", "--destination", "duckdb"], { cwd: dir });
     expect(first.exitCode, first.stderr).toBe(0);
@@ -44,14 +44,16 @@ describe("a DuckDB warehouse another process holds open", () => {
     const state = fs.readFileSync(path.join(dir, "files", "state.json"), "utf8");
 
     const holder = await holdOpen(file);
-    for (const args of [["debug", "--destination", "duckdb"], ["debug"], ["run", "--destination", `duckdb:${file}`, "--retries", "2", "--retry-delay", "10ms"], ["inspect"], ["state", "history"]]) {
+    for (const args of [["debug", "--destination", "duckdb"], ["debug"], ["run", "--destination", `duckdb:${file}`, "--retries", "2", "--retry-delay", "10ms"], ["inspect"], ["state", "history"], ["reset", "--yes"]]) {
       const r = await cli(args, { cwd: dir });
       expect(r.exitCode, `${args.join(" ")}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain(inUse(file, holder.pid!));
       expect(r.stderr).not.toMatch(/threw outside update|Crash report|Attempt 2/);
     }
     expect(fs.existsSync(path.join(dir, "crash-reports"))).toBe(false);
+    // reset deleted nothing: the state and the warehouse are still there.
     expect(fs.readFileSync(path.join(dir, "files", "state.json"), "utf8")).toBe(state);
+    expect(fs.existsSync(file)).toBe(true);
 
     // Once the holder has gone, the next sync resumes from the same state.
     holder.kill("SIGKILL");

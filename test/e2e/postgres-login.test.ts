@@ -102,7 +102,7 @@ describe("a password the server asks for and nobody gave", () => {
     expect(await server().sql(`SELECT id::int FROM "${schema}".t`)).toEqual([{ id: 1 }]);
   });
 
-  it("a wrong password is still the server's refusal, not a missing one; ~/.pgpass (PGPASSFILE) still gives one", async () => {
+  it("a wrong password is still the server's refusal, not a missing one; ~/.pgpass (PGPASSFILE) still gives one, also beside an empty PGPASSWORD", async () => {
     const dir = makeProject(OK);
     const schema = freshSchema("pgpass");
     const wrong = await cli(["run", "--destination", url("etl", schema)], { cwd: dir, env: { ...NO_PASSWORD, PGPASSWORD: "not-it-4" } });
@@ -110,10 +110,12 @@ describe("a password the server asks for and nobody gave", () => {
     expect(wrong.stderr).toContain(`refused the login: password authentication failed for user "etl". Check the user and the password (in the URL, the variable that destination.json's password_env names, or PGPASSWORD).`);
     const pgpass = path.join(dir, "pgpass");
     fs.writeFileSync(pgpass, `127.0.0.1:${server().port}:*:etl:${ETL_PASSWORD}\n`, { mode: 0o600 });
-    // pg reads the file only when PGPASSWORD is not in the environment at all, as libpq's pgpass module does.
-    const r = await cli(["run", "--destination", url("etl", schema)], { cwd: dir, env: { ...NO_PASSWORD, PGPASSWORD: undefined, PGPASSFILE: pgpass } });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(everything(r)).not.toContain(ETL_PASSWORD);
+    // Read when PGPASSWORD is not in the environment, or empty: libpq takes an empty one as unset (pg's pgpass module alone would not).
+    for (const PGPASSWORD of [undefined, ""]) {
+      const r = await cli(["run", "--destination", url("etl", schema)], { cwd: dir, env: { ...NO_PASSWORD, PGPASSWORD, PGPASSFILE: pgpass } });
+      expect(r.exitCode, `PGPASSWORD=${JSON.stringify(PGPASSWORD)}: ${r.stderr}`).toBe(0);
+      expect(everything(r)).not.toContain(ETL_PASSWORD);
+    }
   });
 });
 

@@ -212,6 +212,37 @@ describe("the destinations are reached through their modules only", () => {
     expect(broken).toEqual([]);
   });
 
+  /** The project lock is a SQLite write lock on a file of its own (project/lock.ts), not a destination. */
+  const DRIVER_EXCEPTIONS = ["project/lock.ts"];
+  const CLIENTS = new Set(["better-sqlite3", "@duckdb/node-api", "pg", "pg-copy-streams"]);
+  const driverUse = (rel: string, text: string): string[] => [
+    ...[...text.matchAll(/["'`]SQLITE_\w*/g)].map((m) => `${rel} reads the code ${m[0].slice(1)}`),
+    ...runtimeImports(text, true)
+      .filter((spec) => CLIENTS.has(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!))
+      .map((spec) => `${rel} imports ${spec}`),
+  ];
+
+  it("only a destination reads its database client's errors: outside destinations/, no client is imported and no SQLITE_ code is compared", () => {
+    const broken = outside.filter((rel) => !DRIVER_EXCEPTIONS.includes(rel)).flatMap((rel) => driverUse(rel, fs.readFileSync(path.join(SRC, rel), "utf8")));
+    expect(broken).toEqual([]);
+    expect(driverUse("x.ts", 'if (code.startsWith("SQLITE_")) {}\nimport type { Pool } from "pg";')).toEqual(["x.ts reads the code SQLITE_", "x.ts imports pg"]);
+  });
+
+  /**
+   * The sinks outside the registry: the sync runs into them through the Destination contract, but they have no
+   * URL, no reader, no scratch copy and nothing to reset, so they are no destination kind (docs/architecture.md).
+   */
+  const SINKS = ["engines/stream-destination.ts"];
+  const implementsDestination = (text: string): boolean => /\bimplements\s+(?:Async)?Destination\b/.test(text);
+
+  it("outside destinations/, only the sinks docs/architecture.md names implement the Destination contract", () => {
+    expect(outside.filter((rel) => implementsDestination(fs.readFileSync(path.join(SRC, rel), "utf8")))).toEqual(SINKS);
+    const architecture = fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
+    for (const sink of SINKS) expect(architecture).toContain(`\`${sink}\``);
+    expect(implementsDestination("export class S implements Destination {")).toBe(true);
+    expect(implementsDestination("export class S implements DestinationModule {")).toBe(false);
+  });
+
   it("the checks catch a kind named outside destinations/", () => {
     const names = kinds.map((k) => `"${k}"`).join("|");
     const comparison = new RegExp(`(?:[=!]==?\\s*(?:${names}))|(?:(?:${names})\\s*[=!]==?)|case\\s+(?:${names})\\s*:`);

@@ -1,5 +1,8 @@
 /** Why DuckDB could not open a warehouse file, said the same way by every command (exit 2: nothing was written). */
+import fs from "node:fs";
 import { UsageError } from "../../util/errors.js";
+
+const LOCKED = /Could not set lock|Conflicting lock/i;
 
 /**
  * DuckDB lets one process open a file for writing, or any number for reading, never both: a
@@ -7,7 +10,7 @@ import { UsageError } from "../../util/errors.js";
  */
 export function cannotOpen(file: string, e: unknown): UsageError {
   const message = e instanceof Error ? e.message : String(e);
-  if (/Could not set lock|Conflicting lock/i.test(message)) {
+  if (LOCKED.test(message)) {
     const holder = /Conflicting lock is held in (.*?) \(PID (\d+)\)/i.exec(message);
     return new UsageError(
       `The warehouse ${file} is in use by another process${holder ? ` (${holder[1]}, pid ${holder[2]})` : ""}: a sync, \`connector inspect\` or a DuckDB shell. ` +
@@ -15,4 +18,21 @@ export function cannotOpen(file: string, e: unknown): UsageError {
     );
   }
   return new UsageError(`Cannot use the warehouse ${file}: ${message.split("\n")[0]!.replace(/[.!]+$/, "")}. If it is damaged, move it away or run \`connector reset\`.`);
+}
+
+/**
+ * Opens the file read-write and closes it at once: DuckDB's lock refuses that while any other process has it
+ * open, for reading or writing. Loads DuckDB only when the file exists. A file DuckDB cannot read is no refusal.
+ */
+export async function refuseInUse(file: string): Promise<void> {
+  if (!fs.existsSync(file)) return;
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
+  try {
+    instance = await DuckDBInstance.create(file);
+  } catch (e) {
+    if (LOCKED.test(e instanceof Error ? e.message : String(e))) throw cannotOpen(file, e);
+    return;
+  }
+  instance.closeSync();
 }

@@ -42,4 +42,5 @@ export const duckdb: DestinationModule<DuckdbSpec> = {
     if (name === undefined) return;
     for (const f of files({ file: path.join(place.dir, `${name}.duckdb`) })) fs.rmSync(f, { force: true });
   },
+  refuseInUse: async (spec) => (await import("./in-use.js")).refuseInUse(spec.file),
 };

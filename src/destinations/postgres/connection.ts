@@ -74,6 +74,8 @@ export function describeQueryError(e: unknown, c: PgConnection): unknown {
 /** A connected client: UTC, ISO dates, exact text for the types values.ts reads, named in pg_stat_activity. */
 export async function connect(o: PostgresOptions, purpose: string): Promise<pg.Client> {
   const c = o.connection;
+  // libpq takes an empty PGPASSWORD as unset, but the pgpass module pg asks skips ~/.pgpass whenever the variable exists.
+  if (process.env.PGPASSWORD === "") delete process.env.PGPASSWORD;
   const client = new pg.Client({
     host: c.host,
     port: c.port,

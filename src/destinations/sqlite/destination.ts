@@ -2,11 +2,12 @@
  * The SQLite destination: `files/warehouse.db`, written inline on the connector's thread
  * (better-sqlite3 is synchronous), one transaction per checkpoint. The Warehouse keeps
  * its own copy of each table, with the statements prepared for it. Upserts are held in
- * small batches (upsert-batch.ts): every other method writes them first.
+ * small batches (upsert-batch.ts): every other method writes them first. What better-sqlite3
+ * throws leaves as a DestinationError naming the warehouse (file.ts sqliteFailure).
  */
 import { generation, type CheckpointRecord, type CommitResult, type Destination, type FinishResult, type SchemaChange, type StoredCatalog } from "../destination.js";
 import type { Stored } from "../../normalize/types.js";
-import { CAPABILITIES } from "./file.js";
+import { CAPABILITIES, sqliteFailure } from "./file.js";
 import { applyTruncates, recordTruncate } from "./truncates.js";
 import { UpsertBatch } from "./upsert-batch.js";
 import { type Table, Warehouse } from "./warehouse.js";
@@ -24,10 +25,10 @@ export class SqliteDestination implements Destination {
 
   constructor(readonly location: string) {}
 
-  /** The open warehouse, for the readers that share this connection (runSync's rows()). */
-  get warehouse(): Warehouse {
+  /** The open connection, for a reader that shares it (a warehouse in memory has no other). */
+  get db(): Warehouse["db"] {
     if (this.held.length > 0) this.flush();
-    return this.w;
+    return this.w.db;
   }
 
   open(): StoredCatalog {
@@ -67,83 +68,115 @@ export class SqliteDestination implements Destination {
   }
 
   apply(change: SchemaChange): void {
-    this.flush();
-    this.last = undefined;
-    switch (change.kind) {
-      case "createTable":
-        this.w.createTable(change.table.name, change.table.columns);
-        return;
-      case "addColumn":
-        this.w.addColumn(this.table(change.table), change.column);
-        return;
-      case "setType": {
-        const t = this.table(change.table);
-        this.w.setColumnType(t, column(t, change.column), change.type, change.declared);
-        return;
+    try {
+      this.flush();
+      this.last = undefined;
+      switch (change.kind) {
+        case "createTable":
+          this.w.createTable(change.table.name, change.table.columns);
+          return;
+        case "addColumn":
+          this.w.addColumn(this.table(change.table), change.column);
+          return;
+        case "setType": {
+          const t = this.table(change.table);
+          this.w.setColumnType(t, column(t, change.column), change.type, change.declared);
+          return;
+        }
+        case "changeType": {
+          const t = this.table(change.table);
+          this.w.changeColumnType(t, column(t, change.column), change.type, change.declared);
+          return;
+        }
+        case "dropTable":
+          this.w.dropTable(change.table);
+          return;
+        case "tableSource":
+          this.w.recordSource(change.table, change.source, change.fresh);
+          return;
       }
-      case "changeType": {
-        const t = this.table(change.table);
-        this.w.changeColumnType(t, column(t, change.column), change.type, change.declared);
-        return;
-      }
-      case "dropTable":
-        this.w.dropTable(change.table);
-        return;
-      case "tableSource":
-        this.w.recordSource(change.table, change.source, change.fresh);
-        return;
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
     }
   }
 
   upsert(table: string, row: Stored[], synced: string): void {
-    this.tx();
-    const t = this.table(table);
-    let b = t.batch;
-    if (!b || b.generation !== this.w.generation) b = t.batch = new UpsertBatch(this.w.db, t, this.w.generation);
-    if (!b.listed) {
-      b.listed = true;
-      this.held.push(b);
+    try {
+      this.tx();
+      const t = this.table(table);
+      let b = t.batch;
+      if (!b || b.generation !== this.w.generation) b = t.batch = new UpsertBatch(this.w.db, t, this.w.generation);
+      if (!b.listed) {
+        b.listed = true;
+        this.held.push(b);
+      }
+      b.add(row, synced);
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
     }
-    b.add(row, synced);
   }
 
   update(table: string, columns: string[], values: Stored[], key: Stored[], synced: string): void {
-    this.flush();
-    const t = this.table(table);
-    const statement = this.w.updateStatement(t, columns.map((c) => column(t, c)));
-    const changed = (t.generated ? statement.run(synced, this.w.generation, ...values, ...key) : statement.run(synced, ...values, ...key)).changes;
-    if (changed === 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + 1;
+    try {
+      this.flush();
+      const t = this.table(table);
+      const statement = this.w.updateStatement(t, columns.map((c) => column(t, c)));
+      const changed = (t.generated ? statement.run(synced, this.w.generation, ...values, ...key) : statement.run(synced, ...values, ...key)).changes;
+      if (changed === 0) this.unmatched[table] = (this.unmatched[table] ?? 0) + 1;
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
   }
 
   delete(table: string, key: Stored[], synced: string): void {
-    this.flush();
-    const t = this.table(table);
-    if (t.generated) this.w.deleteStatement(t).run(synced, this.w.generation, ...key);
-    else this.w.deleteStatement(t).run(synced, ...key);
+    try {
+      this.flush();
+      const t = this.table(table);
+      if (t.generated) this.w.deleteStatement(t).run(synced, this.w.generation, ...key);
+      else this.w.deleteStatement(t).run(synced, ...key);
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
   }
 
   truncate(table: string): void {
-    this.flush();
-    // Rows written so far have this generation or an older one; rows written after, a newer one.
-    recordTruncate(this.w, table, this.w.generation++);
+    try {
+      this.flush();
+      // Rows written so far have this generation or an older one; rows written after, a newer one.
+      recordTruncate(this.w, table, this.w.generation++);
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
   }
 
   finish(): FinishResult {
-    this.flush();
-    return { truncated: applyTruncates(this.w, this.run, new Date().toISOString()) };
+    try {
+      this.flush();
+      return { truncated: applyTruncates(this.w, this.run, new Date().toISOString()) };
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
   }
 
   holdsUnsafeIntegers(table: string, name: string): boolean {
-    this.flush();
-    const t = this.table(table);
-    return this.w.holdsUnsafeIntegers(t, column(t, name));
+    try {
+      this.flush();
+      const t = this.table(table);
+      return this.w.holdsUnsafeIntegers(t, column(t, name));
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
   }
 
   commit(checkpoint: CheckpointRecord | null, committed: (result: CommitResult) => void): void {
-    this.flush();
-    if (checkpoint) this.w.recordCheckpoint(checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations);
-    if (checkpoint?.secrets) this.w.recordSecrets(checkpoint.secrets);
-    this.w.commit();
+    try {
+      this.flush();
+      if (checkpoint) this.w.recordCheckpoint(checkpoint.seq, checkpoint.run, checkpoint.time, checkpoint.state, checkpoint.operations);
+      if (checkpoint?.secrets) this.w.recordSecrets(checkpoint.secrets);
+      this.w.commit();
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
     const result = { unmatchedUpdates: this.unmatched };
     this.unmatched = {};
     committed(result);
@@ -155,10 +188,14 @@ export class SqliteDestination implements Destination {
   }
 
   rollback(): void {
-    this.discard();
-    this.last = undefined;
-    this.unmatched = {};
-    this.w.rollback();
+    try {
+      this.discard();
+      this.last = undefined;
+      this.unmatched = {};
+      this.w.rollback();
+    } catch (e) {
+      throw sqliteFailure(this.location, e);
+    }
   }
 
   close(): void {

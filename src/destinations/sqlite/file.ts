@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "../../util/errors.js";
-import type { DestinationCapabilities } from "../destination.js";
+import { DestinationError, type DestinationCapabilities } from "../destination.js";
 
 /** SQLite's default SQLITE_MAX_COLUMN, which better-sqlite3 keeps. */
 export const MAX_COLUMNS = 2000;
@@ -80,6 +80,13 @@ function writable(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** better-sqlite3's error (its code SQLITE_…) as the destination's own, naming the warehouse; any other error as it is. */
+export function sqliteFailure(file: string, e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !code.startsWith("SQLITE_")) return e;
+  return new DestinationError(`${(e as Error).message} (${code})`, { subject: `the warehouse ${file}`, code });
 }
 
 export const isBusy = (e: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((e as { code?: unknown }).code));

@@ -6,10 +6,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseFileUrl, type DestinationModule, type LiveWarehouse } from "../module.js";
+import { parseFileUrl, type DestinationModule } from "../module.js";
 import { SqliteDestination } from "./destination.js";
 import { CAPABILITIES } from "./file.js";
-import { sqliteReader } from "./inspect.js";
+import { readerOver, sqliteReader } from "./inspect.js";
 import { lastCheckpointOfRun } from "./read.js";
 
 export interface SqliteSpec {
@@ -36,10 +36,8 @@ export const sqlite: DestinationModule<SqliteSpec> = {
     for (const f of sqlite.files!({ kind: "sqlite", file: path.join(place.dir, `${name}.db`) })) fs.rmSync(f, { force: true });
   },
   recoverLastCheckpoint: (spec, run, after) => lastCheckpointOfRun(spec.file, run, after),
+  memory: () => {
+    const destination = new SqliteDestination(":memory:");
+    return { destination, reader: () => readerOver(destination.db, () => destination.close()) };
+  },
 };
-
-/** SQLite is read synchronously, in the caller's thread, while it stays open: runSync()'s rows(). */
-export function liveWarehouse(file: string): LiveWarehouse {
-  const destination = new SqliteDestination(file);
-  return { destination, rows: (table) => destination.warehouse.rows(table), tables: () => [...destination.warehouse.tables.keys()].sort() };
-}

@@ -10,6 +10,11 @@ import { openReadOnly, readCheckpoints } from "./warehouse.js";
 /** A reader over a warehouse file, opened read-only (a read-only folder works too). */
 export function sqliteReader(file: string): WarehouseReader {
   const db = openReadOnly(file);
+  return readerOver(db, () => db.close());
+}
+
+/** A reader over an open connection: a file's read-only one, or the connection of a warehouse in memory, closed by `close`. */
+export function readerOver(db: Database.Database, close: () => void): WarehouseReader {
   return {
     tables: async () => summarize(db),
     rows: async (table) => allRows(db, table),
@@ -22,9 +27,7 @@ export function sqliteReader(file: string): WarehouseReader {
       const r = db.prepare("SELECT min(seq) AS first, max(seq) AS last FROM _connector_checkpoints").get() as { first: number | null; last: number | null };
       return r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
     },
-    close: async () => {
-      db.close();
-    },
+    close: async () => close(),
   };
 }
 

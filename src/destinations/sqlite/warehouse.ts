@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { DELETED, FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
 import { formatType, parseType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
-import { exactRow } from "../../util/exact.js";
 import type { StoredSecret } from "../destination.js";
 import { createTableSql, METADATA_SQL, newTable, pkWhere, q, SYSTEM_COLUMNS, touch, type Column, type Table } from "./ddl.js";
 import { checkOursReadOnly, isBusy, lockedBy, notOurs, tooManyColumns, warehouseProblem } from "./file.js";
@@ -276,18 +275,6 @@ export class Warehouse {
     if (!exists) return {};
     const rows = this.db.prepare("SELECT key, value, obtained_at AS at FROM _connector_secrets").all() as { key: string; value: string; at: number }[];
     return Object.fromEntries(rows.map((r) => [r.key, { value: r.value, at: r.at }]));
-  }
-
-  rows(table: string): Record<string, unknown>[] {
-    const t = this.tables.get(table);
-    if (!t) throw new Error(`no table ${JSON.stringify(table)}; the tables are: ${[...this.tables.keys()].join(", ") || "(none)"}`);
-    const order = t.pk.map((c) => q(c.name)).join(", ");
-    const rows = this.db.prepare(`SELECT * FROM ${q(table)} ORDER BY ${order}`).safeIntegers(true).all() as Record<string, unknown>[];
-    for (const row of rows) {
-      delete row[GENERATION];
-      exactRow(row);
-    }
-    return rows;
   }
 }
 

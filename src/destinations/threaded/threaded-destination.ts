@@ -6,7 +6,7 @@
  * checkpoint row, so nothing downstream of commit() runs before they are durable.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { CheckpointRecord, CommitResult, Destination, DestinationCapabilities, FinishResult, SchemaChange, Stored, StoredCatalog, WriteOp } from "../destination.js";
+import { DestinationError, type CheckpointRecord, type CommitResult, type Destination, type DestinationCapabilities, type FinishResult, type SchemaChange, type Stored, type StoredCatalog, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
 import { Slot, SLOTS, type FromWriter, type ToWriter } from "./protocol.js";
 import type { ErrorInfo } from "../../util/thrown.js";
@@ -16,17 +16,6 @@ const BATCH_OPS = 2048;
 const MAX_IN_FLIGHT = 8;
 /** How long one Atomics.wait lasts before the writer's liveness is checked again. */
 const WAIT_SLICE_MS = 1000;
-
-/** A failure reported by the destination's writer thread, with the database's own message. */
-export class DestinationError extends Error {
-  override name = "DestinationError";
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ThreadedOptions {
   kind: string;
@@ -70,7 +59,7 @@ export class ThreadedDestination implements Destination {
     const m = this.request({ t: "open" });
     // A destination that cannot be used as given (a lock held elsewhere, bad credentials) is a usage error: exit 2.
     if (m.t === "error" && m.error.name === "UsageError") throw new UsageError(m.error.message);
-    if (m.t !== "opened") throw unexpected(m);
+    if (m.t !== "opened") throw this.unexpected(m);
     return m.catalog;
   }
 
@@ -97,14 +86,14 @@ export class ThreadedDestination implements Destination {
   holdsUnsafeIntegers(table: string, column: string): boolean {
     this.flush();
     const m = this.request({ t: "probe", table, column });
-    if (m.t !== "probed") throw unexpected(m);
+    if (m.t !== "probed") throw this.unexpected(m);
     return m.unsafe;
   }
 
   finish(): FinishResult {
     this.flush();
     const m = this.request({ t: "finish" });
-    if (m.t !== "finished") throw unexpected(m);
+    if (m.t !== "finished") throw this.unexpected(m);
     return m.result;
   }
 
@@ -118,7 +107,7 @@ export class ThreadedDestination implements Destination {
     this.flush();
     if (checkpoint === null) {
       const m = this.request({ t: "commit", checkpoint });
-      if (m.t !== "committed") throw unexpected(m);
+      if (m.t !== "committed") throw this.unexpected(m);
       committed(m.result);
       return;
     }
@@ -128,7 +117,7 @@ export class ThreadedDestination implements Destination {
     this.ask({ t: "commit", checkpoint }, (m) => {
       this.committing = false;
       if (m.t === "committed") committed(m.result);
-      else this.failure ??= m.t === "error" ? toError(m.error) : unexpected(m);
+      else this.failure ??= m.t === "error" ? this.error(m.error) : this.unexpected(m);
     });
   }
 
@@ -137,7 +126,7 @@ export class ThreadedDestination implements Destination {
     this.batch = [];
     this.failure = undefined;
     const m = this.request({ t: "rollback" });
-    if (m.t === "error") throw toError(m.error);
+    if (m.t === "error") throw this.error(m.error);
   }
 
   close(): void {
@@ -205,12 +194,12 @@ export class ThreadedDestination implements Destination {
     while (this.posted - Atomics.load(this.signals, Slot.done) > MAX_IN_FLIGHT) this.waitOn(Slot.done);
     if (Atomics.load(this.signals, Slot.failed) === 1) {
       const m = this.request({ t: "failure" });
-      throw m.t === "error" ? toError(m.error) : unexpected(m);
+      throw m.t === "error" ? this.error(m.error) : this.unexpected(m);
     }
   }
 
   private post(m: ToWriter): void {
-    if (this.closed) throw new DestinationError(`the ${this.kind} destination is closed`);
+    if (this.closed) throw this.error({ message: `the ${this.kind} destination is closed` });
     this.port.postMessage(m);
   }
 
@@ -225,17 +214,18 @@ export class ThreadedDestination implements Destination {
   private waitOn(slot: number, seen = Atomics.load(this.signals, slot)): void {
     Atomics.wait(this.signals, slot, seen, WAIT_SLICE_MS);
     if (Atomics.load(this.signals, Slot.gone) === 1 && Atomics.load(this.signals, slot) === seen) {
-      throw new DestinationError(`the ${this.kind} destination's writer thread stopped unexpectedly`);
+      throw this.error({ message: `the ${this.kind} destination's writer thread stopped unexpectedly` });
     }
   }
-}
 
-function toError(e: ErrorInfo): DestinationError {
-  const err = new DestinationError(e.message, e.code);
-  if (e.stack) err.stack = e.stack;
-  return err;
-}
+  /** The writer's report of its client's error, as this destination's own. */
+  private error(e: Pick<ErrorInfo, "message" | "code" | "stack">): DestinationError {
+    const err = new DestinationError(e.message, { subject: `the ${this.kind} destination ${this.location}`, code: e.code });
+    if (e.stack) err.stack = e.stack;
+    return err;
+  }
 
-function unexpected(m: FromWriter): Error {
-  return m.t === "error" ? toError(m.error) : new DestinationError(`unexpected reply from the destination's writer: ${m.t}`);
+  private unexpected(m: FromWriter): DestinationError {
+    return m.t === "error" ? this.error(m.error) : this.error({ message: `unexpected reply from the destination's writer: ${m.t}` });
+  }
 }
