@@ -7,6 +7,7 @@
  */
 import Database from "better-sqlite3";
 import { DuckDBInstance } from "@duckdb/node-api";
+import pg from "pg";
 import type { TestServer } from "./postgres.js";
 
 export type Row = Record<string, unknown>;
@@ -98,12 +99,19 @@ function fromText(type: string, text: unknown): unknown {
   }
 }
 
-function reader(d: Dialect): Warehouse {
-  const catalog = async (table: string): Promise<Record<string, string | null>> => {
+/** Asks once per table: a warehouse is read between two commands, never while one writes. */
+function once<T>(ask: (table: string) => Promise<T>): (table: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (table) => seen.get(table) ?? seen.set(table, ask(table)).get(table)!;
+}
+
+function reader(dialect: Dialect): Warehouse {
+  const d = { ...dialect, columns: once(dialect.columns), primaryKey: once(dialect.primaryKey) };
+  const catalog = once(async (table: string): Promise<Record<string, string | null>> => {
     const { from, where } = d.meta("columns");
     const rows = await d.all(`SELECT column_name, type FROM ${from} WHERE ${where} table_name = ${lit(table)} ORDER BY position`);
     return Object.fromEntries(rows.map((r) => [String(r.column_name), r.type === null ? null : String(r.type)]));
-  };
+  });
   return {
     async tables() {
       const { from, where } = d.meta("columns");
@@ -186,9 +194,11 @@ export async function duckdbWarehouse(file: string): Promise<Warehouse> {
   });
 }
 
-/** One connector's tables in a PostgreSQL schema, and its rows of the shared bookkeeping tables. */
-export function postgresWarehouse(server: TestServer, schema: string, connector: string): Warehouse {
-  const all = (sql: string): Promise<Row[]> => server.sql<Row>(sql);
+/** One connector's tables in a PostgreSQL schema, and its rows of the shared bookkeeping tables, over one connection. */
+export async function postgresWarehouse(server: TestServer, schema: string, connector: string): Promise<Warehouse> {
+  const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
+  await client.connect();
+  const all = async (sql: string): Promise<Row[]> => (await client.query(sql)).rows as Row[];
   const types = async (table: string): Promise<Record<string, string>> =>
     Object.fromEntries(
       (
@@ -219,6 +229,6 @@ export function postgresWarehouse(server: TestServer, schema: string, connector:
            WHERE i.indrelid = ${lit(`${q(schema)}.${q(table)}`)}::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
         )
       ).map((r) => String(r.c)),
-    close: async () => {},
+    close: () => client.end(),
   });
 }
