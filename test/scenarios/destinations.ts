@@ -43,7 +43,7 @@ const fileState = (dir: string) => ({
 });
 
 /** `connector debug` into a warehouse file of the project, the state in files/state.json. */
-function projectFile(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>) {
+function projectFile(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination & { kind: DestinationKind; file: string } {
   return {
     kind,
     file,
@@ -55,7 +55,7 @@ function projectFile(kind: DestinationKind, file: string, open: (file: string) =
       exists: async () => fs.existsSync(path.join(dir, "files", file)),
       warehouse: async () => open(path.join(dir, "files", file)),
     }),
-  } satisfies Destination;
+  };
 }
 
 /** The destinations `connector debug` writes: a warehouse file in the project's files/ (verify and widening run on these too, in destinations.test.ts). */
