@@ -2,10 +2,12 @@
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openReader, type DestinationKind } from "../src/destinations/open.js";
+import { PROJECT_FILES } from "./scenarios/destinations.js";
 
-export const DESTINATIONS: DestinationKind[] = ["sqlite", "duckdb"];
+/** The kinds `connector debug` writes, from the scenario table's list of destinations. */
+export const DESTINATIONS: DestinationKind[] = PROJECT_FILES.map((d) => d.kind);
 
-export const warehouseFile = (dir: string, kind: DestinationKind): string => path.join(dir, "files", kind === "duckdb" ? "warehouse.duckdb" : "warehouse.db");
+export const warehouseFile = (dir: string, kind: DestinationKind): string => path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file);
 
 /** The environment that makes `connector debug` write to this destination. */
 export const destinationEnv = (kind: DestinationKind): Record<string, string> => ({ CONNECTOR_DESTINATION: kind });

@@ -31,7 +31,7 @@ function expectSqlTypesAgree(db: Database.Database): void {
 }
 
 describe("types that match what is stored", () => {
-  // Every inferred type but JSON, which cannot be a key (test/e2e/same-rows.test.ts).
+  // Every inferred type but JSON, which cannot be a key (test/scenarios/same-rows.ts).
   it("a primary key declared without a type gets the SQL type of its first value, for every inferred type a key may have", async () => {
     const dir = makeProject({
       "connector.ts": `import { op } from "connector-sdk";

@@ -10,11 +10,17 @@ import { connect, startPostgres, type TestServer } from "./postgres.js";
 export interface UsePostgresOptions {
   /** A server of this file's own, started before its tests and stopped after them, for files that change the server's configuration. */
   ownServer?: boolean;
+  /**
+   * No server fails the tests that ask for it, not the file: a file whose other tests need no
+   * server (the other destinations of a scenario) still runs them. Never a skip.
+   */
+  lazy?: boolean;
 }
 
 /** The shared server with a fresh database `t_<name>` for this file (or a server of its own); `url()` and `sql()` default to that database. */
 export function usePostgres(name: string, options: UsePostgresOptions = {}): () => TestServer {
   let server: TestServer | undefined;
+  let problem: string | undefined;
   const database = `t_${name.replace(/\W/g, "_")}`;
   beforeAll(async () => {
     if (options.ownServer) {
@@ -22,7 +28,11 @@ export function usePostgres(name: string, options: UsePostgresOptions = {}): () 
       return;
     }
     const shared = inject("postgres");
-    if (!shared.address) throw new Error(shared.problem ?? "the PostgreSQL test server did not start");
+    if (!shared.address) {
+      problem = shared.problem ?? "the PostgreSQL test server did not start";
+      if (options.lazy) return;
+      throw new Error(problem);
+    }
     const admin = connect(shared.address);
     await admin.sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await admin.sql(`CREATE DATABASE "${database}"`);
@@ -34,7 +44,7 @@ export function usePostgres(name: string, options: UsePostgresOptions = {}): () 
     if (server) await connect(server).sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });
   return () => {
-    if (!server) throw new Error("the PostgreSQL test server is not running");
+    if (!server) throw new Error(problem ?? "the PostgreSQL test server is not running");
     return server;
   };
 }

@@ -5,7 +5,7 @@ import { loneSurrogateAt } from "../../src/normalize/lone-surrogates.js";
 import { Names } from "../../src/normalize/names.js";
 import { RowNormalizer } from "../../src/normalize/row-normalizer.js";
 
-// The end-to-end cases, on every destination, are in test/e2e/same-rows.test.ts; these are the edges of the scan.
+// The end-to-end cases, on every destination, are in test/scenarios/same-rows.ts; these are the edges of the scan.
 
 describe("lone UTF-16 surrogates", () => {
   it("finds the first code unit that is not half of a pair", () => {

@@ -1,0 +1,89 @@
+/**
+ * The destinations every scenario runs on (test/e2e/every-destination.test.ts). A new
+ * destination is one more row here: how a sync is run into it, where its state is kept, and
+ * how its warehouse is read (test/support/warehouse.ts).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { DestinationKind } from "../../src/destinations/open.js";
+import { cli, type CliResult } from "../helpers.js";
+import type { TestServer } from "../support/postgres.js";
+import { freshSchema } from "../support/use-postgres.js";
+import { duckdbWarehouse, postgresWarehouse, sqliteWarehouse, type Warehouse } from "../support/warehouse.js";
+
+/** One scenario's project on one destination. */
+export interface Target {
+  /** Syncs the project into the destination. */
+  sync(env?: Record<string, string>): Promise<CliResult>;
+  /** `connector reset`: everything the syncs wrote there, the state included. */
+  reset(): Promise<CliResult>;
+  /** The flags that point `connector inspect` at the destination. */
+  inspect: string[];
+  /** How the sync prints the state it starts from. */
+  previousState(state: object): string;
+  state(): Promise<unknown>;
+  /** Replaces the stored state, as an older version of the connector would have left it. */
+  setState(state: object): Promise<void>;
+  /** Whether the destination holds anything of this connector yet. */
+  exists(): Promise<boolean>;
+  warehouse(): Promise<Warehouse>;
+}
+
+export interface Destination {
+  kind: string;
+  target(dir: string): Target;
+}
+
+const NAME = "example";
+const stateFile = (dir: string): string => path.join(dir, "files", "state.json");
+const fileState = (dir: string) => ({
+  state: async () => JSON.parse(fs.readFileSync(stateFile(dir), "utf8")) as unknown,
+  setState: async (state: object) => fs.writeFileSync(stateFile(dir), JSON.stringify(state)),
+  previousState: (state: object) => `Previous state:\n${JSON.stringify(state, null, 2)}`,
+});
+
+/** `connector debug` into a warehouse file of the project, the state in files/state.json. */
+function projectFile(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination & { kind: DestinationKind; file: string } {
+  return {
+    kind,
+    file,
+    target: (dir) => ({
+      ...fileState(dir),
+      sync: (env = {}) => cli(["debug", "--destination", kind], { cwd: dir, env }),
+      reset: () => cli(["reset", "--yes"], { cwd: dir }),
+      inspect: [],
+      exists: async () => fs.existsSync(path.join(dir, "files", file)),
+      warehouse: async () => open(path.join(dir, "files", file)),
+    }),
+  };
+}
+
+/** The destinations `connector debug` writes: a warehouse file in the project's files/ (verify and widening run on these too, in destinations.test.ts). */
+export const PROJECT_FILES = [projectFile("sqlite", "warehouse.db", sqliteWarehouse), projectFile("duckdb", "warehouse.duckdb", duckdbWarehouse)];
+
+/** Every destination; `pg` is the file's database on the shared PostgreSQL server (usePostgres). */
+export function destinations(pg: () => TestServer): Destination[] {
+  return [
+    ...PROJECT_FILES,
+    {
+      kind: "postgres",
+      target: (dir) => {
+        const schema = freshSchema("ex");
+        const at = () => ["--destination", pg().url(pg().database, schema), "--name", NAME];
+        const table = `"${schema}"._connector_state`;
+        return {
+          sync: (env = {}) => cli(["run", ...at()], { cwd: dir, env }),
+          reset: () => cli(["reset", ...at(), "--yes"], { cwd: dir }),
+          get inspect() {
+            return at();
+          },
+          previousState: (state) => `Previous state: ${JSON.stringify(state)}`,
+          state: async () => (await pg().sql<{ state: unknown }>(`SELECT state FROM ${table} WHERE connector = $1`, [NAME]))[0]?.state,
+          setState: async (state) => void (await pg().sql(`UPDATE ${table} SET state = $2 WHERE connector = $1`, [NAME, JSON.stringify(state)])),
+          exists: async () => (await pg().sql("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '_connector_columns'", [schema])).length > 0,
+          warehouse: async () => postgresWarehouse(pg(), schema, NAME),
+        };
+      },
+    },
+  ];
+}
