@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import "../dist/cli.js";
+// `connector debug` starts its sync worker before the CLI loads, so that the two load their modules side by side.
+if (process.argv[2] === "debug") (await import("../dist/commands/early-worker.js")).startForCommandLine(process.argv.slice(2));
+await import("../dist/cli.js");

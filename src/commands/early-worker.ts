@@ -1,5 +1,6 @@
 /**
  * What `connector debug` starts before it loads: the sync worker (host/worker-start.ts). This
- * file is small and loaded with the command table, so that the worker starts at once.
+ * file is small: bin/connector.js loads it before the CLI, to start the worker from the raw
+ * arguments, and the command table loads it to take that worker.
  */
-export { startEarly } from "../host/worker-start.js";
+export { startEarly, startForCommandLine } from "../host/worker-start.js";

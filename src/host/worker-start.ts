@@ -53,11 +53,36 @@ export class EarlyWorker {
   }
 }
 
+/** The worker bin/connector.js started from the command line, before the CLI itself loaded. */
+let fromCommandLine: EarlyWorker | undefined;
+
 /** An early worker for the --memory-limit given, or none when the option is not a size (the command says why). */
 export function startEarly(memoryLimit: string | undefined): EarlyWorker | undefined {
+  const ready = fromCommandLine;
+  fromCommandLine = undefined;
   try {
-    return new EarlyWorker(memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : parseSize(memoryLimit, "--memory-limit"));
+    const limit = memoryLimit === undefined ? DEFAULT_MEMORY_LIMIT : parseSize(memoryLimit, "--memory-limit");
+    if (ready?.memoryLimit === limit) return ready;
+    ready?.cancel();
+    return new EarlyWorker(limit);
   } catch {
+    ready?.cancel();
     return undefined;
+  }
+}
+
+/**
+ * `connector debug …` read off the raw arguments, so that the worker starts before commander and
+ * the command table load (tens of milliseconds); the command takes it (startEarly) once its options
+ * are parsed. A guess at worst: a worker for another limit is ended and another one started.
+ */
+export function startForCommandLine(args: string[]): void {
+  if (args[0] !== "debug" || args.includes("--help") || args.includes("-h")) return;
+  const i = args.findIndex((a) => a === "--memory-limit" || a.startsWith("--memory-limit="));
+  const limit = i < 0 ? undefined : args[i] === "--memory-limit" ? args[i + 1] : args[i]!.slice("--memory-limit=".length);
+  try {
+    fromCommandLine = new EarlyWorker(limit === undefined ? DEFAULT_MEMORY_LIMIT : parseSize(limit, "--memory-limit"));
+  } catch {
+    // Not a size: the command says so once it parsed its options.
   }
 }

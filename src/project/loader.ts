@@ -42,6 +42,17 @@ function borrowedAliases(connectorFile: string): Record<string, string> {
   return aliases;
 }
 
+type Jiti = typeof import("jiti");
+let jitiModule: Jiti | undefined;
+/**
+ * jiti itself, compiled once per thread (its CommonJS build is large). The sync worker calls this
+ * while it waits for its input, so that the compiling overlaps the main thread's own start.
+ */
+export function loadJiti(): Jiti {
+  // Through require, not import: importing jiti's CommonJS build from ESM makes Node scan its 190 KB for exports, at every start.
+  return (jitiModule ??= createRequire(import.meta.url)("jiti") as Jiti);
+}
+
 /** Loads connector.ts/.mts/.js/.mjs through jiti and returns its connector definition. */
 export async function loadConnector(file: string): Promise<ConnectorDefinition<unknown, unknown>> {
   const own = selfAliases();
@@ -49,8 +60,7 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   const unknown = unknownSdkImports(file, own);
   if (unknown.length) throw new UsageError(`Cannot load ${file}: it imports names that connector-sdk does not export.\n${unknown.join("\n")}`);
   const alias = { ...borrowedAliases(file), ...own };
-  // Through require, not import: importing jiti's CommonJS build from ESM makes Node scan its 190 KB for exports, at every start.
-  const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
+  const { createJiti } = loadJiti();
   const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false });
   let mod: Record<string, unknown>;
   try {

@@ -1,0 +1,45 @@
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { cli, FIXTURES, makeProject, tempDir } from "../helpers.js";
+
+/**
+ * `connector debug`'s startup (W6, docs/performance.md): the sync worker is the longer of the two
+ * paths, so bin/connector.js starts it before the CLI loads commander and the command table, and
+ * the command takes that worker. The import log (test/fixtures/import-log) lists what each thread
+ * resolves, in order.
+ */
+const CONNECTOR = `import { op } from "connector-sdk";
+export default { update() { op.upsert("t", { id: 1 }); op.checkpoint({ done: true }); } };
+`;
+
+async function resolved(args: string[], dir: string): Promise<string[]> {
+  const log = path.join(tempDir(), "imports.log");
+  fs.writeFileSync(log, "");
+  const hook = pathToFileURL(path.join(FIXTURES, "import-log", "register.mjs")).href;
+  const r = await cli(args, { cwd: dir, env: { IMPORT_LOG: log, NODE_OPTIONS: `--import=${hook}` } });
+  expect(r.exitCode, r.stderr).toBe(0);
+  return fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+}
+
+const first = (modules: string[], end: string): number => modules.findIndex((m) => m.endsWith(end));
+
+describe("connector debug's startup", () => {
+  it("starts the sync worker before the CLI loads, and syncs in that one worker, --memory-limit or not", async () => {
+    const dir = makeProject({ "connector.ts": CONNECTOR });
+    for (const args of [["debug"], ["debug", "--memory-limit", "256MB"], ["debug", "--memory-limit=300MB"]]) {
+      const modules = await resolved(args, dir);
+      const early = first(modules, "/dist/host/worker-start.js");
+      expect(early, args.join(" ")).toBeGreaterThanOrEqual(0);
+      expect(first(modules, "/dist/cli.js"), args.join(" ")).toBeGreaterThan(early);
+      expect(first(modules, "/node_modules/commander/esm.mjs"), args.join(" ")).toBeGreaterThan(early);
+      expect(modules.filter((m) => m.endsWith("/dist/host/sync-worker.js")), args.join(" ")).toHaveLength(1);
+    }
+  });
+
+  it("--help starts no worker", async () => {
+    const modules = await resolved(["debug", "--help"], tempDir());
+    expect(first(modules, "/dist/host/sync-worker.js")).toBe(-1);
+  });
+});
