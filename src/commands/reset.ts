@@ -81,6 +81,7 @@ async function resetTables(ui: Ui, spec: DestinationSpec, names: string[], state
   if (file !== undefined && !fs.existsSync(file)) throw new UsageError(`No warehouse at ${file}: there are no tables to reset.`);
   const destination = createDestination(spec);
   try {
+    await destination.ready?.();
     const catalog = destination.open();
     const tables = resolveTables(catalog.tables.map((t) => t.name), names);
     ui.info(`This drops the rows and column metadata of: ${tables.join(", ")}. The state and the other tables are kept.`);

@@ -82,6 +82,11 @@ export interface Destination {
   /** Where the data goes, for messages: a file path, or a URL without its password. */
   readonly location: string;
   readonly capabilities: DestinationCapabilities;
+  /**
+   * Resolves once the destination can take open(): a destination written by another thread waits for it
+   * to start, and throws a UsageError when it cannot (open() would block on a thread that never answers).
+   */
+  ready?(): Promise<void>;
   /** Reads the catalog and opens the first transaction. */
   open(): StoredCatalog;
   apply(change: SchemaChange): void;

@@ -64,6 +64,7 @@ export async function runConnectorSync(req: SyncRequest): Promise<SyncOutcome> {
     let state = req.state ?? {};
     const seeded: string[] = [];
     if (req.destination.capabilities.stateInDestination) {
+      await req.destination.ready?.();
       try {
         opened = req.destination.open();
       } catch (e) {

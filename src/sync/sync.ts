@@ -129,6 +129,7 @@ export class Sync implements OperationTarget {
     this.startedAt = Date.now();
     const active: ActiveSync = { sink: this.o.wrapSink ? this.o.wrapSink(this.sink) : this.sink, logger: this.o.logger, ended: false, fail: (e) => this.fail(e), http: this.http, checkpoints: () => this.tally.counts.checkpoints };
     // A destination that cannot be opened (someone else's file, a locked database) is a usage error, not a failed sync.
+    if (!this.o.opened) await this.dest.ready?.();
     const stored = this.o.opened ?? this.dest.open();
     active.secrets = this.sealed = new CheckpointSecrets(httpRuntime().store, { ...stored.secrets });
     this.seq = stored.lastSeq;

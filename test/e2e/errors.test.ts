@@ -108,6 +108,20 @@ const withForm = (fields = `{ name: "api_key", required: true }, { name: "mode",
 `,
 });
 
+/**
+ * A Node --import hook (NODE_OPTIONS) that breaks what a destination's writer thread loads, in worker threads only:
+ * `client`, DuckDB's native client, as a damaged install would; `writer`, the writer thread's own file.
+ */
+const brokenLoad = (what: "client" | "writer"): Record<string, string> => {
+  const hook =
+    what === "client"
+      ? `export async function resolve(s, c, next) { if (s === "@duckdb/node-api") throw new Error("libduckdb.so: cannot open shared object file: No such file or directory"); return next(s, c); }`
+      : `export async function resolve(s, c, next) { if (s === "./protocol.js" && c.parentURL?.endsWith("/threaded/writer.js")) throw new Error("Cannot find module './protocol.js' (a damaged install)"); return next(s, c); }`;
+  return {
+    "break.mjs": `import { register } from "node:module";\nimport { isMainThread } from "node:worker_threads";\nif (!isMainThread) register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));\n`,
+  };
+};
+
 const many = JSON.stringify(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])));
 
 export const CATALOGUE: Case[] = [
@@ -1251,6 +1265,32 @@ export default {
     env: { PGPASSWORD: "", PGPASSFILE: "/nonexistent/pgpass" },
     code: 2,
     says: ["else the variable that destination.json's password_env names (which is not set), else PGPASSWORD"],
+  },
+  // A destination's writer thread that cannot load what it needs (issue: it hung the sync, or ended it with Node's own trace).
+  {
+    id: "destination-client-unloadable",
+    files: { ...ok, ...brokenLoad("client") },
+    args: ["--destination", "duckdb"],
+    env: { NODE_OPTIONS: "--import ./break.mjs" },
+    code: 2,
+    says: ["Error: Cannot load the DuckDB destination's database client: libduckdb.so: cannot open shared object file: No such file or directory"],
+  },
+  {
+    id: "destination-writer-unstartable",
+    files: { ...ok, ...brokenLoad("writer") },
+    args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_writer"],
+    env: { NODE_OPTIONS: "--import ./break.mjs" },
+    code: 2,
+    says: ["Error: Cannot start the PostgreSQL destination's writer thread: Cannot find module './protocol.js' (a damaged install)"],
+  },
+  {
+    id: "reset-table-writer-unstartable",
+    files: { ...ok, ...brokenLoad("writer") },
+    setup: (d) => priorSync(d, ["--destination", "duckdb"]),
+    args: ["__command__", "reset", "--table", "t", "--yes"],
+    env: { NODE_OPTIONS: "--import ./break.mjs" },
+    code: 2,
+    says: ["Error: Cannot start the DuckDB destination's writer thread: Cannot find module './protocol.js' (a damaged install)"],
   },
   {
     id: "connector-near-miss",

@@ -13,8 +13,10 @@ export const Slot = {
   failed: 2,
   /** 1 once the writer thread is gone. */
   gone: 3,
+  /** 1 once the writer runs this session: a thread that fails before (its own files cannot load) is reported by the thread that started it. */
+  started: 4,
 } as const;
-export const SLOTS = 4;
+export const SLOTS = 5;
 
 export interface WriterInput {
   /** The module that exports `createDestination(options)`. */
@@ -52,4 +54,6 @@ export type FromWriter =
   | { t: "rolledBack" }
   | { t: "finished"; result: FinishResult }
   | { t: "closed" }
-  | { t: "error"; error: ErrorInfo };
+  | { t: "error"; error: ErrorInfo }
+  /** The destination's module (its database client) could not be imported. */
+  | { t: "unloadable"; error: ErrorInfo };

@@ -9,10 +9,13 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { CheckpointRecord } from "../destination.js";
-import type { FromWriterThread, ToWriterThread, WriterInput } from "./protocol.js";
+import { errorInfo, toError, type ErrorInfo } from "../../util/thrown.js";
+import { Slot, type FromWriterThread, type ToWriterThread, type WriterInput } from "./protocol.js";
 
 export interface SpawnedWriter {
   port: MessagePort;
+  /** Why the writer thread failed before its own code ran (writer.ts or what it imports could not load), once the `gone` slot says it is gone. */
+  failure(): ErrorInfo | undefined;
   /** The destination is done with its writer: `clean` when its database closed cleanly, so the writer may serve the next one; otherwise it is ended. */
   release(clean: boolean): void;
 }
@@ -28,25 +31,46 @@ const writerUrl = new URL("./writer.js", import.meta.url);
  */
 class IdleWriters {
   private readonly idle: Worker[] = [];
+  /** Each busy writer's session: its signals, and the port its failure is told on. */
+  private readonly sessions = new Map<Worker, { signals: Int32Array; status: MessagePort }>();
 
   /** A writer for this input: an idle one, or a new thread. `started` runs once for a new thread. */
-  take(input: WriterInput, started: (worker: Worker) => void): Worker {
+  take(input: WriterInput, status: MessagePort, started: (worker: Worker) => void): Worker {
+    const session = { signals: new Int32Array(input.signals), status };
     const reused = this.idle.pop();
     if (reused) {
+      this.sessions.set(reused, session);
       reused.postMessage({ t: "session", input } satisfies ToWriterThread, [input.port]);
       return reused;
     }
     const worker = new Worker(writerUrl, { workerData: input, transferList: [input.port] });
+    this.sessions.set(worker, session);
+    // A thread that fails before its own code runs says why only here. Unheard, the error would end the
+    // process; and a destination waiting on the writer must learn that it is gone, with the cause.
+    worker.on("error", (e) => this.lost(worker, e));
     worker.on("message", (m: FromWriterThread) => {
       if (m.t !== "idle") return;
+      this.sessions.delete(worker);
       // An idle writer never holds the process open.
       worker.unref();
       if (this.idle.length === 0) this.idle.push(worker);
       else worker.postMessage({ t: "abort" } satisfies ToWriterThread);
     });
-    worker.once("exit", () => this.forget(worker));
+    worker.once("exit", () => {
+      this.lost(worker);
+      this.forget(worker);
+    });
     started(worker);
     return worker;
+  }
+
+  private lost(worker: Worker, e?: unknown): void {
+    const session = this.sessions.get(worker);
+    if (!session) return;
+    this.sessions.delete(worker);
+    if (e !== undefined) session.status.postMessage(errorInfo(toError(e)));
+    Atomics.store(session.signals, Slot.gone, 1);
+    for (const slot of [Slot.started, Slot.replies, Slot.done]) Atomics.notify(session.signals, slot);
   }
 
   forget(worker: Worker): void {
@@ -59,12 +83,15 @@ class IdleWriters {
 const ownWriters = new IdleWriters();
 const local: Spawner = (module, options, signals) => {
   const { port1, port2 } = new MessageChannel();
-  const worker = ownWriters.take({ module, options, signals, port: port2 }, () => {});
+  const status = new MessageChannel();
+  const worker = ownWriters.take({ module, options, signals, port: port2 }, status.port1, () => {});
   worker.unref();
   // The writer ends by itself when its database did not close cleanly; an unclosed writer would keep the thread alive.
   return {
     port: port1,
+    failure: () => receiveMessageOnPort(status.port2)?.message as ErrorInfo | undefined,
     release: (clean) => {
+      status.port2.close();
       if (clean) return;
       ownWriters.forget(worker);
       void worker.terminate();
@@ -97,7 +124,8 @@ export function spawnWritersThrough(control: MessagePort, flag: SharedArrayBuffe
     while (Atomics.load(signal, 0) === seen) Atomics.wait(signal, 0, seen, 1000);
     const got = receiveMessageOnPort(control);
     if (!got) throw new Error("the main thread started no writer thread");
-    return { port: (got.message as { port: MessagePort }).port, release: () => {} };
+    const { port, status } = got.message as { port: MessagePort; status: MessagePort };
+    return { port, failure: () => receiveMessageOnPort(status)?.message as ErrorInfo | undefined, release: () => status.close() };
   };
 }
 
@@ -119,7 +147,8 @@ export class WriterHost {
     this.own.on("message", (m: SpawnRequest) => {
       if (m.t !== "spawn-writer") return;
       const { port1: mine, port2: theirs } = new MessageChannel();
-      const worker = this.pool.take({ module: m.module, options: m.options, signals: m.signals, port: mine }, (started) => {
+      const status = new MessageChannel();
+      const worker = this.pool.take({ module: m.module, options: m.options, signals: m.signals, port: mine }, status.port1, (started) => {
         this.writers.add(started);
         started.on("message", (w: FromWriterThread) => {
           if (w.t === "aborted" && w.committed) this.committed.push(w.committed);
@@ -128,7 +157,7 @@ export class WriterHost {
       });
       // Busy again: a writer with a destination keeps the process alive until it is closed or shut down.
       worker.ref();
-      this.own.postMessage({ port: theirs }, [theirs]);
+      this.own.postMessage({ port: theirs, status: status.port2 }, [theirs, status.port2]);
       Atomics.add(signal, 0, 1);
       Atomics.notify(signal, 0);
     });

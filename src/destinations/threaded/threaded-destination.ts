@@ -17,6 +17,9 @@ const MAX_IN_FLIGHT = 8;
 /** How long one Atomics.wait lasts before the writer's liveness is checked again. */
 const WAIT_SLICE_MS = 1000;
 
+/** Atomics.waitAsync (Node 16 and later), which the ES2023 library in tsconfig does not declare. */
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { value: Promise<string> | string } }).waitAsync;
+
 export interface ThreadedOptions {
   kind: string;
   location: string;
@@ -55,8 +58,29 @@ export class ThreadedDestination implements Destination {
     this.port.unref();
   }
 
+  /**
+   * Waits until the writer thread runs. One that fails first (writer.ts or what it imports cannot load) is
+   * heard of only by the thread that started it, through its event loop, which the blocking calls would stop.
+   */
+  async ready(): Promise<void> {
+    const s = this.signals;
+    // A pending Atomics.waitAsync does not keep the process alive, and a writer thread is unreferenced.
+    const alive = setInterval(() => {}, 60_000);
+    try {
+      while (Atomics.load(s, Slot.started) === 0 && Atomics.load(s, Slot.gone) === 0) await waitAsync(s, Slot.started, 0).value;
+    } finally {
+      clearInterval(alive);
+    }
+    if (Atomics.load(s, Slot.started) === 0) {
+      const cause = this.writer.failure()?.message ?? "it ended before it started";
+      throw new UsageError(`Cannot start the ${this.capabilities.label} destination's writer thread: ${cause}`);
+    }
+  }
+
   open(): StoredCatalog {
     const m = this.request({ t: "open" });
+    // Its database client cannot be imported: a broken installation, not a failed sync; nothing was written.
+    if (m.t === "unloadable") throw new UsageError(`Cannot load the ${this.capabilities.label} destination's database client: ${m.error.message}`);
     // A destination that cannot be used as given (a lock held elsewhere, bad credentials) is a usage error: exit 2.
     if (m.t === "error" && m.error.name === "UsageError") throw new UsageError(m.error.message);
     if (m.t !== "opened") throw this.unexpected(m);
@@ -214,7 +238,8 @@ export class ThreadedDestination implements Destination {
   private waitOn(slot: number, seen = Atomics.load(this.signals, slot)): void {
     Atomics.wait(this.signals, slot, seen, WAIT_SLICE_MS);
     if (Atomics.load(this.signals, Slot.gone) === 1 && Atomics.load(this.signals, slot) === seen) {
-      throw this.error({ message: `the ${this.kind} destination's writer thread stopped unexpectedly` });
+      const cause = this.writer.failure()?.message;
+      throw this.error({ message: `the ${this.kind} destination's writer thread stopped unexpectedly${cause ? `: ${cause}` : ""}` });
     }
   }
 

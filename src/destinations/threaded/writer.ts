@@ -40,6 +40,8 @@ class Session {
     });
     // The connector's thread is gone: its end of the channel closed.
     this.port.on("close", () => this.abort());
+    Atomics.store(this.signals, Slot.started, 1);
+    Atomics.notify(this.signals, Slot.started);
   }
 
   private signal(slot: number): void {
@@ -69,8 +71,13 @@ class Session {
     const destination = this.destination;
     switch (m.t) {
       case "open":
+        let mod: { createDestination(options: unknown): AsyncDestination };
         try {
-          const mod = (await import(this.input.module)) as { createDestination(options: unknown): AsyncDestination };
+          mod = (await import(this.input.module)) as typeof mod;
+        } catch (e) {
+          return this.reply({ t: "unloadable", error: this.fail(e) });
+        }
+        try {
           this.destination = mod.createDestination(this.input.options);
           this.reply({ t: "opened", catalog: await this.destination.open() });
         } catch (e) {
