@@ -11,7 +11,10 @@ export type ValueWriter = (v: Exclude<Stored, null>) => string;
 
 const asString: ValueWriter = (v) => JSON.stringify(typeof v === "string" ? v : Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
 const asInteger: ValueWriter = (v) => (typeof v === "string" ? v : String(v));
-const asNumber: ValueWriter = (v) => (typeof v === "number" ? (Number.isFinite(v) ? String(v) : "null") : typeof v === "string" ? v : String(v));
+// JSON has no Infinity: ±Infinity (which FLOAT and DOUBLE hold; NaN is refused before it is stored) is the text
+// "Infinity" or "-Infinity", as inspect --json and outcome.json show it and as Jackson writes it (Airbyte's Java
+// connectors), which Airbyte's destinations cast back; null would be a missing value, another value.
+const asNumber: ValueWriter = (v) => (typeof v === "number" ? (Number.isFinite(v) ? String(v) : `"${v}"`) : typeof v === "string" ? v : String(v));
 
 /** How a stored value of a type is written. */
 export function valueWriter(t: LogicalType | null): ValueWriter {
