@@ -12,6 +12,7 @@ import { connectorSecrets } from "../util/secrets.js";
 import { DEFAULT_TEST_TIMEOUT_MS, runSetupTests } from "../setup/setup-tests.js";
 import { validateWith } from "../util/standard-schema.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
+import { httpRuntime } from "../sdk/http-hooks.js";
 import { writeFileAtomic } from "../state/state.js";
 import { terminalAsk } from "../ui/form-prompt.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -172,6 +173,8 @@ async function runTests(ui: Ui, p: Project, connectorFile: string, def: Connecto
     if (!r.ok) throw new UsageError(`Invalid configuration (${file}):\n  ${r.problems.join("\n  ")}`);
   } else checkPlainConfiguration(configuration, file);
 
+  // A credential a test's HTTP client obtains (an OAuth access token) is hidden like a configured secret, as in a sync.
+  httpRuntime().secret = (value) => secrets().add([value]);
   ui.info(`Running the setup tests of ${shown(connectorFile)} against ${shown(file)}:`);
   const results = await runSetupTests({ connectorFile, configuration }, form.tests, timeoutMs, {
     // What a test writes goes to stderr, line by line through the output boundary.

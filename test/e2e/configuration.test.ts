@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, cli, makeProject, stripVT, waitFor } from "../helpers.js";
+import { scriptedApi } from "../http-api.js";
 
 /** A form with every kind of field, and two setup tests that read the configuration. */
 const FORM = `import { Connector, op } from "connector-sdk";
@@ -392,6 +393,41 @@ describe("connector configuration --test", () => {
     expect(r.stderr).toContain("FAIL  Exits: called process.exit(3); throw an Error to fail instead\n");
     expect(r.stderr).toContain("PASS  Test connection");
     expect(r.stderr).toContain("5 setup tests: 2 passed, 3 failed");
+  });
+
+  it("hides a token the test's HTTP client obtained, in its output and its failure", async () => {
+    const api = await scriptedApi((req) => (req.path === "/token" ? { body: { access_token: "tok-from-setup-4821", expires_in: 3600 } } : { status: 403, body: { error: "no" } }));
+    try {
+      const dir = makeProject({
+        "connector.ts": `import { Connector } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default new Connector({
+  form: {
+    fields: [{ name: "client_id" }],
+    tests: {
+      "Reach the API": async (c) => {
+        const api = new RestClient({ baseUrl: ${JSON.stringify(api.url)}, retry: { attempts: 1 }, auth: { type: "oauth2-client-credentials", tokenUrl: ${JSON.stringify(api.url + "/token")}, clientId: c.client_id, clientSecret: "cs" } });
+        await api.get("/me").catch(() => {});
+        // The token the provider gave, as a test might print it while it looks into a refusal.
+        const token = "tok-from-" + "setup-4821";
+        console.log("got " + token);
+        throw new Error("refused " + token);
+      },
+    },
+  },
+  update() {},
+});
+`,
+        "configuration.json": JSON.stringify({ client_id: "app" }),
+      });
+      const r = await cli(["configuration", "--test"], { cwd: dir });
+      expect(r.exitCode).toBe(1);
+      expect(api.log.map((l) => l.path)).toEqual(["/token", "/me"]);
+      expect(r.stderr).toContain("got ***\nFAIL  Reach the API: refused ***\n");
+      expect(r.stdout + r.stderr).not.toContain("tok-from-setup-4821");
+    } finally {
+      await api.close();
+    }
   });
 
   it("tests get the configuration validated by the schema; --configuration names another file", async () => {
