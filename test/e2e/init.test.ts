@@ -164,7 +164,7 @@ describe("connector init", () => {
       expect(pkg.devDependencies).toHaveProperty("vitest");
       expect(pkg.devDependencies).toHaveProperty("typescript");
       expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toMatch(new RegExp(`^# my-${template}-project`));
-      expect(fs.readFileSync(path.join(dir, ".gitignore"), "utf8").split("\n")).toEqual(expect.arrayContaining(["files/", "node_modules/", "crash-reports/"]));
+      expect(fs.readFileSync(path.join(dir, ".gitignore"), "utf8").split("\n")).toEqual(expect.arrayContaining(["files/", "node_modules/", "crash-reports/", "build/"]));
 
       const first = await cli(["debug"], { cwd: dir });
       expect(first.exitCode, first.stderr).toBe(0);
