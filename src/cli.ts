@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
+import { CommandFailedError, ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } from "./ui/output.js";
 import { configurationSecrets, isSecretKey } from "./util/secrets.js";
 import { airbyteCommand, buildCommand, singerCommand } from "./cli/engine-commands.js";
@@ -83,7 +83,7 @@ function exitCodeOf(error: unknown): number {
     return 2;
   }
   if (error instanceof InterruptedError) return error.signal === "SIGINT" ? 130 : 143;
-  if (error instanceof UnavailableError) {
+  if (error instanceof UnavailableError || error instanceof CommandFailedError) {
     printError(`Error: ${error.message}`, 1);
     return 1;
   }

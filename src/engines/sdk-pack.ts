@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../util/errors.js";
+import { CommandFailedError, UsageError } from "../util/errors.js";
 
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
 
@@ -19,9 +19,12 @@ export function packSdk(out: string): string {
     // --ignore-scripts: the installed copy is already built, and packing must not rebuild it.
     stdout = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", out, PACKAGE_ROOT], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], cwd: out });
   } catch (e) {
-    const err = e as { code?: string; stderr?: string; message: string };
-    const why = err.code === "ENOENT" ? "npm is not on the PATH" : (err.stderr || err.message).trim().split("\n").slice(-3).join(" ");
-    throw new UsageError(`Cannot pack connector-sdk (${PACKAGE_ROOT}) into ${out} for the image: ${why}.`);
+    const err = e as { code?: string; status?: number | null; stderr?: string; message: string };
+    const where = `Cannot pack connector-sdk (${PACKAGE_ROOT}) into ${out} for the image`;
+    // No npm is a machine not set up for building (exit 2, nothing was packed); npm that fails is a build that ran and failed (exit 1).
+    if (err.code === "ENOENT") throw new UsageError(`${where}: npm is not on the PATH. Install Node.js with npm, or put npm on the PATH, and build again.`);
+    const said = (err.stderr || err.message).trim().split("\n").slice(-3).join(" ");
+    throw new CommandFailedError(`${where}: npm pack failed${typeof err.status === "number" ? ` (exit code ${err.status})` : ""}: ${said}`);
   }
   const packed = (JSON.parse(stdout) as { filename: string }[])[0]!.filename;
   // npm names a scoped package's tarball scope-name-version.tgz; ours has no scope.

@@ -44,6 +44,11 @@ export class UnavailableError extends Error {
   override name = "UnavailableError";
 }
 
+/** A command ran and failed on something besides its input: a tool it runs (npm) failed. Exit code 1, said without a stack. */
+export class CommandFailedError extends Error {
+  override name = "CommandFailedError";
+}
+
 /** The run was stopped by a signal. */
 export class InterruptedError extends Error {
   override name = "InterruptedError";

@@ -168,6 +168,17 @@ describe("connector build", () => {
     db.close();
   });
 
+  it("an npm pack that fails is a failed build: exit 1 and npm's own words, no stack trace", async () => {
+    const dir = fixtureProject("engines-shop");
+    // An npm that fails as a full disk makes it fail, first on the PATH.
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "npm error code ENOSPC" >&2\necho "npm error nospc no space left on device, write" >&2\nexit 228\n`, { mode: 0o755 });
+    const r = await cli(["build", "--target", "docker"], { cwd: dir, env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`Error: Cannot pack connector-sdk (${ROOT}) into ${path.join(dir, "build", "docker")} for the image: npm pack failed (exit code 228): npm error code ENOSPC npm error nospc no space left on device, write`);
+    expect(r.stderr).not.toMatch(/Internal error|\n\s+at /);
+  });
+
   it("--target is required and checked", async () => {
     const dir = fixtureProject("engines-shop");
     const r = await cli(["build", "--target", "kubernetes"], { cwd: dir });
