@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -68,4 +69,37 @@ export async function scriptedApi(script: (req: Seen) => Reply | Promise<Reply>)
 /** Items 1…n as rows, `size` to a page. */
 export function rows(n: number): { id: number; name: string }[] {
   return Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `item ${i + 1}` }));
+}
+
+/** A random token of a kind ("rt", "at"), unique to a test, so that a leak of it is found in any output. */
+export const newToken = (kind: string): string => `${kind}-${randomBytes(12).toString("hex")}`;
+
+/**
+ * An OAuth2 API (issue 22) whose token endpoint rotates the refresh token on every call and refuses
+ * an old one (and a wrong client secret, s3cret-client); /items?page=n serves three pages of three
+ * rows behind the current access token. `issued` lists every token it gave; set `state.hold` to
+ * hold the answer to page 1. The caller closes `api`.
+ */
+export async function rotatingOAuthApi(firstRefresh: string) {
+  const issued: string[] = [firstRefresh];
+  const state = { refresh: firstRefresh, access: "", refused: 0, hold: undefined as Promise<void> | undefined };
+  const source = rows(9);
+  const api = await scriptedApi((r: Seen) => {
+    if (r.path === "/token") {
+      const form = new URLSearchParams(r.body);
+      if (form.get("grant_type") !== "refresh_token" || form.get("refresh_token") !== state.refresh || form.get("client_secret") !== "s3cret-client") {
+        state.refused++;
+        return { status: 400, body: { error: "invalid_grant" } };
+      }
+      state.refresh = newToken("rt");
+      state.access = newToken("at");
+      issued.push(state.refresh, state.access);
+      return { body: { access_token: state.access, refresh_token: state.refresh, expires_in: 3600, token_type: "bearer" } };
+    }
+    if (r.headers.authorization !== `Bearer ${state.access}`) return { status: 401, body: { error: "invalid_token" } };
+    const page = Number(r.query.page);
+    const reply = { body: { data: source.slice((page - 1) * 3, page * 3), pages: 3 } };
+    return page === 1 && state.hold ? { ...reply, hold: state.hold } : reply;
+  });
+  return { api, issued, state };
 }

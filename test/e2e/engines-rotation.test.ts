@@ -5,12 +5,11 @@
  * writes it into its --config file (owner-only) and keeps it sealed in the project for a
  * Meltano run, whose config file is written afresh each time. No token appears anywhere else.
  */
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, makeProject, tempDir } from "../helpers.js";
-import { rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
+import { newToken as token, rotatingOAuthApi, type ScriptedApi } from "../http-api.js";
 import { airbyteMessage, lines, type Message } from "../engines/engines.js";
 
 const apis: ScriptedApi[] = [];
@@ -18,30 +17,22 @@ afterEach(async () => {
   for (const a of apis.splice(0)) await a.close();
 });
 
-const token = (kind: string): string => `${kind}-${randomBytes(12).toString("hex")}`;
-
-/** Pages of items behind the current access token; the token endpoint rotates the refresh token and refuses an old one. */
-async function rotatingApi(firstRefresh: string) {
-  const issued: string[] = [firstRefresh];
-  const state = { refresh: firstRefresh, access: "", refused: 0 };
-  const api = await scriptedApi((r: Seen) => {
-    if (r.path === "/token") {
-      const form = new URLSearchParams(r.body);
-      if (form.get("refresh_token") !== state.refresh || form.get("client_secret") !== "s3cret-client") {
-        state.refused++;
-        return { status: 400, body: { error: "invalid_grant" } };
-      }
-      state.refresh = token("rt");
-      state.access = token("at");
-      issued.push(state.refresh, state.access);
-      return { body: { access_token: state.access, refresh_token: state.refresh, expires_in: 3600, token_type: "bearer" } };
-    }
-    if (r.headers.authorization !== `Bearer ${state.access}`) return { status: 401, body: { error: "invalid_token" } };
-    const page = Number(r.query.page);
-    return { body: { data: rows(9).slice((page - 1) * 3, page * 3), pages: 3 } };
-  });
+/**
+ * A project of CONNECTOR, the rotating API, and the platform's config.json and catalog.json in a
+ * folder of their own (as a platform keeps them, outside the project).
+ */
+async function setup() {
+  const first = token("rt");
+  const { api, issued, state } = await rotatingOAuthApi(first);
   apis.push(api);
-  return { api, issued, state };
+  const dir = makeProject({ "connector.ts": CONNECTOR });
+  const secrets = tempDir();
+  const given = configuration(api.url, first);
+  const config = path.join(secrets, "config.json");
+  const catalog = path.join(secrets, "catalog.json");
+  fs.writeFileSync(config, JSON.stringify(given), { mode: 0o644 });
+  fs.writeFileSync(catalog, JSON.stringify(CATALOG));
+  return { api, issued, state, dir, given, config, catalog };
 }
 
 // No configuration schema: the connector sees flat strings, so `credentials` arrives as JSON text, while the engine's configuration keeps its object.
@@ -82,14 +73,8 @@ const outsideControl = (stdout: string): string =>
 
 describe("rotated refresh tokens under the engines", () => {
   it("airbyte read: each rotation is a CONTROL message with the whole configuration as given, and a read from it goes on", async () => {
-    const first = token("rt");
-    const { api, issued, state } = await rotatingApi(first);
-    const dir = makeProject({ "connector.ts": CONNECTOR });
-    const secrets = tempDir();
-    const given = configuration(api.url, first);
-    fs.writeFileSync(path.join(secrets, "config.json"), JSON.stringify(given));
-    fs.writeFileSync(path.join(secrets, "catalog.json"), JSON.stringify(CATALOG));
-    const read = () => cli(["airbyte", "read", "--config", path.join(secrets, "config.json"), "--catalog", path.join(secrets, "catalog.json")], { cwd: dir, stripFinalNewline: false });
+    const { issued, state, dir, given, config, catalog } = await setup();
+    const read = () => cli(["airbyte", "read", "--config", config, "--catalog", catalog], { cwd: dir, stripFinalNewline: false });
 
     let printed = "";
     for (let run = 0; run < 2; run++) {
@@ -109,42 +94,30 @@ describe("rotated refresh tokens under the engines", () => {
       expect(messages.indexOf(controls[0]!)).toBeLessThan(messages.findIndex((m) => m.type === "RECORD"));
       expect(messages.filter((m) => m.type === "RECORD")).toHaveLength(9);
       // The platform persists the new configuration and passes it to the next run.
-      fs.writeFileSync(path.join(secrets, "config.json"), JSON.stringify(control.connectorConfig.config));
+      fs.writeFileSync(config, JSON.stringify(control.connectorConfig.config));
     }
     expect(state.refused).toBe(0);
     for (const t of issued) expect(printed).not.toContain(t);
   });
 
   it("airbyte check: a rotation in the setup test (its own worker) is a CONTROL message too, and the read goes on from it", async () => {
-    const first = token("rt");
-    const { api, issued, state } = await rotatingApi(first);
-    const dir = makeProject({ "connector.ts": CONNECTOR });
-    const secrets = tempDir();
-    const given = configuration(api.url, first);
-    fs.writeFileSync(path.join(secrets, "config.json"), JSON.stringify(given));
-    fs.writeFileSync(path.join(secrets, "catalog.json"), JSON.stringify(CATALOG));
-    const check = await cli(["airbyte", "check", "--config", path.join(secrets, "config.json")], { cwd: dir, stripFinalNewline: false });
+    const { issued, state, dir, given, config, catalog } = await setup();
+    const check = await cli(["airbyte", "check", "--config", config], { cwd: dir, stripFinalNewline: false });
     expect(check.exitCode).toBe(0);
     const messages = lines(check.stdout);
     expect(messages.filter((m) => !airbyteMessage(m))).toEqual([]);
     expect(messages.at(-1)).toEqual({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
     const control = messages.find((m) => m.type === "CONTROL")?.control as Message | undefined;
     expect(control?.connectorConfig.config).toEqual({ ...given, credentials: { ...given.credentials, refresh_token: state.refresh } });
-    fs.writeFileSync(path.join(secrets, "config.json"), JSON.stringify(control!.connectorConfig.config));
-    const read = await cli(["airbyte", "read", "--config", path.join(secrets, "config.json"), "--catalog", path.join(secrets, "catalog.json")], { cwd: dir, stripFinalNewline: false });
+    fs.writeFileSync(config, JSON.stringify(control!.connectorConfig.config));
+    const read = await cli(["airbyte", "read", "--config", config, "--catalog", catalog], { cwd: dir, stripFinalNewline: false });
     expect(read.exitCode, read.stdout).toBe(0);
     expect(state.refused).toBe(0);
     for (const t of issued) expect(outsideControl(check.stdout + read.stdout) + check.stderr + read.stderr).not.toContain(t);
   });
 
   it("singer: each rotation is written into the --config file, owner-only; a Meltano run from the original configuration finds the sealed token", async () => {
-    const first = token("rt");
-    const { api, issued, state } = await rotatingApi(first);
-    const dir = makeProject({ "connector.ts": CONNECTOR });
-    const secrets = tempDir();
-    const given = configuration(api.url, first);
-    const file = path.join(secrets, "config.json");
-    fs.writeFileSync(file, JSON.stringify(given), { mode: 0o644 });
+    const { api, issued, state, dir, given, config: file } = await setup();
     let printed = "";
     const tap = async (config: string) => {
       const r = await cli(["singer", "--config", config], { cwd: dir, stripFinalNewline: false });

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, makeProject, query, startCli, waitFor } from "../helpers.js";
-import { rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
+import { newToken as token, rotatingOAuthApi, rows, type ScriptedApi } from "../http-api.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
 const pg = usePostgres("http_oauth");
@@ -19,32 +18,11 @@ afterEach(async () => {
   for (const a of apis.splice(0)) await a.close();
 });
 
-const SOURCE = rows(9);
-const token = (kind: string) => `${kind}-${randomBytes(12).toString("hex")}`;
-
-/** An API whose pages need the current access token, and whose token endpoint rotates the refresh token. */
+/** The rotating API, closed after the test. */
 async function rotatingApi(firstRefresh: string) {
-  const issued: string[] = [firstRefresh];
-  const state = { refresh: firstRefresh, access: "", refused: 0, hold: undefined as Promise<void> | undefined };
-  const a = await scriptedApi((r: Seen) => {
-    if (r.path === "/token") {
-      const form = new URLSearchParams(r.body);
-      if (form.get("grant_type") !== "refresh_token" || form.get("refresh_token") !== state.refresh || form.get("client_secret") !== "s3cret-client") {
-        state.refused++;
-        return { status: 400, body: { error: "invalid_grant" } };
-      }
-      state.refresh = token("rt");
-      state.access = token("at");
-      issued.push(state.refresh, state.access);
-      return { body: { access_token: state.access, refresh_token: state.refresh, expires_in: 3600, token_type: "bearer" } };
-    }
-    if (r.headers.authorization !== `Bearer ${state.access}`) return { status: 401, body: { error: "invalid_token" } };
-    const page = Number(r.query.page);
-    const reply = { body: { data: SOURCE.slice((page - 1) * 3, page * 3), pages: 3 } };
-    return page === 1 && state.hold ? { ...reply, hold: state.hold } : reply;
-  });
-  apis.push(a);
-  return { api: a, issued, state };
+  const r = await rotatingOAuthApi(firstRefresh);
+  apis.push(r.api);
+  return r;
 }
 
 const CONNECTOR = `import { Connector, op } from "connector-sdk";
@@ -140,7 +118,7 @@ describe("oauth2-refresh-token with rotation", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     r = await run(["state", "show"]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(query(dir, "SELECT id, name FROM items ORDER BY id")).toEqual(SOURCE);
+    expect(query(dir, "SELECT id, name FROM items ORDER BY id")).toEqual(rows(9));
 
     const written = filesOutsideDestination(dir);
     expect(written).toContain("http-secrets.json");
