@@ -13,6 +13,7 @@ import { DEFAULT_TEST_TIMEOUT_MS, runSetupTests } from "../setup/setup-tests.js"
 import { validateWith } from "../util/standard-schema.js";
 import type { ConnectorDefinition } from "../sdk/connector.js";
 import { httpRuntime } from "../sdk/http-hooks.js";
+import { httpSecretsFile } from "../project/http-secrets.js";
 import { writeFileAtomic } from "../state/state.js";
 import { terminalAsk } from "../ui/form-prompt.js";
 import { printJson, Ui } from "../ui/logger.js";
@@ -176,7 +177,7 @@ async function runTests(ui: Ui, p: Project, connectorFile: string, def: Connecto
   // A credential a test's HTTP client obtains (an OAuth access token) is hidden like a configured secret, as in a sync.
   httpRuntime().secret = (value) => secrets().add([value]);
   ui.info(`Running the setup tests of ${shown(connectorFile)} against ${shown(file)}:`);
-  const results = await runSetupTests({ connectorFile, configuration }, form.tests, timeoutMs, {
+  const results = await runSetupTests({ connectorFile, configuration, secretsFile: httpSecretsFile(connectorFile) }, form.tests, timeoutMs, {
     // What a test writes goes to stderr, line by line through the output boundary.
     attach: (...streams) => {
       for (const stream of streams) {

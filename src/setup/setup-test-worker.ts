@@ -2,6 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadConnector } from "../project/loader.js";
 import { httpRuntime } from "../sdk/http-hooks.js";
+import { FileSecretStore } from "../project/http-secrets.js";
 import type { SetupHttpMessage, SetupTestInput, SetupTestMessage } from "./setup-tests.js";
 import { validateWith } from "../util/standard-schema.js";
 import { errorInfo, toError } from "../util/thrown.js";
@@ -50,6 +51,8 @@ if (parentPort) {
   const runtime = httpRuntime();
   const tell = (m: SetupHttpMessage): void => parentPort!.postMessage(m);
   runtime.secret = (value) => tell({ t: "secret", value });
+  // The provider no longer takes the token it replaced: the next sync must find the new one.
+  if (input.secretsFile) runtime.store = new FileSecretStore(input.secretsFile);
   runtime.rotated = (previous, next, configured) => tell({ t: "rotated", previous, next, configured });
   const exit = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {

@@ -22,6 +22,8 @@ export interface SetupTestInput {
   connectorFile: string;
   name: string;
   configuration: unknown;
+  /** Where a refresh token the provider rotated during the test is kept sealed (the project's, as a sync keeps it); else it lives only as long as the test. */
+  secretsFile?: string;
   /** Set by the worker when the test calls process.exit(): [called, code]. */
   exit?: SharedArrayBuffer;
 }

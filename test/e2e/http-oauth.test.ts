@@ -152,3 +152,25 @@ describe("the rotated refresh token committed with the checkpoint, on every dest
     });
   }
 });
+
+describe("a rotation in a setup test (connector configuration --test)", () => {
+  it("is kept sealed in the project, so the next sync uses the new token, not the one the provider no longer takes", async () => {
+    const first = token("rt");
+    const { issued, state, api } = await rotatingApi(first);
+    const withTest = CONNECTOR.replace(
+      "export default new Connector({",
+      `export default new Connector({
+  form: { tests: { "Reach the API": async (c) => { await new RestClient({ baseUrl: c.base_url, auth: { type: "oauth2-refresh-token", tokenUrl: c.token_url, clientId: c.client_id, clientSecret: c.client_secret, refreshToken: c.refresh_token } }).get("/items", { query: { page: "1" } }); } } },`,
+    );
+    const dir = makeProject({ "connector.ts": withTest });
+    fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ base_url: api.url, token_url: `${api.url}/token`, client_id: "client-1", client_secret: "s3cret-client", refresh_token: first }));
+    const test = await cli(["configuration", "--test"], { cwd: dir });
+    expect(test.exitCode, test.stderr).toBe(0);
+    expect(test.stderr).toContain("PASS  Reach the API");
+    const sync = await cli(["debug"], { cwd: dir });
+    expect(sync.exitCode, sync.stderr).toBe(0);
+    expect(state.refused).toBe(0);
+    expect(api.log.filter((s) => s.path === "/token")).toHaveLength(2);
+    for (const secret of issued.slice(1)) expect(test.stdout + test.stderr + sync.stdout + sync.stderr).not.toContain(secret);
+  });
+});
