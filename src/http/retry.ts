@@ -46,8 +46,10 @@ export class HttpBodyError extends Error {
 
 export function quoteBody(bytes: Buffer): string {
   if (bytes.length === 0) return "(empty body)";
+  if (bytes.length <= BODY_QUOTE_BYTES) return JSON.stringify(bytes.toString("utf8"));
   const cut = bytes.subarray(0, BODY_QUOTE_BYTES).toString("utf8").replace(/\uFFFD+$/, "");
-  return JSON.stringify(cut) + (bytes.length > BODY_QUOTE_BYTES ? ` (first ${BODY_QUOTE_BYTES} of ${bytes.length} bytes)` : "");
+  // The mark tells the redactor where the text was cut, so the start of a secret cut there is hidden too.
+  return `${JSON.stringify(cut + "…")} (first ${BODY_QUOTE_BYTES} of ${bytes.length} bytes)`;
 }
 
 export function describeNetworkError(e: unknown, timeoutMs: number): string {
