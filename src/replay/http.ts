@@ -50,6 +50,8 @@ export interface HttpSession {
   readonly served: number;
   /** Replay: the requests that had no recorded answer. */
   readonly unmatched: UnmatchedRequestError[];
+  /** The credentials connector-sdk/http registered while the session ran (an api-key value under any name, tokens), to hide in the cassette. */
+  readonly secrets: string[];
 }
 
 /** Response headers that describe one transfer, not the response: they would be wrong when replayed. */
@@ -128,6 +130,9 @@ export function offlineMessage(target: string, via: string, label: string): stri
   );
 }
 
+/** A shorter credential is hidden only where its name shows it is one: everywhere, it could be data (as secretValues). */
+const MIN_LEARNED = 6;
+
 /** Starts recording or replaying in this thread. Only one session may run at a time. */
 export function installHttp(o: HttpOptions): HttpSession {
   const redactor = new Redactor(o.secrets);
@@ -198,6 +203,17 @@ export function installHttp(o: HttpOptions): HttpSession {
       });
     }
   };
+  // connector-sdk/http registers each credential it uses (configured under any name, or obtained): the cassette hides those
+  // too, and a replay hides them in the requests it matches, as the recording did.
+  const runtime = httpRuntime();
+  const tell = runtime.secret;
+  const learned = new Set<string>();
+  runtime.secret = (value) => {
+    tell(value);
+    if (value.length < MIN_LEARNED || learned.has(value)) return;
+    learned.add(value);
+    matcher?.learn([value]);
+  };
   listen(fetchInterceptor, true);
   listen(httpInterceptor, false);
   fetchInterceptor.apply();
@@ -223,9 +239,13 @@ export function installHttp(o: HttpOptions): HttpSession {
       return o.mode === "replay" ? matcher!.servedCount : 0;
     },
     unmatched,
+    get secrets() {
+      return [...learned];
+    },
     stop() {
       stopped ??= (async () => {
         await Promise.allSettled(pending);
+        if (runtime.secret !== tell) runtime.secret = tell;
         fetchInterceptor.dispose();
         httpInterceptor.dispose();
         httpRuntime().replay = false;

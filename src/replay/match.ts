@@ -167,16 +167,22 @@ function distance(recorded: Shape, got: Shape): number {
 
 /** Serves recorded exchanges in order: each request gets the first unused match, and the last match again once all are used. */
 export class Matcher {
-  private readonly shapes: Shape[];
+  private shapes: Shape[];
   private readonly used: boolean[];
 
   constructor(
     readonly exchanges: Exchange[],
     private readonly ignore: MatchIgnore,
-    private readonly redactor: Redactor,
+    private redactor: Redactor,
   ) {
     this.shapes = exchanges.map((x) => shapeOf(x.request, ignore, redactor));
     this.used = exchanges.map(() => false);
+  }
+
+  /** Hides these values too, from now on: credentials the connector's HTTP client learned as it ran. */
+  learn(values: string[]): void {
+    this.redactor = this.redactor.with(values);
+    this.shapes = this.exchanges.map((x) => shapeOf(x.request, this.ignore, this.redactor));
   }
 
   get servedCount(): number {

@@ -176,7 +176,7 @@ export async function finishRecording(o: {
   fs.rmSync(fresh, { recursive: true, force: true });
   // A token a response gave is hidden wherever the connector sent it on, and in the live state it is compared with.
   const recorded = [...exchanges, ...incremental];
-  const hidden = [...secrets, ...responseCredentials(recorded)];
+  const hidden = [...secrets, ...o.session.secrets, ...probe.secrets, ...responseCredentials(recorded)];
   writeCassette(fresh, redactExchanges(recorded, hidden), o.recordedWith);
   const counts = `${exchanges.length} request(s) of the sync${incremental.length ? ` and ${incremental.length} of an incremental re-run from its final state` : ""}`;
   let replayed: ReplayedRun;

@@ -55,4 +55,34 @@ export default {
     expect(out).not.toContain(token.slice(0, 5));
     expect(out).toContain("Bearer ***…");
   });
+
+  it("keeps out of the cassette a credential the client sends under names that do not look secret (api-key in the query as `k`, configured as `site`), and the cassette still replays offline", async () => {
+    const key = "Zq9vW3xL7mN2pR8s";
+    const a = await api((r) => (r.query.k !== key ? { status: 401 } : { body: { data: r.query.page ? [{ id: 2 }] : [{ id: 1 }], next: r.query.page ? null : "/items?page=2" } }));
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, auth: { type: "api-key", name: "k", value: configuration.site, in: "query" } });
+    for await (const page of api.paginate<{ id: number }>("/items")) {
+      for (const row of page.items) op.upsert("items", row);
+      op.checkpoint({ page: page.resume });
+    }
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, site: key }),
+    });
+    const rec = await cli(["debug", "--record", "--yes"], { cwd: dir });
+    expect(rec.exitCode, rec.stderr).toBe(0);
+    expect(a.log.map((s) => s.query.k)).toEqual([key, key]);
+    const cassette = fs.readFileSync(path.join(dir, "fixtures/default/cassette.json"), "utf8");
+    expect(cassette).toContain("k=[REDACTED]");
+    expect(written(dir, rec)).not.toContain(key);
+    await a.close();
+    const test = await cli(["test"], { cwd: dir });
+    expect(test.exitCode, test.stderr).toBe(0);
+    expect(test.stderr + test.stdout).toMatch(/TEST PASSED/);
+  });
 });
