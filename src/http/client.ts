@@ -8,6 +8,7 @@ import { httpCounts } from "./runtime.js";
 import { isSecretKey } from "../util/secrets.js";
 import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
+import { fetchToOrigin } from "./redirects.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
 import { detectPaginator, itemsOf, makePaginator, type Paginator } from "./paginators.js";
 import {
@@ -84,11 +85,13 @@ export class RestClient {
     let pager: Paginator | undefined = spec ? makePaginator(spec) : undefined;
     const resume = o.resume !== null && typeof o.resume === "object" && !Array.isArray(o.resume) ? (o.resume as Record<string, unknown>) : undefined;
     let url = this.url(path, o.query);
+    // Credentials go to the listing's own origin only, not to a next URL or a resume on another host.
+    const origin = url.origin;
     if (pager) url = pager.first(url, resume);
     else if (typeof resume?.url === "string") url = new URL(resume.url);
     const headers = this.headers(o.headers);
     for (let n = 1; ; n++) {
-      const { response } = await this.send("GET", url, headers, undefined, true);
+      const { response } = await this.send("GET", url, headers, undefined, true, origin);
       const body = response.json();
       const items = itemsOf(body, o.items, () => this.shown(url)) as T[];
       if (!pager) {
@@ -128,6 +131,13 @@ export class RestClient {
     return decodeURI(copy.href);
   }
 
+  private readonly warned = new Set<string>();
+  private withheld(to: URL, origin: string): void {
+    if (this.warned.has(to.origin)) return;
+    this.warned.add(to.origin);
+    log.warning(`${this.shown(to)} is on another origin than ${origin}: requested without the client's credentials, which go to ${origin} only.`);
+  }
+
   private async pause(ms: number, why: string, level: "warning" | "debug"): Promise<void> {
     const replay = httpRuntime().replay;
     const counts = httpCounts();
@@ -136,7 +146,7 @@ export class RestClient {
     if (!replay) await sleep(ms);
   }
 
-  private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean): Promise<{ response: RestResponse; bytes: Buffer }> {
+  private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean, origin = url.origin): Promise<{ response: RestResponse; bytes: Buffer }> {
     let renewed = false;
     // Made only for a message: most requests need none.
     let text: string | undefined;
@@ -156,7 +166,7 @@ export class RestClient {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(new DOMException("The request timed out", "TimeoutError")), this.timeoutMs);
       try {
-        res = await fetch(u, { method, headers: h, body, signal: abort.signal });
+        res = (await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin))).response;
         bytes = Buffer.from(await res.arrayBuffer());
       } catch (e) {
         failure = describeNetworkError(e, this.timeoutMs);
