@@ -34,6 +34,13 @@ const urlStep = (from: URL, next: unknown): Step | null => {
   return { url, resume: { url: url.href } };
 };
 
+/** A count in the body (a total, a page count): a number or a numeric string; undefined when absent, null or not a count. */
+function countAt(body: unknown, path: string): number | undefined {
+  const v = atPath(body, path);
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 const resumeUrl = (url: URL, resume: Record<string, unknown> | undefined): URL => (typeof resume?.url === "string" ? new URL(resume.url) : url);
 
 export function makePaginator(p: PaginatorOptions): Paginator {
@@ -68,10 +75,11 @@ export function makePaginator(p: PaginatorOptions): Paginator {
           return url;
         },
         next(url, _, body, items) {
-          const offset = Number(url.searchParams.get(param)) + p.limit;
-          if (items < p.limit) return null;
-          const total = p.totalPath ? Number(atPath(body, p.totalPath)) : NaN;
-          if (Number.isFinite(total) && offset >= total) return null;
+          // By the items received: an API that caps the page size below `limit` would otherwise have rows skipped.
+          const offset = Number(url.searchParams.get(param)) + items;
+          const total = p.totalPath ? countAt(body, p.totalPath) : undefined;
+          // A short page ends the list only when the API gives no total: with one, a capped page size is no end.
+          if (total === undefined ? items < p.limit : offset >= total) return null;
           const next = new URL(url);
           next.searchParams.set(param, String(offset));
           return { url: next, resume: { offset } };
@@ -89,8 +97,8 @@ export function makePaginator(p: PaginatorOptions): Paginator {
         },
         next(url, _, body) {
           const page = Number(url.searchParams.get(param)) + 1;
-          const total = p.totalPagesPath ? Number(atPath(body, p.totalPagesPath)) : NaN;
-          if (Number.isFinite(total) && page - start >= total) return null;
+          const total = p.totalPagesPath ? countAt(body, p.totalPagesPath) : undefined;
+          if (total !== undefined && page - start >= total) return null;
           const next = new URL(url);
           next.searchParams.set(param, String(page));
           return { url: next, resume: { page } };

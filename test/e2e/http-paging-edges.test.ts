@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, makeProject, query } from "../helpers.js";
+import { rows, scriptedApi, type ScriptedApi } from "../http-api.js";
+
+/** connector-sdk/http's paginators at their edges (issue 22, attacked): APIs that cap, lie, loop or are resumed from odd values. */
+
+const apis: ScriptedApi[] = [];
+afterEach(async () => {
+  for (const a of apis.splice(0)) await a.close();
+});
+async function api(...args: Parameters<typeof scriptedApi>): Promise<ScriptedApi> {
+  const a = await scriptedApi(...args);
+  apis.push(a);
+  return a;
+}
+
+/** A connector that pages /items with `options` and upserts every item, checkpointing each page's resume. */
+function project(baseUrl: string, options: string, state?: object): string {
+  return makeProject({
+    "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>, state: Record<string, unknown>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, retry: { attempts: 1 } });
+    for await (const page of api.paginate<{ id: number }>("/items", { items: "data", resume: state.page, ${options} })) {
+      for (const row of page.items) op.upsert("items", row);
+      op.checkpoint({ page: page.resume });
+    }
+  },
+};
+`,
+    "configuration.json": JSON.stringify({ base_url: baseUrl }),
+    ...(state ? { "files/state.json": JSON.stringify(state) } : {}),
+  });
+}
+
+const ids = (dir: string): number[] => query<{ id: number }>(dir, "SELECT id FROM items ORDER BY id").map((r) => r.id);
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+describe("RestClient paginators at their edges", () => {
+  it("offset with a total: an API that caps the page size below `limit` (5 of the 10 asked) still gives every row, neither skipped nor stopped at the first short page", async () => {
+    const all = rows(23);
+    const a = await api((r) => {
+      const offset = Number(r.query.offset);
+      return { body: { data: all.slice(offset, offset + Math.min(5, Number(r.query.limit))), total: String(all.length) } };
+    });
+    const dir = project(a.url, `paginator: { type: "offset", limit: 10, totalPath: "total" }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(ids(dir)).toEqual(range(23));
+    expect(a.log.map((s) => s.query.offset)).toEqual(["0", "5", "10", "15", "20"]);
+  });
+});
