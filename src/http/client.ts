@@ -10,7 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { fetchToOrigin } from "./redirects.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
-import { detectPaginator, itemsOf, makePaginator, type Paginator } from "./paginators.js";
+import { detectPaginator, itemsOf, makePaginator, RecentUrls, type Paginator } from "./paginators.js";
 import {
   backoffMs,
   DEFAULT_ATTEMPTS,
@@ -90,6 +90,7 @@ export class RestClient {
     if (pager) url = pager.first(url, resume);
     else if (typeof resume?.url === "string") url = new URL(resume.url);
     const headers = this.headers(o.headers);
+    const seen = new RecentUrls();
     for (let n = 1; ; n++) {
       const { response } = await this.send("GET", url, headers, undefined, true, origin);
       const body = response.json();
@@ -103,7 +104,8 @@ export class RestClient {
       }
       const step = pager && items.length > 0 ? pager.next(url, response, body, items.length) : null;
       if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
-      if (step && step.url.href === url.href) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
+      seen.add(url.href);
+      if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
       if (step && "url" in step.resume) step.resume.url = step.url.href;
       yield { items, body, response, resume: step ? step.resume : null, number: n };
       if (!step) return;

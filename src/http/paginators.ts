@@ -145,3 +145,24 @@ export function itemsOf(body: unknown, path: string | undefined, shownUrl: () =>
   const keys = body !== null && typeof body === "object" ? Object.keys(body) : [];
   throw new HttpBodyError(`Cannot tell where the items are in the body of ${shownUrl()}: it is ${Array.isArray(body) ? "a list" : body === null ? "null" : typeof body} with the keys: ${keys.join(", ") || "(none)"}. Set items to the dotted path of the list.`);
 }
+
+/**
+ * The URLs of a listing's latest pages: a cursor that comes back (A, B, A…) would page forever, as one
+ * repeated at once would. A window, not every URL, so that memory stays flat over a long listing.
+ */
+export class RecentUrls {
+  private readonly set = new Set<string>();
+  private readonly order: string[] = [];
+  constructor(private readonly size = 1000) {}
+
+  add(href: string): void {
+    if (this.set.has(href)) return;
+    this.set.add(href);
+    this.order.push(href);
+    if (this.order.length > this.size) this.set.delete(this.order.shift()!);
+  }
+
+  has(href: string): boolean {
+    return this.set.has(href);
+  }
+}

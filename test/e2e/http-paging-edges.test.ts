@@ -50,4 +50,14 @@ describe("RestClient paginators at their edges", () => {
     expect(ids(dir)).toEqual(range(23));
     expect(a.log.map((s) => s.query.offset)).toEqual(["0", "5", "10", "15", "20"]);
   });
+
+  it("a cursor that comes back (A, B, A, …) fails the sync as a paging loop instead of paging forever; the pages before it stay committed", async () => {
+    const a = await api((r) => ({ body: { data: [{ id: a.log.length }], next: r.query.cursor === "A" ? "B" : "A" } }));
+    const dir = project(a.url, `paginator: { type: "cursor", path: "next", param: "cursor" }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/The cursor paginator gave the same URL again after page 3 of http:\/\/127\.0\.0\.1:\d+\/items\?cursor=B: paging would never end\./);
+    expect(a.log.map((s) => s.query.cursor)).toEqual([undefined, "A", "B"]);
+    expect(ids(dir)).toEqual([1, 2]);
+  });
 });
