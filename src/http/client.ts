@@ -10,7 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { fetchToOrigin } from "./redirects.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
-import { detectPaginator, itemsOf, makePaginator, RecentUrls, type Paginator } from "./paginators.js";
+import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, type Paginator } from "./paginators.js";
 import {
   backoffMs,
   DEFAULT_ATTEMPTS,
@@ -83,12 +83,10 @@ export class RestClient {
     checkPaginator(o.paginator);
     const spec: PaginatorOptions | undefined = o.paginator ?? this.options.paginator;
     let pager: Paginator | undefined = spec ? makePaginator(spec) : undefined;
-    const resume = o.resume !== null && typeof o.resume === "object" && !Array.isArray(o.resume) ? (o.resume as Record<string, unknown>) : undefined;
     let url = this.url(path, o.query);
     // Credentials go to the listing's own origin only, not to a next URL or a resume on another host.
     const origin = url.origin;
-    if (pager) url = pager.first(url, resume);
-    else if (typeof resume?.url === "string") url = new URL(resume.url);
+    url = firstUrl(pager, url, o.resume);
     const headers = this.headers(o.headers);
     const seen = new RecentUrls();
     for (let n = 1; ; n++) {

@@ -5,6 +5,7 @@
 import { atPath, keysNear } from "./json-path.js";
 import { HttpOptionError, type PaginatorOptions, type RestResponse } from "./options.js";
 import { HttpBodyError } from "./retry.js";
+import { log } from "../sdk/log.js";
 
 export interface Step {
   url: URL;
@@ -13,8 +14,8 @@ export interface Step {
 
 export interface Paginator {
   readonly type: PaginatorOptions["type"];
-  /** The first page's URL: from the start, or from a checkpointed `resume`. */
-  first(url: URL, resume: Record<string, unknown> | undefined): URL;
+  /** The first page's URL: from the start, or from a checkpointed `resume`; undefined when `resume` names no page this paginator knows. */
+  first(url: URL, resume: Record<string, unknown> | undefined): URL | undefined;
   next(url: URL, response: RestResponse, body: unknown, items: number): Step | null;
 }
 
@@ -41,7 +42,35 @@ function countAt(body: unknown, path: string): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-const resumeUrl = (url: URL, resume: Record<string, unknown> | undefined): URL => (typeof resume?.url === "string" ? new URL(resume.url) : url);
+function resumeUrl(url: URL, resume: Record<string, unknown> | undefined): URL | undefined {
+  if (resume === undefined) return url;
+  return typeof resume.url === "string" && URL.canParse(resume.url) ? new URL(resume.url) : undefined;
+}
+
+/** A whole number ≥ 0 in a resume, as checkpointed or as a state editor may have left it ("300"). */
+function wholeAt(resume: Record<string, unknown>, key: string): number | undefined {
+  const v = resume[key];
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** What a resume of each paginator looks like, for the warning about one that is not. */
+const RESUME_SHAPE: Record<string, string> = { "next-url": `{ "url": "https://…" }`, "link-header": `{ "url": "https://…" }`, cursor: `{ "cursor": "…" }`, offset: `{ "offset": 300 }`, page: `{ "page": 4 }` };
+
+/**
+ * The listing's first URL: where `resume` says, or, when it names no page this paginator knows (a state
+ * edited by hand, or left by another paginator), the first page, with a warning. Reading again is safe; a guess is not.
+ */
+export function firstUrl(pager: Paginator | undefined, url: URL, resume: unknown): URL {
+  if (resume === undefined || resume === null) return pager ? pager.first(url, undefined)! : url;
+  const r = typeof resume === "object" && !Array.isArray(resume) ? (resume as Record<string, unknown>) : undefined;
+  const from = r === undefined ? undefined : pager ? pager.first(new URL(url), r) : resumeUrl(url, r);
+  if (from) return from;
+  const shown = JSON.stringify(resume) ?? String(resume);
+  const type = pager?.type ?? "next-url";
+  log.warning(`The resume ${shown.length > 200 ? shown.slice(0, 200) + "…" : shown} of ${url.origin}${url.pathname} is not one the ${pager ? `${pager.type} paginator` : "detected paginator"} can continue from (it takes ${RESUME_SHAPE[type]}): paging starts from the first page.`);
+  return pager ? pager.first(url, undefined)! : url;
+}
 
 export function makePaginator(p: PaginatorOptions): Paginator {
   switch (p.type) {
@@ -53,7 +82,10 @@ export function makePaginator(p: PaginatorOptions): Paginator {
       return {
         type: p.type,
         first(url, resume) {
-          if (resume?.cursor !== undefined) url.searchParams.set(p.param, String(resume.cursor));
+          if (resume === undefined) return url;
+          const cursor = resume.cursor;
+          if (!((typeof cursor === "string" && cursor !== "") || (typeof cursor === "number" && Number.isFinite(cursor)))) return undefined;
+          url.searchParams.set(p.param, String(cursor));
           return url;
         },
         next(url, _, body) {
@@ -70,7 +102,9 @@ export function makePaginator(p: PaginatorOptions): Paginator {
       return {
         type: p.type,
         first(url, resume) {
-          url.searchParams.set(param, String(typeof resume?.offset === "number" ? resume.offset : (p.start ?? 0)));
+          const offset = resume === undefined ? (p.start ?? 0) : wholeAt(resume, "offset");
+          if (offset === undefined) return undefined;
+          url.searchParams.set(param, String(offset));
           url.searchParams.set(limitParam, String(p.limit));
           return url;
         },
@@ -92,7 +126,9 @@ export function makePaginator(p: PaginatorOptions): Paginator {
       return {
         type: p.type,
         first(url, resume) {
-          url.searchParams.set(param, String(typeof resume?.page === "number" ? resume.page : start));
+          const page = resume === undefined ? start : wholeAt(resume, "page");
+          if (page === undefined) return undefined;
+          url.searchParams.set(param, String(page));
           return url;
         },
         next(url, _, body) {

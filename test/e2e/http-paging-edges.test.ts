@@ -60,4 +60,34 @@ describe("RestClient paginators at their edges", () => {
     expect(a.log.map((s) => s.query.cursor)).toEqual([undefined, "A", "B"]);
     expect(ids(dir)).toEqual([1, 2]);
   });
+
+  it("a resume this paginator cannot continue from ({ cursor: null }, a URL that is no URL) starts the listing from its first page with a warning; an offset kept as text resumes there", async () => {
+    const all = rows(6);
+    const a = await api((r) => {
+      const at = r.query.cursor ? Number(r.query.cursor) : r.query.offset ? Number(r.query.offset) : 0;
+      const more = at + 2 < all.length;
+      return { body: { data: all.slice(at, at + 2), next: more ? String(at + 2) : null, next_url: more ? `/items?cursor=${at + 2}` : null } };
+    });
+    const cursor = `paginator: { type: "cursor", path: "next", param: "cursor" }`;
+    const nulled = project(a.url, cursor, { page: { cursor: null } });
+    const r1 = await cli(["debug"], { cwd: nulled });
+    expect(r1.exitCode, r1.stderr).toBe(0);
+    // Before, the API was asked for ?cursor=null.
+    expect(a.log[0]!.query).toEqual({});
+    expect(r1.stderr).toMatch(/The resume \{"cursor":null\} of http:\/\/127\.0\.0\.1:\d+\/items is not one the cursor paginator can continue from \(it takes \{ "cursor": "…" \}\): paging starts from the first page\./);
+    expect(ids(nulled)).toEqual(range(6));
+
+    const broken = project(a.url, `paginator: { type: "next-url", path: "next_url" }`, { page: { url: "not a url" } });
+    const r2 = await cli(["debug"], { cwd: broken });
+    expect(r2.exitCode, r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/The resume \{"url":"not a url"\} .* is not one the next-url paginator can continue from/);
+    expect(ids(broken)).toEqual(range(6));
+
+    const before = a.log.length;
+    const text = project(a.url, `paginator: { type: "offset", limit: 2 }`, { page: { offset: "4" } });
+    const r3 = await cli(["debug"], { cwd: text });
+    expect(r3.exitCode, r3.stderr).toBe(0);
+    expect(a.log[before]!.query.offset).toBe("4");
+    expect(ids(text)).toEqual([5, 6]);
+  });
 });
