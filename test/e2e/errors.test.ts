@@ -1525,5 +1525,22 @@ export default {
       () => json({ token: "x" }),
       [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered without an access_token \(keys: token\)\./],
     ),
+    // iss22-newcomer: credentials stay with their origin; a resume that cannot be used starts the listing over.
+    one(
+      "http-credentials-withheld",
+      `auth: { type: "bearer", token: "tok-123456789abc" }`,
+      pages(`{ paginator: { type: "next-url", path: "next" } }`),
+      (r) => (r.query.page ? (r.headers.authorization ? json({ data: [] }) : { status: 401, body: { error: "no credentials" } }) : json({ data: [1], next: `http://localhost:${r.headers.host!.split(":")[1]}/items?page=2` })),
+      [
+        /http:\/\/localhost:\d+\/items\?page=2 is on another origin than http:\/\/127\.0\.0\.1:\d+: requested without the client's credentials, which go to http:\/\/127\.0\.0\.1:\d+ only\./,
+        /GET http:\/\/localhost:\d+\/items\?page=2 answered 401 Unauthorized, not retried/,
+      ],
+    ),
+    {
+      ...one("http-resume-unusable", ``, pages(`{ paginator: { type: "cursor", path: "next", param: "cursor" }, resume: { cursor: null } }`), () => json({ data: [1], next: null }), [
+        /The resume \{"cursor":null\} of http:\/\/127\.0\.0\.1:\d+\/items is not one the cursor paginator can continue from \(it takes \{ "cursor": "…" \}\): paging starts from the first page\./,
+      ]),
+      code: 0,
+    },
   ];
 }
