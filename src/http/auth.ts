@@ -113,10 +113,14 @@ class OAuth2 implements Authorizer {
     if (o.clientSecret) form.set("client_secret", o.clientSecret);
     const { response, bytes } = await this.send(o.tokenUrl, form);
     if (response.status < 200 || response.status >= 300) {
+      // RFC 6749 5.2: invalid_client is the client's id or secret, not the refresh token, which is then still good.
+      const code = oauthError(response);
       const hint =
-        o.type === "oauth2-refresh-token"
-          ? " The refresh token was refused: if it was revoked or has expired, put a new one in the configuration (refreshToken); a new configured token replaces any rotated one kept by earlier runs."
-          : " Check clientId, clientSecret and scope.";
+        code === "invalid_client"
+          ? " The client was refused (invalid_client): check clientId and clientSecret; the refresh token is not at fault and is kept."
+          : o.type === "oauth2-refresh-token"
+            ? " The refresh token was refused: if it was revoked or has expired, put a new one in the configuration (refreshToken); a new configured token replaces any rotated one kept by earlier runs."
+            : " Check clientId, clientSecret and scope.";
       throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status}: ${quoteBody(bytes)}.${hint}`, "POST", o.tokenUrl, response.status, 1, response);
     }
     let body: { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
@@ -142,5 +146,15 @@ class OAuth2 implements Authorizer {
         runtime.rotated?.(previous, body.refresh_token, o.refreshToken);
       }
     }
+  }
+}
+
+/** The `error` code of an OAuth2 error answer (RFC 6749 5.2), if the body is one. */
+function oauthError(response: RestResponse): string | undefined {
+  try {
+    const body = response.json<{ error?: unknown }>();
+    return typeof body?.error === "string" ? body.error : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1536,6 +1536,13 @@ export default {
         /GET http:\/\/localhost:\d+\/items\?page=2 answered 401 Unauthorized, not retried/,
       ],
     ),
+    one(
+      "http-token-client-refused",
+      `auth: { type: "oauth2-refresh-token", tokenUrl: configuration.token_url, clientId: "c", clientSecret: "wrong-secret-1", refreshToken: "rt-still-good-456" }`,
+      get,
+      () => ({ status: 401, body: { error: "invalid_client" } }),
+      [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 401: .*invalid_client.*The client was refused \(invalid_client\): check clientId and clientSecret; the refresh token is not at fault and is kept\./],
+    ),
     {
       ...one("http-resume-unusable", ``, pages(`{ paginator: { type: "cursor", path: "next", param: "cursor" }, resume: { cursor: null } }`), () => json({ data: [1], next: null }), [
         /The resume \{"cursor":null\} of http:\/\/127\.0\.0\.1:\d+\/items is not one the cursor paginator can continue from \(it takes \{ "cursor": "…" \}\): paging starts from the first page\./,

@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, makeProject } from "../helpers.js";
+import { scriptedApi, type ScriptedApi } from "../http-api.js";
+
+/** What the OAuth2 auths of connector-sdk/http say when the token endpoint refuses (issue 22, attacked). */
+
+const apis: ScriptedApi[] = [];
+afterEach(async () => {
+  for (const a of apis.splice(0)) await a.close();
+});
+
+describe("RestClient OAuth2 refusals", () => {
+  it("a wrong client secret (invalid_client) is named as such: the user is not told to replace a refresh token that is still good", async () => {
+    const a = await scriptedApi(() => ({ status: 401, body: { error: "invalid_client", error_description: "client authentication failed" } }));
+    apis.push(a);
+    const dir = makeProject({
+      "connector.ts": `import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, auth: { type: "oauth2-refresh-token", tokenUrl: configuration.base_url + "/token", clientId: "app", clientSecret: configuration.client_secret, refreshToken: configuration.refresh_token } });
+    await api.get("/items");
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, client_secret: "wrong-secret-123", refresh_token: "rt-still-good-456" }),
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(a.log.map((s) => s.path)).toEqual(["/token"]);
+    expect(r.stderr).toMatch(/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 401: .*invalid_client.* The client was refused \(invalid_client\): check clientId and clientSecret; the refresh token is not at fault and is kept\./);
+    expect(r.stderr).not.toContain("put a new one in the configuration");
+  });
+});
