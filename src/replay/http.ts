@@ -218,8 +218,10 @@ export function installHttp(o: HttpOptions): HttpSession {
   listen(httpInterceptor, false);
   fetchInterceptor.apply();
   httpInterceptor.apply();
-  // connector-sdk/http then counts its back-off and rate-limit waits without sleeping them.
-  httpRuntime().replay = o.mode === "replay";
+  // connector-sdk/http then counts its back-off and rate-limit waits without sleeping them, and keeps no rotated refresh
+  // token it is given. So does a recording's incremental re-run, served the recorded answers: their refresh tokens are
+  // stale by then, and kept as the newest they would lock the next run out (its token requests are always served).
+  httpRuntime().replay = o.mode === "replay" || (o.serve?.length ?? 0) > 0;
   const restoreSockets =
     o.mode === "replay"
       ? refuseSockets((target, via) => {
