@@ -32,14 +32,20 @@ export class FileSecretStore implements SecretStore {
     all[key] = sealed;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, "w", 0o600);
     try {
-      fs.writeSync(fd, JSON.stringify(all, null, 2) + "\n");
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(tmp, "w", 0o600);
+      try {
+        fs.writeSync(fd, JSON.stringify(all, null, 2) + "\n");
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, this.file);
+    } catch (e) {
+      // A full disk or a file in the way: no half-written temporary file is left behind.
+      fs.rmSync(tmp, { force: true });
+      throw e;
     }
-    fs.renameSync(tmp, this.file);
     try {
       const dir = fs.openSync(path.dirname(this.file), "r");
       fs.fsyncSync(dir);

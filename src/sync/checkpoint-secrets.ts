@@ -13,6 +13,7 @@ export class CheckpointSecrets implements SecretStore {
   constructor(
     private readonly side: SecretStore,
     private readonly committed: Record<string, Sealed>,
+    private readonly warn: (message: string) => void = () => {},
   ) {}
 
   get(key: string): Sealed | undefined {
@@ -26,8 +27,15 @@ export class CheckpointSecrets implements SecretStore {
   }
 
   put(key: string, sealed: Sealed): void {
-    this.side.put(key, sealed);
     this.staged.set(key, sealed);
+    // The provider has already replaced the old token: failing here would lose the new one too. Committed with the next checkpoint, it is kept still.
+    try {
+      this.side.put(key, sealed);
+    } catch (e) {
+      this.warn(
+        `a rotated refresh token could not be kept in the side store (${e instanceof Error ? e.message : String(e)}): it is committed with the next checkpoint only, so a crash before that checkpoint would lose it and lock the connector out. Make files/http-secrets.json writable (disk space, permissions).`,
+      );
+    }
   }
 
   /** What the next checkpoint commits, serialised; undefined when nothing changed. */

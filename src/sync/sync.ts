@@ -131,7 +131,7 @@ export class Sync implements OperationTarget {
     // A destination that cannot be opened (someone else's file, a locked database) is a usage error, not a failed sync.
     if (!this.o.opened) await this.dest.ready?.();
     const stored = this.o.opened ?? this.dest.open();
-    active.secrets = this.sealed = new CheckpointSecrets(httpRuntime().store, { ...stored.secrets });
+    active.secrets = this.sealed = new CheckpointSecrets(httpRuntime().store, { ...stored.secrets }, (m) => this.warnings.once("http-side-store", m));
     this.seq = stored.lastSeq;
     this.runNumber = stored.run;
     this.o.events?.opened?.({ run: stored.run, lastSeq: stored.lastSeq });

@@ -1543,6 +1543,22 @@ export default {
       () => ({ status: 401, body: { error: "invalid_client" } }),
       [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 401: .*invalid_client.*The client was refused \(invalid_client\): check clientId and clientSecret; the refresh token is not at fault and is kept\./],
     ),
+    ((c: Case): Case => ({
+      ...c,
+      setup: async (d) => {
+        await c.setup!(d);
+        fs.mkdirSync(path.join(d, "files", "http-secrets.json", "in-the-way"), { recursive: true });
+      },
+      code: 0,
+    }))(
+      one(
+        "http-side-store-unwritable",
+        `auth: { type: "oauth2-refresh-token", tokenUrl: configuration.token_url, clientId: "c", refreshToken: "rt-first-123456" }`,
+        get,
+        (r) => (r.path === "/token" ? json({ access_token: "at-1234567890", refresh_token: `rt-next-${r.n}-123456`, expires_in: 3600 }) : json({ data: [] })),
+        [/a rotated refresh token could not be kept in the side store \(EISDIR.*\): it is committed with the next checkpoint only, so a crash before that checkpoint would lose it and lock the connector out\./],
+      ),
+    ),
     {
       ...one("http-resume-unusable", ``, pages(`{ paginator: { type: "cursor", path: "next", param: "cursor" }, resume: { cursor: null } }`), () => json({ data: [1], next: null }), [
         /The resume \{"cursor":null\} of http:\/\/127\.0\.0\.1:\d+\/items is not one the cursor paginator can continue from \(it takes \{ "cursor": "…" \}\): paging starts from the first page\./,
