@@ -191,7 +191,8 @@ export class RestClient {
         log.info(`${shown()} answered 401: fetched a new access token, trying again.`);
         continue;
       }
-      const decided = this.options.retry?.when?.(response);
+      // Your rule is about your API's answers: a token answer is the auth's to judge.
+      const decided = withAuth ? this.options.retry?.when?.(response) : undefined;
       const retried = decided ?? this.statuses.has(res.status);
       // A token request's refusal is explained by the auth, which knows what to do about it.
       if (!retried && (res.status < 400 || !withAuth)) return { response, bytes };

@@ -30,4 +30,30 @@ export default {
     expect(r.stderr).toMatch(/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 401: .*invalid_client.* The client was refused \(invalid_client\): check clientId and clientSecret; the refresh token is not at fault and is kept\./);
     expect(r.stderr).not.toContain("put a new one in the configuration");
   });
+
+  it("retry.when is asked about the API's answers, not the token endpoint's: a rule that reads the API's body does not trip on a token answer", async () => {
+    const a = await scriptedApi((r) => (r.path === "/token" ? { body: { access_token: "at-1234567890abc", expires_in: 3600 } } : r.n === 2 ? { body: { status: "busy", items: [] } } : { body: { status: "ok", items: [{ id: 1 }] } }));
+    apis.push(a);
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({
+      baseUrl: configuration.base_url,
+      auth: { type: "oauth2-client-credentials", tokenUrl: configuration.base_url + "/token", clientId: "app", clientSecret: configuration.client_secret },
+      retry: { baseDelayMs: 1, when: (r) => r.json<{ status: string }>().status.startsWith("busy") },
+    });
+    const body = await api.get<{ items: { id: number }[] }>("/items");
+    for (const row of body.items) op.upsert("items", row);
+    op.checkpoint({ done: true });
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, client_secret: "s3cret-client-1" }),
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(a.log.map((s) => s.path)).toEqual(["/token", "/items", "/items"]);
+  });
 });
