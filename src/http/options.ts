@@ -132,10 +132,16 @@ export function checkPaginator(paginator: unknown): void {
 export function checkClientOptions(o: RestClientOptions): void {
   if (o === null || typeof o !== "object") throw new HttpOptionError("RestClient needs an options object, e.g. new RestClient({ baseUrl: \"https://api.example.com\" }).");
   if (o.baseUrl !== undefined && o.baseUrl !== "") {
+    let base: URL;
     try {
-      new URL(o.baseUrl);
+      base = new URL(o.baseUrl);
     } catch {
       throw new HttpOptionError(`RestClient option baseUrl: ${JSON.stringify(o.baseUrl)} is not an absolute URL.`);
+    }
+    // fetch refuses such a URL on every try, and its message would print the password.
+    if (base.username || base.password) {
+      base.username = base.password = "";
+      throw new HttpOptionError(`RestClient option baseUrl: a user name or password in the URL (${base.protocol}//***@${base.host}) is not sent by fetch. Give them as auth: { type: "basic", username, password }, and baseUrl without them.`);
     }
   }
   checkAuth(o.auth);
