@@ -23,8 +23,16 @@ export interface Paginator {
 export function linkNext(header: string | null): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(/,(?=\s*<)/)) {
-    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
-    if (m && /;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2]!)) return m[1];
+    const m = /^\s*<([^>]*)>(.*)$/s.exec(part);
+    if (!m) continue;
+    // Each parameter whole, a quoted value with its ; and , inside: a title="…; rel=next" is no rel.
+    for (const p of m[2]!.matchAll(/;\s*([^\s=;]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;]*))?/g)) {
+      if (p[1]!.toLowerCase() !== "rel") continue;
+      const value = (p[2] ?? "").trim().replace(/^"(.*)"$/s, "$1");
+      if (value.toLowerCase().split(/\s+/).includes("next")) return m[1];
+      // RFC 8288: only a link's first rel counts.
+      break;
+    }
   }
   return undefined;
 }

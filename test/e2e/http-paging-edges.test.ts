@@ -90,4 +90,18 @@ describe("RestClient paginators at their edges", () => {
     expect(a.log[before]!.query.offset).toBe("4");
     expect(ids(text)).toEqual([5, 6]);
   });
+
+  it("a Link header whose prev link has a quoted title holding \"; rel=next\" is paged by its real next link", async () => {
+    const a = await api((r) => {
+      const page = Number(r.query.page ?? 1);
+      const links = [`<${a.url}/items?page=${Math.max(1, page - 1)}>; title="back; rel=next is not this"; rel="prev"`];
+      if (page < 3) links.push(`<${a.url}/items?page=${page + 1}>; rel="next"`);
+      return { body: { data: [{ id: page }] }, headers: { link: links.join(", ") } };
+    });
+    const dir = project(a.url, `paginator: { type: "link-header" }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(a.log.map((s) => s.query.page)).toEqual([undefined, "2", "3"]);
+    expect(ids(dir)).toEqual([1, 2, 3]);
+  });
 });
