@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
+import { Database } from "../util/better-sqlite3.js";
 import { UsageError } from "../util/errors.js";
 import { notAFolder } from "./project.js";
 

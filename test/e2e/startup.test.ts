@@ -35,7 +35,7 @@ describe("connector debug's startup", () => {
       const early = first(modules, WORKER_START);
       expect(early, args.join(" ")).toBeGreaterThanOrEqual(0);
       expect(first(modules, "/dist/cli.js"), args.join(" ")).toBeGreaterThan(early);
-      expect(first(modules, "/node_modules/commander/esm.mjs"), args.join(" ")).toBeGreaterThan(early);
+      expect(first(modules, "/node_modules/commander/index.js"), args.join(" ")).toBeGreaterThan(early);
       expect(modules.filter((m) => m.endsWith("/dist/host/sync-worker.js")), args.join(" ")).toHaveLength(1);
     }
   });
