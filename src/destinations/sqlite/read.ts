@@ -1,6 +1,6 @@
 /** The SQLite warehouse opened for reading only: the commands that look but never write. */
 import fs from "node:fs";
-import { Database } from "../../util/better-sqlite3.js";
+import { Database } from "./driver.js";
 import { UsageError } from "../../util/errors.js";
 import { openForReading, warehouseProblem } from "./file.js";
 
