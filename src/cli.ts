@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError } from "./cli/commander.js";
 import { CommandFailedError, ExitError, InterruptedError, UnavailableError, UsageError } from "./util/errors.js";
 import { guardPipes, jsonLinesOn, printError, secrets, useJsonLines, writeErr } from "./ui/output.js";
 import { configurationSecrets, isSecretKey } from "./util/secrets.js";

@@ -1,4 +1,4 @@
-import { Option, type Command } from "commander";
+import { Option, type Command } from "./commander.js";
 import { NAMING, PROJECT_DIR } from "./options.js";
 
 // Engines (issue 23): the connector as an Airbyte source, a Singer tap, and the files that package it (docs/engines.md).

@@ -1,4 +1,4 @@
-import { Option } from "commander";
+import { Option } from "./commander.js";
 
 /** The help words and options that several commands share, so that they read the same everywhere. */
 export const PROJECT_DIR = "the connector's folder (default: the working directory)";

@@ -1,4 +1,4 @@
-import { Option, type Command } from "commander";
+import { Option, type Command } from "./commander.js";
 import { startEarly } from "../commands/early-worker.js";
 import { afterFixed, lastIfProject } from "../commands/project-argument.js";
 import { CONFIGURATION, forceAlias, NAME, NAMING, PROJECT_DIR, projectAlias } from "./options.js";

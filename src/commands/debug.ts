@@ -10,7 +10,7 @@ import { crashDetails, writeCrashReport } from "../project/crash-reports.js";
 import { chooseDestination, describeWarehouse, destinationFiles } from "../project/destination.js";
 import { projectRelative, recordedDestination, runRecord, saveRunRecord } from "../project/run-records.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
-import { namingOption } from "../normalize/naming.js";
+import { namingOption } from "../normalize/naming-option.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { SyncRun } from "../host/sync-run.js";
 import type { Outcome, SyncView } from "../host/sync-view.js";

@@ -6,7 +6,7 @@ import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { parseSize } from "../util/size.js";
 import { lockProjectAndWarehouses } from "../project/lock.js";
-import { namingOption } from "../normalize/naming.js";
+import { namingOption } from "../normalize/naming-option.js";
 import { configurationFile, findConnectorFile, project, stateSource } from "../project/project.js";
 import { connectorName, destinationFiles, runDestination } from "../project/destination.js";
 import { destinationOf } from "../destinations/registry.js";

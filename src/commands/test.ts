@@ -1,7 +1,7 @@
 import { readConfigurationFile } from "../project/configuration.js";
 import { ExitError, UsageError } from "../util/errors.js";
 import { loadConnector } from "../project/loader.js";
-import { namingOption } from "../normalize/naming.js";
+import { namingOption } from "../normalize/naming-option.js";
 import { configurationFile, findConnectorFile, project } from "../project/project.js";
 import { cassetteDir } from "../replay/cassette.js";
 import { scratchKind } from "../project/destination.js";

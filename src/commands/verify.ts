@@ -1,7 +1,7 @@
 import { readConfigurationFile } from "../project/configuration.js";
 import { parseDuration } from "../util/duration.js";
 import { ExitError, UsageError } from "../util/errors.js";
-import { namingOption } from "../normalize/naming.js";
+import { namingOption } from "../normalize/naming-option.js";
 import { configurationFile, findConnectorFile, project, type Project } from "../project/project.js";
 import { configurationSecrets } from "../util/secrets.js";
 import { commandDestination, PROJECT_KINDS, scratchKind } from "../project/destination.js";

@@ -1,7 +1,7 @@
 import anyAscii from "any-ascii";
-import { UsageError } from "../util/errors.js";
+import type { Naming } from "./naming-option.js";
 
-export type Naming = "fivetran" | "source";
+export { namingOption, parseNaming, type Naming } from "./naming-option.js";
 
 /**
  * Fivetran's name normalisation (facts, section 2.6): accents dropped, other non-ASCII
@@ -45,15 +45,4 @@ export function sqliteNameKey(name: string): string {
 
 export function applyNaming(naming: Naming, name: string, kind: "table" | "column"): string {
   return naming === "fivetran" ? normalizeName(name, kind) : name;
-}
-
-export function parseNaming(value: string): Naming {
-  const v = value.toLowerCase();
-  if (v === "fivetran" || v === "source") return v;
-  throw new UsageError(`--naming must be "fivetran" or "source", got ${JSON.stringify(value)}`);
-}
-
-/** --naming, else CONNECTOR_NAMING, else fivetran. */
-export function namingOption(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Naming {
-  return parseNaming(flag ?? (env.CONNECTOR_NAMING || "fivetran"));
 }

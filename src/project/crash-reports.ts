@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sourceFrames } from "./source-frames.js";
 
 export const CRASH_DIR = "crash-reports";
 /** How many reports a project keeps; older ones are removed when a new one is written. */
@@ -61,7 +62,7 @@ export interface FailedRun {
 export function crashDetails(r: FailedRun, reason: string, command = ["connector", ...process.argv.slice(2)]): CrashDetails {
   return {
     command,
-    error: r.error,
+    error: sourceFrames(r.error),
     reason,
     lastCheckpoint: r.checkpoint ? { ...r.checkpoint, state: r.state, committedBy: "this run" } : { seq: null, time: null, state: r.previousState, committedBy: "an earlier run" },
     counts: r.counts,

@@ -7,6 +7,7 @@ import { UsageError } from "../util/errors.js";
 import { isError, thrownText } from "../util/thrown.js";
 import { describe } from "../util/describe.js";
 import { unknownSdkImports } from "./sdk-imports.js";
+import { cachedTransform } from "./transform-cache.js";
 
 /** This package's own entry points, so a connector folder without node_modules still resolves "connector-sdk". */
 function selfAliases(): Record<string, string> {
@@ -61,7 +62,8 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   if (unknown.length) throw new UsageError(`Cannot load ${file}: it imports names that connector-sdk does not export.\n${unknown.join("\n")}`);
   const alias = { ...borrowedAliases(file), ...own };
   const { createJiti } = loadJiti();
-  const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false });
+  // jiti's own file cache is keyed by path; transform-cache.ts keys by content.
+  const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false, fsCache: false, transform: (o) => cachedTransform(o, createJiti) });
   let mod: Record<string, unknown>;
   try {
     mod = (await jiti.import(file)) as Record<string, unknown>;

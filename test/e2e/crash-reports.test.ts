@@ -82,6 +82,22 @@ describe("crash reports", () => {
     expect(reports(dir)).toHaveLength(2);
   });
 
+  it("the engine's own frames name its TypeScript files and lines, not the bundle's chunks", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+export default { update() { op.upsert("t", { id: 1, x: Symbol("s") as unknown as string }); } };
+`,
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    const [name] = reports(dir);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, "crash-reports", name!), "utf8")) as CrashReport;
+    expect(report.error.stack).toContain(`at Object.update (${dir}/connector.ts:2:`);
+    expect(report.error.stack).toContain(path.join(ROOT, "src", "normalize", "row-normalizer.ts:"));
+    expect(report.error.stack).toContain(path.join(ROOT, "src", "sync", "sync.ts:"));
+    expect(report.error.stack).not.toMatch(/\/dist\//);
+  });
+
   it("a failure from the connector's earlier run: the report's checkpoint is the state it started from", async () => {
     const dir = makeProject({
       "connector.ts": `export default { update() { throw new RangeError("page size out of range"); } };\n`,

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
+import { Database } from "./driver.js";
 import { UsageError } from "../../util/errors.js";
 import { DestinationError, type DestinationCapabilities } from "../destination.js";
 

@@ -1,0 +1,97 @@
+// The second step of `npm run build`, after tsc: bundles the CLI and each of its worker threads, so that
+// a thread loads a handful of files instead of ~90 (Node 20's ES module loader costs CPU per file: W6 in
+// docs/performance.md). It reads tsc's output in dist/ and writes the bundled entry points over their
+// own files, with the code they share in dist/chunks/; every other file of dist/ stays tsc's.
+//
+// - The library's modules (what dist/index.js and dist/http.js import) stay tsc's files, imported by path:
+//   a connector loads them through "connector-sdk", and the SDK's state (the active sync, op, log) must be
+//   one module instance in a thread, whoever imports it.
+// - `import.meta.url` keeps meaning the file tsc wrote (dist/host/sync-run.js, …), so the paths computed
+//   from it (package.json, templates, worker entry points) are the same as without the bundle.
+// - A dist/ of tsc's alone works too (the bundle only replaces entry points); `node scripts/bundle.mjs`
+//   refuses to bundle its own output.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "rolldown";
+
+const DIST = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "dist"));
+const MARK = "/* Bundled by scripts/bundle.mjs */";
+
+// The CLI and every file a Worker or a module URL starts: each runs as its own thread's first module.
+const ENTRIES = [
+  "cli",
+  "commands/early-worker",
+  "host/sync-worker",
+  "host/verify-worker",
+  "setup/setup-test-worker",
+  "destinations/threaded/writer",
+  "destinations/duckdb/destination",
+  "destinations/postgres/destination",
+];
+const LIBRARY = ["index", "http"];
+
+for (const entry of ENTRIES) {
+  const file = path.join(DIST, `${entry}.js`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run tsc first (npm run build)`);
+  if (fs.readFileSync(file, "utf8").slice(0, 300).includes(MARK)) throw new Error(`${file} is already bundled: run npm run build, which runs tsc first`);
+}
+
+/** The files the library entry points import, transitively: they stay separate modules. */
+function libraryFiles() {
+  const seen = new Set();
+  const todo = LIBRARY.map((e) => path.join(DIST, `${e}.js`));
+  while (todo.length) {
+    const file = todo.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const code = fs.readFileSync(file, "utf8");
+    for (const m of code.matchAll(/(?:\bfrom\s*|^import\s*|\bimport\s*\(\s*)"(\.{1,2}\/[^"]+)"/gm)) todo.push(path.resolve(path.dirname(file), m[1]));
+  }
+  return seen;
+}
+const library = libraryFiles();
+const relative = (file) => path.relative(DIST, file).split(path.sep).join("/");
+
+fs.rmSync(path.join(DIST, "chunks"), { recursive: true, force: true });
+await build({
+  input: Object.fromEntries(ENTRIES.map((e) => [e, path.join(DIST, `${e}.js`)])),
+  platform: "node",
+  transform: { target: "node20" },
+  logLevel: "warn",
+  // Packages stay packages; rolldown's own helpers (a template literal holding "</script>" is rewritten with one) are bundled.
+  external: (id) => !id.startsWith(".") && !path.isAbsolute(id) && !id.startsWith("@oxc-project/runtime/"),
+  plugins: [
+    {
+      name: "connector-sdk-dist",
+      resolveId(source, importer) {
+        if (!importer || !source.startsWith(".")) return null;
+        const file = path.resolve(path.dirname(importer), source);
+        return library.has(file) ? { id: `@dist/${relative(file)}`, external: true } : null;
+      },
+      load(id) {
+        if (!id.startsWith(DIST + path.sep) || !id.endsWith(".js")) return null;
+        const code = fs.readFileSync(id, "utf8");
+        const mapFile = `${id}.map`;
+        return { code, map: fs.existsSync(mapFile) ? fs.readFileSync(mapFile, "utf8") : null };
+      },
+      transform(code, id) {
+        if (!code.includes("import.meta.url")) return null;
+        return { code: code.replaceAll("import.meta.url", `new URL(${JSON.stringify(relative(id))}, __connectorDist).href`), map: null };
+      },
+      renderChunk(code, chunk) {
+        // The library's files by their path from this chunk; the root on the first line, so that the source map's lines hold.
+        const up = "../".repeat(chunk.fileName.split("/").length - 1) || "./";
+        const root = code.includes("__connectorDist") ? `const __connectorDist = new URL(${JSON.stringify(up)}, import.meta.url); ` : "";
+        return { code: `${MARK} ${root}` + code.replace(/(["'])@dist\/([^"']+)\1/g, (_, q, file) => `${q}${up}${file}${q}`), map: null };
+      },
+    },
+  ],
+  output: {
+    dir: DIST,
+    format: "esm",
+    sourcemap: true,
+    entryFileNames: "[name].js",
+    chunkFileNames: "chunks/[name]-[hash].js",
+  },
+});
