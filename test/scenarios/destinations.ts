@@ -6,15 +6,30 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { DestinationKind } from "../../src/destinations/open.js";
+// The built package, as the CLI runs it: DuckDB's writer thread loads dist/'s JavaScript.
+import { loadConnector } from "../../dist/project/loader.js";
+import { runSync, SyncError, type Counts, type RunSyncResult } from "../../dist/testing.js";
 import { cli, type CliResult } from "../helpers.js";
 import type { TestServer } from "../support/postgres.js";
 import { freshSchema } from "../support/use-postgres.js";
 import { duckdbWarehouse, postgresWarehouse, sqliteWarehouse, type Warehouse } from "../support/warehouse.js";
 
+/** What a sync in this process said instead of a CLI's output. */
+export interface InProcess {
+  counts: Counts;
+  /** The error's message and the warnings, one a line. */
+  said: string;
+  /** The state the sync started from. */
+  from: unknown;
+}
+
+/** A sync's outcome: the spawned CLI's, or (`inProcess`) runSync's, with no output of its own and exit 1 for a failed sync. */
+export type Ran = CliResult & { inProcess?: InProcess };
+
 /** One scenario's project on one destination. */
 export interface Target {
   /** Syncs the project into the destination. */
-  sync(env?: Record<string, string>): Promise<CliResult>;
+  sync(): Promise<Ran>;
   /** `connector reset`: everything the syncs wrote there, the state included. */
   reset(): Promise<CliResult>;
   /** The flags that point `connector inspect` at the destination. */
@@ -49,7 +64,7 @@ function projectFile(kind: DestinationKind, file: string, open: (file: string) =
     file,
     target: (dir) => ({
       ...fileState(dir),
-      sync: (env = {}) => cli(["debug", "--destination", kind], { cwd: dir, env }),
+      sync: () => cli(["debug", "--destination", kind], { cwd: dir }),
       reset: () => cli(["reset", "--yes"], { cwd: dir }),
       inspect: [],
       exists: async () => fs.existsSync(path.join(dir, "files", file)),
@@ -61,10 +76,55 @@ function projectFile(kind: DestinationKind, file: string, open: (file: string) =
 /** The destinations `connector debug` writes: a warehouse file in the project's files/ (verify and widening run on these too, in destinations.test.ts). */
 export const PROJECT_FILES = [projectFile("sqlite", "warehouse.db", sqliteWarehouse), projectFile("duckdb", "warehouse.duckdb", duckdbWarehouse)];
 
+const readJson = (file: string): unknown => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined);
+
+/**
+ * As `connector debug` syncs into a warehouse file, but in this process: the connector loaded as the CLI
+ * loads it, runSync() into the project's files/, the committed state kept in files/state.json for the next
+ * step. A spawned CLI costs a second or more of CPU (DuckDB's library compiled again in every process); here
+ * the library and its writer thread are loaded once per test file. What the CLI prints of its own (the
+ * summary, log lines, source locations) is asserted on the destinations that keep the spawned CLI.
+ */
+function inProcess(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination {
+  const cliTarget = projectFile(kind, file, open).target;
+  return {
+    kind,
+    target: (dir) => ({
+      ...cliTarget(dir),
+      sync: async () => {
+        fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+        const from = readJson(stateFile(dir)) ?? {};
+        const definition = await loadConnector(path.join(dir, "connector.ts"));
+        let result: RunSyncResult;
+        let error: SyncError | undefined;
+        try {
+          result = await runSync(definition, {
+            destination: `${kind}:${path.join(dir, "files", file)}`,
+            state: from as Record<string, unknown>,
+            configuration: readJson(path.join(dir, "configuration.json")) ?? {},
+            keepRows: false,
+            keepCheckpoints: false,
+          });
+        } catch (e) {
+          if (!(e instanceof SyncError)) throw e;
+          error = e;
+          result = e.result;
+        }
+        fs.writeFileSync(stateFile(dir), JSON.stringify(result.state));
+        const said = [error?.message ?? "", ...result.warnings].join("\n");
+        return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from } };
+      },
+    }),
+  };
+}
+
+/** The destinations of the scenarios that write a project's file: SQLite through `connector debug`, DuckDB in this process. */
+const FILE_SCENARIOS = [PROJECT_FILES[0]!, inProcess("duckdb", "warehouse.duckdb", duckdbWarehouse)];
+
 /** Every destination; `pg` is the file's database on the shared PostgreSQL server (usePostgres). */
 export function destinations(pg: () => TestServer): Destination[] {
   return [
-    ...PROJECT_FILES,
+    ...FILE_SCENARIOS,
     {
       kind: "postgres",
       target: (dir) => {
@@ -72,7 +132,7 @@ export function destinations(pg: () => TestServer): Destination[] {
         const at = () => ["--destination", pg().url(pg().database, schema), "--name", NAME];
         const table = `"${schema}"._connector_state`;
         return {
-          sync: (env = {}) => cli(["run", ...at()], { cwd: dir, env }),
+          sync: () => cli(["run", ...at()], { cwd: dir }),
           reset: () => cli(["reset", ...at(), "--yes"], { cwd: dir }),
           get inspect() {
             return at();
