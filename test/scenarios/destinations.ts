@@ -87,35 +87,32 @@ const readJson = (file: string): unknown => (fs.existsSync(file) ? JSON.parse(fs
  */
 function inProcess(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination {
   const cliTarget = projectFile(kind, file, open).target;
-  return {
-    kind,
-    target: (dir) => ({
-      ...cliTarget(dir),
-      sync: async () => {
-        fs.mkdirSync(path.join(dir, "files"), { recursive: true });
-        const from = readJson(stateFile(dir)) ?? {};
-        const definition = await loadConnector(path.join(dir, "connector.ts"));
-        let result: RunSyncResult;
-        let error: SyncError | undefined;
-        try {
-          result = await runSync(definition, {
-            destination: `${kind}:${path.join(dir, "files", file)}`,
-            state: from as Record<string, unknown>,
-            configuration: readJson(path.join(dir, "configuration.json")) ?? {},
-            keepRows: false,
-            keepCheckpoints: false,
-          });
-        } catch (e) {
-          if (!(e instanceof SyncError)) throw e;
-          error = e;
-          result = e.result;
-        }
-        fs.writeFileSync(stateFile(dir), JSON.stringify(result.state));
-        const said = [error?.message ?? "", ...result.warnings].join("\n");
-        return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from } };
-      },
-    }),
-  };
+  return { kind, target: (dir) => ({ ...cliTarget(dir), sync: () => syncHere(dir, kind) }) };
+}
+
+/** Syncs a project into its warehouse file of `kind` in this process, as `connector debug --destination <kind>` would (see inProcess). */
+export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran> {
+  fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+  const from = readJson(stateFile(dir)) ?? {};
+  const definition = await loadConnector(path.join(dir, "connector.ts"));
+  let result: RunSyncResult;
+  let error: SyncError | undefined;
+  try {
+    result = await runSync(definition, {
+      destination: `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`,
+      state: from as Record<string, unknown>,
+      configuration: readJson(path.join(dir, "configuration.json")) ?? {},
+      keepRows: false,
+      keepCheckpoints: false,
+    });
+  } catch (e) {
+    if (!(e instanceof SyncError)) throw e;
+    error = e;
+    result = e.result;
+  }
+  fs.writeFileSync(stateFile(dir), JSON.stringify(result.state));
+  const said = [error?.message ?? "", ...result.warnings].join("\n");
+  return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from } };
 }
 
 /** The destinations of the scenarios that write a project's file: SQLite through `connector debug`, DuckDB in this process. */
