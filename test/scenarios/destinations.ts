@@ -83,7 +83,7 @@ const readJson = (file: string): unknown => (fs.existsSync(file) ? JSON.parse(fs
  * loads it, runSync() into the project's files/, the committed state kept in files/state.json for the next
  * step. A spawned CLI costs a second or more of CPU (DuckDB's library compiled again in every process); here
  * the library and its writer thread are loaded once per test file. What the CLI prints of its own (the
- * summary, log lines, source locations) is asserted on the destinations that keep the spawned CLI.
+ * summary, log lines, source locations) is asserted on the destination that keeps the spawned CLI.
  */
 function inProcess(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination {
   const cliTarget = projectFile(kind, file, open).target;
@@ -94,13 +94,21 @@ function inProcess(kind: DestinationKind, file: string, open: (file: string) => 
 export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran> {
   fs.mkdirSync(path.join(dir, "files"), { recursive: true });
   const from = readJson(stateFile(dir)) ?? {};
+  const { ran, state } = await syncInProcess(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, from, from);
+  fs.writeFileSync(stateFile(dir), JSON.stringify(state));
+  return ran;
+}
+
+/** runSync() of the project's connector and configuration into `destination`, starting from `state`; `from` is the state the sync starts from, as the CLI would print it. */
+async function syncInProcess(dir: string, destination: string, state: unknown, from: unknown, name?: string): Promise<{ ran: Ran; state: unknown }> {
   const definition = await loadConnector(path.join(dir, "connector.ts"));
   let result: RunSyncResult;
   let error: SyncError | undefined;
   try {
     result = await runSync(definition, {
-      destination: `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`,
-      state: from as Record<string, unknown>,
+      destination,
+      ...(name ? { name } : {}),
+      state: state as Record<string, unknown>,
       configuration: readJson(path.join(dir, "configuration.json")) ?? {},
       keepRows: false,
       keepCheckpoints: false,
@@ -110,32 +118,37 @@ export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran>
     error = e;
     result = e.result;
   }
-  fs.writeFileSync(stateFile(dir), JSON.stringify(result.state));
   const said = [error?.message ?? "", ...result.warnings].join("\n");
-  return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from } };
+  return { ran: { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from } }, state: result.state };
 }
 
-/** The destinations of the scenarios that write a project's file: SQLite through `connector debug`, DuckDB in this process. */
-const FILE_SCENARIOS = [PROJECT_FILES[0]!, inProcess("duckdb", "warehouse.duckdb", duckdbWarehouse)];
-
-/** Every destination; `pg` is the file's database on the shared PostgreSQL server (usePostgres). */
+/**
+ * Every destination; `pg` is the file's database on the shared PostgreSQL server (usePostgres). SQLite
+ * keeps the spawned CLI (`connector debug`), so that every scenario's CLI output is asserted once; DuckDB
+ * and PostgreSQL sync in this process, each loading its client and writer thread once per test file.
+ */
 export function destinations(pg: () => TestServer): Destination[] {
   return [
-    ...FILE_SCENARIOS,
+    PROJECT_FILES[0]!,
+    inProcess("duckdb", "warehouse.duckdb", duckdbWarehouse),
     {
       kind: "postgres",
       target: (dir) => {
         const schema = freshSchema("ex");
-        const at = () => ["--destination", pg().url(pg().database, schema), "--name", NAME];
+        const url = () => pg().url(pg().database, schema);
+        const at = () => ["--destination", url(), "--name", NAME];
         const table = `"${schema}"._connector_state`;
+        const stored = async () => (await pg().sql<{ state: unknown }>(`SELECT state FROM ${table} WHERE connector = $1`, [NAME]))[0]?.state;
+        const hasState = async () => (await pg().sql("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '_connector_state'", [schema])).length > 0;
         return {
-          sync: () => cli(["run", ...at()], { cwd: dir }),
+          // In this process, as `connector run` syncs: the state is the destination's own (_connector_state), read by the sync, not passed to it.
+          sync: async () => (await syncInProcess(dir, url(), {}, ((await hasState()) ? await stored() : undefined) ?? {}, NAME)).ran,
           reset: () => cli(["reset", ...at(), "--yes"], { cwd: dir }),
           get inspect() {
             return at();
           },
           previousState: (state) => `Previous state: ${JSON.stringify(state)}`,
-          state: async () => (await pg().sql<{ state: unknown }>(`SELECT state FROM ${table} WHERE connector = $1`, [NAME]))[0]?.state,
+          state: stored,
           setState: async (state) => void (await pg().sql(`UPDATE ${table} SET state = $2 WHERE connector = $1`, [NAME, JSON.stringify(state)])),
           exists: async () => (await pg().sql("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '_connector_columns'", [schema])).length > 0,
           warehouse: async () => postgresWarehouse(pg(), schema, NAME),
