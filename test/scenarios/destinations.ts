@@ -21,6 +21,8 @@ export interface InProcess {
   said: string;
   /** The state the sync started from. */
   from: unknown;
+  /** The state of the last checkpoint committed. */
+  state: unknown;
 }
 
 /** A sync's outcome: the spawned CLI's, or (`inProcess`) runSync's, with no output of its own and exit 1 for a failed sync. */
@@ -94,13 +96,18 @@ function inProcess(kind: DestinationKind, file: string, open: (file: string) => 
 export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran> {
   fs.mkdirSync(path.join(dir, "files"), { recursive: true });
   const from = readJson(stateFile(dir)) ?? {};
-  const { ran, state } = await syncInProcess(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, from, from);
-  fs.writeFileSync(stateFile(dir), JSON.stringify(state));
+  const ran = await syncInto(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, { state: from, from });
+  fs.writeFileSync(stateFile(dir), JSON.stringify(ran.inProcess!.state));
   return ran;
 }
 
-/** runSync() of the project's connector and configuration into `destination`, starting from `state`; `from` is the state the sync starts from, as the CLI would print it. */
-async function syncInProcess(dir: string, destination: string, state: unknown, from: unknown, name?: string): Promise<{ ran: Ran; state: unknown }> {
+/**
+ * runSync() of the project's connector and configuration into `destination` (as `connector run --destination`
+ * takes it), in this process, starting from `state` (default {}); `from` is the state the sync starts from, as
+ * the CLI would print it (default `state`).
+ */
+export async function syncInto(dir: string, destination: string, options: { state?: unknown; from?: unknown; name?: string } = {}): Promise<Ran> {
+  const { state = {}, from = state, name } = options;
   const definition = await loadConnector(path.join(dir, "connector.ts"));
   let result: RunSyncResult;
   let error: SyncError | undefined;
@@ -119,7 +126,7 @@ async function syncInProcess(dir: string, destination: string, state: unknown, f
     result = e.result;
   }
   const said = [error?.message ?? "", ...result.warnings].join("\n");
-  return { ran: { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from } }, state: result.state };
+  return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from, state: result.state } };
 }
 
 /**
@@ -142,7 +149,7 @@ export function destinations(pg: () => TestServer): Destination[] {
         const hasState = async () => (await pg().sql("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '_connector_state'", [schema])).length > 0;
         return {
           // In this process, as `connector run` syncs: the state is the destination's own (_connector_state), read by the sync, not passed to it.
-          sync: async () => (await syncInProcess(dir, url(), {}, ((await hasState()) ? await stored() : undefined) ?? {}, NAME)).ran,
+          sync: async () => syncInto(dir, url(), { from: ((await hasState()) ? await stored() : undefined) ?? {}, name: NAME }),
           reset: () => cli(["reset", ...at(), "--yes"], { cwd: dir }),
           get inspect() {
             return at();
