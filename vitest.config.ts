@@ -18,6 +18,13 @@ const SEQUENTIAL = [
   "test/e2e/postgres-crash.test.ts",
 ];
 
+/**
+ * The unit files share one process (isolate: false): each spawns nothing and restores what it
+ * changes (process.env.TMPDIR), and a fresh process per file cost about a second of CPU, as much
+ * as most of them take to run.
+ */
+const UNIT = "test/unit/**/*.test.ts";
+
 const common = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
@@ -30,7 +37,8 @@ export default defineConfig({
     // One PostgreSQL server for the run (test/support/global-postgres.ts); each file takes a database of its own.
     globalSetup: ["test/support/global-postgres.ts"],
     projects: [
-      { test: { ...common, name: "parallel", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...SEQUENTIAL], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...common, name: "parallel", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...SEQUENTIAL, UNIT], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...common, name: "unit", include: [UNIT], isolate: false, maxWorkers: 1, sequence: { groupOrder: 0 } } },
       { test: { ...common, name: "sequential", include: SEQUENTIAL, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },

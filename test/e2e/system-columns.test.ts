@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, type CliResult } from "../helpers.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
+import { syncHere, syncInto } from "../scenarios/destinations.js";
 
 // Fivetran's warehouse layout: a table has its data columns, `_fivetran_synced`, `_fivetran_deleted`
 // and, without a declared key, `_fivetran_id`: nothing else, on every destination, as dbt models and
@@ -55,6 +56,7 @@ const schemaOf = (dir: string): string => {
   return schemas.get(dir)!;
 };
 
+// SQLite through the spawned CLI; DuckDB and PostgreSQL in this process (runSync), which loads their clients once per file: what is asserted is each warehouse's columns and rows.
 const TARGETS: Target[] = [
   {
     name: "SQLite",
@@ -69,7 +71,7 @@ const TARGETS: Target[] = [
   },
   {
     name: "DuckDB",
-    run: (dir) => cli(["debug", "--destination", "duckdb"], { cwd: dir }),
+    run: (dir) => syncHere(dir, "duckdb"),
     columns: (dir, table) =>
       duck(dir, async (con) =>
         (await con.runAndReadAll("SELECT column_name FROM information_schema.columns WHERE table_schema = 'tester' AND table_name = ? ORDER BY column_name", [table]))
@@ -85,7 +87,7 @@ const TARGETS: Target[] = [
   },
   {
     name: "PostgreSQL",
-    run: (dir) => cli(["run", "--destination", pg().url(pg().database, schemaOf(dir))], { cwd: dir }),
+    run: (dir) => syncInto(dir, pg().url(pg().database, schemaOf(dir))),
     columns: async (dir, table) =>
       (await pg().sql<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY column_name", [schemaOf(dir), table])).map((r) => r.c).sort(),
     sql: async (dir, text) => {

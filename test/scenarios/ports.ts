@@ -36,7 +36,8 @@ export const PORTS: Scenario[] = [
     project: { fixture: "fivetran/hello" },
     steps: [
       {
-        stderr: ["Sync SUCCEEDED", /INFO\s+Hello from connector-sdk/],
+        stderr: ["Sync SUCCEEDED"],
+        cliStderr: [/INFO\s+Hello from connector-sdk/],
         counts: { Upserts: 1, SchemaChanges: 1, Checkpoints: 1 },
         rows: { hello: [{ _fivetran_id: expect.stringMatching(/^[0-9a-f]{32}$/), message: "hello, world!", _fivetran_deleted: 0 }] },
         types: { hello: { _fivetran_id: "STRING", message: "STRING" } },
@@ -52,7 +53,8 @@ export const PORTS: Scenario[] = [
       ...[1, 2, 3].map((n) => ({ previousState: n === 1 ? {} : { cursor: n - 1 }, state: { cursor: n } })),
       {
         exit: 1,
-        stderr: ["Sync FAILED: simulated failure on the fourth run", /connector\.ts:9:\d+/],
+        stderr: ["Sync FAILED: simulated failure on the fourth run"],
+        cliStderr: [/connector\.ts:9:\d+/],
         state: { cursor: 3 },
         unchanged: ["hello_world"],
         check: async ({ warehouse }) => expect((await warehouse.rows("hello_world")).map((r) => r.id)).toEqual([10, 20, 30]),
@@ -87,7 +89,7 @@ export const PORTS: Scenario[] = [
       {
         counts: { Truncates: 1, Checkpoints: 5 },
         // Ids 2 and 3 were marked when the sync succeeded; id 1 was upserted after the truncate.
-        stderr: [/^items\s+6\s+1\s+1\s+1\s+2$/m],
+        cliStderr: [/^items\s+6\s+1\s+1\s+1\s+2$/m],
         rows: {
           items: [
             { id: 1, name: "apple v2", qty: 10, _fivetran_deleted: 0 },
