@@ -19,7 +19,7 @@ const SEQUENTIAL = [
 ];
 
 /**
- * The unit files share one process (isolate: false): each spawns nothing and restores what it
+ * The unit files share their worker processes (isolate: false): each spawns nothing and restores what it
  * changes (process.env.TMPDIR), and a fresh process per file cost about a second of CPU, as much
  * as most of them take to run.
  */
@@ -38,7 +38,7 @@ export default defineConfig({
     globalSetup: ["test/support/global-postgres.ts"],
     projects: [
       { test: { ...common, name: "parallel", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...SEQUENTIAL, UNIT], maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { test: { ...common, name: "unit", include: [UNIT], isolate: false, maxWorkers: 1, sequence: { groupOrder: 0 } } },
+      { test: { ...common, name: "unit", include: [UNIT], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
       { test: { ...common, name: "sequential", include: SEQUENTIAL, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
