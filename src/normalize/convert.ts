@@ -1,5 +1,6 @@
 /** The conversion of stored values on a widening, the same for every destination. */
 import { describe } from "../util/describe.js";
+import { parseJsonExact, stringifyExact } from "../util/exact.js";
 import { coercerFor } from "./coerce.js";
 import { isUnsafeInteger } from "./values.js";
 import { CoercionError, formatType, sqliteClass, type LogicalType, type Stored } from "./types.js";
@@ -17,6 +18,7 @@ export function convertStored(value: unknown, from: LogicalType | null, to: Logi
     if (Buffer.isBuffer(value)) return value.toString("base64");
     if (from?.type === "BOOLEAN" && typeof value === "bigint") return value === 0n ? "false" : "true";
     if (typeof value === "bigint" || typeof value === "number") return String(value);
+    if (from?.type === "JSON" && typeof value === "string") return jsonOrderedText(parseJsonExact(value));
     return value as string;
   }
   if (from === null || formatType(from) === formatType(to)) return value as Stored;
@@ -41,3 +43,15 @@ export function convertStored(value: unknown, from: LogicalType | null, to: Logi
   throw new CoercionError(`${describe(value)} stored as ${from.type} has no form in ${formatType(to)}`);
 }
 
+
+/**
+ * A JSON value's text once its column holds STRING. PostgreSQL's jsonb keeps no text as sent, only its
+ * own key order (shorter keys first, then by UTF-8 bytes), so every destination writes that order,
+ * compact, and the old rows read the same everywhere.
+ */
+function jsonOrderedText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(jsonOrderedText).join(",")}]`;
+  if (v === null || typeof v !== "object") return stringifyExact(v);
+  const keys = Object.keys(v).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${jsonOrderedText((v as Record<string, unknown>)[k])}`).join(",")}}`;
+}

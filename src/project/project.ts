@@ -32,7 +32,17 @@ export function requireProjectDir(p: Project): void {
   } catch {
     throw new UsageError(`Project directory not found: ${p.dir}`);
   }
-  if (!stat.isDirectory()) throw new UsageError(`Not a directory: ${p.dir}`);
+  if (!stat.isDirectory()) throw new UsageError(`Not a directory: ${p.dir}. ${notAFileHint(p.dir)}`);
+}
+
+/** A file given where the project folder goes (`connector debug proj/connector.ts`): the same command with the folder. */
+function notAFileHint(file: string): string {
+  const folder = path.relative(process.cwd(), path.dirname(file)) || ".";
+  const args = process.argv.slice(2);
+  const i = args.findIndex((a) => path.resolve(a) === file);
+  const shown = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  const again = i < 0 ? folder : ["connector", ...args.map((a, j) => shown(j === i ? folder : a))].join(" ");
+  return `The argument is the project folder, the one that holds connector.ts, not a file in it: ${again}`;
 }
 
 /** files/ (or a folder above it) is a regular file: say so, rather than EEXIST or ENOTDIR from deep inside. */

@@ -241,7 +241,8 @@ function isAsyncResult(result: unknown): boolean {
 /**
  * Waits for what update() returned: a promise is awaited, a generator run to its end. What a
  * generator yields is dropped, so a dlt-style `yield row` loads nothing: `warn` hears of each
- * value other than undefined (`yield op.upsert(…)` yields undefined).
+ * value other than undefined (`yield op.upsert(…)` yields undefined). A value update() returns
+ * (`return rows`) is dropped as well, and said the same way.
  */
 export async function drain(result: unknown, warn: (message: string) => void): Promise<void> {
   const yielded = (value: unknown): void =>
@@ -256,6 +257,14 @@ export async function drain(result: unknown, warn: (message: string) => void): P
       return;
     }
   }
-  await result;
+  const value = await result;
+  if (!nothing(value)) {
+    warn(`update() returned ${describe(value)}, which is not loaded: the engine ignores what update() returns. Emit a row with op.upsert(table, row), and the state with op.checkpoint(state).`);
+  }
+}
+
+/** What update() may return without meaning rows: nothing, or what `return Promise.all(tables.map(sync))` gives. */
+function nothing(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.every((v) => v === undefined || v === null));
 }
 

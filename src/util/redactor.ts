@@ -44,7 +44,29 @@ function variants(secret: string): string[] {
   // A query string built with URLSearchParams or url.searchParams (as connector-sdk/http does) writes a space as + and escapes !'()~ too.
   out.add(new URLSearchParams({ s: secret }).toString().slice(2));
   if (secret.includes("\n")) for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) out.add(line.trim());
+  for (const f of unicodeEscapes(secret)) out.add(f);
   return [...out];
+}
+
+/** Encoders that escape beyond what JSON needs: Go (< > &), Python's ensure_ascii and others (non-ASCII), PHP (/), and every character, in either case of hex digit. */
+function unicodeEscapes(secret: string): string[] {
+  const u = (c: string): string => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+  const json = JSON.stringify(secret).slice(1, -1);
+  const some = [/[<>&]/g, /[\u007f-\uffff]/g, /[<>&'=\u007f-\uffff]/g].map((chars) => json.replace(chars, u));
+  const all = [...secret].map((c) => (c.length === 1 ? u(c) : u(c[0]!) + u(c[1]!))).join("");
+  const forms = [...some, ...some.map((f) => f.replace(/\//g, "\\/")), all];
+  return forms.flatMap((f) => [f, f.replace(/\\u([0-9a-f]{4})/g, (_m, h: string) => "\\u" + h.toUpperCase())]);
+}
+
+/** Hex shorter than this (a secret under 8 bytes) is not looked for: digits alone would match ordinary numbers. */
+const MIN_HEX = 16;
+
+/** A secret's bytes in hex, as Buffer.toString("hex") and util.inspect of a Buffer (`<Buffer 74 6f …>`) show them. */
+export function hexForms(secret: string): string[] {
+  const hex = Buffer.from(secret).toString("hex");
+  if (hex.length < MIN_HEX) return [];
+  const spaced = hex.match(/../g)!.join(" ");
+  return [hex, hex.toUpperCase(), spaced, spaced.toUpperCase()];
 }
 
 /** Base64 text shorter than this is not looked for: it would match ordinary words. */
@@ -73,7 +95,7 @@ export function base64Forms(secret: string): string[] {
 export class Redactor {
   private secrets = new Set<string>();
   private patterns: string[] = [];
-  /** The patterns a truncation may cut: base64 forms start and end anywhere in a word, so they are left out. */
+  /** The patterns a truncation may cut: base64 and hex forms start and end anywhere in a word, so they are left out. */
   private cuttable: string[] = [];
 
   constructor(secrets: Iterable<string> = []) {
@@ -87,7 +109,7 @@ export class Redactor {
     const all = new Set<string>();
     for (const s of this.secrets) for (const v of variants(s)) all.add(v);
     this.cuttable = [...all].sort((a, b) => b.length - a.length);
-    for (const s of this.secrets) for (const v of base64Forms(s)) all.add(v);
+    for (const s of this.secrets) for (const v of [...base64Forms(s), ...hexForms(s)]) all.add(v);
     this.patterns = [...all].sort((a, b) => b.length - a.length);
   }
 

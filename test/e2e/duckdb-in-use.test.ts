@@ -5,7 +5,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, makeProject, readState, ROOT } from "../helpers.js";
+import { cli, makeProject, readState, ROOT, startCli, waitFor } from "../helpers.js";
+import { startUi } from "../support/browser.js";
 
 const CONNECTOR = { "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: unknown, s: { n?: number }) { const n = (s.n ?? 0) + 1; op.upsert("t", { id: n }); op.checkpoint({ n }); } };\n` };
 
@@ -14,11 +15,11 @@ afterEach(() => {
   for (const h of holders.splice(0)) h.kill("SIGKILL");
 });
 
-/** A second process that opens the file read-write with DuckDB's own client and keeps it open; resolves once it holds it. */
-function holdOpen(file: string): Promise<ChildProcess> {
+/** A second process that opens the file (read-write, or read-only as `connector ui` does) with DuckDB's own client and keeps it open; resolves once it holds it. */
+function holdOpen(file: string, readOnly = false): Promise<ChildProcess> {
   const api = path.join(ROOT, "node_modules", "@duckdb", "node-api", "lib", "index.js");
   const code = `const { DuckDBInstance } = await import(${JSON.stringify(api)});
-const instance = await DuckDBInstance.create(${JSON.stringify(file)});
+const instance = await DuckDBInstance.create(${JSON.stringify(file)}${readOnly ? `, { access_mode: "READ_ONLY" }` : ""});
 await instance.connect();
 console.log("held");
 setInterval(() => {}, 60_000);`;
@@ -33,7 +34,7 @@ setInterval(() => {}, 60_000);`;
 }
 
 const inUse = (file: string, pid: number): string =>
-  `The warehouse ${file} is in use by another process (${process.execPath}, pid ${pid}): a sync, \`connector inspect\` or a DuckDB shell. DuckDB lets no other process open it meanwhile; try again when that one has finished.`;
+  `The warehouse ${file} is in use by another process (${process.execPath}, pid ${pid}): a sync, \`connector inspect\` or a DuckDB shell. DuckDB lets no other process open it meanwhile; try again when that one has finished. (\`connector ui\` holds it only while it reads a page.)`;
 
 describe("a DuckDB warehouse another process holds open", () => {
   it("debug, run, inspect and reset refuse it with exit 2 and the same message, write no crash report, and leave state and rows as they were", async () => {
@@ -63,6 +64,35 @@ describe("a DuckDB warehouse another process holds open", () => {
     expect(readState(dir)).toEqual({ n: 2 });
     const shown = await cli(["inspect", "t", "--json"], { cwd: dir });
     expect(JSON.parse(shown.stdout).map((r: { id: number }) => r.id).sort()).toEqual([1, 2]);
+  });
+
+  it("a sync started while `connector ui` reads the file waits for the read to end, then runs; the ui holds nothing between reads", async () => {
+    const dir = makeProject(CONNECTOR);
+    expect((await cli(["debug", "--destination", "duckdb"], { cwd: dir })).exitCode).toBe(0);
+    const file = path.join(dir, "files", "warehouse.duckdb");
+    const ui = await startUi(dir);
+    try {
+      const login = await fetch(ui.url, { redirect: "manual" });
+      const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+      const page = async (): Promise<string> => (await fetch(`${ui.base}/`, { headers: { cookie } })).text();
+      expect(await page()).toContain("&quot;n&quot;: 1");
+      // Between two reads the ui holds nothing: the sync opens the file at once.
+      const second = await cli(["debug"], { cwd: dir });
+      expect(second.exitCode, second.stderr).toBe(0);
+
+      // A read in progress, as the ui's (read-only), when the sync comes to open the file (just after it prints
+      // the previous state): the read ends a second later, well within the sync's wait.
+      const reader = await holdOpen(file, true);
+      const sync = startCli(dir, ["debug"]);
+      await waitFor(() => sync.stderr().includes("Previous state"));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      reader.kill("SIGKILL");
+      expect(await sync.exited, sync.stderr()).toBe(0);
+      expect(readState(dir)).toEqual({ n: 3 });
+      expect(await page()).toContain("&quot;n&quot;: 3");
+    } finally {
+      await ui.stop();
+    }
   });
 
   it("a file DuckDB cannot open (not a DuckDB file, or another program's database) is refused with exit 2 too, not as a crash", async () => {

@@ -156,6 +156,17 @@ const CASES: Case[] = [
     ops: [`op.upsert("k", { doc: { a: 1, b: 2 } })`, `op.upsert("k", { doc: { b: 2, a: 1 } })`],
     tables: { k: [{ doc: { a: 1, b: 2 } }, { doc: { b: 2, a: 1 } }] },
   },
+  {
+    name: "a JSON column widened to STRING keeps one text for its old rows: keys in jsonb's order (shorter first), compact",
+    schema: `[{ table: "w", primary_key: ["id"] }]`,
+    ops: [`op.upsert("w", { id: 1, doc: { bb: [1, { y: 1, x: 6.02e23 }], a: "é", 10: null, b: 2 } })`, `op.upsert("w", { id: 2, doc: "plain" })`],
+    tables: {
+      w: [
+        { id: 1, doc: '{"a":"é","b":2,"10":null,"bb":[1,{"x":6.02e+23,"y":1}]}', _fivetran_deleted: 0 },
+        { id: 2, doc: "plain", _fivetran_deleted: 0 },
+      ],
+    },
+  },
 ];
 
 const SPLITS: Split[] = ["one batch", "a checkpoint after each"];

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { jsonErrorLocation } from "../../src/util/json.js";
@@ -251,5 +252,36 @@ describe("Redactor: a secret URL-encoded by URLSearchParams, or base64-encoded (
   it("says whether a text holds a secret in any form", () => {
     expect(r.holds(JSON.stringify({ next: `https://x/?q=${new URLSearchParams({ q: secret }).toString().slice(2)}` }))).toBe(true);
     expect(r.holds('{"cursor":"2024-01-01"}')).toBe(false);
+  });
+});
+
+describe("Redactor: a secret printed in hex, or with \\u escapes", () => {
+  const secret = "tok_<9f8e>&é/42";
+  const r = new Redactor([secret]);
+  const hex = Buffer.from(secret).toString("hex");
+
+  it("hides it in hex, either case, alone, inside longer hex and as util.inspect prints a Buffer", () => {
+    expect(r.text(`key ${hex}`)).toBe("key ***");
+    expect(r.text(`key ${hex.toUpperCase()}`)).toBe("key ***");
+    expect(r.text(`00ff${hex}00ff`)).toBe("00ff***00ff");
+    expect(r.text(inspect(Buffer.from(secret)))).toBe("<Buffer ***>");
+  });
+
+  it("looks for no hex shorter than 16 digits (a secret under 8 bytes), which ordinary numbers could match", () => {
+    const short = new Redactor(["1234567"]);
+    expect(short.text(`rows 31323334353637`)).toBe("rows 31323334353637");
+    expect(new Redactor(["12345678"]).text("id 3132333435363738")).toBe("id ***");
+  });
+
+  it("hides it with the \\u escapes of Go (< > &), of ensure_ascii (é) and PHP (\\/), and with every character escaped", () => {
+    const go = JSON.stringify({ k: secret }).replace(/[<>&]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+    const ascii = JSON.stringify({ k: secret }).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+    const both = go.replace(/é/g, "\\u00e9").replace(/\//g, "\\/");
+    const all = `{"k":"${[...secret].map((c) => "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")).join("")}"}`;
+    for (const text of [go, ascii, both, all]) expect(r.text(text), text).toBe('{"k":"***"}');
+  });
+
+  it("leaves ordinary hex and escapes alone", () => {
+    expect(r.text('{"id":"5f2b9c1e0d3a4b6c","t":"\\u003cb\\u003e"}')).toBe('{"id":"5f2b9c1e0d3a4b6c","t":"\\u003cb\\u003e"}');
   });
 });

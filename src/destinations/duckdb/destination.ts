@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { parseType } from "../../normalize/types.js";
 import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableSpec, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
-import { cannotOpen } from "./in-use.js";
+import { openWaiting } from "./in-use.js";
 import { addGeneration, applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
@@ -44,11 +44,7 @@ export class DuckDbDestination implements AsyncDestination {
 
   async open(): Promise<StoredCatalog> {
     fs.mkdirSync(path.dirname(this.location), { recursive: true });
-    try {
-      this.instance = await DuckDBInstance.create(this.location);
-    } catch (e) {
-      throw cannotOpen(this.location, e);
-    }
+    this.instance = await openWaiting(this.location);
     this.con = await this.instance.connect();
     this.stager = new Stager(this.con, {
       touched: (table) => {

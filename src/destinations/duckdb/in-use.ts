@@ -1,5 +1,6 @@
 /** Why DuckDB could not open a warehouse file, said the same way by every command (exit 2: nothing was written). */
 import fs from "node:fs";
+import type { DuckDBInstance as Instance } from "@duckdb/node-api";
 import { UsageError } from "../../util/errors.js";
 
 const LOCKED = /Could not set lock|Conflicting lock/i;
@@ -14,7 +15,7 @@ export function cannotOpen(file: string, e: unknown): UsageError {
     const holder = /Conflicting lock is held in (.*?) \(PID (\d+)\)/i.exec(message);
     return new UsageError(
       `The warehouse ${file} is in use by another process${holder ? ` (${holder[1]}, pid ${holder[2]})` : ""}: a sync, \`connector inspect\` or a DuckDB shell. ` +
-        "DuckDB lets no other process open it meanwhile; try again when that one has finished.",
+        "DuckDB lets no other process open it meanwhile; try again when that one has finished. (`connector ui` holds it only while it reads a page.)",
     );
   }
   return new UsageError(`Cannot use the warehouse ${file}: ${message.split("\n")[0]!.replace(/[.!]+$/, "")}. If it is damaged, move it away or run \`connector reset\`.`);
@@ -35,4 +36,26 @@ export async function refuseInUse(file: string): Promise<void> {
     return;
   }
   instance.closeSync();
+}
+
+/** How long a sync waits for a reader to let the file go: `connector ui` and `inspect` hold it for one read. */
+const WAIT_MS = 3000;
+const POLL_MS = 100;
+
+/**
+ * Opens the file read-write for a sync. A reader (`connector ui` rendering a page as the user watches
+ * a sync, `inspect`) holds DuckDB's lock only for a moment, so the sync waits that long before it
+ * refuses; a holder that stays (a DuckDB shell, another sync) is refused as before.
+ */
+export async function openWaiting(file: string): Promise<Instance> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const until = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(file);
+    } catch (e) {
+      if (!LOCKED.test(e instanceof Error ? e.message : String(e)) || Date.now() >= until) throw cannotOpen(file, e);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }

@@ -31,7 +31,8 @@ if (ready.has(db)) return;
     for (let i = 0; i + 2 < args.length; i += 3) {
       const type = typeOf(args[i + 1]);
       const value = args[i + 2];
-      if (value !== null) pairs.push([args[i] as string, convertStored(value, type, STRING) as string]);
+      // The hash is of the text as sent, so a JSON value's text is not reordered as a widening would.
+      if (value !== null) pairs.push([args[i] as string, convertStored(value, type?.type === "JSON" ? null : type, STRING) as string]);
     }
     return hashPairs(pairs);
   });
