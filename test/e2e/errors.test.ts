@@ -129,6 +129,8 @@ export const CATALOGUE: Case[] = [
   { id: "config-not-object", files: { ...ok, "configuration.json": "[1, 2]" }, code: 2, says: ["must hold a JSON object, found an array"] },
   { id: "config-non-string", files: { ...ok, "configuration.json": '{"page_size": 5}' }, code: 2, says: ["page_size: must be a string, found 5"] },
   { id: "config-too-many-keys", files: { ...ok, "configuration.json": many }, code: 2, says: ["has 101 keys; at most 100"] },
+  { id: "config-duplicate-key", files: { ...ok, "configuration.json": '{\n  "api_key": "abcdef-1",\n  "x": "1",\n  "api_key": "abcdef-2"\n}' }, code: 2, says: ['has the key "api_key" twice (lines 2 and 4)', "remove the one you do not mean"] },
+  { id: "project-is-a-file", files: ok, args: ["connector.ts"], code: 2, says: ["Not a directory:", "The argument is the project folder, the one that holds connector.ts, not a file in it"] },
   { id: "config-unreadable", files: ok, setup: (d) => fs.mkdirSync(path.join(d, "conf.json")), args: ["--configuration", "conf.json"], code: 2, says: ["Cannot read configuration file", "conf.json", "EISDIR"] },
   { id: "config-missing-file", files: ok, args: ["--configuration", "missing.json"], code: 2, says: ["Configuration file not found", "missing.json"] },
   { id: "state-corrupt", files: { ...ok, "files/state.json": '{"cursor": ' }, code: 2, says: ["State file", "is not valid JSON", "connector reset"] },
@@ -373,6 +375,12 @@ export default {
     code: 1,
     says: ['the connector threw a non-Error value outside update(): "quota exceeded"'],
     keepsCheckpoint: true,
+  },
+  {
+    id: "update-returns-rows",
+    files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { async update() { op.checkpoint({ n: 1 }); return [{ id: 1 }, { id: 2 }]; } };\n` },
+    code: 0,
+    says: ["update() returned an array of 2, which is not loaded: the engine ignores what update() returns"],
   },
   {
     id: "update-emits-nothing",
