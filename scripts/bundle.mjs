@@ -59,6 +59,10 @@ await build({
   platform: "node",
   transform: { target: "node20" },
   logLevel: "warn",
+  // No tree shaking and no dead-code elimination (output.minify): both drop calls they take for pure, and a
+  // call made for the error it throws is not (`try { decodeURIComponent(v) } catch` in
+  // destinations/postgres/url.ts lost its check). tsc's files run every statement; the bundle must too.
+  treeshake: false,
   // Packages stay packages; rolldown's own helpers (a template literal holding "</script>" is rewritten with one) are bundled.
   external: (id) => !id.startsWith(".") && !path.isAbsolute(id) && !id.startsWith("@oxc-project/runtime/"),
   plugins: [
@@ -91,6 +95,7 @@ await build({
     dir: DIST,
     format: "esm",
     sourcemap: true,
+    minify: false,
     entryFileNames: "[name].js",
     chunkFileNames: "chunks/[name]-[hash].js",
   },
