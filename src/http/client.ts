@@ -10,7 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { fetchToOrigin } from "./redirects.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
-import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, type Paginator } from "./paginators.js";
+import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, type Paginator } from "./paginators.js";
 import {
   backoffMs,
   DEFAULT_ATTEMPTS,
@@ -104,7 +104,7 @@ export class RestClient {
       if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
       seen.add(url.href);
       if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
-      if (step && "url" in step.resume) step.resume.url = step.url.href;
+      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url);
       yield { items, body, response, resume: step ? step.resume : null, number: n };
       if (!step) return;
       url = step.url;
