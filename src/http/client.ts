@@ -161,12 +161,15 @@ export class RestClient {
       let res: Response | undefined;
       let bytes: Buffer | undefined;
       let failure: string | undefined;
+      let answeredFrom = origin;
       // One controller and a timer cleared once the body is read: an AbortSignal.timeout() would keep
       // each request's fetch state alive until its timeout fired, so memory grew with the request rate.
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(new DOMException("The request timed out", "TimeoutError")), this.timeoutMs);
       try {
-        res = (await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin))).response;
+        const sent = await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin));
+        res = sent.response;
+        answeredFrom = sent.url.origin;
         bytes = Buffer.from(await res.arrayBuffer());
       } catch (e) {
         failure = describeNetworkError(e, this.timeoutMs);
@@ -185,7 +188,8 @@ export class RestClient {
         continue;
       }
       const response = wrap(res, bytes, u, shown);
-      if (res.status === 401 && withAuth && !renewed && (await this.auth.renew())) {
+      // Another origin got no credentials: a new token would not change its answer (and may rotate a refresh token for nothing).
+      if (res.status === 401 && withAuth && !renewed && answeredFrom === origin && (await this.auth.renew())) {
         renewed = true;
         attempt--;
         log.info(`${shown()} answered 401: fetched a new access token, trying again.`);
