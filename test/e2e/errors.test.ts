@@ -1565,5 +1565,13 @@ export default {
       ]),
       code: 0,
     },
+    // iss22-newcomer2: a token endpoint that refuses with a 200 is quoted.
+    one(
+      "http-token-error-answer",
+      `auth: { type: "oauth2-client-credentials", tokenUrl: configuration.token_url, clientId: "c", clientSecret: "s3cret-value" }`,
+      get,
+      () => json({ error: "invalid_scope", error_description: "scope read:all is not allowed" }),
+      [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 200 with the error "invalid_scope": "scope read:all is not allowed", and no access_token\. Check clientId, clientSecret and scope\./],
+    ),
   ];
 }
