@@ -10,7 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { fetchToOrigin } from "./redirects.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
-import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, type Paginator } from "./paginators.js";
+import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
 import {
   backoffMs,
   DEFAULT_ATTEMPTS,
@@ -89,13 +89,19 @@ export class RestClient {
     url = firstUrl(pager, url, o.resume);
     const headers = this.headers(o.headers);
     const seen = new RecentUrls();
+    let kind = spec;
+    let previous: string | undefined;
     for (let n = 1; ; n++) {
       const { response } = await this.send("GET", url, headers, undefined, true, origin);
       const body = response.json();
       const items = itemsOf(body, o.items, () => this.shown(url)) as T[];
+      // An API that ignores the paging parameter serves its first page forever, each time under a new URL.
+      if (items.length > 0 && response.text() === previous) throw new HttpBodyError(`The ${pager!.type} paginator's page ${n} of ${this.shown(url)} is the same as page ${n - 1}: ${sameBodyAdvice(kind!)}. Paging would never end.`);
+      previous = response.text();
       if (!pager) {
         const found = detectPaginator(response, body);
         if (found) {
+          kind = found;
           pager = makePaginator(found);
           log.debug(`Paging ${this.shown(url)} by ${found.type === "link-header" ? "its Link header" : `the next URL in ${(found as { path: string }).path}`}.`);
         } else log.info(`Paging not detected for ${this.shown(url)} (no Link header and no next URL in the body): took one page. Pass a paginator to page through it.`);

@@ -184,6 +184,14 @@ export function makePaginator(p: PaginatorOptions): Paginator {
   }
 }
 
+/** What to set when a paginator's next page came back the same as the page before: the API does not read what it changes. */
+export function sameBodyAdvice(p: PaginatorOptions): string {
+  if (p.type === "page") return `the API seems to ignore the query parameter "${p.param ?? "page"}": set paginator.param to the one it pages by, or paginator.totalPagesPath to where the body gives its page count`;
+  if (p.type === "offset") return `the API seems to ignore the query parameters "${p.param ?? "offset"}" and "${p.limitParam ?? "limit"}": set paginator.param and paginator.limitParam to the ones it pages by`;
+  if (p.type === "cursor") return `the API seems to ignore the query parameter "${p.param}": set paginator.param to the one it reads the cursor from`;
+  return "check the paginator's options";
+}
+
 /** Body fields that hold the next page's URL, as APIs commonly name them. */
 const NEXT_FIELDS = ["next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "links.next", "_links.next.href", "paging.next", "pagination.next", "meta.next"];
 

@@ -144,4 +144,14 @@ export default {
     expect(a.log.every((s) => s.query.api_key === key)).toBe(true);
     expect(ids(dir)).toEqual(range(6));
   });
+
+  it("an API that ignores the page parameter (its first page again and again, no page count) fails the sync at page 2, naming the option to set, instead of paging forever", async () => {
+    const a = await api(() => ({ body: { data: [{ id: 1 }, { id: 2 }] } }));
+    const dir = project(a.url, `paginator: { type: "page", param: "p" }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/The page paginator's page 2 of http:\/\/127\.0\.0\.1:\d+\/items\?p=2 is the same as page 1: the API seems to ignore the query parameter "p": set paginator\.param to the one it pages by, or paginator\.totalPagesPath to where the body gives its page count\. Paging would never end\./);
+    expect(a.log.map((s) => s.query.p)).toEqual(["1", "2"]);
+    expect(ids(dir)).toEqual([1, 2]);
+  });
 });
