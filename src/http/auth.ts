@@ -99,6 +99,14 @@ class OAuth2 implements Authorizer {
     return this.pending;
   }
 
+  /** What to do about a refusal with this RFC 6749 5.2 error code. */
+  private hint(code: string | undefined): string {
+    // invalid_client is the client's id or secret, not the refresh token, which is then still good.
+    if (code === "invalid_client") return " The client was refused (invalid_client): check clientId and clientSecret; the refresh token is not at fault and is kept.";
+    if (this.o.type === "oauth2-refresh-token") return " The refresh token was refused: if it was revoked or has expired, put a new one in the configuration (refreshToken); a new configured token replaces any rotated one kept by earlier runs.";
+    return " Check clientId, clientSecret and scope.";
+  }
+
   private async tokenRequest(): Promise<void> {
     const o = this.o;
     const form = new URLSearchParams();
@@ -113,15 +121,7 @@ class OAuth2 implements Authorizer {
     if (o.clientSecret) form.set("client_secret", o.clientSecret);
     const { response, bytes } = await this.send(o.tokenUrl, form);
     if (response.status < 200 || response.status >= 300) {
-      // RFC 6749 5.2: invalid_client is the client's id or secret, not the refresh token, which is then still good.
-      const code = oauthError(response);
-      const hint =
-        code === "invalid_client"
-          ? " The client was refused (invalid_client): check clientId and clientSecret; the refresh token is not at fault and is kept."
-          : o.type === "oauth2-refresh-token"
-            ? " The refresh token was refused: if it was revoked or has expired, put a new one in the configuration (refreshToken); a new configured token replaces any rotated one kept by earlier runs."
-            : " Check clientId, clientSecret and scope.";
-      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status}: ${quoteBody(bytes)}.${hint}`, "POST", o.tokenUrl, response.status, 1, response);
+      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status}: ${quoteBody(bytes)}.${this.hint(oauthError(response))}`, "POST", o.tokenUrl, response.status, 1, response);
     }
     let body: { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
     try {
@@ -129,7 +129,13 @@ class OAuth2 implements Authorizer {
     } catch {
       throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(bytes)}`, "POST", o.tokenUrl, response.status, 1, response);
     }
-    if (typeof body.access_token !== "string" || !body.access_token) {
+    if (typeof body?.access_token !== "string" || !body.access_token) {
+      // Some providers refuse with a 200 and an RFC 6749 error body: its code and description say why, the key names do not.
+      const e = body !== null && typeof body === "object" ? (body as { error?: unknown; error_description?: unknown }) : {};
+      if (typeof e.error === "string") {
+        const about = typeof e.error_description === "string" && e.error_description ? `: ${JSON.stringify(e.error_description.length > 300 ? e.error_description.slice(0, 300) + "…" : e.error_description)}` : "";
+        throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status} with the error ${JSON.stringify(e.error)}${about}, and no access_token.${this.hint(e.error)}`, "POST", o.tokenUrl, response.status, 1, response);
+      }
       throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered without an access_token (keys: ${Object.keys(body ?? {}).join(", ") || "none"}).`, "POST", o.tokenUrl, response.status, 1, response);
     }
     const runtime = httpRuntime();

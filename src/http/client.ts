@@ -10,7 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { fetchToOrigin } from "./redirects.js";
 import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
-import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, type Paginator } from "./paginators.js";
+import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
 import {
   backoffMs,
   DEFAULT_ATTEMPTS,
@@ -89,13 +89,19 @@ export class RestClient {
     url = firstUrl(pager, url, o.resume);
     const headers = this.headers(o.headers);
     const seen = new RecentUrls();
+    let kind = spec;
+    let previous: string | undefined;
     for (let n = 1; ; n++) {
       const { response } = await this.send("GET", url, headers, undefined, true, origin);
       const body = response.json();
       const items = itemsOf(body, o.items, () => this.shown(url)) as T[];
+      // An API that ignores the paging parameter serves its first page forever, each time under a new URL.
+      if (items.length > 0 && response.text() === previous) throw new HttpBodyError(`The ${pager!.type} paginator's page ${n} of ${this.shown(url)} is the same as page ${n - 1}: ${sameBodyAdvice(kind!)}. Paging would never end.`);
+      previous = response.text();
       if (!pager) {
         const found = detectPaginator(response, body);
         if (found) {
+          kind = found;
           pager = makePaginator(found);
           log.debug(`Paging ${this.shown(url)} by ${found.type === "link-header" ? "its Link header" : `the next URL in ${(found as { path: string }).path}`}.`);
         } else log.info(`Paging not detected for ${this.shown(url)} (no Link header and no next URL in the body): took one page. Pass a paginator to page through it.`);
@@ -104,7 +110,7 @@ export class RestClient {
       if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
       seen.add(url.href);
       if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
-      if (step && "url" in step.resume) step.resume.url = step.url.href;
+      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url);
       yield { items, body, response, resume: step ? step.resume : null, number: n };
       if (!step) return;
       url = step.url;
@@ -161,12 +167,15 @@ export class RestClient {
       let res: Response | undefined;
       let bytes: Buffer | undefined;
       let failure: string | undefined;
+      let answeredFrom = origin;
       // One controller and a timer cleared once the body is read: an AbortSignal.timeout() would keep
       // each request's fetch state alive until its timeout fired, so memory grew with the request rate.
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(new DOMException("The request timed out", "TimeoutError")), this.timeoutMs);
       try {
-        res = (await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin))).response;
+        const sent = await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin));
+        res = sent.response;
+        answeredFrom = sent.url.origin;
         bytes = Buffer.from(await res.arrayBuffer());
       } catch (e) {
         failure = describeNetworkError(e, this.timeoutMs);
@@ -185,7 +194,8 @@ export class RestClient {
         continue;
       }
       const response = wrap(res, bytes, u, shown);
-      if (res.status === 401 && withAuth && !renewed && (await this.auth.renew())) {
+      // Another origin got no credentials: a new token would not change its answer (and may rotate a refresh token for nothing).
+      if (res.status === 401 && withAuth && !renewed && answeredFrom === origin && (await this.auth.renew())) {
         renewed = true;
         attempt--;
         log.info(`${shown()} answered 401: fetched a new access token, trying again.`);

@@ -6,6 +6,7 @@ import { atPath, keysNear } from "./json-path.js";
 import { HttpOptionError, type PaginatorOptions, type RestResponse } from "./options.js";
 import { HttpBodyError } from "./retry.js";
 import { log } from "../sdk/log.js";
+import { isSecretKey } from "../util/secrets.js";
 
 export interface Step {
   url: URL;
@@ -50,9 +51,38 @@ function countAt(body: unknown, path: string): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+/** A query parameter's name, decoded as a server reads it. */
+function paramName(pair: string): string {
+  const name = pair.split("=")[0]!.replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * A next page's URL as a resume keeps it: without its secret-looking query parameters (api_key, access_token…),
+ * since a resume is checkpointed into state, which must hold no credential. The rest of the query is kept as written.
+ */
+export function resumeHref(url: URL): string {
+  const pairs = url.search.slice(1).split("&");
+  const kept = pairs.filter((p) => p === "" || !isSecretKey(paramName(p)));
+  if (kept.length === pairs.length) return url.href;
+  const u = new URL(url);
+  u.search = kept.filter(Boolean).join("&");
+  return u.href;
+}
+
+/** A resume URL, with the secret-looking query parameters resumeHref() left out put back from the listing's own URL (same origin only). */
 function resumeUrl(url: URL, resume: Record<string, unknown> | undefined): URL | undefined {
   if (resume === undefined) return url;
-  return typeof resume.url === "string" && URL.canParse(resume.url) ? new URL(resume.url) : undefined;
+  if (typeof resume.url !== "string" || !URL.canParse(resume.url)) return undefined;
+  const r = new URL(resume.url);
+  if (r.origin !== url.origin) return r;
+  const back = [...url.searchParams].filter(([k]) => isSecretKey(k) && !r.searchParams.has(k));
+  if (back.length > 0) r.search = [r.search.slice(1), new URLSearchParams(back).toString()].filter(Boolean).join("&");
+  return r;
 }
 
 /** A whole number ≥ 0 in a resume, as checkpointed or as a state editor may have left it ("300"). */
@@ -152,6 +182,14 @@ export function makePaginator(p: PaginatorOptions): Paginator {
     default:
       throw new HttpOptionError(`unknown paginator ${JSON.stringify((p as { type: unknown }).type)}`);
   }
+}
+
+/** What to set when a paginator's next page came back the same as the page before: the API does not read what it changes. */
+export function sameBodyAdvice(p: PaginatorOptions): string {
+  if (p.type === "page") return `the API seems to ignore the query parameter "${p.param ?? "page"}": set paginator.param to the one it pages by, or paginator.totalPagesPath to where the body gives its page count`;
+  if (p.type === "offset") return `the API seems to ignore the query parameters "${p.param ?? "offset"}" and "${p.limitParam ?? "limit"}": set paginator.param and paginator.limitParam to the ones it pages by`;
+  if (p.type === "cursor") return `the API seems to ignore the query parameter "${p.param}": set paginator.param to the one it reads the cursor from`;
+  return "check the paginator's options";
 }
 
 /** Body fields that hold the next page's URL, as APIs commonly name them. */

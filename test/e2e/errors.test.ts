@@ -1573,5 +1573,16 @@ export default {
       ]),
       code: 0,
     },
+    // iss22-newcomer2: a token endpoint that refuses with a 200 is quoted; an API that ignores the page parameter fails.
+    one("http-paging-same-body", ``, pages(`{ paginator: { type: "page" } }`), () => json({ data: [1] }), [
+      /The page paginator's page 2 of http:\/\/127\.0\.0\.1:\d+\/items\?page=2 is the same as page 1: the API seems to ignore the query parameter "page": set paginator\.param to the one it pages by, or paginator\.totalPagesPath to where the body gives its page count\. Paging would never end\./,
+    ]),
+    one(
+      "http-token-error-answer",
+      `auth: { type: "oauth2-client-credentials", tokenUrl: configuration.token_url, clientId: "c", clientSecret: "s3cret-value" }`,
+      get,
+      () => json({ error: "invalid_scope", error_description: "scope read:all is not allowed" }),
+      [/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 200 with the error "invalid_scope": "scope read:all is not allowed", and no access_token\. Check clientId, clientSecret and scope\./],
+    ),
   ];
 }

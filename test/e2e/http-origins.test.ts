@@ -84,4 +84,16 @@ describe("RestClient credentials stay with their origin", () => {
     expect(r.stderr).toMatch(/is on another origin than .*requested without the client's credentials/);
     expect(r.stderr).not.toContain(KEY);
   });
+
+  it("a 401 from another origin, which got no credentials, fetches no new OAuth2 token: the sync fails on that 401 with the token endpoint asked once", async () => {
+    const other = await api(() => ({ status: 401, body: { error: "who are you" } }));
+    const a = await api((r) => (r.path === "/token" ? { body: { access_token: `at-${a.log.length}-Q8wE4rT6yU`, expires_in: 3600 } } : { body: { data: [{ id: 1 }], next: `${other.url}/items?page=2` } }));
+    const auth = `{ type: "oauth2-client-credentials", tokenUrl: configuration.base_url + "/token", clientId: "cid", clientSecret: configuration.api_key }`;
+    const r = await cli(["debug"], { cwd: project(a.url, auth, PAGING) });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(a.log.map((s) => s.path)).toEqual(["/token", "/items"]);
+    expect(other.log.map((s) => [s.path, s.headers.authorization])).toEqual([["/items", undefined]]);
+    expect(r.stderr).not.toMatch(/fetched a new access token/);
+    expect(r.stderr).toMatch(/answered 401/);
+  });
 });

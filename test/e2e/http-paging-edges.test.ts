@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, makeProject, query } from "../helpers.js";
+import { cli, makeProject, query, readState } from "../helpers.js";
 import { rows, scriptedApi, type ScriptedApi } from "../http-api.js";
 
 /** connector-sdk/http's paginators at their edges (issue 22, attacked): APIs that cap, lie, loop or are resumed from odd values. */
@@ -103,5 +103,55 @@ describe("RestClient paginators at their edges", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(a.log.map((s) => s.query.page)).toEqual([undefined, "2", "3"]);
     expect(ids(dir)).toEqual([1, 2, 3]);
+  });
+
+  it("a next URL that echoes a secret-looking query parameter (api_key) leaves no secret in the checkpointed resume; resuming puts it back from the listing's query", async () => {
+    const key = "k-" + "5f2a9c1e7b3d4e60";
+    const all = rows(6);
+    let failOnce = true;
+    const a = await api((r) => {
+      if (r.query.api_key !== key) return { status: 401, body: { error: "no key" } };
+      const at = Number(r.query.cursor ?? 0);
+      if (at === 4 && failOnce) return ((failOnce = false), { status: 500, body: { error: "try later" } });
+      return { body: { data: all.slice(at, at + 2), next_url: at + 2 < all.length ? `/items?cursor=${at + 2}&api_key=${key}&sort=id` : null } };
+    });
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>, state: Record<string, unknown>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, retry: { attempts: 1 } });
+    for await (const page of api.paginate<{ id: number }>("/items", { query: { api_key: configuration.api_key }, items: "data", resume: state.page, paginator: { type: "next-url", path: "next_url" } })) {
+      for (const row of page.items) op.upsert("items", row);
+      op.checkpoint({ page: page.resume });
+    }
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, api_key: key }),
+    });
+    const r1 = await cli(["debug"], { cwd: dir });
+    expect(r1.exitCode, r1.stderr).toBe(1);
+    expect(r1.stderr).not.toMatch(/never store credentials in state/);
+    const state = JSON.stringify(readState(dir));
+    expect(state).not.toContain(key);
+    expect(state).toContain("cursor=4");
+    expect(state).toContain("sort=id");
+    const r2 = await cli(["debug"], { cwd: dir });
+    expect(r2.exitCode, r2.stderr).toBe(0);
+    expect(r2.stderr).not.toMatch(/never store credentials in state/);
+    expect(a.log.map((s) => s.query.cursor)).toEqual([undefined, "2", "4", "4"]);
+    expect(a.log.every((s) => s.query.api_key === key)).toBe(true);
+    expect(ids(dir)).toEqual(range(6));
+  });
+
+  it("an API that ignores the page parameter (its first page again and again, no page count) fails the sync at page 2, naming the option to set, instead of paging forever", async () => {
+    const a = await api(() => ({ body: { data: [{ id: 1 }, { id: 2 }] } }));
+    const dir = project(a.url, `paginator: { type: "page", param: "p" }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/The page paginator's page 2 of http:\/\/127\.0\.0\.1:\d+\/items\?p=2 is the same as page 1: the API seems to ignore the query parameter "p": set paginator\.param to the one it pages by, or paginator\.totalPagesPath to where the body gives its page count\. Paging would never end\./);
+    expect(a.log.map((s) => s.query.p)).toEqual(["1", "2"]);
+    expect(ids(dir)).toEqual([1, 2]);
   });
 });

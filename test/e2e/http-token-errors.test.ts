@@ -56,4 +56,25 @@ export default {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(a.log.map((s) => s.path)).toEqual(["/token", "/items", "/items"]);
   });
+
+  it("a token endpoint that refuses with a 200 and an RFC 6749 error body is quoted (error and error_description), not just its key names; the refresh token stays hidden", async () => {
+    const a = await scriptedApi(() => ({ body: { error: "invalid_grant", error_description: "Refresh token rt-expired-7d3f9a expired on 2026-12-01" } }));
+    apis.push(a);
+    const dir = makeProject({
+      "connector.ts": `import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, auth: { type: "oauth2-refresh-token", tokenUrl: configuration.base_url + "/token", clientId: "app", refreshToken: configuration.refresh_token } });
+    await api.get("/items");
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, refresh_token: "rt-expired-7d3f9a" }),
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(a.log.map((s) => s.path)).toEqual(["/token"]);
+    expect(r.stderr).toMatch(/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 200 with the error "invalid_grant": "Refresh token \*\*\* expired on 2026-12-01", and no access_token\. The refresh token was refused: .*put a new one in the configuration \(refreshToken\)/);
+    expect(r.stderr).not.toContain("rt-expired-7d3f9a");
+  });
 });
