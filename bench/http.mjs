@@ -1,12 +1,18 @@
 // W10: RestClient (connector-sdk/http) against a raw fetch loop making the same requests, over
 // a local API in another process; and the peak RSS of paging 1,000,000 items against 100,000, for
 // the client and for the raw loop (whose own growth is fetch's and V8's, not the client's).
-// Standalone: node bench/http.mjs [--items 20000] [--runs 3] [--memory]
+// Standalone: node bench/http.mjs [--items 20000] [--runs 9] [--memory]
 import { fork } from "node:child_process";
 import path from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { fileURLToPath } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** A full GC between passes, so that neither side pays for the garbage the other left. */
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc");
 const SIZE = 100;
 
 async function startServer(total) {
@@ -15,15 +21,23 @@ async function startServer(total) {
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
-/** One side's pass over every page, in this process: seconds and items seen. */
-export async function pass(kind, url) {
-  const { RestClient } = await import(path.join(HERE, "..", "dist", "http.js"));
+/** One side's pass over every page, in this process: seconds (wall), CPU seconds of this process (user + sys), and items seen; `onPage(n)` after the nth page, if given. */
+export async function pass(kind, url, onPage) {
+  const { RestClient } = await import(process.env.W10_DIST ?? path.join(HERE, "..", "dist", "http.js"));
+  gc();
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   let items = 0;
   if (kind === "client") {
     const api = new RestClient({ baseUrl: url });
-    for await (const page of api.paginate("/items", { items: "data", paginator: { type: "page", totalPagesPath: "pages" } })) items += page.items.length;
+    let n = 0;
+    for await (const page of api.paginate("/items", { items: "data", paginator: { type: "page", totalPagesPath: "pages" } })) {
+      items += page.items.length;
+      onPage?.(++n);
+    }
   } else {
+    // The same requests as the client's (the same URLs, an Accept header, a timeout), each body read
+    // as text and parsed (res.json()), and the same stop rule: what the client must do, no more.
     for (let page = 1; ; page++) {
       // A timeout as the client has one: a cleared timer (AbortSignal.timeout() would keep each request's state for 30 s).
       const abort = new AbortController();
@@ -33,33 +47,111 @@ export async function pass(kind, url) {
       const body = await res.json();
       clearTimeout(timer);
       items += body.data.length;
+      onPage?.(page);
       if (body.data.length === 0 || page >= body.pages) break;
     }
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, items };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const c = process.cpuUsage(cpu);
+  return { seconds, cpuSeconds: (c.user + c.system) / 1e6, items };
 }
 
-/** W10: both sides, alternating, `runs` times each; medians. */
-export async function w10(total = 20_000, runs = 3) {
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const quartiles = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.round(q * (s.length - 1)))];
+  return [at(0), at(0.25), at(0.75), at(1)];
+};
+
+/**
+ * W10: both sides in this process, over the same server: five warm-up passes each, then `runs` pairs,
+ * the order swapped every pair (client first, then raw first) so that neither side always follows
+ * the other's garbage. `ratio` is raw ÷ client of the medians (seconds); the spread is that of the
+ * pairs' own ratios, and `cpuRatio` the same figure in CPU time of this process (the server's is not in it).
+ */
+export async function w10(total = 20_000, runs = 9) {
   const server = await startServer(total);
   try {
-    await pass("client", server.url);
-    await pass("raw", server.url);
+    for (let i = 0; i < 5; i++) {
+      await pass("client", server.url);
+      await pass("raw", server.url);
+    }
     const client = [];
     const raw = [];
     for (let i = 0; i < runs; i++) {
-      const c = await pass("client", server.url);
-      const r = await pass("raw", server.url);
-      if (c.items !== total || r.items !== total) throw new Error(`W10 saw ${c.items} and ${r.items} items of ${total}`);
-      client.push(c.seconds);
-      raw.push(r.seconds);
+      const order = i % 2 ? ["raw", "client"] : ["client", "raw"];
+      const got = {};
+      for (const kind of order) got[kind] = await pass(kind, server.url);
+      if (got.client.items !== total || got.raw.items !== total) throw new Error(`W10 saw ${got.client.items} and ${got.raw.items} items of ${total}`);
+      client.push(got.client);
+      raw.push(got.raw);
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const e = median(client);
-    const r = median(raw);
-    return { items: total, engineSeconds: e, rawSeconds: r, ratio: r / e, engineOpsPerSec: total / e, rawOpsPerSec: total / r };
+    const e = median(client.map((c) => c.seconds));
+    const r = median(raw.map((c) => c.seconds));
+    const pairs = client.map((c, i) => raw[i].seconds / c.seconds);
+    const cpuPairs = client.map((c, i) => raw[i].cpuSeconds / c.cpuSeconds);
+    const ec = median(client.map((c) => c.cpuSeconds));
+    const rc = median(raw.map((c) => c.cpuSeconds));
+    return {
+      items: total,
+      runs,
+      engineSeconds: e,
+      rawSeconds: r,
+      ratio: r / e,
+      engineOpsPerSec: total / e,
+      rawOpsPerSec: total / r,
+      // min, lower quartile, upper quartile, max of the pairs' ratios
+      ratioSpread: quartiles(pairs),
+      pairRatioMedian: median(pairs),
+      engineCpuSeconds: ec,
+      rawCpuSeconds: rc,
+      cpuRatio: rc / ec,
+      cpuRatioSpread: quartiles(cpuPairs),
+    };
   } finally {
     server.stop();
+  }
+}
+
+/**
+ * The client's own cost per request, without the network: the global fetch replaced, for the length of
+ * this call, by one that answers the same pages from memory (a new Response each time), and both sides
+ * run against it, alternating, in CPU time of this process. No server and no sockets, so no scheduling
+ * noise from them: what is left is what the client does per request beyond fetch + res.json().
+ */
+export async function w10Overhead(total = 20_000, runs = 15) {
+  const pages = Math.ceil(total / SIZE);
+  const bodies = [];
+  for (let p = 1; p <= pages; p++) {
+    const data = [];
+    for (let id = (p - 1) * SIZE + 1; id <= Math.min(total, p * SIZE); id++) data.push({ id, name: `user ${id}`, email: `user${id}@example.com`, score: id % 997, updated_at: new Date(1_700_000_000_000 + id * 1000).toISOString() });
+    bodies.push(new TextEncoder().encode(JSON.stringify({ data, pages })));
+  }
+  const real = globalThis.fetch;
+  globalThis.fetch = async (input) => {
+    const page = Number(new URL(String(input)).searchParams.get("page"));
+    return new Response(bodies[page - 1], { status: 200, headers: { "content-type": "application/json" } });
+  };
+  try {
+    const url = "http://127.0.0.1:9";
+    for (let i = 0; i < 3; i++) {
+      await pass("client", url);
+      await pass("raw", url);
+    }
+    const client = [];
+    const raw = [];
+    for (let i = 0; i < runs; i++) {
+      for (const kind of i % 2 ? ["raw", "client"] : ["client", "raw"]) (kind === "client" ? client : raw).push((await pass(kind, url)).cpuSeconds);
+    }
+    const c = median(client);
+    const r = median(raw);
+    return { requests: pages, clientCpuMs: c * 1000, rawCpuMs: r * 1000, extraUsPerRequest: ((c - r) * 1e6) / pages };
+  } finally {
+    globalThis.fetch = real;
   }
 }
 
@@ -79,20 +171,33 @@ export async function pagingRss(total, kind = "client") {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === "--child") {
+if (argv[0] === "--passes") {
+  // n passes of one side over W10's 20,000 items, and nothing else: to count instructions on a busy machine,
+  // where times say little (see docs/performance.md, W10):
+  // valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null node bench/http.mjs --passes client 4
+  // and the same with 10: the difference over 6 is one pass (the server's process is not counted).
+  const [kind, n] = [argv[1], Number(argv[2])];
+  const server = await startServer(20_000);
+  for (let i = 0; i < n; i++) await pass(kind, server.url);
+  server.stop();
+} else if (argv[0] === "--child") {
   const [url, total, kind] = [argv[1], Number(argv[2]), argv[3] ?? "client"];
-  const r = await pass(kind, url);
+  // The peak RSS after half the pages too: whether the second half still grows, once V8 has sized its heap.
+  const half = Math.ceil(total / SIZE / 2);
+  let rssHalfMB = 0;
+  const r = await pass(kind, url, (n) => n === half && (rssHalfMB = process.resourceUsage().maxRSS / 1024));
   if (r.items !== total) throw new Error(`saw ${r.items} of ${total}`);
-  process.send({ seconds: r.seconds, rssMB: process.resourceUsage().maxRSS / 1024 }, () => process.exit(0));
+  process.send({ seconds: r.seconds, rssMB: process.resourceUsage().maxRSS / 1024, rssHalfMB }, () => process.exit(0));
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = (name, d) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : d);
-  const r = await w10(Number(flag("items", "20000")), Number(flag("runs", "3")));
+  const r = await w10(Number(flag("items", "20000")), Number(flag("runs", "9")));
   console.log(JSON.stringify({ W10: r }));
+  console.log(JSON.stringify({ W10O: await w10Overhead(Number(flag("items", "20000")), Number(flag("runs", "9")) + 6) }));
   if (argv.includes("--memory")) {
     for (const kind of ["client", "raw"]) {
       const small = await pagingRss(100_000, kind);
       const big = await pagingRss(1_000_000, kind);
-      console.log(JSON.stringify({ W10M: { kind, rss100kMB: small.rssMB, rss1MMB: big.rssMB, growth: big.rssMB / small.rssMB, seconds1M: big.seconds } }));
+      console.log(JSON.stringify({ W10M: { kind, rss100kMB: small.rssMB, rss500kMB: big.rssHalfMB, rss1MMB: big.rssMB, growth: big.rssMB / small.rssMB, secondHalfGrowth: big.rssMB / big.rssHalfMB, seconds1M: big.seconds } }));
     }
   }
 }

@@ -6,17 +6,18 @@ import { HttpRequestError, quoteBody } from "./retry.js";
 import { seal, sealKey, unseal, type SealKey } from "./token-seal.js";
 
 /** Sends a token request with the client's retries, without auth. */
-export type TokenSender = (url: string, form: URLSearchParams) => Promise<{ response: RestResponse; bytes: Buffer }>;
+export type TokenSender = (url: string, form: URLSearchParams) => Promise<RestResponse>;
 
 export interface Authorizer {
-  apply(url: URL, headers: Headers): Promise<void>;
+  /** Adds the credential; a promise only when a token must be fetched first (no await per request otherwise). */
+  apply(url: URL, headers: Headers): void | Promise<void>;
   /** After a 401: fetches a new access token; false when that cannot help. */
   renew(): Promise<boolean>;
   /** Query parameters that hold a credential, hidden in messages. */
   readonly queryNames: string[];
 }
 
-const NONE: Authorizer = { apply: async () => {}, renew: async () => false, queryNames: [] };
+const NONE: Authorizer = { apply: () => {}, renew: async () => false, queryNames: [] };
 
 export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Authorizer {
   if (!auth) return NONE;
@@ -24,16 +25,16 @@ export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Au
   switch (auth.type) {
     case "bearer":
       runtime.secret(auth.token);
-      return { ...NONE, apply: async (_, h) => h.set("authorization", `Bearer ${auth.token}`) };
+      return { ...NONE, apply: (_, h) => h.set("authorization", `Bearer ${auth.token}`) };
     case "api-key":
       runtime.secret(auth.value);
-      if (auth.in === "query") return { ...NONE, queryNames: [auth.name], apply: async (u) => u.searchParams.set(auth.name, auth.value) };
-      return { ...NONE, apply: async (_, h) => h.set(auth.name, auth.value) };
+      if (auth.in === "query") return { ...NONE, queryNames: [auth.name], apply: (u) => u.searchParams.set(auth.name, auth.value) };
+      return { ...NONE, apply: (_, h) => h.set(auth.name, auth.value) };
     case "basic": {
       runtime.secret(auth.password);
       const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
       runtime.secret(value.slice(6));
-      return { ...NONE, apply: async (_, h) => h.set("authorization", value) };
+      return { ...NONE, apply: (_, h) => h.set("authorization", value) };
     }
     case "oauth2-client-credentials":
     case "oauth2-refresh-token":
@@ -83,9 +84,9 @@ class OAuth2 implements Authorizer {
     }
   }
 
-  async apply(_: URL, headers: Headers): Promise<void> {
-    if (!this.access || Date.now() >= this.access.expiresAt) await this.fetchToken();
-    headers.set("authorization", `Bearer ${this.access!.token}`);
+  apply(_: URL, headers: Headers): void | Promise<void> {
+    if (!this.access || Date.now() >= this.access.expiresAt) return this.fetchToken().then(() => headers.set("authorization", `Bearer ${this.access!.token}`));
+    headers.set("authorization", `Bearer ${this.access.token}`);
   }
 
   async renew(): Promise<boolean> {
@@ -119,15 +120,15 @@ class OAuth2 implements Authorizer {
     }
     form.set("client_id", o.clientId);
     if (o.clientSecret) form.set("client_secret", o.clientSecret);
-    const { response, bytes } = await this.send(o.tokenUrl, form);
+    const response = await this.send(o.tokenUrl, form);
     if (response.status < 200 || response.status >= 300) {
-      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status}: ${quoteBody(bytes)}.${this.hint(oauthError(response))}`, "POST", o.tokenUrl, response.status, 1, response);
+      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered ${response.status}: ${quoteBody(response.text())}.${this.hint(oauthError(response))}`, "POST", o.tokenUrl, response.status, 1, response);
     }
     let body: { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
     try {
       body = response.json();
     } catch {
-      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(bytes)}`, "POST", o.tokenUrl, response.status, 1, response);
+      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(response.text())}`, "POST", o.tokenUrl, response.status, 1, response);
     }
     if (typeof body?.access_token !== "string" || !body.access_token) {
       // Some providers refuse with a 200 and an RFC 6749 error body: its code and description say why, the key names do not.

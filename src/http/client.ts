@@ -75,7 +75,7 @@ export class RestClient {
       body = JSON.stringify(o.body);
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     }
-    return (await this.send((o.method ?? "GET").toUpperCase(), this.url(o.path, o.query), headers, body, true)).response;
+    return this.send((o.method ?? "GET").toUpperCase(), this.url(o.path, o.query), headers, body, true);
   }
 
   /** Pages through a list, one page at a time; see docs/http.md for the paginators and `resume`. */
@@ -92,7 +92,7 @@ export class RestClient {
     let kind = spec;
     let previous: string | undefined;
     for (let n = 1; ; n++) {
-      const { response } = await this.send("GET", url, headers, undefined, true, origin);
+      const response = await this.send("GET", url, headers, undefined, true, origin);
       const body = response.json();
       const items = itemsOf(body, o.items, () => this.shown(url)) as T[];
       // An API that ignores the paging parameter serves its first page forever, each time under a new URL.
@@ -152,20 +152,30 @@ export class RestClient {
     if (!replay) await sleep(ms);
   }
 
-  private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean, origin = url.origin): Promise<{ response: RestResponse; bytes: Buffer }> {
+  private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean, origin = url.origin): Promise<RestResponse> {
     let renewed = false;
     // Made only for a message: most requests need none.
-    let text: string | undefined;
-    const shown = (): string => (text ??= `${method} ${this.shown(url)}`);
+    let label: string | undefined;
+    const shown = (): string => (label ??= `${method} ${this.shown(url)}`);
+    // The caller's headers are its own (made for this call; fetchToOrigin copies before it removes any), and
+    // auth sets the same values on every try, so they are not copied; the URL is, only when auth adds a query
+    // parameter that paging must not carry on.
+    const copyUrl = withAuth && this.auth.queryNames.length > 0;
     for (let attempt = 1; ; attempt++) {
-      const h = new Headers(headers);
-      const u = new URL(url);
-      if (withAuth) await this.auth.apply(u, h);
-      const wait = this.limiter.reserve(u.host);
-      if (wait > 0) await this.pause(wait, `${shown()}: rate limit of ${this.options.rateLimit!.requestsPerSecond} requests a second for ${u.host}`, "debug");
-      await this.limiter.slot();
+      const h = headers;
+      const u = copyUrl ? new URL(url) : url;
+      if (withAuth) {
+        const applying = this.auth.apply(u, h);
+        if (applying) await applying;
+      }
+      if (this.limiter.rate) {
+        const wait = this.limiter.reserve(u.host);
+        if (wait > 0) await this.pause(wait, `${shown()}: rate limit of ${this.limiter.rate.requestsPerSecond} requests a second for ${u.host}`, "debug");
+      }
+      const slot = this.limiter.slot();
+      if (slot) await slot;
       let res: Response | undefined;
-      let bytes: Buffer | undefined;
+      let text: string | undefined;
       let failure: string | undefined;
       let answeredFrom = origin;
       // One controller and a timer cleared once the body is read: an AbortSignal.timeout() would keep
@@ -176,7 +186,8 @@ export class RestClient {
         const sent = await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin));
         res = sent.response;
         answeredFrom = sent.url.origin;
-        bytes = Buffer.from(await res.arrayBuffer());
+        // As text, as res.json() reads it: arrayBuffer() costs fetch one more copy into a new ArrayBuffer.
+        text = await res.text();
       } catch (e) {
         failure = describeNetworkError(e, this.timeoutMs);
       } finally {
@@ -186,14 +197,15 @@ export class RestClient {
       const counts = httpCounts();
       if (counts) {
         counts.requests++;
-        counts.bytes += bytes?.length ?? 0;
+        // The body's length in UTF-8: its size on the wire for a UTF-8 body (the JSON this client reads).
+        counts.bytes += text === undefined ? 0 : Buffer.byteLength(text, "utf8");
       }
-      if (failure !== undefined || !res || !bytes) {
+      if (failure !== undefined || !res || text === undefined) {
         if (attempt >= this.attempts) throw new HttpRequestError(`${shown()} failed after ${attempt} attempt(s) (retry.attempts): ${failure}`, method, this.shown(url), undefined, attempt);
         await this.retry(attempt, `${shown()} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
         continue;
       }
-      const response = wrap(res, bytes, u, shown);
+      const response = wrap(res, text, u, shown);
       // Another origin got no credentials: a new token would not change its answer (and may rotate a refresh token for nothing).
       if (res.status === 401 && withAuth && !renewed && answeredFrom === origin && (await this.auth.renew())) {
         renewed = true;
@@ -205,10 +217,10 @@ export class RestClient {
       const decided = withAuth ? this.options.retry?.when?.(response) : undefined;
       const retried = decided ?? this.statuses.has(res.status);
       // A token request's refusal is explained by the auth, which knows what to do about it.
-      if (!retried && (res.status < 400 || !withAuth)) return { response, bytes };
+      if (!retried && (res.status < 400 || !withAuth)) return response;
       const what = `${shown()} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
-      if (!retried) throw new HttpRequestError(`${what}, not retried (a ${res.status} fails at once): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
-      if (attempt >= this.attempts) throw new HttpRequestError(`${what} after ${attempt} attempt(s) (retry.attempts: ${this.attempts}): ${quoteBody(bytes)}`, method, this.shown(url), res.status, attempt, response);
+      if (!retried) throw new HttpRequestError(`${what}, not retried (a ${res.status} fails at once): ${quoteBody(text)}`, method, this.shown(url), res.status, attempt, response);
+      if (attempt >= this.attempts) throw new HttpRequestError(`${what} after ${attempt} attempt(s) (retry.attempts: ${this.attempts}): ${quoteBody(text)}`, method, this.shown(url), res.status, attempt, response);
       const after = retryAfterMs(res.headers.get("retry-after"));
       const delay = after !== undefined ? Math.min(after, this.maxDelayMs) : backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
       await this.retry(attempt, `${what}${after !== undefined ? ` with Retry-After ${res.headers.get("retry-after")}` : ""}`, delay);
@@ -222,20 +234,19 @@ export class RestClient {
   }
 }
 
-/** The response as the client hands it on: its status, headers and bytes, not fetch's Response, which holds the whole exchange's state. */
-function wrap(res: Response, bytes: Buffer, url: URL, shown: () => string): RestResponse {
+/** The response as the client hands it on: its status, headers and text, not fetch's Response, which holds the whole exchange's state. */
+function wrap(res: Response, text: string, url: URL, shown: () => string): RestResponse {
   const { status, headers } = res;
-  let text: string | undefined;
   return {
     status,
     headers,
     url: url.href,
-    text: () => (text ??= bytes.toString("utf8")),
+    text: () => text,
     json<T>(): T {
       try {
-        return JSON.parse((text ??= bytes.toString("utf8"))) as T;
+        return JSON.parse(text) as T;
       } catch {
-        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${headers.get("content-type") ?? "none"}): ${quoteBody(bytes)}`);
+        throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${headers.get("content-type") ?? "none"}): ${quoteBody(text)}`);
       }
     },
   };

@@ -6,7 +6,7 @@ export class Limiter {
   private readonly queue: (() => void)[] = [];
 
   constructor(
-    private readonly rate?: { requestsPerSecond: number; burst?: number },
+    readonly rate?: { requestsPerSecond: number; burst?: number },
     private readonly concurrency = Infinity,
   ) {}
 
@@ -23,13 +23,16 @@ export class Limiter {
     return b.tokens >= 0 ? 0 : Math.ceil(-b.tokens / perMs);
   }
 
-  /** Resolves when a slot is free; call release() once the request (and its body) is done. */
-  async slot(): Promise<void> {
+  /**
+   * Takes a slot: undefined when one was free, else a promise that resolves when one is handed over
+   * (no promise, and so no await, per request when there is no cap). Call release() once the request (and its body) is done.
+   */
+  slot(): Promise<void> | undefined {
     if (this.inFlight < this.concurrency) {
       this.inFlight++;
-      return;
+      return undefined;
     }
-    await new Promise<void>((resolve) => this.queue.push(resolve));
+    return new Promise<void>((resolve) => this.queue.push(resolve));
   }
 
   release(): void {

@@ -44,8 +44,10 @@ export class HttpBodyError extends Error {
   override name = "HttpBodyError";
 }
 
-export function quoteBody(bytes: Buffer): string {
-  if (bytes.length === 0) return "(empty body)";
+/** The first bytes of a body (read as text), for an error message. */
+export function quoteBody(text: string): string {
+  if (text.length === 0) return "(empty body)";
+  const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= BODY_QUOTE_BYTES) return JSON.stringify(bytes.toString("utf8"));
   const cut = bytes.subarray(0, BODY_QUOTE_BYTES).toString("utf8").replace(/\uFFFD+$/, "");
   // The mark tells the redactor where the text was cut, so the start of a secret cut there is hidden too.

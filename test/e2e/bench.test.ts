@@ -31,6 +31,9 @@ it("npm run bench's harness runs every workload at a tiny scale and reports each
   // W10: RestClient against a raw fetch loop, and the peak RSS of long paging.
   expect(results.W10).toMatchObject({ items: 10, engineSeconds: expect.any(Number), rawSeconds: expect.any(Number) });
   expect(results.W10.ratio).toBeCloseTo(results.W10.rawSeconds / results.W10.engineSeconds, 10);
-  for (const key of ["rss100kMB", "rss1MMB", "rawRss100kMB", "rawRss1MMB"]) expect(results.W10M[key], key).toBeGreaterThan(0);
+  for (const key of ["rss100kMB", "rss1MMB", "rawRss100kMB", "rawRss1MMB", "rss500kMB", "rawRss500kMB"]) expect(results.W10M[key], key).toBeGreaterThan(0);
+  // W10's spread and CPU figures: the quartiles of the pairs' ratios, and raw ÷ client in CPU time.
+  expect(results.W10.ratioSpread).toHaveLength(4);
+  expect(results.W10.cpuRatio).toBeCloseTo(results.W10.rawCpuSeconds / results.W10.engineCpuSeconds, 10);
   // Some thirty processes, PostgreSQL's start included: more than the default minute on a busy machine.
 }, 300_000);
