@@ -6,7 +6,6 @@ import { atPath, keysNear } from "./json-path.js";
 import { HttpOptionError, type PaginatorOptions, type RestResponse } from "./options.js";
 import { HttpBodyError } from "./retry.js";
 import { log } from "../sdk/log.js";
-import { isSecretKey } from "../util/secrets.js";
 
 export interface Step {
   url: URL;
@@ -62,25 +61,32 @@ function paramName(pair: string): string {
 }
 
 /**
- * A next page's URL as a resume keeps it: without its secret-looking query parameters (api_key, access_token…),
+ * The query parameters that carry a credential, as a recorded cassette names them. A name that merely holds
+ * "token" or "key" is not one: pageToken, NextToken, $skiptoken are where the listing is, and a resume without
+ * them starts again at the first page.
+ */
+const CREDENTIAL_PARAM = /^(api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|id[-_]?token|auth[-_]?token|client[-_]?secret|password|passwd)$/i;
+
+/**
+ * A next page's URL as a resume keeps it: without its credential parameters (api_key, access_token…),
  * since a resume is checkpointed into state, which must hold no credential. The rest of the query is kept as written.
  */
 export function resumeHref(url: URL): string {
   const pairs = url.search.slice(1).split("&");
-  const kept = pairs.filter((p) => p === "" || !isSecretKey(paramName(p)));
+  const kept = pairs.filter((p) => p === "" || !CREDENTIAL_PARAM.test(paramName(p)));
   if (kept.length === pairs.length) return url.href;
   const u = new URL(url);
   u.search = kept.filter(Boolean).join("&");
   return u.href;
 }
 
-/** A resume URL, with the secret-looking query parameters resumeHref() left out put back from the listing's own URL (same origin only). */
+/** A resume URL, with the credential parameters resumeHref() left out put back from the listing's own URL (same origin only). */
 function resumeUrl(url: URL, resume: Record<string, unknown> | undefined): URL | undefined {
   if (resume === undefined) return url;
   if (typeof resume.url !== "string" || !URL.canParse(resume.url)) return undefined;
   const r = new URL(resume.url);
   if (r.origin !== url.origin) return r;
-  const back = [...url.searchParams].filter(([k]) => isSecretKey(k) && !r.searchParams.has(k));
+  const back = [...url.searchParams].filter(([k]) => CREDENTIAL_PARAM.test(k) && !r.searchParams.has(k));
   if (back.length > 0) r.search = [r.search.slice(1), new URLSearchParams(back).toString()].filter(Boolean).join("&");
   return r;
 }

@@ -36,6 +36,24 @@ function cacheFolder(): string | null {
   return folder;
 }
 
+/**
+ * A cached file, checked on the open file itself (not only its folder, once): this user's, a regular file, and
+ * writable by no one else, or undefined (not compiled yet, or not to be trusted: it is compiled again).
+ */
+function readOwn(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return undefined;
+    return fs.readFileSync(fd, "utf8");
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 function cacheKey(o: TransformOptions): string {
   jitiVersion ??= (require("jiti/package.json") as { version: string }).version;
   const { filename, ...rest } = o;
@@ -51,11 +69,8 @@ export function cachedTransform(o: TransformOptions, createJiti: (typeof import(
   const dir = cacheFolder();
   const file = dir === null ? undefined : path.join(dir, `${cacheKey(o)}.js`);
   if (file) {
-    try {
-      return { code: fs.readFileSync(file, "utf8") };
-    } catch {
-      // Not compiled yet.
-    }
+    const code = readOwn(file);
+    if (code !== undefined) return { code };
   }
   compiler ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false });
   const code = compiler.transform(o);

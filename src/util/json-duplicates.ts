@@ -20,8 +20,10 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
     else if (c === "{") {
       stack.push({ keys: new Map(), name: pendingKey });
       pendingKey = undefined;
-    } else if (c === "}") stack.pop();
-    else if (c === "[") pendingKey = undefined;
+    } else if (c === "}") {
+      stack.pop();
+      pendingKey = undefined;
+    } else if (c === "[" || c === ",") pendingKey = undefined;
     else if (c === '"') {
       const start = i;
       for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;

@@ -145,6 +145,24 @@ export default {
     expect(ids(dir)).toEqual(range(6));
   });
 
+  it("a next URL whose page is a pageToken (a name holding \"token\", as Google's and Graph's are) keeps it in the checkpointed resume, so a resume continues at that page, not at the first", async () => {
+    const all = rows(6);
+    let failOnce = true;
+    const a = await api((r) => {
+      const at = Number(r.query.pageToken ?? 0);
+      if (at === 4 && failOnce) return ((failOnce = false), { status: 500, body: { error: "try later" } });
+      return { body: { data: all.slice(at, at + 2), next_url: at + 2 < all.length ? `/items?pageToken=${at + 2}` : null } };
+    });
+    const dir = project(a.url, `paginator: { type: "next-url", path: "next_url" }`);
+    const r1 = await cli(["debug"], { cwd: dir });
+    expect(r1.exitCode, r1.stderr).toBe(1);
+    expect(JSON.stringify(readState(dir))).toContain("pageToken=4");
+    const r2 = await cli(["debug"], { cwd: dir });
+    expect(r2.exitCode, r2.stderr).toBe(0);
+    expect(a.log.map((s) => s.query.pageToken)).toEqual([undefined, "2", "4", "4"]);
+    expect(ids(dir)).toEqual(range(6));
+  });
+
   it("an API that ignores the page parameter (its first page again and again, no page count) fails the sync at page 2, naming the option to set, instead of paging forever", async () => {
     const a = await api(() => ({ body: { data: [{ id: 1 }, { id: 2 }] } }));
     const dir = project(a.url, `paginator: { type: "page", param: "p" }`);
