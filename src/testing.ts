@@ -49,6 +49,8 @@ export interface RunSyncOptions {
 
 /** What runSync() resolves to. The warehouse is read back, every table, once the sync is over, and closed. */
 export interface RunSyncResult {
+  /** The state the sync started from: `state` as given, or the one the destination keeps itself (PostgreSQL's _connector_state). */
+  previousState: StateObject;
   /** The last committed state: pass it as `state` to run an incremental sync. */
   state: StateObject;
   /** The state of every checkpoint, in order, all held in memory; empty with `keepCheckpoints: false`. */
@@ -125,6 +127,7 @@ export async function runSync<C, S>(connector: Connector<C, S> | ConnectorDefini
         });
   if (options.keepRows === false) destination.close();
   const result: RunSyncResult = {
+    previousState: r.previousState,
     state: (await store.load()) ?? r.state,
     checkpoints,
     counts: r.counts,

@@ -96,18 +96,18 @@ function inProcess(kind: DestinationKind, file: string, open: (file: string) => 
 export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran> {
   fs.mkdirSync(path.join(dir, "files"), { recursive: true });
   const from = readJson(stateFile(dir)) ?? {};
-  const ran = await syncInto(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, { state: from, from });
+  const ran = await syncInto(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, { state: from });
   fs.writeFileSync(stateFile(dir), JSON.stringify(ran.inProcess!.state));
   return ran;
 }
 
 /**
  * runSync() of the project's connector and configuration into `destination` (as `connector run --destination`
- * takes it), in this process, starting from `state` (default {}); `from` is the state the sync starts from, as
- * the CLI would print it (default `state`).
+ * takes it), in this process, starting from `state` (default {}), or from the state the destination keeps
+ * itself; `from` in the result is the state the sync says it started from (runSync's previousState).
  */
-export async function syncInto(dir: string, destination: string, options: { state?: unknown; from?: unknown; name?: string } = {}): Promise<Ran> {
-  const { state = {}, from = state, name } = options;
+export async function syncInto(dir: string, destination: string, options: { state?: unknown; name?: string } = {}): Promise<Ran> {
+  const { state = {}, name } = options;
   const definition = await loadConnector(path.join(dir, "connector.ts"));
   let result: RunSyncResult;
   let error: SyncError | undefined;
@@ -126,7 +126,7 @@ export async function syncInto(dir: string, destination: string, options: { stat
     result = e.result;
   }
   const said = [error?.message ?? "", ...result.warnings].join("\n");
-  return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from, state: result.state } };
+  return { exitCode: error ? 1 : 0, stdout: "", stderr: said, inProcess: { counts: result.counts, said, from: result.previousState, state: result.state } };
 }
 
 /**
@@ -146,10 +146,9 @@ export function destinations(pg: () => TestServer): Destination[] {
         const at = () => ["--destination", url(), "--name", NAME];
         const table = `"${schema}"._connector_state`;
         const stored = async () => (await pg().sql<{ state: unknown }>(`SELECT state FROM ${table} WHERE connector = $1`, [NAME]))[0]?.state;
-        const hasState = async () => (await pg().sql("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '_connector_state'", [schema])).length > 0;
         return {
           // In this process, as `connector run` syncs: the state is the destination's own (_connector_state), read by the sync, not passed to it.
-          sync: async () => syncInto(dir, url(), { from: ((await hasState()) ? await stored() : undefined) ?? {}, name: NAME }),
+          sync: async () => syncInto(dir, url(), { name: NAME }),
           reset: () => cli(["reset", ...at(), "--yes"], { cwd: dir }),
           get inspect() {
             return at();
