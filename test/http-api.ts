@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 /** One request as a scripted API saw it. */
 export interface Seen {
@@ -102,4 +103,28 @@ export async function rotatingOAuthApi(firstRefresh: string) {
     return page === 1 && state.hold ? { ...reply, hold: state.hold } : reply;
   });
   return { api, issued, state };
+}
+
+/** The servers a test file starts, each closed after the test that started it. */
+export interface ClosedAfterEach {
+  /** Starts a scripted API that is closed after this test. */
+  start(script: (req: Seen) => Reply | Promise<Reply>): Promise<ScriptedApi>;
+  /** Closes these (any server with close()) after this test. */
+  push(...servers: { close(): Promise<void> }[]): void;
+}
+
+/** For a test file: every API started or pushed here is closed after each test, pass or fail. */
+export function closedAfterEach(): ClosedAfterEach {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const a of open.splice(0)) await a.close();
+  });
+  return {
+    start: async (script) => {
+      const a = await scriptedApi(script);
+      open.push(a);
+      return a;
+    },
+    push: (...servers) => void open.push(...servers),
+  };
 }

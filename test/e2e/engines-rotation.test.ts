@@ -7,15 +7,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject, tempDir } from "../helpers.js";
-import { newToken as token, rotatingOAuthApi, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach, newToken as token, rotatingOAuthApi } from "../http-api.js";
 import { airbyteMessage, lines, type Message } from "../engines/engines.js";
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 /**
  * A project of CONNECTOR, the rotating API, and the platform's config.json and catalog.json in a

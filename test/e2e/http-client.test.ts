@@ -1,23 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Connector, op } from "../../src/index.js";
 import { RestClient, type RestClientOptions } from "../../src/http.js";
 import { backoffMs, retryAfterMs } from "../../src/http/retry.js";
 import { linkNext } from "../../src/http/paginators.js";
 import { runSync, SyncError } from "../../src/testing.js";
-import { scriptedApi, type Reply, type ScriptedApi, type Seen } from "../http-api.js";
+import { closedAfterEach } from "../http-api.js";
 
 /** connector-sdk/http in-process (runSync): auth types, 401 refresh, concurrency and the rate limit, and the pure parts. */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
-
-async function api(script: (r: Seen) => Reply | Promise<Reply>): Promise<ScriptedApi> {
-  const a = await scriptedApi(script);
-  apis.push(a);
-  return a;
-}
+const apis = closedAfterEach();
+const api = apis.start;
 
 /** Runs `body` with a RestClient as a connector's update(), and the sync's result. */
 async function sync(options: RestClientOptions, body: (client: RestClient) => Promise<void>) {

@@ -1,20 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { scriptedApi, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach } from "../http-api.js";
 
 /** connector-sdk/http, attacked for its credentials: where could one leak out of the CLI? (issue 22) */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
-async function api(...args: Parameters<typeof scriptedApi>): Promise<ScriptedApi> {
-  const a = await scriptedApi(...args);
-  apis.push(a);
-  return a;
-}
+const apis = closedAfterEach();const api = apis.start;
 
 /** Every file the CLI wrote in the project outside the warehouse, and its output. */
 function written(dir: string, out: { stdout: string; stderr: string }): string {

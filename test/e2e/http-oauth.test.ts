@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, startCli, waitFor } from "../helpers.js";
-import { newToken as token, rotatingOAuthApi, rows, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach, newToken as token, rotatingOAuthApi, rows } from "../http-api.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
 const pg = usePostgres("http_oauth");
@@ -13,10 +13,7 @@ const pg = usePostgres("http_oauth");
  * does not lock the connector out, and no token appears in any output or file outside the destination.
  */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 /** The rotating API, closed after the test. */
 async function rotatingApi(firstRefresh: string) {

@@ -1,23 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { scriptedApi, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach } from "../http-api.js";
 
 /**
  * connector-sdk/http sends its credentials to the origin the connector named only: not to the host
  * a redirect, a paginator's next URL or a resume names (issue 22, attacked). Two servers on two ports are two origins.
  */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
-async function api(...args: Parameters<typeof scriptedApi>): Promise<ScriptedApi> {
-  const a = await scriptedApi(...args);
-  apis.push(a);
-  return a;
-}
+const apis = closedAfterEach();const api = apis.start;
 
 const KEY = "k3y_V9xR2mQ7wL4tZ8pB";
 

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, readState } from "../helpers.js";
-import { rows, scriptedApi, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach, rows } from "../http-api.js";
 
 /** connector-sdk/http's paginators at their edges (issue 22, attacked): APIs that cap, lie, loop or are resumed from odd values. */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
-async function api(...args: Parameters<typeof scriptedApi>): Promise<ScriptedApi> {
-  const a = await scriptedApi(...args);
-  apis.push(a);
-  return a;
-}
+const apis = closedAfterEach();const api = apis.start;
 
 /** A connector that pages /items with `options` and upserts every item, checkpointing each page's resume. */
 function project(baseUrl: string, options: string, state?: object): string {

@@ -1,15 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, startCli, waitFor } from "../helpers.js";
-import { rows, scriptedApi, type Reply, type ScriptedApi, type Seen } from "../http-api.js";
+import { closedAfterEach, type Reply, rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
 
 /** connector-sdk/http paging (issue 22): the five paginators, detection, bad items paths, and resuming after SIGKILL. */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 const SOURCE = rows(21);
 const SIZE = 3; // 7 pages

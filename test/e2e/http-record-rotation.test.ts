@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
+import { closedAfterEach, scriptedApi, type Seen } from "../http-api.js";
 
 /**
  * `connector debug --record` of a connector whose OAuth2 provider rotates the refresh token (issue 22, attacked):
@@ -9,10 +9,7 @@ import { scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
  * stale refresh token as the newest, or the next run is locked out.
  */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 const token = (kind: string) => `${kind}-${randomBytes(12).toString("hex")}`;
 

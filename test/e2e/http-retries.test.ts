@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { scriptedApi, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach } from "../http-api.js";
 
 /** connector-sdk/http against a local API scripted to fail (issue 22): what is retried, how long it waits, when it gives up. */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
-
-async function api(...args: Parameters<typeof scriptedApi>): Promise<ScriptedApi> {
-  const a = await scriptedApi(...args);
-  apis.push(a);
-  return a;
-}
+const apis = closedAfterEach();
+const api = apis.start;
 
 /** A connector that GETs /thing with the given client options and upserts the body. */
 function project(baseUrl: string, options: string): string {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
+import { closedAfterEach, scriptedApi, type Seen } from "../http-api.js";
 
 /**
  * A rotated refresh token whose side store (files/http-secrets.json) cannot be written: a full disk,
@@ -11,10 +11,7 @@ import { scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
  * failing the sync there would lose the new token and lock the connector out.
  */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 const token = (kind: string) => `${kind}-${randomBytes(12).toString("hex")}`;
 

@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { scriptedApi, type ScriptedApi } from "../http-api.js";
+import { closedAfterEach, scriptedApi } from "../http-api.js";
 
 /** What the OAuth2 auths of connector-sdk/http say when the token endpoint refuses (issue 22, attacked). */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 describe("RestClient OAuth2 refusals", () => {
   it("a wrong client secret (invalid_client) is named as such: the user is not told to replace a refresh token that is still good", async () => {

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli, makeProject, query } from "../helpers.js";
-import { rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
+import { closedAfterEach, rows, scriptedApi, type Seen } from "../http-api.js";
 
 /**
  * An OAuth2 access token with `expires_in` is refreshed before it expires (issue 22): the next
@@ -10,10 +10,7 @@ import { rows, scriptedApi, type ScriptedApi, type Seen } from "../http-api.js";
  * Asserted on the servers' request log, not on timing.
  */
 
-const apis: ScriptedApi[] = [];
-afterEach(async () => {
-  for (const a of apis.splice(0)) await a.close();
-});
+const apis = closedAfterEach();
 
 const SOURCE = rows(9);
 const LIFE_S = 1;
