@@ -1,7 +1,8 @@
 // The second step of `npm run build`, after tsc: bundles the CLI and each of its worker threads, so that
 // a thread loads a handful of files instead of ~90 (Node 20's ES module loader costs CPU per file: W6 in
 // docs/performance.md). It reads tsc's output in dist/ and writes the bundled entry points over their
-// own files, with the code they share in dist/chunks/; every other file of dist/ stays tsc's.
+// own files, with the code an entry's dynamic imports share in dist/chunks/<thread>/; every other file of
+// dist/ stays tsc's.
 //
 // - The library's modules (what dist/index.js and dist/http.js import) stay tsc's files, imported by path:
 //   a connector loads them through "connector-sdk", and the SDK's state (the active sync, op, log) must be
@@ -19,16 +20,19 @@ const DIST = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPat
 const MARK = "/* Bundled by scripts/bundle.mjs */";
 
 // The CLI and every file a Worker or a module URL starts: each runs as its own thread's first module.
-const ENTRIES = [
-  "cli",
-  "commands/early-worker",
-  "host/sync-worker",
-  "host/verify-worker",
-  "setup/setup-test-worker",
-  "destinations/threaded/writer",
-  "destinations/duckdb/destination",
-  "destinations/postgres/destination",
-];
+// One build per kind of thread: a thread's modules then come in a few files, not in the dozens of chunks
+// that code shared between threads splits into (each file costs Node 20's ES module loader CPU). A thread
+// never loads another build's files, so each module still has one instance per thread: the entries of a
+// build are the files one thread may load together (bin/connector.js loads early-worker and cli; a writer
+// thread imports its destination's module by URL).
+const THREADS = {
+  main: ["cli", "commands/early-worker"],
+  sync: ["host/sync-worker"],
+  verify: ["host/verify-worker"],
+  "setup-test": ["setup/setup-test-worker"],
+  writer: ["destinations/threaded/writer", "destinations/duckdb/destination", "destinations/postgres/destination"],
+};
+const ENTRIES = Object.values(THREADS).flat();
 const LIBRARY = ["index", "http"];
 
 for (const entry of ENTRIES) {
@@ -54,49 +58,55 @@ const library = libraryFiles();
 const relative = (file) => path.relative(DIST, file).split(path.sep).join("/");
 
 fs.rmSync(path.join(DIST, "chunks"), { recursive: true, force: true });
-await build({
-  input: Object.fromEntries(ENTRIES.map((e) => [e, path.join(DIST, `${e}.js`)])),
-  platform: "node",
-  transform: { target: "node20" },
-  logLevel: "warn",
-  // No tree shaking and no dead-code elimination (output.minify): both drop calls they take for pure, and a
-  // call made for the error it throws is not (`try { decodeURIComponent(v) } catch` in
-  // destinations/postgres/url.ts lost its check). tsc's files run every statement; the bundle must too.
-  treeshake: false,
-  // Packages stay packages; rolldown's own helpers (a template literal holding "</script>" is rewritten with one) are bundled.
-  external: (id) => !id.startsWith(".") && !path.isAbsolute(id) && !id.startsWith("@oxc-project/runtime/"),
-  plugins: [
-    {
-      name: "connector-sdk-dist",
-      resolveId(source, importer) {
-        if (!importer || !source.startsWith(".")) return null;
-        const file = path.resolve(path.dirname(importer), source);
-        return library.has(file) ? { id: `@dist/${relative(file)}`, external: true } : null;
+for (const [thread, entries] of Object.entries(THREADS)) await bundle(thread, entries);
+
+async function bundle(thread, entries) {
+  await build({
+    input: Object.fromEntries(entries.map((e) => [e, path.join(DIST, `${e}.js`)])),
+    platform: "node",
+    transform: { target: "node20" },
+    logLevel: "warn",
+    // No tree shaking and no dead-code elimination (output.minify): both drop calls they take for pure, and a
+    // call made for the error it throws is not (`try { decodeURIComponent(v) } catch` in
+    // destinations/postgres/url.ts lost its check). tsc's files run every statement; the bundle must too.
+    treeshake: false,
+    // Packages stay packages; rolldown's own helpers (a template literal holding "</script>" is rewritten with one) are bundled.
+    external: (id) => !id.startsWith(".") && !path.isAbsolute(id) && !id.startsWith("@oxc-project/runtime/"),
+    plugins: [
+      {
+        name: "connector-sdk-dist",
+        resolveId(source, importer) {
+          if (!importer || !source.startsWith(".")) return null;
+          const file = path.resolve(path.dirname(importer), source);
+          return library.has(file) ? { id: `@dist/${relative(file)}`, external: true } : null;
+        },
+        load(id) {
+          if (!id.startsWith(DIST + path.sep) || !id.endsWith(".js")) return null;
+          const code = fs.readFileSync(id, "utf8");
+          // Another thread's entry, already bundled by an earlier build: its modules would run twice in one thread.
+          if (code.slice(0, 300).includes(MARK)) throw new Error(`${relative(id)} belongs to another thread's build: put its entry in the ${thread} build too`);
+          const mapFile = `${id}.map`;
+          return { code, map: fs.existsSync(mapFile) ? fs.readFileSync(mapFile, "utf8") : null };
+        },
+        transform(code, id) {
+          if (!code.includes("import.meta.url")) return null;
+          return { code: code.replaceAll("import.meta.url", `new URL(${JSON.stringify(relative(id))}, __connectorDist).href`), map: null };
+        },
+        renderChunk(code, chunk) {
+          // The library's files by their path from this chunk; the root on the first line, so that the source map's lines hold.
+          const up = "../".repeat(chunk.fileName.split("/").length - 1) || "./";
+          const root = code.includes("__connectorDist") ? `const __connectorDist = new URL(${JSON.stringify(up)}, import.meta.url); ` : "";
+          return { code: `${MARK} ${root}` + code.replace(/(["'])@dist\/([^"']+)\1/g, (_, q, file) => `${q}${up}${file}${q}`), map: null };
+        },
       },
-      load(id) {
-        if (!id.startsWith(DIST + path.sep) || !id.endsWith(".js")) return null;
-        const code = fs.readFileSync(id, "utf8");
-        const mapFile = `${id}.map`;
-        return { code, map: fs.existsSync(mapFile) ? fs.readFileSync(mapFile, "utf8") : null };
-      },
-      transform(code, id) {
-        if (!code.includes("import.meta.url")) return null;
-        return { code: code.replaceAll("import.meta.url", `new URL(${JSON.stringify(relative(id))}, __connectorDist).href`), map: null };
-      },
-      renderChunk(code, chunk) {
-        // The library's files by their path from this chunk; the root on the first line, so that the source map's lines hold.
-        const up = "../".repeat(chunk.fileName.split("/").length - 1) || "./";
-        const root = code.includes("__connectorDist") ? `const __connectorDist = new URL(${JSON.stringify(up)}, import.meta.url); ` : "";
-        return { code: `${MARK} ${root}` + code.replace(/(["'])@dist\/([^"']+)\1/g, (_, q, file) => `${q}${up}${file}${q}`), map: null };
-      },
+    ],
+    output: {
+      dir: DIST,
+      format: "esm",
+      sourcemap: true,
+      minify: false,
+      entryFileNames: "[name].js",
+      chunkFileNames: `chunks/${thread}/[name]-[hash].js`,
     },
-  ],
-  output: {
-    dir: DIST,
-    format: "esm",
-    sourcemap: true,
-    minify: false,
-    entryFileNames: "[name].js",
-    chunkFileNames: "chunks/[name]-[hash].js",
-  },
-});
+  });
+}

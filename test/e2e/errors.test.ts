@@ -110,13 +110,13 @@ const withForm = (fields = `{ name: "api_key", required: true }, { name: "mode",
 
 /**
  * A Node --import hook (NODE_OPTIONS) that breaks what a destination's writer thread loads, in worker threads only:
- * `client`, DuckDB's native client, as a damaged install would; `writer`, the writer thread's own files (any relative import of writer.js: tsc's modules, or the bundle's chunks).
+ * `client`, DuckDB's native client, as a damaged install would; `writer`, the writer thread's own files (writer.js itself, which the bundle makes one file, or any relative import of it: tsc's modules).
  */
 const brokenLoad = (what: "client" | "writer"): Record<string, string> => {
   const hook =
     what === "client"
       ? `export async function resolve(s, c, next) { if (s === "@duckdb/node-api") throw new Error("libduckdb.so: cannot open shared object file: No such file or directory"); return next(s, c); }`
-      : `export async function resolve(s, c, next) { if (/^\\.\\.?\\//.test(s) && c.parentURL?.endsWith("/threaded/writer.js")) throw new Error("Cannot find module './protocol.js' (a damaged install)"); return next(s, c); }`;
+      : `export async function resolve(s, c, next) { if ((/^\\.\\.?\\//.test(s) && c.parentURL?.endsWith("/threaded/writer.js")) || s.endsWith("/threaded/writer.js")) throw new Error("Cannot find module './protocol.js' (a damaged install)"); return next(s, c); }`;
   return {
     "break.mjs": `import { register } from "node:module";\nimport { isMainThread } from "node:worker_threads";\nif (!isMainThread) register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));\n`,
   };

@@ -24,8 +24,8 @@ async function resolved(args: string[], dir: string): Promise<string[]> {
 }
 
 const first = (modules: string[], end: string | RegExp): number => modules.findIndex((m) => (typeof end === "string" ? m.endsWith(end) : end.test(m)));
-// npm run build bundles the CLI (scripts/bundle.mjs): worker-start.ts is then part of a chunk named for it.
-const WORKER_START = /\/dist\/(host\/worker-start|chunks\/worker-start-[\w-]+)\.js$/;
+// npm run build bundles the CLI (scripts/bundle.mjs): worker-start.ts is then part of a chunk named for it, in the main thread's folder of chunks.
+const WORKER_START = /\/dist\/(host\/worker-start|chunks\/(\w+\/)?worker-start-[\w-]+)\.js$/;
 
 describe("connector debug's startup", () => {
   it("starts the sync worker before the CLI loads, and syncs in that one worker, --memory-limit or not", async () => {
