@@ -1,6 +1,6 @@
 /**
  * Stack frames in this package's own built code, placed at their TypeScript line. npm run build
- * bundles the CLI (scripts/bundle.mjs), so a frame reads dist/chunks/run-sync-<hash>.js:858, which
+ * bundles the CLI (scripts/bundle.mjs), so a frame reads dist/chunks/sync/run-sync-<hash>.js:858, which
  * says little; its source map says src/normalize/row-normalizer.ts. Only crash reports pay for
  * this, when one is written: Node reads no source map at startup.
  */
