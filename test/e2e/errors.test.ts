@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
 import pg from "pg";
 import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
@@ -67,9 +67,34 @@ async function interrupted(args: string[], dir: string, interrupts: string[], en
   }
 }
 
-/** Runs one sync before the case's own run, for errors that need what an earlier sync left behind. */
-const priorSync = (dir: string, args: string[] = []): void => {
-  execFileSync("node", [BIN, "debug", ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", CONNECTOR_NAMING: "" } });
+/**
+ * A successful sync into `destination` before the case's own run, for errors that need what an earlier sync left
+ * behind: in this process, as `connector debug` or `connector run` would sync (the connector loaded as the CLI loads
+ * it, runSync() from dist/, whose writer threads load dist/'s JavaScript), without a spawned CLI's start-up. The
+ * case's own run is what is asserted, and it still runs as its row says.
+ */
+async function priorSyncInto(dir: string, destination: string, options: { state?: Record<string, unknown>; name?: string; naming?: Naming; configuration?: string } = {}): Promise<Record<string, unknown>> {
+  const { loadConnector: load } = await import("../../dist/project/loader.js");
+  const { runSync: sync } = await import("../../dist/testing.js");
+  const config = path.join(dir, options.configuration ?? "configuration.json");
+  const result = await sync(await load(path.join(dir, "connector.ts")), {
+    destination,
+    state: options.state ?? {},
+    configuration: fs.existsSync(config) ? JSON.parse(fs.readFileSync(config, "utf8")) : {},
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.naming ? { naming: options.naming } : {}),
+    keepRows: false,
+    keepCheckpoints: false,
+  });
+  return result.state as Record<string, unknown>;
+}
+
+/** As `connector debug [--destination duckdb] [--naming …] [--configuration …]` once: the project's warehouse file, the state kept in files/state.json. */
+const priorSync = async (dir: string, options: { duckdb?: boolean; naming?: Naming; configuration?: string } = {}): Promise<void> => {
+  fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+  const file = path.join(dir, "files", options.duckdb ? "warehouse.duckdb" : "warehouse.db");
+  const state = await priorSyncInto(dir, `${options.duckdb ? "duckdb" : "sqlite"}:${file}`, options);
+  fs.writeFileSync(path.join(dir, "files", "state.json"), JSON.stringify(state, null, 2));
 };
 
 /** A cassette with one recorded GET of http://127.0.0.1:9/items. */
@@ -265,7 +290,7 @@ export default {
       "configuration.json": '{"col": "Name"}',
       "first.json": '{"col": "name"}',
     },
-    setup: (d) => priorSync(d, ["--naming", "source", "--configuration", "first.json"]),
+    setup: (d) => priorSync(d, { naming: "source", configuration: "first.json" }),
     args: ["--naming", "source"],
     code: 1,
     says: ['schema() declares column "t.Name", but the table has column "name"; SQLite ignores case in column names'],
@@ -433,7 +458,7 @@ export default {
   {
     id: "naming-source-existing-table-case",
     files: { "connector.ts": `import { op } from "connector-sdk";\nexport default { update(c: any, state: any) { op.upsert(state.n ? "T" : "t", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` },
-    setup: (d) => priorSync(d, ["--naming", "source"]),
+    setup: (d) => priorSync(d, { naming: "source" }),
     args: ["--naming", "source"],
     code: 1,
     says: ['table "T" and the existing table "t" differ only in case', "connector reset --table t"],
@@ -680,7 +705,7 @@ export default {
   {
     id: "destination-switched",
     files: ok,
-    setup: (d) => priorSync(d, ["--destination", "duckdb"]),
+    setup: (d) => priorSync(d, { duckdb: true }),
     args: ["--destination", "sqlite"],
     code: 2,
     says: ["This project's data is in DuckDB", "warehouse.duckdb), not SQLite. Run `connector reset` to start over with --destination sqlite"],
@@ -688,8 +713,8 @@ export default {
   {
     id: "destination-two-warehouses",
     files: ok,
-    setup: (d) => {
-      priorSync(d);
+    setup: async (d) => {
+      await priorSync(d);
       fs.writeFileSync(path.join(d, "files", "warehouse.duckdb"), "");
     },
     code: 2,
@@ -1156,7 +1181,7 @@ export default {
   {
     id: "state-set-unknown-connector",
     files: after(""),
-    setup: (d) => priorRun(d, "cat_names", ["--name", "first"]),
+    setup: (d) => priorRun(d, "cat_names", "first"),
     args: ["__command__", "state", "set", "n", "2", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_names", "--name", "frist"],
     code: 2,
     says: [/No state for connector "frist" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_names: it holds the state of "first"\. Check --name \(the default is the project folder's name\), or seed a first run with `connector run --state <file>`\./],
@@ -1164,7 +1189,7 @@ export default {
   {
     id: "run-table-of-another-connector",
     files: after(""),
-    setup: (d) => priorRun(d, "cat_owner", ["--name", "first"]),
+    setup: (d) => priorRun(d, "cat_owner", "first"),
     args: ["__command__", "run", "--destination", "postgres://postgres:__pgpw__@__pg__/t_errors?schema=cat_owner", "--name", "second"],
     code: 1,
     says: [/table "t" in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t_errors\?schema=cat_owner belongs to connector "first"\. Connectors that share a schema need different table names; give this one its own schema \(\?schema=…\)\./],
@@ -1294,7 +1319,7 @@ export default {
   {
     id: "reset-table-writer-unstartable",
     files: { ...ok, ...brokenLoad("writer") },
-    setup: (d) => priorSync(d, ["--destination", "duckdb"]),
+    setup: (d) => priorSync(d, { duckdb: true }),
     args: ["__command__", "reset", "--table", "t", "--yes"],
     env: { NODE_OPTIONS: "--import ./break.mjs" },
     code: 2,
@@ -1357,14 +1382,16 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
 });
 
 /**
- * The engine's refusals (rows op-*, schema-*, checkpoint-*, naming-*, update-*, table-*) come from
- * extract/, normalize/ and sync/, which runSync() runs in this process through the same
+ * The engine's refusals (rows op-*, schema-*, checkpoint-*, naming-*, update-*, table-*, and the
+ * SQLite rebuilds' rebuild-*) come from extract/, normalize/, sync/ and the destination, and the
+ * errors of connector-sdk/http (http-*) from the connector's own calls, all of which runSync()
+ * runs in this process through the same
  * runConnectorSync as `connector debug`: each is proved there, with the same message, in
  * milliseconds instead of a spawned CLI. What the CLI adds (the exit code's mapping, the
  * "Sync FAILED:" and "Warning:" prefixes, no stack trace of its own, no secret) is proved by
  * the rows about the CLI itself, and by one spawned sample of the engine rows per exit code.
  */
-const ENGINE = /^(op|schema|checkpoint|naming|update|table)-/;
+const ENGINE = /^(op|schema|checkpoint|naming|update|table|rebuild|http)-/;
 /**
  * Engine rows that stay spawned: their text is the CLI's rendering (a cause chain, the schema's
  * source locations, the way out with `connector reset --table`), their heuristic watches the
@@ -1382,15 +1409,19 @@ const RENDERED_BY_CLI = new Set([
   "update-returned-before-its-work",
   "op-truncate-too-many",
   "update-throws-string", // the place of a thrown non-Error: the in-process run reads its stack differently
+  "http-side-store-unwritable", // files/http-secrets.json is the CLI's side store; runSync keeps none
+  "http-credentials-withheld", // these two say it in a log line of the connector's own, which the CLI prints
+  "http-resume-unusable",
 ]);
 const inProcess = (c: Case): boolean =>
   ENGINE.test(c.id) && !RENDERED_BY_CLI.has(c.id) && (c.code === 0 || c.code === 1) && !c.env && !c.interrupts && !c.args?.some((a, i) => a.startsWith("-") && !(a === "--naming" && c.args?.[i + 1]));
-/** One engine row per exit code also runs through the spawned CLI. */
-const SPAWNED_SAMPLES = new Set(["op-empty-table-name", "op-warning-many-messages"]);
+/** One engine row per exit code also runs through the spawned CLI, and one of the http rows (its query's secret masked in the CLI's output). */
+const SPAWNED_SAMPLES = new Set(["op-empty-table-name", "op-warning-many-messages", "http-not-retried"]);
 
 /** An engine row in-process: the connector loaded as the CLI loads it, synced by runSync() into the project's files/, the same texts asserted. */
 async function engineRow(c: Case): Promise<void> {
   const dir = makeProject(c.files);
+  onTestFinished(() => c.cleanup?.(dir));
   await c.setup?.(dir);
   const file = (name: string): unknown => (fs.existsSync(path.join(dir, name)) ? JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) : undefined);
   const naming = c.args?.[c.args.indexOf("--naming") + 1] as Naming | undefined;
@@ -1440,10 +1471,8 @@ function releaseLocks(): void {
   for (const c of holders.splice(0)) void c.end();
 }
 
-/** A successful `connector run` into a schema of the test server, before the case's own run. */
-const priorRun = (dir: string, schema: string, args: string[] = []): void => {
-  execFileSync("node", [BIN, "run", "--destination", server().url(server().database, schema), ...args], { cwd: dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "" } });
-};
+/** A successful sync into a schema of the test server as connector `name`, as `connector run --name <name>` would make it, before the case's own run. */
+const priorRun = async (dir: string, schema: string, name: string): Promise<void> => void (await priorSyncInto(dir, server().url(server().database, schema), { name }));
 
 /** As after(), then logs "spinning" and runs `body`, which never returns: for the Ctrl-C rows. */
 function afterThenStuck(body: string): Record<string, string> {
