@@ -1,6 +1,8 @@
 // npm run bench: every workload through the real `connector debug` and through the raw
 // better-sqlite3 loop, in the same run, reported as ratios.
-// Options: --scale <f> (multiplies row counts), --runs <n> (median of n), --only W1,W6, --json
+// Options: --scale <f> (multiplies row counts), --runs <n> (median of n), --only W1,W6, --json,
+// --startup-runs <n> (W6's runs of each command; default max(10, 4 × runs)),
+// --postgres <url> (W9 and W9B on a running server, a superuser's URL with its database, instead of a throwaway one)
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -91,7 +93,7 @@ function checkpointMemory(checkpoints, stateKB) {
   return m;
 }
 
-function startup(times = Math.max(10, runs * 4)) {
+function startup(times = Number(flag("startup-runs", String(Math.max(10, runs * 4))))) {
   const hello = fs.mkdtempSync(path.join(os.tmpdir(), "connector-bench-hello-"));
   fs.cpSync(path.join(ROOT, "examples", "hello"), hello, { recursive: true, filter: (s) => !s.includes(`${path.sep}files`) });
   const time = (argv) => median(Array.from({ length: times }, () => measure("node", argv).seconds));
@@ -131,10 +133,30 @@ if (only.includes("W7")) {
 // alternating (an update every 11 upserts) against the same upserts alone, both through `connector run`. On a
 // throwaway server (test/support/postgres.ts, loaded with jiti) that is removed afterwards.
 const rowsW9B = n(100_000);
+
+/** A throwaway server, or (`url`, a superuser's, with its database) a running one: what W9 uses of either, url(database, schema), sql() and stop(). */
+async function postgres(url) {
+  if (!url) {
+    const { createJiti } = await import("jiti");
+    const { startPostgres } = await createJiti(import.meta.url).import("../test/support/postgres.ts");
+    return startPostgres();
+  }
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    // Always the given URL's database: W9 writes its schemas there.
+    url: (_database, schema) => {
+      const u = new URL(url);
+      if (schema) u.searchParams.set("schema", schema);
+      return u.toString();
+    },
+    sql: async (text) => (await client.query(text)).rows,
+    stop: () => void client.end(),
+  };
+}
 if (only.includes("W9") || only.includes("W9B")) {
-  const { createJiti } = await import("jiti");
-  const { startPostgres } = await createJiti(import.meta.url).import("../test/support/postgres.ts");
-  const server = await startPostgres();
+  const server = await postgres(flag("postgres", undefined));
   try {
     const every = n(10_000);
     let k = 0;
