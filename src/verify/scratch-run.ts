@@ -21,6 +21,7 @@ import type { VerifyOptions } from "./verify.js";
 export interface ScratchRun {
   result: SyncResult;
   operations: number;
+  /** What its warehouse holds afterwards; no rows for a run aborted on purpose, whose rows nothing compares. */
   snapshot: Snapshot;
 }
 
@@ -55,7 +56,7 @@ async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObj
         shared: o.shared,
       });
       // Read back through the destination's own connection where it can (DuckDB's writer thread): no second client of the file.
-      held = destination.snapshot?.();
+      if (abortBeforeOperation === undefined) held = destination.snapshot?.();
     } finally {
       destination.close();
     }
@@ -69,6 +70,8 @@ async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObj
   const read = (tables: TableRows[]) => ({ result, operations: result.operations, snapshot: { rows: snapshot(tables), state: result.state } });
   if (held) return read(held);
   const none = { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
+  // An aborted trial's rows are never compared (its resume's are): only its state and where it stopped.
+  if (abortBeforeOperation !== undefined) return none;
   // A scratch warehouse the sync never got to make: no file, or (a server) a schema the reader refuses.
   const file = destinationOf(spec).files?.(spec)[0];
   if (file !== undefined && !fs.existsSync(file)) return none;
