@@ -76,6 +76,13 @@ export type WriteOp =
   | { op: "truncate"; table: string }
   | { op: "schema"; change: SchemaChange };
 
+/** One table as a reader gives it back (reader.ts tables() and rows()): its primary key, and every row ordered by it, with the system columns. */
+export interface TableRows {
+  table: string;
+  primaryKey: string[];
+  rows: Record<string, unknown>[];
+}
+
 /** A synchronous destination, called inline for every operation. */
 export interface Destination {
   readonly kind: string;
@@ -111,6 +118,13 @@ export interface Destination {
   commit(checkpoint: CheckpointRecord | null, committed: (result: CommitResult) => void): void;
   /** Discards everything since the last commit. */
   rollback(): void;
+  /**
+   * Optional: what the destination holds once everything since the last commit is discarded, every table in
+   * name order, read through its own open connection, just before close(); so a caller that reads each warehouse
+   * back (verify) needs no second client of the file. Undefined when it cannot say (never opened, or a
+   * destination that does not read itself): the caller closes it and reads it with openReader.
+   */
+  snapshot?(): TableRows[] | undefined;
   close(): void;
 }
 
@@ -127,5 +141,7 @@ export interface AsyncDestination {
   /** Rewords a client error for the user (a dropped connection, say); the error itself when there is nothing to add. */
   describeError?(e: unknown): unknown;
   rollback(): Promise<void>;
+  /** Destination.snapshot(), in the writer thread: discards everything since the last commit, then reads every table. */
+  snapshot?(): Promise<TableRows[]>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * rows and state paths on which two runs of the same sync disagree by themselves.
  */
 import { SYNCED } from "../normalize/catalog.js";
+import type { TableRows } from "../destinations/destination.js";
 import type { WarehouseReader } from "../destinations/reader.js";
 import type { JsonValue, StateObject } from "../state/state.js";
 import { parseJsonExact, stringifyExact } from "../util/exact.js";
@@ -17,12 +18,19 @@ export interface Snapshot {
 
 const MAX_DIFFS_PER_TABLE = 10;
 
+/** Every user table's rows, as a reader gives them back. */
+export async function readTables(reader: WarehouseReader): Promise<TableRows[]> {
+  const out: TableRows[] = [];
+  for (const t of await reader.tables()) out.push({ table: t.table, primaryKey: t.primaryKey, rows: await reader.rows(t.table) });
+  return out;
+}
+
 /** Every user table's rows by primary key, without _fivetran_synced, which differs between runs by design. */
-export async function snapshot(reader: WarehouseReader): Promise<Rows> {
+export function snapshot(tables: TableRows[]): Rows {
   const rows: Rows = new Map();
-  for (const t of await reader.tables()) {
+  for (const t of tables) {
     const byKey = new Map<string, Record<string, unknown>>();
-    for (const row of await reader.rows(t.table)) {
+    for (const row of t.rows) {
       const { [SYNCED]: _synced, ...rest } = row;
       byKey.set(stringifyExact(t.primaryKey.map((c) => comparable(row[c]))), rest);
     }

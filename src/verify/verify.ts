@@ -2,22 +2,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ConnectorDefinition } from "../sdk/connector.js";
-import { createDestination, openReader } from "../destinations/open.js";
 import { DEFAULT_KIND, destinationOf, type DestinationKind, type DestinationSpec } from "../destinations/registry.js";
-import type { WarehouseReader } from "../destinations/reader.js";
-import { emptyCounts } from "../sync/counts.js";
-import { runConnectorSync } from "../sync/run-sync.js";
 import type { SyncResult } from "../sync/sync.js";
 import { holdTraps } from "../sync/traps.js";
-import { interruptAt, SimulatedInterruption } from "./interrupting-sink.js";
+import { SimulatedInterruption } from "./interrupting-sink.js";
 import type { Naming } from "../normalize/naming.js";
 import type { StateObject } from "../state/state.js";
 import { mulberry32 } from "./random.js";
 import { plural } from "../util/describe.js";
 import type { ReplaySource } from "../replay/run.js";
 import type { LogSink } from "../sdk/active-sync.js";
-import { UsageError } from "../util/errors.js";
-import { countRows, describeDiffs, diff, snapshot, Unstable, type Rows, type Snapshot } from "./compare.js";
+import { countRows, describeDiffs, diff, Unstable } from "./compare.js";
+import { runOnce } from "./scratch-run.js";
 
 /** Inputs of verify(): how to load the connector, and how many trials. */
 export interface VerifyOptions {
@@ -236,60 +232,4 @@ function outcome(check: CheckName, result: SyncResult, differences: Difference[]
   if (result.status === "failed") return { check, status: "fail", detail: `the sync failed: ${result.error?.message}`, differences: [] };
   if (differences.length) return { check, status: "fail", detail: `${describeDiffs(differences)} differ from the baseline`, differences };
   return { check, status: "pass", detail: ok, differences: [] };
-}
-
-async function runOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number) {
-  const http = o.replay ? (await import("../replay/run.js")).startReplay(o.replay, o.configuration ?? {}) : undefined;
-  try {
-    // The replay ends with the sync: reading a PostgreSQL scratch schema back is verify's own connection, not the connector's.
-    return await syncOnce(o, spec, state, abortBeforeOperation, () => http?.stop());
-  } finally {
-    await http?.stop();
-  }
-}
-
-async function syncOnce(o: VerifyOptions, spec: DestinationSpec, state: StateObject, abortBeforeOperation?: number, synced?: () => Promise<unknown> | undefined) {
-  o.onRun?.(true);
-  let result: SyncResult;
-  try {
-    const definition = await o.load();
-    result = await runConnectorSync({
-      definition,
-      configuration: o.configuration ?? {},
-      state,
-      destination: createDestination(spec),
-      naming: o.naming ?? "fivetran",
-      logger: o.logger ?? { log: () => {} },
-      wrapSink: abortBeforeOperation === undefined ? undefined : interruptAt(abortBeforeOperation),
-      timeoutMs: o.timeoutMs,
-      shared: o.shared,
-    });
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    result = failedRun(e);
-  } finally {
-    o.onRun?.(false);
-  }
-  await synced?.();
-  const none = { result, operations: result.operations, snapshot: { rows: new Map() as Rows, state: result.state } };
-  // A scratch warehouse the sync never got to make: no file, or (a server) a schema the reader refuses.
-  const file = destinationOf(spec).files?.(spec)[0];
-  if (file !== undefined && !fs.existsSync(file)) return none;
-  let reader: WarehouseReader;
-  try {
-    reader = await openReader(spec);
-  } catch (e) {
-    if (file === undefined && e instanceof UsageError) return none;
-    throw e;
-  }
-  try {
-    return { result, operations: result.operations, snapshot: { rows: await snapshot(reader), state: result.state } };
-  } finally {
-    await reader.close();
-  }
-}
-
-/** A sync that could not start, as a failed result, so the check reports it. */
-function failedRun(error: Error): SyncResult {
-  return { status: "failed", error, counts: emptyCounts(), previousState: {}, state: {}, warnings: [], schemaChanges: [], durationMs: 0, operations: 0 };
 }

@@ -7,12 +7,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { parseType } from "../../normalize/types.js";
-import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableSpec, type WriteOp } from "../destination.js";
+import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableRows, type TableSpec, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
 import { openWaiting } from "./in-use.js";
 import { addGeneration, applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
+import { heldTables } from "./reader.js";
 import { recordSecrets, storedSecrets } from "./secrets.js";
 
 export interface DuckDbOptions {
@@ -212,6 +213,13 @@ export class DuckDbDestination implements AsyncDestination {
     await this.con.run("ROLLBACK");
     await this.loadCatalog();
     await this.con.run("BEGIN TRANSACTION");
+  }
+
+  /** What is committed, read over this connection: verify's thread then never loads DuckDB nor opens the file a second time. */
+  async snapshot(): Promise<TableRows[]> {
+    if (!this.instance) throw new Error(`${this.location} is not open`);
+    await this.rollback();
+    return heldTables(this.con);
   }
 
   async close(): Promise<void> {

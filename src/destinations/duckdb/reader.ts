@@ -1,9 +1,9 @@
 /** Reads a DuckDB warehouse back in the canonical stored form (inspect, state, verify, the testing API). */
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fs from "node:fs";
 import { parseType, type LogicalType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
-import type { CheckpointRecord } from "../destination.js";
+import type { CheckpointRecord, TableRows } from "../destination.js";
 import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
 import { cannotOpen } from "./in-use.js";
 import { DATA_SCHEMA, META_SCHEMA, q } from "./sql.js";
@@ -12,6 +12,44 @@ import { toCanonical } from "./values.js";
 const SYNCED = "_fivetran_synced";
 const DELETED = "_fivetran_deleted";
 const tableRef = (name: string): string => `${DATA_SCHEMA}.${q(name)}`;
+
+type All = (sql: string, values?: (string | number)[]) => Promise<Record<string, unknown>[]>;
+const over = (con: DuckDBConnection): All => async (sql, values = []) => (await con.runAndReadAll(sql, values)).getRowObjects();
+
+/** Every table's columns, by table name in name order. */
+async function columnsOf(all: All): Promise<Map<string, ColumnSummary[]>> {
+  const byTable = new Map<string, ColumnSummary[]>();
+  for (const r of await all(`SELECT table_name, column_name, type, declared, primary_key FROM ${META_SCHEMA}.columns ORDER BY table_name, position`)) {
+    const list = byTable.get(String(r.table_name)) ?? [];
+    list.push({ name: String(r.column_name), type: r.type === null ? null : String(r.type), declared: r.declared === true, primaryKey: r.primary_key === true });
+    byTable.set(String(r.table_name), list);
+  }
+  return byTable;
+}
+const typesOf = (columns: ColumnSummary[]): Map<string, LogicalType | null> => new Map(columns.map((c) => [c.name, c.type ? parseType(c.type) : null]));
+const canonical = (row: Record<string, unknown>, types: Map<string, LogicalType | null>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = toCanonical(types.get(k) ?? null, v as never);
+  return out;
+};
+const primaryKey = (columns: ColumnSummary[]): string[] => columns.filter((c) => c.primaryKey).map((c) => c.name);
+
+/** Every row of a table, ordered by primary key, with the system columns. */
+async function rowsOf(all: All, table: string, columns: ColumnSummary[]): Promise<Record<string, unknown>[]> {
+  const types = typesOf(columns);
+  const names = [...columns.map((c) => c.name), SYNCED, DELETED];
+  const rows = await all(`SELECT ${names.map(q).join(", ")} FROM ${tableRef(table)} ORDER BY ${primaryKey(columns).map(q).join(", ")}`);
+  types.set(SYNCED, { type: "UTC_DATETIME" });
+  return rows.map((r) => canonical(r, types));
+}
+
+/** Every table and its rows, as a reader's tables() and rows() give them, over a connection already open (the writer's: destination.ts snapshot). */
+export async function heldTables(con: DuckDBConnection): Promise<TableRows[]> {
+  const all = over(con);
+  const out: TableRows[] = [];
+  for (const [table, columns] of await columnsOf(all)) out.push({ table, primaryKey: primaryKey(columns), rows: await rowsOf(all, table, columns) });
+  return out;
+}
 
 export async function duckdbReader(file: string): Promise<WarehouseReader> {
   if (!fs.existsSync(file)) throw new UsageError(`No warehouse at ${file} yet: run \`connector debug\` first.`);
@@ -22,7 +60,7 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
     throw cannotOpen(file, e);
   }
   const con = await instance.connect();
-  const all = async (sql: string, values: (string | number)[] = []) => (await con.runAndReadAll(sql, values)).getRowObjects();
+  const all = over(con);
   const ours = await all("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = 'columns'", [META_SCHEMA]);
   if (ours.length === 0) {
     con.closeSync();
@@ -30,25 +68,10 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
     throw new UsageError(`${file} is a DuckDB database that connector-sdk did not create (it has no ${META_SCHEMA}.columns table).`);
   }
 
-  const columnsOf = async (): Promise<Map<string, ColumnSummary[]>> => {
-    const byTable = new Map<string, ColumnSummary[]>();
-    for (const r of await all(`SELECT table_name, column_name, type, declared, primary_key FROM ${META_SCHEMA}.columns ORDER BY table_name, position`)) {
-      const list = byTable.get(String(r.table_name)) ?? [];
-      list.push({ name: String(r.column_name), type: r.type === null ? null : String(r.type), declared: r.declared === true, primaryKey: r.primary_key === true });
-      byTable.set(String(r.table_name), list);
-    }
-    return byTable;
-  };
-  const typesOf = (columns: ColumnSummary[]): Map<string, LogicalType | null> => new Map(columns.map((c) => [c.name, c.type ? parseType(c.type) : null]));
-  const canonical = (row: Record<string, unknown>, types: Map<string, LogicalType | null>): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) out[k] = toCanonical(types.get(k) ?? null, v as never);
-    return out;
-  };
   const known = async (table: string): Promise<ColumnSummary[]> => {
-    const columns = (await columnsOf()).get(table);
+    const columns = (await columnsOf(all)).get(table);
     if (!columns) {
-      const names = [...(await columnsOf()).keys()];
+      const names = [...(await columnsOf(all)).keys()];
       throw new UsageError(`No table "${table}" in the warehouse. Tables: ${names.join(", ") || "(none)"}`);
     }
     return columns;
@@ -57,8 +80,8 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
   return {
     async tables(): Promise<TableSummary[]> {
       const out: TableSummary[] = [];
-      for (const [table, columns] of await columnsOf()) {
-        const pk = columns.filter((c) => c.primaryKey).map((c) => c.name);
+      for (const [table, columns] of await columnsOf(all)) {
+        const pk = primaryKey(columns);
         const stats = (await all(`SELECT count(*) AS n, count(*) FILTER (WHERE ${q(DELETED)}) AS d, max(${q(SYNCED)}) AS last FROM ${tableRef(table)}`))[0]!;
         const keys = pk.map(q).join(", ");
         const duplicates = Number((await all(`SELECT count(*) AS n FROM (SELECT 1 FROM ${tableRef(table)} GROUP BY ${keys} HAVING count(*) > 1)`))[0]!.n);
@@ -72,13 +95,7 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
       return out;
     },
     async rows(table) {
-      const columns = await known(table);
-      const types = typesOf(columns);
-      const pk = columns.filter((c) => c.primaryKey).map((c) => q(c.name));
-      const names = [...columns.map((c) => c.name), SYNCED, DELETED];
-      const rows = await all(`SELECT ${names.map(q).join(", ")} FROM ${tableRef(table)} ORDER BY ${pk.join(", ")}`);
-      types.set(SYNCED, { type: "UTC_DATETIME" });
-      return rows.map((r) => canonical(r, types));
+      return rowsOf(all, table, await known(table));
     },
     async latestRows(table, limit) {
       const columns = await known(table);

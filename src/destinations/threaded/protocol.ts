@@ -1,6 +1,6 @@
 /** What the connector's thread and a destination's writer thread send each other. */
 import type { MessagePort } from "node:worker_threads";
-import type { CheckpointRecord, CommitResult, FinishResult, StoredCatalog, WriteOp } from "../destination.js";
+import type { CheckpointRecord, CommitResult, FinishResult, StoredCatalog, TableRows, WriteOp } from "../destination.js";
 import type { ErrorInfo } from "../../util/thrown.js";
 
 /** The shared Int32Array's slots. */
@@ -42,6 +42,8 @@ export type ToWriter =
   | { t: "finish" }
   | { t: "rollback" }
   | { t: "finish" }
+  /** Rolls back, then reads every table through the writer's own connection (Destination.snapshot). */
+  | { t: "snapshot" }
   | { t: "close" }
   /** After the failed slot is set: asks for the error that set it. */
   | { t: "failure" };
@@ -53,6 +55,8 @@ export type FromWriter =
   | { t: "finished"; result: FinishResult }
   | { t: "rolledBack" }
   | { t: "finished"; result: FinishResult }
+  /** No tables: the destination was never opened, cannot read itself, or the read failed; the caller reads the warehouse another way. */
+  | { t: "snapshot"; tables?: TableRows[] }
   | { t: "closed" }
   | { t: "error"; error: ErrorInfo }
   /** The destination's module (its database client) could not be imported. */

@@ -6,7 +6,7 @@
  * checkpoint row, so nothing downstream of commit() runs before they are durable.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { DestinationError, type CheckpointRecord, type CommitResult, type Destination, type DestinationCapabilities, type FinishResult, type SchemaChange, type Stored, type StoredCatalog, type WriteOp } from "../destination.js";
+import { DestinationError, type CheckpointRecord, type CommitResult, type Destination, type DestinationCapabilities, type FinishResult, type SchemaChange, type Stored, type StoredCatalog, type TableRows, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
 import { Slot, SLOTS, type FromWriter, type ToWriter } from "./protocol.js";
 import type { ErrorInfo } from "../../util/thrown.js";
@@ -153,6 +153,18 @@ export class ThreadedDestination implements Destination {
     if (m.t === "error") throw this.error(m.error);
   }
 
+  /** Read in the writer thread, over the connection it already holds; undefined when it cannot read (see Destination.snapshot). */
+  snapshot(): TableRows[] | undefined {
+    if (this.closed || Atomics.load(this.signals, Slot.gone) === 1) return undefined;
+    this.batch = [];
+    try {
+      const m = this.request({ t: "snapshot" });
+      return m.t === "snapshot" && m.tables ? m.tables.map((t) => ({ ...t, rows: t.rows.map(withBuffers) })) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     let clean = false;
@@ -253,4 +265,10 @@ export class ThreadedDestination implements Destination {
   private unexpected(m: FromWriter): DestinationError {
     return m.t === "error" ? this.error(m.error) : this.error({ message: `unexpected reply from the destination's writer: ${m.t}` });
   }
+}
+
+/** Bytes come through a thread's channel as a plain Uint8Array: as a Buffer again, as a reader gives them. */
+function withBuffers(row: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(row)) if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return row;
 }

@@ -129,6 +129,14 @@ class Session {
           this.reply({ t: "error", error: errorInfo(e) });
         }
         return;
+      case "snapshot":
+        try {
+          this.reply({ t: "snapshot", ...(destination?.snapshot ? { tables: await destination.snapshot() } : {}) });
+        } catch {
+          // Read back another way: the caller closes the destination and opens the warehouse itself.
+          this.reply({ t: "snapshot" });
+        }
+        return;
       case "close": {
         this.ending = true;
         let clean = false;
