@@ -41,7 +41,6 @@ export type ToWriter =
   | { t: "probe"; table: string; column: string }
   | { t: "finish" }
   | { t: "rollback" }
-  | { t: "finish" }
   /** Rolls back, then reads every table through the writer's own connection (Destination.snapshot). */
   | { t: "snapshot" }
   | { t: "close" }
@@ -54,7 +53,6 @@ export type FromWriter =
   | { t: "probed"; unsafe: boolean }
   | { t: "finished"; result: FinishResult }
   | { t: "rolledBack" }
-  | { t: "finished"; result: FinishResult }
   /** No tables: the destination was never opened, cannot read itself, or the read failed; the caller reads the warehouse another way. */
   | { t: "snapshot"; tables?: TableRows[] }
   | { t: "closed" }
