@@ -16,6 +16,7 @@ const SEQUENTIAL = [
   "test/e2e/limits.test.ts",
   "test/e2e/mistakes.test.ts",
   "test/e2e/postgres-crash.test.ts",
+  "test/e2e/timeouts.test.ts",
 ];
 
 /**
