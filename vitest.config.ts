@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 /**
- * The tests that need a child to be fast against a timer (--timeout 1s must find the connector
+ * The tests that need a child to be fast against a timer (--timeout must find the connector
  * past its first checkpoint): they run after the rest, alone, with no other file competing for
  * the two cores. Tests that signal a child once its output says so, or that race children
  * against each other and accept any winner, are not in it and run on two workers with the rest

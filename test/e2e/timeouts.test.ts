@@ -1,7 +1,7 @@
-// --timeout 1s on connectors that must reach their first checkpoint before the second is up: the
-// one race against the clock among the tests of stopped syncs. Loading the connector counts
-// towards the limit, so on a machine loaded enough that loading takes a second these would fail
-// for the wrong reason; they run in the sequential project, alone (vitest.config.ts).
+// --timeout on connectors that must reach their first checkpoint before the limit is up: the one
+// race against the clock among the tests of stopped syncs. Loading the connector counts towards
+// the limit, so on a loaded machine these can fail for the wrong reason; they run in the
+// sequential project, alone (vitest.config.ts).
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
