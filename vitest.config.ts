@@ -1,22 +1,13 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 /**
- * Files whose tests race a child process against the clock or against signals (interrupts,
- * faults and their SIGKILL trials, the memory limit, locks, limits, the forgotten-await
- * heuristics): they run one at a time, after the rest, with no other test file competing
- * for the two cores. Everything else runs on two workers, since an end-to-end file spends
- * most of its time waiting on the CLI it spawned. See docs/testing.md.
+ * The tests that need a child to be fast against a timer (--timeout must find the connector
+ * past its first checkpoint): they run after the rest, alone, with no other file competing for
+ * the two cores. Tests that signal a child once its output says so, or that race children
+ * against each other and accept any winner, are not in it and run on two workers with the rest
+ * (interrupts, faults and its SIGKILL trials, locks, memory limit, mistakes). See docs/testing.md.
  */
-const SEQUENTIAL = [
-  "test/e2e/interrupts.test.ts",
-  "test/e2e/faults.test.ts",
-  "test/e2e/memory-limit.test.ts",
-  "test/e2e/lock.test.ts",
-  "test/e2e/warehouse-lock.test.ts",
-  "test/e2e/limits.test.ts",
-  "test/e2e/mistakes.test.ts",
-  "test/e2e/postgres-crash.test.ts",
-];
+const SEQUENTIAL = ["test/e2e/timeouts.test.ts"];
 
 /**
  * The unit files share their worker processes (isolate: false): each spawns nothing and restores what it

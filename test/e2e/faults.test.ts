@@ -58,7 +58,7 @@ describe("crash safety", () => {
     }
     // The kills must land mid-sync, or the trials prove nothing.
     expect(seen.has("some")).toBe(true);
-  }, 240_000);
+  }, 360_000); // 20 kills and 20 resumes: it runs beside another file now, on a machine that may be loaded
 
   for (const [signal, code, text] of [
     ["SIGINT", 130, "Sync FAILED: interrupted"],
@@ -111,8 +111,8 @@ describe("connectors that go wrong", () => {
     ["calls process.exit()", `    process.exit(3);`, /Sync FAILED: the connector called process\.exit\(3\); return from update\(\) instead/],
     ["awaits a promise nothing will settle", `    await new Promise(() => {});`, /Sync FAILED: update\(\) never finished: it is waiting on a promise that nothing will ever settle/],
     ["throws in a timer callback", `    setTimeout(() => { throw new Error("late boom"); }, 10);\n    await new Promise((r) => setTimeout(r, 60_000));`, /Sync FAILED: the connector threw outside update\(\): late boom/],
-    ["never returns, with --timeout", `    for (;;) {}`, /Sync FAILED: timed out after 1s \(--timeout\)/, ["--timeout", "1s"]],
   ];
+  // "never returns, with --timeout" races the clock: it is in timeouts.test.ts, which runs alone.
   for (const [name, body, message, args] of cases) {
     it(`${name}: Sync FAILED with the cause, exit 1, last checkpoint intact`, async () => {
       const dir = makeProject({ "connector.ts": faulty(body) });

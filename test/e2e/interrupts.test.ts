@@ -1,40 +1,13 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { hasChild, makeProject, onTerminal, query, readState, releaseFifo, startCli, tempDir, waitFor } from "../helpers.js";
+import { describe, expect, it } from "vitest";
+import { hasChild, makeProject, onTerminal, query, readState, startCli, tempDir, waitFor } from "../helpers.js";
+import { BLOCKED, BLOCKED_HEAD, cleanedAfterEach, scratchFolders, stuck } from "./stuck.js";
 
-/** Commits row 1 and state {n: 1}, starts row 2, logs "spinning", then runs `rest`. */
-const stuck = (rest: string, async = false, head = "") => `import { op, log } from "connector-sdk";
-${head}
-export default {
-  schema: () => [{ table: "t", primary_key: ["id"] }],
-  ${async ? "async " : ""}update() {
-    op.upsert("t", { id: 1 });
-    op.checkpoint({ n: 1 });
-    op.upsert("t", { id: 2 });
-    log.info("spinning");
-    ${rest}
-  },
-};
-`;
 const ASYNC_WAIT = stuck(`await new Promise((r) => setTimeout(r, 120_000));`, true);
 const BUSY_LOOP = stuck(`for (;;) {}`);
 
-const running: { kill(signal?: NodeJS.Signals): boolean }[] = [];
-const fifos: string[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) child.kill("SIGKILL");
-  for (const fifo of fifos.splice(0)) releaseFifo(fifo);
-});
-
-/** A connector body that blocks in native code: it waits for `cat`, which waits for a writer on a FIFO. */
-const BLOCKED = `execFileSync("cat", ["fifo"]);`;
-const BLOCKED_HEAD = `import { execFileSync } from "node:child_process";`;
-function withFifo(dir: string): void {
-  execFileSync("mkfifo", [path.join(dir, "fifo")]);
-  fifos.push(path.join(dir, "fifo"));
-}
+const { track, withFifo } = cleanedAfterEach();
 
 /** What files/ holds, without the OS locks' own files (the project's and the warehouse's), which stay between runs and hold no lock once their process is gone. */
 const files = (dir: string): string[] =>
@@ -60,7 +33,7 @@ describe("Ctrl-C on a terminal: connector debug", () => {
     it(`${name}: with the spinner showing, prints the summary and Sync FAILED: interrupted, exits 130, leaves no lock, -wal or -shm`, async () => {
       const dir = makeProject({ "connector.ts": source });
       const term = onTerminal(dir, ["debug"]);
-      running.push(term.child);
+      track(term.child);
       await waitFor(() => /Syncing: 2 operations/.test(term.output()));
       term.type("\x03");
       expect(await term.exited).toBe(130);
@@ -80,7 +53,7 @@ describe("SIGINT: what happens in which order", () => {
   it("the worker closes the warehouse (its -wal goes) before the lock is released", async () => {
     const dir = makeProject({ "connector.ts": BUSY_LOOP });
     const run = startCli(dir, ["debug"]);
-    running.push(run.child);
+    track(run.child);
     await waitFor(() => run.stderr().includes("spinning"));
     const events: string[] = [];
     const watcher = fs.watch(path.join(dir, "files"), (_type, file) => {
@@ -104,7 +77,7 @@ describe("SIGINT: what happens in which order", () => {
     withFifo(dir);
     // terminate() cannot stop a thread that waits in native code.
     const run = startCli(dir, ["debug"]);
-    running.push(run.child);
+    track(run.child);
     await waitFor(() => hasChild(run.child.pid!, "cat"));
     run.child.kill("SIGINT");
     await waitFor(() => run.stderr().includes("Waiting for the connector to stop: it is blocked in a synchronous call outside JavaScript. Press Ctrl-C to exit without waiting."));
@@ -154,7 +127,7 @@ export default {
   it("leaves state.json at the checkpoint the warehouse committed last", async () => {
     const dir = makeProject({ "connector.ts": BETWEEN_COMMIT_AND_STATE });
     const run = startCli(dir, ["debug"]);
-    running.push(run.child);
+    track(run.child);
     await waitFor(() => run.stderr().includes("committed, state file next"));
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(130);
@@ -164,33 +137,12 @@ export default {
   });
 });
 
-describe("--timeout on a connector blocked in native code", () => {
-  it("says it is waiting for the connector, and one Ctrl-C then ends the run at once", async () => {
-    const dir = makeProject({ "connector.ts": stuck(BLOCKED, false, BLOCKED_HEAD) });
-    withFifo(dir);
-    const run = startCli(dir, ["debug", "--timeout", "1s"]);
-    running.push(run.child);
-    await waitFor(() => run.stderr().includes("Press Ctrl-C to exit without waiting."));
-    run.child.kill("SIGINT");
-    await run.exited;
-    expect(run.child.signalCode).toBe("SIGINT");
-    expect(run.stderr()).toContain("Interrupted again: exiting without waiting for the sync to stop.");
-    expect(fs.existsSync(path.join(dir, "files", ".connector.lock"))).toBe(false);
-    expect(readState(dir)).toEqual({ n: 1 });
-  });
-});
-
-/** verify's scratch folders in a private temp dir: it must leave none. */
-function scratchFolders(tmp: string): string[] {
-  return fs.readdirSync(tmp).filter((f) => f.startsWith("connector-verify-"));
-}
-
 describe("connector verify: interruptions and connectors that never finish", () => {
   it("Ctrl-C on a terminal, in a synchronous loop: says where it was, removes its scratch folder, exits 130", async () => {
     const dir = makeProject({ "connector.ts": BUSY_LOOP });
     const tmp = tempDir();
     const term = onTerminal(dir, ["verify", "--seed", "5"], { TMPDIR: tmp });
-    running.push(term.child);
+    track(term.child);
     await waitFor(() => scratchFolders(tmp).some((f) => fs.existsSync(path.join(tmp, f, "baseline.db"))));
     term.type("\x03");
     expect(await term.exited).toBe(130);
@@ -219,7 +171,7 @@ export default {
     });
     const tmp = tempDir();
     const run = startCli(dir, ["verify", "--seed", "9", "--trials", "50"], { TMPDIR: tmp });
-    running.push(run.child);
+    track(run.child);
     await waitFor(() => run.stderr().includes("interrupted: trial 2 of 50"));
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(130);
@@ -235,7 +187,7 @@ export default {
     const dir = makeProject({ "connector.ts": BUSY_LOOP });
     const tmp = tempDir();
     const run = startCli(dir, ["verify", "--seed", "5", "--json"], { TMPDIR: tmp });
-    running.push(run.child);
+    track(run.child);
     await waitFor(() => scratchFolders(tmp).some((f) => fs.existsSync(path.join(tmp, f, "baseline.db"))));
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(130);
@@ -250,7 +202,7 @@ export default {
     withFifo(dir);
     const tmp = tempDir();
     const run = startCli(dir, ["verify", "--seed", "5"], { TMPDIR: tmp });
-    running.push(run.child);
+    track(run.child);
     await waitFor(() => hasChild(run.child.pid!, "cat"));
     run.child.kill("SIGINT");
     await waitFor(() => run.stderr().includes("Press Ctrl-C to exit without waiting."));
@@ -276,20 +228,13 @@ export default {
     ],
     ["a throw in a timer callback", `setTimeout(() => { throw new Error("late boom"); }, 10); await new Promise((r) => setTimeout(r, 60_000));`, [], /^baseline\s+FAIL\s+the historical sync failed: the connector threw outside update\(\): late boom$/m],
     ["a call to process.exit()", `process.exit(3);`, [], /^baseline\s+FAIL\s+the historical sync failed: the connector called process\.exit\(3\); return from update\(\) instead/m],
-    ["an await that outlives --timeout", `await new Promise((r) => setTimeout(r, 60_000));`, ["--timeout", "1s"], /^baseline\s+FAIL\s+the historical sync failed: timed out after 1s$/m],
-    [
-      "a synchronous loop that outlives --timeout",
-      `for (;;) {}`,
-      ["--timeout", "1s"],
-      /^baseline\s+FAIL\s+historical sync 1 of 2: timed out after 1s \(--timeout\) and never gave control back \(a synchronous loop\?\), so verify stopped there$/m,
-    ],
   ];
   for (const [name, body, args, line] of failing) {
     it(`${name}: a clean FAIL for the check, no stack, exit 1, no scratch folder left`, async () => {
       const dir = makeProject({ "connector.ts": stuck(body, true) });
       const tmp = tempDir();
       const run = startCli(dir, ["verify", "--seed", "1", ...args], { TMPDIR: tmp });
-      running.push(run.child);
+      track(run.child);
       expect(await run.exited, run.stderr()).toBe(1);
       expect(run.stderr()).toMatch(line);
       expect(run.stderr()).toMatch(/^VERIFY FAILED \(seed 1; rerun with --seed 1 to repeat\)$/m);
@@ -302,7 +247,7 @@ export default {
     const dir = makeProject({ "connector.ts": `for (;;) {}\nexport default { update() {} };\n` });
     const tmp = tempDir();
     const run = startCli(dir, ["verify", "--timeout", "1s"], { TMPDIR: tmp });
-    running.push(run.child);
+    track(run.child);
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toMatch(/^baseline\s+FAIL\s+loading the connector: timed out after 1s \(--timeout\) and never gave control back/m);
     expect(scratchFolders(tmp)).toEqual([]);
@@ -335,7 +280,7 @@ describe("the counts of an interrupted run", () => {
     for (const json of [true, false]) {
       const dir = makeProject({ "connector.ts": ASYNC_WAIT });
       const run = startCli(dir, ["debug", ...(json ? ["--json"] : [])]);
-      running.push(run.child);
+      track(run.child);
       await waitFor(() => run.stderr().includes("spinning"));
       run.child.kill("SIGINT");
       expect(await run.exited).toBe(130);
