@@ -8,7 +8,7 @@ import path from "node:path";
 import type { DestinationKind } from "../../src/destinations/open.js";
 // The built package, as the CLI runs it: DuckDB's writer thread loads dist/'s JavaScript.
 import { loadConnector } from "../../dist/project/loader.js";
-import { runSync, SyncError, type Counts, type RunSyncResult } from "../../dist/testing.js";
+import { runSync, SyncError, type Counts, type Naming, type RunSyncResult } from "../../dist/testing.js";
 import { cli, type CliResult } from "../helpers.js";
 import type { TestServer } from "../support/postgres.js";
 import { freshSchema } from "../support/use-postgres.js";
@@ -93,10 +93,10 @@ function inProcess(kind: DestinationKind, file: string, open: (file: string) => 
 }
 
 /** Syncs a project into its warehouse file of `kind` in this process, as `connector debug --destination <kind>` would (see inProcess). */
-export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran> {
+export async function syncHere(dir: string, kind: DestinationKind, options: { naming?: Naming } = {}): Promise<Ran> {
   fs.mkdirSync(path.join(dir, "files"), { recursive: true });
   const from = readJson(stateFile(dir)) ?? {};
-  const ran = await syncInto(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, { state: from });
+  const ran = await syncInto(dir, `${kind}:${path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file)}`, { state: from, ...options });
   fs.writeFileSync(stateFile(dir), JSON.stringify(ran.inProcess!.state));
   return ran;
 }
@@ -106,8 +106,8 @@ export async function syncHere(dir: string, kind: DestinationKind): Promise<Ran>
  * takes it), in this process, starting from `state` (default {}), or from the state the destination keeps
  * itself; `from` in the result is the state the sync says it started from (runSync's previousState).
  */
-export async function syncInto(dir: string, destination: string, options: { state?: unknown; name?: string } = {}): Promise<Ran> {
-  const { state = {}, name } = options;
+export async function syncInto(dir: string, destination: string, options: { state?: unknown; name?: string; naming?: Naming } = {}): Promise<Ran> {
+  const { state = {}, name, naming } = options;
   const definition = await loadConnector(path.join(dir, "connector.ts"));
   let result: RunSyncResult;
   let error: SyncError | undefined;
@@ -115,6 +115,7 @@ export async function syncInto(dir: string, destination: string, options: { stat
     result = await runSync(definition, {
       destination,
       ...(name ? { name } : {}),
+      ...(naming ? { naming } : {}),
       state: state as Record<string, unknown>,
       configuration: readJson(path.join(dir, "configuration.json")) ?? {},
       keepRows: false,
