@@ -16,20 +16,9 @@
  */
 
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
-const DEADLINE = Symbol("deadline");
 
 interface Handler {
   onConnect?(abort: (err?: Error) => void, context?: unknown): void;
-  [DEADLINE]?: Deadline;
-}
-
-/** Called as undici calls the handler's own onConnect, with the wrapper as `this`: keeps the abort function. */
-function onConnect(this: Handler & { [DEADLINE]: Deadline }, abort: (err?: Error) => void, context?: unknown): void {
-  const d = this[DEADLINE];
-  d.abort = abort;
-  const own = Object.getPrototypeOf(this) as Handler;
-  own.onConnect?.call(this, abort, context);
-  if (d.expired) abort(timeoutError());
 }
 
 const timeoutError = (): Error => new DOMException("The request timed out", "TimeoutError");
@@ -46,12 +35,17 @@ export class Deadline {
 
   /** The dispatcher interface fetch calls (undici's Dispatcher: `dispatch(options, handler)`). */
   dispatch(options: unknown, handler: Handler): boolean {
-    // The handler's own methods run with the wrapper as `this`, so state they keep on `this` stays consistent.
-    const wrapped = Object.create(handler) as Handler;
-    wrapped[DEADLINE] = this;
-    wrapped.onConnect = onConnect;
+    // The handler is fetch's, made for this one request. Its onConnect is wrapped in place: a wrapper object
+    // with the handler as its prototype cost each request about 75,000 instructions (V8 makes a prototype of it).
+    const own = handler.onConnect;
+    const deadline = this;
+    handler.onConnect = function (this: Handler, abort, context) {
+      deadline.abort = abort;
+      own?.call(this, abort, context);
+      if (deadline.expired) abort(timeoutError());
+    };
     const target = (globalThis as unknown as Record<symbol, { dispatch(o: unknown, h: Handler): boolean }>)[GLOBAL_DISPATCHER]!;
-    return target.dispatch(options, wrapped);
+    return target.dispatch(options, handler);
   }
 
   /** `p`, or a TimeoutError once the time is up, whichever comes first. */
