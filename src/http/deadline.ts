@@ -35,8 +35,8 @@ export class Deadline {
 
   /** The dispatcher interface fetch calls (undici's Dispatcher: `dispatch(options, handler)`). */
   dispatch(options: unknown, handler: Handler): boolean {
-    // The handler is fetch's, made for this one request. Its onConnect is wrapped in place: a wrapper object
-    // with the handler as its prototype cost each request about 75,000 instructions (V8 makes a prototype of it).
+    // The handler is fetch's, made for this one request. Its onConnect is wrapped in place: a wrapper object with
+    // the handler as its prototype counted more instructions (V8 makes each such handler a prototype; docs/performance.md).
     const own = handler.onConnect;
     const deadline = this;
     handler.onConnect = function (this: Handler, abort, context) {
