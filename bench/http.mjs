@@ -39,7 +39,8 @@ export async function pass(kind, url, onPage) {
     // The same requests as the client's (the same URLs, an Accept header, a timeout), each body read
     // as text and parsed (res.json()), and the same stop rule: what the client must do, no more.
     for (let page = 1; ; page++) {
-      // A timeout as the client has one: a cleared timer (AbortSignal.timeout() would keep each request's state for 30 s).
+      // A timeout as a fetch loop has one: a signal and a cleared timer (AbortSignal.timeout() would keep each request's
+      // state for 30 s). The client passes fetch no signal but a dispatcher of its own (src/http/deadline.ts): cheaper, not less.
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), 30_000);
       const res = await fetch(`${url}/items?page=${page}`, { headers: { accept: "application/json" }, signal: abort.signal });

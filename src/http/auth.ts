@@ -1,7 +1,7 @@
 /** The five auth types: each adds its credential to a request; the OAuth2 ones fetch and refresh tokens. */
 import { httpRuntime } from "../sdk/http-hooks.js";
 import { secretStore } from "./runtime.js";
-import type { AuthOptions, RestResponse } from "./options.js";
+import type { AuthOptions, HeaderRecord, RestResponse } from "./options.js";
 import { HttpRequestError, quoteBody } from "./retry.js";
 import { seal, sealKey, unseal, type SealKey } from "./token-seal.js";
 
@@ -10,7 +10,7 @@ export type TokenSender = (url: string, form: URLSearchParams) => Promise<RestRe
 
 export interface Authorizer {
   /** Adds the credential; a promise only when a token must be fetched first (no await per request otherwise). */
-  apply(url: URL, headers: Headers): void | Promise<void>;
+  apply(url: URL, headers: HeaderRecord): void | Promise<void>;
   /** After a 401: fetches a new access token; false when that cannot help. */
   renew(): Promise<boolean>;
   /** Query parameters that hold a credential, hidden in messages. */
@@ -25,16 +25,18 @@ export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Au
   switch (auth.type) {
     case "bearer":
       runtime.secret(auth.token);
-      return { ...NONE, apply: (_, h) => h.set("authorization", `Bearer ${auth.token}`) };
-    case "api-key":
+      return { ...NONE, apply: (_, h) => void (h.authorization = `Bearer ${auth.token}`) };
+    case "api-key": {
       runtime.secret(auth.value);
       if (auth.in === "query") return { ...NONE, queryNames: [auth.name], apply: (u) => u.searchParams.set(auth.name, auth.value) };
-      return { ...NONE, apply: (_, h) => h.set(auth.name, auth.value) };
+      const name = auth.name.toLowerCase();
+      return { ...NONE, apply: (_, h) => void (h[name] = auth.value) };
+    }
     case "basic": {
       runtime.secret(auth.password);
       const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
       runtime.secret(value.slice(6));
-      return { ...NONE, apply: (_, h) => h.set("authorization", value) };
+      return { ...NONE, apply: (_, h) => void (h.authorization = value) };
     }
     case "oauth2-client-credentials":
     case "oauth2-refresh-token":
@@ -84,9 +86,9 @@ class OAuth2 implements Authorizer {
     }
   }
 
-  apply(_: URL, headers: Headers): void | Promise<void> {
-    if (!this.access || Date.now() >= this.access.expiresAt) return this.fetchToken().then(() => headers.set("authorization", `Bearer ${this.access!.token}`));
-    headers.set("authorization", `Bearer ${this.access.token}`);
+  apply(_: URL, headers: HeaderRecord): void | Promise<void> {
+    if (!this.access || Date.now() >= this.access.expiresAt) return this.fetchToken().then(() => void (headers.authorization = `Bearer ${this.access!.token}`));
+    headers.authorization = `Bearer ${this.access.token}`;
   }
 
   async renew(): Promise<boolean> {

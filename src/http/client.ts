@@ -8,8 +8,9 @@ import { httpCounts } from "./runtime.js";
 import { isSecretKey } from "../util/secrets.js";
 import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
+import { Deadline } from "./deadline.js";
 import { fetchToOrigin } from "./redirects.js";
-import { checkClientOptions, checkPaginator, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
+import { checkClientOptions, checkPaginator, type HeaderRecord, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
 import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
 import {
   backoffMs,
@@ -18,6 +19,7 @@ import {
   DEFAULT_MAX_DELAY_MS,
   describeNetworkError,
   HttpBodyError,
+  timedOut,
   HttpRequestError,
   quoteBody,
   RETRY_STATUSES,
@@ -58,7 +60,9 @@ export class RestClient {
     this.statuses = new Set(options.retry?.statuses ?? RETRY_STATUSES);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.limiter = new Limiter(options.rateLimit, options.concurrency ?? Infinity);
-    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), new Headers({ "content-type": "application/x-www-form-urlencoded", accept: "application/json" }), form.toString(), false));
+    // Node loads fetch's module (undici) when one of its globals is first used: now, not within the first try's timeout.
+    void Headers;
+    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, form.toString(), false));
   }
 
   /** GET, and the parsed JSON body. */
@@ -73,7 +77,7 @@ export class RestClient {
     if (o.body === undefined || typeof o.body === "string" || o.body instanceof Uint8Array || o.body instanceof URLSearchParams) body = o.body as Body;
     else {
       body = JSON.stringify(o.body);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      headers["content-type"] ??= "application/json";
     }
     return this.send((o.method ?? "GET").toUpperCase(), this.url(o.path, o.query), headers, body, true);
   }
@@ -117,8 +121,13 @@ export class RestClient {
     }
   }
 
-  private headers(extra?: Record<string, string>): Headers {
-    const h = new Headers({ accept: "application/json", ...this.options.headers, ...extra });
+  /** A plain object for fetch, names in lower case (so a caller's "Accept" replaces the default): fetch reads it faster than a Headers. */
+  private headers(extra?: Record<string, string>): HeaderRecord {
+    const h: HeaderRecord = { accept: "application/json" };
+    if (!this.options.headers && !extra) return h;
+    for (const more of [this.options.headers, extra]) if (more) for (const k of Object.keys(more)) h[k.toLowerCase()] = more[k]!;
+    // Checked here, once, as a Headers did: a bad name or value fails the call rather than each try.
+    new Headers(h);
     return h;
   }
 
@@ -152,7 +161,7 @@ export class RestClient {
     if (!replay) await sleep(ms);
   }
 
-  private async send(method: string, url: URL, headers: Headers, body: Body, withAuth: boolean, origin = url.origin): Promise<RestResponse> {
+  private async send(method: string, url: URL, headers: HeaderRecord, body: Body, withAuth: boolean, origin = url.origin): Promise<RestResponse> {
     let renewed = false;
     // Made only for a message: most requests need none.
     let label: string | undefined;
@@ -178,20 +187,18 @@ export class RestClient {
       let text: string | undefined;
       let failure: string | undefined;
       let answeredFrom = origin;
-      // One controller and a timer cleared once the body is read: an AbortSignal.timeout() would keep
-      // each request's fetch state alive until its timeout fired, so memory grew with the request rate.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new DOMException("The request timed out", "TimeoutError")), this.timeoutMs);
+      // No AbortSignal (see deadline.ts), and the timer is cleared once the body is read: an AbortSignal.timeout()
+      // would keep each request's fetch state alive until its timeout fired, so memory grew with the request rate.
+      const deadline = new Deadline(this.timeoutMs);
       try {
-        const sent = await fetchToOrigin(u, { method, headers: h, body, signal: abort.signal }, origin, this.options.auth, (to) => this.withheld(to, origin));
+        const sent = await deadline.race(fetchToOrigin(u, { method, headers: h, body, dispatcher: deadline }, origin, this.options.auth, (to) => this.withheld(to, origin)));
         res = sent.response;
         answeredFrom = sent.url.origin;
-        // As text, as res.json() reads it: arrayBuffer() costs fetch one more copy into a new ArrayBuffer.
-        text = await res.text();
+        text = sent.text;
       } catch (e) {
-        failure = describeNetworkError(e, this.timeoutMs);
+        failure = deadline.expired ? timedOut(this.timeoutMs) : describeNetworkError(e, this.timeoutMs);
       } finally {
-        clearTimeout(timer);
+        deadline.clear();
         this.limiter.release();
       }
       const counts = httpCounts();

@@ -15,6 +15,9 @@ export type PaginatorOptions =
   | { type: "page"; param?: string; start?: number; totalPagesPath?: string };
 
 /** A response as the client hands it over: the body is read whole, once. */
+/** Request headers as the client keeps them, for fetch: names in lower case. */
+export type HeaderRecord = Record<string, string>;
+
 export interface RestResponse {
   status: number;
   headers: Headers;

@@ -3,7 +3,7 @@
  * fetch would send a custom header (an api-key's) on to whatever host a redirect names, and a
  * paginator's next URL or a resume may name another host too.
  */
-import type { AuthOptions } from "./options.js";
+import type { AuthOptions, HeaderRecord } from "./options.js";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** As fetch's own limit. */
@@ -18,13 +18,13 @@ function credentialNames(auth: AuthOptions | undefined): { headers: string[]; qu
 }
 
 /** The request without its credentials, for an origin other than `origin`; undefined when nothing had to be removed. */
-function withoutCredentials(url: URL, headers: Headers, auth: AuthOptions | undefined): { url: URL; headers: Headers } | undefined {
+function withoutCredentials(url: URL, headers: HeaderRecord, auth: AuthOptions | undefined): { url: URL; headers: HeaderRecord } | undefined {
   const names = credentialNames(auth);
-  const header = names.headers.filter((n) => headers.has(n));
+  const header = names.headers.filter((n) => Object.hasOwn(headers, n));
   const query = names.query.filter((n) => url.searchParams.has(n));
   if (header.length === 0 && query.length === 0) return undefined;
-  const h = new Headers(headers);
-  for (const n of header) h.delete(n);
+  const h = { ...headers };
+  for (const n of header) delete h[n];
   const u = new URL(url);
   for (const n of query) u.searchParams.delete(n);
   return { url: u, headers: h };
@@ -34,15 +34,18 @@ export interface Sent {
   response: Response;
   /** The URL that answered, after any redirect. */
   url: URL;
+  /** The body, read as text (as res.json() reads it: arrayBuffer() costs fetch one more copy). */
+  text: string;
 }
 
 /**
- * One try of a request: fetch with `redirect: "manual"`, each redirect followed here, sending the
+ * One try of a request, its body read: fetch with `redirect: "manual"`, each redirect followed here, sending the
  * client's credentials only to `origin`. `withheld` is told each time a request went out without them.
+ * `dispatcher` goes to fetch as it is (see deadline.ts).
  */
 export async function fetchToOrigin(
   url: URL,
-  init: { method: string; headers: Headers; body: string | Uint8Array | URLSearchParams | undefined; signal: AbortSignal },
+  init: { method: string; headers: HeaderRecord; body: string | Uint8Array | URLSearchParams | undefined; dispatcher: object },
   origin: string,
   auth: AuthOptions | undefined,
   withheld: (url: URL) => void,
@@ -59,9 +62,10 @@ export async function fetchToOrigin(
         withheld(sendUrl);
       }
     }
-    const response = await fetch(sendUrl, { method, headers: sendHeaders, body, signal: init.signal, redirect: "manual" });
+    // `dispatcher` is Node's fetch's own option (undici's), not in the DOM's RequestInit.
+    const response = await fetch(sendUrl, { method, headers: sendHeaders, body, redirect: "manual", dispatcher: init.dispatcher } as RequestInit);
     const location = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
-    if (location === null) return { response, url: sendUrl };
+    if (location === null) return { response, url: sendUrl, text: await response.text() };
     if (hop >= MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
     await response.arrayBuffer();
     u = new URL(location, sendUrl);
@@ -69,8 +73,8 @@ export async function fetchToOrigin(
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
       if (method !== "HEAD") method = "GET";
       body = undefined;
-      headers = new Headers(headers);
-      headers.delete("content-type");
+      headers = { ...headers };
+      delete headers["content-type"];
     }
   }
 }

@@ -54,9 +54,11 @@ export function quoteBody(text: string): string {
   return `${JSON.stringify(cut + "…")} (first ${BODY_QUOTE_BYTES} of ${bytes.length} bytes)`;
 }
 
+export const timedOut = (timeoutMs: number): string => `no answer within ${timeoutMs} ms (timeoutMs)`;
+
 export function describeNetworkError(e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === "TimeoutError" || err?.name === "AbortError") return `no answer within ${timeoutMs} ms (timeoutMs)`;
+  if (err?.name === "TimeoutError" || err?.name === "AbortError") return timedOut(timeoutMs);
   const cause = err?.cause?.code ?? err?.cause?.message;
   return cause ? `${err.message ?? "network error"} (${cause})` : (err?.message ?? String(e));
 }

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
 import { closedAfterEach } from "../http-api.js";
@@ -96,5 +98,30 @@ describe("RestClient retries", () => {
     expect(r.exitCode).toBe(1);
     expect(a.log).toHaveLength(2);
     expect(r.stderr).toMatch(/failed after 2 attempt\(s\) \(retry\.attempts\): no answer within 200 ms \(timeoutMs\)/);
+  });
+
+  it("times out a body that stops half-way (timeoutMs covers the body), and closes the connection", async () => {
+    // Headers and the start of the body at once, then nothing: the timeout must reach the body being read.
+    let requests = 0;
+    let closed = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"id": 1, ');
+      req.socket.on("close", () => closed++);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await cli(["debug"], { cwd: project(url, "timeoutMs: 500, retry: { attempts: 2, baseDelayMs: 10 }") });
+      expect(r.exitCode).toBe(1);
+      expect(requests).toBe(2);
+      expect(r.stderr).toMatch(/failed after 2 attempt\(s\) \(retry\.attempts\): no answer within 500 ms \(timeoutMs\)/);
+      // Both connections closed by the client when its time was up (the server never ends them).
+      await expect.poll(() => closed).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
