@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach } from "vitest";
-import { releaseFifo } from "../helpers.js";
+import { afterEach, expect } from "vitest";
+import { readState, releaseFifo, type startCli } from "../helpers.js";
 
 /** The connectors that get stuck after their first checkpoint, shared by interrupts.test.ts and timeouts.test.ts. */
 
@@ -48,4 +48,14 @@ export function cleanedAfterEach(): { track(child: { kill(signal?: NodeJS.Signal
       fifos.push(path.join(dir, "fifo"));
     },
   };
+}
+
+/** A second Ctrl-C to a worker stuck in native code: the process ends by SIGINT itself, says so, releases the lock, and keeps the last checkpoint. */
+export async function expectEndedAtOnce(run: ReturnType<typeof startCli>, dir: string): Promise<void> {
+  await run.exited;
+  // Killed by the signal itself, which a shell reports as 130: process.exit() would wait for the thread.
+  expect(run.child.signalCode).toBe("SIGINT");
+  expect(run.stderr()).toContain("Interrupted again: exiting without waiting for the sync to stop.");
+  expect(fs.existsSync(path.join(dir, "files", ".connector.lock"))).toBe(false);
+  expect(readState(dir)).toEqual({ n: 1 });
 }
