@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import { LongestFirst } from "./test/support/sequencer";
 
 /**
  * The tests that need a child to be fast against a timer (--timeout must find the connector
@@ -27,6 +28,8 @@ export default defineConfig({
   test: {
     // One PostgreSQL server for the run (test/support/global-postgres.ts); each file takes a database of its own.
     globalSetup: ["test/support/global-postgres.ts"],
+    // Longest files first, from a table of their times when vitest has none of its own (test/support/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     projects: [
       { test: { ...common, name: "parallel", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...SEQUENTIAL, UNIT], maxWorkers: 2, sequence: { groupOrder: 0 } } },
       { test: { ...common, name: "unit", include: [UNIT], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
