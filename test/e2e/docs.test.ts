@@ -12,6 +12,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { BIN, cli, ROOT, tempDir } from "../helpers.js";
+import { typecheck as typecheckIn } from "../support/typecheck.js";
 
 const PAGES = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 const read = (page: string): string => fs.readFileSync(path.join(ROOT, page), "utf8");
@@ -154,10 +155,8 @@ function typecheckProject(files: Record<string, string>): string {
   return dir;
 }
 
-async function typecheck(dir: string): Promise<string> {
-  const r = await execa("node", [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", dir], { reject: false });
-  return `${r.stdout}${r.stderr}`;
-}
+/** What `tsc -p <dir>` prints, typechecked in this process with connector-sdk's own typescript (test/support/typecheck.ts). */
+const typecheck = (dir: string): string => typecheckIn(dir, ROOT).output;
 
 describe("runnable examples", () => {
   it("the README opens with them: its set-up commands, a quick start and a connector", () => {
@@ -191,7 +190,7 @@ describe("runnable examples", () => {
         expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
       } else if (example.kind === "connector") {
         const dir = typecheckProject({ "connector.ts": example.code });
-        expect(await typecheck(dir)).toBe("");
+        expect(typecheck(dir)).toBe("");
         const project = tempDir();
         fs.writeFileSync(path.join(project, "connector.ts"), example.code);
         for (let run = 0; run < 2; run++) {
@@ -201,7 +200,7 @@ describe("runnable examples", () => {
       } else if (example.kind === "typecheck") {
         const beside = example.code.includes(`from "./connector.js"`) ? { "connector.ts": README_CONNECTOR!.code } : {};
         const dir = typecheckProject({ ...beside, "example.ts": example.code });
-        expect(await typecheck(dir)).toBe("");
+        expect(typecheck(dir)).toBe("");
       } else {
         throw new Error(`unknown runnable kind "${example.kind}" at ${example.page}:${example.line}`);
       }

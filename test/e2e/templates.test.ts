@@ -1,11 +1,10 @@
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import type * as TS from "typescript";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { cli, ROOT, tempDir } from "../helpers.js";
 import { connectorOnPath, linkNodeModules } from "../support/npm-stand-in.js";
+import { typecheck } from "../support/typecheck.js";
 
 type Rec = Record<string, unknown>;
 
@@ -39,35 +38,6 @@ const EDITS: Record<string, Record<string, (dir: string) => void>> = {
   },
   hello: {},
 };
-
-/** Parsed files by path and language version, shared by the templates' typechecks: @types/node, zod, vitest and connector-sdk's types are the same files for each. */
-const parsed = new Map<string, TS.SourceFile>();
-
-/**
- * `tsc --noEmit` in `dir`, in this process: the template's own tsconfig.json and the typescript its node_modules
- * resolves, the same diagnostics tsc reports (the config's, the options', syntax, globals, types), with files that
- * other templates' programs parsed already taken from `parsed`. The result is tsc's output and exit code.
- */
-function typecheck(dir: string): { exitCode: number; output: string } {
-  const ts = createRequire(path.join(dir, "package.json"))("typescript") as typeof TS;
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(dir, "tsconfig.json"), undefined, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => {
-    throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-  } })!;
-  const host = ts.createCompilerHost(config.options);
-  const getSourceFile = host.getSourceFile;
-  host.getSourceFile = (file, language, ...rest) => {
-    const key = `${typeof language === "object" ? language.languageVersion : language}:${file}`;
-    const own = file.startsWith(dir + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
-    if (!own && parsed.has(key)) return parsed.get(key);
-    const sf = getSourceFile.call(host, file, language, ...rest);
-    if (sf && !own) parsed.set(key, sf);
-    return sf;
-  };
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host, configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(config) });
-  const diagnostics = ts.getPreEmitDiagnostics(program);
-  const output = ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => dir, getNewLine: () => "\n" });
-  return { exitCode: diagnostics.length ? 2 : 0, output };
-}
 
 /** The lines of the first ```sh block under a README heading. */
 function steps(readme: string, heading: string): string[] {
