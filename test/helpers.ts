@@ -37,6 +37,18 @@ export function makeProject(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * A new project from a bundled template, written as `connector init <dir> --template <name>` writes it
+ * (dist's copyTemplate, the package's name from the folder's), in this process: for tests whose subject is
+ * what the project does next. init.test.ts runs `connector init` itself.
+ */
+export async function initHere(dir: string, template: string): Promise<string> {
+  const { copyTemplate, packageName, sdkRange } = await import("../dist/project/templates.js");
+  fs.mkdirSync(dir, { recursive: true });
+  copyTemplate(template, dir, { name: packageName(dir), sdk: sdkRange() });
+  return dir;
+}
+
 /** Copies a fixture folder (test/fixtures/<name>) into a fresh temporary project. */
 export function fixtureProject(name: string): string {
   const dir = tempDir();

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, fixtureProject, ROOT, tempDir } from "../helpers.js";
+import { cli, fixtureProject, initHere, ROOT, tempDir } from "../helpers.js";
 import { invalidMessages, lines, newAjv, records, signalAfterStates, states, type Message } from "../engines/engines.js";
 
 async function airbyte(args: string[], cwd: string): Promise<{ exitCode: number; messages: Message[]; stderr: string }> {
@@ -31,8 +31,8 @@ function configured(catalog: Message, names?: string[], mode = "incremental"): M
 describe("every bundled template speaks the Airbyte protocol", () => {
   const templates = fs.readdirSync(path.join(ROOT, "templates"));
   it.each(templates)("%s: every stdout line of spec, check, discover and read is an AirbyteMessage", async (template) => {
-    const dir = path.join(tempDir(), template);
-    expect((await cli(["init", dir, "--template", template], { cwd: tempDir() })).exitCode).toBe(0);
+    // The project as `connector init` writes it (init.test.ts spawns that for every template).
+    const dir = await initHere(path.join(tempDir(), template), template);
     const all: Message[] = [];
     const spec = await airbyte(["spec"], dir);
     expect(spec.exitCode).toBe(0);
@@ -70,8 +70,15 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
     const dir = fixtureProject("engines-shop");
     return { dir, catalog: "" };
   };
-  const discover = async (dir: string): Promise<Message> => (await airbyte(["discover", "--config", "configuration.json"], dir)).messages.find((m) => m.type === "CATALOG")!.catalog;
+  // Each test has its own copy of the same project, so `discover` says the same in each: it runs once, in the
+  // first test that asks, and every test asserts on (or reads with) that one catalog.
+  let discovered: Promise<Message> | undefined;
+  const discover = (dir: string): Promise<Message> =>
+    (discovered ??= airbyte(["discover", "--config", "configuration.json"], dir).then((r) => r.messages.find((m) => m.type === "CATALOG")!.catalog));
   const read = (dir: string, extra: string[] = [], config = "configuration.json") => airbyte(["read", "--config", config, "--catalog", "catalog.json", ...extra], dir);
+  // Likewise the full read: configuration.json, every stream, no state. Each test writes its own catalog.json first.
+  let fullRead: ReturnType<typeof read> | undefined;
+  const readAll = (dir: string) => (fullRead ??= read(dir));
   /** Each record's identity: stream, key and the event that wrote it. */
   const ids = (ms: Message[]): string[] => records(ms).map((r) => `${r.stream}:${r.data.id}:${r.data.version ?? "deleted"}`);
 
@@ -117,7 +124,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
     const { dir } = shop();
     const catalog = await discover(dir);
     write(dir, "catalog.json", configured(catalog));
-    const r = await read(dir);
+    const r = await readAll(dir);
     expect(r.exitCode).toBe(0);
     expect(invalidMessages(r.messages)).toEqual([]);
     const ajv = newAjv();
@@ -156,7 +163,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   it("two reads in a row: the second, from the first's last STATE, emits only the new records", async () => {
     const { dir } = shop();
     write(dir, "catalog.json", configured(await discover(dir)));
-    const first = await read(dir);
+    const first = await readAll(dir);
     write(dir, "state.json", [states(first.messages).at(-1)]);
     write(dir, "more.json", { api_key: "sk-live-9f8e7d6c5b4a", until: "55" });
     const second = await read(dir, ["--state", "state.json"], "more.json");
@@ -174,7 +181,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   it("a read from each intermediate STATE emits exactly the records after it", async () => {
     const { dir } = shop();
     write(dir, "catalog.json", configured(await discover(dir)));
-    const full = await read(dir);
+    const full = await readAll(dir);
     const at = full.messages.flatMap((m, i) => (m.type === "STATE" ? [i] : []));
     expect(at.length).toBe(8);
     for (const i of at.slice(0, -1)) {
