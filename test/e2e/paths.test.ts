@@ -20,10 +20,20 @@ export default {
 };
 `;
 
+let syncedOnce: Promise<string> | undefined;
+/**
+ * A copy of the counting project after one `connector debug`. The same sync each time, so it runs once, in the
+ * first test that asks, and each test gets a copy of its own (warehouse, state, run records and lock files).
+ */
 async function synced(): Promise<string> {
-  const dir = makeProject({ "connector.ts": counting });
-  const r = await cli(["debug"], { cwd: dir });
-  expect(r.exitCode, r.stderr).toBe(0);
+  const once = await (syncedOnce ??= (async () => {
+    const dir = makeProject({ "connector.ts": counting });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return dir;
+  })());
+  const dir = tempDir();
+  fs.cpSync(once, dir, { recursive: true });
   return dir;
 }
 

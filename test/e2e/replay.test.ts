@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, fixtureProject, makeProject, query, readState, tempDir } from "../helpers.js";
+import { cli, fixtureProject, initHere, makeProject, query, readState, tempDir } from "../helpers.js";
 import { PAGE, RECORDS } from "../fixtures/verify/source.js";
 
 const SECRET = "tok-Zq8-very-secret-4711";
@@ -131,8 +131,10 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+type Recorded = { dir: string; server: Server; live: ReturnType<typeof allRows>; state: unknown };
+
 /** Records the main connector, then stops its server. */
-async function recorded(): Promise<{ dir: string; server: Server; live: ReturnType<typeof allRows>; state: unknown }> {
+async function record(): Promise<Recorded> {
   const server = await api();
   const dir = project(server);
   const r = await cli(["debug", "--record"], { cwd: dir });
@@ -141,6 +143,18 @@ async function recorded(): Promise<{ dir: string; server: Server; live: ReturnTy
   const state = readState(dir);
   await server.close();
   return { dir, server, live, state };
+}
+
+let recording: Promise<Recorded> | undefined;
+/**
+ * A copy of the main connector's project as `connector debug --record` left it. The same recording every
+ * time, so it is made once, by the first test that asks, and each test changes a copy of its own.
+ */
+async function recorded(): Promise<Recorded> {
+  const once = await (recording ??= record());
+  const dir = tempDir();
+  fs.cpSync(once.dir, dir, { recursive: true });
+  return { ...once, dir };
 }
 
 describe("connector debug --record and --replay", () => {
@@ -438,8 +452,8 @@ describe("connector verify --replay", () => {
 
 describe("the rest-api template", () => {
   it("ships a cassette that connector test and connector verify --replay pass offline", async () => {
-    const dir = path.join(tempDir(), "api");
-    expect((await cli(["init", dir, "--template", "rest-api"], { cwd: tempDir() })).exitCode).toBe(0);
+    // The project as `connector init` writes it (init.test.ts spawns that).
+    const dir = await initHere(path.join(tempDir(), "api"), "rest-api");
     // No base_url: nothing to serve from but the cassette, so the fixture server the connector would start is not used.
     fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ base_url: "http://127.0.0.1:9", api_key: "", page_size: "4" }));
     const test = await cli(["test"], { cwd: dir });
