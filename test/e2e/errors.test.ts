@@ -3,14 +3,14 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { Warehouse } from "../../src/destinations/sqlite/warehouse.js";
+import { Warehouse } from "../../dist/destinations/sqlite/warehouse.js";
 import pg from "pg";
 import { BIN, cli, hasChild, makeProject, query, readState, releaseFifo, ROOT, startCli, waitFor, type CliResult } from "../helpers.js";
 import { usePostgres } from "../support/use-postgres.js";
 import { scriptedApi, type Reply, type ScriptedApi, type Seen } from "../http-api.js";
-import { loadConnector } from "../../src/project/loader.js";
-import type { Naming } from "../../src/normalize/naming.js";
-import { runSync, SyncError } from "../../src/testing.js";
+// The built package, as the CLI runs it: one copy of the engine in this process, shared with priorSync and the writer threads.
+import { loadConnector } from "../../dist/project/loader.js";
+import { runSync, SyncError, type Naming } from "../../dist/testing.js";
 
 /** The test server for the `run-*` rows, in a database of this file's own (t_errors): `__pg__` in their arguments is its host:port, `__pgpw__` its superuser's password. */
 const server = usePostgres("errors");
@@ -74,10 +74,8 @@ async function interrupted(args: string[], dir: string, interrupts: string[], en
  * case's own run is what is asserted, and it still runs as its row says.
  */
 async function priorSyncInto(dir: string, destination: string, options: { state?: Record<string, unknown>; name?: string; naming?: Naming; configuration?: string } = {}): Promise<Record<string, unknown>> {
-  const { loadConnector: load } = await import("../../dist/project/loader.js");
-  const { runSync: sync } = await import("../../dist/testing.js");
   const config = path.join(dir, options.configuration ?? "configuration.json");
-  const result = await sync(await load(path.join(dir, "connector.ts")), {
+  const result = await runSync(await loadConnector(path.join(dir, "connector.ts")), {
     destination,
     state: options.state ?? {},
     configuration: fs.existsSync(config) ? JSON.parse(fs.readFileSync(config, "utf8")) : {},
@@ -1413,22 +1411,39 @@ const RENDERED_BY_CLI = new Set([
   "http-credentials-withheld", // these two say it in a log line of the connector's own, which the CLI prints
   "http-resume-unusable",
 ]);
+/**
+ * A destination's refusals of what the connector sent (PostgreSQL's names, NUL characters and tables it did not
+ * make; DuckDB's name length), asserted on the destination's own message: synced in-process into the same
+ * destination (`connector run --destination <url>`'s URL, or the project's files/warehouse.duckdb). What
+ * `connector run` adds is proved by the spawned rows that keep it (run-table-of-another-connector, with --name;
+ * run-connection-refused; the usage errors, exit 2).
+ */
+const DESTINATION_REFUSALS = new Set(["run-name-too-long", "run-nul-character", "run-nul-in-json", "run-nul-in-json-key", "run-system-column", "run-table-not-made-by-connector", "duckdb-name-too-long"]);
 const inProcess = (c: Case): boolean =>
-  ENGINE.test(c.id) && !RENDERED_BY_CLI.has(c.id) && (c.code === 0 || c.code === 1) && !c.env && !c.interrupts && !c.args?.some((a, i) => a.startsWith("-") && !(a === "--naming" && c.args?.[i + 1]));
+  DESTINATION_REFUSALS.has(c.id) ||
+  (ENGINE.test(c.id) && !RENDERED_BY_CLI.has(c.id) && (c.code === 0 || c.code === 1) && !c.env && !c.interrupts && !c.args?.some((a, i) => a.startsWith("-") && !(a === "--naming" && c.args?.[i + 1])));
 /** One engine row per exit code also runs through the spawned CLI, and one of the http rows (its query's secret masked in the CLI's output). */
 const SPAWNED_SAMPLES = new Set(["op-empty-table-name", "op-warning-many-messages", "http-not-retried"]);
 
-/** An engine row in-process: the connector loaded as the CLI loads it, synced by runSync() into the project's files/, the same texts asserted. */
+/** Where an in-process row syncs: its `--destination` URL, DuckDB for CONNECTOR_DESTINATION=duckdb, else the project's SQLite warehouse. */
+function targetOf(c: Case, dir: string): { warehouse: string } | { destination: string; name: string } {
+  const url = c.args?.[c.args.indexOf("--destination") + 1];
+  if (c.args?.[0] === "__command__" && c.args[1] === "run" && url) return { destination: withServer(url), name: path.basename(dir) };
+  if (c.env?.CONNECTOR_DESTINATION === "duckdb") return { destination: `duckdb:${path.join(dir, "files", "warehouse.duckdb")}`, name: path.basename(dir) };
+  return { warehouse: path.join(dir, "files", "warehouse.db") };
+}
+
+/** An engine row in-process: the connector loaded as the CLI loads it, synced by runSync() into the project's files/ (or the row's destination), the same texts asserted. */
 async function engineRow(c: Case): Promise<void> {
   const dir = makeProject(c.files);
   onTestFinished(() => c.cleanup?.(dir));
   await c.setup?.(dir);
   const file = (name: string): unknown => (fs.existsSync(path.join(dir, name)) ? JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) : undefined);
-  const naming = c.args?.[c.args.indexOf("--naming") + 1] as Naming | undefined;
+  const naming = c.args?.includes("--naming") ? (c.args[c.args.indexOf("--naming") + 1] as Naming) : undefined;
   fs.mkdirSync(path.join(dir, "files"), { recursive: true });
   const definition = await loadConnector(path.join(dir, "connector.ts"));
   const outcome = await runSync(definition, {
-    warehouse: path.join(dir, "files", "warehouse.db"),
+    ...targetOf(c, dir),
     state: (file("files/state.json") ?? {}) as Record<string, unknown>,
     configuration: file("configuration.json") ?? {},
     ...(naming ? { naming } : {}),
@@ -1443,6 +1458,8 @@ async function engineRow(c: Case): Promise<void> {
     // Exit 1 is a failed sync, exit 0 a successful one.
     expect(outcome.error === undefined ? 0 : 1, outcome.error?.message).toBe(c.code);
     const said = [outcome.error?.message ?? "", ...outcome.result.warnings].join("\n");
+    // No password of a destination URL is ever said.
+    for (const secret of ["hunter22", "wrong-pass-5", server().password]) expect(said).not.toContain(secret);
     for (const s of c.says) {
       if (s === "Sync SUCCEEDED") expect(outcome.error).toBeUndefined();
       else if (typeof s === "string") expect(said).toContain(s.replace(/^(Sync FAILED|Warning): /, ""));
