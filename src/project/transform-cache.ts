@@ -7,7 +7,6 @@
  * compiler reads: the source, jiti's options and version, the file's extension, and its path
  * only when the source names `meta` at all.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -56,6 +55,8 @@ function readOwn(file: string): string | undefined {
 
 function cacheKey(o: TransformOptions): string {
   jitiVersion ??= (require("jiti/package.json") as { version: string }).version;
+  // node:crypto once a connector loads: `connector state` and others import the loader and often load none.
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   const { filename, ...rest } = o;
   const place = /\bmeta\b/.test(o.source) ? filename : path.extname(filename ?? "");
   return createHash("sha256")
