@@ -21,7 +21,6 @@ import type { ErrorInfo } from "../util/thrown.js";
 import { newLiveCounts, Slot } from "../sync/live-counts.js";
 import { crashReportNotice, elapsed, num, renderFailure, renderPeakMemory, renderProgressTable, renderSchemaChanges, renderTableBreakdown, truncate, type CrashNotice } from "../ui/format.js";
 import { printJson, Ui } from "../ui/logger.js";
-import { canPrompt, confirm } from "../ui/prompt.js";
 import { secrets, stripEscapes } from "../ui/output.js";
 import { followUp, type FollowUp } from "../project/follow-up.js";
 import { renderReloadAdvice } from "../ui/way-out.js";
@@ -110,6 +109,7 @@ export async function debug(dir: string | undefined, opts: DebugOptions, early?:
 async function mayReplace(ui: Ui, dir: string, label: string, opts: DebugOptions): Promise<boolean> {
   const held = (await import("../replay/existing-cassette.js")).existingCassette(dir);
   if (!held || opts.yes) return true;
+  const { canPrompt, confirm } = await import("../ui/prompt.js");
   const other = `connector debug --record <another-name>`;
   if (!canPrompt()) {
     throw new UsageError(`${label}/ already holds ${held}, which --record would replace. Pass --yes to replace it, or record under another name: \`${other}\`.`);

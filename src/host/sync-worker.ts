@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createDestination } from "../destinations/open.js";
 import { FileStateStore } from "../state/store.js";
 import { spawnWritersThrough } from "../destinations/open.js";
-import { loadConnector, loadJiti } from "../project/loader.js";
+import { loadConnector } from "../project/loader.js";
 import { sampleMemory, Slot } from "../sync/live-counts.js";
 import { runConnectorSync } from "../sync/run-sync.js";
 import { ignoreLateOperations } from "../sync/traps.js";
@@ -119,11 +119,7 @@ async function main(input: WorkerInput): Promise<void> {
 if (parentPort) {
   // Started early (worker-start.ts), the worker gets its input as its first message.
   const input = ((workerData as WorkerInput | undefined) ??
-    (await new Promise((resolve) => {
-      parentPort!.once("message", resolve);
-      // Needed next in any case: loaded while the main thread still reads the project, not after.
-      loadJiti();
-    }))) as WorkerInput;
+    (await new Promise((resolve) => parentPort!.once("message", resolve)))) as WorkerInput;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
   // A worker's own stdio streams reach the main thread apart from its messages: sent on the port that
   // carries log lines, a console line keeps its place among them.

@@ -8,6 +8,7 @@ import { isError, thrownText } from "../util/thrown.js";
 import { describe } from "../util/describe.js";
 import { unknownSdkImports } from "./sdk-imports.js";
 import { cachedTransform } from "./transform-cache.js";
+import { loadCached } from "./cached-connector.js";
 
 /** This package's own entry points, so a connector folder without node_modules still resolves "connector-sdk". */
 function selfAliases(): Record<string, string> {
@@ -45,11 +46,8 @@ function borrowedAliases(connectorFile: string): Record<string, string> {
 
 type Jiti = typeof import("jiti");
 let jitiModule: Jiti | undefined;
-/**
- * jiti itself, compiled once per thread (its CommonJS build is large). The sync worker calls this
- * while it waits for its input, so that the compiling overlaps the main thread's own start.
- */
-export function loadJiti(): Jiti {
+/** jiti itself, compiled once per thread (its CommonJS build is large), and only when a connector needs it (cached-connector.ts). */
+function loadJiti(): Jiti {
   // Through require, not import: importing jiti's CommonJS build from ESM makes Node scan its 190 KB for exports, at every start.
   return (jitiModule ??= createRequire(import.meta.url)("jiti") as Jiti);
 }
@@ -60,13 +58,9 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   // Before any of its code runs: jiti would make a name connector-sdk lacks undefined, to fail only mid-sync.
   const unknown = unknownSdkImports(file, own);
   if (unknown.length) throw new UsageError(`Cannot load ${file}: it imports names that connector-sdk does not export.\n${unknown.join("\n")}`);
-  const alias = { ...borrowedAliases(file), ...own };
-  const { createJiti } = loadJiti();
-  // jiti's own file cache is keyed by path; transform-cache.ts keys by content.
-  const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false, fsCache: false, transform: (o) => cachedTransform(o, createJiti) });
   let mod: Record<string, unknown>;
   try {
-    mod = (await jiti.import(file)) as Record<string, unknown>;
+    mod = await (loadCached(file, own) ?? loadThroughJiti(file, own));
   } catch (e) {
     throw new UsageError(`Cannot load ${file}:\n${loadErrorText(e, path.dirname(file))}`);
   }
@@ -89,6 +83,14 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   throw new UsageError(
     `${file} does not export a connector. Export \`default new Connector({ update })\` (or an export named \`connector\`, or a plain { update, schema? } object); found ${found}.`,
   );
+}
+
+async function loadThroughJiti(file: string, own: Record<string, string>): Promise<Record<string, unknown>> {
+  const alias = { ...borrowedAliases(file), ...own };
+  const { createJiti } = loadJiti();
+  // jiti's own file cache is keyed by path; transform-cache.ts keys by content. cached-connector.ts mirrors these options.
+  const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false, fsCache: false, transform: (o) => cachedTransform(o, createJiti) });
+  return (await jiti.import(file)) as Record<string, unknown>;
 }
 
 /**

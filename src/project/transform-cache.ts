@@ -7,7 +7,6 @@
  * compiler reads: the source, jiti's options and version, the file's extension, and its path
  * only when the source names `meta` at all.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -56,6 +55,8 @@ function readOwn(file: string): string | undefined {
 
 function cacheKey(o: TransformOptions): string {
   jitiVersion ??= (require("jiti/package.json") as { version: string }).version;
+  // node:crypto once a connector loads: `connector state` and others import the loader and often load none.
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   const { filename, ...rest } = o;
   const place = /\bmeta\b/.test(o.source) ? filename : path.extname(filename ?? "");
   return createHash("sha256")
@@ -64,14 +65,23 @@ function cacheKey(o: TransformOptions): string {
     .slice(0, 32);
 }
 
+/** Where the output for these options is cached, or undefined when there is no folder to trust. */
+function cacheFile(o: TransformOptions): string | undefined {
+  const dir = cacheFolder();
+  return dir === null ? undefined : path.join(dir, `${cacheKey(o)}.js`);
+}
+
+/** The cached output for these options, or undefined when it is not cached (or not to be trusted). */
+export function cachedCode(o: TransformOptions): string | undefined {
+  const file = cacheFile(o);
+  return file === undefined ? undefined : readOwn(file);
+}
+
 /** jiti's `transform` option: the cached output for this source, else jiti's own compiler (which stores nothing itself). */
 export function cachedTransform(o: TransformOptions, createJiti: (typeof import("jiti"))["createJiti"]): TransformResult {
-  const dir = cacheFolder();
-  const file = dir === null ? undefined : path.join(dir, `${cacheKey(o)}.js`);
-  if (file) {
-    const code = readOwn(file);
-    if (code !== undefined) return { code };
-  }
+  const file = cacheFile(o);
+  const cached = file === undefined ? undefined : readOwn(file);
+  if (cached !== undefined) return { code: cached };
   compiler ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false });
   const code = compiler.transform(o);
   // jiti turns a syntax error into code that throws it: never kept.

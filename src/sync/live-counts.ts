@@ -3,7 +3,7 @@
  * thread reads them for the spinner and for the summary of a run it had to stop. The layout
  * of the shared array is named here and nowhere else.
  */
-import { getHeapStatistics } from "node:v8";
+import { createRequire } from "node:module";
 import { emptyCounts, type Counts, type OpKind } from "./counts.js";
 
 export const Slot = {
@@ -30,10 +30,14 @@ export function newLiveCounts(): SharedArrayBuffer {
   return new SharedArrayBuffer(SLOTS * Float64Array.BYTES_PER_ELEMENT);
 }
 
+let v8: typeof import("node:v8") | undefined;
+// node:v8 in the thread that measures its heap only: the main thread samples the RSS alone.
+const heapStatistics = (): import("node:v8").HeapInfo => (v8 ??= createRequire(import.meta.url)("node:v8") as typeof import("node:v8")).getHeapStatistics();
+
 /** Raises the peaks to what is in use now: the calling thread's heap (unless `heap` is false), and the process's RSS. */
 export function sampleMemory(live: Float64Array, heap = true): void {
   if (heap) {
-    const used = getHeapStatistics().used_heap_size;
+    const used = heapStatistics().used_heap_size;
     if (used > live[Slot.peakHeap]!) live[Slot.peakHeap] = used;
   }
   const rss = process.memoryUsage.rss();

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/util/errors.js";
 import { loadConnector } from "../../src/project/loader.js";
 import { findConnectorFile, project } from "../../src/project/project.js";
@@ -44,5 +47,31 @@ describe("loadConnector", () => {
   it("reports an export that is not a connector, and a missing update", async () => {
     expect((await rejection({ "connector.ts": `export default 42;` })).message).toContain("found default (42)");
     expect((await rejection({ "connector.ts": `export default { schema() { return []; } };` })).message).toContain("does not export a connector");
+  });
+});
+
+describe("a connector in the compile cache", () => {
+  const cacheDir = path.join(os.tmpdir(), `connector-sdk-compiled-${process.getuid!()}`);
+  const loadedBy = (): unknown => (globalThis as { __loadedBy?: unknown }).__loadedBy;
+
+  it("runs without jiti, from the code jiti compiled and cached; a JITI_ setting sends it through jiti again", async () => {
+    const nonce = `n${Date.now()}${Math.floor(Math.random() * 1e9)}`;
+    const dir = makeProject({ "connector.ts": `import path from "node:path";\n// ${nonce}\nexport default { update() { void path.sep; } };\n` });
+    const file = findConnectorFile(project(dir));
+    await loadConnector(file);
+    const cached = fs.readdirSync(cacheDir).map((f) => path.join(cacheDir, f)).filter((f) => fs.readFileSync(f, "utf8").includes(nonce));
+    expect(cached).toHaveLength(1);
+    // jiti passes its require function as the wrapper's second argument; the path without jiti has none to pass.
+    fs.writeFileSync(cached[0]!, `"use strict";globalThis.__loadedBy = typeof arguments[1];exports.default = { update() {} }; // ${nonce}\n`);
+    try {
+      expect(typeof (await loadConnector(file)).update).toBe("function");
+      expect(loadedBy()).toBe("undefined");
+      vi.stubEnv("JITI_SOURCE_MAPS", "false");
+      expect(typeof (await loadConnector(file)).update).toBe("function");
+      expect(loadedBy()).toBe("function");
+    } finally {
+      vi.unstubAllEnvs();
+      fs.rmSync(cached[0]!, { force: true });
+    }
   });
 });
