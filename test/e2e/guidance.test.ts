@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, readState, tempDir, type CliResult } from "../helpers.js";
+import { syncHere, syncInto } from "../scenarios/destinations.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
 // What the CLI tells a user to do next must be true for the warehouse and state the user ran
@@ -30,6 +31,18 @@ export default {
 `;
 const SOURCE = JSON.stringify([1, 2, 3].map((id) => ({ id, salary: String(1000 * id) })));
 
+/**
+ * The first sync of a test whose subject is the next one (a setup step), in this process: into the
+ * warehouse file `spec` names, with the state in the project's files/state.json, as `connector run
+ * --destination <spec>` keeps it.
+ */
+async function firstRun(dir: string, spec: string) {
+  const r = await syncInto(dir, spec);
+  fs.mkdirSync(path.join(dir, "files"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "files", "state.json"), JSON.stringify(r.inProcess!.state));
+  return r;
+}
+
 /** Splits a command line the way a POSIX shell does for the quoting shellArg() produces: bare words and '…'. */
 function words(line: string): string[] {
   const out: string[] = [];
@@ -56,8 +69,10 @@ describe("the way out of a declared type change (item 16)", () => {
     const dir = path.basename(project);
     const state = path.join(dir, "elsewhere.json");
     fs.writeFileSync(path.join(cwd, state), "{}");
-    const first = await cli(["debug", dir, "--state", state], { cwd });
+    // The first sync, in this process (as `connector debug dir --state <state>` leaves it: the state in that file).
+    const first = await syncHere(project, "sqlite");
     expect(first.exitCode, first.stderr).toBe(0);
+    fs.renameSync(path.join(project, "files", "state.json"), path.join(cwd, state));
     const failed = await cli(["debug", dir, "--state", state], { cwd, env: { SALARY_TYPE: "LONG" } });
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('the type of column "employees.salary" changed from STRING to LONG');
@@ -81,7 +96,7 @@ describe("the way out of a declared type change (item 16)", () => {
 
   it("SQLite with an empty state: only the table to drop, no cursor to clear", async () => {
     const dir = makeProject({ "connector.ts": EMPLOYEES.replace("op.checkpoint({ employees_cursor: last });", "op.checkpoint({});"), "source.json": SOURCE });
-    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    expect((await syncHere(dir, "sqlite")).exitCode).toBe(0);
     const failed = await cli(["debug"], { cwd: dir, env: { SALARY_TYPE: "LONG" } });
     expect(failed.exitCode).toBe(1);
     expect(wayOut(failed.stderr)).toEqual([["reset", "--table", "employees"], ["reset"]]);
@@ -92,7 +107,7 @@ describe("the way out of a declared type change (item 16)", () => {
   it("run does not retry a table that must be loaded again: every attempt would fail the same way", async () => {
     const dir = makeProject({ "connector.ts": EMPLOYEES, "source.json": SOURCE });
     const args = ["run", "--destination", "sqlite:out.db", "--retries", "2", "--retry-delay", "30s"];
-    expect((await cli(args, { cwd: dir })).exitCode).toBe(0);
+    expect((await firstRun(dir, `sqlite:${path.join(dir, "out.db")}`)).exitCode).toBe(0);
     const failed = await cli(args, { cwd: dir, env: { SALARY_TYPE: "LONG" } });
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('the type of column "employees.salary" changed from STRING to LONG');
@@ -104,10 +119,13 @@ describe("the way out of a declared type change (item 16)", () => {
     const dir = makeProject({ "connector.ts": EMPLOYEES, "source.json": SOURCE });
     const schema = freshSchema("typechange");
     const url = pg().url(pg().database, schema);
-    const first = await cli(["run", "--destination", url, "--name", "staff"], { cwd: dir });
+    // The first sync, in this process, as `connector run --name staff` makes it (the state in the destination).
+    const first = await syncInto(dir, url, { name: "staff" });
     expect(first.exitCode, first.stderr).toBe(0);
+    let plain: CliResult | undefined;
     for (const json of [false, true]) {
       const failed = await cli(["run", "--destination", url, "--name", "staff", ...(json ? ["--json"] : [])], { cwd: dir, env: { SALARY_TYPE: "LONG" } });
+      if (!json) plain = failed;
       expect(failed.exitCode).toBe(1);
       expect(everything(failed)).not.toContain(pg().password);
       const text = json ? (JSON.parse(failed.stdout) as { error: string }).error : failed.stderr;
@@ -120,9 +138,8 @@ describe("the way out of a declared type change (item 16)", () => {
       ]);
       expect(text).toContain("*** stands for the password");
     }
-    // Follow it with the password in PGPASSWORD, as the note says.
-    const failed = await cli(["run", "--destination", url, "--name", "staff"], { cwd: dir, env: { SALARY_TYPE: "LONG" } });
-    const steps = wayOut(failed.stderr).map((s) => s.map((w) => w.replace(":***@", "@").replace("<path>", "employees_cursor")));
+    // Follow it (the plain run's way out) with the password in PGPASSWORD, as the note says.
+    const steps = wayOut(plain!.stderr).map((s) => s.map((w) => w.replace(":***@", "@").replace("<path>", "employees_cursor")));
     const env = { PGPASSWORD: pg().password };
     const reset = await cli([...steps[0]!, "--yes"], { cwd: dir, env });
     expect(reset.exitCode, reset.stderr).toBe(0);
@@ -138,7 +155,7 @@ describe("the way out of a declared type change (item 16)", () => {
     for (const kind of ["sqlite", "duckdb"] as const) {
       const dir = makeProject({ "connector.ts": EMPLOYEES, "source.json": SOURCE });
       const spec = `${kind}:${path.join(tempDir(), `w.${kind}`)}`;
-      expect((await cli(["run", "--destination", spec], { cwd: dir })).exitCode).toBe(0);
+      expect((await firstRun(dir, spec)).exitCode).toBe(0);
       const failed = await cli(["run", "--destination", spec], { cwd: dir, env: { SALARY_TYPE: "LONG" } });
       expect(failed.exitCode).toBe(1);
       const steps = wayOut(failed.stderr);

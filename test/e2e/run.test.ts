@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, fixtureProject, makeProject, readState, startCli, waitFor, type CliResult } from "../helpers.js";
 import pg_ from "pg";
+import { syncInto } from "../scenarios/destinations.js";
 import { freshSchema, until, usePostgres } from "../support/use-postgres.js";
 
 const pgClient = pg_.Client;
@@ -180,7 +181,8 @@ describe("connector run: several connectors in one schema, one run at a time", (
     const schema = freshSchema();
     const url = pg().url(pg().database, schema);
     const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("clash", { id: 1 }); op.checkpoint({}); } };\n` });
-    expect((await cli(["run", "--destination", url, "--name", "warmup"], { cwd: makeProject(OK) })).exitCode).toBe(0);
+    // Setup, in this process (as `connector run` syncs): the schema and the connector's own tables exist.
+    expect((await syncInto(makeProject(OK), url, { name: "warmup" })).exitCode).toBe(0);
     // Another session makes the table and holds its transaction open, as a connector starting at the same time would.
     const other = new pgClient({ host: pg().host, port: pg().port, user: "postgres", password: pg().password, database: pg().database });
     await other.connect();
@@ -398,7 +400,8 @@ describe("inspect, state, reset and verify on a connector in PostgreSQL", () => 
     const url = pg().url(pg().database, schema);
     const dir = cursorProject(4);
     const flags = ["--destination", url, "--name", "shop"];
-    expect((await cli(["run", ...flags], { cwd: dir })).exitCode).toBe(0);
+    // The first sync, a setup step, in this process (as `connector run` syncs).
+    expect((await syncInto(dir, url, { name: "shop" })).exitCode).toBe(0);
 
     const tables = await cli(["inspect", ...flags, "--json"], { cwd: dir });
     expect(tables.exitCode, tables.stderr).toBe(0);
@@ -425,7 +428,8 @@ describe("inspect, state, reset and verify on a connector in PostgreSQL", () => 
     expect(await storedState(schema, "shop")).toEqual({ last: 4 });
     expect(await pg().sql("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'items'", [schema])).toEqual([]);
 
-    expect((await cli(["run", ...flags, "--state", writeSeed(dir, { last: 2 })], { cwd: dir })).exitCode).toBe(0);
+    // The table again, for reset to drop (setup, in this process; the destination still holds the state, so the seed is not used).
+    expect((await syncInto(dir, url, { name: "shop", state: { last: 2 } })).exitCode).toBe(0);
     const all = await cli(["reset", ...flags, "--yes"], { cwd: dir });
     expect(all.exitCode, all.stderr).toBe(0);
     expect(await pg().sql(`SELECT connector FROM "${schema}"._connector_state UNION ALL SELECT connector FROM "${schema}"._connector_checkpoints`)).toEqual([]);
@@ -478,7 +482,8 @@ describe("schema changes and truncates in PostgreSQL", () => {
 export default { schema: () => [{ table: "t", primary_key: ["${key}"] }], update() { ${body} op.checkpoint({}); } };
 `;
     const dir = makeProject({ "connector.ts": connector(`op.upsert("t", { id: 1, n: 5, flag: true });`) });
-    expect((await cli(["run", "--destination", url], { cwd: dir })).exitCode).toBe(0);
+    // The first sync, a setup step, in this process under the name `connector run` gives it (the folder's).
+    expect((await syncInto(dir, url, { name: path.basename(dir) })).exitCode).toBe(0);
     fs.writeFileSync(path.join(dir, "connector.ts"), connector(`op.upsert("t", { id: 2, n: 2.5, flag: "maybe", extra: "x" });`));
     const widened = await cli(["run", "--destination", url], { cwd: dir });
     expect(widened.exitCode, widened.stderr).toBe(0);
@@ -524,7 +529,8 @@ export default { update(configuration, state) {
 } };
 `,
     });
-    expect((await cli(["run", "--destination", url], { cwd: dir })).exitCode).toBe(0);
+    // The first sync (the rows before the truncate), a setup step, in this process under the folder's name, as `connector run` names it.
+    expect((await syncInto(dir, url, { name: path.basename(dir) })).exitCode).toBe(0);
     fs.writeFileSync(path.join(dir, "fail"), "");
     const failed = await cli(["run", "--destination", url], { cwd: dir });
     expect(failed.exitCode).toBe(1);

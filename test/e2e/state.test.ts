@@ -3,6 +3,11 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, readState, startDebug, waitFor } from "../helpers.js";
+import { syncHere } from "../scenarios/destinations.js";
+
+// The syncs that only make a warehouse and a state for a state or inspect command to read run in
+// this process (syncHere: the connector loaded as the CLI loads it, runSync from dist/, the state
+// kept in files/state.json): what these tests assert is the command's output, not the sync's.
 
 /** A project with three checkpoints of a nested per-parent cursor. */
 async function synced(extraConnector = ""): Promise<string> {
@@ -24,7 +29,7 @@ export default new Connector({
 });
 `,
   });
-  const r = await cli(["debug"], { cwd: dir });
+  const r = await syncHere(dir, "sqlite");
   expect(r.exitCode, r.stderr).toBe(0);
   return dir;
 }
@@ -142,7 +147,7 @@ export default {
 };
 `,
     });
-    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    expect((await syncHere(dir, "sqlite")).exitCode).toBe(0);
     const r = await cli(["inspect"], { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^events\s+_fivetran_id\s+1\s+0\s+\d{4}-\S+Z$/m);
@@ -157,7 +162,7 @@ export default {
     const dir = makeProject({
       "connector.ts": `import { op } from "connector-sdk";\nexport default { schema: () => [{ table: "t", primary_key: ["id"] }], update() { for (let id = 1; id <= 30; id++) op.upsert("t", { id, blob: new Uint8Array([id]) }); op.checkpoint({}); } };\n`,
     });
-    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    expect((await syncHere(dir, "sqlite")).exitCode).toBe(0);
     const r = await cli(["inspect", "t", "--limit", "3"], { cwd: dir });
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split("\n");
@@ -172,7 +177,7 @@ export default {
 
   it("reports duplicate and NULL primary keys as problems", async () => {
     const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { schema: () => [{ table: "t", primary_key: ["id"] }], update() { op.upsert("t", { id: 1 }); op.checkpoint({}); } };\n` });
-    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    expect((await syncHere(dir, "sqlite")).exitCode).toBe(0);
     // Damage the table the way a hand edit could: no key constraint, a duplicate and a NULL key.
     const db = new Database(path.join(dir, "files", "warehouse.db"));
     db.exec(`CREATE TABLE t2 AS SELECT * FROM t; DROP TABLE t; ALTER TABLE t2 RENAME TO t;
@@ -200,7 +205,7 @@ describe("connector state on a DuckDB warehouse", () => {
 export default { update() { for (let i = 1; i <= 5; i++) { op.upsert("t", { id: i }); op.checkpoint({ n: i, pad: "é".repeat(10) }); } } };
 `,
     });
-    const sync = await cli(["debug", "--destination", "duckdb"], { cwd: dir });
+    const sync = await syncHere(dir, "duckdb");
     expect(sync.exitCode, sync.stderr).toBe(0);
     const history = await cli(["state", "history"], { cwd: dir });
     expect(history.exitCode, history.stderr).toBe(0);
@@ -219,9 +224,9 @@ export default { update() { for (let i = 1; i <= 5; i++) { op.upsert("t", { id: 
 
 describe("connector inspect --limit beyond any table", () => {
   it("--limit 99999999999999999999 shows every row, on SQLite and DuckDB, as text and --json", async () => {
-    for (const destination of ["sqlite", "duckdb"]) {
+    for (const destination of ["sqlite", "duckdb"] as const) {
       const dir = makeProject({ "connector.mjs": `import { op } from "connector-sdk";\nexport default { update() { for (let id = 1; id <= 25; id++) op.upsert("t", { id }); op.checkpoint({}); } };\n` });
-      expect((await cli(["debug", "--destination", destination], { cwd: dir })).exitCode).toBe(0);
+      expect((await syncHere(dir, destination)).exitCode).toBe(0);
       const text = await cli(["inspect", "t", "--limit", "99999999999999999999"], { cwd: dir });
       expect(text.exitCode, `${destination}: ${text.stderr}`).toBe(0);
       expect(text.stdout.trim().split("\n")).toHaveLength(26);

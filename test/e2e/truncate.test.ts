@@ -6,6 +6,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject, query, readState, startDebug, waitFor } from "../helpers.js";
+import { syncHere } from "../scenarios/destinations.js";
 
 /**
  * Run 1 loads ids 1..10. Run 2 is a full reload: it truncates, re-upserts ids 1..5 and
@@ -43,10 +44,11 @@ const rows = (dir: string) => query<{ id: number; v: string; deleted: number }>(
 const live = (dir: string) => rows(dir).filter((r) => r.deleted === 0).map((r) => r.id);
 const pending = (dir: string) => query<{ table_name: string }>(dir, "SELECT table_name FROM _connector_truncates");
 
+/** Run 1, a setup step: in this process (syncHere, as `connector debug` syncs), since what a test asserts is the run after it. */
 async function loaded(): Promise<string> {
   const dir = makeProject({ "connector.ts": reload });
   configure(dir, "");
-  const first = await cli(["debug"], { cwd: dir });
+  const first = await syncHere(dir, "sqlite");
   expect(first.exitCode, first.stderr).toBe(0);
   expect(live(dir)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   return dir;
@@ -324,7 +326,7 @@ describe("deferred truncate on DuckDB", () => {
   it("success marks the rows before the point; a failure marks nothing and the resumed sync applies it", async () => {
     const dir = makeProject({ "connector.ts": reload });
     configure(dir, "");
-    expect((await cli(["debug", "--destination", "duckdb"], { cwd: dir })).exitCode).toBe(0);
+    expect((await syncHere(dir, "duckdb")).exitCode).toBe(0);
     configure(dir, "throw");
     const failed = await cli(["debug"], { cwd: dir });
     expect(failed.exitCode).toBe(1);
@@ -344,7 +346,7 @@ describe("deferred truncate on DuckDB", () => {
   it("a DuckDB warehouse written before deferred truncate: its first truncate adds _connector_generation, 0 in the old rows", async () => {
     const dir = makeProject({ "connector.ts": reload });
     configure(dir, "");
-    expect((await cli(["debug", "--destination", "duckdb"], { cwd: dir })).exitCode).toBe(0);
+    expect((await syncHere(dir, "duckdb")).exitCode).toBe(0);
     expect(await duck(dir, "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'items' AND column_name = '_connector_generation'")).toEqual([{ n: 0n }]);
     const instance = await DuckDBInstance.create(path.join(dir, "files", "warehouse.duckdb"));
     const con = await instance.connect();

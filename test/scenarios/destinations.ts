@@ -8,6 +8,7 @@ import path from "node:path";
 import type { DestinationKind } from "../../src/destinations/open.js";
 // The built package, as the CLI runs it: DuckDB's writer thread loads dist/'s JavaScript.
 import { loadConnector } from "../../dist/project/loader.js";
+import { findConnectorFile, project } from "../../dist/project/project.js";
 import { runSync, SyncError, type Counts, type Naming, type RunSyncResult } from "../../dist/testing.js";
 import { cli, type CliResult } from "../helpers.js";
 import type { TestServer } from "../support/postgres.js";
@@ -108,7 +109,8 @@ export async function syncHere(dir: string, kind: DestinationKind, options: { na
  */
 export async function syncInto(dir: string, destination: string, options: { state?: unknown; name?: string; naming?: Naming } = {}): Promise<Ran> {
   const { state = {}, name, naming } = options;
-  const definition = await loadConnector(path.join(dir, "connector.ts"));
+  // connector.ts, .mts, .js or .mjs, found as the CLI finds it.
+  const definition = await loadConnector(findConnectorFile(project(dir)));
   let result: RunSyncResult;
   let error: SyncError | undefined;
   try {
