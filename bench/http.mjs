@@ -126,17 +126,8 @@ export async function w10(total = 20_000, runs = 9) {
  */
 export async function w10Overhead(total = 20_000, runs = 15) {
   const pages = Math.ceil(total / SIZE);
-  const bodies = [];
-  for (let p = 1; p <= pages; p++) {
-    const data = [];
-    for (let id = (p - 1) * SIZE + 1; id <= Math.min(total, p * SIZE); id++) data.push({ id, name: `user ${id}`, email: `user${id}@example.com`, score: id % 997, updated_at: new Date(1_700_000_000_000 + id * 1000).toISOString() });
-    bodies.push(new TextEncoder().encode(JSON.stringify({ data, pages })));
-  }
   const real = globalThis.fetch;
-  globalThis.fetch = async (input) => {
-    const page = Number(new URL(String(input)).searchParams.get("page"));
-    return new Response(bodies[page - 1], { status: 200, headers: { "content-type": "application/json" } });
-  };
+  globalThis.fetch = memoryFetch(total);
   try {
     const url = "http://127.0.0.1:9";
     for (let i = 0; i < 3; i++) {
@@ -154,6 +145,21 @@ export async function w10Overhead(total = 20_000, runs = 15) {
   } finally {
     globalThis.fetch = real;
   }
+}
+
+/** A fetch that answers W10's pages from memory (a new Response each time), as the server would. */
+function memoryFetch(total) {
+  const pages = Math.ceil(total / SIZE);
+  const bodies = [];
+  for (let p = 1; p <= pages; p++) {
+    const data = [];
+    for (let id = (p - 1) * SIZE + 1; id <= Math.min(total, p * SIZE); id++) data.push({ id, name: `user ${id}`, email: `user${id}@example.com`, score: id % 997, updated_at: new Date(1_700_000_000_000 + id * 1000).toISOString() });
+    bodies.push(new TextEncoder().encode(JSON.stringify({ data, pages })));
+  }
+  return async (input) => {
+    const page = Number(new URL(String(input)).searchParams.get("page"));
+    return new Response(bodies[page - 1], { status: 200, headers: { "content-type": "application/json" } });
+  };
 }
 
 /** Peak RSS (MB) of a fresh process that pages through `total` items with RestClient (or, with kind "raw", the raw fetch loop). */
@@ -177,10 +183,17 @@ if (argv[0] === "--passes") {
   // where times say little (see docs/performance.md, W10):
   // valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null node bench/http.mjs --passes client 4
   // and the same with 10: the difference over 6 is one pass (the server's process is not counted).
+  // With --in-memory, fetch answers from memory as in W10O (no sockets, no server): the client's own work per request,
+  // and counts that move less from run to run than those with sockets.
   const [kind, n] = [argv[1], Number(argv[2])];
-  const server = await startServer(20_000);
-  for (let i = 0; i < n; i++) await pass(kind, server.url);
-  server.stop();
+  if (argv.includes("--in-memory")) {
+    globalThis.fetch = memoryFetch(20_000);
+    for (let i = 0; i < n; i++) await pass(kind, "http://127.0.0.1:9");
+  } else {
+    const server = await startServer(20_000);
+    for (let i = 0; i < n; i++) await pass(kind, server.url);
+    server.stop();
+  }
 } else if (argv[0] === "--child") {
   const [url, total, kind] = [argv[1], Number(argv[2]), argv[3] ?? "client"];
   // The peak RSS after half the pages too: whether the second half still grows, once V8 has sized its heap.
