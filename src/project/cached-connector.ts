@@ -30,12 +30,12 @@ const IMPORT = /\bjitiImport\("([^"\\]+)"\)/g;
  * points to this package's files (loader.ts), as jiti's aliases do.
  */
 export function loadCached(file: string, own: Record<string, string>): Promise<Record<string, unknown>> | undefined {
-  if (!/\.m?ts$/.test(file) || Object.keys(process.env).some((k) => k.startsWith("JITI_"))) return undefined;
-  let filename: string;
+  // jiti resolves a relative path from its own folder, not the working directory.
+  if (!/\.m?ts$/.test(file) || !path.isAbsolute(file) || Object.keys(process.env).some((k) => k.startsWith("JITI_"))) return undefined;
+  // The path as given, not its real path: jiti names a symbolic link by the link, in stack frames, __filename and import.meta.
+  const filename = path.resolve(file);
   let source: string;
   try {
-    // jiti resolves the file to its real path, which names it in stack frames and import.meta.
-    filename = fs.realpathSync(file);
     source = fs.readFileSync(filename, "utf8");
   } catch {
     return undefined;

@@ -75,3 +75,19 @@ describe("a connector in the compile cache", () => {
     }
   });
 });
+
+describe("a connector.ts that is a symbolic link", () => {
+  it("is named by the link's path, as jiti names it, when its compiled code comes from the cache too", async () => {
+    const nonce = `n${Date.now()}${Math.floor(Math.random() * 1e9)}`;
+    const real = makeProject({ "shared.ts": `import path from "node:path";\n// ${nonce}\nthrow new Error("no configuration yet");\nexport default { update() { void path.sep; } };\n` });
+    const dir = makeProject({});
+    fs.symlinkSync(path.join(real, "shared.ts"), path.join(dir, "connector.ts"));
+    const file = findConnectorFile(project(dir));
+    const frame = `at ${path.join(dir, "connector.ts")}:3:7`;
+    // The first load compiles through jiti and fills the cache; the second runs the cached code without jiti.
+    for (const run of ["jiti", "cached"]) {
+      const e = await loadConnector(file).then(() => undefined, (e: unknown) => e as Error);
+      expect(e?.message, run).toContain(`no configuration yet\n    ${frame}`);
+    }
+  });
+});
