@@ -29,7 +29,7 @@ const IMPORT = /\bjitiImport\("([^"\\]+)"\)/g;
  * The connector's exports, or undefined when jiti must load it. `own` maps connector-sdk's entry
  * points to this package's files (loader.ts), as jiti's aliases do.
  */
-export function loadCached(file: string, own: Record<string, string>): Promise<Record<string, unknown>> | undefined {
+export function loadCached(file: string, own: Record<string, string>, jitiRequire: (filename: string) => (id: string) => unknown): Promise<Record<string, unknown>> | undefined {
   // jiti resolves a relative path from its own folder, not the working directory.
   if (!/\.m?ts$/.test(file) || !path.isAbsolute(file) || Object.keys(process.env).some((k) => k.startsWith("JITI_"))) return undefined;
   // The path as given, not its real path: jiti names a symbolic link by the link, in stack frames, __filename and import.meta.
@@ -65,8 +65,11 @@ export function loadCached(file: string, own: Record<string, string>): Promise<R
   mod.filename = filename;
   mod.path = path.dirname(filename);
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(mod.path);
+  // Code that reaches require without naming it (`module["req" + "uire"]`, `arguments[1]`) gets jiti's, loaded then.
+  let required: ((id: string) => unknown) | undefined;
+  mod.require = ((id: string) => (required ??= jitiRequire(filename))(id)) as NodeJS.Require;
   const jitiImport = async (specifier: string): Promise<unknown> => import(targets.get(specifier)!);
-  return compiled(mod.exports, undefined, mod, filename, mod.path, jitiImport, undefined).then(() => {
+  return compiled(mod.exports, mod.require, mod, filename, mod.path, jitiImport, undefined).then(() => {
     mod.loaded = true;
     return mod.exports as Record<string, unknown>;
   });

@@ -60,7 +60,7 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   if (unknown.length) throw new UsageError(`Cannot load ${file}: it imports names that connector-sdk does not export.\n${unknown.join("\n")}`);
   let mod: Record<string, unknown>;
   try {
-    mod = await (loadCached(file, own) ?? loadThroughJiti(file, own));
+    mod = await (loadCached(file, own, (filename) => jitiFor(filename, file, own)) ?? loadThroughJiti(file, own));
   } catch (e) {
     throw new UsageError(`Cannot load ${file}:\n${loadErrorText(e, path.dirname(file))}`);
   }
@@ -85,12 +85,16 @@ export async function loadConnector(file: string): Promise<ConnectorDefinition<u
   );
 }
 
-async function loadThroughJiti(file: string, own: Record<string, string>): Promise<Record<string, unknown>> {
+/** A jiti resolving from `base`, with the options a connector is loaded with. */
+function jitiFor(base: string, file: string, own: Record<string, string>): ReturnType<Jiti["createJiti"]> {
   const alias = { ...borrowedAliases(file), ...own };
   const { createJiti } = loadJiti();
   // jiti's own file cache is keyed by path; transform-cache.ts keys by content. cached-connector.ts mirrors these options.
-  const jiti = createJiti(import.meta.url, { alias, interopDefault: false, moduleCache: false, fsCache: false, transform: (o) => cachedTransform(o, createJiti) });
-  return (await jiti.import(file)) as Record<string, unknown>;
+  return createJiti(base, { alias, interopDefault: false, moduleCache: false, fsCache: false, transform: (o) => cachedTransform(o, createJiti) });
+}
+
+async function loadThroughJiti(file: string, own: Record<string, string>): Promise<Record<string, unknown>> {
+  return (await jitiFor(import.meta.url, file, own).import(file)) as Record<string, unknown>;
 }
 
 /**

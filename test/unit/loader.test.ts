@@ -61,14 +61,14 @@ describe("a connector in the compile cache", () => {
     await loadConnector(file);
     const cached = fs.readdirSync(cacheDir).map((f) => path.join(cacheDir, f)).filter((f) => fs.readFileSync(f, "utf8").includes(nonce));
     expect(cached).toHaveLength(1);
-    // jiti passes its require function as the wrapper's second argument; the path without jiti has none to pass.
-    fs.writeFileSync(cached[0]!, `"use strict";globalThis.__loadedBy = typeof arguments[1];exports.default = { update() {} }; // ${nonce}\n`);
+    // Whether jiti's evalModule calls the compiled code shows in the stack of its first, synchronous step.
+    fs.writeFileSync(cached[0]!, `"use strict";globalThis.__loadedBy = /jiti\\.cjs/.test(new Error().stack) ? "jiti" : "cache";exports.default = { update() {} }; // ${nonce}\n`);
     try {
       expect(typeof (await loadConnector(file)).update).toBe("function");
-      expect(loadedBy()).toBe("undefined");
+      expect(loadedBy()).toBe("cache");
       vi.stubEnv("JITI_SOURCE_MAPS", "false");
       expect(typeof (await loadConnector(file)).update).toBe("function");
-      expect(loadedBy()).toBe("function");
+      expect(loadedBy()).toBe("jiti");
     } finally {
       vi.unstubAllEnvs();
       fs.rmSync(cached[0]!, { force: true });
@@ -89,5 +89,18 @@ describe("a connector.ts that is a symbolic link", () => {
       const e = await loadConnector(file).then(() => undefined, (e: unknown) => e as Error);
       expect(e?.message, run).toContain(`no configuration yet\n    ${frame}`);
     }
+  });
+});
+
+describe("a cached connector that reaches require without naming it", () => {
+  it("gets jiti's require, as through jiti: module.require loads a TypeScript file beside it", async () => {
+    const nonce = `n${Date.now()}${Math.floor(Math.random() * 1e9)}`;
+    const dir = makeProject({
+      "helper.ts": `export const answer: number = 42;\n`,
+      "connector.ts": `import path from "node:path";\n// ${nonce}\nconst { answer } = (module as any)["req" + "uire"]("./helper.ts");\nexport default { update() { void path.sep; }, answer };\n`,
+    });
+    const file = findConnectorFile(project(dir));
+    // The first load compiles through jiti and fills the cache; the second runs the cached code without jiti.
+    for (const run of ["jiti", "cached"]) expect((await loadConnector(file)) as unknown, run).toMatchObject({ answer: 42 });
   });
 });
