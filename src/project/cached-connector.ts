@@ -16,6 +16,7 @@ import { builtinModules, Module } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
+import type { Jiti } from "jiti";
 import { cachedCode } from "./transform-cache.js";
 
 /** What jiti's evalModule passes to its transform for an ES module it compiles, with loader.ts's options to createJiti. */
@@ -29,7 +30,7 @@ const IMPORT = /\bjitiImport\("([^"\\]+)"\)/g;
  * The connector's exports, or undefined when jiti must load it. `own` maps connector-sdk's entry
  * points to this package's files (loader.ts), as jiti's aliases do.
  */
-export function loadCached(file: string, own: Record<string, string>, jitiRequire: (filename: string) => (id: string) => unknown): Promise<Record<string, unknown>> | undefined {
+export function loadCached(file: string, own: Record<string, string>, jitiFor: (filename: string) => Jiti): Promise<Record<string, unknown>> | undefined {
   // jiti resolves a relative path from its own folder, not the working directory.
   if (!/\.m?ts$/.test(file) || !path.isAbsolute(file) || Object.keys(process.env).some((k) => k.startsWith("JITI_"))) return undefined;
   // The path as given, not its real path: jiti names a symbolic link by the link, in stack frames, __filename and import.meta.
@@ -65,11 +66,16 @@ export function loadCached(file: string, own: Record<string, string>, jitiRequir
   mod.filename = filename;
   mod.path = path.dirname(filename);
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(mod.path);
-  // Code that reaches require without naming it (`module["req" + "uire"]`, `arguments[1]`) gets jiti's, loaded then.
-  let required: ((id: string) => unknown) | undefined;
-  mod.require = ((id: string) => (required ??= jitiRequire(filename))(id)) as NodeJS.Require;
-  const jitiImport = async (specifier: string): Promise<unknown> => import(targets.get(specifier)!);
-  return compiled(mod.exports, mod.require, mod, filename, mod.path, jitiImport, undefined).then(() => {
+  // Code that reaches jiti's functions without naming them (`module["req" + "uire"]`, `arguments[1]`) gets jiti's, loaded then.
+  let jiti: Jiti | undefined;
+  const lazy = (): Jiti => (jiti ??= jitiFor(filename));
+  mod.require = ((id: string) => lazy()(id)) as NodeJS.Require;
+  const jitiImport = async (specifier: string): Promise<unknown> => {
+    const target = targets.get(specifier);
+    return target === undefined ? lazy().import(specifier) : import(target);
+  };
+  const jitiESMResolve = (id: string, options?: unknown): unknown => (lazy().esmResolve as (id: string, options?: unknown) => unknown)(id, options);
+  return compiled(mod.exports, mod.require, mod, filename, mod.path, jitiImport, jitiESMResolve).then(() => {
     mod.loaded = true;
     return mod.exports as Record<string, unknown>;
   });

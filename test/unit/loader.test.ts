@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/util/errors.js";
 import { loadConnector } from "../../src/project/loader.js";
@@ -92,15 +93,16 @@ describe("a connector.ts that is a symbolic link", () => {
   });
 });
 
-describe("a cached connector that reaches require without naming it", () => {
-  it("gets jiti's require, as through jiti: module.require loads a TypeScript file beside it", async () => {
+describe("a cached connector that reaches jiti's functions without naming them", () => {
+  it("gets jiti's, as through jiti: module.require, and the wrapper's import and resolve, reach a TypeScript file beside it", async () => {
     const nonce = `n${Date.now()}${Math.floor(Math.random() * 1e9)}`;
     const dir = makeProject({
       "helper.ts": `export const answer: number = 42;\n`,
-      "connector.ts": `import path from "node:path";\n// ${nonce}\nconst { answer } = (module as any)["req" + "uire"]("./helper.ts");\nexport default { update() { void path.sep; }, answer };\n`,
+      "connector.ts": `import path from "node:path";\n// ${nonce}\nconst { answer } = (module as any)["req" + "uire"]("./helper.ts");\nconst imported = (await arguments[5]("./hel" + "per.ts")).answer;\nconst resolved = String(arguments[6]("./hel" + "per.ts"));\nexport default { update() { void path.sep; }, answer, imported, resolved };\n`,
     });
     const file = findConnectorFile(project(dir));
     // The first load compiles through jiti and fills the cache; the second runs the cached code without jiti.
-    for (const run of ["jiti", "cached"]) expect((await loadConnector(file)) as unknown, run).toMatchObject({ answer: 42 });
+    const resolved = pathToFileURL(path.join(fs.realpathSync(dir), "helper.ts")).href;
+    for (const run of ["jiti", "cached"]) expect((await loadConnector(file)) as unknown, run).toMatchObject({ answer: 42, imported: 42, resolved });
   });
 });
