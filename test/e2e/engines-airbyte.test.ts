@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
 import { cli, fixtureProject, initHere, ROOT, tempDir } from "../helpers.js";
 import { invalidMessages, lines, newAjv, records, signalAfterStates, states, type Message } from "../engines/engines.js";
@@ -60,7 +61,7 @@ describe("every bundled template speaks the Airbyte protocol", () => {
     expect(states(read.messages).length).toBeGreaterThan(0);
     // Every RECORD validates against its stream's discovered schema.
     const ajv = newAjv();
-    const schemas = new Map(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
+    const schemas = new Map<string, ValidateFunction>(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
     for (const r of records(read.messages)) expect(schemas.get(r.stream)!(r.data), JSON.stringify(r)).toBe(true);
   });
 });
@@ -129,7 +130,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
     expect(r.exitCode).toBe(0);
     expect(invalidMessages(r.messages)).toEqual([]);
     const ajv = newAjv();
-    const schemas = new Map(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
+    const schemas = new Map<string, ValidateFunction>(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
     for (const rec of records(r.messages)) expect(schemas.get(rec.stream)!(rec.data)).toBe(true);
     for (const name of ["customers", "orders"]) {
       const status = r.messages.flatMap((m, i) => (m.type === "TRACE" && m.trace.stream_status?.stream_descriptor.name === name ? [[i, m.trace.stream_status.status]] : []));
