@@ -156,3 +156,17 @@ export function releaseFifo(fifo: string): void {
     // Nobody reads it any more.
   }
 }
+
+/** Runs `f` with `env` set in this process (the crash fixture reads its sizes from the environment), then puts the environment back. */
+export async function withEnv<T>(env: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { catalog, DESTINATIONS, destinationEnv, duck, tableRows } from "../destinations.js";
 import { mulberry32 } from "../../src/verify/random.js";
-import { cli, fixtureProject, makeProject, readState, ROOT, startDebug, tempDir, waitFor } from "../helpers.js";
+import { cli, fixtureProject, makeProject, readState, ROOT, startDebug, tempDir, waitFor, withEnv } from "../helpers.js";
 import { syncHere } from "../scenarios/destinations.js";
 
 /** Verify in every destination `connector debug` writes, and what DuckDB does its own way: its layout, widening, crash safety. The ports of Fivetran's examples and the validation scenarios run on every destination in every-destination.test.ts. */
@@ -119,19 +119,6 @@ describe("duckdb: Fivetran's layout", () => {
   }
 });
 
-/** Runs `f` with `env` set in this process (the crash fixture reads its sizes from the environment), then puts the environment back. */
-async function withEnv<T>(env: Record<string, string>, f: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await f();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 describe("duckdb: crash safety", () => {
   // 200 checkpoints (the same seeded kill points as at full volume) with a quarter of the rows:
