@@ -188,26 +188,32 @@ describe("paths that do not exist or are not what they should be", () => {
 
 describe("a warehouse that another program is writing to", () => {
   it("names the file and never advises `connector reset`", async () => {
-    const dir = await synced();
-    const file = path.join(dir, "files", "warehouse.db");
-    const holder = spawn(
-      process.execPath,
-      ["-e", `const D = require(${JSON.stringify(path.join(ROOT, "node_modules", "better-sqlite3"))}); const db = new D(${JSON.stringify(file)}); db.exec("BEGIN IMMEDIATE"); console.log("locked"); setInterval(() => {}, 1000);`],
-      { stdio: ["ignore", "pipe", "inherit"] },
+    // Each command on a copy of its own, write-locked by a program of its own: both wait out SQLite's busy timeout (5 s) at once.
+    const commands = [[["debug"], 2], [["reset", "--table", "t", "--yes"], 2]] as const;
+    const outcomes = await Promise.allSettled(
+      commands.map(async ([args, code]) => {
+        const dir = await synced();
+        const file = path.join(dir, "files", "warehouse.db");
+        const holder = spawn(
+          process.execPath,
+          ["-e", `const D = require(${JSON.stringify(path.join(ROOT, "node_modules", "better-sqlite3"))}); const db = new D(${JSON.stringify(file)}); db.exec("BEGIN IMMEDIATE"); console.log("locked"); setInterval(() => {}, 1000);`],
+          { stdio: ["ignore", "pipe", "inherit"] },
+        );
+        try {
+          await new Promise<void>((resolve) => readline.createInterface({ input: holder.stdout }).once("line", () => resolve()));
+          const r = await cli([...args], { cwd: dir });
+          expect(r.exitCode, r.stderr).toBe(code);
+          expect(r.stderr.toLowerCase()).toContain(`the warehouse ${file} is locked: another program holds a write transaction on it`.toLowerCase());
+          expect(r.stderr).not.toContain("connector reset");
+          expect(readState(dir)).toEqual({ n: 3 });
+        } finally {
+          holder.kill();
+        }
+        expect(query(dir, "SELECT count(*) AS n FROM t")).toEqual([{ n: 3 }]);
+      }),
     );
-    try {
-      await new Promise<void>((resolve) => readline.createInterface({ input: holder.stdout }).once("line", () => resolve()));
-      for (const [args, code] of [[["debug"], 2], [["reset", "--table", "t", "--yes"], 2]] as const) {
-        const r = await cli([...args], { cwd: dir });
-        expect(r.exitCode, r.stderr).toBe(code);
-        expect(r.stderr.toLowerCase()).toContain(`the warehouse ${file} is locked: another program holds a write transaction on it`.toLowerCase());
-        expect(r.stderr).not.toContain("connector reset");
-      }
-      expect(readState(dir)).toEqual({ n: 3 });
-    } finally {
-      holder.kill();
-    }
-    expect(query(dir, "SELECT count(*) AS n FROM t")).toEqual([{ n: 3 }]);
+    // Settled, not all: a failure waits for the other command and its holder to end before it is reported.
+    for (const o of outcomes) if (o.status === "rejected") throw o.reason;
   }, 60_000);
 });
 
