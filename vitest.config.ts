@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
-import { LongestFirst } from "./test/support/sequencer";
+import { LongestFirst } from "./test/support/sequencer.ts";
 
 /**
  * The tests that need a child to be fast against a timer (--timeout must find the connector

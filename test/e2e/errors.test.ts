@@ -730,7 +730,7 @@ export default {
     id: "debug-interrupted-while-blocked",
     // cat waits for a writer on the FIFO; the worker waits for cat, in native code that terminate() cannot stop.
     files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
-    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    setup: (d) => void execFileSync("mkfifo", [path.join(d, "fifo")]),
     cleanup: (d) => releaseFifo(path.join(d, "fifo")),
     interrupts: ["<cat is running>", "Press Ctrl-C to exit without waiting"],
     code: 130,
@@ -751,7 +751,7 @@ export default {
   {
     id: "verify-interrupted-while-blocked",
     files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
-    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    setup: (d) => void execFileSync("mkfifo", [path.join(d, "fifo")]),
     cleanup: (d) => releaseFifo(path.join(d, "fifo")),
     args: ["__command__", "verify"],
     interrupts: ["<cat is running>", "Press Ctrl-C to exit without waiting"],
