@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
-import { LongestFirst } from "./test/support/sequencer";
+import { LongestFirst } from "./test/support/sequencer.ts";
 
 /**
  * The unit files share their worker processes (isolate: false): each spawns nothing and restores what it

@@ -2,18 +2,18 @@
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openReader, type DestinationKind } from "../src/destinations/open.js";
-import { PROJECT_FILES } from "./scenarios/destinations.js";
+import { PROJECT_FILES, type FileKind } from "./scenarios/destinations.js";
 
 /** The kinds `connector debug` writes, from the scenario table's list of destinations. */
-export const DESTINATIONS: DestinationKind[] = PROJECT_FILES.map((d) => d.kind);
+export const DESTINATIONS: FileKind[] = PROJECT_FILES.map((d) => d.kind);
 
-export const warehouseFile = (dir: string, kind: DestinationKind): string => path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file);
+export const warehouseFile = (dir: string, kind: FileKind): string => path.join(dir, "files", PROJECT_FILES.find((d) => d.kind === kind)!.file);
 
 /** The environment that makes `connector debug` write to this destination. */
 export const destinationEnv = (kind: DestinationKind): Record<string, string> => ({ CONNECTOR_DESTINATION: kind });
 
 /** A table's rows in the canonical stored form (integers as numbers or bigints, booleans 0/1, dates as ISO text), ordered by primary key. */
-export async function tableRows(dir: string, kind: DestinationKind, table: string, drop: string[] = ["_fivetran_synced"]): Promise<Record<string, unknown>[]> {
+export async function tableRows(dir: string, kind: FileKind, table: string, drop: string[] = ["_fivetran_synced"]): Promise<Record<string, unknown>[]> {
   const reader = await openReader({ kind, file: warehouseFile(dir, kind) });
   try {
     return (await reader.rows(table)).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k))));
@@ -23,7 +23,7 @@ export async function tableRows(dir: string, kind: DestinationKind, table: strin
 }
 
 /** Every table with its columns' logical types, as the destination's catalog records them. */
-export async function catalog(dir: string, kind: DestinationKind): Promise<Record<string, Record<string, string | null>>> {
+export async function catalog(dir: string, kind: FileKind): Promise<Record<string, Record<string, string | null>>> {
   const reader = await openReader({ kind, file: warehouseFile(dir, kind) });
   try {
     return Object.fromEntries((await reader.tables()).map((t) => [t.table, Object.fromEntries(t.columns.map((c) => [c.name, c.type]))]));

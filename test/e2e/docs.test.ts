@@ -198,7 +198,7 @@ describe("runnable examples", () => {
           expect(r.exitCode, r.stderr).toBe(0);
         }
       } else if (example.kind === "typecheck") {
-        const beside = example.code.includes(`from "./connector.js"`) ? { "connector.ts": README_CONNECTOR!.code } : {};
+        const beside: Record<string, string> = example.code.includes(`from "./connector.js"`) ? { "connector.ts": README_CONNECTOR!.code } : {};
         const dir = typecheckProject({ ...beside, "example.ts": example.code });
         expect(typecheck(dir)).toBe("");
       } else {

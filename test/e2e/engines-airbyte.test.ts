@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
 import { cli, fixtureProject, initHere, ROOT, tempDir } from "../helpers.js";
 import { invalidMessages, lines, newAjv, records, signalAfterStates, states, type Message } from "../engines/engines.js";
@@ -60,7 +61,7 @@ describe("every bundled template speaks the Airbyte protocol", () => {
     expect(states(read.messages).length).toBeGreaterThan(0);
     // Every RECORD validates against its stream's discovered schema.
     const ajv = newAjv();
-    const schemas = new Map(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
+    const schemas = new Map<string, ValidateFunction>(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
     for (const r of records(read.messages)) expect(schemas.get(r.stream)!(r.data), JSON.stringify(r)).toBe(true);
   });
 });
@@ -70,15 +71,19 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
     const dir = fixtureProject("engines-shop");
     return { dir, catalog: "" };
   };
-  // Each test has its own copy of the same project, so `discover` says the same in each: it runs once, in the
-  // first test that asks, and every test asserts on (or reads with) that one catalog.
-  let discovered: Promise<Message> | undefined;
-  const discover = (dir: string): Promise<Message> =>
-    (discovered ??= airbyte(["discover", "--config", "configuration.json"], dir).then((r) => r.messages.find((m) => m.type === "CATALOG")!.catalog));
   const read = (dir: string, extra: string[] = [], config = "configuration.json") => airbyte(["read", "--config", config, "--catalog", "catalog.json", ...extra], dir);
-  // Likewise the full read: configuration.json, every stream, no state. Each test writes its own catalog.json first.
+  // Every copy of the project discovers the same catalog and reads the same records, so `discover` and the full
+  // read (configuration.json, every stream, no state) run once, in a copy of their own, for every test that asserts on them.
+  let own: string | undefined;
+  let discovered: Promise<Message> | undefined;
   let fullRead: ReturnType<typeof read> | undefined;
-  const readAll = (dir: string) => (fullRead ??= read(dir));
+  const discover = (): Promise<Message> =>
+    (discovered ??= airbyte(["discover", "--config", "configuration.json"], (own ??= shop().dir)).then((r) => r.messages.find((m) => m.type === "CATALOG")!.catalog));
+  const readAll = (): ReturnType<typeof read> =>
+    (fullRead ??= discover().then((catalog) => {
+      write(own!, "catalog.json", configured(catalog));
+      return read(own!);
+    }));
   /** Each record's identity: stream, key and the event that wrote it. */
   const ids = (ms: Message[]): string[] => records(ms).map((r) => `${r.stream}:${r.data.id}:${r.data.version ?? "deleted"}`);
 
@@ -103,8 +108,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   });
 
   it("discover: a valid catalog, each stream's primary key in its schema, both sync modes, the delete column", async () => {
-    const { dir } = shop();
-    const catalog = await discover(dir);
+    const catalog = await discover();
     expect(catalog.streams.map((s: Message) => s.name)).toEqual(["customers", "orders"]);
     for (const s of catalog.streams) {
       expect(s.supported_sync_modes).toEqual(["full_refresh", "incremental"]);
@@ -121,14 +125,12 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   });
 
   it("read: records fit their schemas, STARTED comes before and COMPLETE after each stream's records, deletes carry _ab_cdc_deleted_at", async () => {
-    const { dir } = shop();
-    const catalog = await discover(dir);
-    write(dir, "catalog.json", configured(catalog));
-    const r = await readAll(dir);
+    const catalog = await discover();
+    const r = await readAll();
     expect(r.exitCode).toBe(0);
     expect(invalidMessages(r.messages)).toEqual([]);
     const ajv = newAjv();
-    const schemas = new Map(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
+    const schemas = new Map<string, ValidateFunction>(catalog.streams.map((s: Message) => [s.name, ajv.compile(s.json_schema)]));
     for (const rec of records(r.messages)) expect(schemas.get(rec.stream)!(rec.data)).toBe(true);
     for (const name of ["customers", "orders"]) {
       const status = r.messages.flatMap((m, i) => (m.type === "TRACE" && m.trace.stream_status?.stream_descriptor.name === name ? [[i, m.trace.stream_status.status]] : []));
@@ -149,7 +151,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
 
   it("a forced failure: a TRACE ERROR of type system_error, INCOMPLETE statuses, exit 1, and the states before it", async () => {
     const { dir } = shop();
-    write(dir, "catalog.json", configured(await discover(dir)));
+    write(dir, "catalog.json", configured(await discover()));
     write(dir, "failing.json", { api_key: "sk-live-9f8e7d6c5b4a", fail_after: "12" });
     const r = await read(dir, [], "failing.json");
     expect(r.exitCode).toBe(1);
@@ -162,8 +164,8 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
 
   it("two reads in a row: the second, from the first's last STATE, emits only the new records", async () => {
     const { dir } = shop();
-    write(dir, "catalog.json", configured(await discover(dir)));
-    const first = await readAll(dir);
+    write(dir, "catalog.json", configured(await discover()));
+    const first = await readAll();
     write(dir, "state.json", [states(first.messages).at(-1)]);
     write(dir, "more.json", { api_key: "sk-live-9f8e7d6c5b4a", until: "55" });
     const second = await read(dir, ["--state", "state.json"], "more.json");
@@ -180,8 +182,8 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
 
   it("a read from each intermediate STATE emits exactly the records after it", async () => {
     const { dir } = shop();
-    write(dir, "catalog.json", configured(await discover(dir)));
-    const full = await readAll(dir);
+    write(dir, "catalog.json", configured(await discover()));
+    const full = await readAll();
     const at = full.messages.flatMap((m, i) => (m.type === "STATE" ? [i] : []));
     expect(at.length).toBe(8);
     for (const i of at.slice(0, -1)) {
@@ -194,7 +196,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
 
   it("a state far in the future emits no record", async () => {
     const { dir } = shop();
-    write(dir, "catalog.json", configured(await discover(dir)));
+    write(dir, "catalog.json", configured(await discover()));
     write(dir, "state.json", [{ type: "GLOBAL", global: { shared_state: { seq: 9_000_000_000 }, stream_states: [{ stream_descriptor: { name: "customers" }, stream_state: {} }, { stream_descriptor: { name: "orders" }, stream_state: {} }] } }]);
     const r = await read(dir, ["--state", "state.json"]);
     expect(r.exitCode).toBe(0);
@@ -204,7 +206,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
 
   it("SIGTERM (a cancelled job) mid-read: INCOMPLETE statuses, a transient TRACE ERROR, exit 143, and a resume from the last STATE emits the rest once", async () => {
     const { dir } = shop();
-    write(dir, "catalog.json", configured(await discover(dir)));
+    write(dir, "catalog.json", configured(await discover()));
     write(dir, "slow.json", { api_key: "sk-live-9f8e7d6c5b4a", every: "2", slow_ms: "50" });
     // Stopped once the second STATE is out, while update() waits between checkpoints.
     const { code, out, err } = await signalAfterStates(["airbyte", "read", "--config", "slow.json", "--catalog", "catalog.json"], dir, 2);
@@ -225,7 +227,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
 
   it("a stream added to the catalog after a read: the next read starts over rather than skip the new stream's past", async () => {
     const { dir } = shop();
-    const catalog = await discover(dir);
+    const catalog = await discover();
     write(dir, "catalog.json", configured(catalog, ["customers"]));
     const first = await read(dir);
     write(dir, "state.json", [states(first.messages).at(-1)]);
@@ -245,7 +247,7 @@ describe("Airbyte acceptance battery (engines-shop)", () => {
   it("a catalog that selects one of two streams emits only that one, and says how many operations it dropped", async () => {
     const { dir } = shop();
     const customerEvents = Array.from({ length: 40 }, (_, i) => i + 1).filter((n) => n % 7 === 0 || n % 3 !== 0).length;
-    write(dir, "catalog.json", configured(await discover(dir), ["orders"]));
+    write(dir, "catalog.json", configured(await discover(), ["orders"]));
     const r = await read(dir);
     expect(r.exitCode).toBe(0);
     expect(new Set(records(r.messages).map((rec) => rec.stream))).toEqual(new Set(["orders"]));

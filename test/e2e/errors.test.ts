@@ -730,7 +730,7 @@ export default {
     id: "debug-interrupted-while-blocked",
     // cat waits for a writer on the FIFO; the worker waits for cat, in native code that terminate() cannot stop.
     files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
-    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    setup: (d) => void execFileSync("mkfifo", [path.join(d, "fifo")]),
     cleanup: (d) => releaseFifo(path.join(d, "fifo")),
     interrupts: ["<cat is running>", "Press Ctrl-C to exit without waiting"],
     code: 130,
@@ -751,7 +751,7 @@ export default {
   {
     id: "verify-interrupted-while-blocked",
     files: afterThenStuck(`execFileSync("cat", ["fifo"]);`),
-    setup: (d) => execFileSync("mkfifo", [path.join(d, "fifo")]),
+    setup: (d) => void execFileSync("mkfifo", [path.join(d, "fifo")]),
     cleanup: (d) => releaseFifo(path.join(d, "fifo")),
     args: ["__command__", "verify"],
     interrupts: ["<cat is running>", "Press Ctrl-C to exit without waiting"],
@@ -888,7 +888,7 @@ export default {
   },
   {
     id: "memory-limit-exceeded",
-    files: after(`const all: object[] = []; for (let i = 2; ; i++) { const row = { id: i, pad: "x".repeat(64) + i }; all.push(row); op.upsert("t", row); }`),
+    files: after(`const all: object[] = []; for (let i = 2; ; i++) { const row = { id: i, pad: "x".repeat(65536) + i }; all.push(row); op.upsert("t", row); }`),
     args: ["--memory-limit", "128MB"],
     code: 1,
     says: ["Sync FAILED: memory limit of 128 MB exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows."],

@@ -3,7 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { parseType, sqliteClass } from "../../src/normalize/types.js";
-import { op } from "../../src/index.js";
+import { op, type TableDefinition } from "../../src/index.js";
 import { runSync } from "../../src/testing.js";
 import { cli, makeProject, query, readState, tempDir } from "../helpers.js";
 
@@ -403,7 +403,7 @@ describe("inference and coercion", () => {
   });
 
   it("accepts valid UTC offsets and decimal strings, and rejects +99:99 and 0x10 naming the column", async () => {
-    const schema = () => [{ table: "t", primary_key: ["id"], columns: { id: "LONG", at: "UTC_DATETIME", x: "DOUBLE", d: "DECIMAL(10,2)" } }];
+    const schema = (): TableDefinition[] => [{ table: "t", primary_key: ["id"], columns: { id: "LONG", at: "UTC_DATETIME", x: "DOUBLE", d: "DECIMAL(10,2)" } }];
     const file = path.join(tempDir(), "w.db");
     const ok = await runSync(
       {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { op } from "../../src/index.js";
+import { op, type ColumnType, type TableDefinition } from "../../src/index.js";
 import { runSync } from "../../src/testing.js";
 import { cli, makeProject, query, tempDir } from "../helpers.js";
 
@@ -9,13 +9,15 @@ import { cli, makeProject, query, tempDir } from "../helpers.js";
 // each is now stored exactly or refused with a message that names the table, the column and the value.
 
 type Row = Record<string, unknown>;
+/** Declared types as a test writes them, valid or not: the engine, not the compiler, is what they test. */
 type Columns = Record<string, string>;
+const typed = (columns: Columns) => columns as Record<string, ColumnType>;
 
 /** The message of a sync of one row that must fail. */
 async function failure(columns: Columns | undefined, rows: Row[]): Promise<string> {
   try {
     const r = await runSync({
-      schema: () => [{ table: "t", primary_key: ["id"], ...(columns ? { columns } : {}) }],
+      schema: () => [{ table: "t", primary_key: ["id"], ...(columns ? { columns: typed(columns) } : {}) }],
       update() {
         for (const row of rows) op.upsert("t", row);
         op.checkpoint({});
@@ -33,7 +35,7 @@ async function stored(columns: Columns | undefined, rows: Row[], column: string)
   const file = path.join(tempDir(), "w.db");
   const r = await runSync(
     {
-      schema: () => [{ table: "t", primary_key: ["id"], ...(columns ? { columns } : {}) }],
+      schema: () => [{ table: "t", primary_key: ["id"], ...(columns ? { columns: typed(columns) } : {}) }],
       update() {
         for (const row of rows) op.upsert("t", row);
         op.checkpoint({});
@@ -52,10 +54,10 @@ async function stored(columns: Columns | undefined, rows: Row[], column: string)
 
 describe("FLOAT and DOUBLE never change a value silently", () => {
   it("a declared FLOAT stores the 32-bit value production holds, with a warning naming the column when that differs from what was sent", async () => {
-    const float = { id: "LONG", f: "FLOAT" };
+    const float: Columns = { id: "LONG", f: "FLOAT" };
     const rounding = async (rows: Row[]) => {
       const r = await runSync({
-        schema: () => [{ table: "t", primary_key: ["id"], columns: float }],
+        schema: () => [{ table: "t", primary_key: ["id"], columns: typed(float) }],
         update() {
           for (const row of rows) op.upsert("t", row);
           op.checkpoint({});
@@ -192,7 +194,7 @@ describe("one text per date-time instant", () => {
 
   it("a warehouse written before this rule gets canonical date-time text when it is opened, and a re-sent key finds its row", async () => {
     const file = path.join(tempDir(), "w.db");
-    const schema = () => [{ table: "t", primary_key: ["at"], columns: { at: "UTC_DATETIME", n: "NAIVE_DATETIME", v: "LONG" } }];
+    const schema = (): TableDefinition[] => [{ table: "t", primary_key: ["at"], columns: { at: "UTC_DATETIME", n: "NAIVE_DATETIME", v: "LONG" } }];
     const first = await runSync({ schema, update: () => op.upsert("t", { at: "2024-01-01T00:00:00.5Z", n: "2024-01-01T10:00:00", v: 1 }) }, { warehouse: file });
     first.close();
     // What the previous version stored for the same values sent in other forms.

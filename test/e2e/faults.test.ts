@@ -158,7 +158,7 @@ export default {
       expect(r.stderr).toMatch(/Sync FAILED: .*(disk is full|ENOSPC|no space)/i);
       expect(r.stderr).toContain(files);
       const state = readState(dir) as { done: number };
-      const [{ n }] = query<{ n: number }>(dir, "SELECT count(*) AS n FROM blobs");
+      const { n } = query<{ n: number }>(dir, "SELECT count(*) AS n FROM blobs")[0]!;
       expect([state.done, state.done + 20]).toContain(n);
       expect(query(dir, "PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
     } finally {

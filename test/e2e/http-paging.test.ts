@@ -25,7 +25,7 @@ const STYLES: Record<string, { paginator: string; serve: (r: Seen, base: string)
     paginator: `{ type: "link-header" }`,
     serve: (r) => {
       const i = Number(r.query.p ?? 0);
-      return { body: { data: pageOf(i) }, headers: i < 6 ? { link: `</items?p=0>; rel="first", </items?p=${i + 1}>; rel="next"` } : {} };
+      return { body: { data: pageOf(i) }, headers: i < 6 ? { link: `</items?p=0>; rel="first", </items?p=${i + 1}>; rel="next"` } : undefined };
     },
   },
   cursor: {

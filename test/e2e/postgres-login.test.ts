@@ -34,7 +34,7 @@ beforeAll(async () => {
   // etl logs in with SCRAM, m5 with md5, clear with a cleartext password; trusty needs none (trust).
   await server().sql(`CREATE ROLE etl LOGIN PASSWORD '${ETL_PASSWORD}'; CREATE ROLE trusty LOGIN; GRANT CREATE ON DATABASE postgres TO etl, trusty`);
   await server().sql("SET password_encryption = 'md5'; CREATE ROLE m5 LOGIN PASSWORD 'm5-secret'; CREATE ROLE clear LOGIN PASSWORD 'clear-secret'");
-  const [{ hba_file: hba }] = await server().sql<{ hba_file: string }>("SHOW hba_file");
+  const hba = (await server().sql<{ hba_file: string }>("SHOW hba_file"))[0]!.hba_file;
   const lines = ["local all all scram-sha-256", "host all trusty 127.0.0.1/32 trust", "host all m5 127.0.0.1/32 md5", "host all clear 127.0.0.1/32 password", "host all all 127.0.0.1/32 scram-sha-256"];
   await server().sql(`COPY (SELECT unnest(ARRAY[${lines.map((l) => `'${l}'`).join(", ")}])) TO '${hba}'`);
   await server().sql("SELECT pg_reload_conf()");

@@ -2,7 +2,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/verify/random.js";
-import { op } from "../../src/index.js";
+import { op, type ColumnType } from "../../src/index.js";
 import { ROOT, tempDir } from "../helpers.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
@@ -67,7 +67,7 @@ async function syncInto(d: Dist, spec: Spec, rows: Row[], batches: number[], dec
     const start = from;
     const r = await d.sync.runConnectorSync({
       definition: {
-        schema: () => [{ table: "t", primary_key: ["id"], columns: declared }],
+        schema: () => [{ table: "t", primary_key: ["id"], columns: declared as Record<string, ColumnType> }],
         update() {
           for (let i = start; i < to; i++) op.upsert("t", { ...rows[i] });
           op.checkpoint({ i: to });

@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 /** A stand-in API on 127.0.0.1 and a free port; it records the paths it was asked for. */
-async function serve(handler: (req: http.IncomingMessage, url: URL, body: string) => { status?: number; headers?: Record<string, string | string[]>; body: string | Buffer }): Promise<Server> {
+/** What a test server answers. */
+type Answer = { status?: number; headers?: Record<string, string | string[]>; body: string | Buffer };
+
+async function serve(handler: (req: http.IncomingMessage, url: URL, body: string) => Answer): Promise<Server> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
@@ -57,7 +60,7 @@ const LOGO = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 /** The API of the main connector: items in pages behind a bearer token, a binary logo, and a login that echoes secrets back. */
 function api(): Promise<Server> {
-  return serve((req, url, body) => {
+  return serve((req, url, body): Answer => {
     if (req.headers.authorization !== `Bearer ${SECRET}`) return { status: 401, body: '{"error":"unauthorized"}' };
     if (url.pathname === "/items") {
       const after = Number(url.searchParams.get("after"));

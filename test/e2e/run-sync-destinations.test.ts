@@ -7,14 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // The built package: a DuckDB or PostgreSQL destination runs its client in a writer thread, which loads dist/'s JavaScript.
-import { op } from "../../dist/index.js";
+import { op, type TableDefinition } from "../../dist/index.js";
 import { runSync, SyncError, type RunSyncResult } from "../../dist/testing.js";
 import { tempDir } from "../helpers.js";
 import { freshSchema, usePostgres } from "../support/use-postgres.js";
 
 const pg = usePostgres("run_sync_destinations");
 
-const schema = () => [{ table: "items", primary_key: ["id"], columns: { id: "LONG", name: "STRING", big: "LONG", price: "DOUBLE", ok: "BOOLEAN", doc: "JSON", at: "UTC_DATETIME" } }];
+const schema = (): TableDefinition[] => [{ table: "items", primary_key: ["id"], columns: { id: "LONG", name: "STRING", big: "LONG", price: "DOUBLE", ok: "BOOLEAN", doc: "JSON", at: "UTC_DATETIME" } }];
 
 /** Two checkpoints: rows of every kind of value, a keyless table, then a delete. */
 const connector = {

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, makeProject, query, ROOT, startDebug, tempDir, waitFor } from "../helpers.js";
 import { launchBrowser, startUi, type RunningUi } from "../support/browser.js";
 
+/** The page's globals, for the callbacks page.evaluate() and page.waitForFunction() run in the browser (the tests are compiled without the DOM's types). */
+declare const document: { getElementById(id: string): { textContent: string | null } | null };
+declare const window: unknown;
+
 /** Three checkpoints whose cursor goes 10 → 20 → 30; the second also deletes a user. */
 const CURSOR = `import { Connector, op } from "connector-sdk";
 export default new Connector({

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { DestinationKind } from "../../src/destinations/open.js";
+import type { DestinationKind, DestinationSpec } from "../../src/destinations/open.js";
 // The built package, as the CLI runs it: DuckDB's writer thread loads dist/'s JavaScript.
 import { loadConnector } from "../../dist/project/loader.js";
 import { findConnectorFile, project } from "../../dist/project/project.js";
@@ -60,8 +60,11 @@ const fileState = (dir: string) => ({
   previousState: (state: object) => `Previous state:\n${JSON.stringify(state, null, 2)}`,
 });
 
+/** The destinations kept in a file of the project's own. */
+export type FileKind = Extract<DestinationSpec, { file: string }>["kind"];
+
 /** `connector debug` into a warehouse file of the project, the state in files/state.json. */
-function projectFile(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination & { kind: DestinationKind; file: string } {
+function projectFile(kind: FileKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination & { kind: FileKind; file: string } {
   return {
     kind,
     file,
@@ -88,7 +91,7 @@ const readJson = (file: string): unknown => (fs.existsSync(file) ? JSON.parse(fs
  * the library and its writer thread are loaded once per test file. What the CLI prints of its own (the
  * summary, log lines, source locations) is asserted on the destination that keeps the spawned CLI.
  */
-function inProcess(kind: DestinationKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination {
+function inProcess(kind: FileKind, file: string, open: (file: string) => Warehouse | Promise<Warehouse>): Destination {
   const cliTarget = projectFile(kind, file, open).target;
   return { kind, target: (dir) => ({ ...cliTarget(dir), sync: () => syncHere(dir, kind) }) };
 }

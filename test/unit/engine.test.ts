@@ -222,7 +222,7 @@ describe("state and checkpoints", () => {
   it("returns every checkpoint's state, copied at the moment of the call", async () => {
     const r = await runSync({
       update(_c, state) {
-        const s = { n: Number(state.n ?? 0) };
+        const s = { n: Number((state as { n?: number }).n ?? 0) };
         for (let i = 0; i < 3; i++) {
           s.n++;
           op.checkpoint(s);
