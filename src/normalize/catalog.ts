@@ -58,6 +58,12 @@ export class Catalog {
   readonly tables = new Map<string, Table>();
   /** The names each table was filled from in earlier syncs. */
   readonly sources: Map<string, string[]>;
+  /** The data of the operation in progress once roomFor() counted its new columns. */
+  private counted: Record<string, unknown> | undefined;
+  /** Changes held back until that operation is normalized (endOperation), as it may not fit. */
+  private held: SchemaChange[] | undefined;
+  /** Held changes were dropped: this picture is ahead of the destination, and its sync, failed, takes no more operations. */
+  private dropped = false;
 
   constructor(
     stored: StoredCatalog,
@@ -78,32 +84,60 @@ export class Catalog {
     return t;
   }
 
+  /**
+   * Before the first column an operation's data adds: when its keys that name no column yet would not all fit,
+   * the changes are held back until the operation ends, so that a refusal at the 2,000th column has not altered
+   * the destination 1,996 times first (SQLite rewrites its whole schema at each ALTER TABLE) only to roll it back.
+   */
+  roomFor(t: Table, d: Record<string, unknown>): void {
+    if (this.counted === d || !this.limits) return;
+    this.counted = d;
+    let more = 0;
+    for (const key in d) if (!t.resolved.has(key) && d[key] !== null && d[key] !== undefined) more++;
+    if (!this.limits.fits(t.order.length + more)) this.held = [];
+  }
+
+  /** Ends an operation: changes held back by roomFor() are sent in order when it was normalized, and dropped when it failed (its sync fails). */
+  endOperation(normalized: boolean): void {
+    if (this.counted === undefined) return;
+    const held = this.held;
+    this.counted = this.held = undefined;
+    if (normalized && held) for (const change of held) this.send(change);
+    else if (held?.length) this.dropped = true;
+  }
+
+  private emit(change: SchemaChange): void {
+    if (this.dropped) throw new Error("a schema change after an operation whose changes were dropped: its sync has failed");
+    if (this.held) this.held.push(change);
+    else this.send(change);
+  }
+
   /** Creates a table with its data columns; a table without a primary key gets _fivetran_id first. */
   createTable(name: string, columns: ColumnInput[]): Table {
     const keyless = !columns.some((c) => c.pk);
     const all = keyless ? [{ name: FIVETRAN_ID, type: { type: "STRING" } as LogicalType, declared: false, pk: true }, ...columns] : columns;
     const spec: TableSpec = { name, keyless, columns: all.map((c) => ({ name: c.name, type: c.type, declared: c.declared, pk: c.pk })) };
     this.limits?.table(spec);
-    this.send({ kind: "createTable", table: spec });
+    this.emit({ kind: "createTable", table: spec });
     return this.remember(spec);
   }
 
   addColumn(t: Table, c: Omit<ColumnInput, "pk">): Column {
     const spec: ColumnSpec = { name: c.name, type: c.type, declared: c.declared, pk: false };
     this.limits?.column(t.name, c.name, t.order.length);
-    this.send({ kind: "addColumn", table: t.name, column: spec });
+    this.emit({ kind: "addColumn", table: t.name, column: spec });
     return push(t, { ...spec });
   }
 
   /** Records the type of a column whose type was unknown (an undeclared primary-key column), or declares it. */
   setColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
-    this.send({ kind: "setType", table: t.name, column: col.name, type, declared });
+    this.emit({ kind: "setType", table: t.name, column: col.name, type, declared });
     retype(col, type, declared);
   }
 
   /** Widens a column; the destination converts the values it holds. */
   changeColumnType(t: Table, col: Column, type: LogicalType, declared = col.declared): void {
-    this.send({ kind: "changeType", table: t.name, column: col.name, type, declared });
+    this.emit({ kind: "changeType", table: t.name, column: col.name, type, declared });
     retype(col, type, declared);
   }
 
@@ -113,7 +147,7 @@ export class Catalog {
 
   dropTable(name: string): boolean {
     const existed = this.tables.delete(name);
-    this.send({ kind: "dropTable", table: name });
+    this.emit({ kind: "dropTable", table: name });
     return existed;
   }
 
@@ -122,7 +156,7 @@ export class Catalog {
     const known = fresh ? [] : (this.sources.get(table) ?? []);
     if (!fresh && known.includes(source)) return;
     this.sources.set(table, [...known, source]);
-    this.send({ kind: "tableSource", table, source, fresh });
+    this.emit({ kind: "tableSource", table, source, fresh });
   }
 }
 

@@ -38,6 +38,11 @@ export class Limits {
     this.room(data + 1, () => `table "${table}" has no room for column "${column}"`);
   }
 
+  /** Whether a table of `data` data columns fits, with every system column. */
+  fits(data: number): boolean {
+    return data + SYSTEM_COLUMNS <= this.capabilities.maxColumns;
+  }
+
   private name(name: string, what: string, table?: string): void {
     const { maxIdentifierLength: max, label, cutsLongNames, reservedColumns } = this.capabilities;
     if (what === "column" && reservedColumns?.includes(name)) {
@@ -55,8 +60,8 @@ export class Limits {
   }
 
   private room(data: number, what: () => string): void {
+    if (this.fits(data)) return;
     const { maxColumns: max, label } = this.capabilities;
-    if (data + SYSTEM_COLUMNS <= max) return;
     throw new Error(
       `${what()}: ${label} allows at most ${max.toLocaleString("en-US")} columns in a table, counting _fivetran_synced, _fivetran_deleted and _connector_generation (which op.truncate adds). Split the data over several tables, or keep rarely used fields together in one JSON column.`,
     );

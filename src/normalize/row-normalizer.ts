@@ -58,7 +58,7 @@ export class RowNormalizer {
         col = shape[j] === key ? columns[j] : ((shape[j] = key), (columns[j] = t.resolved.get(key)));
         if (col?.put === undefined || !col.declared || col.name === FIVETRAN_ID) {
           col = undefined;
-          this.put(t, row, key, value);
+          this.put(t, row, key, value, d);
           columns[j] = t.resolved.get(key);
         } else if (value !== null && value !== undefined) {
           row[col.index] = col.put(value);
@@ -66,9 +66,11 @@ export class RowNormalizer {
         j++;
       }
     } catch (e) {
+      this.catalog.endOperation(false);
       if (col && e instanceof CoercionError) throw this.coercionFailed(t, col, col.type!, e);
       throw e;
     }
+    this.catalog.endOperation(true);
     if (t.keyless) row[t.pk[0]!.index] = this.rowHash(t, d, row);
     for (const pk of t.pk) {
       if (row[pk.index] === null || row[pk.index] === undefined) this.missingKey(t, pk, "upsert");
@@ -77,11 +79,11 @@ export class RowNormalizer {
   }
 
   /** One value of upsert data into the row: its column resolved or created, its type inferred or widened. */
-  private put(t: Table, row: Stored[], key: string, value: unknown): void {
+  private put(t: Table, row: Stored[], key: string, value: unknown, d: Record<string, unknown>): void {
     let col = this.resolve(t, key, "upsert");
     if (typeof col === "string") {
       if (value === null || value === undefined) return;
-      col = this.newColumn(t, col, value);
+      col = this.newColumn(t, col, value, d);
       row.length = t.order.length;
     }
     row[col.index] = this.store(t, col, value);
@@ -95,17 +97,23 @@ export class RowNormalizer {
     const key = this.keyValues(t, d, "update");
     const columns: string[] = [];
     const values: Stored[] = [];
-    for (const k in d) {
-      let col = this.resolve(t, k, "update");
-      if (typeof col !== "string" && col.pk) continue;
-      const value = d[k];
-      if (typeof col === "string") {
-        if (value === null || value === undefined) continue;
-        col = this.newColumn(t, col, value);
+    try {
+      for (const k in d) {
+        let col = this.resolve(t, k, "update");
+        if (typeof col !== "string" && col.pk) continue;
+        const value = d[k];
+        if (typeof col === "string") {
+          if (value === null || value === undefined) continue;
+          col = this.newColumn(t, col, value, d);
+        }
+        values.push(this.store(t, col, value));
+        columns.push(col.name);
       }
-      values.push(this.store(t, col, value));
-      columns.push(col.name);
+    } catch (e) {
+      this.catalog.endOperation(false);
+      throw e;
     }
+    this.catalog.endOperation(true);
     return { table: t, columns, values, key };
   }
 
@@ -215,11 +223,12 @@ export class RowNormalizer {
     );
   }
 
-  private newColumn(t: Table, name: string, value: unknown): Column {
+  private newColumn(t: Table, name: string, value: unknown, d: Record<string, unknown>): Column {
     const twin = caseTwin(name, t.columns.keys());
     if (twin) {
       throw new OperationError(`table "${t.name}": column "${name}" and the existing column "${twin}" differ only in case; SQLite ignores case in column names, so they would be one column. Use the spelling "${twin}".`);
     }
+    this.catalog.roomFor(t, d);
     const type = this.infer(t.name, name, value)!;
     this.hooks.schemaChanged({ table: t.name, column: name, oldType: null, newType: formatType(type) });
     return this.catalog.addColumn(t, { name, type, declared: false });

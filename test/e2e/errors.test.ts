@@ -888,7 +888,7 @@ export default {
   },
   {
     id: "memory-limit-exceeded",
-    files: after(`const all: object[] = []; for (let i = 2; ; i++) { const row = { id: i, pad: "x".repeat(64) + i }; all.push(row); op.upsert("t", row); }`),
+    files: after(`const all: object[] = []; for (let i = 2; ; i++) { const row = { id: i, pad: "x".repeat(65536) + i }; all.push(row); op.upsert("t", row); }`),
     args: ["--memory-limit", "128MB"],
     code: 1,
     says: ["Sync FAILED: memory limit of 128 MB exceeded: the sync worker's heap reached --memory-limit (production gives a connector 1 GB). Keep less in memory: upsert rows as you read them rather than collecting them, and checkpoint every few thousand rows."],

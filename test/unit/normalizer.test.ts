@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { SchemaChange } from "../../src/normalize/schema-change.js";
 import { Catalog } from "../../src/normalize/catalog.js";
+import { Limits } from "../../src/normalize/limits.js";
 import { applySchema, parseSchema } from "../../src/normalize/declared.js";
 import { Names } from "../../src/normalize/names.js";
 import { RowNormalizer } from "../../src/normalize/row-normalizer.js";
 
 /** The normalizer on its own: what it decides is a list of SchemaChange values and rows of stored values; no database. */
-function normalizer(unsafe = false) {
+function normalizer(unsafe = false, limits?: Limits) {
   const changes: SchemaChange[] = [];
   const warnings: string[] = [];
   let schemaChanges = 0;
-  const catalog = new Catalog({ tables: [], sources: {}, lastSeq: 0, run: 1 }, (c) => changes.push(c), () => unsafe);
+  const catalog = new Catalog({ tables: [], sources: {}, lastSeq: 0, run: 1 }, (c) => changes.push(c), () => unsafe, limits);
   const names = new Names("fivetran", catalog, (_k, m) => warnings.push(m));
   const n = new RowNormalizer(catalog, names, { schemaChanged: () => schemaChanges++, warnOnce: (_k, m) => warnings.push(m) });
   const upsert = (table: string, data: Record<string, unknown>) => [...n.upsert(names.table(table, "upsert"), data).row];
@@ -92,5 +93,25 @@ describe("the row normalizer, without a database", () => {
     const u = z.n.update("t", { id: 1, b: 3 })!;
     expect([u.columns, u.values, u.key]).toEqual([["b"], [3], [1]]);
     expect(z.n.update("missing", { id: 1 })).toBeUndefined();
+  });
+
+  it("an operation whose new columns would not all fit sends none of them: the refusal comes with no column added before it", () => {
+    const z = normalizer(false, new Limits({ label: "SQLite", maxIdentifierLength: 64, maxColumns: 10 }));
+    applySchema(z.catalog, parseSchema([{ table: "t", primary_key: ["id"] }], "fivetran"));
+    z.upsert("t", { id: 0 });
+    z.changes.length = 0;
+    const columns = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, i]));
+    expect(() => z.upsert("t", { id: 1, ...columns(7) })).toThrow('table "t" has no room for column "c_6": SQLite allows at most 10 columns in a table');
+    expect(() => z.n.update("t", { id: 1, ...columns(7) })).toThrow('table "t" has no room for column "c_6"');
+    expect(z.changes).toEqual([]);
+    // Its sync has failed: the catalog, ahead of the destination, takes no further change.
+    expect(() => z.upsert("t", { id: 1, c0: "widened" })).toThrow("a schema change after an operation whose changes were dropped");
+    // One that fits, though more of its keys are new when its first column is added ("Id", last, is the column id), sends its columns, in order, before its row.
+    const y = normalizer(false, new Limits({ label: "SQLite", maxIdentifierLength: 64, maxColumns: 10 }));
+    applySchema(y.catalog, parseSchema([{ table: "t", primary_key: ["id"] }], "fivetran"));
+    y.upsert("t", { id: 0 });
+    y.changes.length = 0;
+    expect(y.upsert("t", { ...columns(6), Id: 1, c9: null })).toEqual([1, 0, 1, 2, 3, 4, 5]);
+    expect(y.changes.map((c) => (c.kind === "addColumn" ? c.column.name : c.kind))).toEqual(["c_0", "c_1", "c_2", "c_3", "c_4", "c_5"]);
   });
 });

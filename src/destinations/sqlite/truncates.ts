@@ -7,6 +7,10 @@
 import { DELETED, GENERATION } from "../../normalize/catalog.js";
 import { GENERATION_SQL, q, touch } from "./ddl.js";
 import type { Warehouse } from "./warehouse.js";
+import type Database from "better-sqlite3";
+
+/** Each database's prepared insert of a truncate point: a sync may record a million of them, and preparing it each time cost most of their time. */
+const inserts = new WeakMap<Database.Database, Database.Statement>();
 
 /**
  * Records a pending truncate point in the open transaction; applyTruncates() applies it. A table without
@@ -19,7 +23,9 @@ export function recordTruncate(w: Warehouse, table: string, point: number): void
     t.generated = true;
     touch(t);
   }
-  w.db.prepare("INSERT INTO _connector_truncates (table_name, generation) VALUES (?, ?)").run(table, point);
+  let insert = inserts.get(w.db);
+  if (!insert) inserts.set(w.db, (insert = w.db.prepare("INSERT INTO _connector_truncates (table_name, generation) VALUES (?, ?)")));
+  insert.run(table, point);
 }
 
 /**
