@@ -57,6 +57,20 @@ function libraryFiles() {
 const library = libraryFiles();
 const relative = (file) => path.relative(DIST, file).split(path.sep).join("/");
 
+// commander, bundled into the CLI's thread: its seven CommonJS files are then no files to resolve and read at every start,
+// and the node:child_process it requires at load (with net, dgram and the socket list: about 3 ms of CPU), for subcommands
+// run as executables, which this CLI has none of, is required when one would be spawned.
+const COMMANDER = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "node_modules", "commander");
+const COMMANDER_REQUIRE = /^export const \{ Command, CommanderError, Option \} = createRequire\(import\.meta\.url\)\("commander"\);$/m;
+const CHILD_PROCESS = "const childProcess = require('node:child_process');";
+function commanderFile(id) {
+  const code = fs.readFileSync(id, "utf8");
+  if (!id.endsWith(`${path.sep}command.js`)) return code;
+  if (!code.includes(CHILD_PROCESS)) throw new Error(`${id} no longer requires node:child_process as scripts/bundle.mjs expects`);
+  return code.replace(CHILD_PROCESS, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };");
+}
+if (!COMMANDER_REQUIRE.test(fs.readFileSync(path.join(DIST, "cli", "commander.js"), "utf8"))) throw new Error("dist/cli/commander.js no longer loads commander as scripts/bundle.mjs expects");
+
 fs.rmSync(path.join(DIST, "chunks"), { recursive: true, force: true });
 for (const [thread, entries] of Object.entries(THREADS)) await bundle(thread, entries);
 
@@ -70,8 +84,9 @@ async function bundle(thread, entries) {
     // call made for the error it throws is not (`try { decodeURIComponent(v) } catch` in
     // destinations/postgres/url.ts lost its check). tsc's files run every statement; the bundle must too.
     treeshake: false,
-    // Packages stay packages; rolldown's own helpers (a template literal holding "</script>" is rewritten with one) are bundled.
-    external: (id) => !id.startsWith(".") && !path.isAbsolute(id) && !id.startsWith("@oxc-project/runtime/"),
+    // Packages stay packages, but for commander in the CLI's thread (see COMMANDER); rolldown's own helpers (a template
+    // literal holding "</script>" is rewritten with one) are bundled.
+    external: (id) => !id.startsWith(".") && !path.isAbsolute(id) && !id.startsWith("@oxc-project/runtime/") && !(thread === "main" && id === "commander"),
     plugins: [
       {
         name: "connector-sdk-dist",
@@ -81,6 +96,7 @@ async function bundle(thread, entries) {
           return library.has(file) ? { id: `@dist/${relative(file)}`, external: true } : null;
         },
         load(id) {
+          if (id.startsWith(COMMANDER + path.sep)) return commanderFile(id);
           if (!id.startsWith(DIST + path.sep) || !id.endsWith(".js")) return null;
           const code = fs.readFileSync(id, "utf8");
           // Another thread's entry, already bundled by an earlier build: its modules would run twice in one thread.
@@ -89,7 +105,9 @@ async function bundle(thread, entries) {
           return { code, map: fs.existsSync(mapFile) ? fs.readFileSync(mapFile, "utf8") : null };
         },
         transform(code, id) {
-          if (!code.includes("import.meta.url")) return null;
+          if (id === path.join(DIST, "cli", "commander.js")) code = code.replace(COMMANDER_REQUIRE, 'import * as Commander from "commander";\nexport const { Command, CommanderError, Option } = Commander;');
+          // Only tsc's files: rolldown's runtime keeps its own chunk's import.meta.url.
+          if (!id.startsWith(DIST + path.sep) || !code.includes("import.meta.url")) return id === path.join(DIST, "cli", "commander.js") ? { code, map: null } : null;
           return { code: code.replaceAll("import.meta.url", `new URL(${JSON.stringify(relative(id))}, __connectorDist).href`), map: null };
         },
         renderChunk(code, chunk) {

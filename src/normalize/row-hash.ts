@@ -5,13 +5,13 @@
  * the connector sent it. So it does not depend on the type a column has widened to, and a
  * replayed row finds the row it wrote before.
  */
-import { createRequire } from "node:module";
+import { builtin } from "../util/builtin.js";
 
-// node:crypto on the first keyless row: the main thread of most commands bundles this module and never hashes one.
+// The main thread of most commands bundles this module and never hashes a row.
 let createHash: (typeof import("node:crypto"))["createHash"] | undefined;
 
 export function hashPairs(pairs: [string, string][]): string {
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  createHash ??= (createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")).createHash;
+  createHash ??= builtin("node:crypto").createHash;
   return createHash("sha256").update(JSON.stringify(pairs)).digest("hex").slice(0, 32);
 }

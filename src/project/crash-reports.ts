@@ -4,9 +4,9 @@
  * or investigate it. Only the newest KEEP stay; `connector reset` never touches them.
  */
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { builtin } from "../util/builtin.js";
 import { sourceFrames } from "./source-frames.js";
 
 export const CRASH_DIR = "crash-reports";
@@ -110,8 +110,8 @@ export function writeCrashReport(projectDir: string, details: CrashDetails, reda
     instead = `${own}: ${why(e)}`;
   }
   const resolved = path.resolve(projectDir);
-  // node:crypto only here: every debug loads this module, and few write a crash report outside their project.
-  const { createHash } = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
+  // Every debug loads this module, and few write a crash report outside their project.
+  const { createHash } = builtin("node:crypto");
   const hash = createHash("sha256").update(resolved).digest("hex").slice(0, 8);
   const shared = path.join(os.tmpdir(), "connector-crash-reports");
   const fallback = path.join(shared, `${path.basename(resolved).replace(/[^\w.-]+/g, "_") || "project"}-${hash}`);

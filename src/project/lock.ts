@@ -1,13 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
-import type BetterSqlite3 from "better-sqlite3";
 import { UsageError } from "../util/errors.js";
+import { Database } from "../util/sqlite-driver.js";
 import { notAFolder } from "./project.js";
-
-// Through require(), as destinations/sqlite/driver.ts says why.
-const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
 /** Who holds the lock: written to the lock file so that a refused run can say who to wait for. */
 export interface LockInfo {
@@ -47,7 +43,7 @@ export function acquireLock(file: string, command: string, subject: LockSubject 
   const dir = path.dirname(file);
   makeFolder(dir);
   const guard = guardFile(file);
-  let db: BetterSqlite3.Database | undefined;
+  let db: Database.Database | undefined;
   try {
     // SQLite would fall back to a read-only file silently, and a read-only file takes no write lock.
     fs.accessSync(fs.existsSync(guard) ? guard : dir, fs.constants.W_OK);

@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { Jiti, TransformOptions, TransformResult } from "jiti";
+import { builtin } from "../util/builtin.js";
 
 const require = createRequire(import.meta.url);
 let folder: string | null | undefined;
@@ -55,8 +56,8 @@ function readOwn(file: string): string | undefined {
 
 function cacheKey(o: TransformOptions): string {
   jitiVersion ??= (require("jiti/package.json") as { version: string }).version;
-  // node:crypto once a connector loads: `connector state` and others import the loader and often load none.
-  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  // Once a connector loads: `connector state` and others import the loader and often load none.
+  const { createHash } = builtin("node:crypto");
   const { filename, ...rest } = o;
   const place = /\bmeta\b/.test(o.source) ? filename : path.extname(filename ?? "");
   return createHash("sha256")

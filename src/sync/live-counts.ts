@@ -3,8 +3,8 @@
  * thread reads them for the spinner and for the summary of a run it had to stop. The layout
  * of the shared array is named here and nowhere else.
  */
-import { createRequire } from "node:module";
 import { emptyCounts, type Counts, type OpKind } from "./counts.js";
+import { builtin } from "../util/builtin.js";
 
 export const Slot = {
   upserts: 0,
@@ -30,9 +30,8 @@ export function newLiveCounts(): SharedArrayBuffer {
   return new SharedArrayBuffer(SLOTS * Float64Array.BYTES_PER_ELEMENT);
 }
 
-let v8: typeof import("node:v8") | undefined;
-// node:v8 in the thread that measures its heap only: the main thread samples the RSS alone.
-const heapStatistics = (): import("node:v8").HeapInfo => (v8 ??= createRequire(import.meta.url)("node:v8") as typeof import("node:v8")).getHeapStatistics();
+// In the thread that measures its heap only: the main thread samples the RSS alone.
+const heapStatistics = (): import("node:v8").HeapInfo => builtin("node:v8").getHeapStatistics();
 
 /** Raises the peaks to what is in use now: the calling thread's heap (unless `heap` is false), and the process's RSS. */
 export function sampleMemory(live: Float64Array, heap = true): void {

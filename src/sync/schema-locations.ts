@@ -6,10 +6,9 @@
  * Asked only when schema() has problems: enabling the debugger to name the file takes a moment.
  */
 import fs from "node:fs";
-import type { Session as InspectorSession } from "node:inspector";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { SchemaProblem } from "../normalize/declared.js";
+import { builtin } from "../util/builtin.js";
 
 interface Place {
   file: string;
@@ -20,8 +19,8 @@ interface Place {
 /** The file and line where `fn` is defined, or undefined when the inspector cannot say (a native or bound function). */
 export function functionPlace(fn: unknown): Place | undefined {
   if (typeof fn !== "function") return undefined;
-  // Loaded here, on a problem's path only: importing node:inspector costs every sync worker's start a few milliseconds.
-  const { Session } = createRequire(import.meta.url)("node:inspector") as { Session: typeof InspectorSession };
+  // On a problem's path only: node:inspector costs every sync worker's start a few milliseconds.
+  const { Session } = builtin("node:inspector");
   const session = new Session();
   const key = Symbol.for("connector-sdk.locate");
   const g = globalThis as { [key]?: unknown };

@@ -1,9 +1,19 @@
-import chalk, { Chalk, type ChalkInstance } from "chalk";
+import type { ChalkInstance } from "chalk";
 import type { Ora } from "ora";
 import type { LogLevel } from "../sdk/active-sync.js";
 import { secrets, writeErr } from "./output.js";
 
 export { printJson } from "./output.js";
+
+/** The colours the CLI paints with, by chalk's names, and chalk's level (0: none). */
+export type Colors = Pick<ChalkInstance, "level"> & Record<"bold" | "cyan" | "dim" | "gray" | "green" | "red" | "yellow", (text: string) => string>;
+
+const plain = (text: string): string => text;
+/** What chalk at level 0 does with one string: nothing. */
+const NO_COLORS: Colors = { level: 0, bold: plain, cyan: plain, dim: plain, gray: plain, green: plain, red: plain, yellow: plain };
+
+// chalk only where colour shows: loading it (its modules and node:tty) costs every piped run (tests, CI, cron) several ms of CPU.
+const colors: Colors = "NO_COLOR" in process.env || !process.stderr.isTTY ? NO_COLORS : (await import("chalk")).default;
 
 export interface UiOptions {
   json: boolean;
@@ -15,7 +25,7 @@ export interface UiOptions {
  * data (--json). Colour and the spinner appear only on a TTY, and never with NO_COLOR.
  */
 export class Ui {
-  readonly color: ChalkInstance;
+  readonly color: Colors;
   readonly tty: boolean;
   private spinner: Ora | undefined;
   private spinnerWanted = false;
@@ -24,8 +34,7 @@ export class Ui {
     // A terminal that reports no width (some pseudo-terminals do) sends ora's redraw into
     // an endless loop of line clears: treat it like a pipe.
     this.tty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
-    const noColor = "NO_COLOR" in process.env || !process.stderr.isTTY;
-    this.color = noColor ? new Chalk({ level: 0 }) : chalk;
+    this.color = colors;
   }
 
   /** Lines for people: suppressed in --json mode, where stdout carries the report. */

@@ -41,6 +41,9 @@ describe("destinations load lazily", () => {
       expect(modules.some((m) => m.endsWith("/dist/host/sync-worker.js"))).toBe(true);
       expect(modules.some((m) => SQLITE.test(m))).toBe(true);
       expect(modules.filter((m) => DUCKDB.test(m) || PG.test(m))).toEqual([]);
+      // better-sqlite3's addon by its path (util/sqlite-driver.ts), not found by the bindings package's search.
+      expect(modules.filter((m) => m.endsWith("/better_sqlite3.node"))).not.toEqual([]);
+      expect(modules.filter((m) => /\/node_modules\/(bindings|file-uri-to-path)\//.test(m))).toEqual([]);
     }
   });
 

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { cli, FIXTURES, makeProject, tempDir } from "../helpers.js";
+import { BIN, cli, FIXTURES, makeProject, ROOT, tempDir } from "../helpers.js";
 
 /**
  * `connector debug`'s startup (W6, docs/performance.md): the sync worker is the longer of the two
@@ -35,7 +36,10 @@ describe("connector debug's startup", () => {
       const early = first(modules, WORKER_START);
       expect(early, args.join(" ")).toBeGreaterThanOrEqual(0);
       expect(first(modules, "/dist/cli.js"), args.join(" ")).toBeGreaterThan(early);
-      expect(first(modules, "/node_modules/commander/index.js"), args.join(" ")).toBeGreaterThan(early);
+      // commander is its own package in a dist/ of tsc's alone; npm run build bundles it into dist/cli.js.
+      const commander = first(modules, "/node_modules/commander/index.js");
+      if (commander < 0) expect(fs.readFileSync(path.join(ROOT, "dist", "cli.js"), "utf8")).toContain("class Command extends EventEmitter");
+      expect(commander < 0 ? first(modules, "/dist/cli.js") : commander, args.join(" ")).toBeGreaterThan(early);
       expect(modules.filter((m) => m.endsWith("/dist/host/sync-worker.js")), args.join(" ")).toHaveLength(1);
     }
   });
@@ -43,5 +47,24 @@ describe("connector debug's startup", () => {
   it("--help starts no worker", async () => {
     const modules = await resolved(["debug", "--help"], tempDir());
     expect(first(modules, "/dist/host/sync-worker.js")).toBe(-1);
+  });
+
+  it("requires node:child_process only to spawn (not for commander at start, nor for a sync), and chalk only where colour shows", async () => {
+    const dir = makeProject({ "connector.ts": CONNECTOR });
+    for (const [args, cwd] of [[["--help"], tempDir()], [["debug"], dir]] as const) {
+      const modules = await resolved([...args], cwd);
+      expect(modules.some((m) => m.endsWith("/dist/cli.js")), args.join(" ")).toBe(true);
+      expect(modules.filter((m) => m === "builtin:fs"), args.join(" ")).not.toEqual([]);
+      expect(modules.filter((m) => m === "builtin:child_process"), args.join(" ")).toEqual([]);
+      // cli() runs with NO_COLOR and stderr a pipe.
+      expect(modules.filter((m) => m.includes("/node_modules/chalk/") || m === "builtin:tty"), args.join(" ")).toEqual([]);
+    }
+  });
+
+  it("on a terminal, loads chalk and paints the verdict", async () => {
+    const dir = makeProject({ "connector.ts": CONNECTOR });
+    const { NO_COLOR: _no, CI: _ci, FORCE_COLOR: _force, ...inherited } = process.env;
+    const r = await execa("script", ["-qec", `node ${BIN} debug`, "/dev/null"], { cwd: dir, reject: false, extendEnv: false, env: { ...inherited, TERM: "xterm" }, timeout: 30_000 });
+    expect(String(r.stdout)).toMatch(/\u001b\[32mSync SUCCEEDED in \d+ ms\u001b\[39m/);
   });
 });

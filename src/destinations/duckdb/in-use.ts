@@ -45,7 +45,7 @@ const POLL_MS = 100;
 /**
  * Opens the file read-write for a sync. A reader (`connector ui` rendering a page as the user watches
  * a sync, `inspect`) holds DuckDB's lock only for a moment, so the sync waits that long before it
- * refuses; a holder that stays (a DuckDB shell, another sync) is refused as before.
+ * refuses. A writer (a DuckDB shell, another sync) holds it for as long as it runs: the sync refuses at once.
  */
 export async function openWaiting(file: string): Promise<Instance> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
@@ -54,8 +54,18 @@ export async function openWaiting(file: string): Promise<Instance> {
     try {
       return await DuckDBInstance.create(file);
     } catch (e) {
-      if (!LOCKED.test(e instanceof Error ? e.message : String(e)) || Date.now() >= until) throw cannotOpen(file, e);
+      if (!LOCKED.test(e instanceof Error ? e.message : String(e)) || Date.now() >= until || !(await heldForReading(DuckDBInstance, file))) throw cannotOpen(file, e);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Whether the file's holder only reads it: DuckDB's lock then lets another reader in beside it, and a writer's lets in no one. */
+async function heldForReading(api: typeof Instance, file: string): Promise<boolean> {
+  try {
+    (await api.create(file, { access_mode: "READ_ONLY" })).closeSync();
+    return true;
+  } catch {
+    return false;
   }
 }
