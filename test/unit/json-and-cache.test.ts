@@ -18,11 +18,20 @@ describe("a duplicate key in configuration.json", () => {
 describe("the connector compile cache", () => {
   it("does not run a cached file that others can write: it compiles the source again", () => {
     const dir = path.join(os.tmpdir(), `connector-sdk-compiled-${process.getuid!()}`);
-    const source = `export default { n: ${Date.now()}${Math.floor(Math.random() * 1e6)} };\n`;
+    const marker = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const source = `export default { n: ${marker} };\n`;
     const options = { source, filename: "/nowhere/connector.ts", ts: true };
     const before = new Set(fs.existsSync(dir) ? fs.readdirSync(dir) : []);
     const first = cachedTransform(options, createJiti).code;
-    const added = fs.readdirSync(dir).filter((f) => !before.has(f));
+    // The end-to-end files' CLIs compile into the same folder meanwhile: this source's entry is the new one that holds its marker.
+    const holds = (f: string): boolean => {
+      try {
+        return fs.readFileSync(path.join(dir, f), "utf8").includes(marker);
+      } catch {
+        return false;
+      }
+    };
+    const added = fs.readdirSync(dir).filter((f) => !before.has(f) && f.endsWith(".js") && holds(f));
     expect(added).toHaveLength(1);
     const file = path.join(dir, added[0]!);
     try {
