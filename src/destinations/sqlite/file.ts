@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Database } from "./driver.js";
+import { Database } from "../../util/sqlite-driver.js";
 import { UsageError } from "../../util/errors.js";
 import { DestinationError, type DestinationCapabilities } from "../destination.js";
 

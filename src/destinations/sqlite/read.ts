@@ -1,6 +1,6 @@
 /** The SQLite warehouse opened for reading only: the commands that look but never write. */
 import fs from "node:fs";
-import { Database } from "./driver.js";
+import { Database } from "../../util/sqlite-driver.js";
 import { UsageError } from "../../util/errors.js";
 import { openForReading, warehouseProblem } from "./file.js";
 

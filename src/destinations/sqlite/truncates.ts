@@ -6,8 +6,8 @@
  */
 import { DELETED, GENERATION } from "../../normalize/catalog.js";
 import { GENERATION_SQL, q, touch } from "./ddl.js";
+import type { Database } from "../../util/sqlite-driver.js";
 import type { Warehouse } from "./warehouse.js";
-import type Database from "better-sqlite3";
 
 /** Each database's prepared insert of a truncate point: a sync may record a million of them, and preparing it each time cost most of their time. */
 const inserts = new WeakMap<Database.Database, Database.Statement>();

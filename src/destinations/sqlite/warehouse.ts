@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Database } from "./driver.js";
+import { Database } from "../../util/sqlite-driver.js";
 import { DELETED, FIVETRAN_ID, GENERATION, SYNCED } from "../../normalize/catalog.js";
 import { formatType, parseType, sqliteClass, type LogicalType, type Stored } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
