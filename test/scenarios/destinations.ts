@@ -33,6 +33,11 @@ export type Ran = CliResult & { inProcess?: InProcess };
 export interface Target {
   /** Syncs the project into the destination. */
   sync(): Promise<Ran>;
+  /**
+   * Where sync() spawns the CLI: the same sync in this process, for the steps that assert nothing only
+   * the CLI prints (scenario.ts, `spawned`).
+   */
+  syncHere?(): Promise<Ran>;
   /** `connector reset`: everything the syncs wrote there, the state included. */
   reset(): Promise<CliResult>;
   /** The flags that point `connector inspect` at the destination. */
@@ -137,12 +142,14 @@ export async function syncInto(dir: string, destination: string, options: { stat
 
 /**
  * Every destination; `pg` is the file's database on the shared PostgreSQL server (usePostgres). SQLite
- * keeps the spawned CLI (`connector debug`), so that every scenario's CLI output is asserted once; DuckDB
- * and PostgreSQL sync in this process, each loading its client and writer thread once per test file.
+ * keeps the spawned CLI (`connector debug`) for every step whose CLI output is asserted and for at least
+ * one step of each scenario, and syncs the other steps in this process; DuckDB and PostgreSQL sync in
+ * this process, each loading its client and writer thread once per test file.
  */
 export function destinations(pg: () => TestServer): Destination[] {
+  const sqlite = PROJECT_FILES[0]!;
   return [
-    PROJECT_FILES[0]!,
+    { kind: sqlite.kind, target: (dir) => ({ ...sqlite.target(dir), syncHere: () => syncHere(dir, sqlite.kind) }) },
     inProcess("duckdb", "warehouse.duckdb", duckdbWarehouse),
     {
       kind: "postgres",
