@@ -1,8 +1,10 @@
 /** Reading a project's warehouse the same way whatever its destination, for tests that run over every destination. */
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { openReader, type DestinationKind } from "../src/destinations/open.js";
 import { PROJECT_FILES, type FileKind } from "./scenarios/destinations.js";
+import { createRequire } from "node:module";
+// Through require(), as the product loads it (src/destinations/duckdb/driver.ts): imported, its ~50 CommonJS files are scanned for their export names first.
+const { DuckDBInstance } = createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api");
 
 /** The kinds `connector debug` writes, from the scenario table's list of destinations. */
 export const DESTINATIONS: FileKind[] = PROJECT_FILES.map((d) => d.kind);

@@ -140,8 +140,13 @@ const brokenLoad = (what: "client" | "writer"): Record<string, string> => {
     what === "client"
       ? `export async function resolve(s, c, next) { if (s === "@duckdb/node-api") throw new Error("libduckdb.so: cannot open shared object file: No such file or directory"); return next(s, c); }`
       : `export async function resolve(s, c, next) { if ((/^\\.\\.?\\//.test(s) && c.parentURL?.endsWith("/threaded/writer.js")) || s.endsWith("/threaded/writer.js")) throw new Error("Cannot find module './protocol.js' (a damaged install)"); return next(s, c); }`;
+  // The product loads DuckDB's client through require(), which Node 20's resolve hooks do not see: Module._load does.
+  const required =
+    what === "client"
+      ? `const load = Module._load; Module._load = function (s, ...rest) { if (s === "@duckdb/node-api") throw new Error("libduckdb.so: cannot open shared object file: No such file or directory"); return load.call(this, s, ...rest); };\n`
+      : "";
   return {
-    "break.mjs": `import { register } from "node:module";\nimport { isMainThread } from "node:worker_threads";\nif (!isMainThread) register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));\n`,
+    "break.mjs": `import Module, { register } from "node:module";\nimport { isMainThread } from "node:worker_threads";\nif (!isMainThread) {\n  register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));\n  ${required}}\n`,
   };
 };
 

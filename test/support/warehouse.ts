@@ -6,9 +6,11 @@
  * text, UTC date-times as ISO text with milliseconds, binary as a Buffer, JSON parsed.
  */
 import Database from "better-sqlite3";
-import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import type { TestServer } from "./postgres.js";
+import { createRequire } from "node:module";
+// Through require(), as the product loads it (src/destinations/duckdb/driver.ts): imported, its ~50 CommonJS files are scanned for their export names first.
+const { DuckDBInstance } = createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api");
 
 export type Row = Record<string, unknown>;
 

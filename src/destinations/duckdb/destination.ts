@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { parseType } from "../../normalize/types.js";
 import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableRows, type TableSpec, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
@@ -15,6 +15,10 @@ import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef
 import { describeTable, Stager, type Table } from "./staging.js";
 import { heldTables } from "./reader.js";
 import { recordSecrets, storedSecrets } from "./secrets.js";
+import { duckdb } from "./driver.js";
+
+// Loaded with this module, as the writer thread imports it: a client that cannot load is then a broken install, before anything is opened.
+duckdb();
 
 export interface DuckDbOptions {
   file: string;

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import type { DuckDBInstance as Instance } from "@duckdb/node-api";
 import { UsageError } from "../../util/errors.js";
+import { duckdb } from "./driver.js";
 
 const LOCKED = /Could not set lock|Conflicting lock/i;
 
@@ -27,7 +28,7 @@ export function cannotOpen(file: string, e: unknown): UsageError {
  */
 export async function refuseInUse(file: string): Promise<void> {
   if (!fs.existsSync(file)) return;
-  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const { DuckDBInstance } = duckdb();
   let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
   try {
     instance = await DuckDBInstance.create(file);
@@ -48,7 +49,7 @@ const POLL_MS = 100;
  * refuses. A writer (a DuckDB shell, another sync) holds it for as long as it runs: the sync refuses at once.
  */
 export async function openWaiting(file: string): Promise<Instance> {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const { DuckDBInstance } = duckdb();
   const until = Date.now() + WAIT_MS;
   for (;;) {
     try {

@@ -1,10 +1,11 @@
 /** Reads a DuckDB warehouse back in the canonical stored form (inspect, state, verify, the testing API). */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fs from "node:fs";
 import { parseType, type LogicalType } from "../../normalize/types.js";
 import { UsageError } from "../../util/errors.js";
 import type { CheckpointRecord, TableRows } from "../destination.js";
 import type { ColumnSummary, TableSummary, WarehouseReader } from "../reader.js";
+import { duckdb } from "./driver.js";
 import { cannotOpen } from "./in-use.js";
 import { DATA_SCHEMA, META_SCHEMA, q } from "./sql.js";
 import { toCanonical } from "./values.js";
@@ -55,7 +56,7 @@ export async function duckdbReader(file: string): Promise<WarehouseReader> {
   if (!fs.existsSync(file)) throw new UsageError(`No warehouse at ${file} yet: run \`connector debug\` first.`);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
+    instance = await duckdb().DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
   } catch (e) {
     throw cannotOpen(file, e);
   }

@@ -1,6 +1,7 @@
 /** DuckDB's values read back into the canonical stored form that every destination shares. */
-import { DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBValue } from "@duckdb/node-api";
+import type { DuckDBDecimalValue, DuckDBValue } from "@duckdb/node-api";
 import type { LogicalType, Stored } from "../destination.js";
+import { duckdb } from "./driver.js";
 
 const pad = (n: number | bigint, width: number): string => String(n).padStart(width, "0");
 
@@ -36,6 +37,7 @@ export function toCanonical(type: LogicalType | null, v: DuckDBValue): Stored {
     case "string":
       return v;
   }
+  const { DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampTZValue, DuckDBTimestampValue } = duckdb();
   if (v instanceof DuckDBDecimalValue) return decimalText(v);
   if (v instanceof DuckDBBlobValue) return Buffer.from(v.bytes);
   if (v instanceof DuckDBDateValue) return v.toString();
