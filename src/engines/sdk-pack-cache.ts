@@ -9,9 +9,9 @@
  * dependencies) is not cached, nor is any when there is no npm on the PATH: the build then fails as before.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { builtin } from "../util/builtin.js";
+import { ownTempFolder, readOwnFile } from "../util/own-files.js";
 
 /** How many packed versions are kept (a user may build with two checkouts in turn). */
 const KEEP = 4;
@@ -72,20 +72,6 @@ export function packKey(root: string, npm: string): string | undefined {
   return hash.digest("hex").slice(0, 32);
 }
 
-/** A folder of this user's alone under the system's temporary folder, or undefined: a tarball someone else can write would go into the image. */
-function cacheFolder(): string | undefined {
-  const uid = process.getuid?.();
-  if (uid === undefined) return undefined;
-  try {
-    const dir = path.join(os.tmpdir(), `connector-sdk-packed-${uid}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
-    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface PackCache {
   /** Copies the cached tarball into `out` and returns its file name, or undefined when it is not cached (or not to be trusted). */
   take(out: string): string | undefined;
@@ -103,25 +89,22 @@ export function packCache(root: string): PackCache | undefined {
   } catch {
     return undefined;
   }
-  const dir = key && cacheFolder();
+  const dir = key && ownTempFolder("connector-sdk-packed");
   if (!key || !dir) return undefined;
   return {
     take(out) {
       const entry = fs.readdirSync(dir).find((n) => n.startsWith(`${key}-`) && n.endsWith(".tgz"));
       if (!entry) return undefined;
-      let fd: number | undefined;
+      // A tarball someone else could have written would go into the image.
+      const bytes = readOwnFile(path.join(dir, entry));
+      if (!bytes) return undefined;
       try {
-        fd = fs.openSync(path.join(dir, entry), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-        const st = fs.fstatSync(fd);
-        if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return undefined;
         const filename = entry.slice(key.length + 1);
-        fs.writeFileSync(path.join(out, filename), fs.readFileSync(fd));
+        fs.writeFileSync(path.join(out, filename), bytes);
         fs.utimesSync(path.join(dir, entry), new Date(), new Date());
         return filename;
       } catch {
         return undefined;
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
       }
     },
     keep(out, filename) {
