@@ -14,6 +14,7 @@ import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 
 import { httpRuntime } from "../sdk/http-hooks.js";
 import { FileSecretStore, httpSecretsFile } from "../project/http-secrets.js";
+import { beat } from "./heartbeat.js";
 
 const post = (m: VerifyWorkerMessage): void => parentPort!.postMessage(m);
 
@@ -64,6 +65,7 @@ if (parentPort) {
     throw error;
   }) as typeof process.exit;
   const input = workerData as VerifyWorkerInput;
+  if (input.heartbeat) beat(input.heartbeat);
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
   await main(input);
 }
