@@ -114,7 +114,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms = 20_0
 }
 
 /** Starts `connector <args>` in the background with pipes, for tests that signal it once its output says so. */
-export function startCli(dir: string, args: string[], env: Record<string, string | undefined> = {}) {
+export function startCli(dir: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn("node", [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1", CONNECTOR_STATE: "", CONNECTOR_CONFIGURATION: "", CONNECTOR_NAMING: "", ...env } });
   let stdout = "";
   let stderr = "";

@@ -49,16 +49,8 @@ interface Case {
   cleanup?: (dir: string) => void;
 }
 
-/**
- * The spawned CLI's environment: the row's, without NODE_EXTRA_CA_CERTS. Where it is set (this machine sets it to the
- * system's 220 KB CA bundle), Node 20 parses the bundle at every process start, before any JavaScript runs: about 0.05 s
- * of CPU, as much as the rest of `node -e 0`, in each of this file's ~160 spawns. No row makes a TLS connection: the APIs
- * and PostgreSQL are local, and `sslmode=require` is refused before any handshake.
- */
-const childEnv = (env?: Record<string, string>): Record<string, string | undefined> => ({ NODE_EXTRA_CA_CERTS: undefined, ...env });
-
 /** Runs the command, sending SIGINT at each of `interrupts`; a process ended by SIGINT counts as exit 130, as a shell reports it. */
-async function interrupted(args: string[], dir: string, interrupts: string[], env?: Record<string, string | undefined>): Promise<CliResult> {
+async function interrupted(args: string[], dir: string, interrupts: string[], env?: Record<string, string>): Promise<CliResult> {
   const run = startCli(dir, args, env);
   try {
     for (const text of interrupts) {
@@ -1362,7 +1354,7 @@ describe("the bad-input catalogue (docs/errors.md)", () => {
       const stateFile = path.join(dir, "files", "state.json");
       const stateBefore = fs.existsSync(stateFile) ? fs.readFileSync(stateFile, "utf8") : undefined;
       const args = (c.args?.[0] === "__command__" ? c.args.slice(1) : ["debug", ...(c.args ?? [])]).map(withServer);
-      const r = c.interrupts ? await interrupted(args, dir, c.interrupts, childEnv(c.env)) : await cli(args, { cwd: dir, env: childEnv(c.env) });
+      const r = c.interrupts ? await interrupted(args, dir, c.interrupts, c.env) : await cli(args, { cwd: dir, env: c.env });
       // No password of a destination URL is ever printed.
       for (const secret of ["hunter22", "wrong-pass-5", server().password]) expect(r.stdout + r.stderr).not.toContain(secret);
       expect(r.exitCode, r.stderr).toBe(c.code);
