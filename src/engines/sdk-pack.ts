@@ -8,12 +8,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CommandFailedError, UsageError } from "../util/errors.js";
+import { packCache } from "./sdk-pack-cache.js";
 
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(import.meta.url), "../../..");
 
-/** Packs this connector-sdk into `out` and returns the tarball's file name; an older tarball there is replaced. */
+/** Packs this connector-sdk into `out` and returns the tarball's file name; an older tarball there is replaced. The same content packed before is copied from sdk-pack-cache.ts. */
 export function packSdk(out: string): string {
   for (const old of fs.readdirSync(out).filter((n) => /^connector-sdk-.*\.tgz$/.test(n))) fs.rmSync(path.join(out, old), { force: true });
+  const cache = packCache(PACKAGE_ROOT);
+  const cached = cache?.take(out);
+  if (cached) return cached;
   let stdout: string;
   try {
     // --ignore-scripts: the installed copy is already built, and packing must not rebuild it.
@@ -28,5 +32,7 @@ export function packSdk(out: string): string {
   }
   const packed = (JSON.parse(stdout) as { filename: string }[])[0]!.filename;
   // npm names a scoped package's tarball scope-name-version.tgz; ours has no scope.
-  return path.basename(packed);
+  const filename = path.basename(packed);
+  cache?.keep(out, filename);
+  return filename;
 }

@@ -45,7 +45,8 @@ const hidesSecret = (node: JsonSchema): boolean =>
 function fromFields(fields: Field[]): JsonSchema {
   const properties: JsonSchema = {};
   for (const f of fields) {
-    const p: JsonSchema = { type: f.jsonType ?? (f.kind === "toggle" ? "string" : "string"), title: f.label };
+    // Fivetran's configuration holds strings only, a toggle's "true"/"false" too; a schema-typed field keeps its type.
+    const p: JsonSchema = { type: f.jsonType ?? "string", title: f.label };
     if (f.description) p.description = f.description;
     if (f.default !== undefined) p.default = f.default;
     if (f.choices) p.enum = f.choices.map((c) => c.value);

@@ -9,49 +9,20 @@
  */
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import type { Jiti, TransformOptions, TransformResult } from "jiti";
 import { builtin } from "../util/builtin.js";
+import { ownTempFolder, readOwnFile } from "../util/own-files.js";
 
 const require = createRequire(import.meta.url);
 let folder: string | null | undefined;
 let jitiVersion: string | undefined;
 let compiler: Jiti | undefined;
 
-/** A folder of this user's alone under the system's temporary folder, or null: files someone else can write would run as the connector. */
+/** The cache's folder, once per process; null when there is none to trust (every start compiles, as jiti would). */
 function cacheFolder(): string | null {
-  if (folder !== undefined) return folder;
-  folder = null;
-  const uid = process.getuid?.();
-  if (uid === undefined) return folder;
-  try {
-    const dir = path.join(os.tmpdir(), `connector-sdk-compiled-${uid}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
-    if (st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0) folder = dir;
-  } catch {
-    // No cache: every start compiles, as jiti would.
-  }
+  if (folder === undefined) folder = ownTempFolder("connector-sdk-compiled") ?? null;
   return folder;
-}
-
-/**
- * A cached file, checked on the open file itself (not only its folder, once): this user's, a regular file, and
- * writable by no one else, or undefined (not compiled yet, or not to be trusted: it is compiled again).
- */
-function readOwn(file: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return undefined;
-    return fs.readFileSync(fd, "utf8");
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }
 
 function cacheKey(o: TransformOptions): string {
@@ -75,13 +46,13 @@ function cacheFile(o: TransformOptions): string | undefined {
 /** The cached output for these options, or undefined when it is not cached (or not to be trusted). */
 export function cachedCode(o: TransformOptions): string | undefined {
   const file = cacheFile(o);
-  return file === undefined ? undefined : readOwn(file);
+  return file === undefined ? undefined : readOwnFile(file)?.toString("utf8");
 }
 
 /** jiti's `transform` option: the cached output for this source, else jiti's own compiler (which stores nothing itself). */
 export function cachedTransform(o: TransformOptions, createJiti: (typeof import("jiti"))["createJiti"]): TransformResult {
   const file = cacheFile(o);
-  const cached = file === undefined ? undefined : readOwn(file);
+  const cached = file === undefined ? undefined : readOwnFile(file)?.toString("utf8");
   if (cached !== undefined) return { code: cached };
   compiler ??= createJiti(import.meta.url, { fsCache: false, moduleCache: false });
   const code = compiler.transform(o);

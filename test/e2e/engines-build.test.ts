@@ -13,6 +13,14 @@ import { lines, type Message } from "../engines/engines.js";
 
 const read = (dir: string, file: string): string => fs.readFileSync(path.join(dir, file), "utf8");
 
+/**
+ * The builds' temporary folder, shared by this file's tests: its first build packs connector-sdk with npm and the others
+ * take the tarball from the pack cache in it (sdk-pack-cache.ts), as a user's second build does. Never the machine's own
+ * /tmp, where an earlier run's tarball would mean no build here ran npm pack at all.
+ */
+const PACKED = tempDir("connector-packed-");
+const build = (target: string, dir: string, env: Record<string, string> = {}) => cli(["build", "--target", target], { cwd: dir, env: { TMPDIR: PACKED, ...env } });
+
 /** Whether a .dockerignore excludes a path (relative, with /): the last pattern that matches it or a folder above it decides. */
 function ignoredBy(dockerignore: string): (rel: string) => boolean {
   const rules = dockerignore
@@ -56,8 +64,11 @@ const jsonForm = (dockerfile: string, instruction: string): string[] => JSON.par
 describe("connector build", () => {
   it("--target airbyte: a Node 20 Dockerfile whose entrypoint, run as the image lays out the project, is the Airbyte source", async () => {
     const dir = fixtureProject("engines-shop");
-    const r = await cli(["build", "--target", "airbyte"], { cwd: dir });
+    // npm writes a log for every command it runs (npm_config_logs_dir): how many times the builds ran npm.
+    const firstLogs = tempDir();
+    const r = await build("airbyte", dir, { npm_config_logs_dir: firstLogs });
     expect(r.exitCode).toBe(0);
+    expect(fs.readdirSync(firstLogs).length).toBeLessThanOrEqual(1);
     const out = path.join(dir, "build", "airbyte");
     const dockerfile = read(out, "Dockerfile");
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
@@ -76,6 +87,11 @@ describe("connector build", () => {
     const readme = read(out, "README.md");
     expect(readme).toContain("docker build -f build/airbyte/Dockerfile -t airbyte/source-engines-shop:1.2.3 .");
     expect(readme).toContain("Add a new Docker connector");
+    // Built again, the same connector-sdk comes from the pack cache: not packed by npm again, and the same bytes.
+    const againLogs = tempDir();
+    expect((await build("docker", dir, { npm_config_logs_dir: againLogs })).exitCode).toBe(0);
+    expect(fs.readdirSync(againLogs)).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, "build", "docker", "connector-sdk-0.1.0.tgz")).equals(fs.readFileSync(path.join(out, "connector-sdk-0.1.0.tgz")))).toBe(true);
 
     const workdir = imageLayout(dir, dockerfile, read(out, "Dockerfile.dockerignore"));
     expect(fs.readdirSync(path.join(workdir, "build"))).toEqual(["airbyte"]);
@@ -96,7 +112,7 @@ describe("connector build", () => {
     fs.writeFileSync(path.join(dir, "connector.ts"), 'import { op } from "connector-sdk";\nexport default { update() { op.upsert("orders", { id: 1, amount: 2.5 }); op.checkpoint({}); } };\n');
     fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ api_key: "sk-live-in-the-image", region: "eu" }));
     // No schema() and no warehouse: an image that could discover no stream is refused.
-    const refused = await cli(["build", "--target", "airbyte"], { cwd: dir });
+    const refused = await build("airbyte", dir);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain("This connector has no schema(), so its streams are the tables `connector debug` wrote, and the project has no warehouse yet, so the image could discover no stream. Declare the tables in schema(), or run `connector debug` first.");
     expect(fs.existsSync(path.join(dir, "build"))).toBe(false);
@@ -104,7 +120,7 @@ describe("connector build", () => {
     expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
     const local = lines((await cli(["airbyte", "discover", "--config", "configuration.json"], { cwd: dir, stripFinalNewline: false })).stdout).at(-1)!;
     expect(local.catalog.streams.map((st: Message) => [st.name, st.source_defined_primary_key, Object.keys(st.json_schema.properties)])).toEqual([["orders", [["_fivetran_id"]], ["_fivetran_id", "id", "amount", "_ab_cdc_deleted_at"]]]);
-    expect((await cli(["build", "--target", "airbyte"], { cwd: dir })).exitCode).toBe(0);
+    expect((await build("airbyte", dir)).exitCode).toBe(0);
     const dockerfile = read(path.join(dir, "build", "airbyte"), "Dockerfile");
     expect(dockerfile).not.toContain("sk-live-in-the-image");
     expect(JSON.parse(read(path.join(dir, "build", "airbyte"), "streams.json")).streams.map((st: Message) => st.name)).toEqual(["orders"]);
@@ -126,7 +142,7 @@ describe("connector build", () => {
     expect(discovered).toEqual(local);
     expect(dockerfile).toMatch(/^LABEL io\.airbyte\.name="airbyte\/source-my-shop"$/m);
     // The tap's --about names it as the singer target names its executable and meltano.yml plugin.
-    expect((await cli(["build", "--target", "singer"], { cwd: dir })).exitCode).toBe(0);
+    expect((await build("singer", dir)).exitCode).toBe(0);
     expect(read(path.join(dir, "build", "singer"), "meltano.yml")).toContain("- name: tap-my-shop\n");
     expect(fs.existsSync(path.join(dir, "build", "singer", "streams.json"))).toBe(true);
     expect(JSON.parse((await cli(["singer", "--about", "--format", "json"], { cwd: dir })).stdout).name).toBe("tap-my-shop");
@@ -134,7 +150,7 @@ describe("connector build", () => {
 
   it("--target singer: an executable tap-<name> that runs connector singer on the project, and a meltano.yml extractor", async () => {
     const dir = fixtureProject("engines-shop");
-    expect((await cli(["build", "--target", "singer"], { cwd: dir })).exitCode).toBe(0);
+    expect((await build("singer", dir)).exitCode).toBe(0);
     const tap = path.join(dir, "build", "singer", "tap-engines-shop");
     expect(fs.statSync(tap).mode & 0o111).toBe(0o111);
     expect(read(path.dirname(tap), "tap-engines-shop")).toContain('singer "$project" "$@"');
@@ -151,7 +167,7 @@ describe("connector build", () => {
 
   it("--target docker: an image for connector run, configuration and destination from the environment", async () => {
     const dir = fixtureProject("engines-shop");
-    expect((await cli(["build", "--target", "docker"], { cwd: dir })).exitCode).toBe(0);
+    expect((await build("docker", dir)).exitCode).toBe(0);
     const dockerfile = read(path.join(dir, "build", "docker"), "Dockerfile");
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
     expect(dockerfile).toMatch(/CONNECTOR_CONFIGURATION[\s\S]*CONNECTOR_DESTINATION[\s\S]*PGPASSWORD/);
@@ -173,7 +189,7 @@ describe("connector build", () => {
     // An npm that fails as a full disk makes it fail, first on the PATH.
     const bin = tempDir();
     fs.writeFileSync(path.join(bin, "npm"), `#!/bin/sh\necho "npm error code ENOSPC" >&2\necho "npm error nospc no space left on device, write" >&2\nexit 228\n`, { mode: 0o755 });
-    const r = await cli(["build", "--target", "docker"], { cwd: dir, env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
+    const r = await build("docker", dir, { PATH: `${bin}${path.delimiter}${process.env.PATH}` });
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toContain(`Error: Cannot pack connector-sdk (${ROOT}) into ${path.join(dir, "build", "docker")} for the image: npm pack failed (exit code 228): npm error code ENOSPC npm error nospc no space left on device, write`);
     expect(r.stderr).not.toMatch(/Internal error|\n\s+at /);
@@ -181,7 +197,7 @@ describe("connector build", () => {
 
   it("--target is required and checked", async () => {
     const dir = fixtureProject("engines-shop");
-    const r = await cli(["build", "--target", "kubernetes"], { cwd: dir });
+    const r = await build("kubernetes", dir);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('Error: --target must be one of airbyte, singer, docker, got "kubernetes".');
   });

@@ -28,10 +28,16 @@ function debugRows(dir: string, table: string): Message[] {
 
 const byId = (rows: Message[]): Message[] => [...rows].sort((a, b) => String(a.id).localeCompare(String(b.id)));
 
-async function expected(): Promise<Record<string, Message[]>> {
-  const dir = fixtureProject("engines-shop");
-  expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
-  return Object.fromEntries(STREAMS.map((s) => [s, byId(debugRows(dir, s))]));
+let debugged: Promise<Record<string, Message[]>> | undefined;
+
+/** `connector debug`'s live rows of engines-shop, synced once for the file's tests, which each compare against them. */
+function expected(): Promise<Record<string, Message[]>> {
+  debugged ??= (async () => {
+    const dir = fixtureProject("engines-shop");
+    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    return Object.fromEntries(STREAMS.map((s) => [s, byId(debugRows(dir, s))]));
+  })();
+  return debugged;
 }
 
 function airbyteCatalog(dir: string): void {

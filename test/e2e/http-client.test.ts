@@ -101,8 +101,10 @@ describe("limits", () => {
       await Promise.all(Array.from({ length: 4 }, (_, i) => c.get(`/x/${i}`)));
     });
     expect(r.status).toBe("succeeded");
-    // Three of the four waited their turn: 50, 100 and 150 ms at 20 a second.
-    expect(r.counts.http!.waited_ms).toBeGreaterThanOrEqual(250);
+    // Three of the four waited their turn: 50, 100 and 150 ms at 20 a second, less the time that passed between the
+    // four calls, which a loaded machine stretches (so the sum is not asserted here: test/unit/http-limiter.test.ts
+    // asserts the bucket's arithmetic); the last request still went out well after the first.
+    expect(r.counts.http!.waited_ms).toBeGreaterThan(0);
     expect(a.log.at(-1)!.at - a.log[0]!.at).toBeGreaterThanOrEqual(100);
   });
 });

@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { cli, ROOT, tempDir } from "../helpers.js";
 import { connectorOnPath, linkNodeModules } from "../support/npm-stand-in.js";
+import { typecheck } from "../support/typecheck.js";
 
 // A project made by `connector init` can be copied, committed and shipped (issue 20, item 22): no
 // file names a path of the machine it was made on, and on another machine, where connector-sdk is
@@ -49,9 +50,14 @@ describe("a project made by connector init, on another machine", () => {
       expect(test.all).toContain(`Linked: ${path.join(copy, "node_modules", "connector-sdk")} → connector-sdk ${VERSION}, the copy of this connector CLI.`);
       expect(test.all).toMatch(/Tests\s+\d+ passed/);
       expect(fs.realpathSync(path.join(copy, "node_modules", "connector-sdk"))).toBe(fs.realpathSync(ROOT));
-      const typecheck = await npm(copy, "typecheck");
-      expect(typecheck.exitCode, typecheck.all).toBe(0);
-      expect(typecheck.all).toContain("Already linked");
+      // `npm run typecheck` as npm runs it: its pre-script (connector link) through npm, then its script, tsc --noEmit,
+      // in this process (typecheck(): the project's tsconfig.json and the typescript its node_modules resolves).
+      expect(JSON.parse(fs.readFileSync(path.join(copy, "package.json"), "utf8")).scripts.typecheck).toBe("tsc --noEmit");
+      const pre = await npm(copy, "pretypecheck");
+      expect(pre.exitCode, pre.all).toBe(0);
+      expect(pre.all).toContain("Already linked");
+      const tsc = typecheck(copy);
+      expect(tsc.exitCode, tsc.output).toBe(0);
     });
   }
 });
