@@ -39,6 +39,11 @@ export interface ScratchPlace<Spec = unknown> {
   id: string;
   /** The destination the user named (verify --destination <url>), beside which the scratch warehouses go. */
   beside?: Spec;
+  /**
+   * verify's: each scratch warehouse is read back only through the destination that wrote it (Destination.snapshot),
+   * in this process, while it runs, and its syncs are interrupted in-process, never by a real crash: a kind may hold it in memory.
+   */
+  held?: boolean;
 }
 
 export interface DestinationModule<Spec extends { kind: string }> {

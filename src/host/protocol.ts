@@ -65,6 +65,8 @@ export interface VerifyWorkerInput {
   /** The kind of scratch warehouse, or scratch schemas in PostgreSQL. */
   destination: ScratchTarget;
   writers?: WriterChannel;
+  /** Counted up by the worker while its event loop turns (heartbeat.ts). */
+  heartbeat?: SharedArrayBuffer;
 }
 
 export type VerifyWorkerMessage =

@@ -14,6 +14,7 @@ import type { CheckResult, VerifyReport } from "../verify/verify.js";
 import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 import { WorkerSession, type Ending, type StopReason } from "./worker-session.js";
 import { destinationOf } from "../destinations/registry.js";
+import { StuckWatch } from "./heartbeat.js";
 
 /** How verify ended when it did not finish: the reason, the step it was on, and the checks finished before. */
 export interface Stopped {
@@ -42,10 +43,13 @@ export interface VerifyView {
 }
 
 /** What verify is asked to do; the run adds the scratch folder. */
-export type VerifyPlan = Omit<VerifyWorkerInput, "scratch" | "writers">;
+export type VerifyPlan = Omit<VerifyWorkerInput, "scratch" | "writers" | "heartbeat">;
 
 const VERIFY_WORKER = new URL("./verify-worker.js", import.meta.url);
-/** How long past --timeout a sync may go without giving control back before the worker is stopped from outside. */
+/**
+ * How long past --timeout a sync whose worker still turns its event loop may take to stop by itself before the
+ * worker is stopped from outside; one whose loop stands still (a synchronous loop) is stopped sooner (heartbeat.ts).
+ */
 const GRACE_MS = 2000;
 
 export class VerifyRun {
@@ -56,12 +60,14 @@ export class VerifyRun {
   private during = "loading the connector";
   private report?: VerifyReport;
   private readonly input: VerifyWorkerInput;
+  private readonly stuck: StuckWatch;
 
   constructor(
     plan: VerifyPlan,
     private readonly view: VerifyView,
   ) {
-    const input = (this.input = { ...plan, scratch: fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-")) });
+    this.stuck = new StuckWatch(plan.timeoutMs, () => this.session.stop({ kind: "timeout" }));
+    const input = (this.input = { ...plan, scratch: fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-")), heartbeat: this.stuck.buffer });
     this.session = new WorkerSession<VerifyWorkerMessage>({
       script: VERIFY_WORKER,
       input,
@@ -82,11 +88,15 @@ export class VerifyRun {
     this.session.onMessage((m) => this.handle(m));
     try {
       this.session.start();
+      this.stuck.watch();
     } catch (e) {
       this.removeScratch();
       throw e;
     }
-    this.outcome = this.session.settled.then((ending) => this.conclude(ending));
+    this.outcome = this.session.settled.then((ending) => {
+      this.stuck.stop();
+      return this.conclude(ending);
+    });
   }
 
   /** Removes the scratch folder and schemas, then stops listening for signals: call it once the outcome is reported. */
@@ -110,12 +120,15 @@ export class VerifyRun {
         return this.session.releaseOutput();
       case "ready":
         this.session.disarm();
+        this.stuck.stop();
         this.session.releaseOutput();
         return this.view.ready(() => this.during);
       case "progress":
         this.during = m.message;
         return this.view.progress(m.message);
       case "run":
+        if (m.running) this.stuck.watch();
+        else this.stuck.stop();
         return m.running ? this.session.arm() : this.session.disarm();
       case "check":
         this.checks.push(m.check);

@@ -14,10 +14,11 @@ import type { VerifyWorkerInput, VerifyWorkerMessage } from "./protocol.js";
 
 import { httpRuntime } from "../sdk/http-hooks.js";
 import { FileSecretStore, httpSecretsFile } from "../project/http-secrets.js";
+import { Heartbeat } from "./heartbeat.js";
 
 const post = (m: VerifyWorkerMessage): void => parentPort!.postMessage(m);
 
-async function main(input: VerifyWorkerInput): Promise<void> {
+async function main(input: VerifyWorkerInput, heartbeat?: Heartbeat): Promise<void> {
   try {
     // connector-sdk/http: obtained tokens hidden, a rotated refresh token kept in the project (as sync-worker.ts).
     const runtime = httpRuntime();
@@ -39,7 +40,10 @@ async function main(input: VerifyWorkerInput): Promise<void> {
       destination: input.destination,
       progress: (message) => post({ t: "progress", message }),
       onCheck: (check) => post({ t: "check", check }),
-      onRun: (running) => post({ t: "run", running }),
+      onRun: (running) => {
+        heartbeat?.run(running, input.timeoutMs);
+        post({ t: "run", running });
+      },
       ...(replay ? { replay } : {}),
     });
     post({ t: "done", report });
@@ -64,6 +68,7 @@ if (parentPort) {
     throw error;
   }) as typeof process.exit;
   const input = workerData as VerifyWorkerInput;
+  const heartbeat = input.heartbeat ? new Heartbeat(input.heartbeat) : undefined;
   if (input.writers) spawnWritersThrough(input.writers.port, input.writers.flag);
-  await main(input);
+  await main(input, heartbeat);
 }

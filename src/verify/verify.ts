@@ -107,7 +107,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const scratch = o.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "connector-verify-"));
   const target = o.destination ?? { kind: DEFAULT_KIND };
   const kind = destinationOf(target.kind);
-  const place = { dir: scratch, id: target.id ?? "", ...(target.beside ? { beside: target.beside } : {}) };
+  // Held: verify reads each scratch warehouse back through its destination, and interrupts its syncs in-process.
+  const place = { dir: scratch, id: target.id ?? "", held: true, ...(target.beside ? { beside: target.beside } : {}) };
   const specOf = (name: string): DestinationSpec => {
     const spec = kind.scratch(place, name);
     if (!spec) throw new Error(`verify takes no scratch warehouse of ${kind.label} beside ${target.beside ? kind.location(target.beside) : "nothing"}`);
@@ -128,6 +129,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     const baseline = first.snapshot;
     say("baseline: historical sync 2 of 2");
     const second = await run("baseline-2", {});
+    // Each scratch warehouse is dropped once read back: verify holds the baseline's and one trial's at a time, however many trials.
+    await kind.dropScratch(place, "baseline-2");
     const unstable = new Unstable(baseline, second.snapshot);
     const totals = `${countRows(baseline.rows)} rows in ${baseline.rows.size} table(s), ${first.result.counts.checkpoints} checkpoint(s), ${first.operations} operation(s)`;
     if (second.result.status === "failed") {
@@ -169,6 +172,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
           if (differences.length) problem = `after resuming, ${describeDiffs(differences)} differ from the baseline`;
         }
       }
+      await kind.dropScratch(place, name);
       trialResults.push({ trial, abortedBeforeOperation: at, abortedAfterCheckpoint: afterCheckpoint, passed: !problem });
       if (problem && !failedTrial) {
         failedTrial = {

@@ -10,6 +10,7 @@ import { parseType } from "../../normalize/types.js";
 import { generation, type AsyncDestination, type CheckpointRecord, type CommitResult, type FinishResult, type SchemaChange, type StoredCatalog, type TableRows, type TableSpec, type WriteOp } from "../destination.js";
 import { UsageError } from "../../util/errors.js";
 import { openWaiting } from "./in-use.js";
+import { heldInstance, release } from "./held.js";
 import { addGeneration, applySchemaChange, type SchemaContext } from "./schema-changes.js";
 import { DATA_SCHEMA, DELETED, GENERATION, META_SCHEMA, META_TABLES, q, tableRef } from "./sql.js";
 import { describeTable, Stager, type Table } from "./staging.js";
@@ -22,10 +23,12 @@ duckdb();
 
 export interface DuckDbOptions {
   file: string;
+  /** A scratch warehouse of verify's, held in this thread's memory (held.ts); `file` is its marker. */
+  memory?: boolean;
 }
 
 export function createDestination(o: DuckDbOptions): AsyncDestination {
-  return new DuckDbDestination(o.file);
+  return new DuckDbDestination(o.file, o.memory);
 }
 
 export class DuckDbDestination implements AsyncDestination {
@@ -45,11 +48,15 @@ export class DuckDbDestination implements AsyncDestination {
   /** The generation of this run's writes (destination.ts, deferred truncate); a truncate merges every pending write first. */
   private gen = 0;
 
-  constructor(readonly location: string) {}
+  constructor(
+    readonly location: string,
+    private readonly memory = false,
+  ) {}
 
   async open(): Promise<StoredCatalog> {
     fs.mkdirSync(path.dirname(this.location), { recursive: true });
-    this.instance = await openWaiting(this.location);
+    release();
+    this.instance = this.memory ? await heldInstance(this.location) : await openWaiting(this.location);
     this.con = await this.instance.connect();
     this.stager = new Stager(this.con, {
       touched: (table) => {
@@ -233,7 +240,8 @@ export class DuckDbDestination implements AsyncDestination {
       await this.con.run("ROLLBACK");
     } finally {
       this.con.closeSync();
-      this.instance.closeSync();
+      // A held scratch warehouse stays open for verify's next sync into it.
+      if (!this.memory) this.instance.closeSync();
       this.instance = undefined;
     }
   }

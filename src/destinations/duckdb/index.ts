@@ -12,6 +12,8 @@ import { ThreadedDestination } from "../threaded/threaded-destination.js";
 export interface DuckdbSpec {
   kind: "duckdb";
   file: string;
+  /** A scratch warehouse of verify's held in its writer thread's memory (held.ts): `file` only marks it, no reader can open it. */
+  memory?: boolean;
 }
 
 const capabilities: DestinationCapabilities = { label: "DuckDB", maxIdentifierLength: 255, maxColumns: 10_000 };
@@ -34,10 +36,13 @@ export const duckdb: DestinationModule<DuckdbSpec> = {
       location: spec.file,
       capabilities,
       module: new URL("./destination.js", import.meta.url).href,
-      options: { file: spec.file },
+      options: { file: spec.file, ...(spec.memory ? { memory: true } : {}) },
     }),
-  openReader: async (spec) => (await import("./reader.js")).duckdbReader(spec.file),
-  scratch: (place, name) => (place.beside ? undefined : { kind: "duckdb", file: path.join(place.dir, `${name}.duckdb`) }),
+  openReader: async (spec) => {
+    if (spec.memory) throw new Error(`the scratch warehouse ${spec.file} is held in its writer thread's memory: only its destination reads it back`);
+    return (await import("./reader.js")).duckdbReader(spec.file);
+  },
+  scratch: (place, name) => (place.beside ? undefined : { kind: "duckdb", file: path.join(place.dir, `${name}.duckdb`), ...(place.held ? { memory: true } : {}) }),
   dropScratch: async (place, name) => {
     if (name === undefined) return;
     for (const f of files({ file: path.join(place.dir, `${name}.duckdb`) })) fs.rmSync(f, { force: true });

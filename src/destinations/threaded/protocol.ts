@@ -26,13 +26,19 @@ export interface WriterInput {
   port: MessagePort;
 }
 
+/** What a writer thread starts with: its first session, and the channel on which it says it is idle (`{ t: "idle" }`). */
+export interface WriterData {
+  input: WriterInput;
+  control: MessagePort;
+}
+
 /**
  * Between the thread that started a writer and the writer itself (its parentPort): a new
- * destination for a writer whose last one closed cleanly ("idle"), an order to end, and
+ * destination for a writer whose last one closed cleanly (it said so on its control port), an order to end, and
  * the writer's answers.
  */
 export type ToWriterThread = { t: "session"; input: WriterInput } | { t: "abort" };
-export type FromWriterThread = { t: "idle" } | { t: "aborted"; committed?: CheckpointRecord };
+export type FromWriterThread = { t: "aborted"; committed?: CheckpointRecord };
 
 export type ToWriter =
   | { t: "open" }

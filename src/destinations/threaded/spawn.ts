@@ -10,7 +10,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { CheckpointRecord } from "../destination.js";
 import { errorInfo, toError, type ErrorInfo } from "../../util/thrown.js";
-import { Slot, type FromWriterThread, type ToWriterThread, type WriterInput } from "./protocol.js";
+import { Slot, type FromWriterThread, type ToWriterThread, type WriterData, type WriterInput } from "./protocol.js";
 
 export interface SpawnedWriter {
   port: MessagePort;
@@ -33,9 +33,12 @@ class IdleWriters {
   private readonly idle: Worker[] = [];
   /** Each busy writer's session: its signals, and the port its failure is told on. */
   private readonly sessions = new Map<Worker, { signals: Int32Array; status: MessagePort }>();
+  /** Each writer's own channel, on which it says that it is idle. */
+  private readonly controls = new Map<Worker, MessagePort>();
 
   /** A writer for this input: an idle one, or a new thread. `started` runs once for a new thread. */
   take(input: WriterInput, status: MessagePort, started: (worker: Worker) => void): Worker {
+    this.collect();
     const session = { signals: new Int32Array(input.signals), status };
     const reused = this.idle.pop();
     if (reused) {
@@ -43,25 +46,40 @@ class IdleWriters {
       reused.postMessage({ t: "session", input } satisfies ToWriterThread, [input.port]);
       return reused;
     }
-    const worker = new Worker(writerUrl, { workerData: input, transferList: [input.port] });
+    const { port1: control, port2 } = new MessageChannel();
+    const worker = new Worker(writerUrl, { workerData: { input, control: port2 } satisfies WriterData, transferList: [input.port, port2] });
     this.sessions.set(worker, session);
+    this.controls.set(worker, control);
+    control.on("message", () => this.rest(worker));
+    control.unref();
     // A thread that fails before its own code runs says why only here. Unheard, the error would end the
     // process; and a destination waiting on the writer must learn that it is gone, with the cause.
     worker.on("error", (e) => this.lost(worker, e));
-    worker.on("message", (m: FromWriterThread) => {
-      if (m.t !== "idle") return;
-      this.sessions.delete(worker);
-      // An idle writer never holds the process open.
-      worker.unref();
-      if (this.idle.length === 0) this.idle.push(worker);
-      else worker.postMessage({ t: "abort" } satisfies ToWriterThread);
-    });
     worker.once("exit", () => {
       this.lost(worker);
       this.forget(worker);
+      this.controls.delete(worker);
+      control.close();
     });
     started(worker);
     return worker;
+  }
+
+  /**
+   * Takes in, at once, every writer that has said it is idle: a writer says so before it acknowledges
+   * its destination's close, so the one just closed is reused, never passed over for a new thread
+   * because its message had not been handled yet (a writer may hold what verify reads next: duckdb/held.ts).
+   */
+  private collect(): void {
+    for (const [worker, control] of this.controls) while (receiveMessageOnPort(control)) this.rest(worker);
+  }
+
+  private rest(worker: Worker): void {
+    this.sessions.delete(worker);
+    // An idle writer never holds the process open.
+    worker.unref();
+    if (this.idle.length === 0) this.idle.push(worker);
+    else worker.postMessage({ t: "abort" } satisfies ToWriterThread);
   }
 
   private lost(worker: Worker, e?: unknown): void {

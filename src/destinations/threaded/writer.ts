@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { AsyncDestination, CheckpointRecord } from "../destination.js";
-import { Slot, type FromWriter, type FromWriterThread, type ToWriter, type ToWriterThread, type WriterInput } from "./protocol.js";
+import { Slot, type FromWriter, type FromWriterThread, type ToWriter, type ToWriterThread, type WriterData, type WriterInput } from "./protocol.js";
 import type { ErrorInfo } from "../../util/thrown.js";
 
 const errorInfo = (e: unknown): ErrorInfo => {
@@ -139,17 +139,18 @@ class Session {
         return;
       case "close": {
         this.ending = true;
-        let clean = false;
         try {
           await destination?.close();
-          clean = true;
-          this.reply({ t: "closed" });
         } catch (e) {
           this.reply({ t: "error", error: errorInfo(e) });
+          this.port.close();
+          return;
         }
+        // A writer whose database closed cleanly holds nothing open: it may serve the next destination (otherwise it ends).
+        // It says so before it acknowledges the close, so the next destination of the thread that closed this one finds it idle.
+        idle();
+        this.reply({ t: "closed" });
         this.port.close();
-        // A writer whose database closed cleanly holds nothing: it may serve the next destination. Otherwise it ends.
-        if (clean) idle();
         return;
       }
     }
@@ -190,11 +191,13 @@ function begin(input: WriterInput): void {
   parentPort?.unref();
 }
 
+const { input: first, control } = workerData as WriterData;
+
 function idle(): void {
   current = undefined;
   // Kept alive for the next session; the thread that started this writer unrefs it, so an idle writer never holds a process open.
   parentPort?.ref();
-  toParent({ t: "idle" });
+  control.postMessage({ t: "idle" });
 }
 
 parentPort?.on("message", (m: ToWriterThread) => {
@@ -217,4 +220,4 @@ const crash = (e: unknown): void => {
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
-begin(workerData as WriterInput);
+begin(first);
