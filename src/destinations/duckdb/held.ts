@@ -15,6 +15,7 @@
 import fs from "node:fs";
 import { threadId } from "node:worker_threads";
 import type { DuckDBInstance } from "@duckdb/node-api";
+import { duckdb } from "./driver.js";
 
 const held = new Map<string, { token: string; instance: DuckDBInstance }>();
 let made = 0;
@@ -26,7 +27,7 @@ export async function heldInstance(file: string): Promise<DuckDBInstance> {
   const marker = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   if (mine && mine.token === marker) return mine.instance;
   if (marker !== undefined) throw new Error(`the scratch warehouse ${file} was held in the memory of another writer thread, and is lost`);
-  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const { DuckDBInstance } = duckdb();
   // One thread: a scratch warehouse holds a test's rows, and each of DuckDB's threads costs every instance it is started for.
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const token = `${process.pid}:${threadId}:${++made}`;
