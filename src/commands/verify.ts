@@ -77,7 +77,9 @@ function announceCassette(ui: Ui, dir: string, cassette: HttpSpec | undefined): 
 
 /** Where verify's syncs write: scratch warehouses of the chosen kind, or beside a destination named with --destination that takes them (a server: a scratch schema per sync). */
 function scratchDestination(ui: Ui, p: Project, opts: VerifyOptions): ScratchTarget {
-  const target = commandDestination(p, opts.destination, opts.name);
+  // A bare kind (`--destination duckdb`) names scratch warehouses of that kind, not the project's own file.
+  const kindOnly = opts.destination !== undefined && (PROJECT_KINDS as readonly string[]).includes(opts.destination.trim().toLowerCase());
+  const target = kindOnly ? undefined : commandDestination(p, opts.destination, opts.name);
   if (target?.password) secrets().add([target.password]);
   if (!target) return { kind: scratchKind(p, opts.destination) };
   const kind = destinationOf(target.spec);

@@ -23,6 +23,23 @@ describe("connector verify", () => {
     });
   }
 
+  it("--destination duckdb verifies in DuckDB scratch warehouses: the bug is caught, its twin passes, and a project whose data is in SQLite is told so", async () => {
+    // A bare kind names the kind of scratch warehouse, not the project's own warehouse file (which verify refuses to write).
+    const buggy = await cli(["verify", fixture("max-timestamp", "buggy"), "--destination", "duckdb", "--seed", "7", "--trials", "3"], { cwd: tempDir() });
+    expect(buggy.exitCode, buggy.stderr).toBe(1);
+    expect(buggy.stderr).toMatch(/^interrupted\s+FAIL\s+trial \d of 3, aborted before operation \d+ of \d+, after checkpoint \d+/m);
+    const fixed = await cli(["verify", fixture("max-timestamp", "fixed"), "--destination", "duckdb", "--seed", "7", "--trials", "3"], { cwd: tempDir() });
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toContain("VERIFY PASSED");
+    expect(fixed.stderr).not.toContain("is a file");
+
+    const dir = makeProject({ "connector.ts": `import { op } from "connector-sdk";\nexport default { update() { op.upsert("t", { id: 1 }); op.checkpoint({ n: 1 }); } };\n` });
+    expect((await cli(["debug"], { cwd: dir })).exitCode).toBe(0);
+    const other = await cli(["verify", "--destination", "duckdb", "--trials", "1"], { cwd: dir });
+    expect(other.exitCode, other.stderr).toBe(2);
+    expect(other.stderr).toContain("This project's data is in SQLite");
+  });
+
   it("--json gives the same report, and the same seed repeats the same trials", async () => {
     const a = await cli(["verify", fixture("max-timestamp", "buggy"), "--seed", "11", "--trials", "4", "--json"], { cwd: tempDir() });
     const b = await cli(["verify", fixture("max-timestamp", "buggy"), "--seed", "11", "--trials", "4", "--json"], { cwd: tempDir() });
