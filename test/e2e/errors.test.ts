@@ -135,7 +135,7 @@ const withForm = (fields = `{ name: "api_key", required: true }, { name: "mode",
  * A Node --import hook (NODE_OPTIONS) that breaks what a destination's writer thread loads, in worker threads only:
  * `client`, DuckDB's native client, as a damaged install would; `writer`, the writer thread's own files (writer.js itself, which the bundle makes one file, or any relative import of it: tsc's modules).
  */
-const brokenLoad = (what: "client" | "writer"): Record<string, string> => {
+const brokenLoad = (what: "client" | "writer", o: { mainThread?: boolean } = {}): Record<string, string> => {
   const hook =
     what === "client"
       ? `export async function resolve(s, c, next) { if (s === "@duckdb/node-api") throw new Error("libduckdb.so: cannot open shared object file: No such file or directory"); return next(s, c); }`
@@ -146,7 +146,7 @@ const brokenLoad = (what: "client" | "writer"): Record<string, string> => {
       ? `const load = Module._load; Module._load = function (s, ...rest) { if (s === "@duckdb/node-api") throw new Error("libduckdb.so: cannot open shared object file: No such file or directory"); return load.call(this, s, ...rest); };\n`
       : "";
   return {
-    "break.mjs": `import Module, { register } from "node:module";\nimport { isMainThread } from "node:worker_threads";\nif (!isMainThread) {\n  register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));\n  ${required}}\n`,
+    "break.mjs": `import Module, { register } from "node:module";\nimport { isMainThread } from "node:worker_threads";\nif (${o.mainThread ? "true" : "!isMainThread"}) {\n  register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));\n  ${required}}\n`,
   };
 };
 
@@ -1318,6 +1318,17 @@ export default {
     env: { NODE_OPTIONS: "--import ./break.mjs" },
     code: 2,
     says: ["Error: Cannot start the PostgreSQL destination's writer thread: Cannot find module './protocol.js' (a damaged install)"],
+  },
+  {
+    // inspect reads a DuckDB warehouse in the CLI's own thread: a client that cannot load is the install's fault, and
+    // the warehouse's advice (move it away, connector reset) would lose good data.
+    id: "inspect-client-unloadable",
+    files: { ...ok, ...brokenLoad("client", { mainThread: true }) },
+    setup: (d) => priorSync(d, { duckdb: true }),
+    args: ["__command__", "inspect"],
+    env: { NODE_OPTIONS: "--import ./break.mjs" },
+    code: 2,
+    says: ["Error: Cannot load the DuckDB destination's database client: libduckdb.so: cannot open shared object file: No such file or directory", /^(?![\s\S]*(connector reset|damaged))/],
   },
   {
     id: "reset-table-writer-unstartable",

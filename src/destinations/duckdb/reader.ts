@@ -54,9 +54,16 @@ export async function heldTables(con: DuckDBConnection): Promise<TableRows[]> {
 
 export async function duckdbReader(file: string): Promise<WarehouseReader> {
   if (!fs.existsSync(file)) throw new UsageError(`No warehouse at ${file} yet: run \`connector debug\` first.`);
+  let client: ReturnType<typeof duckdb>;
+  try {
+    client = duckdb();
+  } catch (e) {
+    // A damaged install, not a damaged warehouse: cannotOpen's advice (move it away, reset) would lose good data.
+    throw new UsageError(`Cannot load the DuckDB destination's database client: ${String((e as Error).message).split("\n")[0]}`);
+  }
   let instance: DuckDBInstance;
   try {
-    instance = await duckdb().DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
+    instance = await client.DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
   } catch (e) {
     throw cannotOpen(file, e);
   }

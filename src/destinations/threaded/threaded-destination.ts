@@ -80,7 +80,7 @@ export class ThreadedDestination implements Destination {
   open(): StoredCatalog {
     const m = this.request({ t: "open" });
     // Its database client cannot be imported: a broken installation, not a failed sync; nothing was written.
-    if (m.t === "unloadable") throw new UsageError(`Cannot load the ${this.capabilities.label} destination's database client: ${m.error.message}`);
+    if (m.t === "unloadable") throw new UsageError(`Cannot load the ${this.capabilities.label} destination's database client: ${m.error.message.split("\n")[0]}`);
     // A destination that cannot be used as given (a lock held elsewhere, bad credentials) is a usage error: exit 2.
     if (m.t === "error" && m.error.name === "UsageError") throw new UsageError(m.error.message);
     if (m.t !== "opened") throw this.unexpected(m);
