@@ -99,6 +99,8 @@ export function packCache(root: string): PackCache | undefined {
       const bytes = readOwnFile(path.join(dir, entry));
       if (!bytes) return undefined;
       try {
+        // A truncated or damaged entry fails here, not later in docker build: npm packs again.
+        builtin("node:zlib").gunzipSync(bytes);
         const filename = entry.slice(key.length + 1);
         fs.writeFileSync(path.join(out, filename), bytes);
         fs.utimesSync(path.join(dir, entry), new Date(), new Date());

@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { packKey } from "../../src/engines/sdk-pack-cache.js";
+import crypto from "node:crypto";
+import zlib from "node:zlib";
+import { packCache, packKey } from "../../src/engines/sdk-pack-cache.js";
 
 const made: string[] = [];
 afterEach(() => {
@@ -74,5 +76,36 @@ describe("the pack cache's key", () => {
     expect(packKey(pkg({ files: ["dist/**/*.js"] }), NPM)).toBeUndefined();
     expect(packKey(pkg({ bundleDependencies: ["dep"] }), NPM)).toBeUndefined();
     expect(packKey(pkg({ bundledDependencies: ["dep"] }), NPM)).toBeUndefined();
+  });
+});
+
+describe("the pack cache", () => {
+  it("hands back the tarball it kept, and packs again rather than ship one truncated or damaged since", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "connector-pack-tmp-"));
+    made.push(tmp);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const root = pkg();
+      const out = fs.mkdtempSync(path.join(tmp, "out-"));
+      const tarball = zlib.gzipSync(crypto.randomBytes(8192));
+      fs.writeFileSync(path.join(out, "p-1.0.0.tgz"), tarball);
+      const cache = packCache(root);
+      // The cache keys on the npm that packs, so it needs one on the PATH, as connector build does.
+      expect(cache, "npm on the PATH").toBeDefined();
+      cache!.keep(out, "p-1.0.0.tgz");
+      fs.rmSync(path.join(out, "p-1.0.0.tgz"));
+      expect(cache!.take(out)).toBe("p-1.0.0.tgz");
+      expect(fs.readFileSync(path.join(out, "p-1.0.0.tgz")).equals(tarball)).toBe(true);
+      fs.rmSync(path.join(out, "p-1.0.0.tgz"));
+
+      const [entry] = fs.readdirSync(path.join(tmp, `connector-sdk-packed-${process.getuid!()}`)).filter((n) => n.endsWith(".tgz"));
+      fs.truncateSync(path.join(tmp, `connector-sdk-packed-${process.getuid!()}`, entry!), tarball.length >> 1);
+      expect(cache!.take(out)).toBeUndefined();
+      expect(fs.existsSync(path.join(out, "p-1.0.0.tgz"))).toBe(false);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
   });
 });

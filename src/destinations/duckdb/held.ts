@@ -20,9 +20,8 @@ import { duckdb } from "./driver.js";
 const held = new Map<string, { token: string; instance: DuckDBInstance }>();
 let made = 0;
 
-/** The in-memory instance of scratch warehouse `file`: this thread's, or a new one when the warehouse does not exist yet. */
+/** The in-memory instance of scratch warehouse `file`: this thread's, or a new one when the warehouse does not exist yet (call release() first). */
 export async function heldInstance(file: string): Promise<DuckDBInstance> {
-  release();
   const mine = held.get(file);
   const marker = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   if (mine && mine.token === marker) return mine.instance;
