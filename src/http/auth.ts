@@ -65,12 +65,21 @@ function newestToken(o: { tokenUrl: string; clientId: string; clientSecret?: str
   return token;
 }
 
+/**
+ * The token requests in flight, by the key of the configured credentials: two clients made with the same
+ * refresh token (one per stream, say) ask one after the other, each with the newest token, since a provider
+ * that rotates would refuse the second of two requests that sent the same token.
+ */
+const turns = new Map<string, Promise<unknown>>();
+
 class OAuth2 implements Authorizer {
   readonly queryNames: string[] = [];
   private access?: { token: string; expiresAt: number };
   private pending?: Promise<void>;
   private refreshToken?: string;
   private readonly sealKey?: SealKey;
+  /** The sealed token in the store when this client last read or wrote it: another value there is another client's rotation. */
+  private seenSealed?: string;
 
   constructor(
     private readonly o: Extract<AuthOptions, { type: "oauth2-client-credentials" | "oauth2-refresh-token" }>,
@@ -82,7 +91,20 @@ class OAuth2 implements Authorizer {
       runtime.secret(o.refreshToken);
       this.sealKey = sealKey([o.tokenUrl, o.clientId, o.clientSecret ?? "", o.refreshToken]);
       this.refreshToken = newestToken(o, this.sealKey);
+      this.seenSealed = secretStore().get(this.sealKey.id)?.value;
       if (this.refreshToken !== o.refreshToken) runtime.secret(this.refreshToken);
+    }
+  }
+
+  /** Takes up a token another client of the same credentials has rotated to since this one last looked. */
+  private catchUp(): void {
+    const kept = secretStore().get(this.sealKey!.id);
+    if (kept === undefined || kept.value === this.seenSealed) return;
+    this.seenSealed = kept.value;
+    const newest = newestToken(this.o as Extract<AuthOptions, { type: "oauth2-refresh-token" }>, this.sealKey!);
+    if (newest !== this.refreshToken) {
+      this.refreshToken = newest;
+      httpRuntime().secret(newest);
     }
   }
 
@@ -98,8 +120,24 @@ class OAuth2 implements Authorizer {
 
   /** One token request at a time: concurrent requests wait for the same one. */
   private fetchToken(): Promise<void> {
-    this.pending ??= this.tokenRequest().finally(() => (this.pending = undefined));
+    this.pending ??= this.inTurn().finally(() => (this.pending = undefined));
     return this.pending;
+  }
+
+  /** A refresh-token request after any other client's for the same credentials, with the newest token. */
+  private inTurn(): Promise<void> {
+    if (!this.sealKey) return this.tokenRequest();
+    const id = this.sealKey.id;
+    const mine = (turns.get(id) ?? Promise.resolve()).then(() => {
+      this.catchUp();
+      return this.tokenRequest();
+    });
+    const done = mine.catch(() => {});
+    turns.set(id, done);
+    void done.then(() => {
+      if (turns.get(id) === done) turns.delete(id);
+    });
+    return mine;
   }
 
   /** What to do about a refusal with this RFC 6749 5.2 error code. */
@@ -152,6 +190,8 @@ class OAuth2 implements Authorizer {
       // Kept before the new token is used at all: the provider may have invalidated the old one already.
       if (!runtime.replay) {
         secretStore().put(this.sealKey!.id, { value: seal(this.sealKey!, body.refresh_token), at: Date.now() });
+        // Read back: what the store holds now (the old value, if it could not be written) is what other clients see.
+        this.seenSealed = secretStore().get(this.sealKey!.id)?.value;
         runtime.rotated?.(previous, body.refresh_token, o.refreshToken);
       }
     }
