@@ -117,6 +117,12 @@ describe("the pure parts", () => {
     expect(retryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", now)).toBe(10_000);
     expect(retryAfterMs("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
     expect(retryAfterMs("soon")).toBeUndefined();
+    // The RFC 850 and asctime forms, and ISO 8601 as some APIs send it.
+    expect(retryAfterMs("Thursday, 01-Jan-26 00:00:05 GMT", now)).toBe(5_000);
+    expect(retryAfterMs("Thu Jan  1 00:00:20 2026", now)).toBe(20_000);
+    expect(retryAfterMs("2026-01-01T00:00:30Z", now)).toBe(30_000);
+    // Neither seconds nor a date: the back-off decides, not a wait of 0 ms that Date.parse's reading as a date long past gave.
+    for (const garbage of ["-1", "-5", "-0", "1/2", "1,5", "2 3 4", "3-4", "1e3", "30s"]) expect(retryAfterMs(garbage, now), garbage).toBeUndefined();
     expect(retryAfterMs(null)).toBeUndefined();
   });
 
