@@ -143,7 +143,12 @@ export class RestClient {
     const copy = new URL(url);
     for (const [k] of url.searchParams) if (this.auth.queryNames.includes(k) || isSecretKey(k)) copy.searchParams.set(k, "***");
     copy.username = copy.password = "";
-    return decodeURI(copy.href);
+    // Escapes that are not UTF-8 (a Latin-1 "caf%E9", a binary cursor's %FF) are shown as they are: decodeURI would throw, and the message would fail the request.
+    try {
+      return decodeURI(copy.href);
+    } catch {
+      return copy.href;
+    }
   }
 
   private readonly warned = new Set<string>();

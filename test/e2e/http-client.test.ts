@@ -67,6 +67,23 @@ describe("auth", () => {
   });
 });
 
+describe("URLs", () => {
+  it("a URL with an escape that is not UTF-8 (caf%E9, a cursor's %FF) is retried, paged and named in messages like any other", async () => {
+    let n = 0;
+    const a = await api((req) => (req.path === "/gone" ? { status: 404, body: "no such item" } : ++n === 1 ? { status: 503, body: "busy" } : { body: { data: [{ id: n }] } }));
+    const got: unknown[] = [];
+    const r = await sync({ baseUrl: a.url, retry: { baseDelayMs: 1 } }, async (c) => {
+      got.push(await c.get("/items?name=caf%E9"));
+      for await (const page of c.paginate("/items?cursor=%FF")) got.push(page.items);
+    });
+    expect(r.error?.message).toBeUndefined();
+    expect(got).toEqual([{ data: [{ id: 2 }] }, [{ id: 3 }]]);
+    expect(a.log.map((s) => s.n)).toEqual([1, 2, 3]);
+    const failed = await sync({ baseUrl: a.url }, (c) => c.get("/gone?name=caf%E9").then(() => {}));
+    expect(failed.error?.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/gone\?name=caf%E9 answered 404 Not Found, not retried/);
+  });
+});
+
 describe("limits", () => {
   it("keeps at most `concurrency` requests in flight", async () => {
     // Requests are held; whenever two are held, the oldest is answered soon after, and once all eight came, the rest. A client
