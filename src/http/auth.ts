@@ -168,7 +168,11 @@ class OAuth2 implements Authorizer {
     try {
       body = response.json();
     } catch {
-      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(response.text())}`, "POST", o.tokenUrl, response.status, 1, response);
+      // Some providers answer as a form (access_token=…&refresh_token=…), whatever the Accept header asked: read it as
+      // the token answer it is. Quoting it in an error would print the tokens, and a rotated refresh token would be lost.
+      const form = formAnswer(response);
+      if (!form) throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(response.text())}`, "POST", o.tokenUrl, response.status, 1, response);
+      body = form;
     }
     if (typeof body?.access_token !== "string" || !body.access_token) {
       // Some providers refuse with a 200 and an RFC 6749 error body: its code and description say why, the key names do not.
@@ -196,6 +200,15 @@ class OAuth2 implements Authorizer {
       }
     }
   }
+}
+
+/** A token answer sent as a form (application/x-www-form-urlencoded) rather than JSON, as an object; undefined when it is not one. */
+function formAnswer(response: RestResponse): Record<string, string> | undefined {
+  const text = response.text().trim();
+  const type = response.headers.get("content-type") ?? "";
+  if (!/application\/x-www-form-urlencoded/i.test(type) && !/^[\w.~%+-]+=[^&\s]*(&[\w.~%+-]+=[^&\s]*)*$/.test(text)) return undefined;
+  const form = Object.fromEntries(new URLSearchParams(text));
+  return typeof form.access_token === "string" || typeof form.error === "string" ? form : undefined;
 }
 
 /** The `error` code of an OAuth2 error answer (RFC 6749 5.2), if the body is one. */
