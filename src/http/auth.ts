@@ -15,9 +15,11 @@ export interface Authorizer {
   renew(): Promise<boolean>;
   /** Query parameters that hold a credential, hidden in messages. */
   readonly queryNames: string[];
+  /** Whether a value is one of the credentials this auth sends or holds (an API may echo one in its next URLs). */
+  holds(value: string): boolean;
 }
 
-const NONE: Authorizer = { apply: () => {}, renew: async () => false, queryNames: [] };
+const NONE: Authorizer = { apply: () => {}, renew: async () => false, queryNames: [], holds: () => false };
 
 export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Authorizer {
   if (!auth) return NONE;
@@ -25,18 +27,19 @@ export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Au
   switch (auth.type) {
     case "bearer":
       runtime.secret(auth.token);
-      return { ...NONE, apply: (_, h) => void (h.authorization = `Bearer ${auth.token}`) };
+      return { ...NONE, holds: (v) => v === auth.token, apply: (_, h) => void (h.authorization = `Bearer ${auth.token}`) };
     case "api-key": {
       runtime.secret(auth.value);
-      if (auth.in === "query") return { ...NONE, queryNames: [auth.name], apply: (u) => u.searchParams.set(auth.name, auth.value) };
+      const holds = (v: string): boolean => v === auth.value;
+      if (auth.in === "query") return { ...NONE, holds, queryNames: [auth.name], apply: (u) => u.searchParams.set(auth.name, auth.value) };
       const name = auth.name.toLowerCase();
-      return { ...NONE, apply: (_, h) => void (h[name] = auth.value) };
+      return { ...NONE, holds, apply: (_, h) => void (h[name] = auth.value) };
     }
     case "basic": {
       runtime.secret(auth.password);
       const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
       runtime.secret(value.slice(6));
-      return { ...NONE, apply: (_, h) => void (h.authorization = value) };
+      return { ...NONE, holds: (v) => v === auth.password || v === value || v === value.slice(6), apply: (_, h) => void (h.authorization = value) };
     }
     case "oauth2-client-credentials":
     case "oauth2-refresh-token":
@@ -116,6 +119,10 @@ class OAuth2 implements Authorizer {
   async renew(): Promise<boolean> {
     await this.fetchToken();
     return true;
+  }
+
+  holds(value: string): boolean {
+    return value === this.access?.token || value === this.refreshToken || value === this.o.clientSecret || (this.o.type === "oauth2-refresh-token" && value === this.o.refreshToken);
   }
 
   /** One token request at a time: concurrent requests wait for the same one. */
