@@ -114,7 +114,7 @@ export class RestClient {
       if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
       seen.add(url.href);
       if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
-      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url, (v) => this.auth.holds(v));
+      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url, (v) => v !== "" && this.auth.holds(v));
       yield { items, body, response, resume: step ? step.resume : null, number: n };
       if (!step) return;
       url = step.url;
