@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { closedAfterEach } from "../http-api.js";
+import { closedAfterEach, type Reply } from "../http-api.js";
 
 /** connector-sdk/http against a local API scripted to fail (issue 22): what is retried, how long it waits, when it gives up. */
 
@@ -57,7 +57,7 @@ describe("RestClient retries", () => {
   });
 
   it("waits for a rate-limit reset header when there is no Retry-After: GitHub's 403 with none remaining (retried by retry.when) and a Unix time, then a 429 with RateLimit-Reset in seconds", async () => {
-    const a = await api((r) => {
+    const a = await api((r): Reply => {
       if (r.n === 1) return { status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 2) }, body: { message: "API rate limit exceeded" } };
       if (r.n === 2) return { status: 429, headers: { "ratelimit-reset": "1" } };
       return { body: { id: 1 } };
