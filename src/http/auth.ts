@@ -15,9 +15,11 @@ export interface Authorizer {
   renew(): Promise<boolean>;
   /** Query parameters that hold a credential, hidden in messages. */
   readonly queryNames: string[];
+  /** Whether a value is one of the credentials this auth sends or holds (an API may echo one in its next URLs). */
+  holds(value: string): boolean;
 }
 
-const NONE: Authorizer = { apply: () => {}, renew: async () => false, queryNames: [] };
+const NONE: Authorizer = { apply: () => {}, renew: async () => false, queryNames: [], holds: () => false };
 
 export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Authorizer {
   if (!auth) return NONE;
@@ -25,18 +27,19 @@ export function authorizer(auth: AuthOptions | undefined, send: TokenSender): Au
   switch (auth.type) {
     case "bearer":
       runtime.secret(auth.token);
-      return { ...NONE, apply: (_, h) => void (h.authorization = `Bearer ${auth.token}`) };
+      return { ...NONE, holds: (v) => v === auth.token, apply: (_, h) => void (h.authorization = `Bearer ${auth.token}`) };
     case "api-key": {
       runtime.secret(auth.value);
-      if (auth.in === "query") return { ...NONE, queryNames: [auth.name], apply: (u) => u.searchParams.set(auth.name, auth.value) };
+      const holds = (v: string): boolean => v === auth.value;
+      if (auth.in === "query") return { ...NONE, holds, queryNames: [auth.name], apply: (u) => u.searchParams.set(auth.name, auth.value) };
       const name = auth.name.toLowerCase();
-      return { ...NONE, apply: (_, h) => void (h[name] = auth.value) };
+      return { ...NONE, holds, apply: (_, h) => void (h[name] = auth.value) };
     }
     case "basic": {
       runtime.secret(auth.password);
       const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
       runtime.secret(value.slice(6));
-      return { ...NONE, apply: (_, h) => void (h.authorization = value) };
+      return { ...NONE, holds: (v) => v === auth.password || v === value || v === value.slice(6), apply: (_, h) => void (h.authorization = value) };
     }
     case "oauth2-client-credentials":
     case "oauth2-refresh-token":
@@ -65,12 +68,21 @@ function newestToken(o: { tokenUrl: string; clientId: string; clientSecret?: str
   return token;
 }
 
+/**
+ * The token requests in flight, by the key of the configured credentials: two clients made with the same
+ * refresh token (one per stream, say) ask one after the other, each with the newest token, since a provider
+ * that rotates would refuse the second of two requests that sent the same token.
+ */
+const turns = new Map<string, Promise<unknown>>();
+
 class OAuth2 implements Authorizer {
   readonly queryNames: string[] = [];
   private access?: { token: string; expiresAt: number };
   private pending?: Promise<void>;
   private refreshToken?: string;
   private readonly sealKey?: SealKey;
+  /** The sealed token in the store when this client last read or wrote it: another value there is another client's rotation. */
+  private seenSealed?: string;
 
   constructor(
     private readonly o: Extract<AuthOptions, { type: "oauth2-client-credentials" | "oauth2-refresh-token" }>,
@@ -82,7 +94,20 @@ class OAuth2 implements Authorizer {
       runtime.secret(o.refreshToken);
       this.sealKey = sealKey([o.tokenUrl, o.clientId, o.clientSecret ?? "", o.refreshToken]);
       this.refreshToken = newestToken(o, this.sealKey);
+      this.seenSealed = secretStore().get(this.sealKey.id)?.value;
       if (this.refreshToken !== o.refreshToken) runtime.secret(this.refreshToken);
+    }
+  }
+
+  /** Takes up a token another client of the same credentials has rotated to since this one last looked. */
+  private catchUp(): void {
+    const kept = secretStore().get(this.sealKey!.id);
+    if (kept === undefined || kept.value === this.seenSealed) return;
+    this.seenSealed = kept.value;
+    const newest = newestToken(this.o as Extract<AuthOptions, { type: "oauth2-refresh-token" }>, this.sealKey!);
+    if (newest !== this.refreshToken) {
+      this.refreshToken = newest;
+      httpRuntime().secret(newest);
     }
   }
 
@@ -96,10 +121,30 @@ class OAuth2 implements Authorizer {
     return true;
   }
 
+  holds(value: string): boolean {
+    return value === this.access?.token || value === this.refreshToken || value === this.o.clientSecret || (this.o.type === "oauth2-refresh-token" && value === this.o.refreshToken);
+  }
+
   /** One token request at a time: concurrent requests wait for the same one. */
   private fetchToken(): Promise<void> {
-    this.pending ??= this.tokenRequest().finally(() => (this.pending = undefined));
+    this.pending ??= this.inTurn().finally(() => (this.pending = undefined));
     return this.pending;
+  }
+
+  /** A refresh-token request after any other client's for the same credentials, with the newest token. */
+  private inTurn(): Promise<void> {
+    if (!this.sealKey) return this.tokenRequest();
+    const id = this.sealKey.id;
+    const mine = (turns.get(id) ?? Promise.resolve()).then(() => {
+      this.catchUp();
+      return this.tokenRequest();
+    });
+    const done = mine.catch(() => {});
+    turns.set(id, done);
+    void done.then(() => {
+      if (turns.get(id) === done) turns.delete(id);
+    });
+    return mine;
   }
 
   /** What to do about a refusal with this RFC 6749 5.2 error code. */
@@ -130,7 +175,11 @@ class OAuth2 implements Authorizer {
     try {
       body = response.json();
     } catch {
-      throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(response.text())}`, "POST", o.tokenUrl, response.status, 1, response);
+      // Some providers answer as a form (access_token=…&refresh_token=…), whatever the Accept header asked: read it as
+      // the token answer it is. Quoting it in an error would print the tokens, and a rotated refresh token would be lost.
+      const form = formAnswer(response);
+      if (!form) throw new HttpRequestError(`OAuth2 token request POST ${o.tokenUrl} answered with a body that is not JSON (${response.headers.get("content-type") ?? "no content type"}): ${quoteBody(response.text())}`, "POST", o.tokenUrl, response.status, 1, response);
+      body = form;
     }
     if (typeof body?.access_token !== "string" || !body.access_token) {
       // Some providers refuse with a 200 and an RFC 6749 error body: its code and description say why, the key names do not.
@@ -152,10 +201,21 @@ class OAuth2 implements Authorizer {
       // Kept before the new token is used at all: the provider may have invalidated the old one already.
       if (!runtime.replay) {
         secretStore().put(this.sealKey!.id, { value: seal(this.sealKey!, body.refresh_token), at: Date.now() });
+        // Read back: what the store holds now (the old value, if it could not be written) is what other clients see.
+        this.seenSealed = secretStore().get(this.sealKey!.id)?.value;
         runtime.rotated?.(previous, body.refresh_token, o.refreshToken);
       }
     }
   }
+}
+
+/** A token answer sent as a form (application/x-www-form-urlencoded) rather than JSON, as an object; undefined when it is not one. */
+function formAnswer(response: RestResponse): Record<string, string> | undefined {
+  const text = response.text().trim();
+  const type = response.headers.get("content-type") ?? "";
+  if (!/application\/x-www-form-urlencoded/i.test(type) && !/^[\w.~%+-]+=[^&\s]*(&[\w.~%+-]+=[^&\s]*)*$/.test(text)) return undefined;
+  const form = Object.fromEntries(new URLSearchParams(text));
+  return typeof form.access_token === "string" || typeof form.error === "string" ? form : undefined;
 }
 
 /** The `error` code of an OAuth2 error answer (RFC 6749 5.2), if the body is one. */

@@ -114,7 +114,7 @@ export class RestClient {
       if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
       seen.add(url.href);
       if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
-      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url);
+      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url, (v) => this.auth.holds(v));
       yield { items, body, response, resume: step ? step.resume : null, number: n };
       if (!step) return;
       url = step.url;
@@ -143,7 +143,12 @@ export class RestClient {
     const copy = new URL(url);
     for (const [k] of url.searchParams) if (this.auth.queryNames.includes(k) || isSecretKey(k)) copy.searchParams.set(k, "***");
     copy.username = copy.password = "";
-    return decodeURI(copy.href);
+    // Escapes that are not UTF-8 (a Latin-1 "caf%E9", a binary cursor's %FF) are shown as they are: decodeURI would throw, and the message would fail the request.
+    try {
+      return decodeURI(copy.href);
+    } catch {
+      return copy.href;
+    }
   }
 
   private readonly warned = new Set<string>();

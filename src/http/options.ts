@@ -110,6 +110,18 @@ function checkTyped(what: "auth" | "paginator", value: unknown, types: readonly 
   if (o.type === "api-key" && o.in !== undefined && o.in !== "header" && o.in !== "query") {
     throw new HttpOptionError(`RestClient option auth.in: ${JSON.stringify(o.in)} is not valid. Valid values: header, query.`);
   }
+  // A value no header can carry fails every try alike: said now, not retried as a network error (the value is a credential, so not shown).
+  const header = o.type === "bearer" ? { name: "authorization", key: "token" } : o.type === "api-key" && o.in !== "query" ? { name: o.name, key: "value" } : undefined;
+  if (header && typeof header.name === "string" && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(header.name)) {
+    throw new HttpOptionError(`RestClient option auth.name: ${JSON.stringify(header.name)} is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only, no spaces). Give the header's name, e.g. "X-Api-Key", or in: "query".`);
+  }
+  const credential = header ? o[header.key] : undefined;
+  if (typeof credential === "string") {
+    const at = [...credential.trim()].findIndex((c) => c === "\r" || c === "\n" || c === "\0" || c.codePointAt(0)! > 0xff);
+    if (at >= 0) {
+      throw new HttpOptionError(`RestClient option auth.${header!.key} cannot be sent in an HTTP header: its character at index ${at} is a line break or lies outside Latin-1 (a character pasted with the credential?). The value is not shown, as it is a secret.`);
+    }
+  }
   if (o.type === "offset" && !(Number.isInteger(o.limit) && (o.limit as number) > 0)) {
     throw new HttpOptionError(`RestClient option paginator.limit: ${JSON.stringify(o.limit)} is not a positive whole number.`);
   }

@@ -60,6 +60,17 @@ function paramName(pair: string): string {
   }
 }
 
+/** A query parameter's value, decoded as a server reads it. */
+function paramValue(pair: string): string {
+  const i = pair.indexOf("=");
+  const value = i < 0 ? "" : pair.slice(i + 1).replace(/\+/g, " ");
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * The query parameters that carry a credential, as a recorded cassette names them. A name that merely holds
  * "token" or "key" is not one: pageToken, NextToken, $skiptoken are where the listing is, and a resume without
@@ -68,12 +79,13 @@ function paramName(pair: string): string {
 const CREDENTIAL_PARAM = /^(api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|id[-_]?token|auth[-_]?token|client[-_]?secret|password|passwd)$/i;
 
 /**
- * A next page's URL as a resume keeps it: without its credential parameters (api_key, access_token…),
+ * A next page's URL as a resume keeps it: without its credential parameters (api_key, access_token…), nor any
+ * parameter whose value is one of the client's credentials (an API that echoes the bearer token as ?token=…),
  * since a resume is checkpointed into state, which must hold no credential. The rest of the query is kept as written.
  */
-export function resumeHref(url: URL): string {
+export function resumeHref(url: URL, isCredential: (value: string) => boolean = () => false): string {
   const pairs = url.search.slice(1).split("&");
-  const kept = pairs.filter((p) => p === "" || !CREDENTIAL_PARAM.test(paramName(p)));
+  const kept = pairs.filter((p) => p === "" || !(CREDENTIAL_PARAM.test(paramName(p)) || isCredential(paramValue(p))));
   if (kept.length === pairs.length) return url.href;
   const u = new URL(url);
   u.search = kept.filter(Boolean).join("&");

@@ -14,11 +14,19 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
   return Math.round(random() * ceiling);
 }
 
-/** Retry-After as seconds or as an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
+/**
+ * A date as Retry-After gives it: an HTTP date (RFC 9110: "Sun, 06 Nov 1994 08:49:37 GMT", its RFC 850 and asctime
+ * forms), with a month's name and a time, or an ISO 8601 date-time as some APIs send. Date.parse alone would read
+ * garbage ("-1", "1/2", "1,5") as a date long past, and the retry would go at once, without back-off.
+ */
+const HTTP_DATE = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b.*\b\d{1,2}:\d{2}(:\d{2})?\b|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/i;
+
+/** Retry-After as seconds or as an HTTP date, in milliseconds from now; undefined when absent or unreadable (a negative number included). */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  if (!HTTP_DATE.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

@@ -67,6 +67,23 @@ describe("auth", () => {
   });
 });
 
+describe("URLs", () => {
+  it("a URL with an escape that is not UTF-8 (caf%E9, a cursor's %FF) is retried, paged and named in messages like any other", async () => {
+    let n = 0;
+    const a = await api((req) => (req.path === "/gone" ? { status: 404, body: "no such item" } : ++n === 1 ? { status: 503, body: "busy" } : { body: { data: [{ id: n }] } }));
+    const got: unknown[] = [];
+    const r = await sync({ baseUrl: a.url, retry: { baseDelayMs: 1 } }, async (c) => {
+      got.push(await c.get("/items?name=caf%E9"));
+      for await (const page of c.paginate("/items?cursor=%FF")) got.push(page.items);
+    });
+    expect(r.error?.message).toBeUndefined();
+    expect(got).toEqual([{ data: [{ id: 2 }] }, [{ id: 3 }]]);
+    expect(a.log.map((s) => s.n)).toEqual([1, 2, 3]);
+    const failed = await sync({ baseUrl: a.url }, (c) => c.get("/gone?name=caf%E9").then(() => {}));
+    expect(failed.error?.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/gone\?name=caf%E9 answered 404 Not Found, not retried/);
+  });
+});
+
 describe("limits", () => {
   it("keeps at most `concurrency` requests in flight", async () => {
     // Requests are held; whenever two are held, the oldest is answered soon after, and once all eight came, the rest. A client
@@ -117,6 +134,12 @@ describe("the pure parts", () => {
     expect(retryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", now)).toBe(10_000);
     expect(retryAfterMs("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
     expect(retryAfterMs("soon")).toBeUndefined();
+    // The RFC 850 and asctime forms, and ISO 8601 as some APIs send it.
+    expect(retryAfterMs("Thursday, 01-Jan-26 00:00:05 GMT", now)).toBe(5_000);
+    expect(retryAfterMs("Thu Jan  1 00:00:20 2026", now)).toBe(20_000);
+    expect(retryAfterMs("2026-01-01T00:00:30Z", now)).toBe(30_000);
+    // Neither seconds nor a date: the back-off decides, not a wait of 0 ms that Date.parse's reading as a date long past gave.
+    for (const garbage of ["-1", "-5", "-0", "1/2", "1,5", "2 3 4", "3-4", "1e3", "30s"]) expect(retryAfterMs(garbage, now), garbage).toBeUndefined();
     expect(retryAfterMs(null)).toBeUndefined();
   });
 

@@ -128,6 +128,47 @@ describe("oauth2-refresh-token with rotation", () => {
   });
 });
 
+describe("two clients made with the same rotating refresh token (one per stream)", () => {
+  it("each asks with the newest token, one after the other or at once: three runs succeed, none is refused", async () => {
+    const first = token("rt");
+    const { issued, state, api } = await rotatingApi(first);
+    const twoClients = `import { Connector, op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default new Connector({
+  async update(configuration) {
+    const client = () => new RestClient({
+      baseUrl: configuration.base_url,
+      auth: { type: "oauth2-refresh-token", tokenUrl: configuration.token_url, clientId: configuration.client_id, clientSecret: configuration.client_secret, refreshToken: configuration.refresh_token },
+    });
+    const users = client();
+    const orders = client();
+    for (const [table, api] of [["users", users], ["orders", orders]] as const) {
+      for await (const page of api.paginate("/items", { items: "data", paginator: { type: "page", totalPagesPath: "pages" } })) {
+        for (const item of page.items) op.upsert(table, item);
+        op.checkpoint({});
+      }
+    }
+    // And both at once, each with a client made before any token was fetched.
+    const [a, b] = [client(), client()];
+    const [x, y] = await Promise.all([a.get("/items", { query: { page: 1 } }), b.get("/items", { query: { page: 2 } })]);
+    op.checkpoint({ at_once: [x, y].length });
+  },
+});
+`;
+    const dir = makeProject({ "connector.ts": twoClients });
+    fs.writeFileSync(path.join(dir, "configuration.json"), JSON.stringify({ base_url: api.url, token_url: `${api.url}/token`, client_id: "client-1", client_secret: "s3cret-client", refresh_token: first }));
+    let printed = "";
+    for (let i = 0; i < 3; i++) {
+      const r = await cli(["debug"], { cwd: dir });
+      printed += r.stdout + r.stderr;
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    expect(state.refused).toBe(0);
+    expect(query(dir, "SELECT id FROM orders ORDER BY id").map((r) => r.id)).toEqual(rows(9).map((r) => r.id));
+    for (const secret of issued.slice(1)) expect(printed).not.toContain(secret);
+  });
+});
+
 describe("the rotated refresh token committed with the checkpoint, on every destination", () => {
   for (const kind of ["duckdb", "postgres"] as const) {
     it(`${kind}: a run with no side store (another machine) takes the rotated token from the destination`, async () => {

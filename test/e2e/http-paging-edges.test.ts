@@ -137,6 +137,44 @@ export default {
     expect(ids(dir)).toEqual(range(6));
   });
 
+  it("a next URL that echoes the bearer token under a name that looks like a page token (?token=…) leaves it out of the checkpointed resume, and the resume continues at its page", async () => {
+    const token = "tok_" + "Q7vX2mK9pL4rT8wZ";
+    const all = rows(6);
+    let failOnce = true;
+    const a = await api((r) => {
+      if (r.headers.authorization !== `Bearer ${token}`) return { status: 401, body: { error: "no token" } };
+      const at = Number(r.query.cursor ?? 0);
+      if (at === 4 && failOnce) return ((failOnce = false), { status: 500, body: { error: "try later" } });
+      return { body: { data: all.slice(at, at + 2), next_url: at + 2 < all.length ? `/items?cursor=${at + 2}&token=${token}&pageToken=p${at + 2}` : null } };
+    });
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>, state: Record<string, unknown>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, auth: { type: "bearer", token: configuration.api_token }, retry: { attempts: 1 } });
+    for await (const page of api.paginate<{ id: number }>("/items", { items: "data", resume: state.page, paginator: { type: "next-url", path: "next_url" } })) {
+      for (const row of page.items) op.upsert("items", row);
+      op.checkpoint({ page: page.resume });
+    }
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, api_token: token }),
+    });
+    const r1 = await cli(["debug"], { cwd: dir });
+    expect(r1.exitCode, r1.stderr).toBe(1);
+    expect(r1.stderr).not.toMatch(/never store credentials in state/);
+    const state = JSON.stringify(readState(dir));
+    expect(state).not.toContain(token);
+    expect(state).toContain("cursor=4");
+    expect(state).toContain("pageToken=p4");
+    const r2 = await cli(["debug"], { cwd: dir });
+    expect(r2.exitCode, r2.stderr).toBe(0);
+    expect(a.log.map((s) => s.query.cursor)).toEqual([undefined, "2", "4", "4"]);
+    expect(ids(dir)).toEqual(range(6));
+  });
+
   it("a next URL whose page is a pageToken (a name holding \"token\", as Google's and Graph's are) keeps it in the checkpointed resume, so a resume continues at that page, not at the first", async () => {
     const all = rows(6);
     let failOnce = true;

@@ -74,4 +74,40 @@ export default {
     expect(r.stderr).toMatch(/OAuth2 token request POST http:\/\/127\.0\.0\.1:\d+\/token answered 200 with the error "invalid_grant": "Refresh token \*\*\* expired on 2026-12-01", and no access_token\. The refresh token was refused: .*put a new one in the configuration \(refreshToken\)/);
     expect(r.stderr).not.toContain("rt-expired-7d3f9a");
   });
+
+  it("a token endpoint that answers as a form (access_token=…&refresh_token=…, whatever Accept asked) is read as the token answer: no token printed, and the rotated refresh token is kept for the next run", async () => {
+    let refresh = "rt-first-Zq9vW3xL";
+    let access = "";
+    const issued: string[] = [];
+    const a = await scriptedApi((r) => {
+      if (r.path !== "/token") return r.headers.authorization === `Bearer ${access}` ? { body: { data: [{ id: 1 }] } } : { status: 401 };
+      if (new URLSearchParams(r.body).get("refresh_token") !== refresh) return { status: 400, headers: { "content-type": "application/x-www-form-urlencoded" }, body: "error=invalid_grant" };
+      refresh = `rt-${issued.length + 1}-Pw8nR4tY`;
+      access = `at-${issued.length + 1}-k7Lm2Qx9`;
+      issued.push(refresh, access);
+      return { headers: { "content-type": "application/x-www-form-urlencoded" }, body: `access_token=${access}&refresh_token=${refresh}&token_type=bearer&expires_in=3600` };
+    });
+    apis.push(a);
+    const dir = makeProject({
+      "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, auth: { type: "oauth2-refresh-token", tokenUrl: configuration.base_url + "/token", clientId: "app", refreshToken: configuration.refresh_token } });
+    for (const row of (await api.get<{ data: { id: number }[] }>("/items")).data) op.upsert("items", row);
+    op.checkpoint({});
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: a.url, refresh_token: refresh }),
+    });
+    let printed = "";
+    for (let i = 0; i < 2; i++) {
+      const r = await cli(["debug", "--json"], { cwd: dir });
+      printed += r.stdout + r.stderr;
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    expect(a.log.filter((s) => s.path === "/token")).toHaveLength(2);
+    for (const token of issued) expect(printed).not.toContain(token);
+  });
 });
