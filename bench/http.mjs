@@ -1,7 +1,7 @@
 // W10: RestClient (connector-sdk/http) against a raw fetch loop making the same requests, over
 // a local API in another process; and the peak RSS of paging 1,000,000 items against 100,000, for
 // the client and for the raw loop (whose own growth is fetch's and V8's, not the client's).
-// Standalone: node bench/http.mjs [--items 20000] [--runs 9] [--memory]
+// Standalone: node bench/http.mjs [--items 20000] [--runs 10] [--memory] [--same-process]
 import { fork } from "node:child_process";
 import path from "node:path";
 import v8 from "node:v8";
@@ -21,10 +21,10 @@ async function startServer(total) {
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
-/** One side's pass over every page, in this process: seconds (wall), CPU seconds of this process (user + sys), and items seen; `onPage(n)` after the nth page, if given. */
-export async function pass(kind, url, onPage) {
+/** One side's pass over every page, in this process: seconds (wall), CPU seconds of this process (user + sys), and items seen; `onPage(n)` after the nth page, if given; a full GC first unless `collect` is false. */
+export async function pass(kind, url, onPage, collect = true) {
   const { RestClient } = await import(process.env.W10_DIST ?? path.join(HERE, "..", "dist", "http.js"));
-  gc();
+  if (collect) gc();
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   let items = 0;
@@ -69,12 +69,69 @@ const quartiles = (xs) => {
 };
 
 /**
- * W10: both sides in this process, over the same server: five warm-up passes each, then `runs` pairs,
- * the order swapped every pair (client first, then raw first) so that neither side always follows
- * the other's garbage. `ratio` is raw ÷ client of the medians (seconds); the spread is that of the
- * pairs' own ratios, and `cpuRatio` the same figure in CPU time of this process (the server's is not in it).
+ * W10: each side in processes of its own, as a connector runs the client alone, against one server: `rounds`
+ * rounds of one client process and one raw process, the order swapped every round. Each process makes five
+ * warm-up passes, then `passes` passes back to back with no forced GC, so that the GC work a side causes is
+ * paid within its own passes, as a long paging run pays it. `ratio` is raw ÷ client of the medians of every
+ * pass (seconds); `ratioSpread` the quartiles of the rounds' own ratios (medians of a process each), and
+ * `cpuRatio` the same figure in CPU time of the paging processes (the server's is not in it).
  */
-export async function w10(total = 20_000, runs = 9) {
+export async function w10(total = 20_000, rounds = 10, passes = 6) {
+  const server = await startServer(total);
+  try {
+    const client = [];
+    const raw = [];
+    const rounds_ = [];
+    for (let i = 0; i < rounds; i++) {
+      const got = {};
+      for (const kind of i % 2 ? ["raw", "client"] : ["client", "raw"]) got[kind] = await speedChild(kind, server.url, total, passes);
+      for (const p of [...got.client, ...got.raw]) if (p.items !== total) throw new Error(`W10 saw ${p.items} items of ${total}`);
+      client.push(...got.client);
+      raw.push(...got.raw);
+      rounds_.push({ wall: median(got.raw.map((p) => p.seconds)) / median(got.client.map((p) => p.seconds)), cpu: median(got.raw.map((p) => p.cpuSeconds)) / median(got.client.map((p) => p.cpuSeconds)) });
+    }
+    const e = median(client.map((c) => c.seconds));
+    const r = median(raw.map((c) => c.seconds));
+    const ec = median(client.map((c) => c.cpuSeconds));
+    const rc = median(raw.map((c) => c.cpuSeconds));
+    return {
+      items: total,
+      runs: rounds,
+      passesPerProcess: passes,
+      engineSeconds: e,
+      rawSeconds: r,
+      ratio: r / e,
+      engineOpsPerSec: total / e,
+      rawOpsPerSec: total / r,
+      // min, lower quartile, upper quartile, max of the rounds' ratios
+      ratioSpread: quartiles(rounds_.map((x) => x.wall)),
+      pairRatioMedian: median(rounds_.map((x) => x.wall)),
+      engineCpuSeconds: ec,
+      rawCpuSeconds: rc,
+      cpuRatio: rc / ec,
+      cpuRatioSpread: quartiles(rounds_.map((x) => x.cpu)),
+    };
+  } finally {
+    server.stop();
+  }
+}
+
+/** One process of one side: five warm-up passes, then `passes` measured ones, back to back. */
+function speedChild(kind, url, total, passes) {
+  const child = fork(fileURLToPath(import.meta.url), ["--speed", kind, url, String(total), String(passes)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise((resolve, reject) => {
+    child.once("message", resolve);
+    child.once("exit", (code) => code !== 0 && reject(new Error(`W10 ${kind} process exited ${code}`)));
+  });
+}
+
+/**
+ * W10 as it was measured until 2026-12-07 (`--same-process`), kept to reproduce docs/performance.md: both sides
+ * in this process, a full GC before every pass, `runs` pairs with the order swapped every pair. Two things in it
+ * are not a sync's: the forced GC leaves V8's sweeping to run inside the next pass (a third more CPU a pass), and
+ * each side's JIT feedback and garbage land on the other.
+ */
+export async function w10SameProcess(total = 20_000, runs = 9) {
   const server = await startServer(total);
   try {
     for (let i = 0; i < 5; i++) {
@@ -194,6 +251,13 @@ if (argv[0] === "--passes") {
     for (let i = 0; i < n; i++) await pass(kind, server.url);
     server.stop();
   }
+} else if (argv[0] === "--speed") {
+  const [kind, url, total, passes] = [argv[1], argv[2], Number(argv[3]), Number(argv[4])];
+  for (let i = 0; i < 5; i++) await pass(kind, url, undefined, false);
+  const out = [];
+  for (let i = 0; i < passes; i++) out.push(await pass(kind, url, undefined, false));
+  if (out.some((p) => p.items !== total)) throw new Error(`W10 ${kind} saw fewer than ${total} items`);
+  process.send(out, () => process.exit(0));
 } else if (argv[0] === "--child") {
   const [url, total, kind] = [argv[1], Number(argv[2]), argv[3] ?? "client"];
   // The peak RSS after half the pages too: whether the second half still grows, once V8 has sized its heap.
@@ -204,7 +268,7 @@ if (argv[0] === "--passes") {
   process.send({ seconds: r.seconds, rssMB: process.resourceUsage().maxRSS / 1024, rssHalfMB }, () => process.exit(0));
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = (name, d) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : d);
-  const r = await w10(Number(flag("items", "20000")), Number(flag("runs", "9")));
+  const r = argv.includes("--same-process") ? await w10SameProcess(Number(flag("items", "20000")), Number(flag("runs", "9"))) : await w10(Number(flag("items", "20000")), Number(flag("runs", "10")));
   console.log(JSON.stringify({ W10: r }));
   console.log(JSON.stringify({ W10O: await w10Overhead(Number(flag("items", "20000")), Number(flag("runs", "9")) + 6) }));
   if (argv.includes("--memory")) {

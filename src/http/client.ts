@@ -23,7 +23,7 @@ import {
   HttpRequestError,
   quoteBody,
   RETRY_STATUSES,
-  retryAfterMs,
+  serverWait,
   sleep,
 } from "./retry.js";
 
@@ -233,9 +233,9 @@ export class RestClient {
       const what = `${shown()} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
       if (!retried) throw new HttpRequestError(`${what}, not retried (a ${res.status} fails at once): ${quoteBody(text)}`, method, this.shown(url), res.status, attempt, response);
       if (attempt >= this.attempts) throw new HttpRequestError(`${what} after ${attempt} attempt(s) (retry.attempts: ${this.attempts}): ${quoteBody(text)}`, method, this.shown(url), res.status, attempt, response);
-      const after = retryAfterMs(res.headers.get("retry-after"));
-      const delay = after !== undefined ? Math.min(after, this.maxDelayMs) : backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
-      await this.retry(attempt, `${what}${after !== undefined ? ` with Retry-After ${res.headers.get("retry-after")}` : ""}`, delay);
+      const asked = serverWait(res.status, res.headers);
+      const delay = asked ? Math.min(asked.ms, this.maxDelayMs) : backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
+      await this.retry(attempt, `${what}${asked ? ` with ${asked.header} ${asked.value}` : ""}`, delay);
     }
   }
 

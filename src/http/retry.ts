@@ -32,6 +32,29 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Math.max(0, at - now);
 }
 
+/** Unix times in seconds from here on (2001-09-09); below, a reset header counts seconds from now. */
+const EPOCH_SECONDS = 1e9;
+
+/**
+ * How long an answer asks to be left alone: Retry-After, else a rate-limit reset header (the IETF draft's
+ * RateLimit-Reset, or X-RateLimit-Reset as GitHub, Twitter and many others send it), which some APIs give as
+ * seconds from now and others as a Unix time in seconds. A reset header counts only on a 429 or when its
+ * Remaining header says 0: GitHub sends one on every answer, and a 502 is no reason to wait for the next window.
+ */
+export function serverWait(status: number, headers: Headers, now = Date.now()): { ms: number; header: string; value: string } | undefined {
+  const after = headers.get("retry-after");
+  const ms = retryAfterMs(after, now);
+  if (ms !== undefined) return { ms, header: "Retry-After", value: after! };
+  for (const prefix of ["RateLimit", "X-RateLimit"]) {
+    const value = headers.get(`${prefix}-Reset`)?.trim();
+    if (value === undefined || !/^\d+(\.\d+)?$/.test(value)) continue;
+    if (status !== 429 && headers.get(`${prefix}-Remaining`)?.trim() !== "0") continue;
+    const n = Number(value);
+    return { ms: n >= EPOCH_SECONDS ? Math.max(0, Math.round(n * 1000 - now)) : Math.round(n * 1000), header: `${prefix}-Reset`, value };
+  }
+  return undefined;
+}
+
 /** A request the client gave up on, or one that failed at once (any 4xx that is not retried). */
 export class HttpRequestError extends Error {
   override name = "HttpRequestError";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Connector, op } from "../../src/index.js";
 import { RestClient, type RestClientOptions } from "../../src/http.js";
-import { backoffMs, retryAfterMs } from "../../src/http/retry.js";
+import { backoffMs, retryAfterMs, serverWait } from "../../src/http/retry.js";
 import { linkNext } from "../../src/http/paginators.js";
 import { runSync, SyncError } from "../../src/testing.js";
 import { closedAfterEach } from "../http-api.js";
@@ -141,6 +141,22 @@ describe("the pure parts", () => {
     // Neither seconds nor a date: the back-off decides, not a wait of 0 ms that Date.parse's reading as a date long past gave.
     for (const garbage of ["-1", "-5", "-0", "1/2", "1,5", "2 3 4", "3-4", "1e3", "30s"]) expect(retryAfterMs(garbage, now), garbage).toBeUndefined();
     expect(retryAfterMs(null)).toBeUndefined();
+  });
+
+  it("waits for a rate-limit reset header when there is no Retry-After: seconds from now or a Unix time, only on a 429 or with nothing remaining", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    const at = (h: Record<string, string>, status = 429) => serverWait(status, new Headers(h), now);
+    expect(at({ "ratelimit-reset": "7" })).toEqual({ ms: 7000, header: "RateLimit-Reset", value: "7" });
+    expect(at({ "x-ratelimit-reset": String(now / 1000 + 42) })).toEqual({ ms: 42_000, header: "X-RateLimit-Reset", value: String(now / 1000 + 42) });
+    expect(at({ "x-ratelimit-reset": String(now / 1000 - 5) })).toMatchObject({ ms: 0 });
+    // Retry-After comes first.
+    expect(at({ "retry-after": "2", "x-ratelimit-reset": "60" })).toEqual({ ms: 2000, header: "Retry-After", value: "2" });
+    // GitHub sends its reset on every answer: a 502 with requests left waits its back-off, a 403 with none left waits for the reset.
+    expect(at({ "x-ratelimit-reset": "60", "x-ratelimit-remaining": "4999" }, 502)).toBeUndefined();
+    expect(at({ "x-ratelimit-reset": "60" }, 503)).toBeUndefined();
+    expect(at({ "x-ratelimit-reset": "60", "x-ratelimit-remaining": "0" }, 403)).toMatchObject({ ms: 60_000 });
+    expect(at({ "x-ratelimit-reset": "soon" })).toBeUndefined();
+    expect(at({})).toBeUndefined();
   });
 
   it("backs off with full jitter under a doubling ceiling, capped at maxDelayMs", () => {

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { cli, makeProject } from "../helpers.js";
-import { closedAfterEach } from "../http-api.js";
+import { closedAfterEach, type Reply } from "../http-api.js";
 
 /** connector-sdk/http against a local API scripted to fail (issue 22): what is retried, how long it waits, when it gives up. */
 
@@ -54,6 +54,26 @@ describe("RestClient retries", () => {
     expect(a.log).toHaveLength(2);
     // The date has a whole second's precision: at least one second is left of the two.
     expect(a.log[1]!.at - a.log[0]!.at).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("waits for a rate-limit reset header when there is no Retry-After: GitHub's 403 with none remaining (retried by retry.when) and a Unix time, then a 429 with RateLimit-Reset in seconds", async () => {
+    const a = await api((r): Reply => {
+      if (r.n === 1) return { status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 2) }, body: { message: "API rate limit exceeded" } };
+      if (r.n === 2) return { status: 429, headers: { "ratelimit-reset": "1" } };
+      return { body: { id: 1 } };
+    });
+    const when = `retry: { when: (r) => (r.status === 403 && r.headers.get("x-ratelimit-remaining") === "0" ? true : undefined) }`;
+    const r = await cli(["debug", "--json"], { cwd: project(a.url, when) });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(a.log).toHaveLength(3);
+    expect(a.log[1]!.at - a.log[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(a.log[2]!.at - a.log[1]!.at).toBeGreaterThanOrEqual(1000);
+    // Two seconds after the server's clock, read at a whole second: between 2 and 3 s, less the moment the answer took to arrive.
+    const waited = Number(r.stderr.match(/answered 403 Forbidden with X-RateLimit-Reset \d{10}; retry 1 of 4; waiting (\d+) ms/)?.[1]);
+    expect(waited).toBeGreaterThan(1500);
+    expect(waited).toBeLessThanOrEqual(3000);
+    expect(r.stderr).toMatch(/answered 429 Too Many Requests with RateLimit-Reset 1; retry 2 of 4; waiting 1000 ms/);
+    expect(json(r.stdout).http).toMatchObject({ requests: 3, retries: 2 });
   });
 
   it("gives up after retry.attempts: 503 five times with attempts: 3 is three requests, and the sync fails with exit 1 naming the path and 503", async () => {
