@@ -43,6 +43,16 @@ describe("RestClient paginators at their edges", () => {
     expect(a.log.map((s) => s.query.offset)).toEqual(["0", "5", "10", "15", "20"]);
   });
 
+  it("offset without a total: an API that caps the page size below `limit` (100 of the 500 asked) still gives every row, paging on to the empty page instead of stopping at the first short one", async () => {
+    const all = rows(250);
+    const a = await api((r) => ({ body: { data: all.slice(Number(r.query.offset), Number(r.query.offset) + Math.min(100, Number(r.query.limit))) } }));
+    const dir = project(a.url, `paginator: { type: "offset", limit: 500 }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(ids(dir)).toEqual(range(250));
+    expect(a.log.map((s) => s.query.offset)).toEqual(["0", "100", "200", "250"]);
+  });
+
   it("a cursor that comes back (A, B, A, …) fails the sync as a paging loop instead of paging forever; the pages before it stay committed", async () => {
     const a = await api((r) => ({ body: { data: [{ id: a.log.length }], next: r.query.cursor === "A" ? "B" : "A" } }));
     const dir = project(a.url, `paginator: { type: "cursor", path: "next", param: "cursor" }`);
