@@ -212,7 +212,7 @@ export function sameBodyAdvice(p: PaginatorOptions): string {
 }
 
 /** Body fields that hold the next page's URL, as APIs commonly name them. */
-const NEXT_FIELDS = ["next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "links.next", "_links.next.href", "paging.next", "pagination.next", "meta.next"];
+const NEXT_FIELDS = ["next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "links.next", "_links.next.href", "paging.next", "pagination.next", "meta.next", "@odata.nextLink", "odata.nextLink"];
 
 /** A paginator read off the first response: a Link header, or a next-URL field in the body. */
 export function detectPaginator(response: RestResponse, body: unknown): PaginatorOptions | undefined {
