@@ -30,6 +30,11 @@ function withoutCredentials(url: URL, headers: HeaderRecord, auth: AuthOptions |
   return { url: u, headers: h };
 }
 
+/** Redirects without end: the server's answer, the same on every try, so not retried. */
+export class RedirectLoopError extends Error {
+  override name = "RedirectLoopError";
+}
+
 export interface Sent {
   response: Response;
   /** The URL that answered, after any redirect. */
@@ -66,7 +71,7 @@ export async function fetchToOrigin(
     const response = await fetch(sendUrl, { method, headers: sendHeaders, body, redirect: "manual", dispatcher: init.dispatcher } as RequestInit);
     const location = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
     if (location === null) return { response, url: sendUrl, text: await response.text() };
-    if (hop >= MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
+    if (hop >= MAX_REDIRECTS) throw new RedirectLoopError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
     await response.arrayBuffer();
     u = new URL(location, sendUrl);
     // As fetch does: a 303, or a 301 or 302 of a POST, becomes a GET without a body.

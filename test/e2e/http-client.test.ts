@@ -84,6 +84,15 @@ describe("URLs", () => {
   });
 });
 
+describe("redirects", () => {
+  it("redirects without end fail at the first try, naming the last Location, instead of being retried as a network error (5 tries of 21 requests each)", async () => {
+    const a = await api(() => ({ status: 302, headers: { location: "/loop" } }));
+    const r = await sync({ baseUrl: a.url, retry: { baseDelayMs: 1 } }, (c) => c.get("/loop").then(() => {}));
+    expect(r.error?.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/loop failed, not retried: more than 20 redirects, the last to \/loop/);
+    expect(a.log).toHaveLength(21);
+  });
+});
+
 describe("limits", () => {
   it("keeps at most `concurrency` requests in flight", async () => {
     // Requests are held; whenever two are held, the oldest is answered soon after, and once all eight came, the rest. A client
