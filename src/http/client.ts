@@ -62,7 +62,7 @@ export class RestClient {
     this.limiter = new Limiter(options.rateLimit, options.concurrency ?? Infinity);
     // Node loads fetch's module (undici) when one of its globals is first used: now, not within the first try's timeout.
     void Headers;
-    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, form.toString(), false));
+    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, form.toString(), false, undefined, true));
   }
 
   /** GET, and the parsed JSON body. */
@@ -166,7 +166,7 @@ export class RestClient {
     if (!replay) await sleep(ms);
   }
 
-  private async send(method: string, url: URL, headers: HeaderRecord, body: Body, withAuth: boolean, origin = url.origin): Promise<RestResponse> {
+  private async send(method: string, url: URL, headers: HeaderRecord, body: Body, withAuth: boolean, origin = url.origin, credentialBody = false): Promise<RestResponse> {
     let renewed = false;
     // Made only for a message: most requests need none.
     let label: string | undefined;
@@ -197,7 +197,7 @@ export class RestClient {
       // would keep each request's fetch state alive until its timeout fired, so memory grew with the request rate.
       const deadline = new Deadline(this.timeoutMs);
       try {
-        const sent = await deadline.race(fetchToOrigin(u, { method, headers: h, body, dispatcher: deadline }, origin, this.options.auth, (to) => this.withheld(to, origin)));
+        const sent = await deadline.race(fetchToOrigin(u, { method, headers: h, body, dispatcher: deadline, credentialBody }, origin, this.options.auth, (to) => this.withheld(to, origin)));
         res = sent.response;
         answeredFrom = sent.url.origin;
         text = sent.text;

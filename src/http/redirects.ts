@@ -30,7 +30,7 @@ function withoutCredentials(url: URL, headers: HeaderRecord, auth: AuthOptions |
   return { url: u, headers: h };
 }
 
-/** Redirects without end: the server's answer, the same on every try, so not retried. */
+/** A redirect not followed (redirects without end, or a credential body sent on to another origin): the same on every try, so not retried. */
 export class RedirectLoopError extends Error {
   override name = "RedirectLoopError";
 }
@@ -50,7 +50,7 @@ export interface Sent {
  */
 export async function fetchToOrigin(
   url: URL,
-  init: { method: string; headers: HeaderRecord; body: string | Uint8Array | URLSearchParams | undefined; dispatcher: object },
+  init: { method: string; headers: HeaderRecord; body: string | Uint8Array | URLSearchParams | undefined; dispatcher: object; credentialBody?: boolean },
   origin: string,
   auth: AuthOptions | undefined,
   withheld: (url: URL) => void,
@@ -61,6 +61,8 @@ export async function fetchToOrigin(
     let sendUrl = u;
     let sendHeaders = headers;
     if (u.origin !== origin) {
+      // An OAuth2 token request's body is its credentials (client secret, refresh token): it goes nowhere else.
+      if (init.credentialBody && body !== undefined) throw new RedirectLoopError(`redirected to ${u.origin}, another origin than ${origin}: not followed, as the request's body holds the client's credentials (client secret, refresh token). If that is the provider's own token endpoint, set tokenUrl to it`);
       const bare = withoutCredentials(u, headers, auth);
       if (bare) {
         ({ url: sendUrl, headers: sendHeaders } = bare);
