@@ -21,16 +21,20 @@ interface Handler {
   onConnect?(abort: (err?: Error) => void, context?: unknown): void;
 }
 
+/** The longest delay setTimeout keeps (about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const timeoutError = (): Error => new DOMException("The request timed out", "TimeoutError");
 
 export class Deadline {
   expired = false;
   abort: ((err?: Error) => void) | undefined = undefined;
-  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly timer: ReturnType<typeof setTimeout> | undefined;
   private fail: ((e: Error) => void) | undefined = undefined;
 
   constructor(ms: number) {
-    this.timer = setTimeout(() => this.expire(), ms);
+    // setTimeout fires after 1 ms for a delay beyond 2^31 − 1 ms (Infinity included): such a timeout is none.
+    this.timer = ms <= MAX_TIMER_MS ? setTimeout(() => this.expire(), ms) : undefined;
   }
 
   /** The dispatcher interface fetch calls (undici's Dispatcher: `dispatch(options, handler)`). */

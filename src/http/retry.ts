@@ -95,5 +95,6 @@ export function describeNetworkError(e: unknown, timeoutMs: number): string {
 }
 
 export function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  // setTimeout fires after 1 ms for a delay beyond 2^31 − 1 ms: a huge Retry-After under maxDelayMs: Infinity would be no wait at all.
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, Math.min(ms, 2 ** 31 - 1))) : Promise.resolve();
 }

@@ -102,6 +102,19 @@ describe("redirects", () => {
   });
 });
 
+describe("timeouts", () => {
+  it("timeoutMs: Infinity (or beyond 2^31 − 1 ms) is no timeout, not a timeout after 1 ms as setTimeout makes of it", async () => {
+    const a = await api(async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return { body: { ok: true } };
+    });
+    for (const timeoutMs of [Infinity, 3_000_000_000]) {
+      const r = await sync({ baseUrl: a.url, timeoutMs, retry: { attempts: 1 } }, (c) => c.get("/x").then(() => {}));
+      expect(r.error?.message, String(timeoutMs)).toBeUndefined();
+    }
+  });
+});
+
 describe("limits", () => {
   it("keeps at most `concurrency` requests in flight", async () => {
     // Requests are held; whenever two are held, the oldest is answered soon after, and once all eight came, the rest. A client
