@@ -9,7 +9,7 @@ import { isSecretKey } from "../util/secrets.js";
 import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { Deadline } from "./deadline.js";
-import { fetchToOrigin } from "./redirects.js";
+import { fetchToOrigin, RedirectLoopError } from "./redirects.js";
 import { checkClientOptions, checkMaxPages, checkPaginator, type HeaderRecord, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
 import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
 import {
@@ -62,7 +62,7 @@ export class RestClient {
     this.limiter = new Limiter(options.rateLimit, options.concurrency ?? Infinity);
     // Node loads fetch's module (undici) when one of its globals is first used: now, not within the first try's timeout.
     void Headers;
-    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, form.toString(), false));
+    this.auth = authorizer(options.auth, async (url, form) => this.send("POST", new URL(url), { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, form.toString(), false, undefined, true));
   }
 
   /** GET, and the parsed JSON body. */
@@ -115,7 +115,7 @@ export class RestClient {
       if (step) for (const name of this.auth.queryNames) step.url.searchParams.delete(name);
       seen.add(url.href);
       if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
-      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url, (v) => this.auth.holds(v));
+      if (step && "url" in step.resume) step.resume.url = resumeHref(step.url, (v) => v !== "" && this.auth.holds(v));
       yield { items, body, response, resume: step ? step.resume : null, number: n };
       if (!step || n === o.maxPages) return;
       url = step.url;
@@ -167,7 +167,7 @@ export class RestClient {
     if (!replay) await sleep(ms);
   }
 
-  private async send(method: string, url: URL, headers: HeaderRecord, body: Body, withAuth: boolean, origin = url.origin): Promise<RestResponse> {
+  private async send(method: string, url: URL, headers: HeaderRecord, body: Body, withAuth: boolean, origin = url.origin, credentialBody = false): Promise<RestResponse> {
     let renewed = false;
     // Made only for a message: most requests need none.
     let label: string | undefined;
@@ -192,17 +192,19 @@ export class RestClient {
       let res: Response | undefined;
       let text: string | undefined;
       let failure: string | undefined;
+      let loop = false;
       let answeredFrom = origin;
       // No AbortSignal (see deadline.ts), and the timer is cleared once the body is read: an AbortSignal.timeout()
       // would keep each request's fetch state alive until its timeout fired, so memory grew with the request rate.
       const deadline = new Deadline(this.timeoutMs);
       try {
-        const sent = await deadline.race(fetchToOrigin(u, { method, headers: h, body, dispatcher: deadline }, origin, this.options.auth, (to) => this.withheld(to, origin)));
+        const sent = await deadline.race(fetchToOrigin(u, { method, headers: h, body, dispatcher: deadline, credentialBody }, origin, this.options.auth, (to) => this.withheld(to, origin)));
         res = sent.response;
         answeredFrom = sent.url.origin;
         text = sent.text;
       } catch (e) {
         failure = deadline.expired ? timedOut(this.timeoutMs) : describeNetworkError(e, this.timeoutMs);
+        if (e instanceof RedirectLoopError && !deadline.expired) loop = true;
       } finally {
         deadline.clear();
         this.limiter.release();
@@ -214,6 +216,7 @@ export class RestClient {
         counts.bytes += text === undefined ? 0 : Buffer.byteLength(text, "utf8");
       }
       if (failure !== undefined || !res || text === undefined) {
+        if (loop) throw new HttpRequestError(`${shown()} failed, not retried: ${failure}`, method, this.shown(url), undefined, attempt);
         if (attempt >= this.attempts) throw new HttpRequestError(`${shown()} failed after ${attempt} attempt(s) (retry.attempts): ${failure}`, method, this.shown(url), undefined, attempt);
         await this.retry(attempt, `${shown()} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
         continue;

@@ -1,10 +1,15 @@
-/** Dotted paths into a JSON body: "meta.next_cursor", "data.0.id". */
+/** Dotted paths into a JSON body: "meta.next_cursor", "data.0.id", and keys that hold dots ("@odata.nextLink"). */
 
 export function atPath(body: unknown, path: string): unknown {
   let at: unknown = body;
-  for (const part of path.split(".")) {
+  const parts = path.split(".");
+  for (let i = 0; i < parts.length; ) {
     if (at === null || typeof at !== "object") return undefined;
-    at = (at as Record<string, unknown>)[part];
+    // A key with dots in it, as OData's "@odata.nextLink": the longest run of parts that the object has as one key.
+    let j = parts.length;
+    while (j > i + 1 && !Object.hasOwn(at, parts.slice(i, j).join("."))) j--;
+    at = (at as Record<string, unknown>)[j === i + 1 ? parts[i]! : parts.slice(i, j).join(".")];
+    i = j;
   }
   return at;
 }

@@ -129,13 +129,25 @@ function checkTyped(what: "auth" | "paginator", value: unknown, types: readonly 
   }
   for (const key of ["tokenUrl"]) {
     if (typeof o[key] === "string") {
+      let url: URL;
       try {
-        new URL(o[key] as string);
+        url = new URL(o[key] as string);
       } catch {
         throw new HttpOptionError(`RestClient option ${what}.${key}: ${JSON.stringify(o[key])} is not an absolute URL.`);
       }
+      notHttp(`${what}.${key}`, o[key] as string, url);
     }
   }
+}
+
+/**
+ * fetch takes http and https only. "localhost:8080" parses as a URL of the scheme "localhost:", so without this
+ * every request failed as a network error ("unknown scheme"), retried with back-off, instead of at once.
+ */
+function notHttp(option: string, given: string, url: URL): void {
+  if (url.protocol === "http:" || url.protocol === "https:") return;
+  const meant = /^[a-z][a-z0-9+.-]*:\d/i.test(given) ? ` Did you mean "http://${given}"?` : "";
+  throw new HttpOptionError(`RestClient option ${option}: ${JSON.stringify(given)} is not an http or https URL (it reads as the scheme ${JSON.stringify(url.protocol)}).${meant}`);
 }
 
 export function checkAuth(auth: unknown): void {
@@ -166,6 +178,7 @@ export function checkClientOptions(o: RestClientOptions): void {
       base.username = base.password = "";
       throw new HttpOptionError(`RestClient option baseUrl: a user name or password in the URL (${base.protocol}//***@${base.host}) is not sent by fetch. Give them as auth: { type: "basic", username, password }, and baseUrl without them.`);
     }
+    notHttp("baseUrl", o.baseUrl, base);
   }
   checkAuth(o.auth);
   checkPaginator(o.paginator);

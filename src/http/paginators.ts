@@ -168,8 +168,9 @@ export function makePaginator(p: PaginatorOptions): Paginator {
           // By the items received: an API that caps the page size below `limit` would otherwise have rows skipped.
           const offset = Number(url.searchParams.get(param)) + items;
           const total = p.totalPath ? countAt(body, p.totalPath) : undefined;
-          // A short page ends the list only when the API gives no total: with one, a capped page size is no end.
-          if (total === undefined ? items < p.limit : offset >= total) return null;
+          // A short page is no end: many APIs cap the page size below `limit` (100 of the 500 asked) without a word, and
+          // stopping there lost every row after the first page. Without a total, paging ends on an empty page, as in dlt.
+          if (total !== undefined && offset >= total) return null;
           const next = new URL(url);
           next.searchParams.set(param, String(offset));
           return { url: next, resume: { offset } };
@@ -211,7 +212,7 @@ export function sameBodyAdvice(p: PaginatorOptions): string {
 }
 
 /** Body fields that hold the next page's URL, as APIs commonly name them. */
-const NEXT_FIELDS = ["next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "links.next", "_links.next.href", "paging.next", "pagination.next", "meta.next"];
+const NEXT_FIELDS = ["next", "next_url", "nextUrl", "next_page_url", "nextPageUrl", "links.next", "_links.next.href", "paging.next", "pagination.next", "meta.next", "@odata.nextLink", "odata.nextLink"];
 
 /** A paginator read off the first response: a Link header, or a next-URL field in the body. */
 export function detectPaginator(response: RestResponse, body: unknown): PaginatorOptions | undefined {

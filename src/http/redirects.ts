@@ -30,6 +30,11 @@ function withoutCredentials(url: URL, headers: HeaderRecord, auth: AuthOptions |
   return { url: u, headers: h };
 }
 
+/** A redirect not followed (redirects without end, or a credential body sent on to another origin): the same on every try, so not retried. */
+export class RedirectLoopError extends Error {
+  override name = "RedirectLoopError";
+}
+
 export interface Sent {
   response: Response;
   /** The URL that answered, after any redirect. */
@@ -45,7 +50,7 @@ export interface Sent {
  */
 export async function fetchToOrigin(
   url: URL,
-  init: { method: string; headers: HeaderRecord; body: string | Uint8Array | URLSearchParams | undefined; dispatcher: object },
+  init: { method: string; headers: HeaderRecord; body: string | Uint8Array | URLSearchParams | undefined; dispatcher: object; credentialBody?: boolean },
   origin: string,
   auth: AuthOptions | undefined,
   withheld: (url: URL) => void,
@@ -56,6 +61,8 @@ export async function fetchToOrigin(
     let sendUrl = u;
     let sendHeaders = headers;
     if (u.origin !== origin) {
+      // An OAuth2 token request's body is its credentials (client secret, refresh token): it goes nowhere else.
+      if (init.credentialBody && body !== undefined) throw new RedirectLoopError(`redirected to ${u.origin}, another origin than ${origin}: not followed, as the request's body holds the client's credentials (client secret, refresh token). If that is the provider's own token endpoint, set tokenUrl to it`);
       const bare = withoutCredentials(u, headers, auth);
       if (bare) {
         ({ url: sendUrl, headers: sendHeaders } = bare);
@@ -66,7 +73,7 @@ export async function fetchToOrigin(
     const response = await fetch(sendUrl, { method, headers: sendHeaders, body, redirect: "manual", dispatcher: init.dispatcher } as RequestInit);
     const location = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
     if (location === null) return { response, url: sendUrl, text: await response.text() };
-    if (hop >= MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
+    if (hop >= MAX_REDIRECTS) throw new RedirectLoopError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
     await response.arrayBuffer();
     u = new URL(location, sendUrl);
     // As fetch does: a 303, or a 301 or 302 of a POST, becomes a GET without a body.

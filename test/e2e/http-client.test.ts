@@ -116,6 +116,24 @@ describe("maxPages", () => {
   });
 });
 
+describe("redirects", () => {
+  it("redirects without end fail at the first try, naming the last Location, instead of being retried as a network error (5 tries of 21 requests each)", async () => {
+    const a = await api(() => ({ status: 302, headers: { location: "/loop" } }));
+    const r = await sync({ baseUrl: a.url, retry: { baseDelayMs: 1 } }, (c) => c.get("/loop").then(() => {}));
+    expect(r.error?.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/loop failed, not retried: more than 20 redirects, the last to \/loop/);
+    expect(a.log).toHaveLength(21);
+  });
+
+  it("a token endpoint that redirects (307) to another origin is not followed: the POST body holds the client secret and the refresh token", async () => {
+    const other = await api((r) => ({ body: { access_token: "at-elsewhere-1234", expires_in: 60, got: r.body } }));
+    const a = await api((r) => (r.path === "/token" ? { status: 307, headers: { location: `${other.url.replace("127.0.0.1", "localhost")}/token` } } : { body: {} }));
+    const r = await sync({ baseUrl: a.url, auth: { type: "oauth2-refresh-token", tokenUrl: `${a.url}/token`, clientId: "cid", clientSecret: "cs-Zq9vW3xL7mN2", refreshToken: "rt-Pw8nR4tYk7Lm" } }, (c) => c.get("/items").then(() => {}));
+    expect(r.error?.message).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/token failed, not retried: redirected to http:\/\/localhost:\d+, another origin than http:\/\/127\.0\.0\.1:\d+: not followed, as the request's body holds the client's credentials/);
+    expect(other.log).toHaveLength(0);
+    expect(a.log.map((s) => s.path)).toEqual(["/token"]);
+  });
+});
+
 describe("limits", () => {
   it("keeps at most `concurrency` requests in flight", async () => {
     // Requests are held; whenever two are held, the oldest is answered soon after, and once all eight came, the rest. A client

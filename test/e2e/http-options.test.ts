@@ -55,4 +55,32 @@ export default {
     const ok = await cli(["debug"], { cwd: dir });
     expect(ok.stderr).not.toContain("RestClient option");
   });
+
+  it("a baseUrl or tokenUrl without its scheme (\"localhost:8080\", which parses as the scheme localhost:) is refused at once with the URL it meant, not retried five times as an unknown scheme", async () => {
+    const dir = makeProject({
+      "connector.ts": `import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url, retry: { attempts: 2, baseDelayMs: 1000 } });
+    await api.get("/items");
+  },
+};
+`,
+      "configuration.json": JSON.stringify({ base_url: "localhost:9" }),
+    });
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('RestClient option baseUrl: "localhost:9" is not an http or https URL (it reads as the scheme "localhost:"). Did you mean "http://localhost:9"?');
+    expect(r.stderr).not.toMatch(/retry \d of/);
+    fs.writeFileSync(path.join(dir, "connector.ts"), `import { RestClient } from "connector-sdk/http";
+export default {
+  async update() {
+    new RestClient({ auth: { type: "oauth2-client-credentials", tokenUrl: "ftp://127.0.0.1:9/token", clientId: "app", clientSecret: "cs-Zq9vW3xL7mN2" } });
+  },
+};
+`);
+    const t = await cli(["debug"], { cwd: dir });
+    expect(t.exitCode).toBe(1);
+    expect(t.stderr).toContain('RestClient option auth.tokenUrl: "ftp://127.0.0.1:9/token" is not an http or https URL (it reads as the scheme "ftp:").');
+  });
 });

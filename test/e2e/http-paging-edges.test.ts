@@ -43,6 +43,48 @@ describe("RestClient paginators at their edges", () => {
     expect(a.log.map((s) => s.query.offset)).toEqual(["0", "5", "10", "15", "20"]);
   });
 
+  it("offset without a total: an API that caps the page size below `limit` (100 of the 500 asked) still gives every row, paging on to the empty page instead of stopping at the first short one", async () => {
+    const all = rows(250);
+    const a = await api((r) => ({ body: { data: all.slice(Number(r.query.offset), Number(r.query.offset) + Math.min(100, Number(r.query.limit))) } }));
+    const dir = project(a.url, `paginator: { type: "offset", limit: 500 }`);
+    const r = await cli(["debug"], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(ids(dir)).toEqual(range(250));
+    expect(a.log.map((s) => s.query.offset)).toEqual(["0", "100", "200", "250"]);
+  });
+
+  it("OData's \"@odata.nextLink\" (Microsoft Graph, Dynamics), a key with a dot in it, pages every row, named as the next-url path or detected, instead of stopping silently after the first page", async () => {
+    const all = rows(6);
+    const a = await api((r) => {
+      const at = Number(r.query.$skiptoken ?? 0);
+      return { body: { "@odata.context": "users", value: all.slice(at, at + 2), ...(at + 2 < all.length ? { "@odata.nextLink": `${a.url}/items?$skiptoken=${at + 2}` } : {}) } };
+    });
+    const odata = (options: string): string =>
+      makeProject({
+        "connector.ts": `import { op } from "connector-sdk";
+import { RestClient } from "connector-sdk/http";
+export default {
+  async update(configuration: Record<string, string>) {
+    const api = new RestClient({ baseUrl: configuration.base_url });
+    for await (const page of api.paginate<{ id: number }>("/items", { ${options} })) {
+      for (const row of page.items) op.upsert("items", row);
+      op.checkpoint({ page: page.resume });
+    }
+  },
+};
+`,
+        "configuration.json": JSON.stringify({ base_url: a.url }),
+      });
+    const named = odata(`items: "value", paginator: { type: "next-url", path: "@odata.nextLink" }`);
+    const r1 = await cli(["debug"], { cwd: named });
+    expect(r1.exitCode, r1.stderr).toBe(0);
+    expect(ids(named)).toEqual(range(6));
+    const detected = odata("");
+    const r2 = await cli(["debug"], { cwd: detected });
+    expect(r2.exitCode, r2.stderr).toBe(0);
+    expect(ids(detected)).toEqual(range(6));
+  });
+
   it("a cursor that comes back (A, B, A, …) fails the sync as a paging loop instead of paging forever; the pages before it stay committed", async () => {
     const a = await api((r) => ({ body: { data: [{ id: a.log.length }], next: r.query.cursor === "A" ? "B" : "A" } }));
     const dir = project(a.url, `paginator: { type: "cursor", path: "next", param: "cursor" }`);
