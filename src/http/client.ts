@@ -10,7 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { Deadline } from "./deadline.js";
 import { fetchToOrigin, RedirectLoopError } from "./redirects.js";
-import { checkClientOptions, checkPaginator, type HeaderRecord, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
+import { checkClientOptions, checkMaxPages, checkPaginator, type HeaderRecord, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
 import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
 import {
   backoffMs,
@@ -85,6 +85,7 @@ export class RestClient {
   /** Pages through a list, one page at a time; see docs/http.md for the paginators and `resume`. */
   async *paginate<T = unknown>(path: string, o: PaginateOptions = {}): AsyncGenerator<Page<T>> {
     checkPaginator(o.paginator);
+    checkMaxPages(o.maxPages);
     const spec: PaginatorOptions | undefined = o.paginator ?? this.options.paginator;
     let pager: Paginator | undefined = spec ? makePaginator(spec) : undefined;
     let url = this.url(path, o.query);
@@ -116,7 +117,7 @@ export class RestClient {
       if (step && seen.has(step.url.href)) throw new HttpBodyError(`The ${pager!.type} paginator gave the same URL again after page ${n} of ${this.shown(url)}: paging would never end. Check the paginator's path.`);
       if (step && "url" in step.resume) step.resume.url = resumeHref(step.url, (v) => v !== "" && this.auth.holds(v));
       yield { items, body, response, resume: step ? step.resume : null, number: n };
-      if (!step) return;
+      if (!step || n === o.maxPages) return;
       url = step.url;
     }
   }

@@ -73,6 +73,8 @@ export interface PaginateOptions {
   paginator?: PaginatorOptions;
   /** A page's `resume`, as checkpointed: paging starts again at the page it names. */
   resume?: unknown;
+  /** Stop after this many pages (a sample, a sync in slices); the last page's `resume` still names the next page. */
+  maxPages?: number;
 }
 
 /** A client or paginate() option that cannot work: raised at once, naming the option and what it may be. */
@@ -154,6 +156,12 @@ export function checkAuth(auth: unknown): void {
 
 export function checkPaginator(paginator: unknown): void {
   if (paginator !== undefined) checkTyped("paginator", paginator, PAGINATOR_TYPES);
+}
+
+export function checkMaxPages(maxPages: unknown): void {
+  if (maxPages !== undefined && !(typeof maxPages === "number" && Number.isInteger(maxPages) && maxPages >= 1)) {
+    throw new HttpOptionError(`paginate option maxPages: ${typeof maxPages === "number" ? maxPages : JSON.stringify(maxPages)} is not a number of pages: give a whole number, 1 or more, or leave it out to page to the end.`);
+  }
 }
 
 export function checkClientOptions(o: RestClientOptions): void {

@@ -84,6 +84,38 @@ describe("URLs", () => {
   });
 });
 
+describe("maxPages", () => {
+  it("stops paging after maxPages pages, and the last page's resume continues where it stopped: every row once over two calls", async () => {
+    const a = await api((req) => ({ body: { data: [{ id: Number(req.query.page ?? 1) }], total_pages: 7 } }));
+    const seen: number[] = [];
+    let resume: unknown;
+    const paging = { items: "data", paginator: { type: "page" as const, totalPagesPath: "total_pages" } };
+    const r = await sync({ baseUrl: a.url }, async (c) => {
+      for await (const page of c.paginate<{ id: number }>("/items", { ...paging, maxPages: 3 })) {
+        seen.push(...page.items.map((i) => i.id));
+        resume = page.resume;
+      }
+      expect(resume).not.toBeNull();
+      for await (const page of c.paginate<{ id: number }>("/items", { ...paging, resume })) seen.push(...page.items.map((i) => i.id));
+    });
+    expect(r.error?.message).toBeUndefined();
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Three requests, then the resume's first is page 4: none asked twice, none past the end.
+    expect(a.log.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+  });
+
+  it("refuses a maxPages that is no number of pages, naming the option, before any request", async () => {
+    const a = await api(() => ({ body: { data: [] } }));
+    for (const bad of [0, 1.5, -2, "3"]) {
+      const r = await sync({ baseUrl: a.url }, async (c) => {
+        for await (const _ of c.paginate("/items", { maxPages: bad as number })) void _;
+      });
+      expect(r.error?.message).toMatch(/paginate option maxPages: .* is not a number of pages: give a whole number, 1 or more/);
+    }
+    expect(a.log).toHaveLength(0);
+  });
+});
+
 describe("redirects", () => {
   it("redirects without end fail at the first try, naming the last Location, instead of being retried as a network error (5 tries of 21 requests each)", async () => {
     const a = await api(() => ({ status: 302, headers: { location: "/loop" } }));
