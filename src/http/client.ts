@@ -10,6 +10,7 @@ import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { Deadline } from "./deadline.js";
 import { fetchToOrigin, RedirectLoopError } from "./redirects.js";
+import { parseJsonBody } from "./json-body.js";
 import { checkClientOptions, checkMaxPages, checkPaginator, type HeaderRecord, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
 import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
 import {
@@ -260,7 +261,7 @@ function wrap(res: Response, text: string, url: URL, shown: () => string): RestR
     text: () => text,
     json<T>(): T {
       try {
-        return JSON.parse(text) as T;
+        return parseJsonBody(text, (why) => log.warning(`The body of ${shown()}: ${why}.`)) as T;
       } catch {
         throw new HttpBodyError(`The body of ${shown()} is not JSON (content type: ${headers.get("content-type") ?? "none"}): ${quoteBody(text)}`);
       }

@@ -1426,6 +1426,7 @@ const RENDERED_BY_CLI = new Set([
   "http-side-store-unwritable", // files/http-secrets.json is the CLI's side store; runSync keeps none
   "http-credentials-withheld", // these two say it in a log line of the connector's own, which the CLI prints
   "http-resume-unusable",
+  "http-body-integers-rounded",
 ]);
 /**
  * A destination's refusals of what the connector sent (PostgreSQL's names, NUL characters and tables it did not
@@ -1632,6 +1633,12 @@ export default {
     {
       ...one("http-resume-unusable", ``, pages(`{ paginator: { type: "cursor", path: "next", param: "cursor" }, resume: { cursor: null } }`), () => json({ data: [1], next: null }), [
         /The resume \{"cursor":null\} of http:\/\/127\.0\.0\.1:\d+\/items is not one the cursor paginator can continue from \(it takes \{ "cursor": "…" \}\): paging starts from the first page\./,
+      ]),
+      code: 0,
+    },
+    {
+      ...one("http-body-integers-rounded", ``, get, () => ({ body: '{"id":12345678901234567,"id":1}' }), [
+        /The body of GET http:\/\/127\.0\.0\.1:\d+\/items: Duplicate key 'id' encountered at position \d+; read as JSON\.parse reads it, so an integer beyond ±\(2\^53 − 1\) in it may be rounded\./,
       ]),
       code: 0,
     },

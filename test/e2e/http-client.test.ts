@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Connector, op } from "../../src/index.js";
 import { RestClient, type RestClientOptions } from "../../src/http.js";
 import { backoffMs, retryAfterMs, serverWait } from "../../src/http/retry.js";
+import { parseJsonBody } from "../../src/http/json-body.js";
 import { linkNext } from "../../src/http/paginators.js";
 import { runSync, SyncError } from "../../src/testing.js";
 import { closedAfterEach } from "../http-api.js";
@@ -81,6 +82,45 @@ describe("URLs", () => {
     expect(a.log.map((s) => s.n)).toEqual([1, 2, 3]);
     const failed = await sync({ baseUrl: a.url }, (c) => c.get("/gone?name=caf%E9").then(() => {}));
     expect(failed.error?.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/gone\?name=caf%E9 answered 404 Not Found, not retried/);
+  });
+});
+
+describe("large integers", () => {
+  it("keeps integers beyond 2^53 exact: two ids JSON.parse would round to one stay two rows, and a cursor goes back with its own digits", async () => {
+    const a = await api((req) =>
+      req.query.cursor === undefined
+        ? { body: '{"data":[{"id":1234567890123456789,"score":1.5},{"id":1234567890123456790,"score":2}],"next_cursor":9007199254740993}' }
+        : { body: '{"data":[{"id":12,"score":3}],"next_cursor":null}' },
+    );
+    const connector = new Connector({
+      async update() {
+        const api = new RestClient({ baseUrl: a.url });
+        for await (const page of api.paginate("/users", { items: "data", paginator: { type: "cursor", path: "next_cursor", param: "cursor" } })) {
+          for (const user of page.items) op.upsert("users", user as Record<string, unknown>);
+          op.checkpoint({ page: page.resume });
+        }
+      },
+    });
+    const r = await runSync(connector, {});
+    try {
+      const users = r.rows("users").map((u) => [u.id, u.score]);
+      expect(users).toHaveLength(3);
+      expect(users).toEqual(expect.arrayContaining([[12, 3], [1234567890123456789n, 1.5], [1234567890123456790n, 2]]));
+      // JSON.parse would have sent 9007199254740992.
+      expect(a.log.map((s) => s.query.cursor)).toEqual([undefined, "9007199254740993"]);
+    } finally {
+      r.close();
+    }
+  });
+
+  it("a body with a key given twice is read as JSON.parse reads it (the last wins), with a warning that its large integers may be rounded", () => {
+    const warned: string[] = [];
+    expect(parseJsonBody('{"id":12345678901234567,"id":2}', (w) => warned.push(w))).toEqual({ id: 2 });
+    expect(warned).toEqual([expect.stringMatching(/Duplicate key 'id'.*read as JSON\.parse reads it, so an integer beyond ±\(2\^53 − 1\) in it may be rounded/)]);
+    // Other numbers are as JSON.parse gives them, and a body with no long digit run is JSON.parse's.
+    expect(parseJsonBody('{"a":12345678901234567890.5,"b":1e21,"c":-0,"d":"12345678901234567"}', () => {})).toEqual({ a: 12345678901234567890.5, b: 1e21, c: -0, d: "12345678901234567" });
+    expect(parseJsonBody('{"a":123456789012345}', () => {})).toEqual({ a: 123456789012345 });
+    expect(warned).toHaveLength(1);
   });
 });
 
