@@ -116,14 +116,17 @@ export async function w10(total = 20_000, rounds = 10, passes = 6) {
   }
 }
 
-/** One process of one side: five warm-up passes, then `passes` measured ones, back to back. */
-function speedChild(kind, url, total, passes) {
-  const child = fork(fileURLToPath(import.meta.url), ["--speed", kind, url, String(total), String(passes)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/** This script in a process of its own with `args`, and the one message it sends back. */
+function inChild(args) {
+  const child = fork(fileURLToPath(import.meta.url), args, { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
     child.once("message", resolve);
-    child.once("exit", (code) => code !== 0 && reject(new Error(`W10 ${kind} process exited ${code}`)));
+    child.once("exit", (code) => code !== 0 && reject(new Error(`bench/http.mjs ${args[0]} ${args[1]} exited ${code}`)));
   });
 }
+
+/** One process of one side: five warm-up passes, then `passes` measured ones, back to back. */
+const speedChild = (kind, url, total, passes) => inChild(["--speed", kind, url, String(total), String(passes)]);
 
 /**
  * W10 as it was measured until 2026-12-07 (`--same-process`), kept to reproduce docs/performance.md: both sides
@@ -223,12 +226,7 @@ function memoryFetch(total) {
 export async function pagingRss(total, kind = "client") {
   const server = await startServer(total);
   try {
-    const child = fork(fileURLToPath(import.meta.url), ["--child", server.url, String(total), kind], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-    const result = await new Promise((resolve, reject) => {
-      child.once("message", resolve);
-      child.once("exit", (code) => code !== 0 && reject(new Error(`paging child exited ${code}`)));
-    });
-    return result;
+    return await inChild(["--child", server.url, String(total), kind]);
   } finally {
     server.stop();
   }

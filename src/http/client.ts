@@ -9,7 +9,7 @@ import { isSecretKey } from "../util/secrets.js";
 import { authorizer, type Authorizer } from "./auth.js";
 import { Limiter } from "./limiter.js";
 import { Deadline } from "./deadline.js";
-import { fetchToOrigin, RedirectLoopError } from "./redirects.js";
+import { fetchToOrigin, UnfollowedRedirectError } from "./redirects.js";
 import { parseJsonBody } from "./json-body.js";
 import { checkClientOptions, checkMaxPages, checkPaginator, type HeaderRecord, type PaginateOptions, type PaginatorOptions, type Query, type RequestOptions, type RestClientOptions, type RestResponse } from "./options.js";
 import { detectPaginator, firstUrl, itemsOf, makePaginator, RecentUrls, resumeHref, sameBodyAdvice, type Paginator } from "./paginators.js";
@@ -193,7 +193,7 @@ export class RestClient {
       let res: Response | undefined;
       let text: string | undefined;
       let failure: string | undefined;
-      let loop = false;
+      let unfollowed = false;
       let answeredFrom = origin;
       // No AbortSignal (see deadline.ts), and the timer is cleared once the body is read: an AbortSignal.timeout()
       // would keep each request's fetch state alive until its timeout fired, so memory grew with the request rate.
@@ -205,7 +205,7 @@ export class RestClient {
         text = sent.text;
       } catch (e) {
         failure = deadline.expired ? timedOut(this.timeoutMs) : describeNetworkError(e, this.timeoutMs);
-        if (e instanceof RedirectLoopError && !deadline.expired) loop = true;
+        if (e instanceof UnfollowedRedirectError && !deadline.expired) unfollowed = true;
       } finally {
         deadline.clear();
         this.limiter.release();
@@ -217,7 +217,7 @@ export class RestClient {
         counts.bytes += text === undefined ? 0 : Buffer.byteLength(text, "utf8");
       }
       if (failure !== undefined || !res || text === undefined) {
-        if (loop) throw new HttpRequestError(`${shown()} failed, not retried: ${failure}`, method, this.shown(url), undefined, attempt);
+        if (unfollowed) throw new HttpRequestError(`${shown()} failed, not retried: ${failure}`, method, this.shown(url), undefined, attempt);
         if (attempt >= this.attempts) throw new HttpRequestError(`${shown()} failed after ${attempt} attempt(s) (retry.attempts): ${failure}`, method, this.shown(url), undefined, attempt);
         await this.retry(attempt, `${shown()} failed: ${failure}`, backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
         continue;

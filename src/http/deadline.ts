@@ -15,14 +15,13 @@
  * connection (it is dropped when it gets one), or a fetch that does not dispatch (a replaced fetch).
  */
 
+import { MAX_DURATION_MS } from "../util/duration.js";
+
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 
 interface Handler {
   onConnect?(abort: (err?: Error) => void, context?: unknown): void;
 }
-
-/** The longest delay setTimeout keeps (about 24.8 days). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const timeoutError = (): Error => new DOMException("The request timed out", "TimeoutError");
 
@@ -34,7 +33,7 @@ export class Deadline {
 
   constructor(ms: number) {
     // setTimeout fires after 1 ms for a delay beyond 2^31 − 1 ms (Infinity included): such a timeout is none.
-    this.timer = ms <= MAX_TIMER_MS ? setTimeout(() => this.expire(), ms) : undefined;
+    this.timer = ms <= MAX_DURATION_MS ? setTimeout(() => this.expire(), ms) : undefined;
   }
 
   /** The dispatcher interface fetch calls (undici's Dispatcher: `dispatch(options, handler)`). */

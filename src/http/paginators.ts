@@ -43,10 +43,12 @@ const urlStep = (from: URL, next: unknown): Step | null => {
   return { url, resume: { url: url.href } };
 };
 
+/** A number, a bigint (a body's large integer) or a string of digits ("300", as a state editor may leave it) as a number; NaN for anything else. */
+const asNumber = (v: unknown): number => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN);
+
 /** A count in the body (a total, a page count): a number or a numeric string; undefined when absent, null or not a count. */
 function countAt(body: unknown, path: string): number | undefined {
-  const v = atPath(body, path);
-  const n = typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = asNumber(atPath(body, path));
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
@@ -105,8 +107,7 @@ function resumeUrl(url: URL, resume: Record<string, unknown> | undefined): URL |
 
 /** A whole number ≥ 0 in a resume, as checkpointed or as a state editor may have left it ("300"). */
 function wholeAt(resume: Record<string, unknown>, key: string): number | undefined {
-  const v = resume[key];
-  const n = typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = asNumber(resume[key]);
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 

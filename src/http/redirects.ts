@@ -31,8 +31,8 @@ function withoutCredentials(url: URL, headers: HeaderRecord, auth: AuthOptions |
 }
 
 /** A redirect not followed (redirects without end, or a credential body sent on to another origin): the same on every try, so not retried. */
-export class RedirectLoopError extends Error {
-  override name = "RedirectLoopError";
+export class UnfollowedRedirectError extends Error {
+  override name = "UnfollowedRedirectError";
 }
 
 export interface Sent {
@@ -62,7 +62,7 @@ export async function fetchToOrigin(
     let sendHeaders = headers;
     if (u.origin !== origin) {
       // An OAuth2 token request's body is its credentials (client secret, refresh token): it goes nowhere else.
-      if (init.credentialBody && body !== undefined) throw new RedirectLoopError(`redirected to ${u.origin}, another origin than ${origin}: not followed, as the request's body holds the client's credentials (client secret, refresh token). If that is the provider's own token endpoint, set tokenUrl to it`);
+      if (init.credentialBody && body !== undefined) throw new UnfollowedRedirectError(`redirected to ${u.origin}, another origin than ${origin}: not followed, as the request's body holds the client's credentials (client secret, refresh token). If that is the provider's own token endpoint, set tokenUrl to it`);
       const bare = withoutCredentials(u, headers, auth);
       if (bare) {
         ({ url: sendUrl, headers: sendHeaders } = bare);
@@ -73,7 +73,7 @@ export async function fetchToOrigin(
     const response = await fetch(sendUrl, { method, headers: sendHeaders, body, redirect: "manual", dispatcher: init.dispatcher } as RequestInit);
     const location = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
     if (location === null) return { response, url: sendUrl, text: await response.text() };
-    if (hop >= MAX_REDIRECTS) throw new RedirectLoopError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
+    if (hop >= MAX_REDIRECTS) throw new UnfollowedRedirectError(`more than ${MAX_REDIRECTS} redirects, the last to ${location}`);
     await response.arrayBuffer();
     u = new URL(location, sendUrl);
     // As fetch does: a 303, or a 301 or 302 of a POST, becomes a GET without a body.

@@ -1,5 +1,6 @@
 /** What is retried, how long to wait, and the error raised when the client gives up. */
 import type { RestResponse } from "./options.js";
+import { MAX_DURATION_MS } from "../util/duration.js";
 
 export const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
 export const DEFAULT_ATTEMPTS = 5;
@@ -14,6 +15,9 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
   return Math.round(random() * ceiling);
 }
 
+/** A count of seconds, as Retry-After and the rate-limit reset headers give one. */
+const SECONDS = /^\d+(\.\d+)?$/;
+
 /**
  * A date as Retry-After gives it: an HTTP date (RFC 9110: "Sun, 06 Nov 1994 08:49:37 GMT", its RFC 850 and asctime
  * forms), with a month's name and a time, or an ISO 8601 date-time as some APIs send. Date.parse alone would read
@@ -25,7 +29,7 @@ const HTTP_DATE = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b.*
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
   const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  if (SECONDS.test(v)) return Math.round(Number(v) * 1000);
   if (!HTTP_DATE.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
@@ -47,7 +51,7 @@ export function serverWait(status: number, headers: Headers, now = Date.now()): 
   if (ms !== undefined) return { ms, header: "Retry-After", value: after! };
   for (const prefix of ["RateLimit", "X-RateLimit"]) {
     const value = headers.get(`${prefix}-Reset`)?.trim();
-    if (value === undefined || !/^\d+(\.\d+)?$/.test(value)) continue;
+    if (value === undefined || !SECONDS.test(value)) continue;
     if (status !== 429 && headers.get(`${prefix}-Remaining`)?.trim() !== "0") continue;
     const n = Number(value);
     return { ms: n >= EPOCH_SECONDS ? Math.max(0, Math.round(n * 1000 - now)) : Math.round(n * 1000), header: `${prefix}-Reset`, value };
@@ -96,5 +100,5 @@ export function describeNetworkError(e: unknown, timeoutMs: number): string {
 
 export function sleep(ms: number): Promise<void> {
   // setTimeout fires after 1 ms for a delay beyond 2^31 − 1 ms: a huge Retry-After under maxDelayMs: Infinity would be no wait at all.
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, Math.min(ms, 2 ** 31 - 1))) : Promise.resolve();
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, Math.min(ms, MAX_DURATION_MS))) : Promise.resolve();
 }

@@ -93,6 +93,7 @@ describe("large integers", () => {
         : { body: '{"data":[{"id":12,"score":3}],"next_cursor":null}' },
     );
     const connector = new Connector({
+      schema: () => [{ table: "users", primary_key: ["id"] }],
       async update() {
         const api = new RestClient({ baseUrl: a.url });
         for await (const page of api.paginate("/users", { items: "data", paginator: { type: "cursor", path: "next_cursor", param: "cursor" } })) {
